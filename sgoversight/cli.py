@@ -1,0 +1,112 @@
+"""The command line of CONTRACT.md section 2: `python -m sgoversight COMMAND …`.
+
+Exit codes: 0 success, 2 bad input (nothing written), 1 any other failure. Errors go to stderr,
+results to stdout. DATABASE_URL selects the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sgoversight.auth import SYSTEM
+from sgoversight.db import get_engine
+from sgoversight.errors import BadInput
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error, which is the contract's bad-input code already."""
+
+
+def _init_db(_args: argparse.Namespace) -> int:
+    from sgoversight.migrate import current_revision, upgrade
+
+    engine = get_engine()
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    if before == after:
+        print(f"Database already at the newest schema ({after}).")
+    else:
+        print(f"Database migrated from {before or 'empty'} to {after}.")
+    return EXIT_OK
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from sgoversight import demo
+
+    engine = get_engine()
+    if args.if_empty and not demo.is_empty(engine):
+        print("Database already holds data; demo borough not loaded.")
+        return EXIT_OK
+    summary = demo.load_demo(engine, seed=args.seed, as_of=args.as_of)
+    print(summary)
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from sgoversight.importing import import_file
+
+    path = Path(args.file)
+    report = import_file(get_engine(), args.kind, path, actor=SYSTEM, dry_run=args.dry_run)
+    for line in report.unknown_column_messages():
+        print(line, file=sys.stderr)
+    if not report.ok:
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+        print(report.summary(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(report.summary())
+    return EXIT_OK
+
+
+def _date(value: str):  # noqa: ANN202 - argparse type
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date YYYY-MM-DD") from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m sgoversight", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("init-db", help="create or migrate the schema (idempotent)")
+    p.set_defaults(handler=_init_db)
+
+    p = commands.add_parser("demo-data", help="load the synthetic demo borough")
+    p.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same borough)")
+    p.add_argument("--as-of", type=_date, default=None, help="last day of the demo data (today)")
+    p.add_argument("--if-empty", action="store_true", help="only when the database holds no data")
+    p.set_defaults(handler=_demo_data)
+
+    p = commands.add_parser("import", help="import a contract file (CSV or XLSX), all or nothing")
+    p.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND", help=", ".join(IMPORT_KINDS))
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    p.set_defaults(handler=_import)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; turn bad input and failures into messages and exit codes."""
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - the contract's exit 1, with a message, no traceback
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE

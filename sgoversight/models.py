@@ -1,0 +1,320 @@
+"""The tables of record (SQLAlchemy 2, typed).
+
+Enumerated fields store the contract's codes (sgoversight.vocabulary) as plain strings, so the same
+schema works on SQLite and PostgreSQL and a council can read the tables directly. Yes/no fields are
+booleans; "not recorded" is NULL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ID = String(64)
+CODE = String(32)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so Alembic batch mode can name constraints."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Timestamped:
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, server_default=func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, onupdate=_now, server_default=func.now()
+    )
+
+
+class Provider(Timestamped, Base):
+    """A care provider's service the council commissions or oversees (providers.csv)."""
+
+    __tablename__ = "providers"
+
+    provider_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service_type: Mapped[str] = mapped_column(CODE)
+    regulated: Mapped[bool] = mapped_column(Boolean)
+    commissioned: Mapped[bool] = mapped_column(Boolean, default=True)
+    cqc_rating: Mapped[str | None] = mapped_column(CODE)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+
+
+class QualityAlert(Timestamped, Base):
+    """A quality alert about a commissioned service (alerts.csv), with its workflow state.
+
+    `version` is incremented on every change so two people editing at once cannot overwrite each
+    other (the second save is refused).
+    """
+
+    __tablename__ = "quality_alerts"
+
+    alert_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.provider_id"), index=True)
+    raised_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    raised_by: Mapped[str] = mapped_column(CODE)
+    category: Mapped[str] = mapped_column(CODE)
+    severity: Mapped[str] = mapped_column(CODE)
+    summary: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(CODE, index=True)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    raiser_contact: Mapped[str | None] = mapped_column(String(200))
+    safeguarding_concern_raised: Mapped[bool | None] = mapped_column(Boolean)
+    closing_outcome: Mapped[str | None] = mapped_column(Text)
+    feedback_to_raiser_on: Mapped[dt.date | None] = mapped_column(Date)
+    feedback_to_provider_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    status_changes: Mapped[list[AlertStatusChange]] = relationship(
+        back_populates="alert", order_by="AlertStatusChange.id", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list[AlertNote]] = relationship(
+        back_populates="alert", order_by="AlertNote.id", cascade="all, delete-orphan"
+    )
+
+
+class AlertStatusChange(Base):
+    """One move of an alert through open → in progress → closed (or a reopening, with reason)."""
+
+    __tablename__ = "alert_status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("quality_alerts.alert_id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(CODE)
+    to_status: Mapped[str] = mapped_column(CODE)
+    changed_on: Mapped[dt.date] = mapped_column(Date)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    alert: Mapped[QualityAlert] = relationship(back_populates="status_changes")
+
+
+class AlertNote(Base):
+    """A dated note in an alert's history."""
+
+    __tablename__ = "alert_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("quality_alerts.alert_id"), index=True)
+    written_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    author: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+
+    alert: Mapped[QualityAlert] = relationship(back_populates="notes")
+
+
+class SafeguardingConcern(Timestamped, Base):
+    """A safeguarding concern (s42 "42.1") and, when it became one, its enquiry ("42.2").
+
+    The adult at risk is identified only by a pseudonymous person_id, never by name.
+    """
+
+    __tablename__ = "safeguarding_concerns"
+
+    concern_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    person_id: Mapped[str] = mapped_column(ID, index=True)
+    received_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    screened_on: Mapped[dt.date | None] = mapped_column(Date)
+    referral_source: Mapped[str] = mapped_column(CODE)
+    abuse_type: Mapped[str] = mapped_column(CODE)
+    location: Mapped[str] = mapped_column(CODE)
+    source_of_risk: Mapped[str] = mapped_column(CODE)
+    provider_id: Mapped[str | None] = mapped_column(ForeignKey("providers.provider_id"), index=True)
+    age_band: Mapped[str] = mapped_column(CODE)
+    gender: Mapped[str] = mapped_column(CODE)
+    ethnicity: Mapped[str] = mapped_column(CODE)
+    enquiry_started_on: Mapped[dt.date | None] = mapped_column(Date)
+    enquiry_concluded_on: Mapped[dt.date | None] = mapped_column(Date)
+    outcomes_asked: Mapped[str | None] = mapped_column(CODE)
+    outcomes_achieved: Mapped[str | None] = mapped_column(CODE)
+    risk_assessment: Mapped[str | None] = mapped_column(CODE)
+    action_taken: Mapped[bool | None] = mapped_column(Boolean)
+    risk_outcome: Mapped[str | None] = mapped_column(CODE)
+    lacked_capacity: Mapped[str | None] = mapped_column(CODE)
+    advocate_supported: Mapped[bool | None] = mapped_column(Boolean)
+    protection_agreed: Mapped[str | None] = mapped_column(CODE)
+    protection_plan_reviewed: Mapped[bool | None] = mapped_column(Boolean)
+    survey_completed: Mapped[bool | None] = mapped_column(Boolean)
+    feedback_to_referrer_on: Mapped[dt.date | None] = mapped_column(Date)
+    feedback_to_provider_on: Mapped[dt.date | None] = mapped_column(Date)
+    social_isolation: Mapped[bool | None] = mapped_column(Boolean)
+    fgc_elements: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_safeguarding_concerns_enquiry_concluded_on", "enquiry_concluded_on"),
+    )
+
+
+class BoardMeeting(Base):
+    """A monthly Provider Oversight Board meeting."""
+
+    __tablename__ = "board_meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    board_month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM scored
+    meeting_on: Mapped[dt.date] = mapped_column(Date)
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class BoardDecision(Base):
+    """The Board's decision on one provider's monthly rating.
+
+    The computed rating is stored beside the decision and never overwritten; an override carries
+    its own rating and a written rationale.
+    """
+
+    __tablename__ = "board_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("board_meetings.id"), index=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.provider_id"), index=True)
+    board_month: Mapped[str] = mapped_column(String(7), index=True)
+    computed_rating: Mapped[str] = mapped_column(String(8))
+    agreed: Mapped[bool] = mapped_column(Boolean)
+    override_rating: Mapped[str | None] = mapped_column(String(8))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(CODE)
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class ImprovementPlan(Timestamped, Base):
+    """An improvement plan for a provider (plans.csv), opened by the Board or moved in."""
+
+    __tablename__ = "improvement_plans"
+
+    plan_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.provider_id"), index=True)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(CODE)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    board_decision_id: Mapped[int | None] = mapped_column(ForeignKey("board_decisions.id"))
+    next_review_on: Mapped[dt.date | None] = mapped_column(Date)
+    signed_off_by: Mapped[str | None] = mapped_column(String(64))
+    close_rationale: Mapped[str | None] = mapped_column(Text)
+
+    actions: Mapped[list[ImprovementAction]] = relationship(
+        back_populates="plan", order_by="ImprovementAction.due_on"
+    )
+
+
+class ImprovementAction(Timestamped, Base):
+    """One action of an improvement plan (actions.csv); blank completed_on = not done."""
+
+    __tablename__ = "improvement_actions"
+
+    action_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("improvement_plans.plan_id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[ImprovementPlan] = relationship(back_populates="actions")
+
+
+class TrainingRecord(Base):
+    """A safeguarding training completion (training.csv), identified by staff, type and date."""
+
+    __tablename__ = "training_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_id: Mapped[str] = mapped_column(ID, index=True)
+    role: Mapped[str] = mapped_column(CODE)
+    training_type: Mapped[str] = mapped_column(CODE)
+    completed_on: Mapped[dt.date] = mapped_column(Date)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "staff_id", "training_type", "completed_on", name="uq_training_records_natural_key"
+        ),
+    )
+
+
+class User(Base):
+    """A person who can sign in. Passwords are stored only as bcrypt hashes."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    provider_id: Mapped[str | None] = mapped_column(ForeignKey("providers.provider_id"))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class ImportRun(Base):
+    """One import of a contract file that wrote data; the landing page's data freshness."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(CODE, index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEvent(Base):
+    """Append-only audit trail: who did what, when, with the record before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(64), index=True)
+    entity_id: Mapped[str | None] = mapped_column(String(128))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,122 @@
+"""Read the tables of record into pandas frames for the scoring and report functions.
+
+Rule: every count shown anywhere is computed from these frames by one function in the domain
+package, never by a page's own query. Date columns come back as pandas datetime64 (normalised to
+midnight) so window arithmetic is the same for frames built by hand in tests. A provider user's
+actor scope limits every frame to their own provider.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from sgoversight.models import (
+    ImprovementAction,
+    ImprovementPlan,
+    Provider,
+    QualityAlert,
+    SafeguardingConcern,
+    TrainingRecord,
+)
+
+PROVIDER_COLUMNS = [
+    "provider_id",
+    "name",
+    "service_type",
+    "regulated",
+    "commissioned",
+    "cqc_rating",
+    "capacity",
+]
+ALERT_COLUMNS = [
+    "alert_id",
+    "provider_id",
+    "raised_on",
+    "raised_by",
+    "category",
+    "severity",
+    "status",
+    "closed_on",
+]
+CONCERN_COLUMNS = [
+    c.name
+    for c in SafeguardingConcern.__table__.columns
+    if c.name not in {"created_at", "updated_at"}
+]
+ACTION_COLUMNS = ["action_id", "plan_id", "provider_id", "owner", "due_on", "completed_on"]
+TRAINING_COLUMNS = ["staff_id", "role", "training_type", "completed_on"]
+
+_DATE_COLUMNS = {
+    "raised_on",
+    "closed_on",
+    "received_on",
+    "screened_on",
+    "enquiry_started_on",
+    "enquiry_concluded_on",
+    "feedback_to_referrer_on",
+    "feedback_to_provider_on",
+    "due_on",
+    "completed_on",
+    "opened_on",
+}
+
+
+def as_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Convert the known date columns of `frame` to datetime64 (NaT for not recorded)."""
+    for column in frame.columns:
+        if column in _DATE_COLUMNS:
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
+    return frame
+
+
+def _frame(session: Session, statement: Select, columns: list[str]) -> pd.DataFrame:
+    rows = session.execute(statement).all()
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    return as_dates(frame)
+
+
+def load_providers(session: Session, provider_scope: str | None = None) -> pd.DataFrame:
+    """Every provider in the register (or only `provider_scope`), one row each."""
+    statement = select(*(getattr(Provider, c) for c in PROVIDER_COLUMNS))
+    if provider_scope is not None:
+        statement = statement.where(Provider.provider_id == provider_scope)
+    return _frame(session, statement.order_by(Provider.provider_id), PROVIDER_COLUMNS)
+
+
+def load_alerts(session: Session, provider_scope: str | None = None) -> pd.DataFrame:
+    """Every quality alert (or only those about `provider_scope`)."""
+    statement = select(*(getattr(QualityAlert, c) for c in ALERT_COLUMNS))
+    if provider_scope is not None:
+        statement = statement.where(QualityAlert.provider_id == provider_scope)
+    return _frame(session, statement.order_by(QualityAlert.alert_id), ALERT_COLUMNS)
+
+
+def load_concerns(session: Session, provider_scope: str | None = None) -> pd.DataFrame:
+    """Every safeguarding concern with its enquiry fields (or only those about `provider_scope`)."""
+    statement = select(*(getattr(SafeguardingConcern, c) for c in CONCERN_COLUMNS))
+    if provider_scope is not None:
+        statement = statement.where(SafeguardingConcern.provider_id == provider_scope)
+    return _frame(session, statement.order_by(SafeguardingConcern.concern_id), CONCERN_COLUMNS)
+
+
+def load_actions(session: Session, provider_scope: str | None = None) -> pd.DataFrame:
+    """Every improvement plan action, with the provider its plan is about."""
+    statement = select(
+        ImprovementAction.action_id,
+        ImprovementAction.plan_id,
+        ImprovementPlan.provider_id,
+        ImprovementAction.owner,
+        ImprovementAction.due_on,
+        ImprovementAction.completed_on,
+    ).join(ImprovementPlan, ImprovementPlan.plan_id == ImprovementAction.plan_id)
+    if provider_scope is not None:
+        statement = statement.where(ImprovementPlan.provider_id == provider_scope)
+    return _frame(session, statement.order_by(ImprovementAction.action_id), ACTION_COLUMNS)
+
+
+def load_training(session: Session) -> pd.DataFrame:
+    """Every safeguarding training record."""
+    statement = select(*(getattr(TrainingRecord, c) for c in TRAINING_COLUMNS))
+    return _frame(session, statement.order_by(TrainingRecord.id), TRAINING_COLUMNS)

@@ -1,0 +1,249 @@
+"""The enumerated values of CONTRACT.md section 1, each with its code and its plain-English label.
+
+Rule (CONTRACT.md §1): enumerated values are matched case-insensitively after trimming, and the
+human label ("Care home") is accepted as well as the code (`care_home`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """One enumerated field: its codes in contract order, each with a label shown on screen."""
+
+    name: str
+    labels: dict[str, str]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.labels)
+
+    def label(self, code: str | None) -> str:
+        """The label for a code; blank for a missing value, the code itself if unknown."""
+        if code is None:
+            return ""
+        return self.labels.get(code, code)
+
+    def normalise(self, value: str) -> str:
+        """Return the code that `value` names (code or label, any case, trimmed).
+
+        Raises ValueError listing the accepted codes when the value names none of them.
+        """
+        key = _fold(value)
+        code = self._lookup.get(key)
+        if code is None:
+            raise ValueError(f"'{value.strip()}' is not one of: {', '.join(self.codes)}")
+        return code
+
+    @property
+    def _lookup(self) -> dict[str, str]:
+        cached = _LOOKUPS.get(self.name)
+        if cached is None:
+            cached = {}
+            for code, label in self.labels.items():
+                cached[_fold(code)] = code
+                cached[_fold(label)] = code
+            _LOOKUPS[self.name] = cached
+        return cached
+
+
+_LOOKUPS: dict[str, dict[str, str]] = {}
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.strip().lower().split())
+
+
+SERVICE_TYPE = Vocabulary(
+    "service_type",
+    {
+        "care_home": "Care home",
+        "nursing_home": "Nursing home",
+        "home_care": "Home care",
+        "supported_living": "Supported living",
+        "extra_care": "Extra care housing",
+        "day_opportunities": "Day opportunities",
+        "other": "Other",
+    },
+)
+YES_NO = Vocabulary("yes_no", {"yes": "Yes", "no": "No"})
+CQC_RATING = Vocabulary(
+    "cqc_rating",
+    {
+        "outstanding": "Outstanding",
+        "good": "Good",
+        "requires_improvement": "Requires improvement",
+        "inadequate": "Inadequate",
+    },
+)
+ALERT_RAISED_BY = Vocabulary(
+    "raised_by",
+    {
+        "commissioner": "Commissioner",
+        "social_care_staff": "Social care staff",
+        "health": "Health",
+        "provider": "Provider",
+        "family_friend": "Family or friend",
+        "self": "Self",
+        "other": "Other",
+    },
+)
+ALERT_CATEGORY = Vocabulary(
+    "category",
+    {
+        "medication": "Medication",
+        "care_planning": "Care planning",
+        "staffing": "Staffing",
+        "safeguarding": "Safeguarding",
+        "nutrition_hydration": "Nutrition and hydration",
+        "infection_control": "Infection control",
+        "dignity_respect": "Dignity and respect",
+        "falls": "Falls",
+        "pressure_care": "Pressure care",
+        "environment": "Environment",
+        "communication": "Communication",
+        "hospital_discharge": "Hospital discharge",
+        "other": "Other",
+    },
+)
+SEVERITY = Vocabulary(
+    "severity", {"low": "Low", "medium": "Medium", "high": "High", "critical": "Critical"}
+)
+ALERT_STATUS = Vocabulary(
+    "status", {"open": "Open", "in_progress": "In progress", "closed": "Closed"}
+)
+REFERRAL_SOURCE = Vocabulary(
+    "referral_source",
+    {
+        "social_care_staff": "Social care staff",
+        "health_primary": "Health: primary care (GP)",
+        "health_secondary": "Health: secondary care",
+        "mental_health": "Mental health services",
+        "police": "Police",
+        "provider": "Care provider",
+        "housing": "Housing",
+        "financial_institution": "Bank, building society or post office",
+        "fire_service": "Fire service",
+        "family_friend": "Family or friend",
+        "self": "Self",
+        "other": "Other",
+    },
+)
+ABUSE_TYPE = Vocabulary(
+    "abuse_type",
+    {
+        "physical": "Physical",
+        "sexual": "Sexual",
+        "psychological": "Psychological",
+        "financial": "Financial or material",
+        "discriminatory": "Discriminatory",
+        "organisational": "Organisational",
+        "neglect": "Neglect and acts of omission",
+        "domestic": "Domestic abuse",
+        "modern_slavery": "Modern slavery",
+        "sexual_exploitation": "Sexual exploitation",
+        "self_neglect": "Self-neglect",
+        "cuckooing": "Cuckooing",
+    },
+)
+LOCATION = Vocabulary(
+    "location",
+    {
+        "own_home": "Own home",
+        "community": "In the community (excluding community services)",
+        "community_service": "In a community service",
+        "care_home_nursing": "Care home: nursing",
+        "care_home_residential": "Care home: residential",
+        "hospital_acute": "Hospital: acute",
+        "hospital_mental_health": "Hospital: mental health",
+        "hospital_community": "Hospital: community",
+        "other": "Other",
+    },
+)
+SOURCE_OF_RISK = Vocabulary(
+    "source_of_risk",
+    {
+        "service_provider": "Service provider",
+        "known_to_individual": "Other: known to the individual",
+        "unknown_to_individual": "Other: unknown to the individual",
+    },
+)
+AGE_BAND = Vocabulary(
+    "age_band",
+    {
+        "18-64": "18-64",
+        "65-74": "65-74",
+        "75-84": "75-84",
+        "85-94": "85-94",
+        "95+": "95+",
+        "unknown": "Unknown",
+    },
+)
+GENDER = Vocabulary(
+    "gender", {"female": "Female", "male": "Male", "other": "Other", "unknown": "Unknown"}
+)
+ETHNICITY = Vocabulary(
+    "ethnicity",
+    {
+        "white": "White",
+        "mixed": "Mixed or multiple",
+        "asian": "Asian or Asian British",
+        "black": "Black or Black British",
+        "other": "Other ethnic group",
+        "refused": "Refused",
+        "unknown": "Unknown",
+    },
+)
+OUTCOMES_ASKED = Vocabulary(
+    "outcomes_asked",
+    {
+        "yes_expressed": "Yes, outcomes expressed",
+        "yes_not_expressed": "Yes, no outcomes expressed",
+        "no": "No",
+        "dont_know": "Don't know",
+    },
+)
+OUTCOMES_ACHIEVED = Vocabulary(
+    "outcomes_achieved",
+    {"fully": "Fully achieved", "partially": "Partially achieved", "not_achieved": "Not achieved"},
+)
+RISK_ASSESSMENT = Vocabulary(
+    "risk_assessment",
+    {
+        "risk_identified": "Risk identified",
+        "inconclusive": "Inconclusive",
+        "no_risk": "No risk",
+        "ceased_at_request": "Enquiry ceased at the person's request",
+    },
+)
+RISK_OUTCOME = Vocabulary(
+    "risk_outcome",
+    {"removed": "Risk removed", "reduced": "Risk reduced", "remains": "Risk remains"},
+)
+LACKED_CAPACITY = Vocabulary(
+    "lacked_capacity", {"yes": "Yes", "no": "No", "dont_know": "Don't know"}
+)
+PROTECTION_AGREED = Vocabulary(
+    "protection_agreed", {"fully": "Fully", "partially": "Partially", "no": "No"}
+)
+PLAN_STATUS = Vocabulary("plan_status", {"open": "Open", "closed": "Closed"})
+TRAINING_ROLE = Vocabulary(
+    "role",
+    {
+        "all_staff": "All staff",
+        "asc_staff": "Adult social care staff",
+        "practitioner": "Practitioner",
+        "operational_manager": "Operational manager",
+    },
+)
+TRAINING_TYPE = Vocabulary(
+    "training_type",
+    {
+        "corporate_mandatory": "Corporate mandatory",
+        "asc_awareness": "Adult social care safeguarding awareness",
+        "asc_enquiry": "Adult social care safeguarding enquiry",
+        "asc_managers": "Adult social care safeguarding for managers",
+    },
+)
