@@ -7,6 +7,7 @@ results to stdout. DATABASE_URL selects the database.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -65,8 +66,7 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _date(value: str):  # noqa: ANN202 - argparse type
-    import datetime as dt
+def _date(value: str) -> dt.date:
 
     try:
         return dt.date.fromisoformat(value)
@@ -107,6 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - the contract's exit 1, with a message, no traceback
+    except Exception as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_FAILURE
