@@ -34,8 +34,10 @@ run: demo
 lint: install-test
 	$(PY) -m ruff check .
 
+# pytest exits 5 when it collected no tests: that must fail, never pass quietly.
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
 bench: install-test
 	$(PY) -m pytest benchmarks -m benchmark -s -p no:cacheprovider

@@ -1,0 +1,176 @@
+"""Real headless Chromium (the Debian package, via Playwright's executable_path) against a real
+Streamlit server on a free loopback port, with the demo borough loaded into a throwaway database.
+
+Playwright never downloads a browser here: the system Chromium is found on PATH or via
+SGO_CHROMIUM. Under CI=true a missing browser fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import unavailable
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+DEMO_AS_OF = dt.date(2026, 11, 20)
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("SGO_CHROMIUM"), "chromium", "chromium-browser"):
+        if candidate and (found := shutil.which(candidate)):
+            return found
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Streamlit exited early:\n{log.read_text()[-3000:]}")
+        health = f"{url}/_stcore/health"
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(health, timeout=2) as response,  # noqa: S310 - loopback
+        ):
+            if response.status == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"Streamlit not healthy after {seconds:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Streamlit server on the demo borough; yields its base URL."""
+    workdir = tmp_path_factory.mktemp("browser-app")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'demo.db'}",
+        "SGO_TODAY": (DEMO_AS_OF + dt.timedelta(days=4)).isoformat(),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    env.pop("SGO_ENV", None)
+    for command in (
+        ["init-db"],
+        ["demo-data", "--seed", "2026", "--as-of", DEMO_AS_OF.isoformat()],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "sgoversight", *command],
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    port = _free_port()
+    log = workdir / "streamlit.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    executable = chromium_path()
+    if executable is None:
+        unavailable("Chromium not installed (Debian package `chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url: str) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def wait_for_app(page) -> None:
+    """Wait until the script has finished running and no skeleton placeholders remain."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')")
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_in(page, url: str, username: str, password: str) -> None:
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)

@@ -1,0 +1,105 @@
+"""The landing page: figures from the domain function, scoped to the user's provider."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from sgoversight.models import ImportRun, Provider, QualityAlert, SafeguardingConcern
+
+
+def _seed(engine: Engine) -> None:
+    with Session(engine) as session:
+        for pid in ("PRV-A", "PRV-B"):
+            session.add(
+                Provider(
+                    provider_id=pid, name=f"Home {pid}", service_type="care_home", regulated=True
+                )
+            )
+        session.flush()
+        for n, (pid, raised, closed) in enumerate(
+            [
+                ("PRV-A", dt.date(2026, 11, 2), None),
+                ("PRV-B", dt.date(2026, 11, 20), None),
+                ("PRV-B", dt.date(2026, 10, 5), dt.date(2026, 10, 30)),
+            ]
+        ):
+            session.add(
+                QualityAlert(
+                    alert_id=f"A{n}",
+                    provider_id=pid,
+                    raised_on=raised,
+                    raised_by="commissioner",
+                    category="staffing",
+                    severity="high",
+                    summary="Short staffed at night",
+                    status="closed" if closed else "open",
+                    closed_on=closed,
+                )
+            )
+        for n, received in enumerate([dt.date(2026, 11, 3), dt.date(2026, 10, 3)]):
+            session.add(
+                SafeguardingConcern(
+                    concern_id=f"C{n}",
+                    person_id=f"P{n}",
+                    received_on=received,
+                    referral_source="police",
+                    abuse_type="neglect",
+                    location="own_home",
+                    source_of_risk="known_to_individual",
+                    age_band="65-74",
+                    gender="female",
+                    ethnicity="white",
+                )
+            )
+        session.add(
+            ImportRun(
+                kind="alerts",
+                filename="alerts.csv",
+                imported_by="t",
+                rows=3,
+                created=3,
+                updated=0,
+                unchanged=0,
+                imported_at=dt.datetime(2026, 11, 23, 9, 30),
+            )
+        )
+        session.commit()
+
+
+def _metric(app, label_start: str) -> str:
+    return next(m.value for m in app.metric if m.label.startswith(label_start))
+
+
+def test_commissioner_sees_borough_figures(run_page, page_db) -> None:
+    _seed(page_db)
+    app = run_page("pages/overview.py", as_user="commissioner")
+    assert not app.exception
+    assert app.title[0].value == "This month at a glance"
+    assert _metric(app, "Open quality alerts") == "2"
+    assert _metric(app, "Quality alerts raised in November") == "2"
+    assert _metric(app, "Safeguarding concerns received in November") == "1"
+    freshness = app.dataframe[-1].value
+    assert freshness.loc[freshness["Data"] == "Alerts", "Last imported"].item() == "yesterday"
+    assert freshness.loc[freshness["Data"] == "Concerns", "Last imported"].item() == "never"
+
+
+def test_provider_user_sees_only_their_provider_and_no_concerns(run_page, page_db) -> None:
+    _seed(page_db)
+    app = run_page("pages/overview.py", as_user="provider")
+    assert not app.exception
+    assert _metric(app, "Open quality alerts") == "1"
+    assert not any(m.label.startswith("Safeguarding") for m in app.metric)
+
+
+def test_page_refuses_without_sign_in(page_db) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import PROJECT_ROOT
+
+    app = AppTest.from_file(str(PROJECT_ROOT / "pages/overview.py")).run()
+    assert not app.exception
+    assert "sign in" in app.warning[0].value
+    assert not app.metric

@@ -1,0 +1,45 @@
+"""The pages of the app and which roles see them.
+
+Rule: the page list is rebuilt on every rerun from the signed-in user's roles; a page left out
+cannot be reached by URL either. The domain layer still checks every action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sgoversight.auth import Actor, Permission
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    permission: Permission
+    section: str
+    default: bool = False
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec(
+        "pages/overview.py",
+        "This month at a glance",
+        ":material/dashboard:",
+        Permission.VIEW_OVERVIEW,
+        "Overview",
+        default=True,
+    ),
+    PageSpec(
+        "pages/data.py",
+        "Data imports",
+        ":material/upload_file:",
+        Permission.IMPORT_DATA,
+        "Data",
+    ),
+)
+
+
+def pages_for(actor: Actor) -> list[PageSpec]:
+    """The pages `actor` may open, in menu order."""
+    return [page for page in PAGES if actor.can(page.permission)]
