@@ -1,0 +1,125 @@
+"""Board decisions: agree or override with rationale, plans opened, permissions, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from sgoversight import decisions
+from sgoversight.auth import Actor, PermissionDenied, Role
+from sgoversight.errors import BadInput
+from sgoversight.models import AuditEvent, BoardDecision, ImprovementPlan, Provider
+
+BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
+COMMISSIONER = Actor("cal", frozenset({Role.COMMISSIONER}))
+
+
+@pytest.fixture
+def db(engine: Engine) -> Engine:
+    with Session(engine) as session:
+        session.add(
+            Provider(
+                provider_id="PRV-1", name="Elm House", service_type="care_home", regulated=True
+            )
+        )
+        session.commit()
+    return engine
+
+
+def _count(engine: Engine, model: type) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def _decide(engine: Engine, actor: Actor = BOARD, **overrides: object):
+    values = {
+        "board_month": "2026-10",
+        "provider_id": "PRV-1",
+        "computed_rating": "Amber",
+        "agreed": True,
+        "decision": "enhanced_monitoring",
+    } | overrides
+    return decisions.record_decision(engine, actor, today=dt.date(2026, 11, 5), **values)
+
+
+def test_agreeing_keeps_computed_rating_and_is_audited(db: Engine) -> None:
+    result = _decide(db)
+    with Session(db) as session:
+        saved = session.get(BoardDecision, result.decision_id)
+        assert (saved.computed_rating, saved.agreed, saved.override_rating) == ("Amber", True, None)
+        assert saved.decided_by == "bea"
+        assert session.scalar(
+            select(AuditEvent.entity).where(AuditEvent.entity_id == str(saved.id))
+        )
+    assert result.plan_id is None
+
+
+def test_override_needs_rating_and_rationale(db: Engine) -> None:
+    with pytest.raises(BadInput) as err:
+        _decide(db, agreed=False, override_rating="Red", rationale="  ")
+    assert any(p.startswith("rationale") for p in err.value.problems)
+    with pytest.raises(BadInput) as err:
+        _decide(db, agreed=False, rationale="Recent inspection")
+    assert any("needs a rating" in p for p in err.value.problems)
+    assert _count(db, BoardDecision) == 0
+    assert _count(db, AuditEvent) == 0
+
+
+def test_override_is_saved_beside_the_computed_rating(db: Engine) -> None:
+    result = _decide(db, agreed=False, override_rating="Red", rationale="Whistleblowing")
+    with Session(db) as session:
+        saved = session.get(BoardDecision, result.decision_id)
+        assert (saved.computed_rating, saved.override_rating) == ("Amber", "Red")
+
+
+def test_improvement_plan_decision_opens_one_plan(db: Engine) -> None:
+    first = _decide(db, decision="improvement_plan", computed_rating="Red")
+    second = _decide(db, decision="improvement_plan", computed_rating="Red", board_month="2026-11")
+    assert first.plan_id is not None and first.plan_id == second.plan_id
+    with Session(db) as session:
+        plan = session.get(ImprovementPlan, first.plan_id)
+        assert plan.status == "open" and plan.board_decision_id == first.decision_id
+        assert plan.opened_on == dt.date(2026, 11, 5)
+    assert _count(db, ImprovementPlan) == 1
+
+
+def test_only_board_members_decide(db: Engine) -> None:
+    with pytest.raises(PermissionDenied):
+        _decide(db, actor=COMMISSIONER)
+    with pytest.raises(PermissionDenied):
+        decisions.create_meeting(db, COMMISSIONER, board_month="2026-10", meeting_on="2026-11-04")
+    assert _count(db, BoardDecision) == 0
+
+
+def test_unknown_provider_and_bad_values_write_nothing(db: Engine) -> None:
+    with pytest.raises(BadInput):
+        _decide(db, provider_id="NOPE")
+    with pytest.raises(BadInput) as err:
+        _decide(db, decision="shout", computed_rating="Purple", board_month="2026-13")
+    fields = {p.split(":")[0] for p in err.value.problems}
+    assert {"decision", "computed_rating", "board_month"} <= fields
+    assert _count(db, BoardDecision) == 0
+
+
+def test_latest_decision_supersedes_on_screen_but_history_keeps_both(db: Engine) -> None:
+    _decide(db)
+    _decide(db, agreed=False, override_rating="Green", rationale="New manager in post")
+    with Session(db) as session:
+        latest = decisions.latest_decisions(session, "2026-10")["PRV-1"]
+        assert latest.override_rating == "Green"
+        assert len(decisions.decision_history(session, "PRV-1")) == 2
+
+
+def test_meeting_record(db: Engine) -> None:
+    meeting_id = decisions.create_meeting(
+        db, BOARD, board_month="2026-10", meeting_on="2026-11-04", attendees="Chair; Head of QA"
+    )
+    _decide(db, meeting_id=meeting_id)
+    with Session(db) as session:
+        (meeting,) = decisions.meetings_for_month(session, "2026-10")
+        assert meeting.id == meeting_id and meeting.attendees == "Chair; Head of QA"
+    with pytest.raises(BadInput):
+        _decide(db, meeting_id=999)
