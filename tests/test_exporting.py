@@ -1,0 +1,57 @@
+"""Exports: formulas neutralised, counts below 5 suppressed, XLSX and PDF that open."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from sgoversight import exporting
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+44 20", "-3", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_like_text_is_neutralised(text: str) -> None:
+    assert exporting.neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["Fine", "a=b", 3, None, -3])
+def test_other_values_unchanged(value: object) -> None:
+    assert exporting.neutralise(value) == value
+
+
+def test_suppression_below_five_only_for_counts() -> None:
+    frame = pd.DataFrame({"what": ["a", "b", "c", "d"], "count": [0, 4, 5, 12]})
+    out = exporting.suppress_counts(frame, ["count"])
+    assert out["count"].tolist() == ["<5", "<5", 5, 12]
+    assert frame["count"].tolist() == [0, 4, 5, 12]  # the original is untouched
+    assert exporting.suppress_count(3.5) == 3.5
+    assert exporting.suppress_count("7") == "7"
+
+
+def test_xlsx_has_text_not_formulas() -> None:
+    frame = pd.DataFrame({"summary": ['=HYPERLINK("http://x")', "ok"], "n": [1, 2]})
+    data = exporting.to_xlsx_bytes({"Alerts": frame}, notes={"Alerts": "Exported for a test"})
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet["A1"].value == "Exported for a test"
+    assert sheet["A3"].value == "summary"
+    assert sheet["A4"].value == '\'=HYPERLINK("http://x")'
+    assert sheet["A4"].data_type == "s"
+    assert sheet["B5"].value == 2
+
+
+def test_csv_neutralised_with_bom() -> None:
+    data = exporting.to_csv_bytes(pd.DataFrame({"summary": ["@cmd", "café"]}))
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert "'@cmd" in data.decode("utf-8-sig") and "café" in data.decode("utf-8-sig")
+
+
+def test_pdf_with_rag_table_renders() -> None:
+    report = exporting.PdfReport("Board pack – October 2026", "Test ≥ subtitle")
+    report.heading("Ratings")
+    frame = pd.DataFrame({"Rating": ["Red", "Amber", "Green"], "Provider": ["A", "B", "C" * 300]})
+    report.table(frame, widths=[30, 150], rag_column="Rating")
+    data = report.to_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(data) > 1000
