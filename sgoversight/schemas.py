@@ -1,0 +1,522 @@
+"""Validation of every row of the contract files (CONTRACT.md §1), one pydantic v2 model per file.
+
+Rules shared by every file:
+- a cell is trimmed; a blank cell is "not recorded" (None), and a required column may not be blank;
+- an enumerated value is matched by code or label, any case (sgoversight.vocabulary);
+- yes/no columns read `yes`/`no` (or a spreadsheet TRUE/FALSE cell) into booleans;
+- dates are written `YYYY-MM-DD`; an XLSX date cell (a date, or a datetime at midnight) is accepted;
+- a date that records something that happened may not be after `today`, taken from the validation
+  context (`Schema.model_validate(row, context={"today": date})`, default: the real today);
+- text fits its database column.
+
+Every rule, cross-column ones included, raises its error on ONE column (pydantic's `loc`), so a
+problem can always be reported as FILE:ROW:COLUMN. Cross-column rules are field validators on the
+later column of the pair (fields are validated in the order declared, and `info.data` holds the
+earlier fields that passed), so a rule is skipped when the column it depends on is itself invalid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationInfo, field_validator
+from pydantic_core import core_schema
+
+from sgoversight import vocabulary as v
+
+MAX_ID_LENGTH = 64  # models.ID
+MAX_NAME_LENGTH = 200  # providers.name, improvement_actions.owner
+MAX_SUMMARY_LENGTH = 2_000  # CONTRACT.md §1, alerts.summary
+MAX_TEXT_LENGTH = 10_000  # free text with no contract limit (plan reason, action description)
+MAX_WHOLE_NUMBER = 2_147_483_647  # the largest value a database INTEGER column holds
+_SHOWN_LENGTH = 40
+_MEMO_SIZE = 4_096
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+(\.0*)?")
+
+
+# --- reading one cell -----------------------------------------------------------------------------
+
+
+def blank_to_none(value: Any) -> Any:
+    """Rule: a blank cell (empty, or only spaces) is not recorded; text is trimmed."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def cell_text(value: Any) -> str:
+    """A non-blank cell as text: spreadsheet numbers that are whole are written without `.0`."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def shown(value: Any) -> str:
+    """A cell as it is quoted in a message: on one line and at most 40 characters."""
+    text = " ".join(cell_text(value).split())
+    if len(text) > _SHOWN_LENGTH:
+        text = text[: _SHOWN_LENGTH - 1] + "…"
+    return f"'{text}'"
+
+
+#: Date texts already read (bounded): a large file repeats the same few thousand dates.
+_DATES: dict[str, dt.date] = {}
+
+
+def _iso_date(text: str) -> dt.date | None:
+    """Rule: exactly YYYY-MM-DD (four, two and two ASCII digits) naming a real date."""
+    day = _DATES.get(text)
+    if day is not None:
+        return day
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    if len(_DATES) < _MEMO_SIZE * 4:
+        _DATES[text] = day
+    return day
+
+
+# --- one column's rule, attached to a field as Annotated metadata ---------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Cell:
+    """How one column is read. Subclasses implement `parse` for a non-blank cell.
+
+    Rule: blank is None (or the column's `default`); a required column rejects blank.
+    """
+
+    required: bool = field(default=False, kw_only=True)
+    default: Any = field(default=None, kw_only=True)
+
+    def parse(self, value: Any, today: dt.date) -> Any:
+        """The stored value of a non-blank cell; ValueError with a plain-English reason if not."""
+        raise NotImplementedError
+
+    def read(self, value: Any, today: dt.date) -> Any:
+        """The stored value of any cell, blank included."""
+        value = blank_to_none(value)
+        if value is None:
+            if self.required:
+                raise ValueError("required: must not be blank")
+            return self.default
+        return self.parse(value, today)
+
+    def _validate(self, value: Any) -> Any:
+        return self.read(value, dt.date.today())
+
+    def __get_pydantic_core_schema__(
+        self, _source: Any, _handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        # A plain validator: the cell is read by this object alone, which returns the stored type.
+        return core_schema.no_info_plain_validator_function(self._validate)
+
+
+@dataclass(frozen=True, eq=False)
+class _MemoisedCell(Cell):
+    """A cell whose value does not depend on `today`: each distinct raw value is read once.
+
+    Why: a 150,000-row file repeats the same few codes and yes/no values in every row; looking
+    them up in a dictionary is several times faster than normalising them again.
+    """
+
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def _validate(self, value: Any) -> Any:
+        # Only text is memoised: 1, 1.0 and True are equal dictionary keys but different cells.
+        if type(value) is not str:
+            return self.read(value, dt.date.today())
+        try:
+            return self._memo[value]
+        except KeyError:
+            result = self.read(value, dt.date.today())
+            if len(self._memo) < _MEMO_SIZE:
+                self._memo[value] = result
+            return result
+
+
+@dataclass(frozen=True, eq=False)
+class Text(Cell):
+    """Rule: text of at most `max_length` characters, without NUL (no database can store it)."""
+
+    max_length: int = MAX_TEXT_LENGTH
+
+    def parse(self, value: Any, today: dt.date) -> str:
+        text = cell_text(value)
+        if len(text) > self.max_length:
+            raise ValueError(
+                f"at most {self.max_length:,} characters allowed (this has {len(text):,})"
+            )
+        if "\x00" in text:
+            raise ValueError("contains a NUL character, which cannot be stored")
+        return text
+
+    def _validate(self, value: Any) -> Any:
+        if type(value) is str:
+            text = value.strip()
+            if text and len(text) <= self.max_length and "\x00" not in text:
+                return text
+        return self.read(value, dt.date.today())
+
+
+@dataclass(frozen=True, eq=False)
+class Code(_MemoisedCell):
+    """Rule: one of the vocabulary's codes, written as the code or its label, any case."""
+
+    vocabulary: v.Vocabulary
+
+    def parse(self, value: Any, today: dt.date) -> str:
+        try:
+            return self.vocabulary.normalise(cell_text(value))
+        except ValueError:
+            raise ValueError(
+                f"{shown(value)} is not one of: {', '.join(self.vocabulary.codes)}"
+            ) from None
+
+
+@dataclass(frozen=True, eq=False)
+class YesNo(_MemoisedCell):
+    """Rule: `yes` or `no` (a spreadsheet TRUE/FALSE cell is accepted too)."""
+
+    def parse(self, value: Any, today: dt.date) -> bool:
+        if isinstance(value, bool):
+            return value
+        try:
+            return v.YES_NO.normalise(cell_text(value)) == "yes"
+        except ValueError:
+            raise ValueError(f"{shown(value)} is not yes or no") from None
+
+
+@dataclass(frozen=True, eq=False)
+class Day(Cell):
+    """Rule: a date written YYYY-MM-DD (or an XLSX date cell); if `past`, not after today."""
+
+    past: bool = True
+
+    def parse(self, value: Any, today: dt.date) -> dt.date:
+        day = _as_date(value)
+        if self.past and day > today:
+            raise ValueError(f"must not be in the future (today is {today.isoformat()})")
+        return day
+
+    def _validate_with_today(self, value: Any, info: core_schema.ValidationInfo) -> Any:
+        try:
+            today = info.context["today"]
+        except (TypeError, KeyError):
+            today = dt.date.today()
+        if type(value) is str:
+            # Fast path for the common case: a well-formed date text seen before.
+            day = _DATES.get(value)
+            if day is not None and (not self.past or day <= today):
+                return day
+        return self.read(value, today)
+
+    def __get_pydantic_core_schema__(
+        self, _source: Any, _handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.with_info_plain_validator_function(self._validate_with_today)
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time():
+            raise ValueError(f"{shown(value)} has a time of day; a date YYYY-MM-DD is expected")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        day = _iso_date(value)
+        if day is not None:
+            return day
+        if _ISO_DATE.fullmatch(value):
+            raise ValueError(f"{shown(value)} is not a real date")
+    raise ValueError(f"{shown(value)} is not a date in the form YYYY-MM-DD")
+
+
+@dataclass(frozen=True, eq=False)
+class WholeNumber(_MemoisedCell):
+    """Rule: a whole number, 0 or more (and small enough for a database integer)."""
+
+    def parse(self, value: Any, today: dt.date) -> int:
+        number = _as_whole_number(value)
+        if number < 0:
+            raise ValueError(f"must be 0 or more (this is {number:,})")
+        if number > MAX_WHOLE_NUMBER:
+            raise ValueError(f"must be at most {MAX_WHOLE_NUMBER:,}")
+        return number
+
+
+def _as_whole_number(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
+        digits = value.split(".")[0]
+        if len(digits.lstrip("+-")) > len(str(MAX_WHOLE_NUMBER)):
+            raise ValueError(f"must be at most {MAX_WHOLE_NUMBER:,}")
+        return int(digits)
+    raise ValueError(f"{shown(value)} is not a whole number")
+
+
+REQUIRED_ID = Text(max_length=MAX_ID_LENGTH, required=True)
+OPTIONAL_ID = Text(max_length=MAX_ID_LENGTH)
+REQUIRED_DAY = Day(required=True)
+OPTIONAL_DAY = Day()
+
+
+def _required(vocabulary: v.Vocabulary) -> Code:
+    return Code(vocabulary, required=True)
+
+
+def _optional(vocabulary: v.Vocabulary) -> Code:
+    return Code(vocabulary)
+
+
+# --- cross-column rules ---------------------------------------------------------------------------
+
+
+def _not_before(value: dt.date | None, info: ValidationInfo, earlier: str) -> None:
+    """Rule: `value` is on or after the (valid, recorded) date in column `earlier`."""
+    other = info.data.get(earlier)
+    if value is not None and other is not None and value < other:
+        raise ValueError(f"must be on or after {earlier} ({other.isoformat()})")
+
+
+def _closed_on_iff_closed(closed_on: dt.date | None, info: ValidationInfo) -> None:
+    """Rule: closed_on is required when status is closed and must be blank otherwise."""
+    if "status" not in info.data:
+        return  # the status is invalid and reported on its own column
+    status = info.data["status"]
+    if status == "closed" and closed_on is None:
+        raise ValueError("required when status is closed")
+    if status != "closed" and closed_on is not None:
+        raise ValueError(f"must be blank unless status is closed (status is {status})")
+
+
+def _only_when(value: Any, info: ValidationInfo, column: str, code: str) -> None:
+    """Rule: `value` may be recorded only when column `column` is `code`."""
+    if value is None or column not in info.data:
+        return
+    actual = info.data[column]
+    if actual != code:
+        raise ValueError(f"only allowed when {column} is {code} ({column} is {actual or 'blank'})")
+
+
+# --- the six files --------------------------------------------------------------------------------
+
+
+class RowSchema(BaseModel):
+    """One row of a contract file. Field names are the file's column names and table columns."""
+
+    model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
+
+    #: The columns identifying a row: the upsert key.
+    key_columns: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        """Every column of the file, in contract order."""
+        return tuple(cls.model_fields)
+
+    @classmethod
+    def cell(cls, column: str) -> Cell:
+        """The rule reading `column`."""
+        for item in cls.model_fields[column].metadata:
+            if isinstance(item, Cell):
+                return item
+        raise LookupError(column)
+
+    @classmethod
+    def required_columns(cls) -> tuple[str, ...]:
+        """The columns the file must have (CONTRACT.md §1, "required: yes")."""
+        return tuple(c for c in cls.columns() if cls.cell(c).required)
+
+
+class ProviderRow(RowSchema):
+    """providers.csv: a provider's service in the register."""
+
+    key_columns: ClassVar[tuple[str, ...]] = ("provider_id",)
+
+    provider_id: Annotated[str, REQUIRED_ID]
+    name: Annotated[str, Text(max_length=MAX_NAME_LENGTH, required=True)]
+    service_type: Annotated[str, _required(v.SERVICE_TYPE)]
+    regulated: Annotated[bool, YesNo(required=True)]
+    commissioned: Annotated[bool, YesNo(default=True)] = True
+    cqc_rating: Annotated[str | None, _optional(v.CQC_RATING)] = None
+    capacity: Annotated[int | None, WholeNumber()] = None
+
+
+class AlertRow(RowSchema):
+    """alerts.csv: a quality alert about a commissioned service."""
+
+    key_columns: ClassVar[tuple[str, ...]] = ("alert_id",)
+
+    alert_id: Annotated[str, REQUIRED_ID]
+    provider_id: Annotated[str, REQUIRED_ID]
+    raised_on: Annotated[dt.date, REQUIRED_DAY]
+    raised_by: Annotated[str, _required(v.ALERT_RAISED_BY)]
+    category: Annotated[str, _required(v.ALERT_CATEGORY)]
+    severity: Annotated[str, _required(v.SEVERITY)]
+    summary: Annotated[str, Text(max_length=MAX_SUMMARY_LENGTH, required=True)]
+    status: Annotated[str, _required(v.ALERT_STATUS)]
+    closed_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+
+    @field_validator("closed_on")
+    @classmethod
+    def _closing(cls, closed_on: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        """Rule: closed_on iff status is closed, and on or after raised_on."""
+        _closed_on_iff_closed(closed_on, info)
+        _not_before(closed_on, info, "raised_on")
+        return closed_on
+
+
+class ConcernRow(RowSchema):
+    """concerns.csv: a safeguarding concern and, when it became one, its s42 enquiry."""
+
+    key_columns: ClassVar[tuple[str, ...]] = ("concern_id",)
+
+    concern_id: Annotated[str, REQUIRED_ID]
+    person_id: Annotated[str, REQUIRED_ID]
+    received_on: Annotated[dt.date, REQUIRED_DAY]
+    screened_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+    referral_source: Annotated[str, _required(v.REFERRAL_SOURCE)]
+    abuse_type: Annotated[str, _required(v.ABUSE_TYPE)]
+    location: Annotated[str, _required(v.LOCATION)]
+    source_of_risk: Annotated[str, _required(v.SOURCE_OF_RISK)]
+    provider_id: Annotated[str | None, OPTIONAL_ID] = None
+    age_band: Annotated[str, _required(v.AGE_BAND)]
+    gender: Annotated[str, _required(v.GENDER)]
+    ethnicity: Annotated[str, _required(v.ETHNICITY)]
+    enquiry_started_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+    enquiry_concluded_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+    outcomes_asked: Annotated[str | None, _optional(v.OUTCOMES_ASKED)] = None
+    outcomes_achieved: Annotated[str | None, _optional(v.OUTCOMES_ACHIEVED)] = None
+    risk_assessment: Annotated[str | None, _optional(v.RISK_ASSESSMENT)] = None
+    action_taken: Annotated[bool | None, YesNo()] = None
+    risk_outcome: Annotated[str | None, _optional(v.RISK_OUTCOME)] = None
+    lacked_capacity: Annotated[str | None, _optional(v.LACKED_CAPACITY)] = None
+    advocate_supported: Annotated[bool | None, YesNo()] = None
+    protection_agreed: Annotated[str | None, _optional(v.PROTECTION_AGREED)] = None
+    protection_plan_reviewed: Annotated[bool | None, YesNo()] = None
+    survey_completed: Annotated[bool | None, YesNo()] = None
+    feedback_to_referrer_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+    feedback_to_provider_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+    social_isolation: Annotated[bool | None, YesNo()] = None
+    fgc_elements: Annotated[bool | None, YesNo()] = None
+
+    @field_validator("screened_on", "enquiry_started_on")
+    @classmethod
+    def _after_receipt(cls, day: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        """Rule: screening and the enquiry's start are on or after received_on."""
+        _not_before(day, info, "received_on")
+        return day
+
+    @field_validator("provider_id")
+    @classmethod
+    def _provider_when_service_provider(
+        cls, provider_id: str | None, info: ValidationInfo
+    ) -> str | None:
+        """Rule: provider_id is required when source_of_risk is service_provider."""
+        if provider_id is None and info.data.get("source_of_risk") == "service_provider":
+            raise ValueError("required when source_of_risk is service_provider")
+        return provider_id
+
+    @field_validator("enquiry_concluded_on")
+    @classmethod
+    def _conclusion(cls, concluded_on: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        """Rule: a conclusion needs enquiry_started_on and is on or after it."""
+        if concluded_on is None or "enquiry_started_on" not in info.data:
+            return concluded_on
+        if info.data["enquiry_started_on"] is None:
+            raise ValueError("needs enquiry_started_on (an enquiry concludes only once started)")
+        _not_before(concluded_on, info, "enquiry_started_on")
+        return concluded_on
+
+    @field_validator("outcomes_achieved")
+    @classmethod
+    def _outcomes(cls, achieved: str | None, info: ValidationInfo) -> str | None:
+        """Rule: outcomes_achieved only when outcomes_asked is yes_expressed."""
+        _only_when(achieved, info, "outcomes_asked", "yes_expressed")
+        return achieved
+
+    @field_validator("risk_outcome")
+    @classmethod
+    def _risk_outcome(cls, outcome: str | None, info: ValidationInfo) -> str | None:
+        """Rule: risk_outcome only when risk_assessment is risk_identified."""
+        _only_when(outcome, info, "risk_assessment", "risk_identified")
+        return outcome
+
+
+class PlanRow(RowSchema):
+    """plans.csv: an improvement plan for a provider."""
+
+    key_columns: ClassVar[tuple[str, ...]] = ("plan_id",)
+
+    plan_id: Annotated[str, REQUIRED_ID]
+    provider_id: Annotated[str, REQUIRED_ID]
+    opened_on: Annotated[dt.date, REQUIRED_DAY]
+    reason: Annotated[str, Text(required=True)]
+    status: Annotated[str, _required(v.PLAN_STATUS)]
+    closed_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+
+    @field_validator("closed_on")
+    @classmethod
+    def _closing(cls, closed_on: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        """Rule: closed_on iff status is closed, and on or after opened_on."""
+        _closed_on_iff_closed(closed_on, info)
+        _not_before(closed_on, info, "opened_on")
+        return closed_on
+
+
+class ActionRow(RowSchema):
+    """actions.csv: one action of an improvement plan; blank completed_on = not done."""
+
+    key_columns: ClassVar[tuple[str, ...]] = ("action_id",)
+
+    action_id: Annotated[str, REQUIRED_ID]
+    plan_id: Annotated[str, REQUIRED_ID]
+    description: Annotated[str, Text(required=True)]
+    owner: Annotated[str, Text(max_length=MAX_NAME_LENGTH, required=True)]
+    # A due date is a plan for the future, so it alone may be after today.
+    due_on: Annotated[dt.date, Day(required=True, past=False)]
+    completed_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+
+
+class TrainingRow(RowSchema):
+    """training.csv: a safeguarding training completion, identified by staff, type and date."""
+
+    key_columns: ClassVar[tuple[str, ...]] = ("staff_id", "training_type", "completed_on")
+
+    staff_id: Annotated[str, REQUIRED_ID]
+    role: Annotated[str, _required(v.TRAINING_ROLE)]
+    training_type: Annotated[str, _required(v.TRAINING_TYPE)]
+    completed_on: Annotated[dt.date, REQUIRED_DAY]
+
+
+#: The schema of each import kind (CONTRACT.md §2, `import KIND FILE`).
+ROW_SCHEMAS: dict[str, type[RowSchema]] = {
+    "providers": ProviderRow,
+    "alerts": AlertRow,
+    "concerns": ConcernRow,
+    "plans": PlanRow,
+    "actions": ActionRow,
+    "training": TrainingRow,
+}
