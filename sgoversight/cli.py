@@ -74,6 +74,16 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date YYYY-MM-DD") from exc
 
 
+def _weekly_report(args: argparse.Namespace) -> int:
+    from sgoversight import weekly
+
+    # Parsed before the database is touched, so a bad week is exit 2 even with no database.
+    week = weekly.as_week(args.week)
+    report = weekly.report_for_week(get_engine(), week)
+    sys.stdout.write(weekly.render_report(report, args.format))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sgoversight", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -92,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     p.set_defaults(handler=_import)
+
+    p = commands.add_parser("weekly-report", help="the weekly safeguarding data report")
+    p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(handler=_weekly_report)
 
     return parser
 
