@@ -43,6 +43,7 @@ from sgoversight import audit
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import session_factory
 from sgoversight.errors import BadInput
+from sgoversight.mappings import ColumnMapping, apply_mapping, load_mapping
 from sgoversight.models import (
     ImportRun,
     ImprovementAction,
@@ -204,6 +205,7 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     today: dt.date | None = None,
+    mapping: ColumnMapping | None = None,
 ) -> ImportReport:
     """Validate a contract file and, if every row is valid, upsert it in one transaction.
 
@@ -212,17 +214,22 @@ def import_file(
     on. `today` is the date "not in the future" is measured against (default: today). Raises
     PermissionDenied unless the actor may import data, BadInput for an unknown kind; a bad file
     is never an exception but a report with problems.
+
+    `mapping` renames a council's own headers to contract columns (sgoversight.mappings); by
+    default the one in config/import_mappings.toml. A broken mapping raises BadInput.
     """
     actor.require(Permission.IMPORT_DATA)
     target = _TARGETS.get(kind)
     if target is None:
         raise BadInput(f"unknown kind '{kind}': one of {', '.join(IMPORT_KINDS)}")
+    kind_mapping = (mapping if mapping is not None else load_mapping()).get(kind, {})
     name = _display_name(source, filename, kind)
     report = ImportReport(kind=kind, filename=name, dry_run=dry_run)
     notify = _notifier(progress)
     notify(0.0, f"Reading {name}")
     try:
         header, rows = _read_sheet(_read_bytes(source), name)
+        header = apply_mapping(header, kind_mapping)
     except _FileProblem as exc:
         report.problems.append(Problem(name, exc.row, WHOLE, exc.message))
     else:
