@@ -45,6 +45,7 @@ class Permission(StrEnum):
     MANAGE_PLANS = "manage_plans"
     SIGN_OFF_PLANS = "sign_off_plans"
     VIEW_STANDARDS = "view_standards"
+    WRITE_REPORT_TEXT = "write_report_text"
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
 
@@ -77,6 +78,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_BOARD,
             P.VIEW_PLANS,
             P.VIEW_STANDARDS,
+            P.WRITE_REPORT_TEXT,
         }
     ),
     Role.BOARD_MEMBER: frozenset(

@@ -318,3 +318,19 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ReportNarrative(Base):
+    """Text a team writes for one period of a report and saves with it: the weekly report's
+    "significant issues this week", the quarterly standards report's narrative sections."""
+
+    __tablename__ = "report_narratives"
+    __table_args__ = (UniqueConstraint("report", "period", "section"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report: Mapped[str] = mapped_column(CODE)  # weekly | standards
+    period: Mapped[str] = mapped_column(String(16))  # 2026-W47 | 2026-Q3
+    section: Mapped[str] = mapped_column(CODE)
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
