@@ -33,7 +33,7 @@ import datetime as dt
 import io
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -273,31 +273,42 @@ def flag_reasons(
     critical_alerts: int,
     organisational_concerns: int,
     config: WeeklyConfig,
+    shown: Callable[[int], str] | None = None,
 ) -> tuple[str, ...]:
     """One sentence per flag rule that fires for a provider's week, in the contract's rule order:
     alerts + provider concerns at or above the threshold, a `critical` alert, an `organisational`
-    abuse concern (the last two only when switched on in the config)."""
+    abuse concern (the last two only when switched on in the config).
+
+    `shown` writes each count (for example `<5` in versions shared outside the council); with it,
+    sentences never reveal a count by grammar ("A critical alert") either.
+    """
     reasons = []
     total, threshold = alerts_raised + provider_concerns, config.min_alerts_plus_provider_concerns
+
+    def counted(n: int, singular: str, plural: str, article: str) -> str:
+        if shown is not None:
+            return f"{shown(n)} {plural}"
+        return f"{article} {singular}" if n == 1 else f"{n} {plural}"
+
     if total >= threshold:
-        noun = (
-            "quality alert or safeguarding concern"
-            if total == 1
-            else "quality alerts and safeguarding concerns"
+        phrase = counted(
+            total,
+            "quality alert or safeguarding concern",
+            "quality alerts and safeguarding concerns",
+            "1",
         )
-        reasons.append(f"{total} {noun} this week (flag at {threshold})")
+        reasons.append(f"{phrase} this week (flag at {threshold})")
     if config.flag_critical_alert and critical_alerts > 0:
-        reasons.append(
-            "A critical quality alert this week"
-            if critical_alerts == 1
-            else f"{critical_alerts} critical quality alerts this week"
-        )
+        phrase = counted(critical_alerts, "critical quality alert", "critical quality alerts", "A")
+        reasons.append(f"{phrase} this week")
     if config.flag_organisational_abuse and organisational_concerns > 0:
-        reasons.append(
-            "An organisational abuse concern this week"
-            if organisational_concerns == 1
-            else f"{organisational_concerns} organisational abuse concerns this week"
+        phrase = counted(
+            organisational_concerns,
+            "organisational abuse concern",
+            "organisational abuse concerns",
+            "An",
         )
+        reasons.append(f"{phrase} this week")
     return tuple(reasons)
 
 

@@ -28,3 +28,13 @@ def when(moment: dt.datetime | None, today: dt.date) -> str:
 def change(now: int, before: int) -> str:
     """A change phrased for st.metric's delta ('+3', '-2', '0')."""
     return f"{now - before:+,}"
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")
+
+
+def plain(text: str) -> str:
+    """User-written text for st.markdown shown exactly as typed: every Markdown character
+    escaped (so `**`, links and HTML stay text) and line breaks kept."""
+    escaped = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text)
+    return "  \n".join(escaped.splitlines())

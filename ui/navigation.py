@@ -31,6 +31,13 @@ PAGES: tuple[PageSpec, ...] = (
         default=True,
     ),
     PageSpec(
+        "pages/weekly.py",
+        "Weekly safeguarding report",
+        ":material/calendar_view_week:",
+        Permission.VIEW_CONCERNS,
+        "Reports",
+    ),
+    PageSpec(
         "pages/data.py",
         "Data imports",
         ":material/upload_file:",

@@ -18,6 +18,9 @@ USERS = {
     "provider": ("Test Provider", [Role.PROVIDER], "PRV-A"),
     "qa": ("Test QA Attendee", [Role.QA_ATTENDEE], None),
     "admin": ("Test Admin", [Role.ADMIN], None),
+    "safeguarding": ("Test Safeguarding", [Role.SAFEGUARDING], None),
+    "board": ("Test Board Member", [Role.BOARD_MEMBER], None),
+    "planowner": ("Test Plan Owner", [Role.PLAN_OWNER], None),
 }
 
 

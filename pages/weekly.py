@@ -1,0 +1,247 @@
+"""Weekly safeguarding data report: the figures commissioners and the safeguarding team share."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sgoversight.auth import Permission
+from sgoversight.errors import BadInput
+from sgoversight.importing import import_file
+from sgoversight.narratives import save_narrative
+from sgoversight.periods import last_complete_week
+from sgoversight.weekly_pack import (
+    abuse_type_chart,
+    alerts_chart,
+    location_chart,
+    open_alerts_age_chart,
+    provider_concerns_chart,
+    recent_weeks,
+    weekly_pack,
+    weekly_pdf,
+    weekly_xlsx,
+)
+from ui import format as fmt
+from ui.context import engine, require, today
+
+actor = require(Permission.VIEW_CONCERNS)
+
+st.title("Weekly safeguarding data report")
+st.caption(
+    "The figures commissioners and the safeguarding team look at together each week to spot "
+    "emerging risks in providers. Weeks run Monday to Sunday."
+)
+
+weeks = recent_weeks(last_complete_week(today()), 52)
+week = st.selectbox(
+    "Week",
+    weeks,
+    format_func=lambda w: f"{w.label}: {fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
+    help="The most recent complete week is shown first.",
+)
+pack = weekly_pack(engine(), actor, week)
+report = pack.report
+headline = pack.headline().set_index("measure")
+
+st.subheader("This week in numbers")
+metrics = [
+    ("concerns_received", "Safeguarding concerns received"),
+    ("provider_concerns", "Concerns about a care provider"),
+    ("enquiries_started", "Safeguarding enquiries started"),
+    ("enquiries_concluded", "Safeguarding enquiries concluded"),
+    ("alerts_raised", "Quality alerts raised"),
+    ("alerts_closed", "Quality alerts closed"),
+    ("open_alerts", "Quality alerts open at week's end"),
+]
+for row_start in range(0, len(metrics), 4):
+    columns = st.columns(4)
+    for column, (name, label) in zip(columns, metrics[row_start : row_start + 4], strict=False):
+        line = headline.loc[name]
+        column.metric(
+            label,
+            fmt.whole(int(line["This week"])),
+            delta=f"{int(line['Change on previous week']):+,} on the previous week",
+            delta_color="off",
+            help=f"12-week average: {line['12-week average']:.1f} a week.",
+            border=True,
+        )
+st.caption(
+    "Safeguarding enquiries are the section 42 enquiries of the Care Act 2014. The 12-week average "
+    "is over the 12 weeks before this one."
+)
+
+st.subheader("Significant issues this week")
+if actor.can(Permission.WRITE_REPORT_TEXT):
+    with st.form("significant-issues"):
+        text = st.text_area(
+            "What the safeguarding team wants both teams to know about this week",
+            value=pack.significant_issues,
+            height=140,
+            max_chars=20_000,
+        )
+        if st.form_submit_button("Save the text", icon=":material/save:"):
+            try:
+                changed = save_narrative(
+                    engine(), actor, "weekly", week.label, "significant_issues", text
+                )
+            except BadInput as exc:
+                st.error(str(exc))
+            else:
+                st.success("Saved." if changed else "No change to save.")
+elif pack.significant_issues:
+    st.markdown(fmt.plain(pack.significant_issues))
+else:
+    st.caption("The safeguarding team has not written anything for this week yet.")
+
+st.subheader("Providers flagged this week")
+flags = report.providers_flagged
+if flags:
+    st.markdown(
+        f"**{len(flags)}** provider{'s' if len(flags) != 1 else ''} met a flag rule: 3 or more "
+        "quality alerts and concerns about it in the week, a critical quality alert, or a concern "
+        "of organisational abuse."
+    )
+    flagged = pd.DataFrame(
+        {
+            "Provider": [f.provider_name for f in flags],
+            "Why flagged": ["; ".join(f.reasons) for f in flags],
+            "Alerts": [f.alerts_raised for f in flags],
+            "Concerns about it": [f.provider_concerns for f in flags],
+            "Profile": [f"provider?provider={f.provider_id}" for f in flags],
+        }
+    )
+    st.dataframe(
+        flagged,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Why flagged": st.column_config.TextColumn(width="large"),
+            "Profile": st.column_config.LinkColumn(
+                "Profile", display_text="Open profile", help="The provider's profile page"
+            ),
+        },
+    )
+else:
+    st.success("No provider met a flag rule this week.", icon=":material/check_circle:")
+
+st.subheader("Concerns received this week")
+left, right = st.columns(2)
+left.altair_chart(abuse_type_chart(report), width="stretch")
+right.altair_chart(location_chart(report), width="stretch")
+
+st.subheader("The last 13 weeks")
+left, right = st.columns(2)
+left.altair_chart(provider_concerns_chart(pack.series), width="stretch")
+right.altair_chart(alerts_chart(pack.series), width="stretch")
+
+st.subheader("Open quality alerts by how long they have been open")
+left, right = st.columns([2, 1])
+left.altair_chart(open_alerts_age_chart(pack.open_alerts_by_age), width="stretch")
+right.dataframe(
+    pack.open_alerts_by_age.rename(columns={"age": "Open for", "open_alerts": "Open alerts"}),
+    hide_index=True,
+)
+
+st.subheader("Download the report")
+suppress = st.toggle(
+    "For sharing outside the council (show counts below 5 as <5)",
+    value=False,
+    help="Small numbers can identify people. Switch this on for any copy that leaves the council.",
+)
+version = "shared" if suppress else "council"
+left, right = st.columns(2)
+left.download_button(
+    "Download as Excel",
+    weekly_xlsx(pack, suppress),
+    file_name=f"weekly-safeguarding-report-{report.week}-{version}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    on_click="ignore",
+)
+right.download_button(
+    "Download as PDF",
+    weekly_pdf(pack, suppress),
+    file_name=f"weekly-safeguarding-report-{report.week}-{version}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    on_click="ignore",
+)
+
+if actor.can(Permission.IMPORT_DATA):
+    st.subheader("Add this week's concerns extract")
+    st.markdown(
+        "Upload the case system's concerns extract (CSV or Excel). It is checked row by row and "
+        "you see what it would add and update **before** anything is saved. Headers your case "
+        "system uses are read through the council's column mapping."
+    )
+    uploaded = st.file_uploader("Concerns extract", type=["csv", "xlsx"], key="weekly-extract")
+    if uploaded is not None:
+        try:
+            preview = import_file(
+                engine(),
+                "concerns",
+                uploaded.getvalue(),
+                filename=uploaded.name,
+                actor=actor,
+                dry_run=True,
+                today=today(),
+            )
+        except BadInput as exc:
+            st.error(str(exc))
+            for problem in exc.problems:
+                st.markdown(f"- {fmt.plain(problem)}")
+            preview = None
+        if preview is not None:
+            for message in preview.unknown_column_messages():
+                st.info(message)
+            if not preview.ok:
+                st.error(preview.summary(), icon=":material/error:")
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {"Row": p.row, "Column": p.column or "—", "Problem": p.message}
+                            for p in preview.problems
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+            else:
+                st.markdown(
+                    f"This extract would add **{fmt.whole(preview.created)}** new concerns, "
+                    f"update **{fmt.whole(preview.updated)}** and leave "
+                    f"**{fmt.whole(preview.unchanged)}** unchanged."
+                )
+                if preview.created_ids or preview.updated_ids:
+                    st.dataframe(
+                        pd.DataFrame(
+                            {
+                                "Concern": [*preview.created_ids, *preview.updated_ids],
+                                "Change": ["New"] * len(preview.created_ids)
+                                + ["Updated"] * len(preview.updated_ids),
+                            }
+                        ),
+                        hide_index=True,
+                        height=200,
+                    )
+                if st.button(
+                    "Save the extract",
+                    type="primary",
+                    icon=":material/upload:",
+                    disabled=not (preview.created or preview.updated),
+                ):
+                    progress = st.progress(0.0, text="Saving…")
+                    saved = import_file(
+                        engine(),
+                        "concerns",
+                        uploaded.getvalue(),
+                        filename=uploaded.name,
+                        actor=actor,
+                        today=today(),
+                        progress=lambda f, m: progress.progress(min(max(f, 0.0), 1.0), text=m),
+                    )
+                    progress.empty()
+                    if saved.ok:
+                        st.success(saved.summary(), icon=":material/check_circle:")
+                    else:
+                        st.error(saved.summary(), icon=":material/error:")

@@ -1,0 +1,374 @@
+"""The weekly safeguarding data report as the two teams read it: this week's figures beside the
+previous week and the 12-week average, charts, flagged providers, open alerts by age, the
+significant-issues text, and the XLSX and PDF versions.
+
+Every count comes from sgoversight.weekly (CONTRACT.md section 4), so the page, the command line
+and the exports agree. Rules stated here:
+- The 12-week average is the mean of the 12 ISO weeks before the chosen week (the chosen week not
+  included), rounded to 1 decimal.
+- Open alerts by age: alerts open at the end of the week (raised by then, not closed by then),
+  banded by whole days from raised_on to the week's last day.
+- Versions shared outside the council suppress every count below 5 (shown as `<5`), averages
+  included, and the flagged providers' reasons never reveal a small count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+from sqlalchemy import Engine
+
+from sgoversight.auth import Actor, Permission
+from sgoversight.counts import open_alerts_mask
+from sgoversight.exporting import (
+    SUPPRESSED,
+    PdfReport,
+    chart_png,
+    suppress_count,
+    to_xlsx_bytes,
+)
+from sgoversight.narratives import read_narrative
+from sgoversight.periods import Period, add_weeks
+from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
+from sgoversight.weekly import (
+    COUNT_NAMES,
+    HEADLINE_LABELS,
+    WeeklyConfig,
+    WeeklyFrames,
+    WeeklyReport,
+    as_week,
+    flag_reasons,
+    load_frames,
+    load_weekly_config,
+    weekly_report,
+    weekly_series,
+)
+
+AVERAGE_WEEKS = 12
+#: (label, first day of age, last day of age or None) for open alerts at the week's end.
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("Under 1 week", 0, 6),
+    ("1 to 4 weeks", 7, 27),
+    ("4 to 12 weeks", 28, 83),
+    ("12 weeks or more", 84, None),
+)
+# Two colours that differ in lightness as well as hue, so charts read in greyscale.
+RAISED_COLOUR, CLOSED_COLOUR = "#1f4e79", "#9ecae1"
+
+
+@dataclass(frozen=True)
+class WeeklyPack:
+    """Everything the weekly page and its exports show for one week."""
+
+    report: WeeklyReport
+    series: pd.DataFrame  # the 12 weeks before and the week itself, oldest first
+    open_alerts_by_age: pd.DataFrame  # columns: age, open_alerts
+    significant_issues: str
+    config: WeeklyConfig
+
+    @property
+    def previous(self) -> pd.Series:
+        """The previous week's headline counts."""
+        return self.series.iloc[-2]
+
+    @property
+    def average(self) -> dict[str, float]:
+        """The mean of each headline count over the 12 weeks before the chosen week."""
+        before = self.series.iloc[:-1]
+        return {name: round(float(before[name].mean()), 1) for name in COUNT_NAMES}
+
+    def headline(self) -> pd.DataFrame:
+        """Measure, this week, previous week, change, 12-week average: one row per count."""
+        average = self.average
+        rows = []
+        for name in COUNT_NAMES:
+            now, before = int(getattr(self.report, name)), int(self.previous[name])
+            rows.append(
+                {
+                    "measure": name,
+                    "Measure": HEADLINE_LABELS[name].strip(),
+                    "This week": now,
+                    "Previous week": before,
+                    "Change on previous week": now - before,
+                    "12-week average": average[name],
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def open_alerts_by_age(alerts: pd.DataFrame, day: dt.date) -> pd.DataFrame:
+    """Alerts open at the end of `day`, counted per AGE_BANDS (every band, zeros included)."""
+    open_alerts = alerts[open_alerts_mask(alerts, day)]
+    ages = (pd.Timestamp(day) - open_alerts["raised_on"]).dt.days
+    counts = []
+    for label, first, last in AGE_BANDS:
+        in_band = ages >= first if last is None else ages.between(first, last)
+        counts.append({"age": label, "open_alerts": int(in_band.sum())})
+    return pd.DataFrame(counts)
+
+
+def build_pack(
+    frames: WeeklyFrames,
+    week: Period | str,
+    config: WeeklyConfig,
+    significant_issues: str = "",
+) -> WeeklyPack:
+    """The pack for `week` from loaded frames (no database: tests build the frames by hand)."""
+    week = as_week(week)
+    return WeeklyPack(
+        report=weekly_report(frames, week, config),
+        series=weekly_series(frames, week, AVERAGE_WEEKS + 1),
+        open_alerts_by_age=open_alerts_by_age(frames.alerts, week.end),
+        significant_issues=significant_issues,
+        config=config,
+    )
+
+
+def weekly_pack(
+    engine: Engine, actor: Actor, week: Period | str, config: WeeklyConfig | None = None
+) -> WeeklyPack:
+    """The pack for `week` as `actor` may see it: needs the permission to see concerns."""
+    actor.require(Permission.VIEW_CONCERNS)
+    week = as_week(week)
+    frames = load_frames(engine, actor.provider_scope())
+    text = read_narrative(engine, actor, "weekly", week.label)["significant_issues"]
+    return build_pack(frames, week, config or load_weekly_config(), text)
+
+
+def recent_weeks(last: Period, count: int = 52) -> list[Period]:
+    """The `count` ISO weeks ending with `last`, newest first (for the week picker)."""
+    return [add_weeks(last, -back) for back in range(count)]
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+
+def _breakdown_frame(values: dict[str, int], labels: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {"Category": [labels.get(code, code) for code in values], "Concerns": list(values.values())}
+    )
+    return frame.sort_values(["Concerns", "Category"], ascending=[False, True])
+
+
+def _bar(frame: pd.DataFrame, title: str) -> alt.LayerChart:
+    base = alt.Chart(frame, title=title).encode(
+        y=alt.Y("Category:N", sort=None, title=None),
+        x=alt.X("Concerns:Q", title="Concerns received", axis=alt.Axis(tickMinStep=1)),
+        tooltip=["Category", "Concerns"],
+    )
+    bars = base.mark_bar(color=RAISED_COLOUR)
+    labels = base.mark_text(align="left", dx=3, color="#1b1b1b").encode(text="Concerns:Q")
+    return (bars + labels).properties(width="container", height=alt.Step(18))
+
+
+def abuse_type_chart(report: WeeklyReport) -> alt.LayerChart:
+    """This week's concerns by abuse type, largest first, every type listed."""
+    labels = {code: ABUSE_TYPE.label(code) for code in report.concerns_by_abuse_type}
+    return _bar(_breakdown_frame(report.concerns_by_abuse_type, labels), "By type of abuse")
+
+
+def location_chart(report: WeeklyReport) -> alt.LayerChart:
+    """This week's concerns by location of risk, largest first."""
+    labels = {code: LOCATION.label(code) for code in report.concerns_by_location}
+    return _bar(_breakdown_frame(report.concerns_by_location, labels), "By location of risk")
+
+
+def provider_concerns_chart(series: pd.DataFrame) -> alt.LayerChart:
+    """Concerns whose source of risk was a service provider, per week over the series."""
+    frame = series[["week", "provider_concerns"]].rename(
+        columns={"week": "Week", "provider_concerns": "Concerns about providers"}
+    )
+    base = alt.Chart(frame, title="Concerns about providers, week by week").encode(
+        x=alt.X("Week:O", title="ISO week", axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("Concerns about providers:Q", axis=alt.Axis(tickMinStep=1)),
+        tooltip=["Week", "Concerns about providers"],
+    )
+    line = base.mark_line(color=RAISED_COLOUR, point=alt.OverlayMarkDef(color=RAISED_COLOUR))
+    labels = base.mark_text(dy=-9, color="#1b1b1b").encode(text="Concerns about providers:Q")
+    return (line + labels).properties(width="container", height=240)
+
+
+def alerts_chart(series: pd.DataFrame) -> alt.Chart:
+    """Quality alerts raised and closed per week, side by side, over the series."""
+    frame = series[["week", "alerts_raised", "alerts_closed"]].melt(
+        id_vars="week", var_name="what", value_name="Alerts"
+    )
+    frame["What"] = frame["what"].map({"alerts_raised": "Raised", "alerts_closed": "Closed"})
+    frame = frame.rename(columns={"week": "Week"})
+    return (
+        alt.Chart(frame, title="Quality alerts raised and closed, week by week")
+        .mark_bar()
+        .encode(
+            x=alt.X("Week:O", title="ISO week", axis=alt.Axis(labelAngle=-45)),
+            xOffset=alt.XOffset("What:N", sort=["Raised", "Closed"]),
+            y=alt.Y("Alerts:Q", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "What:N",
+                sort=["Raised", "Closed"],
+                scale=alt.Scale(domain=["Raised", "Closed"], range=[RAISED_COLOUR, CLOSED_COLOUR]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=["Week", "What", "Alerts"],
+        )
+        .properties(width="container", height=240)
+    )
+
+
+def open_alerts_age_chart(by_age: pd.DataFrame) -> alt.LayerChart:
+    """Open alerts at the week's end by how long they have been open."""
+    frame = by_age.rename(columns={"age": "Open for", "open_alerts": "Open alerts"})
+    base = alt.Chart(frame, title="Open quality alerts by how long they have been open").encode(
+        x=alt.X("Open for:N", sort=[band[0] for band in AGE_BANDS], axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("Open alerts:Q", axis=alt.Axis(tickMinStep=1)),
+        tooltip=["Open for", "Open alerts"],
+    )
+    bars = base.mark_bar(color=RAISED_COLOUR)
+    labels = base.mark_text(dy=-7, color="#1b1b1b").encode(text="Open alerts:Q")
+    return (bars + labels).properties(width="container", height=220)
+
+
+# --- exports --------------------------------------------------------------------------------------
+
+
+def _suppress_average(value: float, suppress: bool) -> object:
+    return SUPPRESSED if suppress and value < 5 else value
+
+
+def export_tables(pack: WeeklyPack, suppress: bool) -> dict[str, pd.DataFrame]:
+    """The report's tables, with counts below 5 shown as `<5` when `suppress` is on."""
+    count = (lambda n: suppress_count(int(n))) if suppress else (lambda n: int(n))
+    headline = pack.headline()
+    summary = pd.DataFrame(
+        {
+            "Measure": headline["Measure"],
+            "This week": headline["This week"].map(count),
+            "Previous week": headline["Previous week"].map(count),
+            "12-week average": headline["12-week average"].map(
+                lambda v: _suppress_average(v, suppress)
+            ),
+        }
+    )
+    if not suppress:
+        summary.insert(3, "Change on previous week", headline["Change on previous week"])
+    report = pack.report
+    abuse = pd.DataFrame(
+        {
+            "Type of abuse": [ABUSE_TYPE.label(c) for c in report.concerns_by_abuse_type],
+            "Concerns received": [count(n) for n in report.concerns_by_abuse_type.values()],
+        }
+    )
+    location = pd.DataFrame(
+        {
+            "Location of risk": [LOCATION.label(c) for c in report.concerns_by_location],
+            "Concerns received": [count(n) for n in report.concerns_by_location.values()],
+        }
+    )
+    shown = (lambda n: str(suppress_count(n))) if suppress else None
+    flagged = pd.DataFrame(
+        [
+            {
+                "Provider": flag.provider_name,
+                "Provider id": flag.provider_id,
+                "Why flagged": "; ".join(
+                    flag_reasons(
+                        flag.alerts_raised,
+                        flag.provider_concerns,
+                        flag.critical_alerts,
+                        flag.organisational_concerns,
+                        pack.config,
+                        shown,
+                    )
+                ),
+            }
+            for flag in report.providers_flagged
+        ],
+        columns=["Provider", "Provider id", "Why flagged"],
+    )
+    series = pack.series.rename(
+        columns={"week": "Week", "start": "From", "end": "To"}
+        | {name: HEADLINE_LABELS[name].strip() for name in COUNT_NAMES}
+    )
+    for name in COUNT_NAMES:
+        column = HEADLINE_LABELS[name].strip()
+        series[column] = series[column].map(count)
+    ages = pd.DataFrame(
+        {
+            "Open for": pack.open_alerts_by_age["age"],
+            "Open quality alerts": pack.open_alerts_by_age["open_alerts"].map(count),
+        }
+    )
+    return {
+        "Summary": summary,
+        "By type of abuse": abuse,
+        "By location of risk": location,
+        "Providers flagged": flagged,
+        "13 weeks": series,
+        "Open alerts by age": ages,
+        "Significant issues": pd.DataFrame(
+            {"Significant issues this week": [pack.significant_issues or "None recorded."]}
+        ),
+    }
+
+
+def _title(pack: WeeklyPack) -> tuple[str, str]:
+    report = pack.report
+    return (
+        f"Weekly safeguarding data report {report.week}",
+        f"Monday {report.start.day} {report.start:%B %Y} to Sunday {report.end.day} "
+        f"{report.end:%B %Y}",
+    )
+
+
+def _sharing_note(suppress: bool) -> str:
+    return (
+        "For sharing outside the council: counts below 5 are shown as <5."
+        if suppress
+        else "Council use only: contains small numbers. Switch on suppression before sharing "
+        "outside the council."
+    )
+
+
+def weekly_xlsx(pack: WeeklyPack, suppress: bool = False) -> bytes:
+    """The week's report as a workbook, one sheet per table, formulas neutralised."""
+    title, dates = _title(pack)
+    note = f"{title}: {dates}. {_sharing_note(suppress)}"
+    tables = export_tables(pack, suppress)
+    return to_xlsx_bytes(tables, notes=dict.fromkeys(tables, note))
+
+
+def weekly_pdf(pack: WeeklyPack, suppress: bool = False) -> bytes:
+    """The week's report as an A4 PDF: headline table, significant issues, flagged providers,
+    breakdowns and charts. Charts carry their numbers as labels, so they read in greyscale; with
+    suppression on, charts are left out (their labels would show small counts)."""
+    title, dates = _title(pack)
+    tables = export_tables(pack, suppress)
+    pdf = PdfReport(title, f"{dates}. {_sharing_note(suppress)}")
+    pdf.heading("This week in numbers")
+    pdf.table(tables["Summary"], font_size=9)
+    pdf.heading("Significant issues this week")
+    pdf.paragraph(pack.significant_issues or "None recorded.")
+    pdf.heading("Providers flagged this week")
+    if tables["Providers flagged"].empty:
+        pdf.paragraph("No provider met a flag rule this week.")
+    else:
+        usable = pdf.w - pdf.l_margin - pdf.r_margin
+        pdf.table(tables["Providers flagged"], widths=[55, 25, usable - 80])
+    pdf.heading("Concerns received this week")
+    half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    pdf.table(tables["By type of abuse"], widths=[half * 1.3, half * 0.7])
+    pdf.table(tables["By location of risk"], widths=[half * 1.3, half * 0.7])
+    pdf.heading("Open quality alerts by how long they have been open")
+    pdf.table(tables["Open alerts by age"], widths=[half * 1.3, half * 0.7])
+    if not suppress:
+        pdf.add_page()
+        pdf.heading("The last 13 weeks")
+        for chart in (
+            provider_concerns_chart(pack.series),
+            alerts_chart(pack.series),
+            abuse_type_chart(pack.report),
+        ):
+            pdf.image_png(chart_png(chart.properties(width=640)), width=170)
+    return pdf.to_bytes()

@@ -1,0 +1,150 @@
+"""The weekly safeguarding report page: figures, flags, the significant-issues text, access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from sgoversight.auth import SYSTEM
+from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
+from sgoversight.narratives import read_narrative
+
+PAGE = "pages/weekly.py"
+MONDAY = dt.date(2026, 11, 16)  # week 2026-W47, the last complete week on 24 November 2026
+
+
+def _alert(n: int, raised: dt.date, severity: str = "medium") -> QualityAlert:
+    return QualityAlert(
+        alert_id=f"A{n}",
+        provider_id="PRV-A",
+        raised_on=raised,
+        raised_by="commissioner",
+        category="medication",
+        severity=severity,
+        summary="Medicines given late",
+        status="open",
+    )
+
+
+def _concern(n: int, received: dt.date, abuse_type: str = "neglect") -> SafeguardingConcern:
+    return SafeguardingConcern(
+        concern_id=f"C{n}",
+        person_id=f"PER-{n}",
+        received_on=received,
+        referral_source="health_primary",
+        abuse_type=abuse_type,
+        location="care_home_residential",
+        source_of_risk="service_provider",
+        provider_id="PRV-A",
+        age_band="85-94",
+        gender="female",
+        ethnicity="white",
+    )
+
+
+@pytest.fixture
+def seeded(page_db: Engine) -> Engine:
+    with Session(page_db) as session, session.begin():
+        session.add(
+            Provider(
+                provider_id="PRV-A",
+                name="Harbour View",
+                service_type="care_home",
+                regulated=True,
+            )
+        )
+        session.flush()
+        session.add_all(
+            [
+                _alert(1, MONDAY),
+                _alert(2, MONDAY + dt.timedelta(days=6), "critical"),
+                _alert(3, MONDAY - dt.timedelta(days=7)),
+                _concern(1, MONDAY + dt.timedelta(days=2), "organisational"),
+                _concern(2, MONDAY - dt.timedelta(days=1)),
+            ]
+        )
+    return page_db
+
+
+def _metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_headline_counts_and_change_on_previous_week(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding")
+    assert not app.exception
+    assert app.selectbox[0].value.label == "2026-W47"
+    assert _metric(app, "Quality alerts raised") == "2"
+    assert _metric(app, "Safeguarding concerns received") == "1"
+    raised = next(m for m in app.metric if m.label == "Quality alerts raised")
+    assert raised.delta == "+1 on the previous week"
+    assert _metric(app, "Quality alerts open at week's end") == "3"
+
+
+def test_flagged_provider_listed_with_reasons(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding")
+    flagged = app.dataframe[0].value
+    assert list(flagged["Provider"]) == ["Harbour View"]
+    reasons = flagged["Why flagged"].iloc[0]
+    assert "3 quality alerts and safeguarding concerns this week (flag at 3)" in reasons
+    assert "A critical quality alert this week" in reasons
+    assert "An organisational abuse concern this week" in reasons
+    assert flagged["Profile"].iloc[0] == "provider?provider=PRV-A"
+
+
+def test_choosing_another_week_changes_the_figures(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding")
+    assert app.selectbox[0].options[1].startswith("2026-W46")
+    app = app.selectbox[0].select_index(1).run()
+    assert app.selectbox[0].value.label == "2026-W46"
+    assert _metric(app, "Quality alerts raised") == "1"
+    assert any("No provider met a flag rule" in s.value for s in app.success)
+
+
+def test_safeguarding_team_saves_the_significant_issues_text(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding")
+    app.text_area[0].input("Organisational abuse concern at Harbour View: visit arranged.")
+    app = app.button[0].click().run()
+    assert any(s.value == "Saved." for s in app.success)
+    saved = read_narrative(seeded, SYSTEM, "weekly", "2026-W47")
+    assert saved["significant_issues"] == (
+        "Organisational abuse concern at Harbour View: visit arranged."
+    )
+
+
+def test_commissioners_read_the_text_as_plain_text(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    from sgoversight.auth import Actor, Role
+    from sgoversight.narratives import save_narrative
+
+    writer = Actor("sam", frozenset({Role.SAFEGUARDING}))
+    save_narrative(
+        seeded, writer, "weekly", "2026-W47", "significant_issues", "**Not bold** <b>x</b>"
+    )
+    app = run_page(PAGE, as_user="commissioner")
+    assert not app.text_area  # no form for those who may not write the text
+    shown = [m.value for m in app.markdown if "Not bold" in m.value]
+    assert shown == [r"\*\*Not bold\*\* \<b\>x\</b\>"]
+
+
+@pytest.mark.parametrize("user", ["qa", "provider", "planowner"])
+def test_roles_without_concerns_access_are_turned_away(
+    run_page: Callable[..., AppTest], seeded: Engine, user: str
+) -> None:
+    app = run_page(PAGE, as_user=user)
+    assert [e.value for e in app.error] == ["Your role does not give you access to this page."]
+    assert not app.metric
