@@ -334,3 +334,98 @@ class ReportNarrative(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+
+
+class QaMeeting(Base):
+    """A monthly Quality Assurance meeting (adult social care, providers, commissioners)."""
+
+    __tablename__ = "qa_meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    items: Mapped[list[QaAgendaItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="QaAgendaItem.id"
+    )
+
+
+class QaAgendaItem(Base):
+    """One alert on a QA meeting's agenda, with what the meeting said about it."""
+
+    __tablename__ = "qa_agenda_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "alert_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("qa_meetings.id"), index=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("quality_alerts.alert_id"), index=True)
+    discussion: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    meeting: Mapped[QaMeeting] = relationship(back_populates="items")
+    actions: Mapped[list[QaAction]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="QaAction.id"
+    )
+
+
+class QaAction(Base):
+    """An action a QA meeting agreed on an alert: who does what by when."""
+
+    __tablename__ = "qa_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("qa_agenda_items.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    item: Mapped[QaAgendaItem] = relationship(back_populates="actions")
+
+
+class EnhancedMonitoring(Timestamped, Base):
+    """Enhanced monitoring of a provider (usually after an Amber rating): start, reviews, end."""
+
+    __tablename__ = "enhanced_monitoring"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.provider_id"), index=True)
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    review_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    lead: Mapped[str | None] = mapped_column(String(200))
+    board_decision_id: Mapped[int | None] = mapped_column(ForeignKey("board_decisions.id"))
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    end_rationale: Mapped[str | None] = mapped_column(Text)
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    visits: Mapped[list[MonitoringVisit]] = relationship(
+        back_populates="monitoring",
+        cascade="all, delete-orphan",
+        order_by="MonitoringVisit.visited_on",
+    )
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class MonitoringVisit(Base):
+    """A monitoring visit made under enhanced monitoring: when, who, what was found."""
+
+    __tablename__ = "monitoring_visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    monitoring_id: Mapped[int] = mapped_column(ForeignKey("enhanced_monitoring.id"), index=True)
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    visited_by: Mapped[str] = mapped_column(String(200))
+    findings: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+    monitoring: Mapped[EnhancedMonitoring] = relationship(back_populates="visits")
