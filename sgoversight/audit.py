@@ -2,7 +2,8 @@
 
 Rule: every create, update, delete and import writes one AuditEvent in the same transaction as the
 change it records (so a rolled-back change leaves no event, and a committed one always has one).
-Nothing in the package updates or deletes audit rows.
+Nothing can update or delete audit rows: the ORM refuses it here, and database triggers
+(migration 0004) refuse it for any other connection.
 """
 
 from __future__ import annotations
@@ -11,10 +12,26 @@ import datetime as dt
 import decimal
 from typing import Any
 
+import pandas as pd
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from sgoversight.auth import Actor
+from sgoversight.auth import Actor, Permission
 from sgoversight.models import AuditEvent
+
+AUDIT_COLUMNS = [
+    "id", "occurred_at", "actor", "action", "entity", "entity_id", "before", "after", "detail",
+]  # fmt: skip
+
+
+class AuditTrailIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete an audit event."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(_mapper: object, _connection: object, target: AuditEvent) -> None:
+    raise AuditTrailIsAppendOnly(f"audit event {target.id} cannot be changed or deleted")
 
 
 def _jsonable(value: Any) -> Any:
@@ -52,3 +69,56 @@ def record(
     )
     session.add(event)
     return event
+
+
+def audit_trail(
+    engine: Engine,
+    actor: Actor,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    who: str | None = None,
+    entity: str | None = None,
+    action: str | None = None,
+    text: str | None = None,
+    limit: int = 5_000,
+) -> pd.DataFrame:
+    """Audit events, newest first, filtered; only for those who may see the audit trail.
+
+    `since`/`until` are inclusive days; `text` matches the record id or detail (case-insensitive);
+    at most `limit` rows (the newest).
+    """
+    actor.require(Permission.VIEW_AUDIT)
+    query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= dt.datetime.combine(since, dt.time.min))
+    if until is not None:
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min)
+        query = query.where(AuditEvent.occurred_at < end)
+    if who:
+        query = query.where(AuditEvent.actor == who)
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(AuditEvent.entity_id.ilike(pattern) | AuditEvent.detail.ilike(pattern))
+    with Session(engine) as session:
+        events = session.scalars(query.limit(limit)).all()
+        rows = [{column: getattr(e, column) for column in AUDIT_COLUMNS} for e in events]
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+
+def audit_choices(engine: Engine, actor: Actor) -> dict[str, list[str]]:
+    """The distinct users, record kinds and actions in the trail, for filter pickers."""
+    actor.require(Permission.VIEW_AUDIT)
+    with Session(engine) as session:
+        return {
+            name: sorted(v for v in session.scalars(select(column).distinct()) if v)
+            for name, column in (
+                ("who", AuditEvent.actor),
+                ("entity", AuditEvent.entity),
+                ("action", AuditEvent.action),
+            )
+        }

@@ -38,6 +38,13 @@ PAGES: tuple[PageSpec, ...] = (
         "Reports",
     ),
     PageSpec(
+        "pages/audit.py",
+        "Audit trail",
+        ":material/history:",
+        Permission.VIEW_AUDIT,
+        "Data",
+    ),
+    PageSpec(
         "pages/data.py",
         "Data imports",
         ":material/upload_file:",

@@ -1,0 +1,95 @@
+"""Audit trail: every create, update and delete, who made it and when, with before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import streamlit as st
+
+from sgoversight.audit import audit_choices, audit_trail
+from sgoversight.auth import Permission
+from sgoversight.exporting import to_csv_bytes, to_xlsx_bytes
+from ui.context import engine, require, today
+
+actor = require(Permission.VIEW_AUDIT)
+
+st.title("Audit trail")
+st.caption(
+    "Every change made in the app or by an import, newest first. The trail can only be added "
+    "to: nobody, administrators included, can change or delete an entry."
+)
+
+choices = audit_choices(engine(), actor)
+# Audit times are real UTC clock times, so the default range ends on the real date.
+now = max(today(), dt.datetime.now(dt.UTC).date())
+with st.container(border=True):
+    first, second, third = st.columns(3)
+    period = first.date_input(
+        "Between", value=(now - dt.timedelta(days=30), now), max_value=now, format="DD/MM/YYYY"
+    )
+    who = second.selectbox("Made by", choices["who"], index=None, placeholder="Anyone")
+    entity = third.selectbox(
+        "Kind of record",
+        choices["entity"],
+        index=None,
+        placeholder="Any",
+        format_func=lambda e: e.replace("_", " ").capitalize(),
+    )
+    first, second = st.columns([1, 2])
+    action = first.selectbox("Change", choices["action"], index=None, placeholder="Any")
+    text = second.text_input("Record id or detail contains", placeholder="e.g. PRV-0012")
+
+since, until = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
+events = audit_trail(
+    engine(), actor, since=since, until=until, who=who, entity=entity, action=action, text=text
+)
+
+
+def _compact(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+table = pd.DataFrame(
+    {
+        "When": events["occurred_at"],
+        "Who": events["actor"],
+        "Change": events["action"],
+        "Record": events["entity"].str.replace("_", " ").str.capitalize(),
+        "Record id": events["entity_id"],
+        "Before": events["before"].map(_compact),
+        "After": events["after"].map(_compact),
+        "Detail": events["detail"],
+    }
+)
+st.markdown(f"**{len(table):,}** change{'s' if len(table) != 1 else ''} match.")
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "When": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
+        "Before": st.column_config.TextColumn(width="medium"),
+        "After": st.column_config.TextColumn(width="medium"),
+    },
+)
+left, right = st.columns(2)
+left.download_button(
+    "Download as CSV",
+    to_csv_bytes(table),
+    file_name=f"audit-trail-{now.isoformat()}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+)
+right.download_button(
+    "Download as Excel",
+    to_xlsx_bytes({"Audit trail": table}),
+    file_name=f"audit-trail-{now.isoformat()}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    on_click="ignore",
+)

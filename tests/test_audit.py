@@ -1,0 +1,103 @@
+"""The audit trail: append-only whatever the route, filterable, only for those allowed to see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine, delete, text, update
+from sqlalchemy.exc import DatabaseError
+from sqlalchemy.orm import Session
+
+from sgoversight import audit
+from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
+from sgoversight.models import AuditEvent
+
+BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
+COMMISSIONER = Actor("cara", frozenset({Role.COMMISSIONER}))
+
+
+def _record(engine: Engine, actor: Actor, action: str, entity: str, entity_id: str) -> None:
+    with Session(engine) as session, session.begin():
+        audit.record(
+            session,
+            actor,
+            action,
+            entity,
+            entity_id,
+            before={"status": "open", "on": dt.date(2026, 11, 2)},
+            after={"status": "closed"},
+            detail=f"{action} {entity_id}",
+        )
+
+
+@pytest.fixture
+def trail(engine: Engine) -> Engine:
+    _record(engine, COMMISSIONER, "create", "quality_alert", "QA-1")
+    _record(engine, COMMISSIONER, "update", "quality_alert", "QA-1")
+    _record(engine, BOARD, "create", "board_decision", "17")
+    return engine
+
+
+def test_events_read_back_newest_first_with_before_and_after(trail: Engine) -> None:
+    frame = audit.audit_trail(trail, BOARD)
+    assert list(frame["entity_id"]) == ["17", "QA-1", "QA-1"]
+    first = frame.iloc[-1]
+    assert first["before"] == {"status": "open", "on": "2026-11-02"}
+    assert first["after"] == {"status": "closed"}
+
+
+def test_filters_by_who_what_and_text(trail: Engine) -> None:
+    assert len(audit.audit_trail(trail, BOARD, who="cara")) == 2
+    assert len(audit.audit_trail(trail, BOARD, entity="board_decision")) == 1
+    assert len(audit.audit_trail(trail, BOARD, action="update")) == 1
+    assert len(audit.audit_trail(trail, BOARD, text="qa-1")) == 2
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    assert audit.audit_trail(trail, BOARD, since=tomorrow).empty
+    assert len(audit.audit_trail(trail, BOARD, until=dt.date.today())) == 3
+    assert audit.audit_choices(trail, BOARD)["who"] == ["bea", "cara"]
+
+
+def test_only_admins_and_board_members_see_the_trail(trail: Engine) -> None:
+    with pytest.raises(PermissionDenied):
+        audit.audit_trail(trail, COMMISSIONER)
+    with pytest.raises(PermissionDenied):
+        audit.audit_choices(trail, COMMISSIONER)
+    assert len(audit.audit_trail(trail, SYSTEM)) == 3
+
+
+def test_orm_refuses_to_change_or_delete_an_event(trail: Engine) -> None:
+    with Session(trail) as session:
+        event = session.query(AuditEvent).first()
+        assert event is not None
+        event.detail = "rewritten"
+        with pytest.raises(audit.AuditTrailIsAppendOnly):
+            session.flush()
+        session.rollback()
+        session.delete(session.query(AuditEvent).first())
+        with pytest.raises(audit.AuditTrailIsAppendOnly):
+            session.flush()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        update(AuditEvent).values(detail="rewritten"),
+        delete(AuditEvent),
+    ],
+    ids=["update", "delete"],
+)
+def test_database_refuses_to_change_or_delete_an_event(trail: Engine, statement: object) -> None:
+    with pytest.raises(DatabaseError, match="append-only"), trail.begin() as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
+    with trail.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 3
+        details = set(conn.execute(text("SELECT detail FROM audit_events")).scalars())
+    assert "rewritten" not in details
+
+
+def test_truncate_is_refused_on_postgresql(trail: Engine) -> None:
+    if trail.dialect.name != "postgresql":
+        pytest.skip("TRUNCATE exists only on PostgreSQL")
+    with pytest.raises(DatabaseError, match="append-only"), trail.begin() as conn:
+        conn.execute(text("TRUNCATE audit_events"))
