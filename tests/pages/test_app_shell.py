@@ -42,9 +42,9 @@ def test_wrong_password_is_refused(page_db) -> None:
 @pytest.mark.parametrize(
     ("roles", "expected"),
     [
-        ({Role.COMMISSIONER}, {"pages/overview.py", "pages/data.py"}),
-        ({Role.SAFEGUARDING}, {"pages/overview.py", "pages/data.py"}),
-        ({Role.BOARD_MEMBER}, {"pages/overview.py"}),
+        ({Role.COMMISSIONER}, {"pages/overview.py", "pages/weekly.py", "pages/data.py"}),
+        ({Role.SAFEGUARDING}, {"pages/overview.py", "pages/weekly.py", "pages/data.py"}),
+        ({Role.BOARD_MEMBER}, {"pages/overview.py", "pages/weekly.py", "pages/audit.py"}),
         ({Role.QA_ATTENDEE}, {"pages/overview.py"}),
         ({Role.PROVIDER}, {"pages/overview.py"}),
         ({Role.ADMIN}, {p.path for p in PAGES}),
