@@ -37,6 +37,7 @@ class Permission(StrEnum):
     VIEW_ALERTS = "view_alerts"
     LOG_ALERT = "log_alert"
     MANAGE_ALERTS = "manage_alerts"
+    RECORD_QA = "record_qa"
     VIEW_CONCERNS = "view_concerns"
     VIEW_BOARD = "view_board"
     DECIDE_BOARD = "decide_board"
@@ -46,6 +47,7 @@ class Permission(StrEnum):
     SIGN_OFF_PLANS = "sign_off_plans"
     VIEW_STANDARDS = "view_standards"
     WRITE_REPORT_TEXT = "write_report_text"
+    BACKUP_RESTORE = "backup_restore"
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
 
@@ -61,6 +63,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW_ALERTS,
             P.LOG_ALERT,
             P.MANAGE_ALERTS,
+            P.RECORD_QA,
             P.VIEW_CONCERNS,
             P.VIEW_BOARD,
             P.VIEW_PLANS,

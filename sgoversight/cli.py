@@ -84,6 +84,22 @@ def _weekly_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from sgoversight.backup import backup
+
+    summary = backup(get_engine(), args.out)
+    print(f"Backup written to {args.out}: {summary}.")
+    return EXIT_OK
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from sgoversight.backup import restore
+
+    summary = restore(get_engine(), args.file, SYSTEM)
+    print(f"Restored from {args.file}: {summary}.")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sgoversight", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -107,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(handler=_weekly_report)
+
+    p = commands.add_parser("backup", help="write a consistent copy of the database (app may run)")
+    p.add_argument("--out", required=True, metavar="FILE", help="new SQLite file to write")
+    p.set_defaults(handler=_backup)
+
+    p = commands.add_parser("restore", help="load a backup into an empty database, all or nothing")
+    p.add_argument("file", metavar="FILE", help="a file written by `backup`")
+    p.set_defaults(handler=_restore)
 
     return parser
 
