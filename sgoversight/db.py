@@ -75,9 +75,10 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on any error."""
+    """A writing session in one transaction: committed on success, rolled back on any error."""
     session = session_factory(engine)()
     try:
+        begin_write(session)
         yield session
         session.commit()
     except BaseException:
@@ -85,3 +86,15 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def begin_write(session: Session) -> None:
+    """Start `session`'s transaction as a writer.
+
+    Rule: on SQLite a transaction that will write takes the write lock when it starts (BEGIN
+    IMMEDIATE, waiting up to the busy timeout for other writers), so it can never fail half-way
+    with "database is locked" because another process wrote after it first read. PostgreSQL needs
+    nothing: row locks and the version checks handle concurrent writers.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight import audit
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_factory
+from sgoversight.db import begin_write, session_factory
 from sgoversight.errors import BadInput
 from sgoversight.mappings import ColumnMapping, apply_mapping, load_mapping
 from sgoversight.models import (
@@ -648,6 +648,8 @@ def _write(
     """Check references, then (when all is valid and not a dry run) write in one transaction."""
     session = session_factory(engine)()
     try:
+        if not report.dry_run:
+            begin_write(session)
         notify(0.65, "Checking providers and plans named in the file")
         problems.extend(_reference_problems(session, target, checked.keys, report.filename))
         if problems:
@@ -858,6 +860,7 @@ def _record_rejection(engine: Engine, actor: Actor, report: ImportReport) -> Non
     """Rule: a rejected import is audited in a transaction of its own; no data is written."""
     session = session_factory(engine)()
     try:
+        begin_write(session)
         audit.record(
             session,
             actor,
