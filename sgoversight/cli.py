@@ -84,6 +84,18 @@ def _weekly_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _standards(args: argparse.Namespace) -> int:
+    from sgoversight import standards
+
+    # Parsed before the database is touched, so a bad quarter is exit 2 even with no database.
+    quarter = standards.as_quarter(args.quarter)
+    results = standards.scorecard_from_database(get_engine(), quarter)
+    sys.stdout.write(
+        standards.render_scorecard(results, args.format, quarter=quarter, suppress=args.suppress)
+    )
+    return EXIT_OK
+
+
 def _backup(args: argparse.Namespace) -> int:
     from sgoversight.backup import backup
 
@@ -123,6 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(handler=_weekly_report)
+
+    p = commands.add_parser("standards", help="the six safeguarding standards scorecard")
+    p.add_argument("--quarter", required=True, metavar="YYYY-Qn", help="e.g. 2026-Q3")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--suppress", action="store_true", help="show counts below 5 as <5 (for sharing outside)"
+    )
+    p.set_defaults(handler=_standards)
 
     p = commands.add_parser("backup", help="write a consistent copy of the database (app may run)")
     p.add_argument("--out", required=True, metavar="FILE", help="new SQLite file to write")
