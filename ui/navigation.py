@@ -38,6 +38,13 @@ PAGES: tuple[PageSpec, ...] = (
         "Reports",
     ),
     PageSpec(
+        "pages/standards.py",
+        "Safeguarding standards",
+        ":material/verified:",
+        Permission.VIEW_STANDARDS,
+        "Reports",
+    ),
+    PageSpec(
         "pages/audit.py",
         "Audit trail",
         ":material/history:",

@@ -1,0 +1,144 @@
+"""The six safeguarding standards: the quarterly scorecard, trends, breakdowns and the report."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sgoversight import standards
+from sgoversight.auth import Permission
+from sgoversight.errors import BadInput
+from sgoversight.narratives import save_narrative, sections
+from sgoversight.periods import last_complete_quarter
+from sgoversight.standards_report import (
+    STANDARDS,
+    breakdown_chart,
+    counted,
+    quarterly_pdf,
+    quarterly_report,
+    quarterly_xlsx,
+    recent_quarters,
+    shown_value,
+    status_text,
+    trend_chart,
+)
+from ui import format as fmt
+from ui.context import engine, require, today
+
+actor = require(Permission.VIEW_STANDARDS)
+
+st.title("Safeguarding standards")
+st.caption(
+    "The council's six safeguarding standards, measured each quarter against their targets and "
+    "reported by the Principal Social Worker to the adult social care oversight board."
+)
+
+quarters = recent_quarters(last_complete_quarter(today()), 12)
+quarter = st.selectbox(
+    "Quarter",
+    quarters,
+    format_func=lambda q: f"{q.label}: {fmt.long_date(q.start)} to {fmt.long_date(q.end)}",
+    help="The most recent complete quarter is shown first.",
+)
+report = quarterly_report(engine(), actor, quarter)
+met, judged = report.met_summary()
+st.markdown(
+    f"**{met} of {judged}** measures with a target met it in {quarter.label}. "
+    "Measures marked *Trend* have no target: they are watched for change."
+)
+
+by_standard = {name: [r for r in report.results if r.standard == name] for name in STANDARDS}
+for row_start in (0, 3):
+    columns = st.columns(3)
+    for column, name in zip(columns, STANDARDS[row_start : row_start + 3], strict=True):
+        with column.container(border=True):
+            st.subheader(name)
+            for result in by_standard[name]:
+                target = "no target" if result.target is None else f"target {result.target:g}%"
+                st.markdown(
+                    f"**{shown_value(result)}** {status_text(result.status)}  \n"
+                    f"{result.label}  \n"
+                    f":gray[{result.measure_id} · {counted(result) or 'count'} · {target}]"
+                )
+
+st.header("Trends over 8 quarters")
+st.caption("The solid line is the measure; the dashed line is its target.")
+chosen_standard = st.segmented_control(
+    "Standard", STANDARDS, default=STANDARDS[0], key="trend-standard"
+)
+shown = [r for r in report.results if r.standard == (chosen_standard or STANDARDS[0])]
+columns = st.columns(min(len(shown), 3))
+for index, result in enumerate(shown):
+    columns[index % len(columns)].altair_chart(
+        trend_chart(report.series, result.measure_id), width="stretch"
+    )
+
+st.header("Who the concerns were about and who raised them")
+tabs = st.tabs(list(standards.BREAKDOWN_TITLES.values()))
+for tab, (field, title) in zip(tabs, standards.BREAKDOWN_TITLES.items(), strict=True):
+    with tab:
+        frame = report.breakdowns[field]
+        left, right = st.columns([1, 1])
+        left.altair_chart(breakdown_chart(frame, quarter.label, title), width="stretch")
+        right.dataframe(standards.breakdown_table(frame), hide_index=True, width="stretch")
+
+st.header("Quarterly report")
+headings = sections("standards")
+if actor.can(Permission.WRITE_REPORT_TEXT):
+    with st.form("narrative"):
+        texts = {
+            code: st.text_area(heading, value=report.narrative.get(code, ""), height=120)
+            for code, heading in headings.items()
+        }
+        if st.form_submit_button("Save the report text", icon=":material/save:"):
+            changed = 0
+            try:
+                for code, text in texts.items():
+                    changed += save_narrative(
+                        engine(), actor, "standards", quarter.label, code, text
+                    )
+            except BadInput as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Saved {changed} section{'s' if changed != 1 else ''}.")
+else:
+    for code, heading in headings.items():
+        st.subheader(heading)
+        text = report.narrative.get(code)
+        if text:
+            st.markdown(fmt.plain(text))
+        else:
+            st.caption("Not written yet.")
+
+st.subheader("Download the report")
+suppress = st.toggle(
+    "For sharing outside the council (show counts below 5 as <5)",
+    value=False,
+    help="Small numbers can identify people. Switch this on for any copy that leaves the council.",
+)
+version = "shared" if suppress else "council"
+left, right = st.columns(2)
+left.download_button(
+    "Download as Excel",
+    quarterly_xlsx(report, suppress),
+    file_name=f"safeguarding-standards-{quarter.label}-{version}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    on_click="ignore",
+)
+if right.button("Prepare the PDF", icon=":material/picture_as_pdf:"):
+    with st.spinner("Drawing the charts…"):
+        st.session_state["standards-pdf"] = (
+            quarter.label,
+            suppress,
+            quarterly_pdf(report, suppress),
+        )
+prepared = st.session_state.get("standards-pdf")
+if prepared and prepared[:2] == (quarter.label, suppress):
+    right.download_button(
+        "Download the PDF",
+        prepared[2],
+        file_name=f"safeguarding-standards-{quarter.label}-{version}.pdf",
+        mime="application/pdf",
+        icon=":material/download:",
+        on_click="ignore",
+    )

@@ -1,0 +1,105 @@
+"""The safeguarding standards page: cards, trends, breakdowns, the narrative, access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from sgoversight.auth import SYSTEM
+from sgoversight.models import SafeguardingConcern
+from sgoversight.narratives import read_narrative
+
+PAGE = "pages/standards.py"
+
+
+@pytest.fixture
+def seeded(page_db: Engine) -> Engine:
+    """Quarter 2026-Q3 (last complete on 24 November 2026): 10 concerns, 9 screened the same day,
+    4 became enquiries concluded in the quarter, all with the person asked about outcomes."""
+    with Session(page_db) as session, session.begin():
+        for n in range(10):
+            received = dt.date(2026, 7, 1) + dt.timedelta(days=7 * n)
+            enquiry = n < 4
+            session.add(
+                SafeguardingConcern(
+                    concern_id=f"C{n}",
+                    person_id=f"PER-{n}",
+                    received_on=received,
+                    screened_on=received if n < 9 else None,
+                    referral_source="financial_institution" if n % 2 else "health_primary",
+                    abuse_type="cuckooing" if n == 0 else "neglect",
+                    location="own_home",
+                    source_of_risk="known_to_individual",
+                    age_band="65-74",
+                    gender="female",
+                    ethnicity="white",
+                    enquiry_started_on=received if enquiry else None,
+                    enquiry_concluded_on=received + dt.timedelta(days=10) if enquiry else None,
+                    outcomes_asked="yes_expressed" if enquiry else None,
+                )
+            )
+    return page_db
+
+
+def _card_text(app: AppTest, measure_id: str) -> str:
+    return next(m.value for m in app.markdown if f"[{measure_id} ·" in m.value)
+
+
+def test_cards_show_value_status_word_and_icon(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding", timeout=60)
+    assert not app.exception
+    assert app.selectbox[0].value.label == "2026-Q3"
+    assert _card_text(app, "ACC-1").startswith("**90.0%** ✔ Met")
+    assert "9 of 10" in _card_text(app, "ACC-1")
+    assert _card_text(app, "EMP-1").startswith("**100.0%** ✔ Met")
+    assert _card_text(app, "EMP-2").startswith("**–** – No data")
+    assert _card_text(app, "PROP-1").startswith("**10** ↗ Trend")
+    assert _card_text(app, "PROP-3").startswith("**40.0%** ✔ Met")
+
+
+def test_breakdowns_include_cuckooing_and_referral_sources(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding", timeout=60)
+    tables = [d.value for d in app.dataframe]
+    abuse = tables[0].set_index("")
+    assert abuse.loc["Cuckooing", "2026-Q3"] == 1
+    assert abuse["2026-Q3"].sum() == 10
+    assert len(abuse.columns) == 8
+
+
+def test_safeguarding_team_saves_the_quarterly_narrative(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding", timeout=60)
+    app.text_area[0].input("Screening stayed within a day for nine in ten concerns.")
+    app.text_area[4].input("A story shared with consent.")
+    app = app.button[0].click().run()
+    assert any(s.value == "Saved 2 sections." for s in app.success)
+    saved = read_narrative(seeded, SYSTEM, "standards", "2026-Q3")
+    assert saved["performance_summary"].startswith("Screening stayed")
+    assert saved["real_life_stories"] == "A story shared with consent."
+
+
+def test_board_members_read_the_narrative_without_a_form(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="board", timeout=60)
+    assert not app.exception
+    assert not app.text_area
+    assert any(c.value == "Not written yet." for c in app.caption)
+
+
+@pytest.mark.parametrize("user", ["qa", "provider", "planowner"])
+def test_roles_without_the_standards_are_turned_away(
+    run_page: Callable[..., AppTest], seeded: Engine, user: str
+) -> None:
+    app = run_page(PAGE, as_user=user)
+    assert [e.value for e in app.error] == ["Your role does not give you access to this page."]

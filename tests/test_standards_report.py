@@ -1,0 +1,89 @@
+"""The quarterly standards report's files: every table, suppression, narrative, charts."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+
+from sgoversight import standards
+from sgoversight.periods import parse_quarter
+from sgoversight.queries import CONCERN_COLUMNS, PROVIDER_COLUMNS, TRAINING_COLUMNS, as_dates
+from sgoversight.standards_report import (
+    QuarterlyReport,
+    quarterly_pdf,
+    quarterly_xlsx,
+    scorecard_table,
+    status_text,
+)
+
+QUARTER = parse_quarter("2026-Q3")
+
+
+def _report(concerns: int = 12) -> QuarterlyReport:
+    rows = [
+        {
+            "concern_id": f"C{n}",
+            "person_id": f"P{n}",
+            "received_on": f"2026-07-{n + 1:02d}",
+            "screened_on": f"2026-07-{n + 1:02d}",
+            "referral_source": "police",
+            "abuse_type": "financial",
+            "location": "own_home",
+            "source_of_risk": "known_to_individual",
+            "age_band": "85-94",
+            "gender": "male",
+            "ethnicity": "asian",
+        }
+        for n in range(concerns)
+    ]
+    inputs = standards.StandardsInputs(
+        concerns=as_dates(pd.DataFrame(rows, columns=CONCERN_COLUMNS)),
+        providers=pd.DataFrame(columns=PROVIDER_COLUMNS),
+        training=as_dates(pd.DataFrame(columns=TRAINING_COLUMNS)),
+        quarter=QUARTER,
+    )
+    return QuarterlyReport(
+        quarter=QUARTER,
+        results=standards.scorecard(inputs),
+        series=standards.scorecard_series(inputs, QUARTER),
+        breakdowns=standards.breakdowns(inputs, QUARTER),
+        narrative={"performance_summary": "=SUM(A1:A9) is not a formula here"},
+    )
+
+
+def test_status_is_always_a_word_with_an_icon() -> None:
+    assert [status_text(s) for s in ("met", "not_met", "no_data", "trend")] == [
+        "✔ Met",
+        "✖ Not met",
+        "– No data",
+        "↗ Trend",
+    ]
+
+
+def test_scorecard_table_suppresses_small_counts_only_when_asked() -> None:
+    report = _report(concerns=3)
+    council = scorecard_table(report.results).set_index("Measure")
+    shared = scorecard_table(report.results, suppress=True).set_index("Measure")
+    assert council.loc["PROP-1", "Value"] == "3"
+    assert shared.loc["PROP-1", "Value"] == "<5"
+    assert council.loc["ACC-1", "Counted"] == "3 of 3"
+    assert shared.loc["ACC-1", "Counted"] == "<5 of <5"
+    assert shared.loc["ACC-1", "Value"] == "100.0%"
+
+
+def test_workbook_has_scorecard_trends_breakdowns_and_narrative() -> None:
+    book = openpyxl.load_workbook(io.BytesIO(quarterly_xlsx(_report(), suppress=True)))
+    assert book.sheetnames[:2] == ["Scorecard", "8 quarters"]
+    assert book.sheetnames[-1] == "Narrative"
+    assert len(book.sheetnames) == 2 + len(standards.BREAKDOWN_TITLES) + 1
+    narrative = book["Narrative"]
+    assert narrative["B4"].value.startswith("'=SUM")  # neutralised, never run as a formula
+    assert "counts below 5" in book["Scorecard"]["A1"].value
+
+
+def test_pdf_has_charts_and_the_narrative() -> None:
+    pdf = quarterly_pdf(_report(), suppress=False)
+    assert pdf.startswith(b"%PDF")
+    assert b"/Subtype /Image" in pdf
