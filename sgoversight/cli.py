@@ -84,6 +84,16 @@ def _weekly_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _score(args: argparse.Namespace) -> int:
+    from sgoversight import scoring
+
+    # Parsed before the database is touched, so a bad month is exit 2 even with no database.
+    month = scoring.as_board_month(args.month)
+    ratings = scoring.score_from_database(get_engine(), month, actor=SYSTEM)
+    sys.stdout.write(scoring.render_ratings(ratings, args.format))
+    return EXIT_OK
+
+
 def _standards(args: argparse.Namespace) -> int:
     from sgoversight import standards
 
@@ -135,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(handler=_weekly_report)
+
+    p = commands.add_parser("score", help="the Provider Oversight Board's RAG table for a month")
+    p.add_argument(
+        "--month", required=True, metavar="YYYY-MM", help="the Board month, e.g. 2026-10"
+    )
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(handler=_score)
 
     p = commands.add_parser("standards", help="the six safeguarding standards scorecard")
     p.add_argument("--quarter", required=True, metavar="YYYY-Qn", help="e.g. 2026-Q3")
