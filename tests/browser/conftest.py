@@ -171,6 +171,6 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     page.goto(url)
     wait_for_app(page)
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     wait_for_app(page)
