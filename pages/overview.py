@@ -29,7 +29,7 @@ alerts_col.metric(
     border=True,
 )
 raised_col.metric(
-    f"Quality alerts raised in {now:%B}",
+    "Alerts raised this month",
     fmt.whole(glance.alerts_raised_month_to_date),
     delta=fmt.change(glance.alerts_raised_month_to_date, glance.alerts_raised_same_days_last_month),
     delta_color="off",
@@ -38,7 +38,7 @@ raised_col.metric(
 )
 if glance.concerns_month_to_date is not None:
     concerns_col.metric(
-        f"Safeguarding concerns received in {now:%B}",
+        "Concerns received this month",
         fmt.whole(glance.concerns_month_to_date),
         delta=fmt.change(glance.concerns_month_to_date, glance.concerns_same_days_last_month or 0),
         delta_color="off",
@@ -49,7 +49,7 @@ if glance.concerns_month_to_date is not None:
         border=True,
     )
     enquiries_col.metric(
-        "Safeguarding enquiries open",
+        "Enquiries open",
         fmt.whole(glance.open_enquiries),
         help="Section 42 enquiries started and not yet concluded, as of today.",
         border=True,

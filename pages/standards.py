@@ -66,14 +66,24 @@ chosen_standard = st.segmented_control(
     "Standard", STANDARDS, default=STANDARDS[0], key="trend-standard"
 )
 shown = [r for r in report.results if r.standard == (chosen_standard or STANDARDS[0])]
-columns = st.columns(min(len(shown), 3))
+columns = st.columns(2)
 for index, result in enumerate(shown):
-    columns[index % len(columns)].altair_chart(
-        trend_chart(report.series, result.measure_id), width="stretch"
-    )
+    with columns[index % 2]:
+        target = "no target" if result.target is None else f"target {result.target:g}%"
+        st.markdown(f"**{result.measure_id}** {result.label} :gray[({target})]")
+        st.altair_chart(
+            trend_chart(report.series, result.measure_id, title=""), width="stretch", height=200
+        )
 
 st.header("Who the concerns were about and who raised them")
-tabs = st.tabs(list(standards.BREAKDOWN_TITLES.values()))
+TAB_NAMES = {
+    "abuse_type": "Type of abuse",
+    "referral_source": "Who raised them",
+    "age_band": "Age band",
+    "gender": "Gender",
+    "ethnicity": "Ethnicity",
+}
+tabs = st.tabs([TAB_NAMES.get(f, title) for f, title in standards.BREAKDOWN_TITLES.items()])
 for tab, (field, title) in zip(tabs, standards.BREAKDOWN_TITLES.items(), strict=True):
     with tab:
         frame = report.breakdowns[field]

@@ -45,13 +45,13 @@ headline = pack.headline().set_index("measure")
 
 st.subheader("This week in numbers")
 metrics = [
-    ("concerns_received", "Safeguarding concerns received"),
-    ("provider_concerns", "Concerns about a care provider"),
-    ("enquiries_started", "Safeguarding enquiries started"),
-    ("enquiries_concluded", "Safeguarding enquiries concluded"),
+    ("concerns_received", "Concerns received"),
+    ("provider_concerns", "Concerns about a provider"),
+    ("enquiries_started", "Enquiries started"),
+    ("enquiries_concluded", "Enquiries concluded"),
     ("alerts_raised", "Quality alerts raised"),
     ("alerts_closed", "Quality alerts closed"),
-    ("open_alerts", "Quality alerts open at week's end"),
+    ("open_alerts", "Alerts open at week end"),
 ]
 for row_start in range(0, len(metrics), 4):
     columns = st.columns(4)
@@ -62,12 +62,12 @@ for row_start in range(0, len(metrics), 4):
             fmt.whole(int(line["This week"])),
             delta=f"{int(line['Change on previous week']):+,} on the previous week",
             delta_color="off",
-            help=f"12-week average: {line['12-week average']:.1f} a week.",
+            help=f"{line['Measure']}. 12-week average: {line['12-week average']:.1f} a week.",
             border=True,
         )
 st.caption(
-    "Safeguarding enquiries are the section 42 enquiries of the Care Act 2014. The 12-week average "
-    "is over the 12 weeks before this one."
+    "Concerns are safeguarding concerns; enquiries are the safeguarding enquiries of section 42 of "
+    "the Care Act 2014. The 12-week average is over the 12 weeks before this one."
 )
 
 st.subheader("Significant issues this week")
@@ -130,13 +130,12 @@ left.altair_chart(abuse_type_chart(report), width="stretch")
 right.altair_chart(location_chart(report), width="stretch")
 
 st.subheader("The last 13 weeks")
-left, right = st.columns(2)
-left.altair_chart(provider_concerns_chart(pack.series), width="stretch")
-right.altair_chart(alerts_chart(pack.series), width="stretch")
+st.altair_chart(provider_concerns_chart(pack.series), width="stretch", height=280)
+st.altair_chart(alerts_chart(pack.series), width="stretch", height=280)
 
-st.subheader("Open quality alerts by how long they have been open")
+st.subheader("Open quality alerts")
 left, right = st.columns([2, 1])
-left.altair_chart(open_alerts_age_chart(pack.open_alerts_by_age), width="stretch")
+left.altair_chart(open_alerts_age_chart(pack.open_alerts_by_age), width="stretch", height=260)
 right.dataframe(
     pack.open_alerts_by_age.rename(columns={"age": "Open for", "open_alerts": "Open alerts"}),
     hide_index=True,

@@ -109,7 +109,8 @@ def scorecard_table(results: list[standards.MeasureResult], suppress: bool = Fal
 
 
 def trend_chart(series: pd.DataFrame, measure_id: str, title: str | None = None) -> alt.LayerChart:
-    """One measure over the series' quarters, its target as a dashed rule."""
+    """One measure over the series' quarters, its target as a dashed rule (`title` "" for none;
+    by default the measure id and label)."""
     frame = series[series["measure_id"] == measure_id]
     label = frame["label"].iloc[-1] if not frame.empty else measure_id
     is_count = frame["denominator"].isna().all()
@@ -121,9 +122,9 @@ def trend_chart(series: pd.DataFrame, measure_id: str, title: str | None = None)
             "Target": pd.to_numeric(frame["target"], errors="coerce"),
         }
     )
-    base = alt.Chart(data, title=title or f"{measure_id}: {label}")
+    base = alt.Chart(data, title=f"{measure_id}: {label}" if title is None else title)
     line = base.mark_line(color=LINE_COLOUR, point=alt.OverlayMarkDef(color=LINE_COLOUR)).encode(
-        x=alt.X("Quarter:O", title=None, axis=alt.Axis(labelAngle=-45)),
+        x=alt.X("Quarter:O", title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y(
             "Value:Q",
             title=y_title,
@@ -148,13 +149,13 @@ def breakdown_chart(frame: pd.DataFrame, quarter: str, title: str) -> alt.LayerC
     )
     data = data.sort_values(["Concerns", "Category"], ascending=[False, True])
     base = alt.Chart(data, title=title).encode(
-        y=alt.Y("Category:N", sort=None, title=None),
+        y=alt.Y("Category:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("Concerns:Q", title=f"Concerns received in {quarter}"),
         tooltip=["Category", "Concerns"],
     )
     bars = base.mark_bar(color=LINE_COLOUR)
     text = base.mark_text(align="left", dx=3, color="#1b1b1b").encode(text="Concerns:Q")
-    return (bars + text).properties(width="container", height=alt.Step(18))
+    return (bars + text).properties(width="container", height=alt.Step(22))
 
 
 def _title(report: QuarterlyReport) -> tuple[str, str]:

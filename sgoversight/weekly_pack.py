@@ -155,13 +155,13 @@ def _breakdown_frame(values: dict[str, int], labels: dict[str, str]) -> pd.DataF
 
 def _bar(frame: pd.DataFrame, title: str) -> alt.LayerChart:
     base = alt.Chart(frame, title=title).encode(
-        y=alt.Y("Category:N", sort=None, title=None),
+        y=alt.Y("Category:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("Concerns:Q", title="Concerns received", axis=alt.Axis(tickMinStep=1)),
         tooltip=["Category", "Concerns"],
     )
     bars = base.mark_bar(color=RAISED_COLOUR)
     labels = base.mark_text(align="left", dx=3, color="#1b1b1b").encode(text="Concerns:Q")
-    return (bars + labels).properties(width="container", height=alt.Step(18))
+    return (bars + labels).properties(width="container", height=alt.Step(22))
 
 
 def abuse_type_chart(report: WeeklyReport) -> alt.LayerChart:
@@ -176,19 +176,29 @@ def location_chart(report: WeeklyReport) -> alt.LayerChart:
     return _bar(_breakdown_frame(report.concerns_by_location, labels), "By location of risk")
 
 
+def _week_starting(series: pd.DataFrame) -> pd.Series:
+    """Each week as the day it starts ('16 Nov'), which reads better than an ISO week number."""
+    return series["start"].map(lambda day: f"{day.day} {day:%b}")
+
+
 def provider_concerns_chart(series: pd.DataFrame) -> alt.LayerChart:
     """Concerns whose source of risk was a service provider, per week over the series."""
     frame = series[["week", "provider_concerns"]].rename(
         columns={"week": "Week", "provider_concerns": "Concerns about providers"}
     )
+    frame["Week starting"] = _week_starting(series)
     base = alt.Chart(frame, title="Concerns about providers, week by week").encode(
-        x=alt.X("Week:O", title="ISO week", axis=alt.Axis(labelAngle=-45)),
+        x=alt.X(
+            "Week starting:N",
+            sort=list(frame["Week starting"]),
+            axis=alt.Axis(labelAngle=0),
+        ),
         y=alt.Y("Concerns about providers:Q", axis=alt.Axis(tickMinStep=1)),
-        tooltip=["Week", "Concerns about providers"],
+        tooltip=["Week", "Week starting", "Concerns about providers"],
     )
     line = base.mark_line(color=RAISED_COLOUR, point=alt.OverlayMarkDef(color=RAISED_COLOUR))
     labels = base.mark_text(dy=-9, color="#1b1b1b").encode(text="Concerns about providers:Q")
-    return (line + labels).properties(width="container", height=240)
+    return (line + labels).properties(width="container", height=220)
 
 
 def alerts_chart(series: pd.DataFrame) -> alt.Chart:
@@ -197,12 +207,14 @@ def alerts_chart(series: pd.DataFrame) -> alt.Chart:
         id_vars="week", var_name="what", value_name="Alerts"
     )
     frame["What"] = frame["what"].map({"alerts_raised": "Raised", "alerts_closed": "Closed"})
+    starts = dict(zip(series["week"], _week_starting(series), strict=True))
+    frame["Week starting"] = frame["week"].map(starts)
     frame = frame.rename(columns={"week": "Week"})
     return (
         alt.Chart(frame, title="Quality alerts raised and closed, week by week")
         .mark_bar()
         .encode(
-            x=alt.X("Week:O", title="ISO week", axis=alt.Axis(labelAngle=-45)),
+            x=alt.X("Week starting:N", sort=list(starts.values()), axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("What:N", sort=["Raised", "Closed"]),
             y=alt.Y("Alerts:Q", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
@@ -211,9 +223,9 @@ def alerts_chart(series: pd.DataFrame) -> alt.Chart:
                 scale=alt.Scale(domain=["Raised", "Closed"], range=[RAISED_COLOUR, CLOSED_COLOUR]),
                 legend=alt.Legend(title=None, orient="top"),
             ),
-            tooltip=["Week", "What", "Alerts"],
+            tooltip=["Week", "Week starting", "What", "Alerts"],
         )
-        .properties(width="container", height=240)
+        .properties(width="container", height=220)
     )
 
 

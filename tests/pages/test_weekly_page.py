@@ -82,10 +82,10 @@ def test_headline_counts_and_change_on_previous_week(
     assert not app.exception
     assert app.selectbox[0].value.label == "2026-W47"
     assert _metric(app, "Quality alerts raised") == "2"
-    assert _metric(app, "Safeguarding concerns received") == "1"
+    assert _metric(app, "Concerns received") == "1"
     raised = next(m for m in app.metric if m.label == "Quality alerts raised")
     assert raised.delta == "+1 on the previous week"
-    assert _metric(app, "Quality alerts open at week's end") == "3"
+    assert _metric(app, "Alerts open at week end") == "3"
 
 
 def test_flagged_provider_listed_with_reasons(

@@ -1,0 +1,41 @@
+"""The weekly report and the standards scorecard in a real browser, as the safeguarding team."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot, sign_in, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def _no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+def test_weekly_report_and_its_downloads(page, app_url: str) -> None:
+    sign_in(page, app_url, "safeguarding", "demo-safeguarding")
+    page.get_by_role("link", name="Weekly safeguarding report").click()
+    page.get_by_role("heading", name="Weekly safeguarding data report").wait_for()
+    wait_for_app(page)
+    page.get_by_text("Providers flagged this week").wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    _no_errors(page)
+    assert page.locator('[data-testid="stMetric"]').count() == 7
+    screenshot(page, "weekly-report")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download as PDF").click()
+    assert download.value.suggested_filename.endswith("-council.pdf")
+
+
+def test_standards_scorecard(page, app_url: str) -> None:
+    sign_in(page, app_url, "safeguarding", "demo-safeguarding")
+    page.get_by_role("link", name="Safeguarding standards").click()
+    page.get_by_role("heading", name="Safeguarding standards").first.wait_for()
+    wait_for_app(page)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    _no_errors(page)
+    for standard in ("Empowerment", "Prevention", "Protection", "Partnership"):
+        assert page.get_by_role("heading", name=standard).count() >= 1
+    screenshot(page, "standards-scorecard")
