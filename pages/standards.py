@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sgoversight import standards
+from sgoversight import national_return, standards
 from sgoversight.auth import Permission
 from sgoversight.errors import BadInput
 from sgoversight.narratives import save_narrative, sections
@@ -149,6 +149,40 @@ if prepared and prepared[:2] == (quarter.label, suppress):
         prepared[2],
         file_name=f"safeguarding-standards-{quarter.label}-{version}.pdf",
         mime="application/pdf",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+st.header("Annual national return")
+st.markdown(
+    "The Safeguarding Adults Collection tables the council submits to NHS England each year, for "
+    "the financial year April to March, built from the same records and mapped to the "
+    "collection's published categories. The workbook's first sheet explains each table."
+)
+latest = today().year - 1 if today().month >= 4 else today().year - 2
+left, middle, right = st.columns([1, 1, 1])
+year = left.selectbox(
+    "Financial year",
+    list(range(latest, latest - 5, -1)),
+    format_func=lambda y: national_return.financial_year(y).label,
+)
+return_suppress = middle.toggle("Show counts below 5 as <5", value=False, key="sac-suppress")
+if right.button("Prepare the return", icon=":material/assignment:"):
+    with st.spinner("Counting the year's concerns and enquiries…"):
+        tables = national_return.national_return_from_database(engine(), year, actor=actor)
+        st.session_state["sac-return"] = (
+            year,
+            return_suppress,
+            national_return.national_return_xlsx(tables, year, return_suppress),
+        )
+ready = st.session_state.get("sac-return")
+if ready and ready[:2] == (year, return_suppress):
+    right.download_button(
+        "Download the return (Excel)",
+        ready[2],
+        file_name=f"safeguarding-adults-collection-{national_return.financial_year(year).label}"
+        f"{'-suppressed' if return_suppress else ''}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
         on_click="ignore",
     )

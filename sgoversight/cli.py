@@ -106,6 +106,20 @@ def _standards(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _national_return(args: argparse.Namespace) -> int:
+    from sgoversight import national_return
+
+    # Checked before the database is touched, so a bad year or path is exit 2 with nothing written.
+    year = national_return.parse_year(args.year)
+    out = national_return.xlsx_path(args.out)
+    tables = national_return.national_return_from_database(get_engine(), year, actor=SYSTEM)
+    out.write_bytes(national_return.national_return_xlsx(tables, year, suppress=args.suppress))
+    label = national_return.financial_year(year).label
+    shown = "counts below 5 shown as <5" if args.suppress else "exact counts, not for sharing"
+    print(f"Safeguarding Adults Collection return {label} written to {out} ({shown}).")
+    return EXIT_OK
+
+
 def _backup(args: argparse.Namespace) -> int:
     from sgoversight.backup import backup
 
@@ -160,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--suppress", action="store_true", help="show counts below 5 as <5 (for sharing outside)"
     )
     p.set_defaults(handler=_standards)
+
+    p = commands.add_parser(
+        "national-return", help="the annual Safeguarding Adults Collection (SAC) tables as XLSX"
+    )
+    p.add_argument("--year", required=True, metavar="YYYY", help="2025 for April 2025-March 2026")
+    p.add_argument("--out", required=True, metavar="FILE.xlsx", help="the workbook to write")
+    p.add_argument(
+        "--suppress", action="store_true", help="show counts below 5 as <5 (for sharing outside)"
+    )
+    p.set_defaults(handler=_national_return)
 
     p = commands.add_parser("backup", help="write a consistent copy of the database (app may run)")
     p.add_argument("--out", required=True, metavar="FILE", help="new SQLite file to write")

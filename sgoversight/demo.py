@@ -860,7 +860,10 @@ class _Borough:
             row["risk_outcome"] = outcome or drawn
             row["action_taken"] = _chance(rng, 0.88)
         else:
-            row["action_taken"] = _chance(rng, 0.35)
+            # An enquiry ceased at the person's request records no action (the national
+            # collection has no category for action taken after the person asked to stop).
+            taken = _chance(rng, 0.35)
+            row["action_taken"] = False if assessment == "ceased_at_request" else taken
         row["protection_agreed"] = _MSP["protection_agreed"].pick(rng)
         row["protection_plan_reviewed"] = _MSP["protection_plan_reviewed"].pick(rng)
         draw = rng.random()

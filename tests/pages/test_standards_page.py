@@ -103,3 +103,17 @@ def test_roles_without_the_standards_are_turned_away(
 ) -> None:
     app = run_page(PAGE, as_user=user)
     assert [e.value for e in app.error] == ["Your role does not give you access to this page."]
+
+
+def test_national_return_is_prepared_for_download(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding", timeout=60)
+    year_picker = next(s for s in app.selectbox if s.label == "Financial year")
+    assert year_picker.value == 2025  # 2025-26 is the last complete year on 24 November 2026
+    year_picker.select(2026 - 1)
+    prepare = next(b for b in app.button if b.label == "Prepare the return")
+    app = prepare.click().run()
+    assert not app.exception
+    assert app.session_state["sac-return"][0] == 2025
+    assert app.session_state["sac-return"][2][:2] == b"PK"  # an XLSX (zip) file
