@@ -94,6 +94,16 @@ def _score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export(args: argparse.Namespace) -> int:
+    from sgoversight import scoring
+    from sgoversight.board_pack import export_board_pack
+
+    month = scoring.as_board_month(args.month)
+    out = export_board_pack(get_engine(), SYSTEM, month, args.out)
+    print(f"Board pack for {month.label} written to {out}.")
+    return EXIT_OK
+
+
 def _standards(args: argparse.Namespace) -> int:
     from sgoversight import standards
 
@@ -166,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(handler=_score)
+
+    p = commands.add_parser("export", help="write a pack for a meeting")
+    exports = p.add_subparsers(dest="what", required=True, metavar="WHAT")
+    q = exports.add_parser("board-pack", help="the Provider Oversight Board pack (.xlsx or .pdf)")
+    q.add_argument("--month", required=True, metavar="YYYY-MM", help="the Board month")
+    q.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.pdf")
+    q.set_defaults(handler=_export)
 
     p = commands.add_parser("standards", help="the six safeguarding standards scorecard")
     p.add_argument("--quarter", required=True, metavar="YYYY-Qn", help="e.g. 2026-Q3")

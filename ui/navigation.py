@@ -31,6 +31,20 @@ PAGES: tuple[PageSpec, ...] = (
         default=True,
     ),
     PageSpec(
+        "pages/board.py",
+        "Provider Oversight Board",
+        ":material/gavel:",
+        Permission.VIEW_BOARD,
+        "Providers",
+    ),
+    PageSpec(
+        "pages/provider.py",
+        "Provider profile",
+        ":material/home_work:",
+        Permission.VIEW_BOARD,
+        "Providers",
+    ),
+    PageSpec(
         "pages/weekly.py",
         "Weekly safeguarding report",
         ":material/calendar_view_week:",

@@ -39,7 +39,13 @@ def test_wrong_password_is_refused(page_db) -> None:
     assert any("not right" in e.value for e in app.error)
 
 
-REPORTS = {"pages/overview.py", "pages/weekly.py", "pages/standards.py"}
+REPORTS = {
+    "pages/overview.py",
+    "pages/board.py",
+    "pages/provider.py",
+    "pages/weekly.py",
+    "pages/standards.py",
+}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,280 @@
+"""Provider Oversight Board: every provider rated Red, Amber or Green, with the reasons, and the
+Board's decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from sgoversight import board
+from sgoversight.auth import Permission
+from sgoversight.board_pack import board_pack_pdf, board_pack_xlsx
+from sgoversight.decisions import DECISIONS, create_meeting, record_decision
+from sgoversight.errors import BadInput
+from sgoversight.periods import add_months, last_complete_month
+from sgoversight.scoring import RATINGS
+from sgoversight.vocabulary import SERVICE_TYPE
+from ui import format as fmt
+from ui.context import engine, require, today
+from ui.rag import rag_cell_style
+
+actor = require(Permission.VIEW_BOARD)
+can_decide = actor.can(Permission.DECIDE_BOARD)
+
+st.title("Provider Oversight Board")
+st.caption(
+    "Each provider is rated Red, Amber or Green each month against the council's thresholds. "
+    "The Board agrees each rating or overrides it with a written reason, and decides what "
+    "happens next."
+)
+
+latest = last_complete_month(today())
+months = [add_months(latest, -back) for back in range(12)]
+month = st.selectbox(
+    "Board month",
+    months,
+    format_func=lambda m: f"{m.start:%B %Y}",
+    help="Ratings use the 3 months ending with this month. The last complete month comes first.",
+)
+frames = board.load_board_frames(engine(), actor)
+view = board.board_month(engine(), actor, month, frames=frames)
+table = board.board_table(view)
+
+counts = view.counts()
+columns = st.columns(4)
+for column, rating in zip(columns, RATINGS, strict=False):
+    column.metric(f"{board.rag_text(rating)} providers", fmt.whole(counts[rating]), border=True)
+decided = len(view.decisions)
+columns[3].metric(
+    "Decisions recorded",
+    f"{decided} of {len(view.ratings)}",
+    help="Providers the Board has agreed or overridden this month.",
+    border=True,
+)
+
+with st.expander("Filter the table", expanded=False, icon=":material/filter_list:"):
+    left, middle, right = st.columns(3)
+    ratings_shown = left.multiselect("Rating", RATINGS, default=list(RATINGS))
+    services = middle.multiselect(
+        "Service type",
+        SERVICE_TYPE.codes,
+        format_func=SERVICE_TYPE.label,
+        placeholder="All service types",
+    )
+    movement = right.multiselect(
+        "Movement since last month",
+        list(board.MOVEMENT_TEXT),
+        format_func=board.MOVEMENT_TEXT.get,
+        placeholder="Any movement",
+    )
+    left, middle, right = st.columns(3)
+    regulated = left.radio("Regulated by CQC", ["All", "Yes", "No"], horizontal=True)
+    commissioned = middle.radio("Commissioned", ["All", "Yes", "No"], horizontal=True)
+    search = right.text_input("Provider name contains")
+
+shown = table[table["rating"].isin(ratings_shown)]
+if services:
+    shown = shown[shown["service_type"].isin(services)]
+if movement:
+    shown = shown[shown["movement"].isin(movement)]
+if regulated != "All":
+    shown = shown[shown["regulated"] == (regulated == "Yes")]
+if commissioned != "All":
+    shown = shown[shown["commissioned"] == (commissioned == "Yes")]
+if search.strip():
+    shown = shown[shown["Provider"].str.contains(search.strip(), case=False, regex=False)]
+
+st.markdown(
+    f"**{len(shown):,}** of {len(table):,} providers shown. CQC is the Care Quality Commission, "
+    "which registers and inspects regulated services."
+)
+visible = shown[
+    [
+        "Provider",
+        "Rating",
+        "Movement",
+        "Why",
+        "Recommended action",
+        "Board decision",
+        "Board's rating",
+        "Service",
+        "provider_id",
+    ]
+].assign(Profile=lambda f: "provider?provider=" + f["provider_id"] + f"&month={month.label}")
+st.dataframe(
+    visible.drop(columns="provider_id").style.map(rag_cell_style, subset=["Rating"]),
+    hide_index=True,
+    width="stretch",
+    height=min(36 * (len(visible) + 1) + 4, 560),
+    column_config={
+        "Why": st.column_config.TextColumn(width="large"),
+        "Profile": st.column_config.LinkColumn("Profile", display_text="Open profile"),
+    },
+)
+
+st.header("Review a provider")
+options = list(shown["provider_id"])
+names = dict(zip(table["provider_id"], table["Provider"], strict=True))
+chosen = st.selectbox(
+    "Provider",
+    options,
+    index=None,
+    format_func=lambda pid: f"{names[pid]} ({pid})",
+    placeholder="Choose a provider from the table above",
+)
+if chosen:
+    rating = view.rating_of(chosen)
+    st.markdown(
+        f"### {rating.provider_name}\n"
+        f"Computed rating **{board.rag_text(rating.rating)}** · recommended: "
+        f"{rating.recommended_action} · "
+        f"[Open the full profile](provider?provider={chosen}&month={month.label})"
+    )
+    for reason in rating.reasons or ["No indicator is amber or red."]:
+        st.markdown(f"- {reason}")
+    current = view.decisions.get(chosen)
+    if current:
+        st.info(
+            f"Decided {current.decided_at:%d %b %Y} by {current.decided_by}: "
+            f"{DECISIONS[current.decision]}, rating {board.rag_text(current.rating)}"
+            + ("" if current.agreed else " (override)")
+            + (f". Rationale: {current.rationale}" if current.rationale else ""),
+            icon=":material/gavel:",
+        )
+    if can_decide:
+        meetings = {m.id: board.meeting_summary(m) for m in view.meetings}
+        with st.form(f"decision-{chosen}-{month.label}"):
+            verdict = st.radio(
+                "The Board's view of the computed rating",
+                ["Agree", "Override"],
+                horizontal=True,
+            )
+            override = st.selectbox(
+                "Rating the Board sets (only when overriding)",
+                RATINGS,
+                index=None,
+                format_func=board.rag_text,
+                placeholder="Choose a rating",
+            )
+            decision = st.selectbox(
+                "Decision",
+                list(DECISIONS),
+                format_func=DECISIONS.get,
+                index=list(DECISIONS).index(
+                    {"Red": "improvement_plan", "Amber": "enhanced_monitoring"}.get(
+                        rating.rating, "routine_monitoring"
+                    )
+                ),
+            )
+            rationale = st.text_area(
+                "Rationale (required when overriding)", max_chars=5000, height=100
+            )
+            meeting = st.selectbox(
+                "At meeting",
+                list(meetings),
+                index=len(meetings) - 1 if meetings else None,
+                format_func=meetings.get,
+                placeholder="No meeting recorded for this month yet",
+            )
+            if st.form_submit_button(
+                "Record the decision", type="primary", icon=":material/gavel:"
+            ):
+                try:
+                    recorded = record_decision(
+                        engine(),
+                        actor,
+                        today=today(),
+                        board_month=month.label,
+                        provider_id=chosen,
+                        computed_rating=rating.rating,
+                        agreed=verdict == "Agree",
+                        override_rating=override if verdict == "Override" else None,
+                        rationale=rationale,
+                        decision=decision,
+                        meeting_id=meeting,
+                    )
+                except BadInput as exc:
+                    st.error(str(exc))
+                    for problem in exc.problems:
+                        st.error(problem)
+                else:
+                    message = "Decision recorded."
+                    if recorded.plan_id:
+                        message += (
+                            f" Improvement plan {recorded.plan_id} is open for this provider."
+                        )
+                    if recorded.monitoring_id:
+                        message += " Enhanced monitoring has started."
+                    st.success(message)
+
+if can_decide:
+    with st.expander("Record a Board meeting", icon=":material/groups:"), st.form("meeting"):
+        meeting_on = st.date_input(
+            "Meeting date", value=today(), max_value=today() + dt.timedelta(days=60)
+        )
+        attendees = st.text_input("Attendees", placeholder="Names or roles, comma separated")
+        notes = st.text_area("Notes", height=100)
+        if st.form_submit_button("Save the meeting", icon=":material/save:"):
+            try:
+                create_meeting(
+                    engine(),
+                    actor,
+                    board_month=month.label,
+                    meeting_on=meeting_on,
+                    attendees=attendees,
+                    notes=notes,
+                )
+            except BadInput as exc:
+                st.error(str(exc))
+                for problem in exc.problems:
+                    st.error(problem)
+            else:
+                st.success("Meeting saved.")
+                st.rerun()
+
+st.header("Beyond the thresholds")
+window = board.insight_window(month)
+rates_tab, quiet_tab = st.tabs(["Rates per 10 places", "Quiet providers"])
+with rates_tab:
+    st.caption(
+        f"Quality alerts and safeguarding concerns from {fmt.long_date(window.start)} to "
+        f"{fmt.long_date(window.end)} for every provider whose number of places is known, per 10 "
+        "places, beside the median for its service type. A high rate can point to a problem a "
+        "small count hides."
+    )
+    st.dataframe(board.rates_table(frames, month), hide_index=True, width="stretch", height=320)
+with quiet_tab:
+    quiet = board.quiet_table(frames, month)
+    st.caption(
+        "Services with 20 or more places and no quality alert or safeguarding concern in 12 "
+        "months. Silence can mean good care, or that nobody is reporting."
+    )
+    if quiet.empty:
+        st.success("No large service has been silent for 12 months.")
+    else:
+        st.dataframe(quiet, hide_index=True, width="stretch")
+
+st.header("Board pack")
+left, right = st.columns(2)
+left.download_button(
+    "Download the pack (Excel)",
+    board_pack_xlsx(view, frames),
+    file_name=f"board-pack-{month.label}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    on_click="ignore",
+)
+if right.button("Prepare the PDF pack", icon=":material/picture_as_pdf:"):
+    with st.spinner("Drawing the pack…"):
+        st.session_state["board-pdf"] = (month.label, board_pack_pdf(view, frames))
+prepared = st.session_state.get("board-pdf")
+if prepared and prepared[0] == month.label:
+    right.download_button(
+        "Download the PDF pack",
+        prepared[1],
+        file_name=f"board-pack-{month.label}.pdf",
+        mime="application/pdf",
+        icon=":material/download:",
+        on_click="ignore",
+    )

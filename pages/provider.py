@@ -1,0 +1,160 @@
+"""A provider's profile for the Board: rating and reasons, 12-month timeline, enquiries, CQC
+rating, improvement plans and monitoring, previous ratings and Board decisions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sgoversight import board
+from sgoversight.auth import Permission
+from sgoversight.decisions import DECISIONS
+from sgoversight.errors import BadInput
+from sgoversight.periods import add_months, last_complete_month, parse_month
+from sgoversight.scoring import INDICATOR_LABELS
+from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
+from ui import format as fmt
+from ui.context import engine, require, today
+
+actor = require(Permission.VIEW_BOARD)
+
+frames = board.load_board_frames(engine(), actor)
+register = frames.providers.sort_values("name")
+names = dict(zip(register["provider_id"], register["name"], strict=True))
+wanted = st.query_params.get("provider")
+latest = last_complete_month(today())
+try:
+    month = parse_month(st.query_params.get("month", latest.label))
+except BadInput:
+    month = latest
+
+st.title("Provider profile")
+provider_id = st.selectbox(
+    "Provider",
+    list(names),
+    index=list(names).index(wanted) if wanted in names else None,
+    format_func=lambda pid: f"{names[pid]} ({pid})",
+    placeholder="Type to search the register",
+)
+months = [add_months(latest, -back) for back in range(12)]
+month = st.selectbox(
+    "Board month",
+    months,
+    index=next((i for i, m in enumerate(months) if m.label == month.label), 0),
+    format_func=lambda m: f"{m.start:%B %Y}",
+)
+if provider_id is None:
+    st.info("Choose a provider to see their profile.")
+    st.stop()
+st.query_params.update({"provider": provider_id, "month": month.label})
+
+profile = board.provider_profile(engine(), actor, provider_id, month, frames=frames)
+provider, rating = profile.provider, profile.rating
+
+st.header(str(provider["name"]))
+cqc = provider.get("cqc_rating")
+capacity = provider.get("capacity")
+facts = [
+    SERVICE_TYPE.label(str(provider["service_type"])),
+    "regulated by the Care Quality Commission (CQC)" if provider["regulated"] else "not regulated",
+    "commissioned by the council"
+    if provider.get("commissioned") is not False
+    else "not commissioned",
+    f"{int(capacity)} places" if pd.notna(capacity) else "places not known",
+]
+st.markdown(" · ".join(facts))
+
+left, middle, right = st.columns(3)
+left.metric(f"Rating for {month.start:%B %Y}", board.rag_text(rating.rating), border=True)
+middle.metric(
+    "Safeguarding enquiries open",
+    fmt.whole(profile.open_enquiries),
+    help=f"Started and not concluded at {fmt.long_date(month.end)}.",
+    border=True,
+)
+right.metric(
+    "CQC rating",
+    CQC_RATING.label(cqc) if isinstance(cqc, str) else "Not rated",
+    border=True,
+)
+
+st.subheader("Why this rating")
+for reason in rating.reasons or ["No indicator is amber or red."]:
+    st.markdown(f"- {reason}")
+st.caption(f"Recommended action: {rating.recommended_action}.")
+with st.expander("Every indicator"):
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Indicator": [INDICATOR_LABELS[r.name] for r in rating.results],
+                "Value": [
+                    (
+                        ("Yes" if r.value else "No")
+                        if isinstance(r.value, bool)
+                        else (CQC_RATING.label(r.value) if isinstance(r.value, str) else r.value)
+                    )
+                    for r in rating.results
+                ],
+                "Level": [board.rag_text(r.level) for r in rating.results],
+            }
+        ).astype({"Value": str}),
+        hide_index=True,
+        width="stretch",
+    )
+
+st.subheader("The last 12 months")
+st.altair_chart(board.timeline_chart(profile.timeline), width="stretch", height=300)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Previous ratings")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Month": [parse_month(m).start.strftime("%B %Y") for m in profile.history["month"]],
+                "Computed rating": [board.rag_text(r) for r in profile.history["rating"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+with right:
+    st.subheader("Board decisions")
+    if profile.decisions:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Month": profile.decision_months,
+                    "Computed": [d.computed_rating for d in profile.decisions],
+                    "Board's rating": [
+                        d.rating + ("" if d.agreed else " (override)") for d in profile.decisions
+                    ],
+                    "Decision": [DECISIONS[d.decision] for d in profile.decisions],
+                    "Rationale": [d.rationale or "" for d in profile.decisions],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("The Board has not recorded a decision about this provider yet.")
+
+st.subheader("Improvement plans and enhanced monitoring")
+if not profile.plans and not profile.monitoring:
+    st.caption("No improvement plan or enhanced monitoring on record.")
+for plan in profile.plans:
+    status = f"closed {fmt.long_date(plan['closed_on'])}" if plan["status"] == "closed" else "open"
+    st.markdown(
+        f"- Improvement plan [{plan['plan_id']}](plans?plan={plan['plan_id']}), opened "
+        f"{fmt.long_date(plan['opened_on'])}, {status}: {fmt.plain(str(plan['reason']))}"
+    )
+for item in profile.monitoring:
+    state = (
+        f"ended {fmt.long_date(item['ended_on'])}"
+        if item["ended_on"]
+        else (f"review due {fmt.long_date(item['review_on'])}" if item["review_on"] else "open")
+    )
+    st.markdown(
+        f"- Enhanced monitoring from {fmt.long_date(item['started_on'])}, {state}"
+        + (f": {fmt.plain(str(item['reason']))}" if item["reason"] else "")
+    )

@@ -1,0 +1,428 @@
+"""What the Provider Oversight Board looks at each month: the RAG table with movement since last
+month and the Board's decisions, one provider's profile, and insight beyond the thresholds.
+
+Every rating comes from sgoversight.scoring (CONTRACT.md section 3) on frames loaded once; every
+decision from sgoversight.decisions. Rules stated here:
+- Movement compares with the previous calendar month's computed rating: "worse", "better",
+  "same", or "new" for a provider not in the register then (scoring.movement).
+- The rating the Board works to is its decision's override when it overrode, else the computed
+  rating; the computed rating is always shown beside it.
+- A provider profile's timeline covers the 12 months ending with the Board month: quality alerts
+  raised per month by severity, and safeguarding concerns received per month naming the provider.
+- Rating history re-scores each of the 6 months ending with the Board month from today's records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from sgoversight import insight, scoring
+from sgoversight.auth import Actor, Permission
+from sgoversight.counts import dated_in_mask, open_enquiries_mask
+from sgoversight.decisions import DECISIONS, decision_history, latest_decisions, meetings_for_month
+from sgoversight.errors import BadInput
+from sgoversight.models import BoardDecision, BoardMeeting, EnhancedMonitoring, ImprovementPlan
+from sgoversight.periods import Period, add_months, months_window
+from sgoversight.queries import load_actions, load_alerts, load_concerns, load_providers
+from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE, SEVERITY
+
+RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
+MOVEMENT_TEXT = {
+    scoring.WORSE: "↑ Worse",
+    scoring.BETTER: "↓ Better",
+    scoring.SAME: "= Same",
+    scoring.NEW: "★ New",
+}
+TIMELINE_MONTHS = 12
+HISTORY_MONTHS = 6
+#: Severity colours dark to light, so the stack also reads in greyscale; concerns in a hatch-like
+#: contrasting tone.
+TIMELINE_COLOURS = {
+    "Critical alert": "#0b2545",
+    "High alert": "#1f4e79",
+    "Medium alert": "#4f83b8",
+    "Low alert": "#9ecae1",
+    "Safeguarding concern": "#d9822b",
+}
+
+
+def rag_text(rating: str) -> str:
+    """'✖ Red', '▲ Amber' or '● Green'."""
+    return f"{RAG_ICON[rating]} {rating}"
+
+
+@dataclass(frozen=True)
+class BoardFrames:
+    """The register and records, loaded once for a page or pack."""
+
+    providers: pd.DataFrame
+    alerts: pd.DataFrame
+    concerns: pd.DataFrame
+    actions: pd.DataFrame
+
+
+def load_board_frames(engine: Engine, actor: Actor) -> BoardFrames:
+    """Load the frames the Board works from (needs the permission to see the Board)."""
+    actor.require(Permission.VIEW_BOARD)
+    scope = actor.provider_scope()
+    with Session(engine) as session:
+        return BoardFrames(
+            providers=load_providers(session, scope),
+            alerts=load_alerts(session, scope),
+            concerns=load_concerns(session, scope),
+            actions=load_actions(session, scope),
+        )
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    """The Board's latest decision for a provider and month, as shown beside the rating."""
+
+    decision_id: int
+    computed_rating: str
+    agreed: bool
+    rating: str
+    decision: str
+    rationale: str | None
+    decided_by: str
+    decided_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: BoardDecision) -> DecisionSummary:
+        return cls(
+            decision_id=row.id,
+            computed_rating=row.computed_rating,
+            agreed=row.agreed,
+            rating=row.override_rating or row.computed_rating,
+            decision=row.decision,
+            rationale=row.rationale,
+            decided_by=row.decided_by,
+            decided_at=row.decided_at,
+        )
+
+
+@dataclass(frozen=True)
+class BoardMonth:
+    """The month's ratings with movement and decisions."""
+
+    month: Period
+    ratings: list[scoring.ProviderRating]
+    movement: dict[str, str]
+    decisions: dict[str, DecisionSummary]
+    meetings: list[BoardMeeting] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Providers per computed rating, Red first."""
+        result = dict.fromkeys(scoring.RATINGS, 0)
+        for rating in self.ratings:
+            result[rating.rating] += 1
+        return result
+
+    def rating_of(self, provider_id: str) -> scoring.ProviderRating:
+        for rating in self.ratings:
+            if rating.provider_id == provider_id:
+                return rating
+        raise BadInput(f"no provider {provider_id} in the register")
+
+
+def board_month(
+    engine: Engine,
+    actor: Actor,
+    month: Period | str,
+    frames: BoardFrames | None = None,
+    config: scoring.ScoringConfig | None = None,
+) -> BoardMonth:
+    """Score `month` and the month before from one load, with the Board's decisions."""
+    month = scoring.as_board_month(month)
+    frames = frames or load_board_frames(engine, actor)
+    config = config or scoring.load_scoring_config()
+    current = _score(month, frames, config)
+    previous = _score(add_months(month, -1), frames, config)
+    with Session(engine) as session:
+        decisions = {
+            pid: DecisionSummary.of(row)
+            for pid, row in latest_decisions(session, month.label).items()
+        }
+        meetings = meetings_for_month(session, month.label)
+        session.expunge_all()
+    return BoardMonth(month, current, scoring.movement(current, previous), decisions, meetings)
+
+
+def _score(
+    month: Period, frames: BoardFrames, config: scoring.ScoringConfig
+) -> list[scoring.ProviderRating]:
+    return scoring.score_month(
+        month, frames.providers, frames.alerts, frames.concerns, frames.actions, config
+    )
+
+
+def board_table(view: BoardMonth) -> pd.DataFrame:
+    """The RAG table as the Board reads it, one row per provider in the scoring's order.
+
+    Columns: provider_id, Provider, Service, Regulated, Commissioned, Rating, Movement, Why,
+    Recommended action, Board decision, Board's rating; plus `rating` (the computed word) and
+    `movement` (code) for filtering.
+    """
+    rows = []
+    for rating in view.ratings:
+        decided = view.decisions.get(rating.provider_id)
+        rows.append(
+            {
+                "provider_id": rating.provider_id,
+                "Provider": rating.provider_name,
+                "Service": SERVICE_TYPE.label(rating.service_type) if rating.service_type else "",
+                "Regulated": "Yes" if rating.regulated else "No",
+                "Commissioned": "No" if rating.commissioned is False else "Yes",
+                "Rating": rag_text(rating.rating),
+                "Movement": MOVEMENT_TEXT[view.movement[rating.provider_id]],
+                "Why": "; ".join(rating.reasons) or "No indicator amber or red",
+                "Recommended action": rating.recommended_action,
+                "Board decision": DECISIONS[decided.decision] if decided else "Not yet decided",
+                "Board's rating": (
+                    ""
+                    if decided is None
+                    else rag_text(decided.rating) + ("" if decided.agreed else " (override)")
+                ),
+                "rating": rating.rating,
+                "movement": view.movement[rating.provider_id],
+                "service_type": rating.service_type,
+                "regulated": bool(rating.regulated),
+                "commissioned": rating.commissioned is not False,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def indicator_table(view: BoardMonth) -> pd.DataFrame:
+    """Every indicator's value per provider, with plain-English column names."""
+    frame = scoring.ratings_frame(view.ratings)
+    frame["cqc_rating"] = frame["cqc_rating"].map(
+        lambda code: CQC_RATING.label(code) if isinstance(code, str) else "Not rated"
+    )
+    frame["rising_trend"] = frame["rising_trend"].map({True: "Yes", False: "No"})
+    columns = {
+        "provider_id": "Provider id",
+        "provider_name": "Provider",
+        "rating": "Rating",
+    } | scoring.INDICATOR_LABELS
+    return frame[list(columns)].rename(columns=columns)
+
+
+# --- one provider ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderProfile:
+    """One provider as the Board drills into it."""
+
+    provider: dict[str, object]
+    rating: scoring.ProviderRating
+    timeline: pd.DataFrame  # month, start, what, count
+    open_enquiries: int
+    history: pd.DataFrame  # month, rating
+    decisions: list[DecisionSummary]
+    decision_months: list[str]
+    plans: list[dict[str, object]]
+    monitoring: list[dict[str, object]]
+
+
+def provider_profile(
+    engine: Engine,
+    actor: Actor,
+    provider_id: str,
+    month: Period | str,
+    frames: BoardFrames | None = None,
+    config: scoring.ScoringConfig | None = None,
+) -> ProviderProfile:
+    """Everything the Board sees about `provider_id` for `month`."""
+    month = scoring.as_board_month(month)
+    frames = frames or load_board_frames(engine, actor)
+    config = config or scoring.load_scoring_config()
+    register = frames.providers[frames.providers["provider_id"] == provider_id]
+    if register.empty:
+        raise BadInput(f"no provider {provider_id} in the register")
+    only = BoardFrames(
+        providers=register,
+        alerts=frames.alerts[frames.alerts["provider_id"] == provider_id],
+        concerns=frames.concerns[frames.concerns["provider_id"] == provider_id],
+        actions=frames.actions[frames.actions["provider_id"] == provider_id],
+    )
+    rating = _score(month, only, config)[0]
+    history = pd.DataFrame(
+        [
+            {"month": m.label, "rating": _score(m, only, config)[0].rating}
+            for m in (add_months(month, -back) for back in range(HISTORY_MONTHS - 1, -1, -1))
+        ]
+    )
+    with Session(engine) as session:
+        rows = decision_history(session, provider_id)
+        decisions = [DecisionSummary.of(row) for row in rows]
+        decision_months = [row.board_month for row in rows]
+        plans = [
+            {
+                "plan_id": plan.plan_id,
+                "opened_on": plan.opened_on,
+                "status": plan.status,
+                "closed_on": plan.closed_on,
+                "reason": plan.reason,
+                "owner": plan.owner,
+            }
+            for plan in session.scalars(
+                select(ImprovementPlan)
+                .where(ImprovementPlan.provider_id == provider_id)
+                .order_by(ImprovementPlan.opened_on.desc())
+            )
+        ]
+        monitoring = [
+            {
+                "started_on": m.started_on,
+                "review_on": m.review_on,
+                "ended_on": m.ended_on,
+                "reason": m.reason,
+            }
+            for m in session.scalars(
+                select(EnhancedMonitoring)
+                .where(EnhancedMonitoring.provider_id == provider_id)
+                .order_by(EnhancedMonitoring.started_on.desc())
+            )
+        ]
+    return ProviderProfile(
+        provider=register.iloc[0].to_dict(),
+        rating=rating,
+        timeline=timeline(only.alerts, only.concerns, month),
+        open_enquiries=int(open_enquiries_mask(only.concerns, month.end).sum()),
+        history=history,
+        decisions=decisions,
+        decision_months=decision_months,
+        plans=plans,
+        monitoring=monitoring,
+    )
+
+
+def timeline(alerts: pd.DataFrame, concerns: pd.DataFrame, month: Period) -> pd.DataFrame:
+    """Counts per month over the TIMELINE_MONTHS ending with `month`: alerts raised by severity
+    and concerns received, every month and kind listed (zeros included)."""
+    rows = []
+    for back in range(TIMELINE_MONTHS - 1, -1, -1):
+        period = add_months(month, -back)
+        raised = alerts[dated_in_mask(alerts, "raised_on", period)]
+        for code in reversed(SEVERITY.codes):
+            rows.append(
+                {
+                    "month": f"{period.start:%b %Y}",
+                    "start": period.start,
+                    "what": f"{SEVERITY.label(code)} alert",
+                    "count": int((raised["severity"] == code).sum()),
+                }
+            )
+        rows.append(
+            {
+                "month": f"{period.start:%b %Y}",
+                "start": period.start,
+                "what": "Safeguarding concern",
+                "count": int(dated_in_mask(concerns, "received_on", period).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def timeline_chart(frame: pd.DataFrame, title: str = "") -> alt.Chart:
+    """Stacked monthly bars: alerts by severity (dark = more severe) and concerns."""
+    order = list(TIMELINE_COLOURS)
+    months = list(dict.fromkeys(frame["month"]))
+    return (
+        alt.Chart(frame.rename(columns={"month": "Month", "what": "What", "count": "Count"}))
+        .mark_bar()
+        .encode(
+            x=alt.X("Month:N", sort=months, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("Count:Q", title="Alerts and concerns", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "What:N",
+                sort=order,
+                scale=alt.Scale(domain=order, range=list(TIMELINE_COLOURS.values())),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=["Month", "What", "Count"],
+        )
+        .transform_calculate(order=f"indexof({order!r}, datum.What)")
+        .properties(width="container", height=240, title=title)
+    )
+
+
+def counts_chart(view: BoardMonth) -> alt.LayerChart:
+    """Providers per computed rating, each bar labelled with its word, icon and count."""
+    frame = pd.DataFrame(
+        {
+            "Rating": [rag_text(r) for r in view.counts()],
+            "Providers": list(view.counts().values()),
+        }
+    )
+    base = alt.Chart(frame, title=f"Providers by rating, {view.month.label}").encode(
+        y=alt.Y("Rating:N", sort=None, title=None),
+        x=alt.X("Providers:Q"),
+    )
+    bars = base.mark_bar(stroke="#1b1b1b").encode(
+        color=alt.Color(
+            "Rating:N",
+            scale=alt.Scale(
+                domain=[rag_text(r) for r in scoring.RATINGS],
+                range=["#c0392b", "#e6a23c", "#3f8f4f"],
+            ),
+            legend=None,
+        )
+    )
+    text = base.mark_text(align="left", dx=4, color="#1b1b1b").encode(text="Providers:Q")
+    return (bars + text).properties(width=480, height=120)
+
+
+# --- insight --------------------------------------------------------------------------------------
+
+
+def rates_table(frames: BoardFrames, month: Period) -> pd.DataFrame:
+    """Alerts and concerns per 10 places over 12 months, against the service type's median."""
+    frame = insight.rates_per_10_places(month, frames.providers, frames.alerts, frames.concerns)
+    return pd.DataFrame(
+        {
+            "Provider": frame["name"],
+            "Service": frame["service_type"].map(SERVICE_TYPE.label),
+            "Places": frame["capacity"].astype(int),
+            "Alerts in 12 months": frame["alerts_12m"],
+            "Concerns in 12 months": frame["concerns_12m"],
+            "Per 10 places": frame["rate_per_10"],
+            "Median for the service type": frame["service_type_median"],
+            "Times the median": frame["ratio_to_median"],
+        }
+    )
+
+
+def quiet_table(frames: BoardFrames, month: Period) -> pd.DataFrame:
+    """Large services with no alert or concern in 12 months (silence can be under-reporting)."""
+    frame = insight.quiet_providers(month, frames.providers, frames.alerts, frames.concerns)
+    return pd.DataFrame(
+        {
+            "Provider": frame["name"],
+            "Service": frame["service_type"].map(SERVICE_TYPE.label),
+            "Places": frame["capacity"].astype(int),
+            "CQC rating": frame["cqc_rating"].map(
+                lambda code: CQC_RATING.label(code) if isinstance(code, str) else "Not rated"
+            ),
+        }
+    )
+
+
+def insight_window(month: Period) -> Period:
+    """The 12 months insight counts over."""
+    return months_window(month, insight.INSIGHT_MONTHS)
+
+
+def meeting_summary(meeting: BoardMeeting) -> str:
+    """'Meeting on 5 November 2026 (attendees …)'."""
+    attendees = f" with {meeting.attendees}" if meeting.attendees else ""
+    return f"Meeting on {meeting.meeting_on.day} {meeting.meeting_on:%B %Y}{attendees}"
