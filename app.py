@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlparse
+
 import streamlit as st
 
 from sgoversight.auth import ROLE_LABELS
 from ui.context import current_actor, current_name
 from ui.login import sign_in, sign_out_button
-from ui.navigation import pages_for
+from ui.navigation import PAGES, pages_for
 
 st.set_page_config(
     page_title="Care provider oversight",
@@ -15,6 +18,21 @@ st.set_page_config(
     layout="wide",
 )
 
+REQUESTED_KEY = "sgo_requested_page"
+
+
+def _remember_requested_page() -> None:
+    """Keep the page and query a link or refresh asked for, so sign-in can lead there."""
+    if REQUESTED_KEY in st.session_state:
+        return
+    path = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    spec = next((p for p in PAGES if Path(p.path).stem == path), None)
+    if spec is not None:
+        st.session_state[REQUESTED_KEY] = (spec.path, st.query_params.to_dict())
+
+
+if current_actor() is None:
+    _remember_requested_page()
 if not sign_in():
     st.stop()
 
@@ -32,4 +50,8 @@ with st.sidebar:
     st.caption(", ".join(ROLE_LABELS[role] for role in sorted(actor.roles)))
 sign_out_button()
 
-st.navigation(sections).run()
+navigation = st.navigation(sections)
+requested = st.session_state.pop(REQUESTED_KEY, None)
+if requested and requested[0] in {spec.path for spec in pages_for(actor)}:
+    st.switch_page(requested[0], query_params=requested[1])
+navigation.run()

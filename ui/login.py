@@ -21,6 +21,8 @@ from sgoversight.users import (
 from ui.context import USER_KEY, set_current_user
 
 AUTHENTICATOR_KEY = "sgo_authenticator"
+COOKIE_PENDING_KEY = "sgo_cookie_pending"
+COOKIE_DELETE_KEY = "sgo_cookie_delete"
 SESSION_DAYS = 0.5  # the sign-in cookie lasts a working day
 MAX_LOGIN_ATTEMPTS = 5
 
@@ -59,6 +61,10 @@ def sign_in() -> bool:
             st.error(problem)
         st.stop()
     authenticator = _authenticator(users)
+    if st.session_state.pop(COOKIE_DELETE_KEY, False):
+        # Signing out ends in a rerun before the browser can drop the cookie; drop it now, in
+        # a full run, so a refresh or a link does not sign the person back in.
+        authenticator.cookie_controller.delete_cookie()
     if not st.session_state.get("authentication_status"):
         st.title("Care provider quality and safeguarding oversight")
         st.caption("Sign in with the account your council gave you.")
@@ -87,7 +93,12 @@ def sign_in() -> bool:
     known = st.session_state.get(USER_KEY)
     if not known or known.get("username") != username:
         set_current_user(username, entry.name, [r.value for r in entry.roles], entry.provider_id)
+        st.session_state[COOKIE_PENDING_KEY] = True
         st.rerun()
+    if st.session_state.pop(COOKIE_PENDING_KEY, False):
+        # The sign-in run ends in a rerun before the browser can store the cookie, so it is
+        # written again in this full run; a refresh or a link then signs in from the cookie.
+        authenticator.cookie_controller.set_cookie()
     return True
 
 
@@ -96,4 +107,5 @@ def sign_out_button() -> None:
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
         authenticator.logout(location="unrendered")
         st.session_state.pop(USER_KEY, None)
+        st.session_state[COOKIE_DELETE_KEY] = True
         st.rerun()

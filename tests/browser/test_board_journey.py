@@ -1,0 +1,55 @@
+"""A Board member reviews the RAG table, opens a profile, overrides one rating with a rationale
+and downloads the pack, in a real browser on the demo borough."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot, sign_in, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def _no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_board_member_overrides_a_rating_and_downloads_the_pack(page, app_url: str) -> None:
+    sign_in(page, app_url, "board", "demo-board")
+    page.get_by_role("link", name="Provider Oversight Board").click()
+    page.get_by_role("heading", name="Provider Oversight Board").wait_for()
+    wait_for_app(page)
+    _no_errors(page)
+    assert page.get_by_text("✖ Red providers").count() == 1
+    screenshot(page, "board-rag-table")
+
+    picker = page.get_by_role("combobox", name="Provider", exact=True)
+    picker.click()
+    picker.fill("Kestrelwell")
+    page.get_by_role("option", name="Kestrelwell Care Home (PRV-0048)").click()
+    wait_for_app(page)
+    page.get_by_text("Override", exact=True).click()
+    page.get_by_role("combobox", name="Rating the Board sets").click()
+    page.get_by_role("option", name="▲ Amber").click()
+    page.get_by_label("Rationale (required when overriding)").fill(
+        "New manager in post since October; the Board will review again next month."
+    )
+    page.get_by_role("button", name="Record the decision").click()
+    wait_for_app(page)
+    page.get_by_text("Decision recorded.").wait_for()
+    _no_errors(page)
+    screenshot(page, "board-decision-recorded")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the pack (Excel)").click()
+    assert download.value.suggested_filename == "board-pack-2026-10.xlsx"
+
+
+def test_provider_profile_from_the_board(page, app_url: str) -> None:
+    sign_in(page, app_url, "board", "demo-board")
+    page.goto(f"{app_url}/provider?provider=PRV-0184&month=2026-10")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Rowandale Nursing Centre").wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    _no_errors(page)
+    screenshot(page, "provider-profile")
