@@ -49,3 +49,14 @@ def open_enquiries_mask(concerns: pd.DataFrame, day: dt.date) -> pd.Series:
 def open_enquiries_on(concerns: pd.DataFrame, day: dt.date) -> int:
     """How many enquiries are open at the end of `day` (see open_enquiries_mask)."""
     return int(open_enquiries_mask(concerns, day).sum())
+
+
+def overdue_actions_mask(actions: pd.DataFrame, as_of: dt.date | pd.Timestamp) -> pd.Series:
+    """CONTRACT.md §3 `overdue_actions`, per action: due_on before `as_of` and not completed by
+    `as_of` (completed on `as_of` counts as completed; an action due on `as_of` is not overdue).
+
+    The one statement of the rule: the Board's rating and the improvement plans page both use it.
+    """
+    day = pd.Timestamp(as_of).normalize()
+    due, completed = pd.to_datetime(actions["due_on"]), pd.to_datetime(actions["completed_on"])
+    return (due < day) & ~(completed.notna() & (completed <= day))

@@ -6,7 +6,9 @@ Rules (CONTRACT.md §3, issue "Tested RAG scoring and the monthly Provider Overs
   decision and never overwritten.
 - A decision is one of routine monitoring, enhanced monitoring, improvement plan or other; choosing
   "improvement plan" opens an improvement plan for the provider (unless one is already open), linked
-  to the decision.
+  to the decision; choosing "enhanced monitoring" starts enhanced monitoring the same way (unless
+  the provider is already under it), from the decision's day, with no review date or lead yet
+  (set on the plans page; sgoversight.plans shows it as At risk until a review date is set).
 - A later decision for the same provider and month supersedes the earlier one on screen; both stay
   in the record.
 - Only Board members (and admins) record decisions and meetings; every write is audited.
@@ -25,6 +27,7 @@ from sgoversight import audit
 from sgoversight.auth import Actor, Permission
 from sgoversight.errors import BadInput
 from sgoversight.models import BoardDecision, BoardMeeting, ImprovementPlan, Provider
+from sgoversight.plans import start_monitoring_in
 
 RATINGS = ("Red", "Amber", "Green")
 DECISIONS = {
@@ -109,6 +112,7 @@ def _validated(model: type[BaseModel], values: dict) -> BaseModel:
 class RecordedDecision:
     decision_id: int
     plan_id: str | None
+    monitoring_id: int | None = None
 
 
 def record_decision(
@@ -133,10 +137,14 @@ def record_decision(
         audit.record(
             session, actor, "create", "board_decision", str(decision.id), after=entry.model_dump()
         )
-        plan_id = None
+        plan_id = monitoring_id = None
         if entry.decision == "improvement_plan":
             plan_id = _open_plan(session, actor, entry, decision.id, today or dt.date.today())
-        return RecordedDecision(decision.id, plan_id)
+        if entry.decision == "enhanced_monitoring":
+            monitoring_id = _start_monitoring(
+                session, actor, entry, decision.id, today or dt.date.today()
+            )
+        return RecordedDecision(decision.id, plan_id, monitoring_id)
 
 
 def _open_plan(
@@ -179,6 +187,22 @@ def _open_plan(
         },
     )
     return plan.plan_id
+
+
+def _start_monitoring(
+    session: Session, actor: Actor, entry: DecisionInput, decision_id: int, today: dt.date
+) -> int:
+    """Start enhanced monitoring of the provider, or link the arrangement already open."""
+    rating = entry.override_rating or entry.computed_rating
+    monitoring_id, _started = start_monitoring_in(
+        session,
+        actor,
+        provider_id=entry.provider_id,
+        started_on=today,
+        reason=entry.rationale or f"Provider Oversight Board {entry.board_month}: rated {rating}",
+        board_decision_id=decision_id,
+    )
+    return monitoring_id
 
 
 def create_meeting(engine: Engine, actor: Actor, **values: object) -> int:

@@ -469,7 +469,7 @@ def indicator_values(
     from_provider = concerns["source_of_risk"] == SERVICE_PROVIDER
     concluded = counts.dated_in_mask(concerns, "enquiry_concluded_on", window)
     unresolved_by = as_of - pd.Timedelta(days=config.unresolved_after_days)
-    closed, completed = alerts["closed_on"], actions["completed_on"]
+    closed = alerts["closed_on"]
 
     values: dict[str, Any] = {
         "alerts_3m": per_alert(raised),
@@ -486,9 +486,7 @@ def indicator_values(
             [_optional_text(v) for v in providers["cqc_rating"]], index=index, dtype=object
         ),
         "overdue_actions": _per_provider(
-            action_codes,
-            (actions["due_on"] < as_of) & (completed.isna() | (completed > as_of)),
-            size,
+            action_codes, counts.overdue_actions_mask(actions, as_of), size
         ),
         "unresolved_alerts": per_alert(
             (alerts["raised_on"] <= unresolved_by) & (closed.isna() | (closed > as_of))

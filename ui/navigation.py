@@ -45,6 +45,13 @@ PAGES: tuple[PageSpec, ...] = (
         "Providers",
     ),
     PageSpec(
+        "pages/plans.py",
+        "Improvement plans and monitoring",
+        ":material/assignment_turned_in:",
+        Permission.VIEW_PLANS,
+        "Providers",
+    ),
+    PageSpec(
         "pages/weekly.py",
         "Weekly safeguarding report",
         ":material/calendar_view_week:",

@@ -43,6 +43,7 @@ REPORTS = {
     "pages/overview.py",
     "pages/board.py",
     "pages/provider.py",
+    "pages/plans.py",
     "pages/weekly.py",
     "pages/standards.py",
 }
@@ -54,7 +55,8 @@ REPORTS = {
         ({Role.COMMISSIONER}, {*REPORTS, "pages/data.py"}),
         ({Role.SAFEGUARDING}, {*REPORTS, "pages/data.py"}),
         ({Role.BOARD_MEMBER}, {*REPORTS, "pages/audit.py"}),
-        ({Role.QA_ATTENDEE}, {"pages/overview.py"}),
+        ({Role.QA_ATTENDEE}, {"pages/overview.py", "pages/plans.py"}),
+        ({Role.PLAN_OWNER}, {"pages/overview.py", "pages/plans.py"}),
         ({Role.PROVIDER}, {"pages/overview.py"}),
         ({Role.ADMIN}, {p.path for p in PAGES}),
     ],

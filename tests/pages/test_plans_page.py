@@ -1,0 +1,238 @@
+"""The improvement plans page: open a plan, add an action, mark it done, sign-off, monitoring."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from sgoversight import plans
+from sgoversight.auth import Actor, Role
+from sgoversight.models import ImprovementPlan, Provider
+
+PAGE = "pages/plans.py"
+TODAY = dt.date(2026, 11, 24)  # SGO_TODAY in tests/pages/conftest.py
+COMMISSIONER = Actor("commissioner", frozenset({Role.COMMISSIONER}))
+
+
+@pytest.fixture
+def seeded(page_db: Engine) -> Engine:
+    with Session(page_db) as session, session.begin():
+        session.add_all(
+            [
+                Provider(
+                    provider_id="PRV-A",
+                    name="Harbour View",
+                    service_type="care_home",
+                    regulated=True,
+                ),
+                Provider(
+                    provider_id="PRV-B",
+                    name="Willow Care",
+                    service_type="home_care",
+                    regulated=True,
+                ),
+            ]
+        )
+    return page_db
+
+
+def _plan_with_action(engine: Engine, due: dt.date, owner: str = "planowner") -> str:
+    plan_id = plans.open_plan(
+        engine,
+        COMMISSIONER,
+        "PRV-A",
+        "Medication errors",
+        "commissioner",
+        TODAY - dt.timedelta(days=30),
+        TODAY + dt.timedelta(days=30),
+        today=TODAY,
+    )
+    plans.add_action(engine, COMMISSIONER, plan_id, "Audit medicine records", owner, due)
+    return plan_id
+
+
+def _texts(app: AppTest) -> str:
+    """Every message and markdown text on the page, Markdown escapes removed."""
+    return "\n".join(
+        [m.value for m in app.markdown]
+        + [e.value for e in app.info]
+        + [e.value for e in app.success]
+        + [e.value for e in app.error]
+        + [e.value for e in app.warning]
+    ).replace("\\", "")
+
+
+def _button(app: AppTest, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def test_create_plan_add_action_mark_done_and_see_progress_change(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="commissioner")
+    assert not app.exception
+    assert "There are no improvement plans yet." in _texts(app)
+
+    # Open a plan.
+    next(s for s in app.selectbox if s.label == "Provider").set_value("PRV-A")
+    next(t for t in app.text_area if t.label == "Why the plan is needed").input(
+        "Two medication errors in October"
+    )
+    next(t for t in app.text_input if t.label == "Plan owner (their sign-in name)").input(
+        "planowner"
+    )
+    next(d for d in app.date_input if d.label == "Opened on").set_value(TODAY - dt.timedelta(30))
+    _button(app, "Open the plan").click()
+    app.run()
+    assert not app.exception
+    assert "Improvement plan opened." in _texts(app)
+    with Session(seeded) as session:
+        (plan,) = session.query(ImprovementPlan).all()
+        plan_id = plan.plan_id
+    assert app.query_params["plan"] in (plan_id, [plan_id])
+    assert app.selectbox(key="plan_choice").value == plan_id
+
+    # Add an action that is already overdue.
+    next(t for t in app.text_area if t.label == "Action").input("Audit medicine records")
+    next(t for t in app.text_input if t.label == "Owner").input("planowner")
+    next(d for d in app.date_input if d.label == "Due date").set_value(TODAY - dt.timedelta(1))
+    _button(app, "Add the action").click()
+    app.run()
+    assert not app.exception
+    assert "Action added." in _texts(app)
+    assert "Overdue" in _texts(app)
+    assert plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).progress == "Overdue"
+    actions_table = app.dataframe[-1].value
+    assert list(actions_table["Status"]) == ["✖ Overdue"]
+
+    # Marking it done without evidence is refused, naming the field in plain words.
+    _button(app, "Mark as done").click()
+    app.run()
+    assert "Evidence: must not be blank" in _texts(app)
+
+    next(t for t in app.text_area if t.label == "Evidence that it is done").input(
+        "Audit report dated 20 November"
+    )
+    _button(app, "Mark as done").click()
+    app.run()
+    assert not app.exception
+    assert "Action marked done." in _texts(app)
+    detail = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY)
+    assert detail.progress == "On track"
+    assert "On track" in _texts(app)
+    assert list(app.dataframe[-1].value["Status"]) == ["✔ Done"]
+
+
+def test_sign_off_refused_for_a_commissioner(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    _plan_with_action(seeded, TODAY + dt.timedelta(days=3))
+    app = run_page(PAGE, as_user="commissioner")
+    assert not app.exception
+    assert "Only a Provider Oversight Board member can sign off and close a plan." in _texts(app)
+    assert not [b for b in app.button if b.label == "Sign off and close"]
+
+
+def test_board_member_signs_off_once_every_action_is_done(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    plan_id = _plan_with_action(seeded, TODAY + dt.timedelta(days=3))
+    app = run_page(PAGE, as_user="board")
+    next(t for t in app.text_area if t.label.startswith("Why the Board")).input("All embedded")
+    next(c for c in app.checkbox if c.label.startswith("I sign this plan off")).check()
+    _button(app, "Sign off and close").click()
+    app.run()
+    assert "Actions: 1 action not done" in _texts(app)
+
+    action_id = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).actions.at[0, "action_id"]
+    plans.complete_action(seeded, COMMISSIONER, action_id, TODAY, "Seen", today=TODAY)
+    app.run()
+    next(t for t in app.text_area if t.label.startswith("Why the Board")).input("All embedded")
+    next(c for c in app.checkbox if c.label.startswith("I sign this plan off")).check()
+    _button(app, "Sign off and close").click()
+    app.run()
+    assert not app.exception
+    assert "Plan signed off and closed." in _texts(app)
+    assert "signed off by board" in _texts(app)
+    assert not [b for b in app.button if b.label in {"Mark as done", "Add the action"}]
+
+
+def test_plan_owner_sees_their_due_actions_and_may_update_only_those(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    plan_id = _plan_with_action(seeded, TODAY + dt.timedelta(days=5))
+    plans.add_action(seeded, COMMISSIONER, plan_id, "Retrain staff", "Registered manager", TODAY)
+    app = run_page(PAGE, as_user="planowner")
+    assert not app.exception
+    due = app.dataframe[1].value  # after the portfolio
+    assert list(due["What"]) == ["Audit medicine records"]
+    action_choice = next(s for s in app.selectbox if s.label == "Action")
+    assert len(action_choice.options) == 1
+    assert not [b for b in app.button if b.label in {"Add the action", "Open the plan"}]
+
+
+def test_link_by_query_parameter_opens_that_plan(
+    page_db: Engine, seeded: Engine, run_page: Callable[..., AppTest]
+) -> None:
+    first = _plan_with_action(seeded, TODAY + dt.timedelta(days=3))
+    second = plans.open_plan(
+        seeded, COMMISSIONER, "PRV-B", "Missed calls", "commissioner", TODAY, TODAY, today=TODAY
+    )
+    from tests.pages.conftest import PROJECT_ROOT, USERS
+
+    name, roles, provider_id = USERS["qa"]
+    app = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=30)
+    app.session_state["sgo_user"] = {
+        "username": "qa",
+        "name": name,
+        "roles": [r.value for r in roles],
+        "provider_id": provider_id,
+    }
+    app.query_params["plan"] = second
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="plan_choice").value == second
+    assert app.session_state["plans_tab"] == "One plan in detail"
+    assert first != second
+    assert not [b for b in app.button if b.label == "Mark as done"]  # QA attendees only read
+
+
+def test_monitoring_start_visit_and_stale_edit_refused(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    monitoring_id = plans.start_monitoring(
+        seeded,
+        COMMISSIONER,
+        "PRV-B",
+        TODAY,
+        TODAY + dt.timedelta(days=60),
+        "Amber",
+        "cal",
+        today=TODAY,
+    )
+    app = run_page(PAGE, as_user="commissioner")
+    assert app.selectbox(key="monitoring_choice").value == monitoring_id
+    # Someone else records a visit after this page was drawn...
+    plans.record_visit(seeded, COMMISSIONER, monitoring_id, TODAY, "cal", "Fine", today=TODAY)
+    next(t for t in app.text_area if t.label == "What was found").input("Staffing better")
+    _button(app, "Record the visit").click()
+    app.run()
+    # ...so this save is refused, and the page now shows their visit.
+    assert "someone else changed" in _texts(app)
+    next(t for t in app.text_area if t.label == "What was found").input("Staffing better")
+    _button(app, "Record the visit").click()
+    app.run()
+    assert "Visit recorded." in _texts(app)
+    assert len(plans.monitoring_detail(seeded, COMMISSIONER, monitoring_id, TODAY).visits) == 2
+
+
+def test_provider_users_cannot_open_the_page(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="provider")
+    assert [e.value for e in app.error] == ["Your role does not give you access to this page."]
