@@ -1677,6 +1677,25 @@ def is_empty(engine: Engine) -> bool:
         return connection.execute(select(Provider.provider_id).limit(1)).first() is None
 
 
+#: The demo login that owns the open plans (config/users.yaml), so the plan owner's view has work.
+DEMO_PLAN_OWNER = "planowner"
+
+
+def _assign_plan_owners(engine: Engine, plans_frame: pd.DataFrame, as_of: dt.date) -> None:
+    """Give each open plan the demo plan owner and a review date a month after as-of, through
+    the plans use case (audited), as a council would after moving its tracker in."""
+    from sgoversight.plans import update_plan
+
+    for plan_id in plans_frame.loc[plans_frame["status"] == "open", "plan_id"]:
+        update_plan(
+            engine,
+            SYSTEM,
+            str(plan_id),
+            owner=DEMO_PLAN_OWNER,
+            next_review_on=as_of + dt.timedelta(days=30),
+        )
+
+
 def load_demo(
     engine: Engine,
     *,
@@ -1720,6 +1739,7 @@ def load_demo(
             )
         reports[kind] = report
         done += len(frame)
+    _assign_plan_owners(engine, frames["plans"], as_of)
     counts = {kind: reports[kind].rows for kind in KINDS}
     return (
         f"Demo borough loaded: {counts['providers']:,} providers, "
