@@ -24,7 +24,7 @@ import pytest
 from tests.conftest import unavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 DEMO_AS_OF = dt.date(2026, 11, 20)
 CHROMIUM_ARGS = [
     "--headless=new",
