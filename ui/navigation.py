@@ -31,6 +31,27 @@ PAGES: tuple[PageSpec, ...] = (
         default=True,
     ),
     PageSpec(
+        "pages/alert_log.py",
+        "Log a quality alert",
+        ":material/add_alert:",
+        Permission.LOG_ALERT,
+        "Quality alerts",
+    ),
+    PageSpec(
+        "pages/alerts.py",
+        "Quality alert register",
+        ":material/list_alt:",
+        Permission.VIEW_ALERTS,
+        "Quality alerts",
+    ),
+    PageSpec(
+        "pages/qa_meeting.py",
+        "Quality Assurance meeting",
+        ":material/groups:",
+        Permission.VIEW_ALERTS,
+        "Quality alerts",
+    ),
+    PageSpec(
         "pages/board.py",
         "Provider Oversight Board",
         ":material/gavel:",

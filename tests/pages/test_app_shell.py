@@ -39,6 +39,7 @@ def test_wrong_password_is_refused(page_db) -> None:
     assert any("not right" in e.value for e in app.error)
 
 
+ALERTS = {"pages/alerts.py", "pages/qa_meeting.py"}
 REPORTS = {
     "pages/overview.py",
     "pages/board.py",
@@ -52,12 +53,12 @@ REPORTS = {
 @pytest.mark.parametrize(
     ("roles", "expected"),
     [
-        ({Role.COMMISSIONER}, {*REPORTS, "pages/data.py"}),
-        ({Role.SAFEGUARDING}, {*REPORTS, "pages/data.py"}),
-        ({Role.BOARD_MEMBER}, {*REPORTS, "pages/audit.py"}),
-        ({Role.QA_ATTENDEE}, {"pages/overview.py", "pages/plans.py"}),
+        ({Role.COMMISSIONER}, {*REPORTS, *ALERTS, "pages/alert_log.py", "pages/data.py"}),
+        ({Role.SAFEGUARDING}, {*REPORTS, *ALERTS, "pages/alert_log.py", "pages/data.py"}),
+        ({Role.BOARD_MEMBER}, {*REPORTS, *ALERTS, "pages/audit.py"}),
+        ({Role.QA_ATTENDEE}, {"pages/overview.py", "pages/plans.py", *ALERTS}),
         ({Role.PLAN_OWNER}, {"pages/overview.py", "pages/plans.py"}),
-        ({Role.PROVIDER}, {"pages/overview.py"}),
+        ({Role.PROVIDER}, {"pages/overview.py", *ALERTS, "pages/alert_log.py"}),
         ({Role.ADMIN}, {p.path for p in PAGES}),
     ],
 )

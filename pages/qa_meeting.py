@@ -1,0 +1,340 @@
+"""Quality Assurance meeting: choose or set up a meeting, walk its agenda of quality alerts provider
+by provider (most severe first), record what was said and the actions agreed, download minutes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from sgoversight import qa
+from sgoversight.alerts import EditConflict, open_for
+from sgoversight.auth import Actor, Permission, PermissionDenied
+from sgoversight.errors import BadInput
+from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_STATUS, SEVERITY
+from ui import format as fmt
+from ui.context import engine, require, today
+
+K = "qa_"
+FLASH = f"{K}flash"
+FIELD_WORDS = {
+    "meeting_on": "Meeting date",
+    "attendees": "Who is attending",
+    "description": "What is to be done",
+    "owner": "Who will do it",
+    "due_on": "Due by",
+    "completed_on": "Date done",
+    "discussion": "Discussion",
+}
+
+actor = require(Permission.VIEW_ALERTS)
+now = today()
+can_record = actor.can(Permission.RECORD_QA)
+
+
+def _friendly(text: str) -> str:
+    field, _, rest = text.partition(": ")
+    if field in FIELD_WORDS and rest:
+        return f"{FIELD_WORDS[field]}: {rest}"
+    return text
+
+
+def _apply(
+    done: str, change: Callable[[], object], where: str, clear: tuple[str, ...] = ()
+) -> None:
+    """Run one change in a callback; keep the outcome (shown next to `where`) for the next run."""
+    try:
+        change()
+    except EditConflict as exc:
+        st.session_state[FLASH] = (where, "error", str(exc), [])
+    except BadInput as exc:
+        problems = [_friendly(p) for p in exc.problems]
+        st.session_state[FLASH] = (where, "error", _friendly(str(exc)), problems)
+    except PermissionDenied as exc:
+        st.session_state[FLASH] = (where, "error", str(exc), [])
+    else:
+        st.session_state[FLASH] = (where, "success", done, [])
+        for key in clear:
+            st.session_state[key] = ""
+
+
+def _show_flash(where: str) -> None:
+    flash = st.session_state.get(FLASH)
+    if not flash or flash[0] != where:
+        return
+    st.session_state.pop(FLASH)
+    _, kind, text, problems = flash
+    if kind == "success":
+        st.success(text, icon=":material/check_circle:")
+        return
+    st.error(text, icon=":material/error:")
+    for problem in problems:
+        st.markdown(f"- {fmt.plain(problem)}")
+
+
+def _create_meeting(actor: Actor) -> None:
+    def create() -> None:
+        meeting_id = qa.create_meeting(
+            engine(),
+            actor,
+            meeting_on=st.session_state.get(f"{K}new_on"),
+            attendees=st.session_state.get(f"{K}new_attendees", ""),
+        )
+        st.session_state[f"{K}meeting"] = meeting_id
+
+    _apply("Meeting set up.", create, "new", clear=(f"{K}new_attendees",))
+
+
+def _save_discussion(actor: Actor, meeting_id: int, alert_id: str, shown: str) -> None:
+    key = f"{K}discussion_{meeting_id}_{alert_id}"
+    _apply(
+        "Discussion saved.",
+        lambda: qa.record_discussion(
+            engine(),
+            actor,
+            meeting_id,
+            alert_id,
+            st.session_state.get(key, ""),
+            expected_text=shown,
+        ),
+        alert_id,
+    )
+
+
+def _add_action(actor: Actor, meeting_id: int, alert_id: str) -> None:
+    prefix = f"{K}action_{meeting_id}_{alert_id}_"
+    _apply(
+        "Action added.",
+        lambda: qa.add_qa_action(
+            engine(),
+            actor,
+            meeting_id,
+            alert_id,
+            description=st.session_state.get(f"{prefix}description", ""),
+            owner=st.session_state.get(f"{prefix}owner", ""),
+            due_on=st.session_state.get(f"{prefix}due_on"),
+        ),
+        alert_id,
+        clear=(f"{prefix}description", f"{prefix}owner"),
+    )
+
+
+def _complete(actor: Actor, action_id: int, alert_id: str, now: dt.date) -> None:
+    _apply(
+        "Action marked done.",
+        lambda: qa.complete_qa_action(engine(), actor, action_id, completed_on=now, today=now),
+        alert_id,
+    )
+
+
+st.title("Quality Assurance meeting")
+intro = (
+    "Each month adult social care, providers and commissioners go through the quality alerts "
+    "together, provider by provider, and agree what happens next."
+)
+if not can_record:
+    intro += " You can read the agenda and minutes; the commissioning team records the discussion."
+st.markdown(intro)
+
+meetings = qa.list_meetings(engine(), actor)
+if can_record:
+    with st.expander("Set up a new meeting", expanded=not meetings, icon=":material/add:"):
+        _show_flash("new")
+        with st.form(f"{K}new_form"):
+            if f"{K}new_on" not in st.session_state:
+                st.session_state[f"{K}new_on"] = now
+            st.date_input("Meeting date", format="DD/MM/YYYY", key=f"{K}new_on")
+            st.text_area(
+                "Who is attending",
+                key=f"{K}new_attendees",
+                placeholder="Names and organisations, for the minutes",
+                height=80,
+            )
+            st.form_submit_button(
+                "Set up the meeting",
+                icon=":material/event:",
+                on_click=_create_meeting,
+                args=(actor,),
+            )
+    meetings = qa.list_meetings(engine(), actor)
+
+if not meetings:
+    st.info("No Quality Assurance meeting has been set up yet.", icon=":material/event_busy:")
+    st.stop()
+
+by_id = {m.meeting_id: m for m in meetings}
+if st.session_state.get(f"{K}meeting") not in by_id:
+    st.session_state.pop(f"{K}meeting", None)
+meeting_id = st.selectbox(
+    "Meeting",
+    list(by_id),
+    format_func=lambda m: f"{fmt.long_date(by_id[m].meeting_on)}",
+    key=f"{K}meeting",
+    help="The newest meeting is first.",
+)
+agenda = qa.agenda(engine(), actor, meeting_id)
+meeting = agenda.meeting
+
+st.markdown(
+    f"**Attending:** {fmt.plain(meeting.attendees) if meeting.attendees else 'not recorded'}"
+)
+since_words = (
+    f"the previous meeting on {fmt.long_date(agenda.previous_meeting_on)}"
+    if agenda.previous_meeting_on
+    else f"{fmt.long_date(agenda.changes_since)} (a month before; there was no earlier meeting)"
+)
+st.caption(
+    f"On the agenda: every quality alert open on {fmt.long_date(meeting.meeting_on)}, and every "
+    f"alert whose status changed or that had a note added since {since_words}. Providers with the "
+    "most severe alerts come first."
+)
+
+entries = agenda.entries
+count_col, provider_col, discussed_col, actions_col = st.columns(4)
+count_col.metric("Alerts on the agenda", fmt.whole(len(entries)), border=True)
+provider_col.metric("Providers", fmt.whole(len(agenda.groups)), border=True)
+discussed_col.metric(
+    "Discussed so far", fmt.whole(sum(1 for e in entries if e.discussion)), border=True
+)
+actions_col.metric(
+    "Agreed actions not done",
+    fmt.whole(qa.open_actions_count(engine(), actor, meeting_id)),
+    border=True,
+)
+
+left, right, _ = st.columns([1, 1, 2])
+left.download_button(
+    "Download minutes (Excel)",
+    qa.minutes_xlsx(engine(), actor, meeting_id),
+    file_name=f"qa-meeting-minutes-{meeting.meeting_on.isoformat()}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    on_click="ignore",
+)
+right.download_button(
+    "Download minutes (PDF)",
+    qa.minutes_pdf(engine(), actor, meeting_id),
+    file_name=f"qa-meeting-minutes-{meeting.meeting_on.isoformat()}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    on_click="ignore",
+)
+
+if not agenda.groups:
+    st.info("No quality alerts are on this meeting's agenda.", icon=":material/inbox:")
+    st.stop()
+
+groups = agenda.groups
+if len(groups) > 1:
+    names = {g.provider_id: g.provider_name for g in groups}
+    chosen = st.multiselect(
+        "Show only these providers",
+        list(names),
+        format_func=names.__getitem__,
+        placeholder="All providers on the agenda",
+        key=f"{K}providers_{meeting_id}",
+        help="Narrows what is shown here; the minutes always cover the whole agenda.",
+    )
+    if chosen:
+        groups = tuple(g for g in groups if g.provider_id in chosen)
+
+for group in groups:
+    count = len(group.entries)
+    st.subheader(group.provider_name)
+    st.caption(
+        f"{count} alert{'s' if count != 1 else ''} · highest severity: "
+        f"{SEVERITY.label(group.highest_severity)}"
+    )
+    for entry in group.entries:
+        done_mark = " · ✓ discussed" if entry.discussion else ""
+        label = (
+            f"{entry.alert_id} · {SEVERITY.label(entry.severity)} severity · "
+            f"{ALERT_CATEGORY.label(entry.category)} · "
+            f"{ALERT_STATUS.label(entry.status_at_meeting)} at the meeting, "
+            f"{open_for(entry.days_open_at_meeting)}{done_mark}"
+        )
+        flash = st.session_state.get(FLASH)
+        with st.expander(label, expanded=bool(flash and flash[0] == entry.alert_id)):
+            _show_flash(entry.alert_id)
+            st.markdown(f"**What happened:** {fmt.plain(entry.summary)}")
+            st.caption(
+                f"Raised {fmt.long_date(entry.raised_on)} · CQC key question: "
+                f"{entry.key_question} · Status now: {ALERT_STATUS.label(entry.status_now)} · "
+                f"Why on the agenda: {'; '.join(entry.reasons).lower()}"
+            )
+            if can_record:
+                with st.form(f"{K}discussion_form_{meeting_id}_{entry.alert_id}"):
+                    key = f"{K}discussion_{meeting_id}_{entry.alert_id}"
+                    if key not in st.session_state:
+                        st.session_state[key] = entry.discussion
+                    st.text_area("What the meeting said", key=key, height=100)
+                    if entry.discussion and st.session_state[key].strip() != entry.discussion:
+                        st.caption(
+                            f"Saved by {entry.discussion_by or 'someone'}: "
+                            f"{fmt.plain(entry.discussion)}"
+                        )
+                    st.form_submit_button(
+                        "Save the discussion",
+                        icon=":material/save:",
+                        on_click=_save_discussion,
+                        args=(actor, meeting_id, entry.alert_id, entry.discussion),
+                    )
+            else:
+                st.markdown("**What the meeting said**")
+                st.markdown(
+                    fmt.plain(entry.discussion) if entry.discussion else "Not discussed yet."
+                )
+
+            st.markdown("**Agreed actions**")
+            if entry.actions:
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            "Action": [a.description for a in entry.actions],
+                            "Owner": [a.owner for a in entry.actions],
+                            "Due by": [fmt.long_date(a.due_on) for a in entry.actions],
+                            "Done": [
+                                fmt.long_date(a.completed_on) if a.completed_on else "Not yet"
+                                for a in entry.actions
+                            ],
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={"Action": st.column_config.TextColumn(width="large")},
+                )
+            else:
+                st.caption("None yet.")
+            if not can_record:
+                continue
+            for action in entry.actions:
+                if action.completed_on is None:
+                    st.button(
+                        f"Mark done today: {action.description[:60]}",
+                        key=f"{K}complete_{action.action_id}",
+                        icon=":material/done:",
+                        on_click=_complete,
+                        args=(actor, action.action_id, entry.alert_id, now),
+                    )
+            prefix = f"{K}action_{meeting_id}_{entry.alert_id}_"
+            with st.form(f"{prefix}form"):
+                st.markdown("**Agree an action**")
+                st.text_input("What is to be done", key=f"{prefix}description")
+                owner_col, due_col = st.columns(2)
+                owner_col.text_input("Who will do it", key=f"{prefix}owner")
+                if f"{prefix}due_on" not in st.session_state:
+                    st.session_state[f"{prefix}due_on"] = meeting.meeting_on + dt.timedelta(days=28)
+                due_col.date_input(
+                    "Due by",
+                    min_value=meeting.meeting_on,
+                    format="DD/MM/YYYY",
+                    key=f"{prefix}due_on",
+                )
+                st.form_submit_button(
+                    "Add the action",
+                    icon=":material/add_task:",
+                    on_click=_add_action,
+                    args=(actor, meeting_id, entry.alert_id),
+                )

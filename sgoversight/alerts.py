@@ -1,0 +1,1220 @@
+"""Quality alerts: intake, the workflow from open to closed, and the alert register.
+
+Rules (CONTRACT.md §1 alerts.csv; issue "Quality alert intake, the alert register and the monthly
+QA meeting"):
+
+Intake
+- An alert names a known provider, a category, a severity, who raised it (their role) and the day it
+  was raised (not in the future, not before 1 January 2000), and says what happened in 1 to 2,000
+  characters. A contact for the raiser is optional (it is where feedback goes).
+- If the person logging it ticks "risk of harm", they must also answer whether a safeguarding
+  concern has been raised (yes or no): a quality alert does not raise a safeguarding concern.
+- Every problem is reported against its field ("severity: choose a severity"); nothing is saved.
+- A new alert gets the next id of the year it is logged, `QA-YYYY-NNNNN`, starts `open`, and its
+  history starts with a change from nothing to `open`.
+- Possible duplicates (a warning, never a block): alerts about the same provider, of the same
+  category, still open or in progress, raised in the `duplicate_window_days` (default 7) up to
+  today.
+
+Workflow
+- open → in progress (`start_progress`); open or in progress → closed (`close_alert`, with a written
+  outcome and a closing day on or after the day raised and not in the future); closed → open
+  (`reopen_alert`, with a written reason; the closing day and outcome are cleared, the history
+  keeps them). Anything else (closing a closed alert, progressing a closed one, …) is refused.
+- Feedback to the raiser or to the provider is recorded with its day (not in the future, not before
+  the alert was raised); a later record replaces the earlier day, the audit trail keeps both.
+- Every change, notes and feedback included, increases the alert's `version`. Each change names the
+  version the user saw; if the stored version differs, the change is refused with EditConflict and
+  nothing is saved. The ORM's version check (`version_id_col`) catches a change committed between
+  our read and our write the same way.
+- Who may do what: logging needs LOG_ALERT; progress, close, reopen and feedback need MANAGE_ALERTS;
+  a note needs MANAGE_ALERTS or LOG_ALERT, so the safeguarding team and provider staff can add
+  notes too. Provider staff act only on their own provider's alerts (for a provider user, reading
+  or changing another provider's alert raises PermissionDenied). A QA meeting attendee reads only.
+- Every change is audited (entity `quality_alert`) in the same transaction as the change.
+
+Register
+- Days open: from the day raised to the closing day for a closed alert, to today otherwise
+  (calendar days).
+- Past response time: an alert not closed whose days open exceed `response_days` (config
+  `[alerts]` in config/alerts.toml, default 20), i.e. today is after the day raised + response_days.
+- Each category is counted under one CQC key question (CQC_KEY_QUESTION, below).
+- Provider staff only ever see their own provider's alerts, and never the raiser's contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import altair as alt
+import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from sqlalchemy import Engine, Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from sgoversight import audit
+from sgoversight import vocabulary as v
+from sgoversight.auth import Actor, Permission
+from sgoversight.db import PROJECT_ROOT, session_scope
+from sgoversight.errors import BadInput
+from sgoversight.exporting import to_csv_bytes, to_xlsx_bytes
+from sgoversight.models import (
+    AlertNote,
+    AlertStatusChange,
+    AuditEvent,
+    Provider,
+    QaAgendaItem,
+    QaMeeting,
+    QualityAlert,
+)
+
+CONFIG_PATH = PROJECT_ROOT / "config" / "alerts.toml"
+CONFIG_SECTION = "alerts"
+AUDIT_ENTITY = "quality_alert"
+ID_PREFIX = "QA"
+ID_DIGITS = 5
+ID_ATTEMPTS = 5
+EARLIEST_DAY = dt.date(2000, 1, 1)
+MAX_SUMMARY = 2_000  # CONTRACT.md §1
+MAX_CONTACT = 200  # quality_alerts.raiser_contact
+MAX_TEXT = 10_000  # notes, closing outcomes, reopening reasons
+LOCAL_TIME = ZoneInfo("Europe/London")
+
+OPEN, IN_PROGRESS, CLOSED = "open", "in_progress", "closed"
+NOT_CLOSED = (OPEN, IN_PROGRESS)
+#: Severity codes, lowest first; the rank orders "highest severity first".
+SEVERITY_RANK: dict[str, int] = {code: rank for rank, code in enumerate(v.SEVERITY.codes)}
+
+#: The five questions CQC asks of every service, in CQC's order.
+KEY_QUESTIONS: tuple[str, ...] = ("Safe", "Effective", "Caring", "Responsive", "Well-led")
+#: Which CQC key question each alert category is counted under — the one place this is decided.
+#: Why: Safe covers avoidable harm, medicines, infection control, safeguarding, staffing levels and
+#: the premises; Effective covers food and drink and how services work together (hospital
+#: discharge); Caring covers dignity and respect; Responsive covers personalised care planning and
+#: communication with people and families. The contract has no category for leadership or
+#: governance, so concerns about how the service is run are logged as "Other" and counted as
+#: Well-led.
+CQC_KEY_QUESTION: dict[str, str] = {
+    "medication": "Safe",
+    "care_planning": "Responsive",
+    "staffing": "Safe",
+    "safeguarding": "Safe",
+    "nutrition_hydration": "Effective",
+    "infection_control": "Safe",
+    "dignity_respect": "Caring",
+    "falls": "Safe",
+    "pressure_care": "Safe",
+    "environment": "Safe",
+    "communication": "Responsive",
+    "hospital_discharge": "Effective",
+    "other": "Well-led",
+}
+
+FeedbackTo = Literal["raiser", "provider"]
+FEEDBACK_LABELS: dict[str, str] = {"raiser": "the person who raised it", "provider": "the provider"}
+
+
+# --- errors ---------------------------------------------------------------------------------------
+
+
+class AlertFormInvalid(BadInput):
+    """The intake form has problems; `fields` maps each field to its message. Nothing was saved."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        count = len(fields)
+        super().__init__(
+            f"The alert was not saved: {count} thing{'s' if count != 1 else ''} to put right",
+            [f"{name}: {message}" for name, message in fields.items()],
+        )
+        self.fields = fields
+
+
+class EditConflict(BadInput):
+    """Someone changed the alert since the user opened it; nothing was saved."""
+
+
+class IllegalTransition(BadInput):
+    """The change is not allowed from the alert's current status; nothing was saved."""
+
+
+class AlertNotFound(BadInput):
+    """No alert has that id."""
+
+
+# --- configuration --------------------------------------------------------------------------------
+
+
+class AlertConfig(BaseModel):
+    """`[alerts]` of config/alerts.toml. Strict and closed to unknown keys, so a misspelt or quoted
+    setting is reported rather than silently replaced by its default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    response_days: int = Field(default=20, ge=1, le=365)
+    duplicate_window_days: int = Field(default=7, ge=1, le=90)
+
+
+def load_alert_config(path: Path | str | None = None) -> AlertConfig:
+    """Read and validate `[alerts]` (default file config/alerts.toml); BadInput naming the file and
+    key when the file is missing, is not TOML, or holds a broken setting."""
+    source = Path(path) if path is not None else CONFIG_PATH
+    try:
+        with source.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise BadInput(f"{source}: configuration file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{source}: not valid TOML: {exc}") from exc
+    section = document.get(CONFIG_SECTION, {})
+    if not isinstance(section, dict):
+        raise BadInput(f"{source}: [{CONFIG_SECTION}] must be a table of settings")
+    try:
+        return AlertConfig.model_validate(section)
+    except ValidationError as exc:
+        problems = [
+            f"[{CONFIG_SECTION}] {'.'.join(str(p) for p in e['loc'])} = {e['input']!r}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        raise BadInput(f"{source}: " + "; ".join(problems)) from exc
+
+
+# --- the intake form ------------------------------------------------------------------------------
+
+#: The message for a field left empty.
+REQUIRED_MESSAGES: dict[str, str] = {
+    "provider_id": "choose the provider the alert is about",
+    "category": "choose a category",
+    "severity": "choose a severity",
+    "summary": "say what happened",
+    "raised_by": "choose who raised it",
+    "raised_on": "give the date it was raised",
+    "risk_of_harm": "say whether anyone is at risk of harm",
+}
+SAFEGUARDING_QUESTION_MESSAGE = (
+    "you said someone is at risk of harm: say whether a safeguarding concern has been raised "
+    "(a safeguarding concern must also be raised; this alert does not raise one)"
+)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _code(value: Any, vocabulary: v.Vocabulary, noun: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"choose a {noun}")
+    try:
+        return vocabulary.normalise(value)
+    except ValueError:
+        raise ValueError(
+            f"'{value.strip()[:40]}' is not a {noun}: choose one of "
+            + ", ".join(vocabulary.labels.values())
+        ) from None
+
+
+def clean_text(value: Any, max_length: int) -> str:
+    """Rule for free text: trimmed, at most `max_length` characters, no NUL (cannot be stored)."""
+    text = str(value).strip()
+    if len(text) > max_length:
+        raise ValueError(f"at most {max_length:,} characters (this has {len(text):,})")
+    if "\x00" in text:
+        raise ValueError("contains a character that cannot be stored")
+    return text
+
+
+def _day(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("give a real date, written YYYY-MM-DD")
+
+
+def _today(info: ValidationInfo) -> dt.date:
+    context = info.context or {}
+    return context.get("today") or dt.date.today()
+
+
+def _past_day(day: dt.date, today: dt.date, earliest: dt.date = EARLIEST_DAY) -> dt.date:
+    """Rule for a day something happened: not after today and not before `earliest`."""
+    if day > today:
+        raise ValueError(f"must not be in the future (today is {long_date(today)})")
+    if day < earliest:
+        raise ValueError(f"must not be before {long_date(earliest)}")
+    return day
+
+
+class AlertForm(BaseModel):
+    """The intake form. Validate with `validate_alert_form` (or `model_validate(values,
+    context={"today": day})`) so "not in the future" is judged against the right day."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    provider_id: str
+    category: str
+    severity: str
+    summary: str
+    raised_by: str
+    raiser_contact: str | None = None
+    raised_on: dt.date
+    risk_of_harm: bool = False
+    safeguarding_concern_raised: bool | None = Field(default=None, validate_default=True)
+
+    @field_validator("provider_id", mode="before")
+    @classmethod
+    def _provider(cls, value: Any) -> str:
+        """Rule: a provider must be chosen (that it exists is checked when saving)."""
+        if _blank(value):
+            raise ValueError(REQUIRED_MESSAGES["provider_id"])
+        return clean_text(value, 64)
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, value: Any) -> str:
+        """Rule: one of the contract's categories, by code or label."""
+        if _blank(value):
+            raise ValueError(REQUIRED_MESSAGES["category"])
+        return _code(value, v.ALERT_CATEGORY, "category")
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _severity(cls, value: Any) -> str:
+        """Rule: low, medium, high or critical."""
+        if _blank(value):
+            raise ValueError(REQUIRED_MESSAGES["severity"])
+        return _code(value, v.SEVERITY, "severity")
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _summary(cls, value: Any) -> str:
+        """Rule: 1 to 2,000 characters after trimming."""
+        if _blank(value):
+            raise ValueError(REQUIRED_MESSAGES["summary"])
+        return clean_text(value, MAX_SUMMARY)
+
+    @field_validator("raised_by", mode="before")
+    @classmethod
+    def _raised_by(cls, value: Any) -> str:
+        """Rule: the raiser's role, one of the contract's raised_by codes."""
+        if _blank(value):
+            raise ValueError(REQUIRED_MESSAGES["raised_by"])
+        return _code(value, v.ALERT_RAISED_BY, "role")
+
+    @field_validator("raiser_contact", mode="before")
+    @classmethod
+    def _contact(cls, value: Any) -> str | None:
+        """Rule: optional; at most 200 characters."""
+        return None if _blank(value) else clean_text(value, MAX_CONTACT)
+
+    @field_validator("raised_on", mode="before")
+    @classmethod
+    def _raised_on(cls, value: Any, info: ValidationInfo) -> dt.date:
+        """Rule: a real date, not in the future and not before 2000."""
+        if _blank(value):
+            raise ValueError(REQUIRED_MESSAGES["raised_on"])
+        return _past_day(_day(value), _today(info))
+
+    @field_validator("safeguarding_concern_raised")
+    @classmethod
+    def _safeguarding(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        """Rule: with a risk of harm, whether a safeguarding concern was raised must be answered."""
+        if value is None and info.data.get("risk_of_harm"):
+            raise ValueError(SAFEGUARDING_QUESTION_MESSAGE)
+        return value
+
+
+def validate_alert_form(values: Mapping[str, Any] | AlertForm, today: dt.date) -> AlertForm:
+    """The validated form, or AlertFormInvalid with one plain message per field."""
+    raw = values.model_dump() if isinstance(values, AlertForm) else dict(values)
+    try:
+        return AlertForm.model_validate(raw, context={"today": today})
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"]) or "form"
+            if error["type"] == "missing":
+                message = REQUIRED_MESSAGES.get(name, "required")
+            elif error["type"] == "extra_forbidden":
+                message = "is not a field of the form"
+            elif error["type"].startswith("bool"):
+                message = "answer yes or no"
+            else:
+                message = str(error["msg"]).removeprefix("Value error, ")
+            fields.setdefault(name, message)
+        raise AlertFormInvalid(fields) from exc
+
+
+# --- small shared rules ---------------------------------------------------------------------------
+
+
+def long_date(day: dt.date) -> str:
+    """'24 November 2026'."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def local_time(moment: dt.datetime) -> str:
+    """A stored (UTC) timestamp as UK time: '14:05 on 24 November 2026'."""
+    local = moment.replace(tzinfo=dt.UTC).astimezone(LOCAL_TIME)
+    return f"{local:%H:%M} on {long_date(local.date())}"
+
+
+def key_question(category: str) -> str:
+    """The CQC key question an alert category is counted under (see CQC_KEY_QUESTION)."""
+    return CQC_KEY_QUESTION.get(category, "Well-led")
+
+
+def days_open(raised_on: dt.date, closed_on: dt.date | None, today: dt.date) -> int:
+    """Calendar days from the day raised to the closing day, or to today if not closed."""
+    return ((closed_on or today) - raised_on).days
+
+
+def open_for(days: int) -> str:
+    """How long an alert has been open, in words: 'raised that day', 'open 1 day', 'open 5 days'."""
+    if days <= 0:
+        return "raised that day"
+    return f"open {days} day{'s' if days != 1 else ''}"
+
+
+def response_due_on(raised_on: dt.date, config: AlertConfig) -> dt.date:
+    """The last day of the response time: the day raised + response_days."""
+    return raised_on + dt.timedelta(days=config.response_days)
+
+
+def past_response_time(
+    status: str, raised_on: dt.date, today: dt.date, config: AlertConfig
+) -> bool:
+    """Rule: not closed, and today is after the last day of the response time."""
+    return status != CLOSED and today > response_due_on(raised_on, config)
+
+
+def can_add_note(actor: Actor) -> bool:
+    """Rule: those who manage alerts or may log them (provider staff: own provider only)."""
+    return actor.can(Permission.MANAGE_ALERTS) or actor.can(Permission.LOG_ALERT)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _snapshot(alert: QualityAlert) -> dict[str, Any]:
+    return {
+        "status": alert.status,
+        "closed_on": alert.closed_on,
+        "closing_outcome": alert.closing_outcome,
+        "feedback_to_raiser_on": alert.feedback_to_raiser_on,
+        "feedback_to_provider_on": alert.feedback_to_provider_on,
+        "version": alert.version,
+    }
+
+
+# --- providers for the intake form ----------------------------------------------------------------
+
+
+def provider_choices(engine: Engine, actor: Actor) -> dict[str, str]:
+    """Provider id → name, sorted by name, for the intake form: a provider user gets only theirs."""
+    actor.require(Permission.LOG_ALERT)
+    statement = select(Provider.provider_id, Provider.name).order_by(Provider.name)
+    if (scope := actor.provider_scope()) is not None:
+        statement = statement.where(Provider.provider_id == scope)
+    with Session(engine) as session:
+        return {row.provider_id: row.name for row in session.execute(statement)}
+
+
+# --- logging an alert -----------------------------------------------------------------------------
+
+
+def _next_alert_id(session: Session, year: int) -> str:
+    """The next free `QA-YYYY-NNNNN` of `year` (numbers grow past five digits if they must)."""
+    prefix = f"{ID_PREFIX}-{year}-"
+    numbers = [
+        int(suffix)
+        for alert_id in session.scalars(
+            select(QualityAlert.alert_id).where(QualityAlert.alert_id.startswith(prefix))
+        )
+        if (suffix := alert_id[len(prefix) :]).isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:0{ID_DIGITS}d}"
+
+
+def log_alert(
+    engine: Engine, actor: Actor, form: AlertForm | Mapping[str, Any], *, today: dt.date
+) -> str:
+    """Validate and save a new alert (see the module's intake rules); returns its id.
+
+    Needs LOG_ALERT; provider staff may log only about their own provider (PermissionDenied). The
+    alert, its first status change and the audit event are written in one transaction. Two people
+    saving at once cannot get the same id: a clash is retried with the next number.
+    """
+    actor.require(Permission.LOG_ALERT)
+    entry = validate_alert_form(form, today)
+    actor.require_provider(entry.provider_id)
+    for attempt in range(ID_ATTEMPTS):
+        try:
+            with session_scope(engine) as session:
+                if session.get(Provider, entry.provider_id) is None:
+                    raise AlertFormInvalid(
+                        {"provider_id": f"there is no provider '{entry.provider_id}'"}
+                    )
+                alert_id = _next_alert_id(session, today.year)
+                alert = QualityAlert(
+                    alert_id=alert_id,
+                    provider_id=entry.provider_id,
+                    raised_on=entry.raised_on,
+                    raised_by=entry.raised_by,
+                    category=entry.category,
+                    severity=entry.severity,
+                    summary=entry.summary,
+                    status=OPEN,
+                    raiser_contact=entry.raiser_contact,
+                    safeguarding_concern_raised=entry.safeguarding_concern_raised,
+                )
+                session.add(alert)
+                session.add(
+                    AlertStatusChange(
+                        alert_id=alert_id,
+                        from_status=None,
+                        to_status=OPEN,
+                        changed_on=today,
+                        changed_by=actor.username,
+                        reason="Logged",
+                    )
+                )
+                session.flush()
+                audit.record(
+                    session, actor, "create", AUDIT_ENTITY, alert_id, after=entry.model_dump()
+                )
+            return alert_id
+        except IntegrityError:
+            if attempt == ID_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class AlertBrief:
+    """One line about an alert: for duplicate warnings and pickers."""
+
+    alert_id: str
+    raised_on: dt.date
+    severity: str
+    status: str
+    summary: str
+
+
+def possible_duplicates(
+    engine: Engine,
+    actor: Actor,
+    provider_id: str,
+    category: str,
+    today: dt.date,
+    config: AlertConfig | None = None,
+) -> list[AlertBrief]:
+    """Alerts that may describe the same thing (module rules): a warning, never a block.
+
+    Needs LOG_ALERT; provider staff ask only about their own provider.
+    """
+    actor.require(Permission.LOG_ALERT)
+    actor.require_provider(provider_id)
+    config = config or load_alert_config()
+    since = today - dt.timedelta(days=config.duplicate_window_days)
+    statement = (
+        select(QualityAlert)
+        .where(
+            QualityAlert.provider_id == provider_id,
+            QualityAlert.category == category,
+            QualityAlert.status.in_(NOT_CLOSED),
+            QualityAlert.raised_on >= since,
+            QualityAlert.raised_on <= today,
+        )
+        .order_by(QualityAlert.raised_on.desc(), QualityAlert.alert_id)
+    )
+    with Session(engine) as session:
+        return [
+            AlertBrief(a.alert_id, a.raised_on, a.severity, a.status, a.summary)
+            for a in session.scalars(statement)
+        ]
+
+
+# --- the workflow ---------------------------------------------------------------------------------
+
+
+def _last_change(session: Session, alert: QualityAlert) -> tuple[str, dt.datetime]:
+    """Who changed the alert last and when (from the audit trail; an import if none names it)."""
+    event = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity == AUDIT_ENTITY, AuditEvent.entity_id == alert.alert_id)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if event is not None and event.occurred_at >= alert.updated_at - dt.timedelta(seconds=5):
+        return event.actor, event.occurred_at
+    return "a data import", alert.updated_at
+
+
+def _conflict(session: Session, alert: QualityAlert) -> EditConflict:
+    who, when = _last_change(session, alert)
+    return EditConflict(
+        f"This alert was changed by {who} at {local_time(when)} since you opened it; "
+        "reload to see their change — nothing was saved"
+    )
+
+
+def _conflict_after_race(engine: Engine, alert_id: str) -> EditConflict:
+    with Session(engine) as session:
+        alert = session.get(QualityAlert, alert_id)
+        if alert is None:
+            return EditConflict(f"{alert_id} was removed since you opened it — nothing was saved")
+        return _conflict(session, alert)
+
+
+def _change(
+    engine: Engine,
+    actor: Actor,
+    alert_id: str,
+    expected_version: int,
+    action: str,
+    apply: Callable[[Session, QualityAlert], str | None],
+) -> int:
+    """Apply one change to an alert in one transaction; returns the alert's new version.
+
+    Order of checks: the alert exists; a provider user owns it; the version is the one the user
+    saw; then `apply` checks the transition and makes the change. Always bumps the version (the
+    timestamp is touched so that a note alone is an update of the alert) and audits the change.
+    """
+    try:
+        with session_scope(engine) as session:
+            alert = session.get(QualityAlert, alert_id)
+            if alert is None:
+                raise AlertNotFound(f"There is no quality alert {alert_id}")
+            actor.require_provider(alert.provider_id)
+            if alert.version != expected_version:
+                raise _conflict(session, alert)
+            before = _snapshot(alert)
+            detail = apply(session, alert)
+            alert.updated_at = _utc_now()
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                action,
+                AUDIT_ENTITY,
+                alert_id,
+                before=before,
+                after=_snapshot(alert),
+                detail=detail,
+            )
+            return alert.version
+    except StaleDataError:
+        raise _conflict_after_race(engine, alert_id) from None
+
+
+def _status_change(
+    session: Session,
+    actor: Actor,
+    alert: QualityAlert,
+    to_status: str,
+    today: dt.date,
+    reason: str | None,
+) -> None:
+    session.add(
+        AlertStatusChange(
+            alert_id=alert.alert_id,
+            from_status=alert.status,
+            to_status=to_status,
+            changed_on=today,
+            changed_by=actor.username,
+            reason=reason,
+        )
+    )
+    alert.status = to_status
+
+
+def _required_text(value: str | None, field: str, what: str, max_length: int = MAX_TEXT) -> str:
+    if _blank(value):
+        raise BadInput(f"{what}: nothing was saved", [f"{field}: {what}"])
+    try:
+        return clean_text(value, max_length)
+    except ValueError as exc:
+        raise BadInput(f"{field}: {exc}", [f"{field}: {exc}"]) from None
+
+
+def _label(status: str) -> str:
+    return v.ALERT_STATUS.label(status).lower()
+
+
+def start_progress(
+    engine: Engine, actor: Actor, alert_id: str, *, expected_version: int, today: dt.date
+) -> int:
+    """Move an open alert to in progress. Needs MANAGE_ALERTS; refused unless the alert is open."""
+    actor.require(Permission.MANAGE_ALERTS)
+
+    def apply(session: Session, alert: QualityAlert) -> str:
+        if alert.status != OPEN:
+            raise IllegalTransition(
+                f"{alert.alert_id} is {_label(alert.status)}: only an open alert can be moved to "
+                "in progress — nothing was saved"
+            )
+        _status_change(session, actor, alert, IN_PROGRESS, today, None)
+        return "open → in progress"
+
+    return _change(engine, actor, alert_id, expected_version, "start_progress", apply)
+
+
+def close_alert(
+    engine: Engine,
+    actor: Actor,
+    alert_id: str,
+    *,
+    outcome: str,
+    closed_on: dt.date,
+    expected_version: int,
+    today: dt.date,
+) -> int:
+    """Close an open or in-progress alert with its outcome. Needs MANAGE_ALERTS.
+
+    Rules: the outcome is written (1 to 10,000 characters); the closing day is on or after the day
+    the alert was raised and not in the future. A closed alert cannot be closed again.
+    """
+    actor.require(Permission.MANAGE_ALERTS)
+    text = _required_text(outcome, "outcome", "say what the outcome was")
+
+    def apply(session: Session, alert: QualityAlert) -> str:
+        if alert.status == CLOSED:
+            raise IllegalTransition(f"{alert.alert_id} is already closed — nothing was saved")
+        try:
+            day = _past_day(_day(closed_on), today, alert.raised_on)
+        except ValueError as exc:
+            message = str(exc)
+            if "before" in message:
+                message = f"must not be before the day it was raised ({long_date(alert.raised_on)})"
+            raise BadInput(f"closed_on: {message}", [f"closed_on: {message}"]) from None
+        _status_change(session, actor, alert, CLOSED, today, text)
+        alert.closed_on = day
+        alert.closing_outcome = text
+        return f"{alert.alert_id} closed on {day.isoformat()}"
+
+    return _change(engine, actor, alert_id, expected_version, "close", apply)
+
+
+def reopen_alert(
+    engine: Engine,
+    actor: Actor,
+    alert_id: str,
+    *,
+    reason: str,
+    expected_version: int,
+    today: dt.date,
+) -> int:
+    """Reopen a closed alert with a written reason. Needs MANAGE_ALERTS; only a closed alert.
+
+    The closing day and outcome are cleared (an open alert has none, CONTRACT.md §1); the status
+    history keeps the closing outcome and the reason for reopening.
+    """
+    actor.require(Permission.MANAGE_ALERTS)
+    text = _required_text(reason, "reason", "say why the alert is reopened")
+
+    def apply(session: Session, alert: QualityAlert) -> str:
+        if alert.status != CLOSED:
+            raise IllegalTransition(
+                f"{alert.alert_id} is {_label(alert.status)}: only a closed alert can be "
+                "reopened — nothing was saved"
+            )
+        _status_change(session, actor, alert, OPEN, today, text)
+        alert.closed_on = None
+        alert.closing_outcome = None
+        return "closed → open"
+
+    return _change(engine, actor, alert_id, expected_version, "reopen", apply)
+
+
+def add_note(
+    engine: Engine, actor: Actor, alert_id: str, text: str, *, expected_version: int
+) -> int:
+    """Add a dated note to an alert's history, whatever its status.
+
+    Needs MANAGE_ALERTS or LOG_ALERT (can_add_note); provider staff only on their own provider's
+    alerts. A note counts as a change: it increases the version like any other.
+    """
+    if not can_add_note(actor):
+        actor.require(Permission.MANAGE_ALERTS)  # raises PermissionDenied with the usual words
+    body = _required_text(text, "note", "write the note")
+
+    def apply(session: Session, alert: QualityAlert) -> str:
+        session.add(AlertNote(alert_id=alert.alert_id, author=actor.username, text=body))
+        return body
+
+    return _change(engine, actor, alert_id, expected_version, "add_note", apply)
+
+
+def record_feedback(
+    engine: Engine,
+    actor: Actor,
+    alert_id: str,
+    *,
+    to: FeedbackTo,
+    on: dt.date,
+    expected_version: int,
+    today: dt.date,
+) -> int:
+    """Record the day feedback was given to the raiser or to the provider. Needs MANAGE_ALERTS.
+
+    Rules: `to` is "raiser" or "provider"; the day is not in the future and not before the alert
+    was raised; a new record replaces the earlier day (the audit trail keeps it).
+    """
+    actor.require(Permission.MANAGE_ALERTS)
+    if to not in FEEDBACK_LABELS:
+        raise BadInput("to: feedback goes to the raiser or the provider", [f"to: {to!r}"])
+
+    def apply(session: Session, alert: QualityAlert) -> str:
+        try:
+            day = _past_day(_day(on), today, alert.raised_on)
+        except ValueError as exc:
+            message = str(exc)
+            if "before" in message:
+                message = f"must not be before the day it was raised ({long_date(alert.raised_on)})"
+            raise BadInput(f"on: {message}", [f"on: {message}"]) from None
+        if to == "raiser":
+            alert.feedback_to_raiser_on = day
+        else:
+            alert.feedback_to_provider_on = day
+        return f"feedback to {FEEDBACK_LABELS[to]} on {day.isoformat()}"
+
+    return _change(engine, actor, alert_id, expected_version, "feedback", apply)
+
+
+# --- reading one alert ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusChangeView:
+    from_status: str | None
+    to_status: str
+    changed_on: dt.date
+    changed_at: dt.datetime
+    changed_by: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class NoteView:
+    written_at: dt.datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class QaActionView:
+    action_id: int
+    description: str
+    owner: str
+    due_on: dt.date
+    completed_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class QaDiscussionView:
+    meeting_id: int
+    meeting_on: dt.date
+    discussion: str
+    actions: tuple[QaActionView, ...]
+
+
+@dataclass(frozen=True)
+class AlertDetail:
+    """Everything about one alert as `actor` may see it (provider staff never see the contact)."""
+
+    alert_id: str
+    provider_id: str
+    provider_name: str
+    raised_on: dt.date
+    raised_by: str
+    category: str
+    severity: str
+    summary: str
+    status: str
+    closed_on: dt.date | None
+    raiser_contact: str | None
+    contact_hidden: bool
+    safeguarding_concern_raised: bool | None
+    closing_outcome: str | None
+    feedback_to_raiser_on: dt.date | None
+    feedback_to_provider_on: dt.date | None
+    version: int
+    key_question: str
+    days_open: int
+    response_due_on: dt.date
+    past_response_time: bool
+    status_history: tuple[StatusChangeView, ...]
+    notes: tuple[NoteView, ...]
+    qa_discussions: tuple[QaDiscussionView, ...]
+
+
+def get_alert(
+    engine: Engine,
+    actor: Actor,
+    alert_id: str,
+    *,
+    today: dt.date | None = None,
+    config: AlertConfig | None = None,
+) -> AlertDetail:
+    """One alert with its history, notes, feedback and QA meeting discussions.
+
+    Needs VIEW_ALERTS; AlertNotFound for an unknown id; PermissionDenied when a provider user asks
+    for another provider's alert.
+    """
+    actor.require(Permission.VIEW_ALERTS)
+    today = today or dt.date.today()
+    config = config or load_alert_config()
+    with Session(engine) as session:
+        alert = session.get(QualityAlert, alert_id)
+        if alert is None:
+            raise AlertNotFound(f"There is no quality alert {alert_id}")
+        actor.require_provider(alert.provider_id)
+        provider = session.get(Provider, alert.provider_id)
+        items = session.scalars(
+            select(QaAgendaItem)
+            .join(QaMeeting, QaMeeting.id == QaAgendaItem.meeting_id)
+            .where(QaAgendaItem.alert_id == alert_id)
+            .order_by(QaMeeting.meeting_on, QaMeeting.id)
+        ).all()
+        discussions = tuple(
+            QaDiscussionView(
+                meeting_id=item.meeting_id,
+                meeting_on=item.meeting.meeting_on,
+                discussion=item.discussion,
+                actions=tuple(
+                    QaActionView(a.id, a.description, a.owner, a.due_on, a.completed_on)
+                    for a in item.actions
+                ),
+            )
+            for item in items
+        )
+        hidden = actor.is_provider_user
+        return AlertDetail(
+            alert_id=alert.alert_id,
+            provider_id=alert.provider_id,
+            provider_name=provider.name if provider else alert.provider_id,
+            raised_on=alert.raised_on,
+            raised_by=alert.raised_by,
+            category=alert.category,
+            severity=alert.severity,
+            summary=alert.summary,
+            status=alert.status,
+            closed_on=alert.closed_on,
+            raiser_contact=None if hidden else alert.raiser_contact,
+            contact_hidden=hidden,
+            safeguarding_concern_raised=alert.safeguarding_concern_raised,
+            closing_outcome=alert.closing_outcome,
+            feedback_to_raiser_on=alert.feedback_to_raiser_on,
+            feedback_to_provider_on=alert.feedback_to_provider_on,
+            version=alert.version,
+            key_question=key_question(alert.category),
+            days_open=days_open(alert.raised_on, alert.closed_on, today),
+            response_due_on=response_due_on(alert.raised_on, config),
+            past_response_time=past_response_time(alert.status, alert.raised_on, today, config),
+            status_history=tuple(
+                StatusChangeView(
+                    c.from_status, c.to_status, c.changed_on, c.changed_at, c.changed_by, c.reason
+                )
+                for c in alert.status_changes
+            ),
+            notes=tuple(NoteView(n.written_at, n.author, n.text) for n in alert.notes),
+            qa_discussions=discussions,
+        )
+
+
+def allowed_actions(actor: Actor, detail: AlertDetail) -> frozenset[str]:
+    """The changes `actor` may make to the alert now (pages show only these; the use cases check
+    again): "start_progress", "close", "reopen", "feedback", "note"."""
+    if actor.is_provider_user and detail.provider_id != actor.provider_id:
+        return frozenset()
+    actions: set[str] = set()
+    if actor.can(Permission.MANAGE_ALERTS):
+        actions.add("feedback")
+        if detail.status == OPEN:
+            actions.add("start_progress")
+        if detail.status in NOT_CLOSED:
+            actions.add("close")
+        if detail.status == CLOSED:
+            actions.add("reopen")
+    if can_add_note(actor):
+        actions.add("note")
+    return frozenset(actions)
+
+
+# --- the register ---------------------------------------------------------------------------------
+
+REGISTER_COLUMNS = [
+    "alert_id",
+    "provider_id",
+    "provider_name",
+    "raised_on",
+    "raised_by",
+    "category",
+    "key_question",
+    "severity",
+    "status",
+    "closed_on",
+    "days_open",
+    "response_due_on",
+    "past_response_time",
+    "feedback_to_raiser_on",
+    "feedback_to_provider_on",
+    "safeguarding_concern_raised",
+    "summary",
+    "version",
+]
+
+
+def providers_with_alerts(engine: Engine, actor: Actor) -> dict[str, str]:
+    """Provider id → name of the providers with at least one alert the actor may see, by name
+    (the register's provider filter). Needs VIEW_ALERTS."""
+    actor.require(Permission.VIEW_ALERTS)
+    statement = (
+        select(Provider.provider_id, Provider.name)
+        .where(Provider.provider_id.in_(select(QualityAlert.provider_id)))
+        .order_by(Provider.name)
+    )
+    if (scope := actor.provider_scope()) is not None:
+        statement = statement.where(Provider.provider_id == scope)
+    with Session(engine) as session:
+        return {row.provider_id: row.name for row in session.execute(statement)}
+
+
+#: The register's age filter: label → (fewest, most days open), both inclusive; None = no limit.
+#: The bands match the weekly report's "open alerts by how long they have been open".
+AGE_FILTERS: dict[str, tuple[int | None, int | None]] = {
+    "Any age": (None, None),
+    "Under 1 week": (0, 6),
+    "1 to 4 weeks": (7, 27),
+    "4 to 12 weeks": (28, 83),
+    "12 weeks or more": (84, None),
+}
+
+
+def _in(statement: Select, column: Any, values: Collection[str] | None) -> Select:
+    return statement if not values else statement.where(column.in_(list(values)))
+
+
+def alert_register(
+    engine: Engine,
+    actor: Actor,
+    *,
+    today: dt.date,
+    provider_ids: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+    severities: Collection[str] | None = None,
+    statuses: Collection[str] | None = None,
+    raised_by: Collection[str] | None = None,
+    min_days_open: int | None = None,
+    max_days_open: int | None = None,
+    past_response_only: bool = False,
+    config: AlertConfig | None = None,
+) -> pd.DataFrame:
+    """The alerts `actor` may see, filtered, newest first, one row each (REGISTER_COLUMNS).
+
+    Needs VIEW_ALERTS. An empty or None filter means "any". Days open, the response due day and the
+    past-response-time flag follow the module's register rules; min/max days open are inclusive.
+    Provider staff get only their own provider's rows, whatever `provider_ids` says.
+    """
+    actor.require(Permission.VIEW_ALERTS)
+    config = config or load_alert_config()
+    statement = select(
+        QualityAlert.alert_id,
+        QualityAlert.provider_id,
+        Provider.name,
+        QualityAlert.raised_on,
+        QualityAlert.raised_by,
+        QualityAlert.category,
+        QualityAlert.severity,
+        QualityAlert.status,
+        QualityAlert.closed_on,
+        QualityAlert.feedback_to_raiser_on,
+        QualityAlert.feedback_to_provider_on,
+        QualityAlert.safeguarding_concern_raised,
+        QualityAlert.summary,
+        QualityAlert.version,
+    ).join(Provider, Provider.provider_id == QualityAlert.provider_id)
+    if (scope := actor.provider_scope()) is not None:
+        statement = statement.where(QualityAlert.provider_id == scope)
+    statement = _in(statement, QualityAlert.provider_id, provider_ids)
+    statement = _in(statement, QualityAlert.category, categories)
+    statement = _in(statement, QualityAlert.severity, severities)
+    statement = _in(statement, QualityAlert.status, statuses)
+    statement = _in(statement, QualityAlert.raised_by, raised_by)
+    statement = statement.order_by(QualityAlert.raised_on.desc(), QualityAlert.alert_id.desc())
+    with Session(engine) as session:
+        rows = session.execute(statement).all()
+    records = []
+    for row in rows:
+        opened = days_open(row.raised_on, row.closed_on, today)
+        late = past_response_time(row.status, row.raised_on, today, config)
+        if min_days_open is not None and opened < min_days_open:
+            continue
+        if max_days_open is not None and opened > max_days_open:
+            continue
+        if past_response_only and not late:
+            continue
+        records.append(
+            {
+                "alert_id": row.alert_id,
+                "provider_id": row.provider_id,
+                "provider_name": row.name,
+                "raised_on": row.raised_on,
+                "raised_by": row.raised_by,
+                "category": row.category,
+                "key_question": key_question(row.category),
+                "severity": row.severity,
+                "status": row.status,
+                "closed_on": row.closed_on,
+                "days_open": opened,
+                "response_due_on": response_due_on(row.raised_on, config),
+                "past_response_time": late,
+                "feedback_to_raiser_on": row.feedback_to_raiser_on,
+                "feedback_to_provider_on": row.feedback_to_provider_on,
+                "safeguarding_concern_raised": row.safeguarding_concern_raised,
+                "summary": row.summary,
+                "version": row.version,
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=REGISTER_COLUMNS)
+    frame["days_open"] = frame["days_open"].astype("int64")
+    frame["past_response_time"] = frame["past_response_time"].astype(bool)
+    return frame
+
+
+OVERDUE_MARK = "⚠ Past response time"
+
+
+def response_text(row: Mapping[str, Any]) -> str:
+    """The register's "Response" words: never colour alone."""
+    if row["status"] == CLOSED:
+        return "Closed"
+    if row["past_response_time"]:
+        return OVERDUE_MARK
+    due = row["response_due_on"]
+    return f"Due by {due.day} {due:%b %Y}"
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None or pd.isna(value):
+        return "Not recorded"
+    return "Yes" if value else "No"
+
+
+TABLE_COLUMNS = [
+    "Alert", "Provider", "Raised on", "Category", "CQC key question", "Severity", "Status",
+    "Days open", "Response", "Response due by", "Raised by", "Closed on", "Feedback to raiser",
+    "Feedback to provider", "Safeguarding concern raised", "What happened",
+]  # fmt: skip
+
+
+def register_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The register as people read it (page and exports alike): labels, not codes."""
+    records = frame.to_dict("records")
+    return pd.DataFrame(
+        {
+            "Alert": frame["alert_id"],
+            "Provider": frame["provider_name"],
+            "Raised on": frame["raised_on"],
+            "Category": frame["category"].map(v.ALERT_CATEGORY.label),
+            "CQC key question": frame["key_question"],
+            "Severity": frame["severity"].map(v.SEVERITY.label),
+            "Status": frame["status"].map(v.ALERT_STATUS.label),
+            "Days open": frame["days_open"],
+            "Response": [response_text(r) for r in records],
+            "Response due by": frame["response_due_on"],
+            "Raised by": frame["raised_by"].map(v.ALERT_RAISED_BY.label),
+            "Closed on": frame["closed_on"],
+            "Feedback to raiser": frame["feedback_to_raiser_on"],
+            "Feedback to provider": frame["feedback_to_provider_on"],
+            "Safeguarding concern raised": frame["safeguarding_concern_raised"].map(_yes_no),
+            "What happened": frame["summary"],
+        },
+        columns=TABLE_COLUMNS,
+    )
+
+
+def register_csv(frame: pd.DataFrame) -> bytes:
+    """The register as CSV (formula-like text neutralised by sgoversight.exporting)."""
+    return to_csv_bytes(register_table(frame))
+
+
+def register_xlsx(frame: pd.DataFrame, note: str) -> bytes:
+    """The register as an Excel workbook with `note` (what was filtered, when) above the table."""
+    table = register_table(frame)
+    counts = key_question_counts(frame)
+    return to_xlsx_bytes(
+        {"Quality alerts": table, "By CQC key question": counts},
+        notes={"Quality alerts": note, "By CQC key question": note},
+    )
+
+
+def key_question_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Alerts per category, grouped under their CQC key question (CQC order, then most first)."""
+    columns = ["CQC key question", "Category", "Alerts"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    counts = frame.groupby(["key_question", "category"]).size().reset_index(name="Alerts")
+    counts["order"] = counts["key_question"].map({q: i for i, q in enumerate(KEY_QUESTIONS)})
+    counts = counts.sort_values(["order", "Alerts", "category"], ascending=[True, False, True])
+    counts["Category"] = counts["category"].map(v.ALERT_CATEGORY.label)
+    counts = counts.rename(columns={"key_question": "CQC key question"})
+    return counts[columns].reset_index(drop=True)
+
+
+BAR_COLOUR = "#1f4e79"
+
+
+def key_question_chart(counts: pd.DataFrame) -> alt.FacetChart:
+    """Bars of alerts per category, one panel per CQC key question; counts printed on the bars so
+    the chart reads without colour."""
+    questions = [q for q in KEY_QUESTIONS if q in set(counts["CQC key question"])]
+    base = alt.Chart().encode(
+        y=alt.Y("Category:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("Alerts:Q", title="Quality alerts", axis=alt.Axis(tickMinStep=1)),
+        tooltip=["CQC key question", "Category", "Alerts"],
+    )
+    bars = base.mark_bar(color=BAR_COLOUR)
+    labels = base.mark_text(align="left", dx=3, color="#1b1b1b").encode(text="Alerts:Q")
+    return (
+        alt.layer(bars, labels, data=counts)
+        .properties(width=380, height=alt.Step(20))
+        .facet(
+            row=alt.Row(
+                "CQC key question:N",
+                sort=questions,
+                title=None,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelAnchor="start",
+                    labelOrient="top",
+                    labelFontWeight="bold",
+                    labelFontSize=13,
+                ),
+            ),
+            spacing=8,
+        )
+        .resolve_scale(y="independent")
+    )

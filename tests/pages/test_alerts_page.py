@@ -1,0 +1,228 @@
+"""The quality alert register page: filters, the overdue marker in words, exports, the chart, the
+alert's details, every status change, feedback and notes, and the refusal of a change made on a
+stale copy (a second editor changes the alert between the page's run and the click)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from sgoversight import alerts
+from tests.support.alerts import (
+    COMMISSIONER,
+    OTHER_COMMISSIONER,
+    add_providers,
+    form,
+    stored,
+)
+
+PAGE = "pages/alerts.py"
+TODAY = dt.date(2026, 11, 24)  # SGO_TODAY in tests/pages/conftest.py
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def seeded(page_db: Engine) -> dict[str, str]:
+    add_providers(page_db)
+
+    def log(**overrides: object) -> str:
+        return alerts.log_alert(page_db, COMMISSIONER, form(**overrides), today=TODAY)
+
+    return {
+        "late": log(raised_on=TODAY - 30 * DAY, severity="critical", category="falls"),
+        "recent": log(raised_on=TODAY - 2 * DAY, summary='=HYPERLINK("x") medicines'),
+        "other": log(provider_id="PRV-B", category="dignity_respect", severity="low"),
+    }
+
+
+def _table(app: AppTest):
+    """The register as shown (the first dataframe; a Styler on screen)."""
+    value = app.dataframe[0].value
+    return getattr(value, "data", value)
+
+
+def _metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def _choose(app: AppTest, alert_id: str) -> AppTest:
+    box = next(s for s in app.selectbox if s.label == "Choose an alert to see its details")
+    return box.set_value(alert_id).run()
+
+
+def _button(app: AppTest, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def _text_area(app: AppTest, label: str):
+    return next(t for t in app.text_area if t.label == label)
+
+
+def test_register_lists_alerts_with_overdue_in_words(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE)
+    assert not app.exception
+    table = _table(app)
+    assert list(table["Alert"]) == [seeded["other"], seeded["recent"], seeded["late"]]
+    response = dict(zip(table["Alert"], table["Response"], strict=True))
+    assert response[seeded["late"]].startswith("⚠ Past response time")
+    assert response[seeded["recent"]].startswith("Due by")
+    assert _metric(app, "⚠ Past response time") == "1"
+    assert _metric(app, "Alerts shown") == "3"
+    assert set(table["CQC key question"]) == {"Safe", "Caring"}
+
+
+def test_filters_narrow_the_register(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE)
+    severity = next(m for m in app.multiselect if m.label == "Severity")
+    app = severity.set_value(["critical"]).run()
+    assert list(_table(app)["Alert"]) == [seeded["late"]]
+    app = severity.set_value([]).run()
+    app = next(m for m in app.multiselect if m.label == "Provider").set_value(["PRV-B"]).run()
+    assert list(_table(app)["Alert"]) == [seeded["other"]]
+    app = next(m for m in app.multiselect if m.label == "Provider").set_value([]).run()
+    app = (
+        next(s for s in app.selectbox if s.label == "How long open")
+        .set_value("4 to 12 weeks")
+        .run()
+    )
+    assert list(_table(app)["Alert"]) == [seeded["late"]]
+    app = next(s for s in app.selectbox if s.label == "How long open").set_value("Any age").run()
+    app = app.checkbox[0].check().run()
+    assert list(_table(app)["Alert"]) == [seeded["late"]]
+    app = next(m for m in app.multiselect if m.label == "Status").set_value(["closed"]).run()
+    assert any("No alerts match" in i.value for i in app.info)
+
+
+def test_exports_and_chart_are_offered(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE)
+    downloads = app.get("download_button")
+    assert [d.proto.label for d in downloads] == ["Download as CSV", "Download as Excel"]
+    assert app.get("vega_lite_chart")
+    assert any("Care Quality Commission (CQC)" in c.value for c in app.caption)
+
+
+def test_provider_staff_see_only_their_own_alerts(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE, as_user="provider")
+    assert not app.exception
+    assert set(_table(app)["Provider"]) == {"Harbour View"}
+    assert not any(m.label == "Provider" for m in app.multiselect)
+    app = _choose(app, seeded["recent"])
+    assert not any("07700 900123" in m.value for m in app.markdown)
+    assert any("contact details are kept by the council" in m.value for m in app.markdown)
+    assert [b.label for b in app.button] == ["Add the note"]
+
+
+def test_qa_attendee_reads_but_changes_nothing(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = _choose(run_page(PAGE, as_user="qa"), seeded["late"])
+    assert not app.exception
+    assert any("You can read this alert" in c.value for c in app.caption)
+    assert not app.button
+    assert any("07700 900123" in m.value for m in app.markdown)
+
+
+def test_every_status_change_from_the_page(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    alert_id = seeded["recent"]
+    app = _choose(run_page(PAGE), alert_id)
+    assert not app.exception
+    app = _button(app, "Start work on this alert (mark it in progress)").click().run()
+    assert any(f"{alert_id} is now in progress." in s.value for s in app.success)
+    assert stored(page_db, alert_id).status == "in_progress"
+
+    app = _button(app, "Close the alert").click().run()  # no outcome written
+    assert any("say what the outcome was" in e.value for e in app.error)
+    assert stored(page_db, alert_id).status == "in_progress"
+
+    _text_area(app, "What was the outcome?").input("Medicines round moved earlier.")
+    app = _button(app, "Close the alert").click().run()
+    assert any(f"{alert_id} is closed." in s.value for s in app.success)
+    alert = stored(page_db, alert_id)
+    assert (alert.status, alert.closed_on, alert.closing_outcome) == (
+        "closed",
+        TODAY,
+        "Medicines round moved earlier.",
+    )
+    assert not any(b.label == "Close the alert" for b in app.button)
+
+    _text_area(app, "Why is it being reopened?").input("Late doses again.")
+    app = _button(app, "Reopen the alert").click().run()
+    assert any(f"{alert_id} is open again." in s.value for s in app.success)
+    assert stored(page_db, alert_id).status == "open"
+    assert [c.to_status for c in stored(page_db, alert_id).status_changes] == [
+        "open",
+        "in_progress",
+        "closed",
+        "open",
+    ]
+
+
+def test_feedback_and_notes_from_the_page(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    alert_id = seeded["recent"]
+    app = _choose(run_page(PAGE), alert_id)
+    next(r for r in app.radio if r.label == "Feedback given to").set_value("provider")
+    app = _button(app, "Record the feedback").click().run()
+    assert any("Feedback to the provider recorded." in s.value for s in app.success)
+    assert stored(page_db, alert_id).feedback_to_provider_on == TODAY
+
+    _text_area(app, "Note").input("Rang the manager; **visit** booked.")
+    app = _button(app, "Add the note").click().run()
+    assert any("Note added." in s.value for s in app.success)
+    assert [n.text for n in stored(page_db, alert_id).notes] == [
+        "Rang the manager; **visit** booked."
+    ]
+    assert _text_area(app, "Note").value == ""
+    # Written text is shown as typed, never as markup.
+    assert any("\\*\\*visit\\*\\*" in m.value for m in app.markdown)
+
+
+def test_a_change_by_someone_else_since_the_page_was_drawn_is_refused(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    alert_id = seeded["recent"]
+    app = _choose(run_page(PAGE), alert_id)
+    # A second editor changes the alert after this page was drawn and before the click.
+    alerts.add_note(page_db, OTHER_COMMISSIONER, alert_id, "Visited today.", expected_version=1)
+    _text_area(app, "What was the outcome?").input("Resolved.")
+    app = _button(app, "Close the alert").click().run()
+    assert not app.exception
+    error = next(e.value for e in app.error if "changed by colin" in e.value)
+    assert "since you opened it; reload to see their change — nothing was saved" in error
+    alert = stored(page_db, alert_id)
+    assert alert.status == "open"
+    assert alert.version == 2
+    # The page now shows their change, and what was typed is kept for a second try.
+    assert any("Visited today" in m.value for m in app.markdown)
+    assert _text_area(app, "What was the outcome?").value == "Resolved."
+    app = _button(app, "Close the alert").click().run()
+    assert stored(page_db, alert_id).status == "closed"
+
+
+def test_stale_start_work_button_is_refused_too(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    alert_id = seeded["late"]
+    app = _choose(run_page(PAGE), alert_id)
+    alerts.start_progress(page_db, OTHER_COMMISSIONER, alert_id, expected_version=1, today=TODAY)
+    app = _button(app, "Start work on this alert (mark it in progress)").click().run()
+    assert any("changed by colin" in e.value for e in app.error)
+    assert [c.to_status for c in stored(page_db, alert_id).status_changes] == [
+        "open",
+        "in_progress",
+    ]

@@ -1,0 +1,161 @@
+"""The Quality Assurance meeting page: setting up a meeting, the agenda grouped by provider with the
+most severe first, recording discussion and actions (and the refusal of a stale discussion), the
+minutes downloads, and read-only access for attendees and provider staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from sgoversight import alerts, qa
+from tests.support.alerts import COMMISSIONER, OTHER_COMMISSIONER, add_providers, form
+
+PAGE = "pages/qa_meeting.py"
+TODAY = dt.date(2026, 11, 24)  # SGO_TODAY in tests/pages/conftest.py
+MEETING = dt.date(2026, 11, 20)
+DAY = dt.timedelta(days=1)
+
+
+@pytest.fixture
+def seeded(page_db: Engine) -> dict[str, object]:
+    add_providers(page_db)
+
+    def log(**overrides: object) -> str:
+        return alerts.log_alert(page_db, COMMISSIONER, form(**overrides), today=MEETING - DAY)
+
+    ids = {
+        "a_low": log(provider_id="PRV-A", severity="low", raised_on=MEETING - 9 * DAY),
+        "b_critical": log(provider_id="PRV-B", severity="critical", raised_on=MEETING - 3 * DAY),
+        "a_high": log(provider_id="PRV-A", severity="high", raised_on=MEETING - 5 * DAY),
+    }
+    meeting = qa.create_meeting(
+        page_db, COMMISSIONER, meeting_on=MEETING, attendees="Cara (commissioning)"
+    )
+    return {"meeting": meeting, **ids}
+
+
+def _button(app: AppTest, label: str, index: int = 0):
+    return [b for b in app.button if b.label == label][index]
+
+
+def _expander_labels(app: AppTest) -> list[str]:
+    return [e.label for e in app.expander if e.label.startswith("QA-")]
+
+
+def test_setting_up_the_first_meeting(run_page: Callable[..., AppTest], page_db: Engine) -> None:
+    add_providers(page_db)
+    app = run_page(PAGE)
+    assert not app.exception
+    assert any("No Quality Assurance meeting" in i.value for i in app.info)
+    app.date_input[0].set_value(MEETING)
+    app.text_area[0].input("Cara (commissioning), Pat (Harbour View)")
+    app = _button(app, "Set up the meeting").click().run()
+    assert not app.exception
+    [meeting] = qa.list_meetings(page_db, COMMISSIONER)
+    assert (meeting.meeting_on, meeting.attendees) == (
+        MEETING,
+        "Cara (commissioning), Pat (Harbour View)",
+    )
+    assert app.selectbox[0].value == meeting.meeting_id
+    assert any("No quality alerts are on this meeting's agenda" in i.value for i in app.info)
+
+
+def test_agenda_grouped_by_provider_most_severe_first(
+    run_page: Callable[..., AppTest], seeded: dict[str, object]
+) -> None:
+    app = run_page(PAGE)
+    assert not app.exception
+    assert [s.value for s in app.subheader] == ["Elm Court", "Harbour View"]
+    labels = _expander_labels(app)
+    assert [label.split(" · ")[0] for label in labels] == [
+        seeded["b_critical"],
+        seeded["a_high"],
+        seeded["a_low"],
+    ]
+    assert "Critical severity" in labels[0]
+    assert any("highest severity: Critical" in c.value for c in app.caption)
+    downloads = app.get("download_button")
+    assert [d.proto.label for d in downloads] == [
+        "Download minutes (Excel)",
+        "Download minutes (PDF)",
+    ]
+
+
+def test_recording_discussion_and_actions(
+    run_page: Callable[..., AppTest], seeded: dict[str, object], page_db: Engine
+) -> None:
+    meeting = seeded["meeting"]
+    alert_id = seeded["b_critical"]
+    app = run_page(PAGE)
+    app.text_area(key=f"qa_discussion_{meeting}_{alert_id}").input("Manager attended.")
+    app = _button(app, "Save the discussion").click().run()
+    assert any("Discussion saved." in s.value for s in app.success)
+    entry = qa.agenda(page_db, COMMISSIONER, meeting).entries[0]
+    assert (entry.alert_id, entry.discussion) == (alert_id, "Manager attended.")
+    assert "✓ discussed" in _expander_labels(app)[0]
+
+    prefix = f"qa_action_{meeting}_{alert_id}_"
+    app = _button(app, "Add the action").click().run()  # nothing filled in
+    assert any("What is to be done: say what is to be done" in m.value.replace("\\", "")
+               for m in app.markdown)  # fmt: skip
+    app.text_input(key=f"{prefix}description").input("Unannounced visit")
+    app.text_input(key=f"{prefix}owner").input("Cara")
+    app = _button(app, "Add the action").click().run()
+    assert any("Action added." in s.value for s in app.success)
+    [action] = qa.agenda(page_db, COMMISSIONER, meeting).entries[0].actions
+    assert (action.description, action.owner, action.due_on) == (
+        "Unannounced visit",
+        "Cara",
+        MEETING + 28 * DAY,
+    )
+    app = _button(app, "Mark done today: Unannounced visit").click().run()
+    assert any("Action marked done." in s.value for s in app.success)
+    [action] = qa.agenda(page_db, COMMISSIONER, meeting).entries[0].actions
+    assert action.completed_on == TODAY
+    assert not [b for b in app.button if b.label.startswith("Mark done")]
+
+
+def test_discussion_saved_by_someone_else_meanwhile_is_refused(
+    run_page: Callable[..., AppTest], seeded: dict[str, object], page_db: Engine
+) -> None:
+    meeting = seeded["meeting"]
+    alert_id = seeded["b_critical"]
+    app = run_page(PAGE)
+    qa.record_discussion(page_db, OTHER_COMMISSIONER, meeting, alert_id, "Colin's notes")
+    app.text_area(key=f"qa_discussion_{meeting}_{alert_id}").input("Mine")
+    app = _button(app, "Save the discussion").click().run()
+    assert any("changed by colin" in e.value for e in app.error)
+    assert qa.agenda(page_db, COMMISSIONER, meeting).entries[0].discussion == "Colin's notes"
+    assert any("Saved by colin" in c.value for c in app.caption)
+
+
+def test_qa_attendee_reads_the_agenda_only(
+    run_page: Callable[..., AppTest], seeded: dict[str, object], page_db: Engine
+) -> None:
+    qa.record_discussion(
+        page_db, COMMISSIONER, seeded["meeting"], seeded["b_critical"], "Manager attended."
+    )
+    app = run_page(PAGE, as_user="qa")
+    assert not app.exception
+    assert len(_expander_labels(app)) == 3
+    assert not app.button
+    assert not app.text_area
+    assert any("Manager attended" in m.value for m in app.markdown)
+    assert any("You can read the agenda and minutes" in m.value for m in app.markdown)
+
+
+def test_provider_staff_see_only_their_own_part(
+    run_page: Callable[..., AppTest], seeded: dict[str, object]
+) -> None:
+    app = run_page(PAGE, as_user="provider")
+    assert not app.exception
+    assert [s.value for s in app.subheader] == ["Harbour View"]
+    assert [label.split(" · ")[0] for label in _expander_labels(app)] == [
+        seeded["a_high"],
+        seeded["a_low"],
+    ]
+    assert not app.button
