@@ -1,0 +1,82 @@
+"""Improvement plans in a real browser: a commissioner opens a plan and adds an action for the
+plan owner; the plan owner marks it done with evidence and sees the plan's progress change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import screenshot, sign_in, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def _progress(page) -> str:
+    return page.locator("p", has_text="Progress:").first.inner_text()
+
+
+def _actions_done(page) -> str:
+    """The plan's "Actions done" fact, e.g. '1 of 2'."""
+    return page.locator("strong", has_text=re.compile(r"^\d+ of \d+$")).first.inner_text()
+
+
+def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    sign_in(page, app_url, "commissioner", "demo-commissioner")
+    page.get_by_role("link", name="Improvement plans and monitoring").click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="One plan in detail").click()
+    wait_for_app(page)
+    page.get_by_text("Open a new improvement plan").click()
+    form = page.get_by_test_id("stForm").filter(has_text="Why the plan is needed", visible=True)
+    provider = form.get_by_role("combobox", name="Provider", exact=True)
+    provider.click()
+    provider.fill("Elmfield")
+    page.get_by_role("option", name="Elmfield House").first.click()
+    form.get_by_role("textbox", name="Why the plan is needed").fill(
+        "Medication errors found at a visit."
+    )
+    form.get_by_role("textbox", name="Plan owner (their sign-in name)").fill("planowner")
+    page.get_by_role("button", name="Open the plan").click()
+    wait_for_app(page)
+    page.get_by_text("Improvement plan opened.").wait_for()
+    page.get_by_role("heading", name="Elmfield House: improvement plan").wait_for()
+
+    adding = page.get_by_test_id("stForm").filter(has_text="Add an action", visible=True)
+    adding.get_by_role("textbox", name="Action", exact=True).fill(
+        "Audit every medication record weekly"
+    )
+    adding.get_by_role("textbox", name="Owner", exact=True).fill("planowner")
+    page.get_by_role("button", name="Add the action").click()
+    wait_for_app(page)
+    page.get_by_text("Action added.").wait_for()
+    assert "On track" in _progress(page)
+    assert _actions_done(page) == "0 of 1"
+    screenshot(page, "plan-with-action")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    sign_in(page, app_url, "planowner", "demo-planowner")
+    page.get_by_role("link", name="Improvement plans and monitoring").click()
+    wait_for_app(page)
+    page.get_by_role("tab", name="One plan in detail").click()
+    wait_for_app(page)
+    plan = page.get_by_role("combobox", name="Improvement plan")
+    plan.click()
+    page.get_by_role("option", name="Elmfield House").first.click()
+    wait_for_app(page)
+    page.get_by_role("textbox", name="Evidence that it is done").fill(
+        "Four weekly audits attached, no errors."
+    )
+    page.get_by_role("button", name="Mark as done").click()
+    wait_for_app(page)
+    page.get_by_text("Action marked done.").wait_for()
+    assert "On track" in _progress(page)
+    assert _actions_done(page) == "1 of 1"
+    screenshot(page, "plan-action-done")
+    context.close()
