@@ -94,19 +94,22 @@ visible = shown[
         "Provider",
         "Rating",
         "Movement",
+        "Board decision",
         "Why",
         "Recommended action",
-        "Board decision",
         "Board's rating",
         "Service",
         "provider_id",
     ]
 ].assign(Profile=lambda f: "provider?provider=" + f["provider_id"] + f"&month={month.label}")
-st.dataframe(
+selection = st.dataframe(
     visible.drop(columns="provider_id").style.map(rag_cell_style, subset=["Rating"]),
     hide_index=True,
     width="stretch",
     height=min(36 * (len(visible) + 1) + 4, 560),
+    on_select="rerun",
+    selection_mode="single-row",
+    key=f"board-table-{month.label}",
     column_config={
         "Why": st.column_config.TextColumn(width="large"),
         "Profile": st.column_config.LinkColumn("Profile", display_text="Open profile"),
@@ -114,7 +117,11 @@ st.dataframe(
 )
 
 st.header("Review a provider")
+st.caption("Select a row in the table, or choose the provider here.")
 options = list(shown["provider_id"])
+picked = selection.selection.rows if selection else []
+if picked:
+    st.session_state["board-provider"] = options[picked[0]]
 names = dict(zip(table["provider_id"], table["Provider"], strict=True))
 chosen = st.selectbox(
     "Provider",
@@ -122,6 +129,7 @@ chosen = st.selectbox(
     index=None,
     format_func=lambda pid: f"{names[pid]} ({pid})",
     placeholder="Choose a provider from the table above",
+    key="board-provider",
 )
 if chosen:
     rating = view.rating_of(chosen)
