@@ -1696,6 +1696,35 @@ def _assign_plan_owners(engine: Engine, plans_frame: pd.DataFrame, as_of: dt.dat
         )
 
 
+def _second_tuesday(year: int, month: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(1 - first.weekday()) % 7 + 7)
+
+
+def _schedule_qa_meetings(engine: Engine, as_of: dt.date) -> None:
+    """The monthly Quality Assurance meeting on the second Tuesday of each of the last two
+    months that have had theirs by as-of, created once (loading again adds none)."""
+    from sgoversight.qa import create_meeting, list_meetings
+
+    held = {meeting.meeting_on for meeting in list_meetings(engine, SYSTEM)}
+    days = []
+    year, month = as_of.year, as_of.month
+    while len(days) < 2:
+        day = _second_tuesday(year, month)
+        if day <= as_of:
+            days.append(day)
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    for day in sorted(days):
+        if day not in held:
+            create_meeting(
+                engine,
+                SYSTEM,
+                meeting_on=day,
+                attendees="Commissioning (chair), adult social care quality team, provider "
+                "representatives, health quality lead",
+            )
+
+
 def load_demo(
     engine: Engine,
     *,
@@ -1740,6 +1769,7 @@ def load_demo(
         reports[kind] = report
         done += len(frame)
     _assign_plan_owners(engine, frames["plans"], as_of)
+    _schedule_qa_meetings(engine, as_of)
     counts = {kind: reports[kind].rows for kind in KINDS}
     return (
         f"Demo borough loaded: {counts['providers']:,} providers, "

@@ -57,6 +57,8 @@ def test_qa_attendee_opens_the_meeting_agenda(page, app_url: str) -> None:
     page.get_by_role("heading", name="Quality Assurance meeting").first.wait_for()
     wait_for_app(page)
     assert page.locator('[data-testid="stException"]').count() == 0
+    page.get_by_text("Agenda").first.wait_for()
+    assert page.get_by_text("No Quality Assurance meeting has been set up yet").count() == 0
     assert page.get_by_role("button", name="Save the discussion").count() == 0
     screenshot(page, "qa-meeting")
 
