@@ -157,14 +157,19 @@ left.download_button(
     icon=":material/table_view:",
     on_click="ignore",
 )
-right.download_button(
-    "Download as PDF",
-    weekly_pdf(pack, suppress),
-    file_name=f"weekly-safeguarding-report-{report.week}-{version}.pdf",
-    mime="application/pdf",
-    icon=":material/picture_as_pdf:",
-    on_click="ignore",
-)
+if right.button("Prepare the PDF", icon=":material/picture_as_pdf:"):
+    with st.spinner("Drawing the charts…"):
+        st.session_state["weekly-pdf"] = (report.week, suppress, weekly_pdf(pack, suppress))
+prepared = st.session_state.get("weekly-pdf")
+if prepared and prepared[:2] == (report.week, suppress):
+    right.download_button(
+        "Download as PDF",
+        prepared[2],
+        file_name=f"weekly-safeguarding-report-{report.week}-{version}.pdf",
+        mime="application/pdf",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
 if actor.can(Permission.IMPORT_DATA):
     st.subheader("Add this week's concerns extract")

@@ -24,6 +24,8 @@ def test_weekly_report_and_its_downloads(page, app_url: str) -> None:
     _no_errors(page)
     assert page.locator('[data-testid="stMetric"]').count() == 7
     screenshot(page, "weekly-report")
+    page.get_by_role("button", name="Prepare the PDF").click()
+    wait_for_app(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as PDF").click()
     assert download.value.suggested_filename.endswith("-council.pdf")

@@ -148,3 +148,14 @@ def test_roles_without_concerns_access_are_turned_away(
     app = run_page(PAGE, as_user=user)
     assert [e.value for e in app.error] == ["Your role does not give you access to this page."]
     assert not app.metric
+
+
+def test_pdf_is_prepared_on_request_for_the_chosen_version(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="commissioner", timeout=60)
+    assert "weekly-pdf" not in app.session_state  # not drawn on every run
+    app = next(b for b in app.button if b.label == "Prepare the PDF").click().run()
+    week, suppressed, pdf = app.session_state["weekly-pdf"]
+    assert (week, suppressed) == ("2026-W47", False)
+    assert pdf.startswith(b"%PDF")
