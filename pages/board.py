@@ -15,6 +15,7 @@ from sgoversight.errors import BadInput
 from sgoversight.periods import add_months, last_complete_month
 from sgoversight.scoring import RATINGS
 from sgoversight.vocabulary import SERVICE_TYPE
+from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.rag import rag_cell_style
@@ -37,8 +38,8 @@ month = st.selectbox(
     format_func=lambda m: f"{m.start:%B %Y}",
     help="Ratings use the 3 months ending with this month. The last complete month comes first.",
 )
-frames = board.load_board_frames(engine(), actor)
-view = board.board_month(engine(), actor, month, frames=frames)
+frames = cache.board_frames(actor)
+view = cache.board_month(actor, month)
 table = board.board_table(view)
 
 counts = view.counts()

@@ -13,12 +13,13 @@ from sgoversight.errors import BadInput
 from sgoversight.periods import add_months, last_complete_month, parse_month
 from sgoversight.scoring import INDICATOR_LABELS
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
+from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
 
 actor = require(Permission.VIEW_BOARD)
 
-frames = board.load_board_frames(engine(), actor)
+frames = cache.board_frames(actor)
 register = frames.providers.sort_values("name")
 names = dict(zip(register["provider_id"], register["name"], strict=True))
 wanted = st.query_params.get("provider")

@@ -14,13 +14,13 @@ from sgoversight.standards_report import (
     breakdown_chart,
     counted,
     quarterly_pdf,
-    quarterly_report,
     quarterly_xlsx,
     recent_quarters,
     shown_value,
     status_text,
     trend_chart,
 )
+from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
 
@@ -39,7 +39,7 @@ quarter = st.selectbox(
     format_func=lambda q: f"{q.label}: {fmt.long_date(q.start)} to {fmt.long_date(q.end)}",
     help="The most recent complete quarter is shown first.",
 )
-report = quarterly_report(engine(), actor, quarter)
+report = cache.quarterly(actor, quarter)
 met, judged = report.met_summary()
 st.markdown(
     f"**{met} of {judged}** measures with a target met it in {quarter.label}. "

@@ -17,10 +17,10 @@ from sgoversight.weekly_pack import (
     open_alerts_age_chart,
     provider_concerns_chart,
     recent_weeks,
-    weekly_pack,
     weekly_pdf,
     weekly_xlsx,
 )
+from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
 
@@ -39,7 +39,7 @@ week = st.selectbox(
     format_func=lambda w: f"{w.label}: {fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
     help="The most recent complete week is shown first.",
 )
-pack = weekly_pack(engine(), actor, week)
+pack = cache.weekly(actor, week)
 report = pack.report
 headline = pack.headline().set_index("measure")
 

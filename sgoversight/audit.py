@@ -13,7 +13,7 @@ import decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import Actor, Permission
@@ -122,3 +122,10 @@ def audit_choices(engine: Engine, actor: Actor) -> dict[str, list[str]]:
                 ("action", AuditEvent.action),
             )
         }
+
+
+def data_version(engine: Engine) -> int:
+    """The newest audit event's id: every write is audited in its own transaction, so this
+    number changes whenever any data changes, and caches keyed on it are never stale."""
+    with Session(engine) as session:
+        return session.scalar(select(func.max(AuditEvent.id))) or 0

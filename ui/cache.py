@@ -1,0 +1,68 @@
+"""Cached reads for the heavy pages.
+
+Rule: a cached result is keyed on the database's data version (the newest audit event id,
+sgoversight.audit.data_version) as well as its inputs and the signed-in actor, so any write
+anywhere (from this replica, another replica or the command line) makes the next read fresh,
+while repeated views of unchanged data answer at once. Permissions are checked by the domain
+functions inside, on the first read for each actor.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sgoversight import board, standards_report, weekly_pack
+from sgoversight.audit import data_version
+from sgoversight.auth import Actor
+from sgoversight.db import database_url
+from sgoversight.periods import Period
+from ui.context import engine
+
+TTL_SECONDS = 600
+
+
+def version() -> tuple[str, int]:
+    """Which database, and its data version: the part of every cache key that goes stale."""
+    return database_url(), data_version(engine())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _weekly(actor: Actor, week: Period, at: tuple[str, int]) -> weekly_pack.WeeklyPack:
+    return weekly_pack.weekly_pack(engine(), actor, week)
+
+
+def weekly(actor: Actor, week: Period) -> weekly_pack.WeeklyPack:
+    """The weekly pack (sgoversight.weekly_pack.weekly_pack), cached on the data version."""
+    return _weekly(actor, week, version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _board_frames(actor: Actor, at: tuple[str, int]) -> board.BoardFrames:
+    return board.load_board_frames(engine(), actor)
+
+
+def board_frames(actor: Actor) -> board.BoardFrames:
+    """The Board's frames (sgoversight.board.load_board_frames), cached on the data version."""
+    return _board_frames(actor, version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _board_month(actor: Actor, month: Period, at: tuple[str, int]) -> board.BoardMonth:
+    return board.board_month(engine(), actor, month, frames=_board_frames(actor, at))
+
+
+def board_month(actor: Actor, month: Period) -> board.BoardMonth:
+    """The month's ratings and decisions (sgoversight.board.board_month), cached."""
+    return _board_month(actor, month, version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _quarterly(
+    actor: Actor, quarter: Period, at: tuple[str, int]
+) -> standards_report.QuarterlyReport:
+    return standards_report.quarterly_report(engine(), actor, quarter)
+
+
+def quarterly(actor: Actor, quarter: Period) -> standards_report.QuarterlyReport:
+    """The quarter's scorecard, series, breakdowns and narrative, cached."""
+    return _quarterly(actor, quarter, version())
