@@ -101,3 +101,9 @@ def test_truncate_is_refused_on_postgresql(trail: Engine) -> None:
         pytest.skip("TRUNCATE exists only on PostgreSQL")
     with pytest.raises(DatabaseError, match="append-only"), trail.begin() as conn:
         conn.execute(text("TRUNCATE audit_events"))
+
+
+def test_data_version_moves_with_every_write(engine: Engine) -> None:
+    before = audit.data_version(engine)
+    _record(engine, COMMISSIONER, "create", "quality_alert", "QA-9")
+    assert audit.data_version(engine) == before + 1
