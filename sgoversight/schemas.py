@@ -10,16 +10,20 @@ Rules shared by every file:
 - text fits its database column.
 
 Every rule, cross-column ones included, raises its error on ONE column (pydantic's `loc`), so a
-problem can always be reported as FILE:ROW:COLUMN. Cross-column rules are field validators on the
-later column of the pair (fields are validated in the order declared, and `info.data` holds the
-earlier fields that passed), so a rule is skipped when the column it depends on is itself invalid.
+problem can always be reported as FILE:ROW:COLUMN. Cross-column rules are declared once per schema
+as `RowRule`s on the later column of the pair and run by one field validator (fields are validated
+in the order declared, and `info.data` holds the earlier fields that passed), so a rule is skipped
+when the column it depends on is itself invalid. The importer checks the same rules over whole
+columns first (`RowRule.failing`) and validates with the model only the rows that break one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, ValidationInfo, field_validator
@@ -119,6 +123,10 @@ class Cell:
             return self.default
         return self.parse(value, today)
 
+    def reader(self, today: dt.date) -> Callable[[Any], Any]:
+        """`read` with `today` fixed: the function the importer reads a column's cells with."""
+        return partial(self.read, today=today)
+
     def _validate(self, value: Any) -> Any:
         return self.read(value, dt.date.today())
 
@@ -167,6 +175,19 @@ class Text(Cell):
         if "\x00" in text:
             raise ValueError("contains a NUL character, which cannot be stored")
         return text
+
+    def reader(self, today: dt.date) -> Callable[[Any], Any]:
+        """`read` with a fast path for the usual cell: text that needs no message."""
+        limit, read = self.max_length, self.read
+
+        def read_text(value: Any) -> Any:
+            if type(value) is str:
+                text = value.strip()
+                if text and len(text) <= limit and "\x00" not in text:
+                    return text
+            return read(value, today)
+
+        return read_text
 
     def _validate(self, value: Any) -> Any:
         if type(value) is str:
@@ -291,45 +312,165 @@ def _optional(vocabulary: v.Vocabulary) -> Code:
 
 
 # --- cross-column rules ---------------------------------------------------------------------------
+#
+# A rule ties one column to an earlier column of the same row. Each is stated once, in two forms
+# that must agree: `check` for one row (the models below run it as a field validator, with the
+# earlier columns that passed) and `failing` for whole columns of rows whose every cell is valid
+# (the importer's fast path, which then validates only the failing rows with the model, so the
+# messages always come from `check`).
+
+Columns = Mapping[str, Sequence[Any]]
 
 
-def _not_before(value: dt.date | None, info: ValidationInfo, earlier: str) -> None:
-    """Rule: `value` is on or after the (valid, recorded) date in column `earlier`."""
-    other = info.data.get(earlier)
-    if value is not None and other is not None and value < other:
-        raise ValueError(f"must be on or after {earlier} ({other.isoformat()})")
+@dataclass(frozen=True)
+class RowRule:
+    """A rule on `column` that depends on another column, `other`, declared before it."""
+
+    column: str
+    other: str
+
+    def check(self, value: Any, data: Mapping[str, Any]) -> None:
+        """Raise ValueError (the message for `column`) when the rule does not hold for one row.
+
+        `data` holds the row's earlier columns that are valid; a rule whose `other` column is
+        missing from it (invalid, reported on its own) is skipped.
+        """
+        raise NotImplementedError
+
+    def failing(self, columns: Columns) -> list[int]:
+        """The positions of the rows where the rule does not hold, given every column's values
+        for rows whose every cell is valid."""
+        raise NotImplementedError
+
+    def _pairs(self, columns: Columns) -> Iterator[tuple[int, tuple[Any, Any]]]:
+        return enumerate(zip(columns[self.column], columns[self.other], strict=True))
 
 
-def _closed_on_iff_closed(closed_on: dt.date | None, info: ValidationInfo) -> None:
-    """Rule: closed_on is required when status is closed and must be blank otherwise."""
-    if "status" not in info.data:
-        return  # the status is invalid and reported on its own column
-    status = info.data["status"]
-    if status == "closed" and closed_on is None:
-        raise ValueError("required when status is closed")
-    if status != "closed" and closed_on is not None:
-        raise ValueError(f"must be blank unless status is closed (status is {status})")
+@dataclass(frozen=True)
+class NotBefore(RowRule):
+    """Rule: the date in `column` is on or after the (recorded) date in `other`."""
+
+    def check(self, value: Any, data: Mapping[str, Any]) -> None:
+        earlier = data.get(self.other)
+        if value is not None and earlier is not None and value < earlier:
+            raise ValueError(f"must be on or after {self.other} ({earlier.isoformat()})")
+
+    def failing(self, columns: Columns) -> list[int]:
+        return [
+            i
+            for i, (day, earlier) in self._pairs(columns)
+            if day is not None and earlier is not None and day < earlier
+        ]
 
 
-def _only_when(value: Any, info: ValidationInfo, column: str, code: str) -> None:
-    """Rule: `value` may be recorded only when column `column` is `code`."""
-    if value is None or column not in info.data:
-        return
-    actual = info.data[column]
-    if actual != code:
-        raise ValueError(f"only allowed when {column} is {code} ({column} is {actual or 'blank'})")
+@dataclass(frozen=True)
+class RecordedIff(RowRule):
+    """Rule: `column` is required when `other` is `code` and must be blank otherwise (closed_on
+    and status: "required when status is closed, forbidden otherwise")."""
+
+    code: str
+
+    def check(self, value: Any, data: Mapping[str, Any]) -> None:
+        if self.other not in data:
+            return
+        actual = data[self.other]
+        if actual == self.code and value is None:
+            raise ValueError(f"required when {self.other} is {self.code}")
+        if actual != self.code and value is not None:
+            raise ValueError(
+                f"must be blank unless {self.other} is {self.code} ({self.other} is {actual})"
+            )
+
+    def failing(self, columns: Columns) -> list[int]:
+        code = self.code
+        return [
+            i for i, (value, actual) in self._pairs(columns) if (actual == code) == (value is None)
+        ]
+
+
+@dataclass(frozen=True)
+class RequiredWhen(RowRule):
+    """Rule: `column` is required when `other` is `code` (optional otherwise)."""
+
+    code: str
+
+    def check(self, value: Any, data: Mapping[str, Any]) -> None:
+        if value is None and data.get(self.other) == self.code:
+            raise ValueError(f"required when {self.other} is {self.code}")
+
+    def failing(self, columns: Columns) -> list[int]:
+        code = self.code
+        return [
+            i for i, (value, actual) in self._pairs(columns) if value is None and actual == code
+        ]
+
+
+@dataclass(frozen=True)
+class OnlyWhen(RowRule):
+    """Rule: `column` may be recorded only when `other` is `code`."""
+
+    code: str
+
+    def check(self, value: Any, data: Mapping[str, Any]) -> None:
+        if value is None or self.other not in data:
+            return
+        actual = data[self.other]
+        if actual != self.code:
+            shown_actual = actual or "blank"
+            raise ValueError(
+                f"only allowed when {self.other} is {self.code} ({self.other} is {shown_actual})"
+            )
+
+    def failing(self, columns: Columns) -> list[int]:
+        code = self.code
+        return [
+            i for i, (value, actual) in self._pairs(columns) if value is not None and actual != code
+        ]
+
+
+@dataclass(frozen=True)
+class Needs(RowRule):
+    """Rule: `column` may be recorded only when `other` is recorded too; `why` says why."""
+
+    why: str
+
+    def check(self, value: Any, data: Mapping[str, Any]) -> None:
+        if value is None or self.other not in data:
+            return
+        if data[self.other] is None:
+            raise ValueError(f"needs {self.other} ({self.why})")
+
+    def failing(self, columns: Columns) -> list[int]:
+        return [
+            i for i, (value, needed) in self._pairs(columns) if value is not None and needed is None
+        ]
 
 
 # --- the six files --------------------------------------------------------------------------------
 
 
 class RowSchema(BaseModel):
-    """One row of a contract file. Field names are the file's column names and table columns."""
+    """One row of a contract file. Field names are the file's column names and table columns.
+
+    A column's own rule is its `Cell`; rules across columns are the class's `rules`, checked in
+    the order listed (only the first a column breaks is reported).
+    """
 
     model_config = ConfigDict(extra="ignore", validate_default=True, frozen=True)
 
     #: The columns identifying a row: the upsert key.
     key_columns: ClassVar[tuple[str, ...]]
+    #: The cross-column rules, in the order they are checked.
+    rules: ClassVar[tuple[RowRule, ...]] = ()
+
+    @field_validator("*")
+    @classmethod
+    def _cross_column_rules(cls, value: Any, info: ValidationInfo) -> Any:
+        """Rule: each cross-column rule on this column holds (see `rules`)."""
+        for rule in cls.rules:
+            if rule.column == info.field_name:
+                rule.check(value, info.data)
+        return value
 
     @classmethod
     def columns(cls) -> tuple[str, ...]:
@@ -368,6 +509,11 @@ class AlertRow(RowSchema):
     """alerts.csv: a quality alert about a commissioned service."""
 
     key_columns: ClassVar[tuple[str, ...]] = ("alert_id",)
+    rules: ClassVar[tuple[RowRule, ...]] = (
+        # closed_on iff status is closed, and on or after raised_on.
+        RecordedIff("closed_on", "status", "closed"),
+        NotBefore("closed_on", "raised_on"),
+    )
 
     alert_id: Annotated[str, REQUIRED_ID]
     provider_id: Annotated[str, REQUIRED_ID]
@@ -379,19 +525,24 @@ class AlertRow(RowSchema):
     status: Annotated[str, _required(v.ALERT_STATUS)]
     closed_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
 
-    @field_validator("closed_on")
-    @classmethod
-    def _closing(cls, closed_on: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        """Rule: closed_on iff status is closed, and on or after raised_on."""
-        _closed_on_iff_closed(closed_on, info)
-        _not_before(closed_on, info, "raised_on")
-        return closed_on
-
 
 class ConcernRow(RowSchema):
     """concerns.csv: a safeguarding concern and, when it became one, its s42 enquiry."""
 
     key_columns: ClassVar[tuple[str, ...]] = ("concern_id",)
+    rules: ClassVar[tuple[RowRule, ...]] = (
+        # Screening and the enquiry's start are on or after received_on.
+        NotBefore("screened_on", "received_on"),
+        NotBefore("enquiry_started_on", "received_on"),
+        RequiredWhen("provider_id", "source_of_risk", "service_provider"),
+        # A conclusion needs enquiry_started_on and is on or after it.
+        Needs(
+            "enquiry_concluded_on", "enquiry_started_on", "an enquiry concludes only once started"
+        ),
+        NotBefore("enquiry_concluded_on", "enquiry_started_on"),
+        OnlyWhen("outcomes_achieved", "outcomes_asked", "yes_expressed"),
+        OnlyWhen("risk_outcome", "risk_assessment", "risk_identified"),
+    )
 
     concern_id: Annotated[str, REQUIRED_ID]
     person_id: Annotated[str, REQUIRED_ID]
@@ -422,53 +573,16 @@ class ConcernRow(RowSchema):
     social_isolation: Annotated[bool | None, YesNo()] = None
     fgc_elements: Annotated[bool | None, YesNo()] = None
 
-    @field_validator("screened_on", "enquiry_started_on")
-    @classmethod
-    def _after_receipt(cls, day: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        """Rule: screening and the enquiry's start are on or after received_on."""
-        _not_before(day, info, "received_on")
-        return day
-
-    @field_validator("provider_id")
-    @classmethod
-    def _provider_when_service_provider(
-        cls, provider_id: str | None, info: ValidationInfo
-    ) -> str | None:
-        """Rule: provider_id is required when source_of_risk is service_provider."""
-        if provider_id is None and info.data.get("source_of_risk") == "service_provider":
-            raise ValueError("required when source_of_risk is service_provider")
-        return provider_id
-
-    @field_validator("enquiry_concluded_on")
-    @classmethod
-    def _conclusion(cls, concluded_on: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        """Rule: a conclusion needs enquiry_started_on and is on or after it."""
-        if concluded_on is None or "enquiry_started_on" not in info.data:
-            return concluded_on
-        if info.data["enquiry_started_on"] is None:
-            raise ValueError("needs enquiry_started_on (an enquiry concludes only once started)")
-        _not_before(concluded_on, info, "enquiry_started_on")
-        return concluded_on
-
-    @field_validator("outcomes_achieved")
-    @classmethod
-    def _outcomes(cls, achieved: str | None, info: ValidationInfo) -> str | None:
-        """Rule: outcomes_achieved only when outcomes_asked is yes_expressed."""
-        _only_when(achieved, info, "outcomes_asked", "yes_expressed")
-        return achieved
-
-    @field_validator("risk_outcome")
-    @classmethod
-    def _risk_outcome(cls, outcome: str | None, info: ValidationInfo) -> str | None:
-        """Rule: risk_outcome only when risk_assessment is risk_identified."""
-        _only_when(outcome, info, "risk_assessment", "risk_identified")
-        return outcome
-
 
 class PlanRow(RowSchema):
     """plans.csv: an improvement plan for a provider."""
 
     key_columns: ClassVar[tuple[str, ...]] = ("plan_id",)
+    rules: ClassVar[tuple[RowRule, ...]] = (
+        # closed_on iff status is closed, and on or after opened_on.
+        RecordedIff("closed_on", "status", "closed"),
+        NotBefore("closed_on", "opened_on"),
+    )
 
     plan_id: Annotated[str, REQUIRED_ID]
     provider_id: Annotated[str, REQUIRED_ID]
@@ -476,14 +590,6 @@ class PlanRow(RowSchema):
     reason: Annotated[str, Text(required=True)]
     status: Annotated[str, _required(v.PLAN_STATUS)]
     closed_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
-
-    @field_validator("closed_on")
-    @classmethod
-    def _closing(cls, closed_on: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        """Rule: closed_on iff status is closed, and on or after opened_on."""
-        _closed_on_iff_closed(closed_on, info)
-        _not_before(closed_on, info, "opened_on")
-        return closed_on
 
 
 class ActionRow(RowSchema):

@@ -1,0 +1,82 @@
+"""Every page of the app (ui.navigation.PAGES) on the large borough, run with Streamlit's AppTest
+as an administrator (who may open them all) against the large SQLite database.
+
+Cold: the first run after Streamlit's data and resource caches are cleared (what the first user
+after a restart, or after the cache's time to live, waits for). Warm: the best of the next runs
+in the same session (what a user clicking about waits for). Baseline: a page that only writes a
+title, the floor of a script run in AppTest.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from benchmarks.conftest import PAGE_TODAY, PAGE_WARM_SECONDS, Database
+from benchmarks.measure import PROJECT_ROOT, best_of, timed
+from benchmarks.report import Results, seconds
+from sgoversight.auth import Role
+from ui.navigation import PAGES, PageSpec
+
+pytestmark = pytest.mark.benchmark
+
+SECTION = "Pages"
+TIMEOUT = 600
+WARM_RUNS = 2
+ADMIN = {
+    "username": "benchmark",
+    "name": "Benchmark Administrator",
+    "roles": [Role.ADMIN.value],
+    "provider_id": None,
+}
+
+
+def _clear_streamlit_caches() -> None:
+    """Empty st.cache_data and st.cache_resource (quietly: outside a running app Streamlit
+    warns that there is no script run context, which does not matter here)."""
+    logging.disable(logging.WARNING)
+    try:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+@pytest.fixture(scope="module")
+def floor_seconds() -> float:
+    """A page that only writes a title, run warm: the floor of any page in AppTest."""
+    app = AppTest.from_string("import streamlit as st\nst.title('Empty')\n")
+    app.run(timeout=TIMEOUT)
+    best, _ = best_of(3, lambda: app.run(timeout=TIMEOUT))
+    return best
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.path.rsplit("/", 1)[-1] for p in PAGES])
+def test_page_cold_and_warm(
+    page: PageSpec,
+    large_sqlite: Database,
+    floor_seconds: float,
+    results: Results,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", large_sqlite.url)
+    monkeypatch.setenv("SGO_TODAY", PAGE_TODAY.isoformat())
+    _clear_streamlit_caches()
+    app = AppTest.from_file(str(PROJECT_ROOT / page.path), default_timeout=TIMEOUT)
+    app.session_state["sgo_user"] = dict(ADMIN)
+    cold, _ = timed(lambda: app.run(timeout=TIMEOUT))
+    failed = [str(e.message) for e in app.exception]
+    warm, _ = best_of(WARM_RUNS, lambda: app.run(timeout=TIMEOUT))
+    failed += [str(e.message) for e in app.exception]
+    results.add(
+        SECTION,
+        f"`{page.path}` ({page.title})" + (" — raised an exception" if failed else ""),
+        f"cold {seconds(cold)}, warm {seconds(warm)}",
+        f"empty page: {seconds(floor_seconds)}",
+        f"warm < {PAGE_WARM_SECONDS:g} s",
+        warm < PAGE_WARM_SECONDS and not failed,
+    )
+    assert not failed, failed
