@@ -75,7 +75,7 @@ def load_board_frames(engine: Engine, actor: Actor) -> BoardFrames:
         return BoardFrames(
             providers=load_providers(session, scope),
             alerts=load_alerts(session, scope),
-            concerns=load_concerns(session, scope),
+            concerns=load_concerns(session, scope, columns=scoring.CONCERN_COLUMNS_READ),
             actions=load_actions(session, scope),
         )
 

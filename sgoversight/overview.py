@@ -92,7 +92,11 @@ def month_at_a_glance(engine: Engine, actor: Actor, today: dt.date) -> MonthAtAG
     with Session(engine) as session:
         alerts = load_alerts(session, provider_scope=scope)
         concerns = (
-            load_concerns(session, provider_scope=scope)
+            load_concerns(
+                session,
+                provider_scope=scope,
+                columns=("received_on", "enquiry_started_on", "enquiry_concluded_on"),
+            )
             if actor.can(Permission.VIEW_CONCERNS)
             else None
         )

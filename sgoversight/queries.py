@@ -8,6 +8,8 @@ actor scope limits every frame to their own provider.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -95,12 +97,25 @@ def load_alerts(session: Session, provider_scope: str | None = None) -> pd.DataF
     return _frame(session, statement.order_by(QualityAlert.alert_id), ALERT_COLUMNS)
 
 
-def load_concerns(session: Session, provider_scope: str | None = None) -> pd.DataFrame:
-    """Every safeguarding concern with its enquiry fields (or only those about `provider_scope`)."""
-    statement = select(*(getattr(SafeguardingConcern, c) for c in CONCERN_COLUMNS))
+def load_concerns(
+    session: Session,
+    provider_scope: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Every safeguarding concern with its enquiry fields (or only those about `provider_scope`).
+
+    `columns` limits the frame to those columns (concern_id always included), for reports that
+    read a few columns of a large table; by default every column of CONCERN_COLUMNS.
+    """
+    wanted = (
+        CONCERN_COLUMNS
+        if columns is None
+        else ["concern_id", *(c for c in CONCERN_COLUMNS if c in columns and c != "concern_id")]
+    )
+    statement = select(*(getattr(SafeguardingConcern, c) for c in wanted))
     if provider_scope is not None:
         statement = statement.where(SafeguardingConcern.provider_id == provider_scope)
-    return _frame(session, statement.order_by(SafeguardingConcern.concern_id), CONCERN_COLUMNS)
+    return _frame(session, statement.order_by(SafeguardingConcern.concern_id), wanted)
 
 
 def load_actions(session: Session, provider_scope: str | None = None) -> pd.DataFrame:

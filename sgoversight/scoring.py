@@ -396,6 +396,10 @@ _NEEDED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+#: The concern columns the rules read: loading only these keeps large registers quick.
+CONCERN_COLUMNS_READ: tuple[str, ...] = _NEEDED["concerns"][0]
+
+
 def _needed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The columns the rules read, dates as datetime64 (python dates and text accepted too)."""
     columns, dates = _NEEDED[kind]
@@ -786,7 +790,7 @@ def score_from_database(
         board_month,
         load_providers(session, scope),
         load_alerts(session, scope),
-        load_concerns(session, scope),
+        load_concerns(session, scope, columns=CONCERN_COLUMNS_READ),
         load_actions(session, scope),
         config,
     )

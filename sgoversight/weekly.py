@@ -146,6 +146,18 @@ def as_week(week: Period | str) -> Period:
     return week
 
 
+#: The concern columns the weekly report reads.
+WEEKLY_CONCERN_COLUMNS = (
+    "provider_id",
+    "received_on",
+    "source_of_risk",
+    "abuse_type",
+    "location",
+    "enquiry_started_on",
+    "enquiry_concluded_on",
+)
+
+
 def load_frames(
     session_or_engine: Session | Engine, provider_scope: str | None = None
 ) -> WeeklyFrames:
@@ -157,7 +169,7 @@ def load_frames(
     return WeeklyFrames(
         providers=load_providers(session, provider_scope),
         alerts=load_alerts(session, provider_scope),
-        concerns=load_concerns(session, provider_scope),
+        concerns=load_concerns(session, provider_scope, columns=WEEKLY_CONCERN_COLUMNS),
     )
 
 
