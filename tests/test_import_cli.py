@@ -7,36 +7,20 @@ listed on stderr either way.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from sgoversight.db import PROJECT_ROOT
 from tests.fixtures.importing import GOOD, csv_bytes, good_row
-
-
-def _cli(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    return subprocess.run(
-        [sys.executable, "-m", "sgoversight", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
+from tests.support.cli import run_cli
 
 
 @pytest.fixture(scope="module")
 def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database made by `init-db`, copied for each test."""
     path = tmp_path_factory.mktemp("cli") / "template.db"
-    result = _cli(path, "init-db")
+    result = run_cli(path, "init-db")
     assert result.returncode == 0, result.stderr
     assert "migrated" in result.stdout
     return path
@@ -58,11 +42,11 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 def test_import_then_reimport(database: Path, tmp_path: Path) -> None:
     rows = [good_row("providers", 1) | {"colour": "red"}, good_row("providers", 2)]
     providers = _write(tmp_path, "providers.csv", csv_bytes(rows))
-    first = _cli(database, "import", "providers", str(providers))
+    first = run_cli(database, "import", "providers", str(providers))
     assert first.returncode == 0, first.stderr
     assert first.stdout == "providers.csv: 2 rows valid: 2 created, 0 updated, 0 unchanged\n"
     assert first.stderr == "providers.csv:1:colour: unknown column, ignored\n"
-    again = _cli(database, "import", "providers", str(providers))
+    again = run_cli(database, "import", "providers", str(providers))
     assert again.returncode == 0
     assert again.stdout == "providers.csv: 2 rows valid: 0 created, 0 updated, 2 unchanged\n"
 
@@ -70,7 +54,7 @@ def test_import_then_reimport(database: Path, tmp_path: Path) -> None:
 def test_rejected_file_exits_2_with_problems_on_stderr(database: Path, tmp_path: Path) -> None:
     rows = [good_row("alerts", 1), good_row("alerts", 2, severity="urgent", provider_id="P9")]
     alerts = _write(tmp_path, "alerts.csv", csv_bytes(rows))
-    result = _cli(database, "import", "alerts", str(alerts))
+    result = run_cli(database, "import", "alerts", str(alerts))
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -83,19 +67,19 @@ def test_rejected_file_exits_2_with_problems_on_stderr(database: Path, tmp_path:
 
 def test_dry_run_and_unreadable_file(database: Path, tmp_path: Path) -> None:
     training = _write(tmp_path, "training.csv", csv_bytes([good_row("training", 1)]))
-    dry = _cli(database, "import", "training", str(training), "--dry-run")
+    dry = run_cli(database, "import", "training", str(training), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout == (
         "training.csv: 1 row valid: 1 created, 0 updated, 0 unchanged (dry run: nothing written)\n"
     )
     columns = [c for c in GOOD["training"] if c != "role"]
     missing = _write(tmp_path, "training2.csv", csv_bytes([good_row("training", 1)], columns))
-    bad = _cli(database, "import", "training", str(missing))
+    bad = run_cli(database, "import", "training", str(missing))
     assert bad.returncode == 2
     assert bad.stderr.splitlines() == [
         "training2.csv:1:role: required column is missing",
         "training2.csv: rejected, 1 problem; nothing written",
     ]
     # The dry run wrote nothing, so the same file still creates its row for real.
-    real = _cli(database, "import", "training", str(training))
+    real = run_cli(database, "import", "training", str(training))
     assert real.stdout == "training.csv: 1 row valid: 1 created, 0 updated, 0 unchanged\n"

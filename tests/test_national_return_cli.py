@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,28 +10,16 @@ import openpyxl
 import pytest
 
 from sgoversight import national_return as nr
-from sgoversight.db import PROJECT_ROOT, make_engine
+from sgoversight.db import make_engine
 from tests.fixtures.importing import csv_bytes, good_row, run, seed
-
-
-def _cli(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    return subprocess.run(
-        [sys.executable, "-m", "sgoversight", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
+from tests.support.cli import run_cli
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh database after `init-db`, holding six concerns concluded in 2024-25."""
     path = tmp_path_factory.mktemp("national-return-cli") / "db.sqlite"
-    result = _cli(path, "init-db")
+    result = run_cli(path, "init-db")
     assert result.returncode == 0, result.stderr
     engine = make_engine(f"sqlite:///{path}")
     try:
@@ -54,7 +39,7 @@ def _rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
 
 def test_writes_the_workbook_with_every_table(database: Path, tmp_path: Path) -> None:
     out = tmp_path / "sac.xlsx"
-    result = _cli(database, "national-return", "--year", "2024", "--out", str(out))
+    result = run_cli(database, "national-return", "--year", "2024", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "2024-25" in result.stdout and str(out) in result.stdout
     workbook = openpyxl.load_workbook(out, read_only=True)
@@ -69,7 +54,7 @@ def test_writes_the_workbook_with_every_table(database: Path, tmp_path: Path) ->
 
 def test_suppress_shows_small_counts_as_less_than_5(database: Path, tmp_path: Path) -> None:
     out = tmp_path / "shared.xlsx"
-    result = _cli(database, "national-return", "--year", "2024", "--out", str(out), "--suppress")
+    result = run_cli(database, "national-return", "--year", "2024", "--out", str(out), "--suppress")
     assert result.returncode == 0, result.stderr
     assert "<5" in result.stdout
     risk = _rows(out, "SG2 Type of risk by location")
@@ -83,7 +68,7 @@ def test_suppress_shows_small_counts_as_less_than_5(database: Path, tmp_path: Pa
 
 def test_an_empty_year_is_all_zeros(database: Path, tmp_path: Path) -> None:
     out = tmp_path / "empty.xlsx"
-    result = _cli(database, "national-return", "--year", "2030", "--out", str(out))
+    result = run_cli(database, "national-return", "--year", "2030", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert (nr.CONCERNS_RECEIVED, 0) in _rows(out, "SG1 Headline counts")
 
@@ -91,7 +76,7 @@ def test_an_empty_year_is_all_zeros(database: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("year", ["24", "2024-25", "twenty", "1800", ""])
 def test_a_bad_year_is_exit_2_and_writes_nothing(database: Path, tmp_path: Path, year: str) -> None:
     out = tmp_path / "sac.xlsx"
-    result = _cli(database, "national-return", "--year", year, "--out", str(out))
+    result = run_cli(database, "national-return", "--year", year, "--out", str(out))
     assert result.returncode == 2
     assert "year" in result.stderr
     assert result.stdout == ""
@@ -103,18 +88,18 @@ def test_a_path_that_is_not_a_new_xlsx_file_is_exit_2(
     database: Path, tmp_path: Path, name: str
 ) -> None:
     out = tmp_path / name
-    result = _cli(database, "national-return", "--year", "2024", "--out", str(out))
+    result = run_cli(database, "national-return", "--year", "2024", "--out", str(out))
     assert result.returncode == 2
     assert "error:" in result.stderr
     assert not out.exists()
 
 
 def test_a_bad_year_is_exit_2_even_with_no_database(tmp_path: Path) -> None:
-    result = _cli(tmp_path / "none.sqlite", "national-return", "--year", "x", "--out", "a.xlsx")
+    result = run_cli(tmp_path / "none.sqlite", "national-return", "--year", "x", "--out", "a.xlsx")
     assert result.returncode == 2
     assert not (tmp_path / "none.sqlite").exists()
 
 
 def test_missing_arguments_are_exit_2(database: Path) -> None:
-    assert _cli(database, "national-return", "--year", "2024").returncode == 2
-    assert _cli(database, "national-return", "--out", "sac.xlsx").returncode == 2
+    assert run_cli(database, "national-return", "--year", "2024").returncode == 2
+    assert run_cli(database, "national-return", "--out", "sac.xlsx").returncode == 2

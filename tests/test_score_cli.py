@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from sgoversight.db import PROJECT_ROOT, make_engine
+from sgoversight.db import make_engine
 from sgoversight.models import Provider, QualityAlert
-
-
-def _cli(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    return subprocess.run(
-        [sys.executable, "-m", "sgoversight", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
+from tests.support.cli import run_cli
 
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two providers: Beech Court with 6 alerts in Aug-Oct 2026 (red), Ash Lodge with none."""
     path = tmp_path_factory.mktemp("score-cli") / "db.sqlite"
-    assert _cli(path, "init-db").returncode == 0
+    assert run_cli(path, "init-db").returncode == 0
     engine = make_engine(f"sqlite:///{path}")
     with Session(engine) as session, session.begin():
         for pid, name in (("P1", "Beech Court"), ("P2", "Ash Lodge")):
@@ -66,7 +51,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_json_is_the_contract_shape_sorted_red_first(database: Path) -> None:
-    result = _cli(database, "score", "--month", "2026-10", "--format", "json")
+    result = run_cli(database, "score", "--month", "2026-10", "--format", "json")
     assert result.returncode == 0, result.stderr
     ratings = json.loads(result.stdout)
     assert [(r["provider_name"], r["rating"]) for r in ratings] == [
@@ -88,24 +73,24 @@ def test_json_is_the_contract_shape_sorted_red_first(database: Path) -> None:
 
 
 def test_a_later_month_rescored_sees_the_window_move_on(database: Path) -> None:
-    result = _cli(database, "score", "--month", "2027-01", "--format", "json")
+    result = run_cli(database, "score", "--month", "2027-01", "--format", "json")
     ratings = {r["provider_name"]: r for r in json.loads(result.stdout)}
     assert ratings["Beech Court"]["indicators"]["alerts_3m"] == 0
     assert ratings["Beech Court"]["rating"] == "Green"
 
 
 def test_table_and_csv(database: Path) -> None:
-    table = _cli(database, "score", "--month", "2026-10")
+    table = run_cli(database, "score", "--month", "2026-10")
     assert table.returncode == 0, table.stderr
     assert "Beech Court" in table.stdout
-    csv_out = _cli(database, "score", "--month", "2026-10", "--format", "csv")
+    csv_out = run_cli(database, "score", "--month", "2026-10", "--format", "csv")
     assert csv_out.stdout.splitlines()[0].startswith("board_month,provider_id,provider_name,")
     assert len(csv_out.stdout.strip().splitlines()) == 3
 
 
 @pytest.mark.parametrize("month", ["2026-13", "2026/10", "October"])
 def test_bad_month_is_exit_2(database: Path, month: str) -> None:
-    result = _cli(database, "score", "--month", month)
+    result = run_cli(database, "score", "--month", month)
     assert result.returncode == 2
     assert result.stdout == ""
     assert "month" in result.stderr.lower()

@@ -3,42 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from sgoversight.db import PROJECT_ROOT
+from tests.support.cli import run_cli
 
 MEASURE_KEYS = {
     "measure_id", "standard", "label", "numerator", "denominator", "value", "target", "status",
 }  # fmt: skip
 
 
-def _cli(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    return subprocess.run(
-        [sys.executable, "-m", "sgoversight", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("standards-cli") / "db.sqlite"
-    assert _cli(path, "init-db").returncode == 0
+    assert run_cli(path, "init-db").returncode == 0
     return path
 
 
 def test_json_is_the_contract_shape_in_contract_order(database: Path) -> None:
-    result = _cli(database, "standards", "--quarter", "2026-Q3", "--format", "json")
+    result = run_cli(database, "standards", "--quarter", "2026-Q3", "--format", "json")
     assert result.returncode == 0, result.stderr
     measures = json.loads(result.stdout)
     assert [m["measure_id"] for m in measures][:3] == ["EMP-1", "EMP-2", "EMP-3"]
@@ -48,7 +32,7 @@ def test_json_is_the_contract_shape_in_contract_order(database: Path) -> None:
 
 
 def test_csv_has_a_header_and_one_row_per_measure(database: Path) -> None:
-    result = _cli(database, "standards", "--quarter", "2026-Q3", "--format", "csv")
+    result = run_cli(database, "standards", "--quarter", "2026-Q3", "--format", "csv")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("measure_id,")
@@ -57,7 +41,7 @@ def test_csv_has_a_header_and_one_row_per_measure(database: Path) -> None:
 
 @pytest.mark.parametrize("quarter", ["2026-Q5", "2026-07", "Q3-2026"])
 def test_bad_quarter_is_exit_2_with_a_message(database: Path, quarter: str) -> None:
-    result = _cli(database, "standards", "--quarter", quarter)
+    result = run_cli(database, "standards", "--quarter", quarter)
     assert result.returncode == 2
     assert "quarter" in result.stderr
     assert result.stdout == ""

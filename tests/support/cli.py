@@ -1,0 +1,25 @@
+"""Run the command line of CONTRACT.md section 2 in a new process against a SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sgoversight.db import PROJECT_ROOT
+
+
+def run_cli(database: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m sgoversight ARGS` with DATABASE_URL pointing at `database`; never raises on a
+    non-zero exit (tests read returncode, stdout and stderr)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    return subprocess.run(
+        [sys.executable, "-m", "sgoversight", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=timeout,
+        check=False,
+    )
