@@ -359,14 +359,16 @@ def weekly_pdf(pack: WeeklyPack, suppress: bool = False) -> bytes:
     tables = export_tables(pack, suppress)
     pdf = PdfReport(title, f"{dates}. {_sharing_note(suppress)}")
     pdf.heading("This week in numbers")
-    pdf.table(tables["Summary"], font_size=9)
+    usable = pdf.w - pdf.l_margin - pdf.r_margin
+    summary = tables["Summary"]
+    rest = (usable - 75) / (len(summary.columns) - 1)
+    pdf.table(summary, widths=[75] + [rest] * (len(summary.columns) - 1), font_size=9)
     pdf.heading("Significant issues this week")
     pdf.paragraph(pack.significant_issues or "None recorded.")
     pdf.heading("Providers flagged this week")
     if tables["Providers flagged"].empty:
         pdf.paragraph("No provider met a flag rule this week.")
     else:
-        usable = pdf.w - pdf.l_margin - pdf.r_margin
         pdf.table(tables["Providers flagged"], widths=[55, 25, usable - 80])
     pdf.heading("Concerns received this week")
     half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
