@@ -147,11 +147,16 @@ def browser() -> Iterator[object]:
 def page(browser, app_url: str) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
         yield page
     finally:
         context.close()
+
+
+#: How long a step may take. The first run of a heavy page (the Board's ratings, a profile) on a
+#: cold process of a shared CI machine can take well over the usual 30 s.
+PAGE_TIMEOUT_MS = 90_000
 
 
 def wait_for_app(page) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import sign_in, wait_for_app
+from tests.browser.conftest import PAGE_TIMEOUT_MS, sign_in, wait_for_app
 from ui.navigation import PAGES
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def _violations(page) -> list[str]:
 def admin_page(browser, app_url: str):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     sign_in(page, app_url, "admin", "demo-admin")
     yield page
     context.close()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot, sign_in, wait_for_app
+from tests.browser.conftest import PAGE_TIMEOUT_MS, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def _actions_done(page) -> str:
 def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     sign_in(page, app_url, "commissioner", "demo-commissioner")
     page.get_by_role("link", name="Improvement plans and monitoring").click()
     wait_for_app(page)
@@ -60,7 +60,7 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     sign_in(page, app_url, "planowner", "demo-planowner")
     page.get_by_role("link", name="Improvement plans and monitoring").click()
     wait_for_app(page)
