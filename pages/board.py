@@ -268,7 +268,7 @@ st.header("Board pack")
 left, right = st.columns(2)
 left.download_button(
     "Download the pack (Excel)",
-    board_pack_xlsx(view, frames),
+    lambda: board_pack_xlsx(view, frames),  # built when clicked, not on every run
     file_name=f"board-pack-{month.label}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",

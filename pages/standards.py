@@ -129,7 +129,7 @@ version = "shared" if suppress else "council"
 left, right = st.columns(2)
 left.download_button(
     "Download as Excel",
-    quarterly_xlsx(report, suppress),
+    lambda: quarterly_xlsx(report, suppress),  # built when clicked, not on every run
     file_name=f"safeguarding-standards-{quarter.label}-{version}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",

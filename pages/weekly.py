@@ -151,7 +151,7 @@ version = "shared" if suppress else "council"
 left, right = st.columns(2)
 left.download_button(
     "Download as Excel",
-    weekly_xlsx(pack, suppress),
+    lambda: weekly_xlsx(pack, suppress),  # built when clicked, not on every run
     file_name=f"weekly-safeguarding-report-{report.week}-{version}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",
