@@ -18,6 +18,7 @@ from sgoversight.vocabulary import SERVICE_TYPE
 from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.downloads import prepared_download
 from ui.rag import rag_cell_style
 
 actor = require(Permission.VIEW_BOARD)
@@ -274,16 +275,14 @@ left.download_button(
     icon=":material/table_view:",
     on_click="ignore",
 )
-if right.button("Prepare the PDF pack", icon=":material/picture_as_pdf:"):
-    with st.spinner("Drawing the pack…"):
-        st.session_state["board-pdf"] = (month.label, board_pack_pdf(view, frames))
-prepared = st.session_state.get("board-pdf")
-if prepared and prepared[0] == month.label:
-    right.download_button(
-        "Download the PDF pack",
-        prepared[1],
-        file_name=f"board-pack-{month.label}.pdf",
-        mime="application/pdf",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+prepared_download(
+    right,
+    key="board-pdf",
+    version=(month.label,),
+    prepare_label="Prepare the PDF pack",
+    prepare_icon=":material/picture_as_pdf:",
+    spinner="Drawing the pack…",
+    build=lambda: board_pack_pdf(view, frames),
+    download_label="Download the PDF pack",
+    file_name=f"board-pack-{month.label}.pdf",
+)

@@ -23,6 +23,7 @@ from sgoversight.standards_report import (
 from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.downloads import XLSX, prepared_download
 
 actor = require(Permission.VIEW_STANDARDS)
 
@@ -135,23 +136,17 @@ left.download_button(
     icon=":material/table_view:",
     on_click="ignore",
 )
-if right.button("Prepare the PDF", icon=":material/picture_as_pdf:"):
-    with st.spinner("Drawing the charts…"):
-        st.session_state["standards-pdf"] = (
-            quarter.label,
-            suppress,
-            quarterly_pdf(report, suppress),
-        )
-prepared = st.session_state.get("standards-pdf")
-if prepared and prepared[:2] == (quarter.label, suppress):
-    right.download_button(
-        "Download the PDF",
-        prepared[2],
-        file_name=f"safeguarding-standards-{quarter.label}-{version}.pdf",
-        mime="application/pdf",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+prepared_download(
+    right,
+    key="standards-pdf",
+    version=(quarter.label, suppress),
+    prepare_label="Prepare the PDF",
+    prepare_icon=":material/picture_as_pdf:",
+    spinner="Drawing the charts…",
+    build=lambda: quarterly_pdf(report, suppress),
+    download_label="Download the PDF",
+    file_name=f"safeguarding-standards-{quarter.label}-{version}.pdf",
+)
 
 st.header("Annual national return")
 st.markdown(
@@ -167,22 +162,20 @@ year = left.selectbox(
     format_func=lambda y: national_return.financial_year(y).label,
 )
 return_suppress = middle.toggle("Show counts below 5 as <5", value=False, key="sac-suppress")
-if right.button("Prepare the return", icon=":material/assignment:"):
-    with st.spinner("Counting the year's concerns and enquiries…"):
-        tables = national_return.national_return_from_database(engine(), year, actor=actor)
-        st.session_state["sac-return"] = (
-            year,
-            return_suppress,
-            national_return.national_return_xlsx(tables, year, return_suppress),
-        )
-ready = st.session_state.get("sac-return")
-if ready and ready[:2] == (year, return_suppress):
-    right.download_button(
-        "Download the return (Excel)",
-        ready[2],
-        file_name=f"safeguarding-adults-collection-{national_return.financial_year(year).label}"
-        f"{'-suppressed' if return_suppress else ''}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+prepared_download(
+    right,
+    key="sac-return",
+    version=(year, return_suppress),
+    prepare_label="Prepare the return",
+    prepare_icon=":material/assignment:",
+    spinner="Counting the year's concerns and enquiries…",
+    build=lambda: national_return.national_return_xlsx(
+        national_return.national_return_from_database(engine(), year, actor=actor),
+        year,
+        return_suppress,
+    ),
+    download_label="Download the return (Excel)",
+    file_name=f"safeguarding-adults-collection-{national_return.financial_year(year).label}"
+    f"{'-suppressed' if return_suppress else ''}.xlsx",
+    mime=XLSX,
+)

@@ -23,6 +23,7 @@ from sgoversight.weekly_pack import (
 from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.downloads import prepared_download
 
 actor = require(Permission.VIEW_CONCERNS)
 
@@ -157,19 +158,17 @@ left.download_button(
     icon=":material/table_view:",
     on_click="ignore",
 )
-if right.button("Prepare the PDF", icon=":material/picture_as_pdf:"):
-    with st.spinner("Drawing the charts…"):
-        st.session_state["weekly-pdf"] = (report.week, suppress, weekly_pdf(pack, suppress))
-prepared = st.session_state.get("weekly-pdf")
-if prepared and prepared[:2] == (report.week, suppress):
-    right.download_button(
-        "Download as PDF",
-        prepared[2],
-        file_name=f"weekly-safeguarding-report-{report.week}-{version}.pdf",
-        mime="application/pdf",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+prepared_download(
+    right,
+    key="weekly-pdf",
+    version=(report.week, suppress),
+    prepare_label="Prepare the PDF",
+    prepare_icon=":material/picture_as_pdf:",
+    spinner="Drawing the charts…",
+    build=lambda: weekly_pdf(pack, suppress),
+    download_label="Download as PDF",
+    file_name=f"weekly-safeguarding-report-{report.week}-{version}.pdf",
+)
 
 if actor.can(Permission.IMPORT_DATA):
     st.subheader("Add this week's concerns extract")

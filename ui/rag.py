@@ -4,7 +4,9 @@ so it reads in greyscale, in print and for colour-blind users.
 
 from __future__ import annotations
 
-RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
+from sgoversight.board import RAG_ICON, rag_text  # one definition of the word-and-icon form
+
+__all__ = ["RAG_ICON", "rag_cell_style", "rag_markdown", "rag_text"]
 RAG_MATERIAL_ICON = {
     "Red": ":material/cancel:",
     "Amber": ":material/warning:",
@@ -13,11 +15,6 @@ RAG_MATERIAL_ICON = {
 # Colours chosen to keep black text readable on them (WCAG AA contrast).
 RAG_BACKGROUND = {"Red": "#f4c7c3", "Amber": "#fde6b0", "Green": "#cde8d2"}
 RAG_BADGE_COLOUR = {"Red": "red", "Amber": "orange", "Green": "green"}
-
-
-def rag_text(rating: str) -> str:
-    """'✖ Red', '▲ Amber' or '● Green': icon and word together."""
-    return f"{RAG_ICON[rating]} {rating}"
 
 
 def rag_markdown(rating: str) -> str:
