@@ -190,4 +190,7 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    # The click starts a rerun a moment later; wait until it has signed the user in, not just
+    # until the page is idle (it still is, before the rerun starts).
+    page.get_by_role("button", name="Sign out").or_(page.get_by_role("alert")).first.wait_for()
     wait_for_app(page)

@@ -44,6 +44,7 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     wait_for_app(page)
     page.get_by_text("Improvement plan opened.").wait_for()
     page.get_by_role("heading", name="Elmfield House: improvement plan").wait_for()
+    wait_for_app(page)
 
     adding = page.get_by_test_id("stForm").filter(has_text="Add an action", visible=True)
     adding.get_by_role("textbox", name="Action", exact=True).fill(
@@ -69,6 +70,8 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     plan = page.get_by_role("combobox", name="Improvement plan")
     plan.click()
     page.get_by_role("option", name="Elmfield House").first.click()
+    # Choosing the plan reruns the page; wait for that plan to be drawn before typing into it.
+    page.get_by_role("heading", name="Elmfield House: improvement plan").wait_for()
     wait_for_app(page)
     page.get_by_role("textbox", name="Evidence that it is done").fill(
         "Four weekly audits attached, no errors."
