@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sgoversight.auth import SYSTEM
+from sgoversight.auth import SYSTEM, Role
 from sgoversight.db import get_engine
 from sgoversight.errors import BadInput
 
@@ -146,6 +146,116 @@ def _restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """The new password: one line on stdin with --password-stdin (for scripts), else typed twice
+    at a hidden prompt. Never a command-line argument, so it stays out of shell history and `ps`."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("New password: ")
+    if getpass.getpass("Type it again: ") != password:
+        raise BadInput("the two passwords are not the same")
+    return password
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from sgoversight import users
+
+    engine = get_engine()
+    users.seed_users(engine)
+    password = _read_password(args)
+    added = users.add_user(
+        engine,
+        SYSTEM,
+        args.username,
+        args.name,
+        args.email,
+        password,
+        args.role,
+        args.provider_id,
+    )
+    print(f"User {added.username} added ({', '.join(added.roles)}).")
+    return EXIT_OK
+
+
+def _users_disable(args: argparse.Namespace) -> int:
+    from sgoversight import users
+
+    engine = get_engine()
+    users.seed_users(engine)
+    changed = users.disable_user(engine, SYSTEM, args.username)
+    print(f"User {changed.username} is disabled: they cannot sign in.")
+    return EXIT_OK
+
+
+def _users_enable(args: argparse.Namespace) -> int:
+    from sgoversight import users
+
+    engine = get_engine()
+    users.seed_users(engine)
+    changed = users.enable_user(engine, SYSTEM, args.username)
+    print(f"User {changed.username} is enabled.")
+    return EXIT_OK
+
+
+def _users_unlock(args: argparse.Namespace) -> int:
+    from sgoversight import users
+
+    engine = get_engine()
+    users.seed_users(engine)
+    changed = users.unlock_user(engine, SYSTEM, args.username)
+    print(f"User {changed.username} is unlocked.")
+    return EXIT_OK
+
+
+def _users_reset_password(args: argparse.Namespace) -> int:
+    from sgoversight import users
+
+    engine = get_engine()
+    users.seed_users(engine)
+    if users.account(engine, args.username) is None:  # before asking for a password
+        raise BadInput(f"username: there is no user called {args.username}")
+    password = _read_password(args)
+    changed = users.reset_password(engine, SYSTEM, args.username, password)
+    print(f"Password for {changed.username} changed.")
+    return EXIT_OK
+
+
+def _users_list(_args: argparse.Namespace) -> int:
+    from sgoversight import users
+
+    engine = get_engine()
+    users.seed_users(engine)
+    now = users.utc_now()
+    rows = [("USERNAME", "NAME", "ROLES", "PROVIDER", "STATUS", "FAILED")]
+    for found in users.list_users(engine, SYSTEM):
+        if found.disabled:
+            status = "disabled"
+        elif found.locked_until is not None and found.locked(now):
+            status = f"locked until {users.clock_time(found.locked_until)}"
+        else:
+            status = "enabled"
+        if found.demo:
+            status += " (demo)"
+        rows.append(
+            (
+                found.username,
+                found.name,
+                ",".join(found.roles),
+                found.provider_id or "-",
+                status,
+                str(found.failed_logins),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sgoversight", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -209,6 +319,43 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("restore", help="load a backup into an empty database, all or nothing")
     p.add_argument("file", metavar="FILE", help="a file written by `backup`")
     p.set_defaults(handler=_restore)
+
+    p = commands.add_parser("users", help="add, disable, enable, unlock or list users")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("add", help="add a user (the password is asked for, never an argument)")
+    q.add_argument("username", metavar="USERNAME")
+    q.add_argument("--name", required=True, help="the name shown in the app")
+    q.add_argument("--email", required=True)
+    q.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        choices=[role.value for role in Role],
+        metavar="ROLE",
+        help="repeat for several: " + ", ".join(role.value for role in Role),
+    )
+    q.add_argument("--provider-id", default=None, help="required with --role provider")
+    q.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin (scripts)"
+    )
+    q.set_defaults(handler=_users_add)
+    q = actions.add_parser("disable", help="stop a user signing in")
+    q.add_argument("username", metavar="USERNAME")
+    q.set_defaults(handler=_users_disable)
+    q = actions.add_parser("enable", help="let a disabled user sign in again")
+    q.add_argument("username", metavar="USERNAME")
+    q.set_defaults(handler=_users_enable)
+    q = actions.add_parser("unlock", help="end a lock-out after wrong passwords")
+    q.add_argument("username", metavar="USERNAME")
+    q.set_defaults(handler=_users_unlock)
+    q = actions.add_parser("reset-password", help="give a user a new password")
+    q.add_argument("username", metavar="USERNAME")
+    q.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin (scripts)"
+    )
+    q.set_defaults(handler=_users_reset_password)
+    q = actions.add_parser("list", help="every user with roles and status (no password hashes)")
+    q.set_defaults(handler=_users_list)
 
     return parser
 

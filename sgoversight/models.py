@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -272,7 +273,17 @@ class TrainingRecord(Base):
 
 
 class User(Base):
-    """A person who can sign in. Passwords are stored only as bcrypt hashes."""
+    """A person who can sign in: the store of record for accounts (sgoversight.users).
+
+    Passwords are stored only as bcrypt hashes. `provider_id` names the provider a provider user
+    belongs to; it is not a foreign key because accounts are seeded from config/users.yaml before
+    the provider register is imported (a new account's provider is checked when it is added).
+    `failed_logins` counts wrong passwords in a row and `locked_until` (UTC) ends a lock-out.
+    A sign-in cookie issued before `cookies_revoked_at` (UTC: set on sign-out, password reset and
+    disabling) no longer signs in, nor does one after `last_seen_at` (UTC, the account's last
+    activity, noted every few minutes) is older than the idle timeout. `demo` marks the demo
+    logins, refused when SGO_ENV=production.
+    """
 
     __tablename__ = "users"
 
@@ -281,10 +292,13 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
-    provider_id: Mapped[str | None] = mapped_column(ForeignKey("providers.provider_id"))
+    provider_id: Mapped[str | None] = mapped_column(ID)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    cookies_revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 

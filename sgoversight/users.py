@@ -1,30 +1,92 @@
-"""Who can sign in: the users file `config/users.yaml`, validated.
+"""Who can sign in: accounts in the database `users` table, seeded once from config/users.yaml.
 
-Rules: passwords are stored only as bcrypt hashes (a plaintext password in the file is refused);
-every role is one of sgoversight.auth.Role; a provider user names the provider they belong to.
+Rules:
+- The `users` table is the store of record (several app replicas may share one database, so no
+  account state lives in memory). `config/users.yaml` (or SGO_USERS_FILE) is only the seed: it is
+  copied into an empty table the first time accounts are needed; after that the database wins.
+- Passwords are stored only as bcrypt hashes. A plaintext password in the seed file is refused; a
+  new password is hashed here and is never stored, logged or audited in plain text (the audit
+  trail records that it changed, never the password or its hash).
+- A new password has at least MIN_PASSWORD_LENGTH characters, at most 72 bytes (bcrypt's limit)
+  and is not the username.
+- Every role is one of sgoversight.auth.Role; a provider user names the provider they belong to.
+- Only an administrator (Permission.MANAGE_USERS) adds, disables, enables, unlocks or resets
+  users; every change is audited. Nobody disables their own account or the last enabled admin.
+- MAX_FAILED_LOGINS wrong passwords in a row lock an account for LOCKOUT; every failed attempt
+  (unknown usernames included, without creating a user) and every lock-out is audited with the
+  username tried as the actor. A right password resets the count. Times are naive UTC.
+- A disabled account cannot sign in by password or by cookie.
+- A sign-in cookie is accepted only for an enabled account, if it was issued after the account's
+  last sign-out, password reset or disabling (`cookies_revoked_at`), and while the account has
+  been active within IDLE_TIMEOUT (+ SEEN_EVERY, how often activity is noted), so a cookie does
+  not outlive the idle timeout even when the page is reloaded.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import bcrypt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from sgoversight.auth import Actor, Role
-from sgoversight.db import PROJECT_ROOT
+from sgoversight import audit
+from sgoversight.auth import Actor, Permission, Role
+from sgoversight.db import PROJECT_ROOT, session_scope
 from sgoversight.errors import BadInput
+from sgoversight.models import Provider, User
 
 DEFAULT_USERS_FILE = PROJECT_ROOT / "config" / "users.yaml"
 #: Used only when SGO_COOKIE_KEY is unset; the app refuses it when SGO_ENV=production.
 DEMO_COOKIE_KEY = "demo-cookie-key-NOT-FOR-PRODUCTION"
 COOKIE_NAME = "sgoversight_session"
 
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5 refuses) anything longer
+BCRYPT_ROUNDS = 12
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+IDLE_TIMEOUT = dt.timedelta(minutes=30)  # signed out after this long without a click
+SEEN_EVERY = dt.timedelta(minutes=5)  # how often a session notes its activity in the database
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+ENTITY = "user"
+_BCRYPT_PREFIXES = ("$2b$", "$2a$", "$2y$")
+_UK = "Europe/London"
+
+
+def utc_now() -> dt.datetime:
+    """Now in naive UTC, the way the database stores times."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def clock_time(moment: dt.datetime) -> str:
+    """A naive-UTC moment as a UK wall-clock time (HH:MM), or HH:MM UTC without a tz database."""
+    try:
+        local = moment.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(_UK))
+    except ZoneInfoNotFoundError:
+        return f"{moment:%H:%M} UTC"
+    return f"{local:%H:%M}"
+
+
+def is_bcrypt_hash(value: str) -> bool:
+    return value.startswith(_BCRYPT_PREFIXES) and len(value) == 60
+
+
+# --- the seed file ---------------------------------------------------------------------------
+
 
 class UserEntry(BaseModel):
-    """One user in the users file."""
+    """One user in the seed file (config/users.yaml)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,7 +100,7 @@ class UserEntry(BaseModel):
     @field_validator("password")
     @classmethod
     def _must_be_bcrypt_hash(cls, value: str) -> str:
-        if not (value.startswith(("$2b$", "$2a$", "$2y$")) and len(value) == 60):
+        if not is_bcrypt_hash(value):
             raise ValueError("must be a bcrypt hash, never a plaintext password")
         return value
 
@@ -56,11 +118,12 @@ class UsersFile(BaseModel):
 
 
 def users_file_path() -> Path:
+    """The seed file: SGO_USERS_FILE, else config/users.yaml."""
     return Path(os.environ.get("SGO_USERS_FILE", DEFAULT_USERS_FILE))
 
 
 def load_users(path: Path | None = None) -> dict[str, UserEntry]:
-    """Read and validate the users file; BadInput naming the user and key on any problem."""
+    """Read and validate the seed file; BadInput naming the user and key on any problem."""
     path = path or users_file_path()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -77,25 +140,620 @@ def load_users(path: Path | None = None) -> dict[str, UserEntry]:
         raise BadInput(f"{path.name} is not valid", problems) from exc
 
 
-def authenticator_credentials(users: dict[str, UserEntry]) -> dict[str, Any]:
-    """The credentials dictionary streamlit-authenticator expects (hashes only)."""
+def actor_for(username: str, users: dict[str, UserEntry]) -> Actor:
+    """The Actor for a username in the seed file (roles and provider from the file)."""
+    entry = users[username]
+    return Actor(username=username, roles=frozenset(entry.roles), provider_id=entry.provider_id)
+
+
+def seed_users(engine: Engine, path: Path | None = None) -> int:
+    """Copy the seed file into the `users` table if, and only if, the table is empty.
+
+    Rules: the hashes are copied as they are (the file is validated first: hashes only, known
+    roles); in production mode (SGO_ENV=production) accounts marked `demo` are not copied; each
+    copied account is audited as created by `system`. Returns how many were copied (0 when the
+    table already holds accounts: the database is then authoritative). Safe when two replicas
+    start together: the second sees the first one's accounts, or loses the insert race.
+    """
+    if _has_users(engine):
+        return 0
+    entries = load_users(path)
+    if production_mode():
+        entries = {name: entry for name, entry in entries.items() if not entry.demo}
+    if not entries:
+        return 0
+    source = (path or users_file_path()).name
+    system = Actor(username="system", roles=frozenset({Role.ADMIN}))
+    try:
+        with session_scope(engine) as session:
+            if session.scalar(select(func.count()).select_from(User)):
+                return 0
+            for username, entry in entries.items():
+                user = User(
+                    username=username.strip().lower(),
+                    display_name=entry.name,
+                    email=entry.email,
+                    password_hash=entry.password,
+                    roles=[role.value for role in entry.roles],
+                    provider_id=entry.provider_id,
+                    disabled=False,
+                    demo=entry.demo,
+                    failed_logins=0,
+                )
+                session.add(user)
+                audit.record(
+                    session,
+                    system,
+                    "create",
+                    ENTITY,
+                    user.username,
+                    after=_public(user),
+                    detail=f"copied from {source}",
+                )
+    except IntegrityError:
+        return 0  # another replica seeded the table at the same moment
+    return len(entries)
+
+
+def _has_users(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(select(User.username).limit(1)).first() is not None
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account as the app and command line see it: never the password hash."""
+
+    username: str
+    name: str
+    email: str
+    roles: tuple[Role, ...]
+    provider_id: str | None
+    disabled: bool
+    demo: bool
+    failed_logins: int
+    locked_until: dt.datetime | None
+    created_at: dt.datetime | None
+    cookies_revoked_at: dt.datetime | None = None
+    last_seen_at: dt.datetime | None = None
+
+    def actor(self) -> Actor:
+        return Actor(self.username, frozenset(self.roles), self.provider_id)
+
+    def locked(self, now: dt.datetime) -> bool:
+        """Locked out at `now` (naive UTC)."""
+        return self.locked_until is not None and self.locked_until > now
+
+
+def _account(user: User) -> Account:
+    return Account(
+        username=user.username,
+        name=user.display_name,
+        email=user.email,
+        roles=tuple(Role(r) for r in user.roles),
+        provider_id=user.provider_id,
+        disabled=bool(user.disabled),
+        demo=bool(user.demo),
+        failed_logins=user.failed_logins or 0,
+        locked_until=user.locked_until,
+        created_at=user.created_at,
+        cookies_revoked_at=user.cookies_revoked_at,
+        last_seen_at=user.last_seen_at,
+    )
+
+
+def _public(user: User) -> dict[str, Any]:
+    """What the audit trail may hold about an account: everything but the password hash."""
     return {
-        "usernames": {
-            username: {
-                "name": entry.name,
-                "email": entry.email,
-                "password": entry.password,
-                "roles": [role.value for role in entry.roles],
-            }
-            for username, entry in users.items()
-        }
+        "username": user.username,
+        "name": user.display_name,
+        "email": user.email,
+        "roles": list(user.roles),
+        "provider_id": user.provider_id,
+        "disabled": bool(user.disabled),
     }
 
 
-def actor_for(username: str, users: dict[str, UserEntry]) -> Actor:
-    """The Actor for a signed-in username (roles and provider from the users file)."""
-    entry = users[username]
-    return Actor(username=username, roles=frozenset(entry.roles), provider_id=entry.provider_id)
+def account(engine: Engine, username: str) -> Account | None:
+    """The account for `username` (any case), or None. For sign-in: no permission needed."""
+    with Session(engine) as session:
+        user = session.get(User, normalise_username(username))
+        return _account(user) if user else None
+
+
+def list_users(engine: Engine, actor: Actor) -> list[Account]:
+    """Every account, by username; administrators only."""
+    actor.require(Permission.MANAGE_USERS)
+    with Session(engine) as session:
+        return [_account(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def provider_names(engine: Engine, actor: Actor) -> dict[str, str]:
+    """Provider id → name for the provider picker when adding a provider user; admins only."""
+    actor.require(Permission.MANAGE_USERS)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Provider.provider_id, Provider.name).order_by(Provider.name)
+        ).all()
+    return {provider_id: name for provider_id, name in rows}
+
+
+def normalise_username(username: str) -> str:
+    """Usernames are compared without case or surrounding spaces (as streamlit-authenticator)."""
+    return username.strip().lower()
+
+
+class NewUser(BaseModel):
+    """A new account as typed on the Users page or the command line (the password apart)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    username: str
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=200)
+    roles: list[Role] = Field(min_length=1)
+    provider_id: str | None = Field(default=None, max_length=64)
+
+    @field_validator("username")
+    @classmethod
+    def _username_shape(cls, value: str) -> str:
+        value = value.lower()
+        if not USERNAME_PATTERN.fullmatch(value):
+            raise ValueError(
+                "use 2 to 64 lower-case letters, digits, dots, hyphens or underscores, "
+                "starting with a letter or digit"
+            )
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("is not an e-mail address")
+        return value
+
+    @field_validator("provider_id")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @model_validator(mode="after")
+    def _provider_users_name_their_provider(self) -> NewUser:
+        if Role.PROVIDER in self.roles and not self.provider_id:
+            raise ValueError("a user with the provider role needs a provider id")
+        self.roles = sorted(set(self.roles))
+        return self
+
+
+def password_problems(username: str, password: str) -> list[str]:
+    """Why `password` cannot be used for `username`; empty when it can.
+
+    Rule: at least MIN_PASSWORD_LENGTH characters, at most MAX_PASSWORD_BYTES bytes, not only
+    spaces, and not the username (in any case).
+    """
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"password: use at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        problems.append(f"password: use at most {MAX_PASSWORD_BYTES} bytes")
+    if not password.strip():
+        problems.append("password: cannot be only spaces")
+    if normalise_username(password) == normalise_username(username):
+        problems.append("password: cannot be the username")
+    return problems
+
+
+def hash_password(username: str, password: str) -> str:
+    """The bcrypt hash of an acceptable `password`; BadInput (never echoing it) otherwise."""
+    problems = password_problems(username, password)
+    if problems:
+        raise BadInput("the password is not strong enough", problems)
+    salt = bcrypt.gensalt(rounds=BCRYPT_ROUNDS)
+    return bcrypt.hashpw(password.encode("utf-8"), salt).decode("ascii")
+
+
+def _validated(**fields: Any) -> NewUser:
+    try:
+        return NewUser.model_validate(fields)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc']) or 'user'}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
+        ]
+        raise BadInput("the user is not valid", problems) from exc
+
+
+def add_user(
+    engine: Engine,
+    actor: Actor,
+    username: str,
+    name: str,
+    email: str,
+    password: str,
+    roles: list[Role] | list[str],
+    provider_id: str | None = None,
+) -> Account:
+    """Create an account; administrators only.
+
+    Rules: the username is new (case-insensitive) and well formed; the e-mail looks like one;
+    every role is known; a provider user names a provider in the register; the password passes
+    password_problems. Only the bcrypt hash is stored; the audit event holds the account without
+    it. BadInput (nothing written) otherwise.
+    """
+    actor.require(Permission.MANAGE_USERS)
+    new = _validated(
+        username=username, name=name, email=email, roles=roles, provider_id=provider_id
+    )
+    password_hash = hash_password(new.username, password)
+    with session_scope(engine) as session:
+        if session.get(User, new.username) is not None:
+            raise BadInput(f"username: {new.username} already exists")
+        if new.provider_id and session.get(Provider, new.provider_id) is None:
+            raise BadInput(f"provider id: {new.provider_id} is not in the provider register")
+        user = User(
+            username=new.username,
+            display_name=new.name,
+            email=new.email,
+            password_hash=password_hash,
+            roles=[role.value for role in new.roles],
+            provider_id=new.provider_id,
+            disabled=False,
+            demo=False,
+            failed_logins=0,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "create", ENTITY, user.username, after=_public(user))
+        return _account(user)
+
+
+def _locked_user(session: Session, username: str) -> User | None:
+    """The user row, locked for this transaction (PostgreSQL; SQLite's writer lock is held)."""
+    return session.scalars(
+        select(User).where(User.username == normalise_username(username)).with_for_update()
+    ).first()
+
+
+def _existing(session: Session, username: str) -> User:
+    user = _locked_user(session, username)
+    if user is None:
+        raise BadInput(f"username: there is no user called {normalise_username(username)}")
+    return user
+
+
+def _enabled_admins(session: Session) -> list[str]:
+    users = session.scalars(select(User).where(User.disabled.is_(False))).all()
+    return [u.username for u in users if Role.ADMIN.value in u.roles]
+
+
+def disable_user(engine: Engine, actor: Actor, username: str) -> Account:
+    """Stop an account signing in (by password or cookie, every cookie issued so far refused; a
+    running session ends on its next page); administrators only. Rules: nobody disables their own
+    account, and the last enabled administrator stays enabled. Disabling a disabled account
+    changes nothing and is not audited.
+    """
+    actor.require(Permission.MANAGE_USERS)
+    with session_scope(engine) as session:
+        user = _existing(session, username)
+        if user.disabled:
+            return _account(user)
+        if user.username == normalise_username(actor.username):
+            raise BadInput("you cannot disable your own account")
+        if Role.ADMIN.value in user.roles and _enabled_admins(session) == [user.username]:
+            raise BadInput(f"{user.username} is the last enabled administrator")
+        before = _public(user)
+        user.disabled = True
+        user.cookies_revoked_at = utc_now()
+        audit.record(
+            session, actor, "disable", ENTITY, user.username, before=before, after=_public(user)
+        )
+        return _account(user)
+
+
+def enable_user(engine: Engine, actor: Actor, username: str) -> Account:
+    """Let a disabled account sign in again; administrators only. Enabling an enabled account
+    changes nothing and is not audited."""
+    actor.require(Permission.MANAGE_USERS)
+    with session_scope(engine) as session:
+        user = _existing(session, username)
+        if not user.disabled:
+            return _account(user)
+        before = _public(user)
+        user.disabled = False
+        audit.record(
+            session, actor, "enable", ENTITY, user.username, before=before, after=_public(user)
+        )
+        return _account(user)
+
+
+def reset_password(engine: Engine, actor: Actor, username: str, new_password: str) -> Account:
+    """Give an account a new password; administrators only.
+
+    Rules: the password passes password_problems; only its bcrypt hash is stored; a reset also
+    ends any lock-out, clears the failed-attempt count and refuses every sign-in cookie issued
+    before it; the audit event says the password changed and holds neither the password nor the
+    hash.
+    """
+    actor.require(Permission.MANAGE_USERS)
+    with Session(engine) as session:
+        if session.get(User, normalise_username(username)) is None:
+            raise BadInput(f"username: there is no user called {normalise_username(username)}")
+    password_hash = hash_password(normalise_username(username), new_password)
+    with session_scope(engine) as session:
+        user = _existing(session, username)
+        user.password_hash = password_hash
+        user.failed_logins = 0
+        user.locked_until = None
+        user.cookies_revoked_at = utc_now()
+        audit.record(
+            session, actor, "reset_password", ENTITY, user.username, detail="password changed"
+        )
+        return _account(user)
+
+
+def unlock_user(engine: Engine, actor: Actor, username: str) -> Account:
+    """End a lock-out and clear the failed-attempt count; administrators only (audited when the
+    account had failed attempts or a lock to clear)."""
+    actor.require(Permission.MANAGE_USERS)
+    with session_scope(engine) as session:
+        user = _existing(session, username)
+        if not user.failed_logins and user.locked_until is None:
+            return _account(user)
+        before = {"failed_logins": user.failed_logins, "locked_until": user.locked_until}
+        user.failed_logins = 0
+        user.locked_until = None
+        audit.record(
+            session,
+            actor,
+            "unlock",
+            ENTITY,
+            user.username,
+            before=before,
+            after={"failed_logins": 0, "locked_until": None},
+        )
+        return _account(user)
+
+
+# --- signing in --------------------------------------------------------------------------------
+
+
+class SignInOutcome(StrEnum):
+    SIGNED_IN = "signed_in"
+    WRONG = "wrong"  # unknown username or wrong password: the same answer for both
+    LOCKED = "locked"
+    DISABLED = "disabled"  # the right password for a disabled account
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    outcome: SignInOutcome
+    account: Account | None = None
+    locked_until: dt.datetime | None = None
+
+
+_dummy_hash: bytes | None = None
+
+
+def _spend_a_bcrypt_check(password: str) -> None:
+    """Take as long as a real check, so response time does not tell which usernames exist."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=BCRYPT_ROUNDS))
+    bcrypt.checkpw(password.encode("utf-8")[:MAX_PASSWORD_BYTES], _dummy_hash)
+
+
+def _password_matches(password: str, password_hash: str) -> bool:
+    encoded = password.encode("utf-8")
+    if len(encoded) > MAX_PASSWORD_BYTES or not is_bcrypt_hash(password_hash):
+        return False
+    return bcrypt.checkpw(encoded, password_hash.encode("ascii"))
+
+
+def _attempt_actor(username: str) -> Actor:
+    return Actor(username=normalise_username(username)[:64] or "(blank)")
+
+
+def _refused_while_locked(session: Session, user: User) -> None:
+    audit.record(
+        session,
+        _attempt_actor(user.username),
+        "login_failed",
+        ENTITY,
+        user.username,
+        detail=f"refused: the account is locked until {user.locked_until:%Y-%m-%d %H:%M} UTC",
+    )
+
+
+def locked_until(engine: Engine, username: str, now: dt.datetime) -> dt.datetime | None:
+    """When the lock-out on `username` ends, if it is locked out at `now`; else None."""
+    found = account(engine, username)
+    return found.locked_until if found is not None and found.locked(now) else None
+
+
+def is_locked(engine: Engine, username: str, now: dt.datetime) -> bool:
+    """Rule: an account is locked while `now` is before its `locked_until`."""
+    return locked_until(engine, username, now) is not None
+
+
+def record_failed_login(engine: Engine, username: str, now: dt.datetime) -> dt.datetime | None:
+    """Count one wrong password for `username`; the end of the lock-out if the account is locked.
+
+    Rules: the failure is audited (action `login_failed`, actor = the username tried), for an
+    unknown username too, without creating a user. A lock that has run out starts a fresh count.
+    The MAX_FAILED_LOGINS-th failure in a row locks the account until now + LOCKOUT and writes an
+    `account_locked` event. A try while locked is audited but does not extend the lock.
+    """
+    with session_scope(engine) as session:
+        user = _locked_user(session, username)
+        if user is None:
+            name = normalise_username(username)
+            audit.record(
+                session,
+                _attempt_actor(name),
+                "login_failed",
+                ENTITY,
+                name[:128] or None,
+                detail="unknown username",
+            )
+            return None
+        if user.locked_until is not None and user.locked_until > now:
+            _refused_while_locked(session, user)
+            return user.locked_until
+        if user.locked_until is not None:  # the lock has run out: a fresh count
+            user.locked_until = None
+            user.failed_logins = 0
+        user.failed_logins = (user.failed_logins or 0) + 1
+        actor = _attempt_actor(user.username)
+        audit.record(
+            session,
+            actor,
+            "login_failed",
+            ENTITY,
+            user.username,
+            detail=f"wrong password ({user.failed_logins} in a row)",
+        )
+        if user.failed_logins < MAX_FAILED_LOGINS:
+            return None
+        user.locked_until = now + LOCKOUT
+        audit.record(
+            session,
+            actor,
+            "account_locked",
+            ENTITY,
+            user.username,
+            after={"locked_until": user.locked_until},
+            detail=(
+                f"locked for {LOCKOUT.total_seconds() / 60:.0f} minutes after "
+                f"{user.failed_logins} wrong passwords in a row"
+            ),
+        )
+        return user.locked_until
+
+
+def record_successful_login(engine: Engine, username: str, now: dt.datetime) -> bool:
+    """Reset the failed-attempt count after a right password; False (and nothing changed) when
+    the account was meanwhile locked, disabled or removed, which then refuses the sign-in."""
+    with session_scope(engine) as session:
+        user = _locked_user(session, username)
+        if user is None or user.disabled:
+            return False
+        if user.locked_until is not None and user.locked_until > now:
+            return False
+        if user.failed_logins or user.locked_until is not None:
+            user.failed_logins = 0
+            user.locked_until = None
+        return True
+
+
+def check_password(engine: Engine, username: str, password: str, now: dt.datetime) -> SignInResult:
+    """Check a password sign-in for `username` at `now` (naive UTC), enforcing the lock-out.
+
+    Rules: a locked account is refused before its password is checked (the try is audited); a
+    wrong password or unknown username is counted by record_failed_login; the right password
+    for a disabled account is refused (audited); otherwise the count is reset and the account
+    returned. The password is never stored or logged.
+    """
+    name = normalise_username(username)
+    with Session(engine) as session:
+        user = session.get(User, name)
+        if user is not None:
+            session.expunge(user)
+    if user is None:
+        _spend_a_bcrypt_check(password)
+        record_failed_login(engine, name, now)
+        return SignInResult(SignInOutcome.WRONG)
+    if user.locked_until is not None and user.locked_until > now:
+        with session_scope(engine) as session:
+            _refused_while_locked(session, user)
+        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+    if not _password_matches(password, user.password_hash):
+        until = record_failed_login(engine, name, now)
+        if until is not None:
+            return SignInResult(SignInOutcome.LOCKED, locked_until=until)
+        return SignInResult(SignInOutcome.WRONG)
+    if user.disabled:
+        with session_scope(engine) as session:
+            audit.record(
+                session,
+                _attempt_actor(name),
+                "login_failed",
+                ENTITY,
+                name,
+                detail="refused: the account is disabled",
+            )
+        return SignInResult(SignInOutcome.DISABLED)
+    if (user.failed_logins or user.locked_until is not None) and not record_successful_login(
+        engine, name, now
+    ):  # nothing to reset is the usual case: no write then
+        until = locked_until(engine, name, now)
+        if until is not None:
+            return SignInResult(SignInOutcome.LOCKED, locked_until=until)
+        return SignInResult(SignInOutcome.DISABLED)
+    return SignInResult(SignInOutcome.SIGNED_IN, account=account(engine, name) or _account(user))
+
+
+def record_activity(engine: Engine, username: str, now: dt.datetime) -> None:
+    """Note that `username` was active at `now` (a session calls this at most every SEEN_EVERY,
+    and on signing in), so their cookie keeps working while they use the app."""
+    with session_scope(engine) as session:
+        user = _locked_user(session, username)
+        if user is not None:
+            user.last_seen_at = now
+
+
+def revoke_cookies(engine: Engine, username: str, now: dt.datetime) -> None:
+    """Refuse every sign-in cookie issued to `username` before `now` (signing out does this, so
+    a cookie the browser has not yet dropped cannot sign anyone back in, on any browser)."""
+    with session_scope(engine) as session:
+        user = _locked_user(session, username)
+        if user is not None:
+            user.cookies_revoked_at = now
+
+
+def cookie_account(
+    engine: Engine, username: str, issued_at: dt.datetime, now: dt.datetime
+) -> Account | None:
+    """The account a valid, signed sign-in cookie may sign in, or None.
+
+    Rules: the account exists and is enabled; the cookie was issued (`issued_at`, naive UTC) no
+    earlier than the account's `cookies_revoked_at`; and the account was active within
+    IDLE_TIMEOUT + SEEN_EVERY of `now`. A lock-out does not refuse a cookie: it guards against
+    guessed passwords, and the cookie proves an earlier right password.
+    """
+    found = account(engine, username)
+    if found is None or found.disabled:
+        return None
+    if found.cookies_revoked_at is not None and issued_at < found.cookies_revoked_at:
+        return None
+    if found.last_seen_at is None or now - found.last_seen_at > IDLE_TIMEOUT + SEEN_EVERY:
+        return None
+    return found
+
+
+def credentials(engine: Engine) -> dict[str, Any]:
+    """The credentials dictionary streamlit-authenticator expects: enabled users, hashes only."""
+    with Session(engine) as session:
+        users = session.scalars(
+            select(User).where(User.disabled.is_(False)).order_by(User.username)
+        ).all()
+        return {
+            "usernames": {
+                user.username: {
+                    "name": user.display_name,
+                    "email": user.email,
+                    "password": user.password_hash,
+                    "roles": list(user.roles),
+                }
+                for user in users
+            }
+        }
+
+
+# --- production ---------------------------------------------------------------------------------
 
 
 def cookie_key() -> str:
@@ -103,14 +761,29 @@ def cookie_key() -> str:
     return os.environ.get("SGO_COOKIE_KEY", "").strip() or DEMO_COOKIE_KEY
 
 
-def production_problems(users: dict[str, UserEntry]) -> list[str]:
-    """Why the app must not start in production mode (SGO_ENV=production); empty when it may."""
-    if os.environ.get("SGO_ENV", "").strip().lower() != "production":
+def production_mode() -> bool:
+    return os.environ.get("SGO_ENV", "").strip().lower() == "production"
+
+
+def production_problems(engine: Engine) -> list[str]:
+    """Why the app must not start in production mode (SGO_ENV=production); empty when it may.
+
+    Rules: the demo cookie key is refused, and so is any enabled account marked `demo`.
+    """
+    if not production_mode():
         return []
     problems = []
     if cookie_key() == DEMO_COOKIE_KEY:
         problems.append("SGO_COOKIE_KEY is not set: the demo cookie key cannot be used")
-    demo_users = sorted(name for name, entry in users.items() if entry.demo)
+    with Session(engine) as session:
+        demo_users = session.scalars(
+            select(User.username)
+            .where(User.demo.is_(True), User.disabled.is_(False))
+            .order_by(User.username)
+        ).all()
     if demo_users:
-        problems.append(f"demo users are still enabled: {', '.join(demo_users)}")
+        problems.append(
+            f"demo users are still enabled: {', '.join(demo_users)} "
+            "(disable them with `python -m sgoversight users disable USERNAME`)"
+        )
     return problems

@@ -1,111 +1,288 @@
-"""Sign-in with streamlit-authenticator (bcrypt hashes from config/users.yaml, signed cookie).
+"""Sign-in: passwords checked against the `users` table; the session kept by the authenticator.
 
-The authenticator is kept in session state and built once per browser session; the cookie key
-comes from SGO_COOKIE_KEY (a clearly marked demo key otherwise, refused in production mode).
+Rules:
+- Accounts come from the database (seeded once from config/users.yaml, see sgoversight.users);
+  the password check, the lock-out after repeated wrong passwords and its audit happen in the
+  domain (`users.check_password`), never in the widget. A locked account is refused with the time
+  the lock ends, before its password is looked at.
+- A successful sign-in is handed to streamlit-authenticator's authentication controller, built for
+  that sign-in from the database's credentials (so never stale), which sets the session keys
+  (`authentication_status`, `username`, `name`, `email`, `roles`; `logout` after signing out).
+- The sign-in cookie is streamlit-authenticator's: a JWT {username, exp_date} signed (HS256) with
+  SGO_COOKIE_KEY (a clearly marked demo key otherwise, refused in production mode), named
+  users.COOKIE_NAME, SameSite=Strict. It is read from the request and written or dropped by a
+  line of script in the page, not by the authenticator's cookie component: that component draws
+  a hidden frame which reruns the script whenever the browser answers, and such a late rerun
+  can drop a click or undo a page switch. Only a password sign-in writes a cookie, so a session
+  lasts at most SESSION_DAYS from the password, however often it is reopened from the cookie.
+- A cookie signs a person in only as `users.cookie_account` allows: an enabled account, a cookie
+  issued after their last sign-out, password reset or disabling, and activity within the idle
+  timeout. A running session ends on its next run once the account is disabled.
+- Sessions expire: users.IDLE_TIMEOUT without a run signs the person out (the cookie is dropped).
+  The time of the last run is UI state in st.session_state; every users.SEEN_EVERY a session also
+  notes its activity in the database, so a reload after the idle timeout does not sign in from
+  the cookie either. Signing out refuses every cookie issued before it, on every browser.
+- Cookies are written and dropped in full runs (COOKIE_PENDING_KEY, COOKIE_DELETE_KEY): a run
+  that ends in st.rerun() may never reach the browser. The script that does it is always the
+  last element of the sign-in page or of the sidebar, so it moves nothing when it goes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import time
+from typing import Any
+
+import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
+from sqlalchemy import Engine
+from streamlit_authenticator.controllers import AuthenticationController
+from streamlit_authenticator.utilities import LoginError
 
+from sgoversight import users
 from sgoversight.errors import BadInput
-from sgoversight.users import (
-    COOKIE_NAME,
-    UserEntry,
-    authenticator_credentials,
-    cookie_key,
-    load_users,
-    production_problems,
-)
-from ui.context import USER_KEY, set_current_user
+from ui.context import USER_KEY, engine, set_current_user
 
-AUTHENTICATOR_KEY = "sgo_authenticator"
 COOKIE_PENDING_KEY = "sgo_cookie_pending"
 COOKIE_DELETE_KEY = "sgo_cookie_delete"
+LAST_ACTIVITY_KEY = "sgo_last_activity"
+SEEN_KEY = "sgo_activity_noted"
+NOTICE_KEY = "sgo_sign_in_notice"
+FORM_KEY = "sign_in"
 SESSION_DAYS = 0.5  # the sign-in cookie lasts a working day
-MAX_LOGIN_ATTEMPTS = 5
+COOKIE_WRITE_RUNS = 2  # runs after a password sign-in that (re)write its cookie
+IDLE_TIMEOUT_MINUTES = round(users.IDLE_TIMEOUT.total_seconds() / 60)
+NOT_RIGHT_MESSAGE = "Username or password is not right."
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def _users() -> dict[str, UserEntry]:
-    return load_users()
+def _controller(credentials: dict[str, Any]) -> AuthenticationController:
+    """streamlit-authenticator's authentication controller over `credentials`."""
+    return AuthenticationController(credentials, auto_hash=False, secret_key=users.cookie_key())
 
 
-def _authenticator(users: dict[str, UserEntry]) -> stauth.Authenticate:
-    if AUTHENTICATOR_KEY not in st.session_state:
-        st.session_state[AUTHENTICATOR_KEY] = stauth.Authenticate(
-            authenticator_credentials(users),
-            cookie_name=COOKIE_NAME,
-            cookie_key=cookie_key(),
-            cookie_expiry_days=SESSION_DAYS,
-            auto_hash=False,
-            login_sleep_time=0.2,
+def _cookie_attributes(expires: dt.datetime) -> str:
+    secure = "; Secure" if (st.context.url or "").startswith("https://") else ""
+    return f"path=/; expires={expires:%a, %d %b %Y %H:%M:%S} GMT; SameSite=Strict{secure}"
+
+
+def _run_script(cookie: str) -> None:
+    """Set `cookie` in the browser, here: always the last element of the sign-in page or of the
+    sidebar, so the script drawn on one run and gone on the next never moves anything."""
+    st.html(
+        f"<script>document.cookie = {json.dumps(cookie)};</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def _write_cookie() -> None:
+    """Write the sign-in cookie for st.session_state['username'], valid for SESSION_DAYS."""
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=SESSION_DAYS)
+    token = jwt.encode(
+        {"username": st.session_state["username"], "exp_date": expires.timestamp()},
+        users.cookie_key(),
+        algorithm="HS256",
+    )
+    _run_script(f"{users.COOKIE_NAME}={token}; {_cookie_attributes(expires)}")
+
+
+def _drop_cookie() -> None:
+    _run_script(f"{users.COOKIE_NAME}=; {_cookie_attributes(dt.datetime(1970, 1, 1))}")
+
+
+def _read_cookie() -> dict[str, Any] | None:
+    """The sign-in cookie this browser sent, if it is signed with our key and unexpired; ignored
+    once this session has signed out."""
+    if st.session_state.get("logout"):
+        return None
+    token = st.context.cookies.get(users.COOKIE_NAME)
+    if not token:
+        return None
+    try:
+        data = jwt.decode(token, users.cookie_key(), algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    if not isinstance(data, dict) or not data.get("username"):
+        return None
+    if float(data.get("exp_date", 0)) <= time.time():
+        return None
+    return data
+
+
+def _stop_with(problems: list[str], heading: str) -> None:
+    st.error(heading)
+    for problem in problems:
+        st.error(problem)
+    st.stop()
+
+
+def _end_session(notice: str | None) -> None:
+    """Sign the person out of this browser session; the sign-in page drawn next drops the cookie."""
+    if st.session_state.get("authentication_status"):
+        _controller({"usernames": {}}).logout()
+    st.session_state["logout"] = True  # the cookie this session opened with no longer counts
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(COOKIE_PENDING_KEY, None)
+    st.session_state.pop(LAST_ACTIVITY_KEY, None)
+    st.session_state.pop(SEEN_KEY, None)
+    st.session_state[COOKIE_DELETE_KEY] = True
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+
+
+def _idle(now: float) -> bool:
+    last = st.session_state.get(LAST_ACTIVITY_KEY)
+    return last is not None and now - float(last) > IDLE_TIMEOUT_MINUTES * 60
+
+
+def _signed_in(eng: Engine, now: float) -> bool:
+    """Keep a signed-in session going, or end it (idle, or the account disabled or gone)."""
+    if not st.session_state.get("authentication_status") or not st.session_state.get(USER_KEY):
+        return False
+    if _idle(now):
+        _end_session(
+            f"You were signed out after {IDLE_TIMEOUT_MINUTES} minutes without activity. "
+            "Please sign in again."
         )
-    return st.session_state[AUTHENTICATOR_KEY]
+        return False
+    found = users.account(eng, st.session_state["username"])
+    if found is None or found.disabled:
+        _end_session("This account has been disabled; ask an administrator.")
+        return False
+    st.session_state[LAST_ACTIVITY_KEY] = now
+    if now - float(st.session_state.get(SEEN_KEY, 0)) > users.SEEN_EVERY.total_seconds():
+        users.record_activity(eng, found.username, users.utc_now())
+        st.session_state[SEEN_KEY] = now
+    roles = [role.value for role in found.roles]
+    known = st.session_state[USER_KEY]
+    if (known["name"], known["roles"], known.get("provider_id")) != (
+        found.name,
+        roles,
+        found.provider_id,
+    ):  # changed by an administrator since signing in: the next page uses the new roles
+        set_current_user(found.username, found.name, roles, found.provider_id)
+    return True
+
+
+def _start_session(
+    eng: Engine,
+    credentials: dict[str, Any],
+    found: users.Account,
+    *,
+    new_cookie: bool,
+) -> None:
+    """Hand a checked sign-in (form or cookie) to the authenticator, then rerun into the app."""
+    try:
+        _controller(credentials).login(token={"username": found.username})
+    except LoginError:  # enabled after this run read the accounts: the next try sees it
+        st.error("Please sign in again.")
+        return
+    roles = [role.value for role in found.roles]
+    set_current_user(found.username, found.name, roles, found.provider_id)
+    now = time.time()
+    users.record_activity(eng, found.username, users.utc_now())
+    st.session_state[LAST_ACTIVITY_KEY] = now
+    st.session_state[SEEN_KEY] = now
+    st.session_state[COOKIE_PENDING_KEY] = COOKIE_WRITE_RUNS if new_cookie else 0
+    if new_cookie:
+        _write_cookie()  # started now (the end of the sign-in page), as early as it can be
+    st.rerun()
+
+
+def _cookie_account(eng: Engine) -> users.Account | None:
+    """The account a valid, signed sign-in cookie may sign in (users.cookie_account decides);
+    a cookie it refuses is dropped."""
+    token = _read_cookie()
+    if not token:
+        return None
+    expires = float(token.get("exp_date", 0))
+    issued_at = dt.datetime.fromtimestamp(expires - SESSION_DAYS * 86_400, dt.UTC)
+    found = users.cookie_account(
+        eng, str(token.get("username", "")), issued_at.replace(tzinfo=None), users.utc_now()
+    )
+    if found is None:
+        st.session_state["logout"] = True  # this session ignores that cookie from now on
+        st.session_state[COOKIE_DELETE_KEY] = True
+        st.session_state[NOTICE_KEY] = "Your session has ended. Please sign in again."
+    return found
+
+
+def _sign_in_form(eng: Engine) -> users.Account | None:
+    """The sign-in form; the account when its password was right, else None (message shown)."""
+    with st.form(FORM_KEY):
+        st.subheader("Sign in")
+        username = st.text_input("Username", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in")
+    if not submitted:
+        return None
+    if not username.strip() or not password:
+        st.error("Enter your username and password.")
+        return None
+    result = users.check_password(eng, username, password, users.utc_now())
+    if result.outcome is users.SignInOutcome.SIGNED_IN:
+        return result.account
+    if result.outcome is users.SignInOutcome.LOCKED and result.locked_until is not None:
+        st.error(
+            "This account is locked after repeated wrong passwords; try again after "
+            f"{users.clock_time(result.locked_until)} or ask an administrator."
+        )
+    elif result.outcome is users.SignInOutcome.DISABLED:
+        st.error("This account has been disabled; ask an administrator.")
+    else:
+        st.error(NOT_RIGHT_MESSAGE)
+    return None
 
 
 def sign_in() -> bool:
     """Show the sign-in form until the user is signed in; True once they are."""
-    try:
-        users = _users()
-    except BadInput as exc:
-        st.error(f"The users file cannot be read: {exc}")
-        for problem in exc.problems:
-            st.error(problem)
-        st.stop()
-    problems = production_problems(users)
+    eng = engine()
+    problems = users.production_problems(eng)
     if problems:
-        st.error("The app will not start in production mode:")
-        for problem in problems:
-            st.error(problem)
-        st.stop()
-    authenticator = _authenticator(users)
-    if st.session_state.pop(COOKIE_DELETE_KEY, False):
-        # Signing out ends in a rerun before the browser can drop the cookie; drop it now, in
-        # a full run, so a refresh or a link does not sign the person back in.
-        authenticator.cookie_controller.delete_cookie()
-    if not st.session_state.get("authentication_status"):
-        st.title("Care provider quality and safeguarding oversight")
-        st.caption("Sign in with the account your council gave you.")
-        authenticator.login(
-            location="main",
-            max_login_attempts=MAX_LOGIN_ATTEMPTS,
-            fields={
-                "Form name": "Sign in",
-                "Username": "Username",
-                "Password": "Password",
-                "Login": "Sign in",
-            },
-            key="sign_in",
+        _stop_with(problems, "The app will not start in production mode:")
+    if _signed_in(eng, time.time()):
+        return True
+    try:
+        users.seed_users(eng)
+    except BadInput as exc:
+        _stop_with(exc.problems, f"The users file cannot be read: {exc}")
+    credentials = users.credentials(eng)
+    found = None if st.session_state.get(COOKIE_DELETE_KEY) else _cookie_account(eng)
+    if found is not None:
+        _start_session(eng, credentials, found, new_cookie=False)
+    st.title("Care provider quality and safeguarding oversight")
+    st.caption("Sign in with the account your council gave you.")
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.info(notice, icon=":material/logout:")
+    if not credentials["usernames"]:
+        st.warning(
+            "There are no accounts yet. An administrator adds the first one on the server "
+            "with `python -m sgoversight users add USERNAME --name … --email … --role admin`."
         )
-        status = st.session_state.get("authentication_status")
-        if status is False:
-            st.error("Username or password is not right.")
-        if not status:
-            return False
-    username = st.session_state["username"]
-    entry = users.get(username)
-    if entry is None:  # removed from the users file since signing in
-        authenticator.logout(location="unrendered")
-        st.session_state.pop(USER_KEY, None)
-        return False
-    known = st.session_state.get(USER_KEY)
-    if not known or known.get("username") != username:
-        set_current_user(username, entry.name, [r.value for r in entry.roles], entry.provider_id)
-        st.session_state[COOKIE_PENDING_KEY] = True
-        st.rerun()
-    if st.session_state.pop(COOKIE_PENDING_KEY, False):
-        # The sign-in run ends in a rerun before the browser can store the cookie, so it is
-        # written again in this full run; a refresh or a link then signs in from the cookie.
-        authenticator.cookie_controller.set_cookie()
-    return True
+    found = _sign_in_form(eng)
+    if st.session_state.pop(COOKIE_DELETE_KEY, False):
+        # Signing out ends in a rerun that may never reach the browser; drop the cookie now, in
+        # a full run (the database refuses it anyway).
+        _drop_cookie()
+    if found is not None:
+        _start_session(eng, credentials, found, new_cookie=True)
+    return False
 
 
 def sign_out_button() -> None:
-    authenticator: stauth.Authenticate = st.session_state[AUTHENTICATOR_KEY]
+    """The sidebar's Sign out button, its last element; after a password sign-in, the runs that
+    write the cookie again draw its script just below it."""
     if st.sidebar.button("Sign out", key="sign_out", icon=":material/logout:"):
-        authenticator.logout(location="unrendered")
-        st.session_state.pop(USER_KEY, None)
-        st.session_state[COOKIE_DELETE_KEY] = True
+        username = st.session_state.get("username")
+        if username:  # no cookie issued so far signs anyone back in, even if the browser keeps it
+            users.revoke_cookies(engine(), username, users.utc_now())
+        _end_session(None)
         st.rerun()
+    runs_left = int(st.session_state.get(COOKIE_PENDING_KEY) or 0)
+    if runs_left > 0:
+        # The sign-in run ends in a rerun that may reach the browser before the cookie does, so
+        # it is written again on the run(s) after it; a refresh or a link then signs in from it.
+        st.session_state[COOKIE_PENDING_KEY] = runs_left - 1
+        with st.sidebar:
+            _write_cookie()

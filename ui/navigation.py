@@ -100,6 +100,13 @@ PAGES: tuple[PageSpec, ...] = (
         Permission.IMPORT_DATA,
         "Data",
     ),
+    PageSpec(
+        "pages/users.py",
+        "Users",
+        ":material/manage_accounts:",
+        Permission.MANAGE_USERS,
+        "Data",
+    ),
 )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
-from tests.browser.conftest import screenshot, sign_in, wait_for_app
+from sgoversight.users import COOKIE_NAME
+from tests.browser.conftest import PAGE_TIMEOUT_MS, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +55,61 @@ def test_signing_out_forgets_the_session(page, app_url: str) -> None:
     page.get_by_role("button", name="Sign out").click()
     wait_for_app(page)
     page.get_by_role("button", name="Sign in").wait_for()
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("button", name="Sign in").wait_for()
+    assert page.get_by_role("heading", name="This month at a glance").count() == 0
+
+
+def _wait_for_cookie(page, name: str, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not any(c["name"] == name for c in page.context.cookies()):
+        assert time.monotonic() < deadline, f"the browser never stored the {name} cookie"
+        page.wait_for_timeout(200)
+
+
+def test_a_disabled_users_cookie_no_longer_signs_them_in(browser, page, app_url: str) -> None:
+    """An administrator adds a user on the Users page; the user signs in (so holds a cookie);
+    once the administrator disables them, opening the app again shows the sign-in form."""
+    admin_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    admin = admin_context.new_page()
+    admin.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        sign_in(admin, app_url, "admin", "demo-admin")
+        _wait_for_cookie(admin, COOKIE_NAME)  # the sign-in has settled
+        wait_for_app(admin)
+        admin.get_by_role("link", name="Users").click()
+        wait_for_app(admin)
+        admin.get_by_role("heading", name="Users", level=1).wait_for()
+        for label, value in (
+            ("Username", "dana"),
+            ("Full name", "Dana Browne"),
+            ("E-mail", "dana@council.example"),
+            ("Password", "correct horse battery"),
+            ("Password again", "correct horse battery"),
+        ):
+            admin.get_by_label(label, exact=True).fill(value)
+        admin.get_by_label("Roles").click()
+        admin.get_by_role("option", name="Commissioner", exact=True).click()
+        admin.keyboard.press("Escape")
+        admin.get_by_role("button", name="Remove Commissioner").wait_for()  # the role is chosen
+        admin.get_by_role("button", name="Add the user").click()
+        wait_for_app(admin)
+        admin.get_by_text("User dana added.").wait_for()
+
+        sign_in(page, app_url, "dana", "correct horse battery")
+        page.get_by_role("heading", name="This month at a glance").wait_for()
+        _wait_for_cookie(page, COOKIE_NAME)
+
+        admin.get_by_role("tab", name="Disable, enable or unlock").click()
+        admin.get_by_label("User", exact=True).first.click()
+        admin.get_by_role("option", name="dana", exact=True).click()
+        admin.get_by_role("button", name="Disable").click()
+        wait_for_app(admin)
+        admin.get_by_text("User dana is disabled: they cannot sign in.").wait_for()
+    finally:
+        admin_context.close()
+
     page.goto(app_url)
     wait_for_app(page)
     page.get_by_role("button", name="Sign in").wait_for()

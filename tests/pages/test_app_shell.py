@@ -1,13 +1,21 @@
-"""app.py: sign-in with the real users file, and which pages each role is given."""
+"""app.py: sign-in against the users table (seeded from the real users file), lock-out, idle
+timeout, disabled accounts, production refusal, and which pages each role is given."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from sgoversight.auth import Actor, Permission, Role
+from sgoversight import users
+from sgoversight.auth import SYSTEM, Actor, Permission, Role
+from sgoversight.models import AuditEvent
 from sgoversight.users import load_users
 from tests.pages.conftest import PROJECT_ROOT
+from ui.login import IDLE_TIMEOUT_MINUTES, LAST_ACTIVITY_KEY
 from ui.navigation import PAGES, pages_for
 
 
@@ -40,6 +48,105 @@ def test_wrong_password_is_refused(page_db) -> None:
 
 
 ALERTS = {"pages/alerts.py", "pages/qa_meeting.py"}
+
+
+def _try_again(app: AppTest, password: str) -> AppTest:
+    app.text_input[1].input(password)
+    return app.button[0].click().run()
+
+
+def test_the_first_sign_in_page_seeds_the_users_table(page_db: Engine) -> None:
+    assert users.account(page_db, "commissioner") is None
+    AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    found = users.account(page_db, "commissioner")
+    assert found is not None and found.demo
+
+
+def test_five_wrong_passwords_lock_the_account_and_the_right_one_is_then_refused(
+    page_db: Engine,
+) -> None:
+    app = _sign_in("board", "wrong password 1")
+    for attempt in range(2, users.MAX_FAILED_LOGINS):
+        app = _try_again(app, f"wrong password {attempt}")
+        assert [e.value for e in app.error] == ["Username or password is not right."]
+    app = _try_again(app, "wrong password 5")
+    assert any("locked after repeated wrong passwords" in e.value for e in app.error)
+    app = _try_again(app, "demo-board")
+    assert "sgo_user" not in app.session_state
+    (message,) = [e.value for e in app.error]
+    assert message.startswith(
+        "This account is locked after repeated wrong passwords; try again after "
+    )
+    assert message.endswith(" or ask an administrator.")
+    with Session(page_db) as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.actor == "board").order_by(AuditEvent.id)
+        ).all()
+    assert actions == ["login_failed"] * 5 + ["account_locked", "login_failed"]
+
+
+def _signed_in_as(username: str, idle_seconds: float = 0) -> AppTest:
+    """app.py in a browser session already signed in as `username` (AppTest cannot rerun app.py
+    after its navigation has run, so each later visit is a fresh AppTest with that state)."""
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    app.session_state["authentication_status"] = True
+    app.session_state["username"] = username
+    app.session_state["sgo_user"] = {
+        "username": username,
+        "name": username.title(),
+        "roles": ["commissioner"],
+        "provider_id": None,
+    }
+    app.session_state[LAST_ACTIVITY_KEY] = time.time() - idle_seconds
+    return app.run()
+
+
+def test_a_user_added_later_signs_in_and_a_disabled_one_is_refused(page_db: Engine) -> None:
+    users.seed_users(page_db)
+    users.add_user(
+        page_db, SYSTEM, "cara", "Cara Jones", "cara@council.example",
+        "correct horse battery", ["commissioner"],
+    )  # fmt: skip
+    app = _sign_in("Cara", "correct horse battery")
+    assert app.session_state["sgo_user"]["username"] == "cara"
+    assert app.session_state["sgo_user"]["name"] == "Cara Jones"
+    users.disable_user(page_db, SYSTEM, "cara")
+    app = _signed_in_as("cara")  # a running session ends on its next run
+    assert "sgo_user" not in app.session_state
+    assert [i.value for i in app.info] == ["This account has been disabled; ask an administrator."]
+    app = _sign_in("cara", "correct horse battery")
+    assert "sgo_user" not in app.session_state
+    assert [e.value for e in app.error] == ["This account has been disabled; ask an administrator."]
+
+
+def test_a_session_idle_for_too_long_is_signed_out(page_db: Engine) -> None:
+    users.seed_users(page_db)
+    app = _signed_in_as("commissioner", idle_seconds=IDLE_TIMEOUT_MINUTES * 60 - 60)
+    assert app.session_state["sgo_user"]["username"] == "commissioner"  # 29 minutes: still in
+    assert any(t.value == "This month at a glance" for t in app.title)
+    app = _signed_in_as("commissioner", idle_seconds=IDLE_TIMEOUT_MINUTES * 60 + 1)
+    assert "sgo_user" not in app.session_state
+    assert [i.value for i in app.info] == [
+        f"You were signed out after {IDLE_TIMEOUT_MINUTES} minutes without activity. "
+        "Please sign in again."
+    ]
+    assert [t.label for t in app.text_input] == ["Username", "Password"]
+
+
+def test_production_mode_refuses_demo_users_and_the_demo_cookie_key(
+    page_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users.seed_users(page_db)
+    monkeypatch.setenv("SGO_ENV", "production")
+    monkeypatch.delenv("SGO_COOKIE_KEY", raising=False)
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    errors = [e.value for e in app.error]
+    assert errors[0] == "The app will not start in production mode:"
+    assert any("SGO_COOKIE_KEY" in e for e in errors)
+    assert any("demo users are still enabled" in e for e in errors)
+    assert not app.text_input
+
+
 REPORTS = {
     "pages/overview.py",
     "pages/board.py",

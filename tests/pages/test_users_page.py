@@ -1,0 +1,167 @@
+"""The Users page: administrators only; add, disable, enable, unlock, reset a password."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import TextInput
+
+from sgoversight import users
+from sgoversight.auth import Role
+from sgoversight.models import AuditEvent, User
+
+PAGE = "pages/users.py"
+PASSWORD = "correct horse battery"
+NOW = dt.datetime(2026, 11, 24, 9, 0)
+
+
+@pytest.fixture
+def accounts(page_db: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """The demo logins, seeded from config/users.yaml; cheap bcrypt rounds for new hashes."""
+    monkeypatch.setattr(users, "BCRYPT_ROUNDS", 4)
+    users.seed_users(page_db)
+    return page_db
+
+
+def _text(app: AppTest, label: str, index: int = 0) -> TextInput:
+    return [t for t in app.text_input if t.label == label][index]
+
+
+def _fill_new_user(app: AppTest, username: str, password: str, again: str) -> AppTest:
+    _text(app, "Username").input(username)
+    _text(app, "Full name").input("Cara Jones")
+    _text(app, "E-mail").input(f"{username}@council.example")
+    app.multiselect[0].set_value([Role.COMMISSIONER])
+    _text(app, "Password").input(password)
+    _text(app, "Password again").input(again)
+    return app.button(key="add_user").click().run()
+
+
+def _errors(app: AppTest) -> str:
+    return "\n".join(e.value for e in app.error)
+
+
+def test_admin_sees_every_user_without_hashes(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    app = run_page(PAGE, as_user="admin")
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert set(table["Username"]) == {
+        "admin", "board", "commissioner", "planowner", "provider", "qa", "safeguarding",
+    }  # fmt: skip
+    assert list(table.columns) == [
+        "Username", "Name", "Roles", "Provider", "Status", "Locked until",
+        "Wrong passwords in a row", "E-mail", "Demo login",
+    ]  # fmt: skip
+    assert "$2b$" not in table.to_csv()
+    assert table.set_index("Username").loc["provider", "Provider"] == "PRV-0001"
+
+
+@pytest.mark.parametrize("user", ["commissioner", "board", "safeguarding", "qa", "provider"])
+def test_other_roles_are_turned_away(
+    run_page: Callable[..., AppTest], accounts: Engine, user: str
+) -> None:
+    app = run_page(PAGE, as_user=user)
+    assert [e.value for e in app.error] == ["Your role does not give you access to this page."]
+    assert not app.dataframe
+
+
+def test_admin_adds_a_user_and_the_password_is_never_shown(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    app = _fill_new_user(run_page(PAGE, as_user="admin"), "cara", PASSWORD, PASSWORD)
+    assert not app.exception, app.exception
+    assert [s.value for s in app.success] == ["User cara added."]
+    assert "cara" in set(app.dataframe[0].value["Username"])
+    # the forms start afresh: nothing typed is shown back
+    assert all(t.value == "" for t in app.text_input)
+    rendered = "\n".join(str(e.value) for e in [*app.markdown, *app.success, *app.caption])
+    assert PASSWORD not in rendered
+    with Session(accounts) as session:
+        cara = session.get(User, "cara")
+        assert cara is not None and users.is_bcrypt_hash(cara.password_hash)
+        event = session.scalars(select(AuditEvent).where(AuditEvent.entity_id == "cara")).one()
+        assert (event.actor, event.action) == ("admin", "create")
+    assert users.check_password(accounts, "cara", PASSWORD, NOW).outcome is (
+        users.SignInOutcome.SIGNED_IN
+    )
+
+
+def test_two_different_passwords_or_a_weak_one_add_nobody(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    app = _fill_new_user(run_page(PAGE, as_user="admin"), "cara", PASSWORD, PASSWORD + "x")
+    assert "The two passwords are not the same." in _errors(app)
+    app = _fill_new_user(app, "cara", "too-short", "too-short")
+    assert "at least 12 characters" in _errors(app)
+    assert "too-short" not in _errors(app)
+    assert users.account(accounts, "cara") is None
+
+
+def test_admin_disables_enables_and_unlocks(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    app = run_page(PAGE, as_user="admin")
+    app.selectbox[1].select("qa")
+    app = app.button(key="disable_user").click().run()
+    assert [s.value for s in app.success] == ["User qa is disabled: they cannot sign in."]
+    status = app.dataframe[0].value.set_index("Username")["Status"]
+    assert status["qa"] == "Disabled"
+    assert users.account(accounts, "qa").disabled  # type: ignore[union-attr]
+
+    app.selectbox[1].select("qa")
+    app = app.button(key="enable_user").click().run()
+    assert not users.account(accounts, "qa").disabled  # type: ignore[union-attr]
+
+    for _ in range(users.MAX_FAILED_LOGINS):
+        users.record_failed_login(accounts, "board", users.utc_now())
+    app = app.run()
+    row = app.dataframe[0].value.set_index("Username").loc["board"]
+    assert row["Status"] == "Locked" and row["Wrong passwords in a row"] == 5
+    assert row["Locked until"] != ""
+    app.selectbox[1].select("board")
+    app = app.button(key="unlock_user").click().run()
+    assert not users.is_locked(accounts, "board", users.utc_now())
+
+
+def test_admin_cannot_disable_their_own_account(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    app = run_page(PAGE, as_user="admin")
+    app.selectbox[1].select("admin")
+    app = app.button(key="disable_user").click().run()
+    assert "You cannot disable your own account." in _errors(app)
+
+
+def test_admin_resets_a_password(run_page: Callable[..., AppTest], accounts: Engine) -> None:
+    app = run_page(PAGE, as_user="admin")
+    app.selectbox[2].select("planowner")
+    _text(app, "New password").input(PASSWORD)
+    _text(app, "New password again").input(PASSWORD)
+    app = app.button(key="reset_password").click().run()
+    assert [s.value for s in app.success] == ["Password for planowner changed."]
+    assert all(t.value == "" for t in app.text_input)
+    assert users.check_password(accounts, "planowner", PASSWORD, NOW).outcome is (
+        users.SignInOutcome.SIGNED_IN
+    )
+    with Session(accounts) as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "reset_password")
+        ).one()
+        assert (event.actor, event.entity_id, event.detail) == (
+            "admin", "planowner", "password changed",
+        )  # fmt: skip
+
+
+def test_choosing_nobody_is_a_plain_message(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    app = run_page(PAGE, as_user="admin")
+    app = app.button(key="disable_user").click().run()
+    assert "Choose a user first." in _errors(app)
