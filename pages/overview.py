@@ -6,14 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from sgoversight.auth import Permission
-from sgoversight.overview import month_at_a_glance
 from sgoversight.vocabulary import SEVERITY
+from ui import cache
 from ui import format as fmt
-from ui.context import engine, require, today
+from ui.context import require, today
 
 actor = require(Permission.VIEW_OVERVIEW)
 now = today()
-glance = month_at_a_glance(engine(), actor, now)
+glance = cache.month_at_a_glance(actor, now)
 
 st.title("This month at a glance")
 scope_note = (

@@ -16,7 +16,8 @@ from sgoversight import board
 from sgoversight.auth import Actor
 from sgoversight.decisions import DECISIONS
 from sgoversight.errors import BadInput
-from sgoversight.exporting import PdfReport, chart_png, to_xlsx_bytes
+from sgoversight.exporting import chart_png, to_xlsx_bytes
+from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period
 
 

@@ -5,7 +5,8 @@ Rules: an alert is open on a day when it was raised on or before that day and no
 (CONTRACT.md §4's open_alerts, computed by sgoversight.counts.open_alerts_on). "This month" runs
 from the first of the month to today; it is compared with the same number of days of last month,
 and last month's full total is shown beside it. A provider user sees only their own provider's
-alerts and no safeguarding concerns.
+alerts and no safeguarding concerns. Only the rows these rules can count are read: alerts and
+concerns dated from the first of last month to today, and alerts or enquiries open today.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from sgoversight import counts, periods
 from sgoversight.auth import Actor, Permission
-from sgoversight.models import ImportRun
-from sgoversight.queries import load_alerts, load_concerns
+from sgoversight.models import ImportRun, QualityAlert, SafeguardingConcern
+from sgoversight.queries import dated_between, load_alerts, load_concerns, open_on
 
 IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training")
 
@@ -89,13 +90,24 @@ def month_at_a_glance(engine: Engine, actor: Actor, today: dt.date) -> MonthAtAG
     this_month = periods.Period(periods.month_of(today).start, today, "month to date")
     same_days = _same_days_last_month(today)
     last_month = periods.add_months(periods.month_of(today), -1)
+    alerts_read = or_(
+        dated_between(QualityAlert.raised_on, last_month.start, today),
+        open_on(QualityAlert.raised_on, QualityAlert.closed_on, today),
+    )
+    concerns_read = or_(
+        dated_between(SafeguardingConcern.received_on, last_month.start, today),
+        open_on(
+            SafeguardingConcern.enquiry_started_on, SafeguardingConcern.enquiry_concluded_on, today
+        ),
+    )
     with Session(engine) as session:
-        alerts = load_alerts(session, provider_scope=scope)
+        alerts = load_alerts(session, provider_scope=scope, where=alerts_read)
         concerns = (
             load_concerns(
                 session,
                 provider_scope=scope,
                 columns=("received_on", "enquiry_started_on", "enquiry_concluded_on"),
+                where=concerns_read,
             )
             if actor.can(Permission.VIEW_CONCERNS)
             else None

@@ -49,7 +49,7 @@ from sgoversight.alerts import (
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import session_scope
 from sgoversight.errors import BadInput
-from sgoversight.exporting import PdfReport, to_xlsx_bytes
+from sgoversight.exporting import to_xlsx_bytes
 from sgoversight.models import (
     AlertNote,
     AlertStatusChange,
@@ -59,6 +59,7 @@ from sgoversight.models import (
     QaMeeting,
     QualityAlert,
 )
+from sgoversight.pdf import PdfReport
 
 FIRST_MEETING_LOOKBACK_DAYS = 31
 MAX_ATTENDEES = 5_000

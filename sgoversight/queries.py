@@ -4,15 +4,22 @@ Rule: every count shown anywhere is computed from these frames by one function i
 package, never by a page's own query. Date columns come back as pandas datetime64 (normalised to
 midnight) so window arithmetic is the same for frames built by hand in tests. A provider user's
 actor scope limits every frame to their own provider.
+
+A report over a few weeks or months of a large register may pass `where`: a condition that keeps
+every row its rules can count (a superset, never the count itself), so the database skips the rest.
+The rules still run on the frame, so a row the condition lets through that the rule does not count
+changes nothing; the conditions are built from `dated_between` and `open_on` by the module whose
+rules they serve, next to those rules, and tested against the unfiltered load.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sgoversight.models import (
     ImprovementAction,
@@ -73,6 +80,22 @@ def as_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def dated_between(
+    column: InstrumentedAttribute[dt.date | None], start: dt.date, end: dt.date
+) -> ColumnElement[bool]:
+    """Rows whose `column` falls from `start` to `end`, both included (blank never does)."""
+    return column.between(start, end)
+
+
+def open_on(
+    started: InstrumentedAttribute[dt.date | None],
+    ended: InstrumentedAttribute[dt.date | None],
+    day: dt.date,
+) -> ColumnElement[bool]:
+    """Rows started on or before `day` and not ended by it: `ended` blank or after `day`."""
+    return and_(started <= day, or_(ended.is_(None), ended > day))
+
+
 def _frame(session: Session, statement: Select, columns: list[str]) -> pd.DataFrame:
     """Run `statement` on the session's connection (Core rows, not ORM: about twice as fast on
     large tables) and build the frame column by column."""
@@ -89,11 +112,17 @@ def load_providers(session: Session, provider_scope: str | None = None) -> pd.Da
     return _frame(session, statement.order_by(Provider.provider_id), PROVIDER_COLUMNS)
 
 
-def load_alerts(session: Session, provider_scope: str | None = None) -> pd.DataFrame:
-    """Every quality alert (or only those about `provider_scope`)."""
+def load_alerts(
+    session: Session,
+    provider_scope: str | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> pd.DataFrame:
+    """Every quality alert (or only those about `provider_scope`, and only rows meeting `where`)."""
     statement = select(*(getattr(QualityAlert, c) for c in ALERT_COLUMNS))
     if provider_scope is not None:
         statement = statement.where(QualityAlert.provider_id == provider_scope)
+    if where is not None:
+        statement = statement.where(where)
     return _frame(session, statement.order_by(QualityAlert.alert_id), ALERT_COLUMNS)
 
 
@@ -101,11 +130,13 @@ def load_concerns(
     session: Session,
     provider_scope: str | None = None,
     columns: Sequence[str] | None = None,
+    where: ColumnElement[bool] | None = None,
 ) -> pd.DataFrame:
     """Every safeguarding concern with its enquiry fields (or only those about `provider_scope`).
 
     `columns` limits the frame to those columns (concern_id always included), for reports that
-    read a few columns of a large table; by default every column of CONCERN_COLUMNS.
+    read a few columns of a large table; by default every column of CONCERN_COLUMNS. `where`
+    keeps only the rows meeting it (see the module docstring).
     """
     wanted = (
         CONCERN_COLUMNS
@@ -115,11 +146,18 @@ def load_concerns(
     statement = select(*(getattr(SafeguardingConcern, c) for c in wanted))
     if provider_scope is not None:
         statement = statement.where(SafeguardingConcern.provider_id == provider_scope)
+    if where is not None:
+        statement = statement.where(where)
     return _frame(session, statement.order_by(SafeguardingConcern.concern_id), wanted)
 
 
-def load_actions(session: Session, provider_scope: str | None = None) -> pd.DataFrame:
-    """Every improvement plan action, with the provider its plan is about."""
+def load_actions(
+    session: Session,
+    provider_scope: str | None = None,
+    where: ColumnElement[bool] | None = None,
+) -> pd.DataFrame:
+    """Every improvement plan action, with the provider its plan is about (only rows meeting
+    `where` if given)."""
     statement = select(
         ImprovementAction.action_id,
         ImprovementAction.plan_id,
@@ -130,6 +168,8 @@ def load_actions(session: Session, provider_scope: str | None = None) -> pd.Data
     ).join(ImprovementPlan, ImprovementPlan.plan_id == ImprovementAction.plan_id)
     if provider_scope is not None:
         statement = statement.where(ImprovementPlan.provider_id == provider_scope)
+    if where is not None:
+        statement = statement.where(where)
     return _frame(session, statement.order_by(ImprovementAction.action_id), ACTION_COLUMNS)
 
 

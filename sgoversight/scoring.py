@@ -62,7 +62,7 @@ from pydantic import (
     field_validator,
 )
 from pydantic_core import ErrorDetails
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlalchemy.orm import Session
 
 from sgoversight import counts
@@ -70,9 +70,17 @@ from sgoversight.auth import SYSTEM, Actor, Permission
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
 from sgoversight.exporting import neutralise_frame
+from sgoversight.models import ImprovementAction, QualityAlert, SafeguardingConcern
 from sgoversight.periods import Period, add_months, months_window, parse_month
 from sgoversight.periods import month as calendar_month
-from sgoversight.queries import load_actions, load_alerts, load_concerns, load_providers
+from sgoversight.queries import (
+    dated_between,
+    load_actions,
+    load_alerts,
+    load_concerns,
+    load_providers,
+    open_on,
+)
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "rag_thresholds.toml"
@@ -764,6 +772,50 @@ def sort_ratings(ratings: Iterable[ProviderRating]) -> list[ProviderRating]:
     )
 
 
+@dataclass(frozen=True)
+class RowsRead:
+    """Database conditions keeping every row `indicator_values` can count for one month."""
+
+    alerts: ColumnElement[bool]
+    concerns: ColumnElement[bool]
+    actions: ColumnElement[bool]
+
+
+def rows_read(month: Period | str, config: ScoringConfig) -> RowsRead:
+    """The rows the month's rules can count, so a large register is not read whole.
+
+    A superset, never the count: alerts raised in the previous window or the window (the alert
+    counts and the trend) or raised by as-of minus `unresolved_after_days` and not closed by as-of
+    (`unresolved_alerts`); concerns received in either window (`provider_concerns_3m`,
+    `organisational_abuse_3m`, the trend), concluded in the window (`risk_remains_3m`) or with an
+    enquiry open at as-of (`open_enquiries`); actions due before as-of and not completed by it
+    (`overdue_actions`). The rules then run on these rows exactly as on every row.
+    """
+    span = scoring_window(month, config)
+    as_of = span.as_of
+    unresolved_by = as_of - dt.timedelta(days=config.unresolved_after_days)
+    return RowsRead(
+        alerts=or_(
+            dated_between(QualityAlert.raised_on, span.previous.start, as_of),
+            open_on(QualityAlert.raised_on, QualityAlert.closed_on, as_of)
+            & (QualityAlert.raised_on <= unresolved_by),
+        ),
+        concerns=or_(
+            dated_between(SafeguardingConcern.received_on, span.previous.start, as_of),
+            dated_between(SafeguardingConcern.enquiry_concluded_on, span.window.start, as_of),
+            open_on(
+                SafeguardingConcern.enquiry_started_on,
+                SafeguardingConcern.enquiry_concluded_on,
+                as_of,
+            ),
+        ),
+        actions=and_(
+            ImprovementAction.due_on < as_of,
+            or_(ImprovementAction.completed_on.is_(None), ImprovementAction.completed_on > as_of),
+        ),
+    )
+
+
 def score_from_database(
     engine: Engine | Session,
     month: Period | str,
@@ -771,7 +823,8 @@ def score_from_database(
     actor: Actor | None = None,
     config: ScoringConfig | None = None,
 ) -> list[ProviderRating]:
-    """Load the register and records with sgoversight.queries and score `month` (score_month).
+    """Load the register and the records the month's rules can count (rows_read) with
+    sgoversight.queries, and score `month` (score_month).
 
     The actor (default: the command line's SYSTEM) needs Permission.VIEW_BOARD, else
     PermissionDenied; a provider user's scope limits every frame to their own provider. `config`
@@ -785,13 +838,13 @@ def score_from_database(
     if isinstance(engine, Engine):
         with Session(engine) as session:
             return score_from_database(session, board_month, actor=actor, config=config)
-    session, scope = engine, actor.provider_scope()
+    session, scope, rows = engine, actor.provider_scope(), rows_read(board_month, config)
     return score_month(
         board_month,
         load_providers(session, scope),
-        load_alerts(session, scope),
-        load_concerns(session, scope, columns=CONCERN_COLUMNS_READ),
-        load_actions(session, scope),
+        load_alerts(session, scope, where=rows.alerts),
+        load_concerns(session, scope, columns=CONCERN_COLUMNS_READ, where=rows.concerns),
+        load_actions(session, scope, where=rows.actions),
         config,
     )
 

@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, or_
 from sqlalchemy.orm import Session
 
 from sgoversight import counts
@@ -78,8 +78,9 @@ from sgoversight.auth import SYSTEM, Actor, Permission
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
 from sgoversight.exporting import neutralise, suppress_count
+from sgoversight.models import SafeguardingConcern
 from sgoversight.periods import Period, add_quarters, parse_quarter, quarter_of
-from sgoversight.queries import load_concerns, load_providers, load_training
+from sgoversight.queries import dated_between, load_concerns, load_providers, load_training
 from sgoversight.vocabulary import (
     ABUSE_TYPE,
     AGE_BAND,
@@ -805,19 +806,49 @@ def scorecard(
     return [MEASURES[measure_id](inputs, config) for measure_id in MEASURE_IDS]
 
 
+def rows_read(
+    quarter: Period | str, quarters: int, config: StandardsConfig | None = None
+) -> ColumnElement[bool]:
+    """A database condition keeping every concern the measures and breakdowns of the `quarters`
+    quarters ending with `quarter` can count, so a large register is not read whole.
+
+    A superset, never the count: concerns received in those quarters or in the
+    `repeat_window_days` before the first (ACC-3 looks back that far for the same person), or
+    concluded in those quarters. The rules then run on these rows exactly as on every row.
+    """
+    config = _config(config)
+    periods = _quarters_ending(as_quarter(quarter), quarters)
+    start, end = periods[0].start, periods[-1].end
+    look_back = start - dt.timedelta(days=config.repeat_window_days)
+    return or_(
+        dated_between(SafeguardingConcern.received_on, look_back, end),
+        dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
+    )
+
+
 def load_inputs(
-    session_or_engine: Session | Engine, quarter: Period | str, *, actor: Actor = SYSTEM
+    session_or_engine: Session | Engine,
+    quarter: Period | str,
+    *,
+    actor: Actor = SYSTEM,
+    quarters: int | None = None,
+    config: StandardsConfig | None = None,
 ) -> StandardsInputs:
     """Load the frames the standards are computed from (council-wide), once the actor is shown
-    to be allowed to view the standards (PermissionDenied otherwise)."""
+    to be allowed to view the standards (PermissionDenied otherwise).
+
+    With `quarters`, only the concerns the `quarters` quarters ending with `quarter` can count
+    (rows_read, with `config`'s look-back): the inputs then answer for those quarters only.
+    """
     actor.require(Permission.VIEW_STANDARDS)
     quarter = as_quarter(quarter)
     if isinstance(session_or_engine, Engine):
         with Session(session_or_engine) as session:
-            return load_inputs(session, quarter, actor=actor)
+            return load_inputs(session, quarter, actor=actor, quarters=quarters, config=config)
     session = session_or_engine
+    where = rows_read(quarter, quarters, config) if quarters is not None else None
     return StandardsInputs(
-        concerns=load_concerns(session),
+        concerns=load_concerns(session, where=where),
         providers=load_providers(session),
         training=load_training(session),
         quarter=quarter,
@@ -833,7 +864,8 @@ def scorecard_from_database(
 ) -> list[MeasureResult]:
     """Load the data and compute the scorecard for `quarter` (requires VIEW_STANDARDS)."""
     config = _config(config)
-    return scorecard(load_inputs(session_or_engine, quarter, actor=actor), config)
+    inputs = load_inputs(session_or_engine, quarter, actor=actor, quarters=1, config=config)
+    return scorecard(inputs, config)
 
 
 SERIES_COLUMNS = ["quarter", "start", "end", *SCORECARD_COLUMNS]
@@ -863,7 +895,7 @@ def scorecard_series(
     else:
         if quarter is None:
             raise BadInput("a quarter is needed to load the standards")
-        inputs = load_inputs(source, quarter, actor=actor)
+        inputs = load_inputs(source, quarter, actor=actor, quarters=quarters, config=config)
     last = as_quarter(quarter) if quarter is not None else inputs.quarter
     rows = []
     for period in _quarters_ending(last, quarters):

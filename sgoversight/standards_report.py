@@ -20,8 +20,9 @@ from sqlalchemy import Engine
 
 from sgoversight import standards
 from sgoversight.auth import Actor
-from sgoversight.exporting import PdfReport, chart_png, suppress_count, to_xlsx_bytes
+from sgoversight.exporting import chart_png, suppress_count, to_xlsx_bytes
 from sgoversight.narratives import read_narrative, sections
+from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_quarters
 
 STATUS_ICON = {"met": "✔", "not_met": "✖", "no_data": "–", "trend": "↗"}
@@ -61,7 +62,7 @@ def quarterly_report(engine: Engine, actor: Actor, quarter: Period | str) -> Qua
     """Load once and compute the quarter's scorecard, 8-quarter series, breakdowns and narrative
     (needs the permission to see the standards, checked by standards.load_inputs)."""
     quarter = standards.as_quarter(quarter)
-    inputs = standards.load_inputs(engine, quarter, actor=actor)
+    inputs = standards.load_inputs(engine, quarter, actor=actor, quarters=standards.SERIES_QUARTERS)
     return QuarterlyReport(
         quarter=quarter,
         results=standards.scorecard(inputs),

@@ -41,15 +41,16 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlalchemy.orm import Session
 
 from sgoversight import counts
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
 from sgoversight.exporting import neutralise
+from sgoversight.models import QualityAlert, SafeguardingConcern
 from sgoversight.periods import Period, add_weeks, parse_week
-from sgoversight.queries import load_alerts, load_concerns, load_providers
+from sgoversight.queries import dated_between, load_alerts, load_concerns, load_providers
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION, Vocabulary
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "rag_thresholds.toml"
@@ -158,18 +159,52 @@ WEEKLY_CONCERN_COLUMNS = (
 )
 
 
+def rows_read(span: Period) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """(alerts, concerns): database conditions keeping every row the reports of the weeks within
+    `span` can count, so a large register is not read whole.
+
+    A superset, never the count: concerns received, with an enquiry started or concluded in the
+    span; alerts raised or closed in the span, or raised by its end and not closed before its
+    start (open at some week's end). The rules then run on these rows exactly as on every row.
+    """
+    start, end = span.start, span.end
+    alerts = or_(
+        dated_between(QualityAlert.raised_on, start, end),
+        dated_between(QualityAlert.closed_on, start, end),
+        and_(
+            QualityAlert.raised_on <= end,
+            or_(QualityAlert.closed_on.is_(None), QualityAlert.closed_on >= start),
+        ),
+    )
+    concerns = or_(
+        dated_between(SafeguardingConcern.received_on, start, end),
+        dated_between(SafeguardingConcern.enquiry_started_on, start, end),
+        dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
+    )
+    return alerts, concerns
+
+
 def load_frames(
-    session_or_engine: Session | Engine, provider_scope: str | None = None
+    session_or_engine: Session | Engine,
+    provider_scope: str | None = None,
+    span: Period | None = None,
 ) -> WeeklyFrames:
-    """Load the report's frames with sgoversight.queries (only `provider_scope`'s rows if given)."""
+    """Load the report's frames with sgoversight.queries (only `provider_scope`'s rows if given).
+
+    With `span`, only the rows the reports of the weeks within it can count (rows_read): the
+    frames then answer for those weeks only.
+    """
     if isinstance(session_or_engine, Engine):
         with Session(session_or_engine) as session:
-            return load_frames(session, provider_scope)
+            return load_frames(session, provider_scope, span)
     session = session_or_engine
+    alerts_read, concerns_read = rows_read(span) if span is not None else (None, None)
     return WeeklyFrames(
         providers=load_providers(session, provider_scope),
-        alerts=load_alerts(session, provider_scope),
-        concerns=load_concerns(session, provider_scope, columns=WEEKLY_CONCERN_COLUMNS),
+        alerts=load_alerts(session, provider_scope, where=alerts_read),
+        concerns=load_concerns(
+            session, provider_scope, columns=WEEKLY_CONCERN_COLUMNS, where=concerns_read
+        ),
     )
 
 
@@ -422,14 +457,14 @@ def report_for_week(
     config: WeeklyConfig | None = None,
     provider_scope: str | None = None,
 ) -> WeeklyReport:
-    """Load the frames from the database and compute the report for `week`.
+    """Load the rows the week can count (load_frames with the week as span) and compute its report.
 
     `config` defaults to `[weekly]` of config/rag_thresholds.toml; `provider_scope` limits every
     frame to one provider's rows (a provider user's view).
     """
     week = as_week(week)
     config = config if config is not None else load_weekly_config()
-    return weekly_report(load_frames(session_or_engine, provider_scope), week, config)
+    return weekly_report(load_frames(session_or_engine, provider_scope, week), week, config)
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -25,12 +25,12 @@ from sgoversight.auth import Actor, Permission
 from sgoversight.counts import open_alerts_mask
 from sgoversight.exporting import (
     SUPPRESSED,
-    PdfReport,
     chart_png,
     suppress_count,
     to_xlsx_bytes,
 )
 from sgoversight.narratives import read_narrative
+from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_weeks
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
 from sgoversight.weekly import (
@@ -133,7 +133,9 @@ def weekly_pack(
     """The pack for `week` as `actor` may see it: needs the permission to see concerns."""
     actor.require(Permission.VIEW_CONCERNS)
     week = as_week(week)
-    frames = load_frames(engine, actor.provider_scope())
+    first = add_weeks(week, -AVERAGE_WEEKS)
+    span = Period(first.start, week.end, f"{first.label} to {week.label}")
+    frames = load_frames(engine, actor.provider_scope(), span)
     text = read_narrative(engine, actor, "weekly", week.label)["significant_issues"]
     return build_pack(frames, week, config or load_weekly_config(), text)
 

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sgoversight import exporting
+from sgoversight import exporting, pdf
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+44 20", "-3", "@SUM(A1)", "\tx", "\rx"])
@@ -48,7 +48,7 @@ def test_csv_neutralised_with_bom() -> None:
 
 
 def test_pdf_with_rag_table_renders() -> None:
-    report = exporting.PdfReport("Board pack – October 2026", "Test ≥ subtitle")
+    report = pdf.PdfReport("Board pack – October 2026", "Test ≥ subtitle")
     report.heading("Ratings")
     frame = pd.DataFrame({"Rating": ["Red", "Amber", "Green"], "Provider": ["A", "B", "C" * 300]})
     report.table(frame, widths=[30, 150], rag_column="Rating")

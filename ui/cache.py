@@ -9,9 +9,11 @@ functions inside, on the first read for each actor.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from sgoversight import board, standards_report, weekly_pack
+from sgoversight import board, overview, standards_report, weekly_pack
 from sgoversight.audit import data_version
 from sgoversight.auth import Actor
 from sgoversight.db import database_url
@@ -66,3 +68,15 @@ def _quarterly(
 def quarterly(actor: Actor, quarter: Period) -> standards_report.QuarterlyReport:
     """The quarter's scorecard, series, breakdowns and narrative, cached."""
     return _quarterly(actor, quarter, version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _month_at_a_glance(
+    actor: Actor, today: dt.date, at: tuple[str, int]
+) -> overview.MonthAtAGlance:
+    return overview.month_at_a_glance(engine(), actor, today)
+
+
+def month_at_a_glance(actor: Actor, today: dt.date) -> overview.MonthAtAGlance:
+    """The landing page's figures (sgoversight.overview.month_at_a_glance), cached."""
+    return _month_at_a_glance(actor, today, version())

@@ -1,0 +1,259 @@
+"""The reports read only the rows their rules can count (each module's `rows_read`), and that
+changes no figure: on a demo borough, every month's ratings, every week's report and pack, every
+quarter's scorecard and report, and the landing page agree with the same functions reading every
+row, on SQLite and PostgreSQL.
+
+"Reading every row" is the same function with the loaders' `where` dropped, so the rules are the
+same code in both runs and only the rows differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from sgoversight import (
+    demo,
+    overview,
+    queries,
+    scoring,
+    standards,
+    standards_report,
+    weekly,
+    weekly_pack,
+)
+from sgoversight.auth import SYSTEM, Actor, Role
+from sgoversight.models import (
+    ImprovementAction,
+    ImprovementPlan,
+    Provider,
+    QualityAlert,
+    SafeguardingConcern,
+)
+from sgoversight.periods import (
+    add_months,
+    add_quarters,
+    add_weeks,
+    parse_month,
+    parse_quarter,
+    parse_week,
+)
+from sgoversight.scoring import ScoringConfig
+
+AS_OF = dt.date(2026, 11, 20)
+SMALL = demo.BoroughScale(
+    providers=40, months=14, concerns_per_month=40, alerts_per_month=12, staff=40
+)
+BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
+LOADERS = ("load_alerts", "load_concerns", "load_actions")
+MODULES = (scoring, weekly, standards, overview)
+
+
+D = dt.date.fromisoformat
+LONG_AGO = "2024-01-02"  # before the demo's history and every window tested
+
+# Rows reached only through a date other than received_on / raised_on, on the edges of
+# Board month 2026-06 (window 1 April to 30 June, as-of 30 June), week 2026-W20 (11 to 17 May)
+# and quarter 2026-Q2 (1 April to 30 June).
+# concern_id, person_id, received_on, started, concluded, risk_outcome
+EDGE_CONCERNS = [
+    ("E-C1", "E-P1", LONG_AGO, LONG_AGO, "2026-04-01", "remains"),  # concluded on window start
+    ("E-C2", "E-P2", LONG_AGO, "2026-06-30", None, None),  # started on as-of: open
+    ("E-C3", "E-P3", LONG_AGO, LONG_AGO, "2026-07-01", "reduced"),  # concluded after as-of: open
+    ("E-C4", "E-P4", LONG_AGO, "2026-05-11", None, None),  # started on the week's Monday
+    ("E-C5", "E-P5", LONG_AGO, LONG_AGO, "2026-05-17", "removed"),  # concluded on its Sunday
+    ("E-C6", "E-P6", "2025-04-01", None, None, None),  # 365 days before the quarter starts
+    ("E-C7", "E-P6", "2026-04-01", None, None, None),  # ... so this one is a repeat (ACC-3)
+]
+# alert_id, raised_on, closed_on
+EDGE_ALERTS = [
+    ("E-A1", LONG_AGO, "2026-07-01"),  # closed after as-of: unresolved at the month's end
+    ("E-A2", LONG_AGO, "2026-05-11"),  # closed on the week's Monday
+    ("E-A3", LONG_AGO, "2026-05-18"),  # open at the week's end
+    ("E-A4", "2026-05-01", "2026-05-02"),  # the first day of the month before 10 June
+]
+# action_id, due_on, completed_on
+EDGE_ACTIONS = [("E-X1", "2026-06-29", "2026-07-01"), ("E-X2", "2026-06-30", None)]
+
+
+@pytest.fixture
+def borough(engine: Engine) -> Engine:
+    """The small demo borough, plus edge rows for one quiet provider."""
+    demo.load_demo(engine, seed=2026, as_of=AS_OF, scale=SMALL)
+    with Session(engine) as session:
+        provider_id = session.scalars(
+            select(Provider.provider_id).order_by(Provider.provider_id)
+        ).first()
+        for concern_id, person_id, received, started, concluded, outcome in EDGE_CONCERNS:
+            session.add(
+                SafeguardingConcern(
+                    concern_id=concern_id,
+                    person_id=person_id,
+                    received_on=D(received),
+                    referral_source="social_care_staff",
+                    abuse_type="neglect",
+                    location="care_home_residential",
+                    source_of_risk="service_provider",
+                    provider_id=provider_id,
+                    age_band="85-94",
+                    gender="female",
+                    ethnicity="white",
+                    enquiry_started_on=D(started) if started else None,
+                    enquiry_concluded_on=D(concluded) if concluded else None,
+                    risk_assessment="risk_identified" if outcome else None,
+                    risk_outcome=outcome,
+                )
+            )
+        for alert_id, raised, closed in EDGE_ALERTS:
+            session.add(
+                QualityAlert(
+                    alert_id=alert_id,
+                    provider_id=provider_id,
+                    raised_on=D(raised),
+                    raised_by="commissioner",
+                    category="staffing",
+                    severity="medium",
+                    summary="Edge alert",
+                    status="closed",
+                    closed_on=D(closed),
+                )
+            )
+        session.add(
+            ImprovementPlan(
+                plan_id="E-PL", provider_id=provider_id, opened_on=D(LONG_AGO), reason="Edges",
+                status="open",
+            )
+        )  # fmt: skip
+        session.flush()
+        for action_id, due, completed in EDGE_ACTIONS:
+            session.add(
+                ImprovementAction(
+                    action_id=action_id, plan_id="E-PL", description="Edge action",
+                    owner="Registered manager", due_on=D(due),
+                    completed_on=D(completed) if completed else None,
+                )
+            )  # fmt: skip
+        session.commit()
+    return engine
+
+
+@contextmanager
+def every_row(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Within the block, the reports' loaders ignore `where` and read every row."""
+    with monkeypatch.context() as patch:
+        for module in MODULES:
+            for name in LOADERS:
+                if hasattr(module, name):
+                    patch.setattr(module, name, _ignoring_where(getattr(queries, name)))
+        yield
+
+
+def _ignoring_where(loader: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    def load(*args: Any, where: object = None, **kwargs: Any) -> pd.DataFrame:
+        return loader(*args, **kwargs)
+
+    return load
+
+
+def both(monkeypatch: pytest.MonkeyPatch, compute: Callable[[], Any]) -> tuple[Any, Any]:
+    """(the result reading only the rows needed, the result reading every row)."""
+    needed = compute()
+    with every_row(monkeypatch):
+        everything = compute()
+    return needed, everything
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        ScoringConfig(),
+        ScoringConfig(window_months=1, unresolved_after_days=10),
+        ScoringConfig(window_months=6, unresolved_after_days=60),
+    ],
+    ids=["defaults", "one-month-window", "six-month-window"],
+)
+def test_every_months_ratings_are_those_from_every_row(
+    borough: Engine, monkeypatch: pytest.MonkeyPatch, config: ScoringConfig
+) -> None:
+    last = parse_month("2026-11")
+    for back in range(15):  # 2026-06 included: its edge rows are read only through other dates
+        month = add_months(last, -back)
+        needed, everything = both(
+            monkeypatch, lambda m=month: scoring.score_from_database(borough, m, config=config)
+        )
+        assert needed == everything, month.label
+        assert len(needed) == SMALL.providers
+
+
+def test_the_rating_reads_fewer_rows_than_the_register_holds(borough: Engine) -> None:
+    rows = scoring.rows_read("2026-03", ScoringConfig())
+    with Session(borough) as session:
+        some = queries.load_concerns(session, where=rows.concerns)
+        every = queries.load_concerns(session)
+    assert 0 < len(some) < len(every)
+
+
+def test_every_weeks_report_and_pack_are_those_from_every_row(
+    borough: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = parse_week("2026-W47")
+    for back in [*range(0, 60, 3), 27]:  # 27 weeks back: 2026-W20, the edge rows' week
+        week = add_weeks(last, -back)
+        needed, everything = both(monkeypatch, lambda w=week: weekly.report_for_week(borough, w))
+        assert needed == everything, week.label
+        pack, pack_everything = both(
+            monkeypatch, lambda w=week: weekly_pack.weekly_pack(borough, BOARD, w)
+        )
+        assert pack.report == pack_everything.report, week.label
+        pd.testing.assert_frame_equal(pack.series, pack_everything.series)
+        pd.testing.assert_frame_equal(pack.open_alerts_by_age, pack_everything.open_alerts_by_age)
+
+
+def test_every_quarters_scorecard_and_report_are_those_from_every_row(
+    borough: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = parse_quarter("2026-Q4")
+    for back in range(5):
+        quarter = add_quarters(last, -back)
+        needed, everything = both(
+            monkeypatch, lambda q=quarter: standards.scorecard_from_database(borough, q)
+        )
+        assert needed == everything, quarter.label
+        report, report_everything = both(
+            monkeypatch, lambda q=quarter: standards_report.quarterly_report(borough, SYSTEM, q)
+        )
+        assert report.results == report_everything.results, quarter.label
+        pd.testing.assert_frame_equal(report.series, report_everything.series)
+        for name, frame in report.breakdowns.items():
+            pd.testing.assert_frame_equal(frame, report_everything.breakdowns[name], obj=name)
+
+
+@pytest.mark.parametrize("days", [30, 700])
+def test_the_repeat_look_back_follows_the_config(
+    borough: Engine, monkeypatch: pytest.MonkeyPatch, days: int
+) -> None:
+    """ACC-3 looks back `repeat_window_days`, so the rows read look back as far."""
+    config = standards.load_standards_config().model_copy(update={"repeat_window_days": days})
+    for quarter in ("2026-Q4", "2026-Q2"):
+        needed, everything = both(
+            monkeypatch,
+            lambda q=quarter: standards.scorecard_from_database(borough, q, config=config),
+        )
+        assert needed == everything, quarter
+
+
+def test_the_landing_page_figures_are_those_from_every_row(
+    borough: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for today in (AS_OF, D("2026-06-10"), D("2026-03-31"), D("2026-01-01"), D("2025-12-15")):
+        needed, everything = both(
+            monkeypatch, lambda t=today: overview.month_at_a_glance(borough, BOARD, t)
+        )
+        assert needed == everything, today
