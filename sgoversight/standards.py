@@ -806,24 +806,56 @@ def scorecard(
     return [MEASURES[measure_id](inputs, config) for measure_id in MEASURE_IDS]
 
 
+@dataclass(frozen=True)
+class RowsRead:
+    """Database conditions for the concerns some quarters' measures can count (see rows_read)."""
+
+    counted: ColumnElement[bool]
+    look_back: ColumnElement[bool]
+
+
+#: The columns ACC-3's look-back reads of the concerns before the quarters.
+LOOK_BACK_COLUMNS = ("concern_id", "person_id", "received_on")
+
+
 def rows_read(
     quarter: Period | str, quarters: int, config: StandardsConfig | None = None
-) -> ColumnElement[bool]:
-    """A database condition keeping every concern the measures and breakdowns of the `quarters`
-    quarters ending with `quarter` can count, so a large register is not read whole.
+) -> RowsRead:
+    """The concerns the measures and breakdowns of the `quarters` quarters ending with `quarter`
+    can count, so a large register is not read whole: `counted`, received or concluded in those
+    quarters (every column), and `look_back`, received in the `repeat_window_days` before the
+    first of them (ACC-3 looks back that far for the same person: LOOK_BACK_COLUMNS only).
 
-    A superset, never the count: concerns received in those quarters or in the
-    `repeat_window_days` before the first (ACC-3 looks back that far for the same person), or
-    concluded in those quarters. The rules then run on these rows exactly as on every row.
+    A superset, never the count: the rules then run on these rows exactly as on every row.
     """
     config = _config(config)
     periods = _quarters_ending(as_quarter(quarter), quarters)
     start, end = periods[0].start, periods[-1].end
-    look_back = start - dt.timedelta(days=config.repeat_window_days)
-    return or_(
-        dated_between(SafeguardingConcern.received_on, look_back, end),
-        dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
+    return RowsRead(
+        counted=or_(
+            dated_between(SafeguardingConcern.received_on, start, end),
+            dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
+        ),
+        look_back=dated_between(
+            SafeguardingConcern.received_on,
+            start - dt.timedelta(days=config.repeat_window_days),
+            start - dt.timedelta(days=1),
+        ),
     )
+
+
+def _concerns_read(session: Session, rows: RowsRead) -> pd.DataFrame:
+    """The counted concerns with every column, then the look-back's other concerns with
+    LOOK_BACK_COLUMNS (their other columns blank)."""
+    counted = load_concerns(session, where=rows.counted)
+    earlier = load_concerns(session, columns=LOOK_BACK_COLUMNS, where=rows.look_back)
+    earlier = earlier[~earlier["concern_id"].isin(counted["concern_id"])]
+    if earlier.empty:
+        return counted
+    blank = {c: pd.Series(None, index=earlier.index, dtype=counted[c].dtype)
+             for c in counted.columns if c not in earlier.columns}  # fmt: skip
+    earlier = earlier.assign(**blank)[list(counted.columns)]
+    return pd.concat([counted, earlier], ignore_index=True) if len(counted) else earlier
 
 
 def load_inputs(
@@ -846,9 +878,13 @@ def load_inputs(
         with Session(session_or_engine) as session:
             return load_inputs(session, quarter, actor=actor, quarters=quarters, config=config)
     session = session_or_engine
-    where = rows_read(quarter, quarters, config) if quarters is not None else None
+    concerns = (
+        load_concerns(session)
+        if quarters is None
+        else _concerns_read(session, rows_read(quarter, quarters, config))
+    )
     return StandardsInputs(
-        concerns=load_concerns(session, where=where),
+        concerns=concerns,
         providers=load_providers(session),
         training=load_training(session),
         quarter=quarter,
