@@ -216,6 +216,100 @@ def action_statuses(
     return pd.Series(values, index=actions.index, dtype=object, name="status")
 
 
+@dataclass(frozen=True)
+class ActionTally:
+    """A plan's actions on a day: how many, how many are not done, overdue and due soon, and the
+    earliest due date among the overdue and among the due soon (None when there are none)."""
+
+    actions: int = 0
+    not_done: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    oldest_overdue: pd.Timestamp | None = None
+    first_due_soon: pd.Timestamp | None = None
+
+
+def _timestamp(value: object) -> pd.Timestamp | None:
+    return None if pd.isna(value) else pd.Timestamp(value)
+
+
+def action_tallies(
+    actions: pd.DataFrame, on: dt.date | pd.Timestamp, days: int = DUE_SOON_DAYS
+) -> dict[str, ActionTally]:
+    """Each plan's ActionTally on `on`, keyed by plan_id (plans without actions are absent): the
+    masks done_mask, overdue_actions_mask and due_soon_mask computed once over every action."""
+    if actions.empty:
+        return {}
+    due = _dates(actions, "due_on")
+    overdue = overdue_actions_mask(actions, on)
+    soon = due_soon_mask(actions, on, days)
+    frame = pd.DataFrame(
+        {
+            "plan_id": actions["plan_id"].to_numpy(),
+            "not_done": (~done_mask(actions, on)).to_numpy(),
+            "overdue": overdue.to_numpy(),
+            "due_soon": soon.to_numpy(),
+            "overdue_due": due.where(overdue).to_numpy(),
+            "soon_due": due.where(soon).to_numpy(),
+        }
+    )
+    grouped = frame.groupby("plan_id", sort=False).agg(
+        actions=("not_done", "size"),
+        not_done=("not_done", "sum"),
+        overdue=("overdue", "sum"),
+        due_soon=("due_soon", "sum"),
+        oldest_overdue=("overdue_due", "min"),
+        first_due_soon=("soon_due", "min"),
+    )
+    return {
+        str(plan_id): ActionTally(
+            int(count), int(not_done), int(late), int(soon), _timestamp(oldest), _timestamp(first)
+        )
+        for plan_id, count, not_done, late, soon, oldest, first in grouped.itertuples()
+    }
+
+
+def action_tally(
+    actions: pd.DataFrame, on: dt.date | pd.Timestamp, days: int = DUE_SOON_DAYS
+) -> ActionTally:
+    """One plan's ActionTally on `on` (every row of `actions` taken as that plan's)."""
+    return action_tallies(actions.assign(plan_id=""), on, days).get("", ActionTally())
+
+
+def progress_of(tally: ActionTally, *, closed: bool = False) -> str:
+    """A plan's progress from its tally: Closed if the plan is closed; else Overdue if any action
+    is overdue; else At risk if any is due soon; else On track."""
+    if closed:
+        return CLOSED
+    if tally.overdue:
+        return OVERDUE
+    if tally.due_soon:
+        return AT_RISK
+    return ON_TRACK
+
+
+def progress_reason(tally: ActionTally, progress: str) -> str:
+    """One plain sentence saying why a plan has its progress word."""
+    if progress == CLOSED:
+        return "Signed off and closed."
+    if tally.actions == 0:
+        return "No actions yet."
+    if progress == OVERDUE:
+        return (
+            f"{_count(tally.overdue, 'action')} overdue "
+            f"(oldest due {long_date(tally.oldest_overdue)})."
+        )
+    if progress == AT_RISK:
+        return (
+            f"{_count(tally.due_soon, 'action')} due in the next {DUE_SOON_DAYS} days "
+            f"(first on {long_date(tally.first_due_soon)})."
+        )
+    if tally.not_done == 0:
+        return "Every action is done."
+    left = _count(tally.not_done, "action")
+    return f"{left} still to do, none due in the next {DUE_SOON_DAYS} days."
+
+
 def plan_progress(
     actions: pd.DataFrame,
     on: dt.date | pd.Timestamp,
@@ -231,34 +325,12 @@ def plan_progress(
     """
     if closed:
         return CLOSED
-    if bool(overdue_actions_mask(actions, on).any()):
-        return OVERDUE
-    if bool(due_soon_mask(actions, on, days).any()):
-        return AT_RISK
-    return ON_TRACK
+    return progress_of(action_tally(actions, on, days))
 
 
 def plan_progress_reason(actions: pd.DataFrame, on: dt.date | pd.Timestamp, progress: str) -> str:
-    """One plain sentence saying why a plan has its progress word."""
-    if progress == CLOSED:
-        return "Signed off and closed."
-    if actions.empty:
-        return "No actions yet."
-    overdue = overdue_actions_mask(actions, on)
-    if progress == OVERDUE:
-        oldest = _dates(actions, "due_on")[overdue].min()
-        return f"{_count(int(overdue.sum()), 'action')} overdue (oldest due {long_date(oldest)})."
-    soon = due_soon_mask(actions, on)
-    if progress == AT_RISK:
-        first = _dates(actions, "due_on")[soon].min()
-        return (
-            f"{_count(int(soon.sum()), 'action')} due in the next {DUE_SOON_DAYS} days "
-            f"(first on {long_date(first)})."
-        )
-    left = int((~done_mask(actions, on)).sum())
-    if left == 0:
-        return "Every action is done."
-    return f"{_count(left, 'action')} still to do, none due in the next {DUE_SOON_DAYS} days."
+    """One plain sentence saying why a plan has its progress word (progress_reason)."""
+    return progress_reason(action_tally(actions, on), progress)
 
 
 def monitoring_progress(
@@ -1232,12 +1304,11 @@ def portfolio(engine: Engine, actor: Actor, today: dt.date) -> pd.DataFrame:
             )
         ).all()
         actions = _actions_frame(session, actor)
-    by_plan = dict(tuple(actions.groupby("plan_id", sort=False))) if not actions.empty else {}
-    empty = actions.iloc[0:0]
+    tallies = action_tallies(actions, today)
     rows: list[dict[str, Any]] = []
     for plan, provider_name in plans:
-        own = by_plan.get(plan.plan_id, empty)
-        progress = plan_progress(own, today)
+        tally = tallies.get(plan.plan_id, ActionTally())
+        progress = progress_of(tally)
         rows.append(
             {
                 "kind": PLAN_KIND,
@@ -1246,13 +1317,13 @@ def portfolio(engine: Engine, actor: Actor, today: dt.date) -> pd.DataFrame:
                 "provider": provider_name,
                 "progress": progress,
                 "progress_text": status_text(progress),
-                "why": plan_progress_reason(own, today, progress),
+                "why": progress_reason(tally, progress),
                 "since": plan.opened_on,
                 "owner": plan.owner,
                 "next_review_on": plan.next_review_on,
-                "open_actions": int((~done_mask(own, today)).sum()),
-                "overdue_actions": int(overdue_actions_mask(own, today).sum()),
-                "due_soon_actions": int(due_soon_mask(own, today).sum()),
+                "open_actions": tally.not_done,
+                "overdue_actions": tally.overdue,
+                "due_soon_actions": tally.due_soon,
                 "link": plan_link(plan.plan_id),
             }
         )

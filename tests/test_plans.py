@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
@@ -108,6 +109,41 @@ def test_done_actions_and_empty_plans_are_on_track() -> None:
     # Completed after the date looked at: on that date it was still to do.
     late = _actions(("x", "P", "2026-11-01", "2026-11-15"))
     assert plans.plan_progress(late, on) == "Overdue"
+
+
+def test_tallies_of_many_plans_at_once_are_each_plans_own() -> None:
+    """The portfolio tallies every plan in one pass; each plan's figures, progress and reason are
+    those of its own actions taken alone, on dates around every due and completion date."""
+    rng = np.random.default_rng(7)
+    base = np.datetime64("2026-11-01")
+    rows = []
+    for number in range(300):
+        due = base + np.timedelta64(int(rng.integers(-20, 40)), "D")
+        done = rng.random() < 0.4
+        completed = due + np.timedelta64(int(rng.integers(-10, 10)), "D") if done else None
+        plan = f"PL-{int(rng.integers(0, 12))}"
+        rows.append((f"X{number}", plan, str(due), None if completed is None else str(completed)))
+    frame = pd.DataFrame(rows, columns=["action_id", "plan_id", "due_on", "completed_on"])
+    for column in ("due_on", "completed_on"):
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
+    for offset in range(-25, 45, 6):
+        on = dt.date(2026, 11, 1) + dt.timedelta(days=offset)
+        tallies = plans.action_tallies(frame, on)
+        for plan_id, own in frame.groupby("plan_id"):
+            alone = plans.action_tally(own, on)
+            assert tallies[str(plan_id)] == alone, (plan_id, on)
+            progress = plans.plan_progress(own, on)
+            assert plans.progress_of(alone) == progress
+            assert plans.progress_reason(alone, progress) == plans.plan_progress_reason(
+                own, on, progress
+            )
+            assert alone.overdue == int(plans.overdue_actions_mask(own, on).sum())
+            assert alone.due_soon == int(plans.due_soon_mask(own, on).sum())
+            assert alone.not_done == int((~plans.done_mask(own, on)).sum())
+            late, soon = plans.overdue_actions_mask(own, on), plans.due_soon_mask(own, on)
+            assert alone.oldest_overdue == (own["due_on"][late].min() if late.any() else None)
+            assert alone.first_due_soon == (own["due_on"][soon].min() if soon.any() else None)
+    assert plans.action_tallies(frame.iloc[0:0], dt.date(2026, 11, 1)) == {}
 
 
 @pytest.mark.parametrize(
