@@ -71,13 +71,14 @@ severity = pd.DataFrame(
 )
 st.dataframe(severity, hide_index=True, width="content")
 
-st.subheader("How fresh the data is")
-freshness = pd.DataFrame(
-    {
-        "Data": [f.kind.capitalize() for f in glance.freshness],
-        "Last imported": [fmt.when(f.last_imported_at, now) for f in glance.freshness],
-        "From file": [f.filename or "—" for f in glance.freshness],
-        "Rows": [fmt.whole(f.rows) for f in glance.freshness],
-    }
-)
-st.dataframe(freshness, hide_index=True, width="stretch")
+if glance.freshness:
+    st.subheader("How fresh the data is")
+    freshness = pd.DataFrame(
+        {
+            "Data": [f.kind.capitalize() for f in glance.freshness],
+            "Last imported": [fmt.when(f.last_imported_at, now) for f in glance.freshness],
+            "From file": [f.filename or "—" for f in glance.freshness],
+            "Rows": [fmt.whole(f.rows) for f in glance.freshness],
+        }
+    )
+    st.dataframe(freshness, hide_index=True, width="stretch")

@@ -5,8 +5,9 @@ Rules: an alert is open on a day when it was raised on or before that day and no
 (CONTRACT.md §4's open_alerts, computed by sgoversight.counts.open_alerts_on). "This month" runs
 from the first of the month to today; it is compared with the same number of days of last month,
 and last month's full total is shown beside it. A provider user sees only their own provider's
-alerts and no safeguarding concerns. Only the rows these rules can count are read: alerts and
-concerns dated from the first of last month to today, and alerts or enquiries open today.
+alerts, no safeguarding concerns and nothing of the council's imports (their files cover every
+provider), so their freshness list is empty. Only the rows these rules can count are read: alerts
+and concerns dated from the first of last month to today, and alerts or enquiries open today.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def month_at_a_glance(engine: Engine, actor: Actor, today: dt.date) -> MonthAtAG
             if actor.can(Permission.VIEW_CONCERNS)
             else None
         )
-        fresh = freshness(session)
+        fresh = freshness(session) if scope is None else []
     open_now = counts.open_alerts_on(alerts, today)
     by_severity = (
         alerts[counts.open_alerts_mask(alerts, today)]["severity"].value_counts().to_dict()
