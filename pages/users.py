@@ -103,6 +103,7 @@ with add_tab, st.form(f"add_user_{round_}"):
         format_func=lambda pid: f"{providers[pid]} ({pid})",
         placeholder="None",
     )
+    left, right = st.columns(2)
     password = left.text_input(
         "Password",
         type="password",

@@ -96,6 +96,7 @@ def test_a_disabled_users_cookie_no_longer_signs_them_in(browser, page, app_url:
         admin.get_by_role("button", name="Add the user").click()
         wait_for_app(admin)
         admin.get_by_text("User dana added.").wait_for()
+        screenshot(admin, "users")
 
         sign_in(page, app_url, "dana", "correct horse battery")
         page.get_by_role("heading", name="This month at a glance").wait_for()
