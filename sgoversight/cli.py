@@ -179,34 +179,25 @@ def _users_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _users_disable(args: argparse.Namespace) -> int:
-    from sgoversight import users
+def _users_change(change: str, done: str) -> Callable[[argparse.Namespace], int]:
+    """A `users` subcommand that applies sgoversight.users.`change` to one username as the
+    system actor and prints `done` (with {username})."""
 
-    engine = get_engine()
-    users.seed_users(engine)
-    changed = users.disable_user(engine, SYSTEM, args.username)
-    print(f"User {changed.username} is disabled: they cannot sign in.")
-    return EXIT_OK
+    def handler(args: argparse.Namespace) -> int:
+        from sgoversight import users
 
+        engine = get_engine()
+        users.seed_users(engine)
+        changed = getattr(users, change)(engine, SYSTEM, args.username)
+        print(done.format(username=changed.username))
+        return EXIT_OK
 
-def _users_enable(args: argparse.Namespace) -> int:
-    from sgoversight import users
-
-    engine = get_engine()
-    users.seed_users(engine)
-    changed = users.enable_user(engine, SYSTEM, args.username)
-    print(f"User {changed.username} is enabled.")
-    return EXIT_OK
+    return handler
 
 
-def _users_unlock(args: argparse.Namespace) -> int:
-    from sgoversight import users
-
-    engine = get_engine()
-    users.seed_users(engine)
-    changed = users.unlock_user(engine, SYSTEM, args.username)
-    print(f"User {changed.username} is unlocked.")
-    return EXIT_OK
+_users_disable = _users_change("disable_user", "User {username} is disabled: they cannot sign in.")
+_users_enable = _users_change("enable_user", "User {username} is enabled.")
+_users_unlock = _users_change("unlock_user", "User {username} is unlocked.")
 
 
 def _users_reset_password(args: argparse.Namespace) -> int:

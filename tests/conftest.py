@@ -98,6 +98,21 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield from _postgres_engine(request.getfixturevalue("postgres_cluster"))
 
 
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def module_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """As `engine`, but one database per backend for a whole test module: for many tests that
+    only read, or are checked to write nothing."""
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("module-db")
+        yield from _sqlite_engine(request.getfixturevalue("sqlite_template"), folder)
+    else:
+        yield from _postgres_engine(request.getfixturevalue("postgres_cluster"))
+
+
 @pytest.fixture
 def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     """A freshly migrated SQLite database, for tests where the backend does not matter."""

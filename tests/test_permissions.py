@@ -20,7 +20,6 @@ plan owner changes only the actions they own.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight import (
@@ -65,7 +64,6 @@ from tests.support.alerts import (
     form,
     log,
 )
-from tests.support.postgres import PostgresUnavailable
 
 P = Permission
 
@@ -186,41 +184,9 @@ def world(
     spare.dispose()
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def shared_engine(
-    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """One migrated, empty database per backend for the whole module (as conftest's `engine`)."""
-    if request.param == "sqlite":
-        folder = tmp_path_factory.mktemp("permissions-shared")
-        shared = _sqlite_copy(sqlite_template, folder / "shared.db")
-        yield shared
-        shared.dispose()
-        return
-    cluster = request.getfixturevalue("postgres_cluster")
-    if isinstance(cluster, PostgresUnavailable):
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"required in CI but unavailable: PostgreSQL: {cluster}")
-        pytest.skip(f"PostgreSQL: {cluster}")
-    name = f"sgo_permissions_{os.getpid()}"
-    admin = create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE sgo_template'))
-    shared = make_engine(cluster.url(name))
-    try:
-        yield shared
-    finally:
-        shared.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module")
 def shared_world(
-    shared_engine: Engine,
+    module_engine: Engine,
     tmp_path_factory: pytest.TempPathFactory,
     sqlite_template: Path,
     backup_file: Path,
@@ -228,7 +194,7 @@ def shared_world(
     """One borough per backend for the calls that must change nothing (refusals and reads)."""
     folder = tmp_path_factory.mktemp("permissions-spare")
     spare = _sqlite_copy(sqlite_template, folder / "spare.db")
-    yield build_world(shared_engine, spare, backup_file)
+    yield build_world(module_engine, spare, backup_file)
     spare.dispose()
 
 
