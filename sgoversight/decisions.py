@@ -3,7 +3,9 @@
 Rules (CONTRACT.md §3, issue "Tested RAG scoring and the monthly Provider Oversight Board"):
 - The Board records, per provider and month, that it agrees with the computed rating or overrides
   it; an override needs a rating and a written rationale. The computed rating is stored beside the
-  decision and never overwritten.
+  decision and never overwritten. It is the rating the records give now (sgoversight.scoring, in
+  the same transaction): a page drawn before the records changed, or a forged value, is refused
+  with the current rating, so a decision is never saved against a rating the Board did not see.
 - A decision is one of routine monitoring, enhanced monitoring, improvement plan or other; choosing
   "improvement plan" opens an improvement plan for the provider (unless one is already open), linked
   to the decision; choosing "enhanced monitoring" starts enhanced monitoring the same way (unless
@@ -23,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
+from sgoversight import audit, scoring
 from sgoversight.auth import Actor, Permission
 from sgoversight.errors import BadInput
 from sgoversight.models import BoardDecision, BoardMeeting, ImprovementPlan, Provider
@@ -131,6 +133,7 @@ def record_decision(
             raise BadInput(
                 "The decision was not saved", [f"meeting_id: no meeting {entry.meeting_id}"]
             )
+        _check_computed_rating(session, actor, entry)
         decision = BoardDecision(**entry.model_dump(), decided_by=actor.username)
         session.add(decision)
         session.flush()
@@ -145,6 +148,22 @@ def record_decision(
                 session, actor, entry, decision.id, today or dt.date.today()
             )
         return RecordedDecision(decision.id, plan_id, monitoring_id)
+
+
+def _check_computed_rating(session: Session, actor: Actor, entry: DecisionInput) -> None:
+    """Refuse a decision whose computed rating is not the one the records give now."""
+    (current,) = scoring.score_from_database(
+        session, entry.board_month, actor=actor, provider_id=entry.provider_id
+    )
+    if current.rating != entry.computed_rating:
+        raise BadInput(
+            "The decision was not saved",
+            [
+                f"computed_rating: the records now rate {entry.provider_id} {current.rating} for "
+                f"{entry.board_month}, not {entry.computed_rating}: they changed after the page "
+                "was drawn. Look at the provider again and record the decision."
+            ],
+        )
 
 
 def _open_plan(

@@ -822,9 +822,11 @@ def score_from_database(
     *,
     actor: Actor | None = None,
     config: ScoringConfig | None = None,
+    provider_id: str | None = None,
 ) -> list[ProviderRating]:
     """Load the register and the records the month's rules can count (rows_read) with
-    sgoversight.queries, and score `month` (score_month).
+    sgoversight.queries, and score `month` (score_month); with `provider_id`, that provider only
+    (its rating is the same as in the whole register's: every indicator is the provider's own).
 
     The actor (default: the command line's SYSTEM) needs Permission.VIEW_BOARD, else
     PermissionDenied; a provider user's scope limits every frame to their own provider. `config`
@@ -837,8 +839,14 @@ def score_from_database(
     config = config if config is not None else load_scoring_config()
     if isinstance(engine, Engine):
         with Session(engine) as session:
-            return score_from_database(session, board_month, actor=actor, config=config)
+            return score_from_database(
+                session, board_month, actor=actor, config=config, provider_id=provider_id
+            )
     session, scope, rows = engine, actor.provider_scope(), rows_read(board_month, config)
+    if provider_id is not None:
+        if scope is not None and scope != provider_id:
+            return []
+        scope = provider_id
     return score_month(
         board_month,
         load_providers(session, scope),

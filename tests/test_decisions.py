@@ -22,7 +22,11 @@ def db(engine: Engine) -> Engine:
     with Session(engine) as session:
         session.add(
             Provider(
-                provider_id="PRV-1", name="Elm House", service_type="care_home", regulated=True
+                provider_id="PRV-1",
+                name="Elm House",
+                service_type="care_home",
+                regulated=True,
+                cqc_rating="requires_improvement",  # rated Amber every month
             )
         )
         session.commit()
@@ -76,14 +80,30 @@ def test_override_is_saved_beside_the_computed_rating(db: Engine) -> None:
 
 
 def test_improvement_plan_decision_opens_one_plan(db: Engine) -> None:
-    first = _decide(db, decision="improvement_plan", computed_rating="Red")
-    second = _decide(db, decision="improvement_plan", computed_rating="Red", board_month="2026-11")
+    first = _decide(db, decision="improvement_plan")
+    second = _decide(db, decision="improvement_plan", board_month="2026-11")
     assert first.plan_id is not None and first.plan_id == second.plan_id
     with Session(db) as session:
         plan = session.get(ImprovementPlan, first.plan_id)
         assert plan.status == "open" and plan.board_decision_id == first.decision_id
         assert plan.opened_on == dt.date(2026, 11, 5)
     assert _count(db, ImprovementPlan) == 1
+
+
+def test_a_computed_rating_the_records_do_not_give_is_refused(db: Engine) -> None:
+    """The page passes the rating it showed; if the records now give another (they changed, or
+    the value was forged), nothing is saved and the message says the current rating."""
+    with pytest.raises(BadInput) as err:
+        _decide(db, computed_rating="Green", decision="routine_monitoring")
+    assert err.value.problems == [
+        "computed_rating: the records now rate PRV-1 Amber for 2026-10, not Green: they changed "
+        "after the page was drawn. Look at the provider again and record the decision."
+    ]
+    with pytest.raises(BadInput):
+        _decide(db, computed_rating="Red", decision="improvement_plan")
+    assert _count(db, BoardDecision) == 0
+    assert _count(db, ImprovementPlan) == 0
+    assert _count(db, AuditEvent) == 0
 
 
 def test_only_board_members_decide(db: Engine) -> None:

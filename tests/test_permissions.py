@@ -321,13 +321,14 @@ def scoring_score_from_database(w: World, a: Actor) -> object:
 
 @use_case(P.DECIDE_BOARD, writes=True)
 def decisions_record_decision(w: World, a: Actor) -> object:
+    (shown,) = scoring.score_from_database(w.engine, BOARD_MONTH, provider_id="PRV-A")
     return decisions.record_decision(
         w.engine,
         a,
         today=TODAY,
         board_month=BOARD_MONTH,
         provider_id="PRV-A",
-        computed_rating="Amber",
+        computed_rating=shown.rating,  # the rating the records give, as the Board page shows it
         agreed=True,
         decision="routine_monitoring",
     )

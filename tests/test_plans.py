@@ -171,7 +171,11 @@ def db(engine: Engine) -> Engine:
         session.add_all(
             [
                 Provider(
-                    provider_id="PRV-1", name="Elm House", service_type="care_home", regulated=True
+                    provider_id="PRV-1",
+                    name="Elm House",
+                    service_type="care_home",
+                    regulated=True,
+                    cqc_rating="requires_improvement",  # rated Amber every month
                 ),
                 Provider(
                     provider_id="PRV-2", name="Ash Court", service_type="home_care", regulated=True

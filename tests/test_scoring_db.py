@@ -247,6 +247,18 @@ def test_the_database_agrees_with_the_pure_function(seeded: Engine) -> None:
         )
 
 
+def test_one_providers_rating_is_its_rating_in_the_whole_register(seeded: Engine) -> None:
+    whole = {r.provider_id: r for r in scoring.score_from_database(seeded, MONTH)}
+    for provider_id, *_ in PROVIDERS:
+        assert scoring.score_from_database(seeded, MONTH, provider_id=provider_id) == [
+            whole[provider_id]
+        ]
+    assert scoring.score_from_database(seeded, MONTH, provider_id="NOPE") == []
+    staff = Actor("pat", frozenset({Role.PROVIDER}), provider_id="P1")
+    with pytest.raises(PermissionDenied):  # provider staff do not see the Board's ratings
+        scoring.score_from_database(seeded, MONTH, actor=staff, provider_id="P2")
+
+
 def test_a_session_works_as_well_as_an_engine(seeded: Engine) -> None:
     with Session(seeded) as session:
         assert scoring.score_from_database(session, MONTH, config=DEFAULTS) == (
