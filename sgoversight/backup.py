@@ -76,8 +76,12 @@ def _copy(source: Engine, target: Engine, progress: Progress | None) -> dict[str
     return counts
 
 
-def backup(engine: Engine, out: Path | str, *, progress: Progress | None = None) -> CopySummary:
-    """Write a consistent copy of the database at `engine` to the SQLite file `out`."""
+def backup(
+    engine: Engine, out: Path | str, actor: Actor, *, progress: Progress | None = None
+) -> CopySummary:
+    """Write a consistent copy of the database at `engine` to the SQLite file `out` (the actor
+    needs BACKUP_RESTORE: a copy holds every record)."""
+    actor.require(Permission.BACKUP_RESTORE)
     out = Path(out)
     if out.exists():
         raise BadInput(f"{out}: already exists; choose a new file name")

@@ -133,7 +133,7 @@ def _national_return(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from sgoversight.backup import backup
 
-    summary = backup(get_engine(), args.out)
+    summary = backup(get_engine(), args.out, SYSTEM)
     print(f"Backup written to {args.out}: {summary}.")
     return EXIT_OK
 

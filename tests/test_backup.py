@@ -59,7 +59,7 @@ def _count(engine: Engine, model: type) -> int:
 
 def test_backup_then_restore_round_trip(engine: Engine, tmp_path: Path) -> None:
     _seed(engine)
-    summary = backup(engine, tmp_path / "copy.db")
+    summary = backup(engine, tmp_path / "copy.db", SYSTEM)
     assert summary.rows["quality_alerts"] == 20
     target = make_engine(f"sqlite:///{tmp_path / 'restored.db'}")
     upgrade(target)
@@ -75,7 +75,7 @@ def test_sqlite_backup_restores_into_the_test_database(engine: Engine, tmp_path:
     source = make_engine(f"sqlite:///{tmp_path / 'source.db'}")
     upgrade(source)
     _seed(source)
-    backup(source, tmp_path / "copy.db")
+    backup(source, tmp_path / "copy.db", SYSTEM)
     source.dispose()
     restore(engine, tmp_path / "copy.db", SYSTEM)
     assert _count(engine, QualityAlert) == 20
@@ -101,7 +101,7 @@ def test_backup_taken_during_writes_is_consistent(engine: Engine, tmp_path: Path
     writer = threading.Thread(target=keep_writing)
     writer.start()
     try:
-        backup(engine, tmp_path / "live.db")
+        backup(engine, tmp_path / "live.db", SYSTEM)
     finally:
         stop.set()
         writer.join()
@@ -121,7 +121,7 @@ def test_interrupted_backup_leaves_no_file(engine: Engine, tmp_path: Path) -> No
 
     out = tmp_path / "backups"
     with pytest.raises(KeyboardInterrupt):
-        backup(engine, out / "cut.db", progress=fail_half_way)
+        backup(engine, out / "cut.db", SYSTEM, progress=fail_half_way)
     assert list(out.iterdir()) == []
 
 
@@ -129,7 +129,7 @@ def test_restore_refuses_a_database_with_data_and_writes_nothing(
     engine: Engine, tmp_path: Path
 ) -> None:
     _seed(engine)
-    backup(engine, tmp_path / "copy.db")
+    backup(engine, tmp_path / "copy.db", SYSTEM)
     before = _count(engine, AuditEvent)
     with pytest.raises(BadInput, match="only into an empty database"):
         restore(engine, tmp_path / "copy.db", SYSTEM)
@@ -139,7 +139,7 @@ def test_restore_refuses_a_database_with_data_and_writes_nothing(
 
 def test_restore_is_all_or_nothing(engine: Engine, tmp_path: Path) -> None:
     _seed(engine)
-    backup(engine, tmp_path / "copy.db")
+    backup(engine, tmp_path / "copy.db", SYSTEM)
     target = make_engine(f"sqlite:///{tmp_path / 'restored.db'}")
     upgrade(target)
 
@@ -156,11 +156,15 @@ def test_restore_is_all_or_nothing(engine: Engine, tmp_path: Path) -> None:
 
 def test_only_admins_restore_and_backups_never_overwrite(engine: Engine, tmp_path: Path) -> None:
     _seed(engine)
-    backup(engine, tmp_path / "copy.db")
+    backup(engine, tmp_path / "copy.db", SYSTEM)
     with pytest.raises(BadInput, match="already exists"):
-        backup(engine, tmp_path / "copy.db")
+        backup(engine, tmp_path / "copy.db", SYSTEM)
+    commissioner = Actor("cara", frozenset({Role.COMMISSIONER}))
     with pytest.raises(PermissionDenied):
-        restore(engine, tmp_path / "copy.db", Actor("cara", frozenset({Role.COMMISSIONER})))
+        restore(engine, tmp_path / "copy.db", commissioner)
+    with pytest.raises(PermissionDenied):  # a copy holds every record
+        backup(engine, tmp_path / "not-allowed.db", commissioner)
+    assert not (tmp_path / "not-allowed.db").exists()
     with pytest.raises(BadInput, match="no such backup file"):
         restore(engine, tmp_path / "missing.db", SYSTEM)
 

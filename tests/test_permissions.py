@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ from sgoversight import (
     users,
     weekly_pack,
 )
-from sgoversight.auth import PERMISSIONS, Actor, Permission, PermissionDenied, Role
+from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionDenied, Role
 from sgoversight.db import make_engine
 from sgoversight.models import Base, User
 from tests.fixtures.importing import csv_bytes, good_row
@@ -125,7 +126,7 @@ def backup_file(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     shutil.copyfile(sqlite_template, folder / "source.db")
     source = make_engine(f"sqlite:///{folder / 'source.db'}")
     add_providers(source)
-    backup.backup(source, folder / "backup.db")
+    backup.backup(source, folder / "backup.db", SYSTEM)
     source.dispose()
     return folder / "backup.db"
 
@@ -404,6 +405,16 @@ def narratives_save_standards_text(w: World, a: Actor) -> object:
     return narratives.save_narrative(
         w.engine, a, "standards", QUARTER, "performance_summary", "Enquiries started sooner."
     )
+
+
+@use_case(P.BACKUP_RESTORE)
+def backup_copy(w: World, a: Actor) -> object:
+    """A copy holds every record: only those who may restore may take one (writes a file only)."""
+    folder = Path(tempfile.mkdtemp())
+    try:
+        return backup.backup(w.engine, folder / "copy.db", a)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @use_case(P.BACKUP_RESTORE, writes=True)
