@@ -17,7 +17,9 @@ glance = cache.month_at_a_glance(actor, now)
 
 st.title("This month at a glance")
 scope_note = (
-    f" for your service ({actor.provider_id})" if actor.provider_scope() is not None else ""
+    f" for your service, {glance.service_name or actor.provider_id}"
+    if actor.provider_scope() is not None
+    else ""
 )
 st.caption(f"{fmt.long_date(now)}{scope_note}. Figures for {now:%B} run from the 1st to today.")
 

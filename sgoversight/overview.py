@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight import counts, periods
 from sgoversight.auth import Actor, Permission
-from sgoversight.models import ImportRun, QualityAlert, SafeguardingConcern
+from sgoversight.models import ImportRun, Provider, QualityAlert, SafeguardingConcern
 from sgoversight.queries import dated_between, load_alerts, load_concerns, open_on
 
 IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training")
@@ -50,6 +50,8 @@ class MonthAtAGlance:
     concerns_last_month: int | None
     open_enquiries: int | None
     freshness: list[Freshness]
+    #: The name of a provider user's own service (None for council staff).
+    service_name: str | None = None
 
 
 def _same_days_last_month(today: dt.date) -> periods.Period:
@@ -114,6 +116,7 @@ def month_at_a_glance(engine: Engine, actor: Actor, today: dt.date) -> MonthAtAG
             else None
         )
         fresh = freshness(session) if scope is None else []
+        service = session.get(Provider, scope) if scope is not None else None
     open_now = counts.open_alerts_on(alerts, today)
     by_severity = (
         alerts[counts.open_alerts_mask(alerts, today)]["severity"].value_counts().to_dict()
@@ -131,6 +134,7 @@ def month_at_a_glance(engine: Engine, actor: Actor, today: dt.date) -> MonthAtAG
         concerns_last_month=_maybe(concerns, "received_on", last_month),
         open_enquiries=None if concerns is None else counts.open_enquiries_on(concerns, today),
         freshness=fresh,
+        service_name=service.name if service is not None else None,
     )
 
 

@@ -94,6 +94,7 @@ def test_provider_user_sees_only_their_provider_and_no_concerns(run_page, page_d
     assert not any(m.label.startswith("Safeguarding") for m in app.metric)
     # The council's imports cover every provider: their file names are not a provider's to see.
     assert "How fresh the data is" not in [header.value for header in app.subheader]
+    assert "for your service, Home PRV-A." in app.caption[0].value
 
 
 def test_page_refuses_without_sign_in(page_db) -> None:
