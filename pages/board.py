@@ -39,7 +39,7 @@ month = st.selectbox(
     format_func=lambda m: f"{m.start:%B %Y}",
     help="Ratings use the 3 months ending with this month. The last complete month comes first.",
 )
-frames = cache.board_frames(actor)
+frames = cache.board_frames(actor, month)
 view = cache.board_month(actor, month)
 table = board.board_table(view)
 

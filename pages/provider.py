@@ -19,8 +19,7 @@ from ui.context import engine, require, today
 
 actor = require(Permission.VIEW_BOARD)
 
-frames = cache.board_frames(actor)
-register = frames.providers.sort_values("name")
+register = cache.register(actor).sort_values("name")
 names = dict(zip(register["provider_id"], register["name"], strict=True))
 wanted = st.query_params.get("provider")
 latest = last_complete_month(today())
@@ -49,7 +48,9 @@ if provider_id is None:
     st.stop()
 st.query_params.update({"provider": provider_id, "month": month.label})
 
-profile = board.provider_profile(engine(), actor, provider_id, month, frames=frames)
+profile = board.provider_profile(
+    engine(), actor, provider_id, month, frames=cache.provider_frames(actor, provider_id)
+)
 provider, rating = profile.provider, profile.rating
 
 st.header(str(provider["name"]))

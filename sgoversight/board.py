@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from sgoversight import insight, scoring
@@ -27,9 +27,22 @@ from sgoversight.auth import Actor, Permission
 from sgoversight.counts import dated_in_mask, open_enquiries_mask
 from sgoversight.decisions import DECISIONS, decision_history, latest_decisions, meetings_for_month
 from sgoversight.errors import BadInput
-from sgoversight.models import BoardDecision, BoardMeeting, EnhancedMonitoring, ImprovementPlan
+from sgoversight.models import (
+    BoardDecision,
+    BoardMeeting,
+    EnhancedMonitoring,
+    ImprovementPlan,
+    QualityAlert,
+    SafeguardingConcern,
+)
 from sgoversight.periods import Period, add_months, months_window
-from sgoversight.queries import load_actions, load_alerts, load_concerns, load_providers
+from sgoversight.queries import (
+    dated_between,
+    load_actions,
+    load_alerts,
+    load_concerns,
+    load_providers,
+)
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE, SEVERITY
 
 RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
@@ -67,16 +80,62 @@ class BoardFrames:
     actions: pd.DataFrame
 
 
-def load_board_frames(engine: Engine, actor: Actor) -> BoardFrames:
-    """Load the frames the Board works from (needs the permission to see the Board)."""
+def load_register(engine: Engine, actor: Actor) -> pd.DataFrame:
+    """The provider register as the Board sees it (needs the permission to see the Board)."""
     actor.require(Permission.VIEW_BOARD)
-    scope = actor.provider_scope()
+    with Session(engine) as session:
+        return load_providers(session, actor.provider_scope())
+
+
+def rows_read(month: Period | str, config: scoring.ScoringConfig) -> scoring.RowsRead:
+    """The rows the Board's page and pack for `month` can count: the month's and the month
+    before's ratings (scoring.rows_read; the movement compares them) and the 12 months of insight
+    (alerts raised and concerns received in insight_window). A superset, never the count."""
+    month = scoring.as_board_month(month)
+    now = scoring.rows_read(month, config)
+    before = scoring.rows_read(add_months(month, -1), config)
+    window = insight_window(month)
+    return scoring.RowsRead(
+        alerts=or_(
+            now.alerts, before.alerts,
+            dated_between(QualityAlert.raised_on, window.start, window.end),
+        ),
+        concerns=or_(
+            now.concerns, before.concerns,
+            dated_between(SafeguardingConcern.received_on, window.start, window.end),
+        ),
+        actions=or_(now.actions, before.actions),
+    )  # fmt: skip
+
+
+def load_board_frames(
+    engine: Engine,
+    actor: Actor,
+    month: Period | str | None = None,
+    *,
+    provider_id: str | None = None,
+    config: scoring.ScoringConfig | None = None,
+) -> BoardFrames:
+    """Load the frames the Board works from (needs the permission to see the Board).
+
+    With `month`, only the rows the Board's page and pack for that month can count (rows_read,
+    with `config`): the frames then answer for that month only. With `provider_id`, only that
+    provider's rows, every month (a profile's timeline and rating history).
+    """
+    actor.require(Permission.VIEW_BOARD)
+    scope = actor.provider_scope() or provider_id
+    rows = None if month is None else rows_read(month, config or scoring.load_scoring_config())
+    alerts, concerns, actions = (
+        (None, None, None) if rows is None else (rows.alerts, rows.concerns, rows.actions)
+    )
     with Session(engine) as session:
         return BoardFrames(
             providers=load_providers(session, scope),
-            alerts=load_alerts(session, scope),
-            concerns=load_concerns(session, scope, columns=scoring.CONCERN_COLUMNS_READ),
-            actions=load_actions(session, scope),
+            alerts=load_alerts(session, scope, where=alerts),
+            concerns=load_concerns(
+                session, scope, columns=scoring.CONCERN_COLUMNS_READ, where=concerns
+            ),
+            actions=load_actions(session, scope, where=actions),
         )
 
 
@@ -140,8 +199,8 @@ def board_month(
 ) -> BoardMonth:
     """Score `month` and the month before from one load, with the Board's decisions."""
     month = scoring.as_board_month(month)
-    frames = frames or load_board_frames(engine, actor)
     config = config or scoring.load_scoring_config()
+    frames = frames or load_board_frames(engine, actor, month, config=config)
     current = _score(month, frames, config)
     previous = _score(add_months(month, -1), frames, config)
     with Session(engine) as session:
@@ -242,7 +301,7 @@ def provider_profile(
 ) -> ProviderProfile:
     """Everything the Board sees about `provider_id` for `month`."""
     month = scoring.as_board_month(month)
-    frames = frames or load_board_frames(engine, actor)
+    frames = frames or load_board_frames(engine, actor, provider_id=provider_id)
     config = config or scoring.load_scoring_config()
     register = frames.providers[frames.providers["provider_id"] == provider_id]
     if register.empty:
@@ -293,7 +352,7 @@ def provider_profile(
             )
         ]
     return ProviderProfile(
-        provider=register.iloc[0].to_dict(),
+        provider={k: None if pd.isna(v) else v for k, v in register.iloc[0].to_dict().items()},
         rating=rating,
         timeline=timeline(only.alerts, only.concerns, month),
         open_enquiries=int(open_enquiries_mask(only.concerns, month.end).sum()),

@@ -137,7 +137,7 @@ def export_board_pack(engine: Engine, actor: Actor, month: Period | str, out: Pa
         raise BadInput(f"{out.name}: the pack is written as .xlsx or .pdf")
     if not out.parent.exists():
         raise BadInput(f"{out.parent}: no such folder")
-    frames = board.load_board_frames(engine, actor)
+    frames = board.load_board_frames(engine, actor, month)
     view = board.board_month(engine, actor, month, frames=frames)
     data = board_pack_xlsx(view, frames) if suffix == ".xlsx" else board_pack_pdf(view, frames)
     out.write_bytes(data)

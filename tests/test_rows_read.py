@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight import (
+    board,
     demo,
     overview,
     queries,
@@ -257,3 +258,36 @@ def test_the_landing_page_figures_are_those_from_every_row(
             monkeypatch, lambda t=today: overview.month_at_a_glance(borough, BOARD, t)
         )
         assert needed == everything, today
+
+
+def test_the_boards_month_frames_give_what_every_row_gives(borough: Engine) -> None:
+    """The Board's page and pack for a month: ratings, movement, rates per 10 places and quiet
+    providers from the month's rows (board.rows_read) are those from every row."""
+    everything = board.load_board_frames(borough, BOARD)
+    last = parse_month("2026-11")
+    for back in range(0, 14, 2):
+        month = add_months(last, -back)
+        frames = board.load_board_frames(borough, BOARD, month)
+        assert len(frames.concerns) < len(everything.concerns)
+        view = board.board_month(borough, BOARD, month, frames=frames)
+        assert view == board.board_month(borough, BOARD, month, frames=everything), month.label
+        pd.testing.assert_frame_equal(
+            board.rates_table(frames, month), board.rates_table(everything, month)
+        )
+        pd.testing.assert_frame_equal(
+            board.quiet_table(frames, month), board.quiet_table(everything, month)
+        )
+
+
+def test_a_profile_from_its_providers_rows_is_the_one_from_every_row(borough: Engine) -> None:
+    everything = board.load_board_frames(borough, BOARD)
+    for provider_id in everything.providers["provider_id"][:8]:
+        own = board.load_board_frames(borough, BOARD, provider_id=provider_id)
+        assert set(own.alerts["provider_id"]) <= {provider_id}
+        for month in ("2026-11", "2026-06"):
+            mine = board.provider_profile(borough, BOARD, provider_id, month, frames=own)
+            theirs = board.provider_profile(borough, BOARD, provider_id, month, frames=everything)
+            assert mine.rating == theirs.rating and mine.provider == theirs.provider
+            pd.testing.assert_frame_equal(mine.timeline, theirs.timeline)
+            pd.testing.assert_frame_equal(mine.history, theirs.history)
+            assert mine.open_enquiries == theirs.open_enquiries

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from sgoversight import board, overview, standards_report, weekly_pack
@@ -39,18 +40,40 @@ def weekly(actor: Actor, week: Period) -> weekly_pack.WeeklyPack:
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
-def _board_frames(actor: Actor, at: tuple[str, int]) -> board.BoardFrames:
-    return board.load_board_frames(engine(), actor)
+def _board_frames(actor: Actor, month: Period, at: tuple[str, int]) -> board.BoardFrames:
+    return board.load_board_frames(engine(), actor, month)
 
 
-def board_frames(actor: Actor) -> board.BoardFrames:
-    """The Board's frames (sgoversight.board.load_board_frames), cached on the data version."""
-    return _board_frames(actor, version())
+def board_frames(actor: Actor, month: Period) -> board.BoardFrames:
+    """The Board's frames for `month` (sgoversight.board.load_board_frames), cached on the data
+    version."""
+    return _board_frames(actor, month, version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _register(actor: Actor, at: tuple[str, int]) -> pd.DataFrame:
+    return board.load_register(engine(), actor)
+
+
+def register(actor: Actor) -> pd.DataFrame:
+    """The provider register as the Board sees it (sgoversight.board.load_register), cached."""
+    return _register(actor, version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _provider_frames(actor: Actor, provider_id: str, at: tuple[str, int]) -> board.BoardFrames:
+    return board.load_board_frames(engine(), actor, provider_id=provider_id)
+
+
+def provider_frames(actor: Actor, provider_id: str) -> board.BoardFrames:
+    """One provider's frames, every month, for its profile (sgoversight.board.load_board_frames),
+    cached on the data version."""
+    return _provider_frames(actor, provider_id, version())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _board_month(actor: Actor, month: Period, at: tuple[str, int]) -> board.BoardMonth:
-    return board.board_month(engine(), actor, month, frames=_board_frames(actor, at))
+    return board.board_month(engine(), actor, month, frames=_board_frames(actor, month, at))
 
 
 def board_month(actor: Actor, month: Period) -> board.BoardMonth:
