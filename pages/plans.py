@@ -429,15 +429,21 @@ with plan_tab:
             by_id = actions.set_index("action_id")
             if updatable:
                 st.markdown("#### Update an action")
+                # A new widget after each save (its labels carry the status, which a browser
+                # would otherwise keep showing as it was), still on the action last chosen.
+                chosen_key = f"action-chosen-{detail.plan_id}"
+                remembered = st.session_state.get(chosen_key)
                 action_id = st.selectbox(
                     "Action",
                     updatable,
+                    index=updatable.index(remembered) if remembered in updatable else 0,
                     format_func=lambda a: (
                         f"{by_id.at[a, 'status_text']}: "
                         f"{by_id.at[a, 'description']} (due {long_date(by_id.at[a, 'due_on'])})"
                     ),
-                    key=f"action-choice-{detail.plan_id}",
+                    key=f"action-choice-{detail.plan_id}-{generation}",
                 )
+                st.session_state[chosen_key] = action_id
                 chosen = by_id.loc[action_id]
                 is_done = chosen["status"] == "Done"
                 left, right = st.columns(2)

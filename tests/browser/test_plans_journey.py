@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PAGE_TIMEOUT_MS, screenshot, sign_in, wait_for_app
 
@@ -81,5 +82,11 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     page.get_by_text("Action marked done.").wait_for()
     assert "On track" in _progress(page)
     assert _actions_done(page) == "1 of 1"
+    # The action picker shows the new status too, not the one it had before the click.
+    picker = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Action", exact=True))
+    expect(picker).to_have_count(1)  # the widget drawn before the click has gone
+    expect(picker.locator("input")).to_have_value(
+        re.compile("Done: Audit every medication record weekly")
+    )
     screenshot(page, "plan-action-done")
     context.close()

@@ -126,6 +126,9 @@ def test_create_plan_add_action_mark_done_and_see_progress_change(
     assert detail.progress == "On track"
     assert "On track" in _texts(app)
     assert list(app.dataframe[-1].value["Status"]) == ["✔ Done"]
+    # The action picker says so too, not the status it had before the click.
+    picker = next(s for s in app.selectbox if s.label == "Action")
+    assert [option.split(":")[0] for option in picker.options] == ["✔ Done"]
 
 
 def test_sign_off_refused_for_a_commissioner(
