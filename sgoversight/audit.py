@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import Actor, Permission
 from sgoversight.models import AuditEvent
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: an import command never needs it
+    import pandas as pd
 
 AUDIT_COLUMNS = [
     "id", "occurred_at", "actor", "action", "entity", "entity_id", "before", "after", "detail",
@@ -107,6 +109,8 @@ def audit_trail(
     with Session(engine) as session:
         events = session.scalars(query.limit(limit)).all()
         rows = [{column: getattr(e, column) for column in AUDIT_COLUMNS} for e in events]
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
