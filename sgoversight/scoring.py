@@ -66,7 +66,7 @@ from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlalchemy.orm import Session
 
 from sgoversight import counts
-from sgoversight.auth import SYSTEM, Actor, Permission
+from sgoversight.auth import Actor, Permission
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
 from sgoversight.exporting import neutralise_frame
@@ -820,7 +820,7 @@ def score_from_database(
     engine: Engine | Session,
     month: Period | str,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     config: ScoringConfig | None = None,
     provider_id: str | None = None,
 ) -> list[ProviderRating]:
@@ -828,13 +828,13 @@ def score_from_database(
     sgoversight.queries, and score `month` (score_month); with `provider_id`, that provider only
     (its rating is the same as in the whole register's: every indicator is the provider's own).
 
-    The actor (default: the command line's SYSTEM) needs Permission.VIEW_BOARD, else
+    The actor (the command line passes SYSTEM; there is no default, so no caller is an
+    administrator by omission) needs Permission.VIEW_BOARD, else
     PermissionDenied; a provider user's scope limits every frame to their own provider. `config`
     defaults to `[scoring]` of config/rag_thresholds.toml. The month is checked before the
     database is touched.
     """
     board_month = as_board_month(month)
-    actor = actor if actor is not None else SYSTEM
     actor.require(Permission.VIEW_BOARD)
     config = config if config is not None else load_scoring_config()
     if isinstance(engine, Engine):

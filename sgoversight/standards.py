@@ -74,7 +74,7 @@ from sqlalchemy import ColumnElement, Engine, or_
 from sqlalchemy.orm import Session
 
 from sgoversight import counts
-from sgoversight.auth import SYSTEM, Actor, Permission
+from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
 from sgoversight.exporting import neutralise, suppress_count
@@ -862,7 +862,7 @@ def load_inputs(
     session_or_engine: Session | Engine,
     quarter: Period | str,
     *,
-    actor: Actor = SYSTEM,
+    actor: Actor,
     quarters: int | None = None,
     config: StandardsConfig | None = None,
 ) -> StandardsInputs:
@@ -895,7 +895,7 @@ def scorecard_from_database(
     session_or_engine: Session | Engine,
     quarter: Period | str,
     *,
-    actor: Actor = SYSTEM,
+    actor: Actor,
     config: StandardsConfig | None = None,
 ) -> list[MeasureResult]:
     """Load the data and compute the scorecard for `quarter` (requires VIEW_STANDARDS)."""
@@ -918,7 +918,7 @@ def scorecard_series(
     quarter: Period | str | None = None,
     quarters: int = SERIES_QUARTERS,
     *,
-    actor: Actor = SYSTEM,
+    actor: Actor | None = None,
     config: StandardsConfig | None = None,
 ) -> pd.DataFrame:
     """The scorecard of the `quarters` quarters ending with `quarter` (default: the inputs'
@@ -931,6 +931,8 @@ def scorecard_series(
     else:
         if quarter is None:
             raise BadInput("a quarter is needed to load the standards")
+        if actor is None:
+            raise PermissionDenied("loading the standards needs the actor who asks")
         inputs = load_inputs(source, quarter, actor=actor, quarters=quarters, config=config)
     last = as_quarter(quarter) if quarter is not None else inputs.quarter
     rows = []

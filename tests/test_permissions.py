@@ -322,7 +322,7 @@ def scoring_score_from_database(w: World, a: Actor) -> object:
 
 @use_case(P.DECIDE_BOARD, writes=True)
 def decisions_record_decision(w: World, a: Actor) -> object:
-    (shown,) = scoring.score_from_database(w.engine, BOARD_MONTH, provider_id="PRV-A")
+    (shown,) = scoring.score_from_database(w.engine, BOARD_MONTH, provider_id="PRV-A", actor=SYSTEM)
     return decisions.record_decision(
         w.engine,
         a,

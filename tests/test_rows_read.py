@@ -187,7 +187,8 @@ def test_every_months_ratings_are_those_from_every_row(
     for back in range(15):  # 2026-06 included: its edge rows are read only through other dates
         month = add_months(last, -back)
         needed, everything = both(
-            monkeypatch, lambda m=month: scoring.score_from_database(borough, m, config=config)
+            monkeypatch,
+            lambda m=month: scoring.score_from_database(borough, m, config=config, actor=SYSTEM),
         )
         assert needed == everything, month.label
         assert len(needed) == SMALL.providers
@@ -224,7 +225,8 @@ def test_every_quarters_scorecard_and_report_are_those_from_every_row(
     for back in range(5):
         quarter = add_quarters(last, -back)
         needed, everything = both(
-            monkeypatch, lambda q=quarter: standards.scorecard_from_database(borough, q)
+            monkeypatch,
+            lambda q=quarter: standards.scorecard_from_database(borough, q, actor=SYSTEM),
         )
         assert needed == everything, quarter.label
         report, report_everything = both(
@@ -245,7 +247,9 @@ def test_the_repeat_look_back_follows_the_config(
     for quarter in ("2026-Q4", "2026-Q2"):
         needed, everything = both(
             monkeypatch,
-            lambda q=quarter: standards.scorecard_from_database(borough, q, config=config),
+            lambda q=quarter: standards.scorecard_from_database(
+                borough, q, config=config, actor=SYSTEM
+            ),
         )
         assert needed == everything, quarter
 

@@ -216,7 +216,7 @@ def seeded(engine: Engine) -> Engine:
 
 
 def test_ratings_from_the_database_are_the_hand_worked_ones(seeded: Engine) -> None:
-    ratings = scoring.score_from_database(seeded, MONTH, config=DEFAULTS)
+    ratings = scoring.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
     assert [r.provider_id for r in ratings] == ["P2", "P1", "P3", "P4"]  # Red by name: beech, Oak
     assert {r.provider_id: (r.rating, r.reasons) for r in ratings} == EXPECTED
     by_id = {r.provider_id: r for r in ratings}
@@ -239,21 +239,21 @@ def test_ratings_from_the_database_are_the_hand_worked_ones(seeded: Engine) -> N
 
 
 def test_the_database_agrees_with_the_pure_function(seeded: Engine) -> None:
-    from_database = scoring.score_from_database(seeded, MONTH, config=DEFAULTS)
+    from_database = scoring.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
     assert from_database == scoring.score_month(MONTH, *_frames_by_hand(), DEFAULTS)
     for month in ("2026-09", "2026-12", "2027-02"):
-        assert scoring.score_from_database(seeded, month, config=DEFAULTS) == (
+        assert scoring.score_from_database(seeded, month, config=DEFAULTS, actor=SYSTEM) == (
             scoring.score_month(month, *_frames_by_hand(), DEFAULTS)
         )
 
 
 def test_one_providers_rating_is_its_rating_in_the_whole_register(seeded: Engine) -> None:
-    whole = {r.provider_id: r for r in scoring.score_from_database(seeded, MONTH)}
+    whole = {r.provider_id: r for r in scoring.score_from_database(seeded, MONTH, actor=SYSTEM)}
     for provider_id, *_ in PROVIDERS:
-        assert scoring.score_from_database(seeded, MONTH, provider_id=provider_id) == [
-            whole[provider_id]
-        ]
-    assert scoring.score_from_database(seeded, MONTH, provider_id="NOPE") == []
+        assert scoring.score_from_database(
+            seeded, MONTH, provider_id=provider_id, actor=SYSTEM
+        ) == [whole[provider_id]]
+    assert scoring.score_from_database(seeded, MONTH, provider_id="NOPE", actor=SYSTEM) == []
     staff = Actor("pat", frozenset({Role.PROVIDER}), provider_id="P1")
     with pytest.raises(PermissionDenied):  # provider staff do not see the Board's ratings
         scoring.score_from_database(seeded, MONTH, actor=staff, provider_id="P2")
@@ -261,19 +261,19 @@ def test_one_providers_rating_is_its_rating_in_the_whole_register(seeded: Engine
 
 def test_a_session_works_as_well_as_an_engine(seeded: Engine) -> None:
     with Session(seeded) as session:
-        assert scoring.score_from_database(session, MONTH, config=DEFAULTS) == (
-            scoring.score_from_database(seeded, MONTH, config=DEFAULTS)
+        assert scoring.score_from_database(session, MONTH, config=DEFAULTS, actor=SYSTEM) == (
+            scoring.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
         )
 
 
 def test_the_config_defaults_to_the_project_file(seeded: Engine) -> None:
-    assert scoring.score_from_database(seeded, MONTH) == scoring.score_from_database(
+    assert scoring.score_from_database(seeded, MONTH, actor=SYSTEM) == scoring.score_from_database(
         seeded, MONTH, actor=SYSTEM, config=DEFAULTS
     )
 
 
 def test_an_empty_register_gives_no_ratings(engine: Engine) -> None:
-    assert scoring.score_from_database(engine, MONTH, config=DEFAULTS) == []
+    assert scoring.score_from_database(engine, MONTH, config=DEFAULTS, actor=SYSTEM) == []
 
 
 @pytest.mark.parametrize(
@@ -299,4 +299,4 @@ def test_a_bad_month_is_refused_before_the_database_is_read() -> None:
     from sgoversight.errors import BadInput
 
     with pytest.raises(BadInput, match="not a month"):
-        scoring.score_from_database(None, "2026-13", config=DEFAULTS)  # type: ignore[arg-type]
+        scoring.score_from_database(None, "2026-13", config=DEFAULTS, actor=SYSTEM)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sgoversight import standards
-from sgoversight.auth import Actor, PermissionDenied, Role
+from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.models import Provider, SafeguardingConcern, TrainingRecord
 from sgoversight.periods import parse_quarter
 from sgoversight.queries import CONCERN_COLUMNS, PROVIDER_COLUMNS, TRAINING_COLUMNS, as_dates
@@ -128,13 +128,15 @@ def seeded(engine: Engine) -> Engine:
 
 
 def test_scorecard_from_the_database_equals_the_pure_function(seeded: Engine) -> None:
-    from_database = standards.scorecard_from_database(seeded, Q, config=CONTRACT_DEFAULTS)
+    from_database = standards.scorecard_from_database(
+        seeded, Q, config=CONTRACT_DEFAULTS, actor=SYSTEM
+    )
     by_hand = standards.scorecard(_inputs_by_hand(), CONTRACT_DEFAULTS)
     assert from_database == by_hand
 
 
 def test_scorecard_from_the_database_worked_out_by_hand(seeded: Engine) -> None:
-    results = {r.measure_id: r for r in standards.scorecard_from_database(seeded, Q)}
+    results = {r.measure_id: r for r in standards.scorecard_from_database(seeded, Q, actor=SYSTEM)}
     figures = {m: (r.numerator, r.denominator, r.value, r.status) for m, r in results.items()}
     assert figures == {
         "EMP-1": (1, 2, 50.0, "not_met"),  # C1 asked, C2 not
@@ -159,10 +161,12 @@ def test_scorecard_from_the_database_worked_out_by_hand(seeded: Engine) -> None:
 
 
 def test_series_and_breakdowns_from_the_database_equal_the_pure_functions(seeded: Engine) -> None:
-    series = standards.scorecard_series(seeded, Q, quarters=8, config=CONTRACT_DEFAULTS)
+    series = standards.scorecard_series(
+        seeded, Q, quarters=8, config=CONTRACT_DEFAULTS, actor=SYSTEM
+    )
     expected = standards.scorecard_series(_inputs_by_hand(), quarters=8, config=CONTRACT_DEFAULTS)
     pd.testing.assert_frame_equal(series, expected)
-    inputs = standards.load_inputs(seeded, Q)
+    inputs = standards.load_inputs(seeded, Q, actor=SYSTEM)
     from_database = standards.breakdowns(inputs)
     for name, frame in standards.breakdowns(_inputs_by_hand()).items():
         pd.testing.assert_frame_equal(from_database[name], frame)
@@ -189,7 +193,16 @@ def test_other_roles_may_not(sqlite_engine: Engine, role: Role) -> None:
         standards.load_inputs(sqlite_engine, Q, actor=actor)
 
 
+def test_loading_needs_an_actor_nobody_is_an_administrator_by_omission(
+    sqlite_engine: Engine,
+) -> None:
+    with pytest.raises(PermissionDenied, match="actor"):
+        standards.scorecard_series(sqlite_engine, Q)
+    with pytest.raises(TypeError):
+        standards.load_inputs(sqlite_engine, Q)  # type: ignore[call-arg]
+
+
 def test_an_empty_database_gives_no_data(sqlite_engine: Engine) -> None:
-    results = standards.scorecard_from_database(sqlite_engine, Q)
+    results = standards.scorecard_from_database(sqlite_engine, Q, actor=SYSTEM)
     assert {r.status for r in results} == {"no_data", "trend"}
     assert {r.measure_id for r in results if r.status == "trend"} == {"PROP-1", "PROP-2"}
