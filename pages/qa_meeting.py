@@ -177,9 +177,10 @@ meeting_id = st.selectbox(
 agenda = qa.agenda(engine(), actor, meeting_id)
 meeting = agenda.meeting
 
-st.markdown(
-    f"**Attending:** {fmt.plain(meeting.attendees) if meeting.attendees else 'not recorded'}"
-)
+if actor.provider_scope() is None:  # provider staff are not told who attended
+    st.markdown(
+        f"**Attending:** {fmt.plain(meeting.attendees) if meeting.attendees else 'not recorded'}"
+    )
 since_words = (
     f"the previous meeting on {fmt.long_date(agenda.previous_meeting_on)}"
     if agenda.previous_meeting_on

@@ -167,7 +167,11 @@ class MeetingInfo:
     created_by: str
 
 
-def _info(meeting: QaMeeting) -> MeetingInfo:
+def _info(meeting: QaMeeting, actor: Actor) -> MeetingInfo:
+    """The meeting as `actor` may see it: provider staff see its date, not who attended or set it
+    up (the council's staff and other providers' business)."""
+    if actor.provider_scope() is not None:
+        return MeetingInfo(meeting.id, meeting.meeting_on, "", "")
     return MeetingInfo(meeting.id, meeting.meeting_on, meeting.attendees, meeting.created_by)
 
 
@@ -196,7 +200,7 @@ def list_meetings(engine: Engine, actor: Actor) -> list[MeetingInfo]:
         meetings = session.scalars(
             select(QaMeeting).order_by(QaMeeting.meeting_on.desc(), QaMeeting.id.desc())
         ).all()
-        return [_info(m) for m in meetings]
+        return [_info(m, actor) for m in meetings]
 
 
 # --- the agenda -----------------------------------------------------------------------------------
@@ -403,7 +407,7 @@ def agenda(engine: Engine, actor: Actor, meeting_id: int) -> Agenda:
                     ),
                 )
             )
-        info = _info(meeting)
+        info = _info(meeting, actor)
     by_provider: dict[str, list[AgendaEntry]] = {}
     for entry in entries:
         by_provider.setdefault(entry.provider_id, []).append(entry)

@@ -15,7 +15,14 @@ from sgoversight import alerts, qa
 from sgoversight.alerts import EditConflict, IllegalTransition
 from sgoversight.errors import BadInput
 from sgoversight.models import AlertNote, AuditEvent, QaAgendaItem
-from tests.support.alerts import COMMISSIONER, OTHER_COMMISSIONER, add_providers, log, pdf_text
+from tests.support.alerts import (
+    COMMISSIONER,
+    OTHER_COMMISSIONER,
+    PROVIDER_A,
+    add_providers,
+    log,
+    pdf_text,
+)
 
 DAY = dt.timedelta(days=1)
 PREVIOUS = dt.date(2026, 10, 20)
@@ -62,6 +69,17 @@ def test_meeting_is_saved_audited_and_listed_newest_first(db: Engine) -> None:
     with Session(db) as session:
         events = session.scalars(select(AuditEvent).where(AuditEvent.entity == "qa_meeting")).all()
     assert len(events) == 2
+
+
+def test_provider_staff_see_the_meeting_dates_not_who_attended(db: Engine) -> None:
+    previous, meeting = _meetings(db)
+    listed = qa.list_meetings(db, PROVIDER_A)
+    assert [(m.meeting_id, m.attendees, m.created_by) for m in listed] == [
+        (meeting, "", ""),
+        (previous, "", ""),
+    ]
+    assert qa.agenda(db, PROVIDER_A, meeting).meeting.attendees == ""
+    assert qa.agenda(db, COMMISSIONER, meeting).meeting.attendees != ""
 
 
 def test_meeting_needs_a_date(db: Engine) -> None:
