@@ -35,8 +35,6 @@ from sgoversight.models import (
     ImprovementAction,
     ImprovementPlan,
     Provider,
-    QualityAlert,
-    SafeguardingConcern,
 )
 from sgoversight.periods import (
     add_months,
@@ -47,6 +45,7 @@ from sgoversight.periods import (
     parse_week,
 )
 from sgoversight.scoring import ScoringConfig
+from tests.support.records import alert, concern
 
 AS_OF = dt.date(2026, 11, 20)
 SMALL = demo.BoroughScale(
@@ -94,53 +93,39 @@ def borough(engine: Engine) -> Engine:
         ).first()
         for concern_id, person_id, received, started, concluded, outcome in EDGE_CONCERNS:
             session.add(
-                SafeguardingConcern(
-                    concern_id=concern_id,
+                concern(
+                    concern_id,
+                    provider_id,
+                    received,
                     person_id=person_id,
-                    received_on=D(received),
-                    referral_source="social_care_staff",
-                    abuse_type="neglect",
-                    location="care_home_residential",
-                    source_of_risk="service_provider",
-                    provider_id=provider_id,
-                    age_band="85-94",
-                    gender="female",
-                    ethnicity="white",
-                    enquiry_started_on=D(started) if started else None,
-                    enquiry_concluded_on=D(concluded) if concluded else None,
-                    risk_assessment="risk_identified" if outcome else None,
+                    started=started,
+                    concluded=concluded,
                     risk_outcome=outcome,
                 )
             )
         for alert_id, raised, closed in EDGE_ALERTS:
-            session.add(
-                QualityAlert(
-                    alert_id=alert_id,
-                    provider_id=provider_id,
-                    raised_on=D(raised),
-                    raised_by="commissioner",
-                    category="staffing",
-                    severity="medium",
-                    summary="Edge alert",
-                    status="closed",
-                    closed_on=D(closed),
-                )
-            )
+            session.add(alert(alert_id, provider_id, raised, closed))
         session.add(
             ImprovementPlan(
-                plan_id="E-PL", provider_id=provider_id, opened_on=D(LONG_AGO), reason="Edges",
+                plan_id="E-PL",
+                provider_id=provider_id,
+                opened_on=D(LONG_AGO),
+                reason="Edges",
                 status="open",
             )
-        )  # fmt: skip
+        )
         session.flush()
         for action_id, due, completed in EDGE_ACTIONS:
             session.add(
                 ImprovementAction(
-                    action_id=action_id, plan_id="E-PL", description="Edge action",
-                    owner="Registered manager", due_on=D(due),
+                    action_id=action_id,
+                    plan_id="E-PL",
+                    description="Edge action",
+                    owner="Registered manager",
+                    due_on=D(due),
                     completed_on=D(completed) if completed else None,
                 )
-            )  # fmt: skip
+            )
         session.commit()
     return engine
 

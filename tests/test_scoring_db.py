@@ -21,10 +21,9 @@ from sgoversight.models import (
     ImprovementAction,
     ImprovementPlan,
     Provider,
-    QualityAlert,
-    SafeguardingConcern,
 )
 from sgoversight.scoring import AMBER, GREEN, RED, ScoringConfig
+from tests.support.records import alert, concern
 
 D = dt.date.fromisoformat
 MONTH = "2026-11"
@@ -111,19 +110,7 @@ def _seed(engine: Engine) -> None:
             )
         session.flush()
         for alert_id, provider_id, raised_on, severity, closed_on in ALERTS:
-            session.add(
-                QualityAlert(
-                    alert_id=alert_id,
-                    provider_id=provider_id,
-                    raised_on=D(raised_on),
-                    raised_by="commissioner",
-                    category="staffing",
-                    severity=severity,
-                    summary="Test alert",
-                    status="closed" if closed_on else "open",
-                    closed_on=D(closed_on) if closed_on else None,
-                )
-            )
+            session.add(alert(alert_id, provider_id, raised_on, closed_on, severity=severity))
         for (
             concern_id,
             provider_id,
@@ -135,21 +122,14 @@ def _seed(engine: Engine) -> None:
             outcome,
         ) in CONCERNS:
             session.add(
-                SafeguardingConcern(
-                    concern_id=concern_id,
-                    person_id=f"person-{concern_id}",
-                    received_on=D(received),
-                    referral_source="social_care_staff",
-                    abuse_type=abuse,
-                    location="care_home_residential",
+                concern(
+                    concern_id,
+                    provider_id,
+                    received,
                     source_of_risk=source,
-                    provider_id=provider_id,
-                    age_band="85-94",
-                    gender="female",
-                    ethnicity="white",
-                    enquiry_started_on=D(started) if started else None,
-                    enquiry_concluded_on=D(concluded) if concluded else None,
-                    risk_assessment="risk_identified" if outcome else None,
+                    abuse_type=abuse,
+                    started=started,
+                    concluded=concluded,
                     risk_outcome=outcome,
                 )
             )

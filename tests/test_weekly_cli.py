@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from sgoversight import weekly
 from sgoversight.db import PROJECT_ROOT, make_engine
 from sgoversight.migrate import upgrade
-from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
+from sgoversight.models import Provider
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
+from tests.support.records import alert, concern
 
 D = dt.date.fromisoformat
 
@@ -100,35 +101,18 @@ def _seed(session: Session) -> None:
         )
     session.flush()
     for alert_id, provider_id, raised_on, severity, closed_on in ALERTS:
-        session.add(
-            QualityAlert(
-                alert_id=alert_id,
-                provider_id=provider_id,
-                raised_on=D(raised_on),
-                raised_by="commissioner",
-                category="staffing",
-                severity=severity,
-                summary="Test alert",
-                status="closed" if closed_on else "open",
-                closed_on=D(closed_on) if closed_on else None,
-            )
-        )
+        session.add(alert(alert_id, provider_id, raised_on, closed_on, severity=severity))
     for concern_id, received, provider_id, source, abuse, location, started, concluded in CONCERNS:
         session.add(
-            SafeguardingConcern(
-                concern_id=concern_id,
-                person_id=f"person-{concern_id}",
-                received_on=D(received),
-                referral_source="social_care_staff",
+            concern(
+                concern_id,
+                provider_id,
+                received,
+                source_of_risk=source,
                 abuse_type=abuse,
                 location=location,
-                source_of_risk=source,
-                provider_id=provider_id,
-                age_band="85-94",
-                gender="female",
-                ethnicity="white",
-                enquiry_started_on=D(started) if started else None,
-                enquiry_concluded_on=D(concluded) if concluded else None,
+                started=started,
+                concluded=concluded,
             )
         )
 
