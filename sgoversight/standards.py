@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
-from sqlalchemy import ColumnElement, Engine, or_
+from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlalchemy.orm import Session
 
 from sgoversight import counts
@@ -823,8 +823,9 @@ def rows_read(
 ) -> RowsRead:
     """The concerns the measures and breakdowns of the `quarters` quarters ending with `quarter`
     can count, so a large register is not read whole: `counted`, received or concluded in those
-    quarters (every column), and `look_back`, received in the `repeat_window_days` before the
-    first of them (ACC-3 looks back that far for the same person: LOOK_BACK_COLUMNS only).
+    quarters (every column), and `look_back`, the others received in the `repeat_window_days`
+    before the first of them (ACC-3 looks back that far for the same person: LOOK_BACK_COLUMNS
+    only).
 
     A superset, never the count: the rules then run on these rows exactly as on every row.
     """
@@ -836,20 +837,26 @@ def rows_read(
             dated_between(SafeguardingConcern.received_on, start, end),
             dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
         ),
-        look_back=dated_between(
-            SafeguardingConcern.received_on,
-            start - dt.timedelta(days=config.repeat_window_days),
-            start - dt.timedelta(days=1),
+        look_back=and_(
+            dated_between(
+                SafeguardingConcern.received_on,
+                start - dt.timedelta(days=config.repeat_window_days),
+                start - dt.timedelta(days=1),
+            ),
+            # not already counted (received before the quarters, so counted only if concluded)
+            or_(
+                SafeguardingConcern.enquiry_concluded_on.is_(None),
+                ~dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
+            ),
         ),
     )
 
 
 def _concerns_read(session: Session, rows: RowsRead) -> pd.DataFrame:
-    """The counted concerns with every column, then the look-back's other concerns with
+    """The counted concerns with every column, then the look-back's (never counted) concerns with
     LOOK_BACK_COLUMNS (their other columns blank)."""
     counted = load_concerns(session, where=rows.counted)
     earlier = load_concerns(session, columns=LOOK_BACK_COLUMNS, where=rows.look_back)
-    earlier = earlier[~earlier["concern_id"].isin(counted["concern_id"])]
     if earlier.empty:
         return counted
     blank = {c: pd.Series(None, index=earlier.index, dtype=counted[c].dtype)

@@ -3,8 +3,9 @@ changes no figure: on a demo borough, every month's ratings, every week's report
 quarter's scorecard and report, and the landing page agree with the same functions reading every
 row, on SQLite and PostgreSQL.
 
-"Reading every row" is the same function with the loaders' `where` dropped, so the rules are the
-same code in both runs and only the rows differ.
+"Reading every row" is the same function with the loaders' `where` dropped (the standards: their
+inputs loaded without `quarters`), so the rules are the same code in both runs and only the rows
+differ.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from sgoversight.models import (
     Provider,
 )
 from sgoversight.periods import (
+    Period,
     add_months,
     add_quarters,
     add_weeks,
@@ -53,7 +55,7 @@ SMALL = demo.BoroughScale(
 )
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
 LOADERS = ("load_alerts", "load_concerns", "load_actions")
-MODULES = (scoring, weekly, standards, overview)
+MODULES = (scoring, weekly, overview)
 
 
 D = dt.date.fromisoformat
@@ -203,40 +205,38 @@ def test_every_weeks_report_and_pack_are_those_from_every_row(
         pd.testing.assert_frame_equal(pack.open_alerts_by_age, pack_everything.open_alerts_by_age)
 
 
-def test_every_quarters_scorecard_and_report_are_those_from_every_row(
-    borough: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _every_row_inputs(engine: Engine, quarter: Period) -> standards.StandardsInputs:
+    """The standards' inputs from every row (load_inputs without `quarters`)."""
+    return standards.load_inputs(engine, quarter, actor=SYSTEM)
+
+
+def test_every_quarters_scorecard_and_report_are_those_from_every_row(borough: Engine) -> None:
     last = parse_quarter("2026-Q4")
     for back in range(5):
         quarter = add_quarters(last, -back)
-        needed, everything = both(
-            monkeypatch,
-            lambda q=quarter: standards.scorecard_from_database(borough, q, actor=SYSTEM),
+        everything = _every_row_inputs(borough, quarter)
+        expected = standards.scorecard(everything)
+        assert standards.scorecard_from_database(borough, quarter, actor=SYSTEM) == expected
+        report = standards_report.quarterly_report(borough, SYSTEM, quarter)
+        assert report.results == expected, quarter.label
+        pd.testing.assert_frame_equal(
+            report.series, standards.scorecard_series(everything, quarter)
         )
-        assert needed == everything, quarter.label
-        report, report_everything = both(
-            monkeypatch, lambda q=quarter: standards_report.quarterly_report(borough, SYSTEM, q)
-        )
-        assert report.results == report_everything.results, quarter.label
-        pd.testing.assert_frame_equal(report.series, report_everything.series)
-        for name, frame in report.breakdowns.items():
-            pd.testing.assert_frame_equal(frame, report_everything.breakdowns[name], obj=name)
+        for name, frame in standards.breakdowns(everything, quarter).items():
+            pd.testing.assert_frame_equal(report.breakdowns[name], frame, obj=name)
 
 
 @pytest.mark.parametrize("days", [30, 700])
-def test_the_repeat_look_back_follows_the_config(
-    borough: Engine, monkeypatch: pytest.MonkeyPatch, days: int
-) -> None:
+def test_the_repeat_look_back_follows_the_config(borough: Engine, days: int) -> None:
     """ACC-3 looks back `repeat_window_days`, so the rows read look back as far."""
     config = standards.load_standards_config().model_copy(update={"repeat_window_days": days})
-    for quarter in ("2026-Q4", "2026-Q2"):
-        needed, everything = both(
-            monkeypatch,
-            lambda q=quarter: standards.scorecard_from_database(
-                borough, q, config=config, actor=SYSTEM
-            ),
-        )
-        assert needed == everything, quarter
+    for label in ("2026-Q4", "2026-Q2"):
+        quarter = parse_quarter(label)
+        expected = standards.scorecard(_every_row_inputs(borough, quarter), config)
+        assert (
+            standards.scorecard_from_database(borough, quarter, config=config, actor=SYSTEM)
+            == expected
+        ), label
 
 
 def test_the_landing_page_figures_are_those_from_every_row(
