@@ -43,6 +43,7 @@ from sgoversight.plans import (
     update_monitoring,
     update_plan,
 )
+from ui import cards
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.rag import RAG_BACKGROUND
@@ -129,14 +130,6 @@ def _attempt(
     if then is not None:
         then(result)
     st.rerun()
-
-
-def _facts(*facts: tuple[str, str]) -> None:
-    """Short facts side by side, label above value (st.metric's large type cuts names off)."""
-    for column, (label, value) in zip(st.columns(len(facts)), facts, strict=True):
-        box = column.container(border=True)
-        box.caption(label)
-        box.markdown(f"**{fmt.plain(value)}**")
 
 
 def _flash(section: str) -> None:
@@ -363,7 +356,7 @@ with plan_tab:
 
         st.subheader(f"{detail.provider_name}: improvement plan {detail.plan_id}")
         st.markdown(f"**Progress:** {status_badge(detail.progress)} {fmt.plain(detail.why)}")
-        _facts(
+        cards.facts(
             ("Opened", long_date(detail.opened_on)),
             ("Plan owner", detail.owner or "not set"),
             (
@@ -662,7 +655,7 @@ with monitoring_tab:
 
         st.subheader(f"{monitoring.provider_name}: enhanced monitoring {monitoring.reference}")
         st.markdown(f"**Progress:** {status_badge(monitoring.progress)} {monitoring.why}")
-        _facts(
+        cards.facts(
             ("Started", long_date(monitoring.started_on)),
             ("Lead", monitoring.lead or "not set"),
             (

@@ -13,7 +13,7 @@ from sgoversight.errors import BadInput
 from sgoversight.periods import add_months, last_complete_month, parse_month
 from sgoversight.scoring import INDICATOR_LABELS
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
-from ui import cache
+from ui import cache, cards
 from ui import format as fmt
 from ui.context import engine, require, today
 
@@ -66,18 +66,13 @@ facts = [
 ]
 st.markdown(" · ".join(facts))
 
-left, middle, right = st.columns(3)
-left.metric(f"Rating for {month.start:%B %Y}", board.rag_text(rating.rating), border=True)
-middle.metric(
-    "Safeguarding enquiries open",
-    fmt.whole(profile.open_enquiries),
-    help=f"Started and not concluded at {fmt.long_date(month.end)}.",
-    border=True,
-)
-right.metric(
-    "CQC rating",
-    CQC_RATING.label(cqc) if isinstance(cqc, str) else "Not rated",
-    border=True,
+cards.facts(
+    (f"Rating for {month.start:%B %Y}", board.rag_text(rating.rating)),
+    (
+        "Open safeguarding enquiries",
+        f"{fmt.whole(profile.open_enquiries)} on {fmt.long_date(month.end)}",
+    ),
+    ("CQC rating", CQC_RATING.label(cqc) if isinstance(cqc, str) else "Not rated"),
 )
 
 st.subheader("Why this rating")

@@ -135,7 +135,8 @@ def test_profile_from_a_link(page_db: Engine, borough: Engine) -> None:
     app.run()
     assert not app.exception
     assert [h.value for h in app.header] == ["Beech Court"]
-    assert _metric(app, "Rating for October 2026") == "✖ Red"
+    assert "Rating for October 2026" in [c.value for c in app.caption]
+    assert "**✖ Red**" in [m.value for m in app.markdown]
     assert any(m.value.startswith("- 6 quality alerts in 3 months") for m in app.markdown)
     history = app.dataframe[1].value
     assert list(history["Computed rating"])[-2:] == ["▲ Amber", "✖ Red"]
