@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in, wait_for_app
 
@@ -14,11 +16,25 @@ SUMMARY = "Night staff could not find the controlled drugs key; two doses were g
 
 
 def _choose(page, label: str, typed: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label, exact=True)
-    box.click()
-    box.fill(typed)
-    page.get_by_role("option", name=option).first.click()
-    wait_for_app(page)
+    """Type into a select box and pick the option. Every change on this form reruns the page
+    (leaving the text box before commits it, for one), and a rerun can close the list just
+    opened: then open it again."""
+    for attempt in range(3):
+        wait_for_app(page)
+        box = page.get_by_role("combobox", name=label, exact=True)
+        box.click()
+        box.fill(typed)
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=15_000)
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            continue
+        wait_for_app(page)
+        expect(page.get_by_role("combobox", name=label, exact=True)).to_have_value(
+            re.compile(re.escape(option))
+        )
+        return
 
 
 def test_commissioner_logs_an_alert_and_finds_it_in_the_register(page, app_url: str) -> None:
@@ -35,6 +51,7 @@ def test_commissioner_logs_an_alert_and_finds_it_in_the_register(page, app_url: 
     _choose(page, "Provider", "Elmfield", "Elmfield House")
     _choose(page, "Category", "Medic", "Medication")
     page.get_by_text("High", exact=True).click()
+    wait_for_app(page)
     page.get_by_role("textbox", name="What happened").fill(SUMMARY)
     _choose(page, "Who raised it", "Commiss", "Commissioner")
     page.get_by_role("button", name="Log the alert").click()
