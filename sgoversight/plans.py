@@ -1278,6 +1278,32 @@ def _actions_frame(session: Session, actor: Actor) -> pd.DataFrame:
     return load_actions(session, actor.provider_scope())
 
 
+def _open_arrangements(
+    session: Session, scope: str | None
+) -> tuple[list[tuple[ImprovementPlan, str]], list[tuple[EnhancedMonitoring, str]]]:
+    """The open improvement plans and the enhanced monitoring not yet ended, each with its
+    provider's name (only `scope`'s when given)."""
+    plans = session.execute(
+        _scoped(
+            select(ImprovementPlan, Provider.name)
+            .join(Provider, Provider.provider_id == ImprovementPlan.provider_id)
+            .where(ImprovementPlan.status == "open"),
+            ImprovementPlan.provider_id,
+            scope,
+        )
+    ).all()
+    monitoring = session.execute(
+        _scoped(
+            select(EnhancedMonitoring, Provider.name)
+            .join(Provider, Provider.provider_id == EnhancedMonitoring.provider_id)
+            .where(EnhancedMonitoring.ended_on.is_(None)),
+            EnhancedMonitoring.provider_id,
+            scope,
+        )
+    ).all()
+    return [(plan, name) for plan, name in plans], [(m, name) for m, name in monitoring]
+
+
 def portfolio(engine: Engine, actor: Actor, today: dt.date) -> pd.DataFrame:
     """Every open improvement plan and open enhanced monitoring arrangement on `today`, one row
     each (PORTFOLIO_COLUMNS), most urgent first: Overdue, At risk, On track; then most overdue
@@ -1285,24 +1311,7 @@ def portfolio(engine: Engine, actor: Actor, today: dt.date) -> pd.DataFrame:
     _require_view(actor)
     scope = actor.provider_scope()
     with Session(engine) as session:
-        plans = session.execute(
-            _scoped(
-                select(ImprovementPlan, Provider.name)
-                .join(Provider, Provider.provider_id == ImprovementPlan.provider_id)
-                .where(ImprovementPlan.status == "open"),
-                ImprovementPlan.provider_id,
-                scope,
-            )
-        ).all()
-        monitoring = session.execute(
-            _scoped(
-                select(EnhancedMonitoring, Provider.name)
-                .join(Provider, Provider.provider_id == EnhancedMonitoring.provider_id)
-                .where(EnhancedMonitoring.ended_on.is_(None)),
-                EnhancedMonitoring.provider_id,
-                scope,
-            )
-        ).all()
+        plans, monitoring = _open_arrangements(session, scope)
         actions = _actions_frame(session, actor)
     tallies = action_tallies(actions, today)
     rows: list[dict[str, Any]] = []
@@ -1403,24 +1412,7 @@ def due_soon(
     end = start + pd.Timedelta(days=days)
     scope = actor.provider_scope()
     with Session(engine) as session:
-        plans = session.execute(
-            _scoped(
-                select(ImprovementPlan, Provider.name)
-                .join(Provider, Provider.provider_id == ImprovementPlan.provider_id)
-                .where(ImprovementPlan.status == "open"),
-                ImprovementPlan.provider_id,
-                scope,
-            )
-        ).all()
-        monitoring = session.execute(
-            _scoped(
-                select(EnhancedMonitoring, Provider.name)
-                .join(Provider, Provider.provider_id == EnhancedMonitoring.provider_id)
-                .where(EnhancedMonitoring.ended_on.is_(None)),
-                EnhancedMonitoring.provider_id,
-                scope,
-            )
-        ).all()
+        plans, monitoring = _open_arrangements(session, scope)
         open_ids = [plan.plan_id for plan, _ in plans]
         actions = _open_actions(session, open_ids)
     plan_by_id = {plan.plan_id: (plan, name) for plan, name in plans}
