@@ -4,10 +4,8 @@ password from stdin or a hidden prompt (never an argument), bcrypt hashes only."
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,27 +13,16 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight import users
-from sgoversight.db import PROJECT_ROOT, make_engine
+from sgoversight.db import make_engine
 from sgoversight.models import AuditEvent, Base, User
+from tests.support.cli import run_cli
 
 PASSWORD = "correct horse battery"
 NOW = dt.datetime(2026, 11, 24, 9, 0)
 
 
 def _cli(database: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    env.pop("SGO_ENV", None)
-    env.pop("SGO_USERS_FILE", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sgoversight", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(database, *args, stdin=stdin)
 
 
 @pytest.fixture

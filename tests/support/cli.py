@@ -10,14 +10,20 @@ from pathlib import Path
 from sgoversight.db import PROJECT_ROOT
 
 
-def run_cli(database: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """`python -m sgoversight ARGS` with DATABASE_URL pointing at `database`; never raises on a
+def run_cli(
+    database: Path, *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`python -m sgoversight ARGS` with DATABASE_URL pointing at `database`, outside production
+    mode and with the project's own users file, `stdin` typed in if given; never raises on a
     non-zero exit (tests read returncode, stdout and stderr)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    env.pop("SGO_ENV", None)
+    env.pop("SGO_USERS_FILE", None)
     return subprocess.run(
         [sys.executable, "-m", "sgoversight", *args],
         capture_output=True,
         text=True,
+        input=stdin,
         env=env,
         cwd=PROJECT_ROOT,
         timeout=timeout,
