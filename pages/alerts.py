@@ -13,6 +13,7 @@ from sgoversight import alerts
 from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.errors import BadInput
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS, SEVERITY
+from ui import downloads
 from ui import format as fmt
 from ui.context import engine, require, today
 
@@ -295,7 +296,7 @@ else:
         "Download as Excel",
         alerts.register_xlsx(frame, note),
         file_name=f"quality-alerts-{now.isoformat()}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=downloads.XLSX,
         icon=":material/table_view:",
         on_click="ignore",
     )

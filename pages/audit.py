@@ -11,6 +11,7 @@ import streamlit as st
 from sgoversight.audit import audit_choices, audit_trail
 from sgoversight.auth import Permission
 from sgoversight.exporting import to_csv_bytes, to_xlsx_bytes
+from ui import downloads
 from ui.context import engine, require, today
 
 actor = require(Permission.VIEW_AUDIT)
@@ -89,7 +90,7 @@ right.download_button(
     "Download as Excel",
     to_xlsx_bytes({"Audit trail": table}),
     file_name=f"audit-trail-{now.isoformat()}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=downloads.XLSX,
     icon=":material/table_view:",
     on_click="ignore",
 )

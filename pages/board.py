@@ -18,7 +18,7 @@ from sgoversight.vocabulary import SERVICE_TYPE
 from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
-from ui.downloads import prepared_download
+from ui.downloads import XLSX, prepared_download
 from ui.rag import rag_cell_style
 
 actor = require(Permission.VIEW_BOARD)
@@ -271,7 +271,7 @@ left.download_button(
     "Download the pack (Excel)",
     lambda: board_pack_xlsx(view, frames),  # built when clicked, not on every run
     file_name=f"board-pack-{month.label}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=XLSX,
     icon=":material/table_view:",
     on_click="ignore",
 )

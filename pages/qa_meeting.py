@@ -14,6 +14,7 @@ from sgoversight.alerts import EditConflict, open_for
 from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.errors import BadInput
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_STATUS, SEVERITY
+from ui import downloads
 from ui import format as fmt
 from ui.context import engine, require, today
 
@@ -157,8 +158,7 @@ if can_record:
                 icon=":material/event:",
                 on_click=_create_meeting,
                 args=(actor,),
-            )
-    meetings = qa.list_meetings(engine(), actor)
+            )  # _create_meeting runs before the next run, so `meetings` above includes it
 
 if not meetings:
     st.info("No Quality Assurance meeting has been set up yet.", icon=":material/event_busy:")
@@ -208,17 +208,17 @@ actions_col.metric(
 left, right, _ = st.columns([1, 1, 2])
 left.download_button(
     "Download minutes (Excel)",
-    qa.minutes_xlsx(engine(), actor, meeting_id),
+    lambda: qa.minutes_xlsx(engine(), actor, meeting_id),  # built when clicked
     file_name=f"qa-meeting-minutes-{meeting.meeting_on.isoformat()}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=downloads.XLSX,
     icon=":material/table_view:",
     on_click="ignore",
 )
 right.download_button(
     "Download minutes (PDF)",
-    qa.minutes_pdf(engine(), actor, meeting_id),
+    lambda: qa.minutes_pdf(engine(), actor, meeting_id),  # built when clicked
     file_name=f"qa-meeting-minutes-{meeting.meeting_on.isoformat()}.pdf",
-    mime="application/pdf",
+    mime=downloads.PDF,
     icon=":material/picture_as_pdf:",
     on_click="ignore",
 )

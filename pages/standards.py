@@ -132,7 +132,7 @@ left.download_button(
     "Download as Excel",
     lambda: quarterly_xlsx(report, suppress),  # built when clicked, not on every run
     file_name=f"safeguarding-standards-{quarter.label}-{version}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=XLSX,
     icon=":material/table_view:",
     on_click="ignore",
 )

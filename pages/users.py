@@ -7,6 +7,7 @@ Passwords are typed in forms as hidden fields and never shown back.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -89,6 +90,20 @@ add_tab, access_tab, password_tab = st.tabs(
     ["Add a user", "Disable, enable or unlock", "Reset a password"]
 )
 
+
+def _password_twice(label: str, first: Any, second: Any) -> tuple[str, str]:
+    """A password typed twice (in `first`, then `second`: columns or st itself), never echoed."""
+    password = first.text_input(
+        label,
+        type="password",
+        autocomplete="new-password",
+        help=f"At least {users.MIN_PASSWORD_LENGTH} characters, not the username",
+    )
+    return password, second.text_input(
+        f"{label} again", type="password", autocomplete="new-password"
+    )
+
+
 with add_tab, st.form(f"add_user_{round_}"):
     left, right = st.columns(2)
     username = left.text_input("Username", help="Lower-case letters, digits, dots, hyphens")
@@ -104,13 +119,7 @@ with add_tab, st.form(f"add_user_{round_}"):
         placeholder="None",
     )
     left, right = st.columns(2)
-    password = left.text_input(
-        "Password",
-        type="password",
-        autocomplete="new-password",
-        help=f"At least {users.MIN_PASSWORD_LENGTH} characters, not the username",
-    )
-    again = right.text_input("Password again", type="password", autocomplete="new-password")
+    password, again = _password_twice("Password", left, right)
     if st.form_submit_button("Add the user", type="primary", key="add_user"):
         if password != again:
             st.error("The two passwords are not the same.")
@@ -119,7 +128,7 @@ with add_tab, st.form(f"add_user_{round_}"):
                 lambda: users.add_user(
                     engine(), actor, username, name, email, password, roles, provider_id
                 ),
-                f"User {username.strip().lower()} added.",
+                f"User {users.normalise_username(username)} added.",
             )
 
 with access_tab, st.form(f"access_{round_}"):
@@ -148,13 +157,7 @@ with access_tab, st.form(f"access_{round_}"):
 
 with password_tab, st.form(f"reset_password_{round_}"):
     whose = st.selectbox("User", names, index=None, placeholder="Choose a user")
-    new_password = st.text_input(
-        "New password",
-        type="password",
-        autocomplete="new-password",
-        help=f"At least {users.MIN_PASSWORD_LENGTH} characters, not the username",
-    )
-    new_again = st.text_input("New password again", type="password", autocomplete="new-password")
+    new_password, new_again = _password_twice("New password", st, st)
     if st.form_submit_button("Set the new password", type="primary", key="reset_password"):
         if whose is None:
             st.error("Choose a user first.")

@@ -23,7 +23,7 @@ from sgoversight.weekly_pack import (
 from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
-from ui.downloads import prepared_download
+from ui.downloads import XLSX, prepared_download
 
 actor = require(Permission.VIEW_CONCERNS)
 
@@ -154,7 +154,7 @@ left.download_button(
     "Download as Excel",
     lambda: weekly_xlsx(pack, suppress),  # built when clicked, not on every run
     file_name=f"weekly-safeguarding-report-{report.week}-{version}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    mime=XLSX,
     icon=":material/table_view:",
     on_click="ignore",
 )

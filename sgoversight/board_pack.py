@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from sgoversight import board
+from sgoversight import board, scoring
 from sgoversight.auth import Actor
 from sgoversight.decisions import DECISIONS
 from sgoversight.errors import BadInput
@@ -137,8 +137,9 @@ def export_board_pack(engine: Engine, actor: Actor, month: Period | str, out: Pa
         raise BadInput(f"{out.name}: the pack is written as .xlsx or .pdf")
     if not out.parent.exists():
         raise BadInput(f"{out.parent}: no such folder")
-    frames = board.load_board_frames(engine, actor, month)
-    view = board.board_month(engine, actor, month, frames=frames)
+    config = scoring.load_scoring_config()
+    frames = board.load_board_frames(engine, actor, month, config=config)
+    view = board.board_month(engine, actor, month, frames=frames, config=config)
     data = board_pack_xlsx(view, frames) if suffix == ".xlsx" else board_pack_pdf(view, frames)
     out.write_bytes(data)
     return out

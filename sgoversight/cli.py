@@ -11,10 +11,14 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sgoversight.auth import SYSTEM, Role
 from sgoversight.db import get_engine
 from sgoversight.errors import BadInput
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training")
@@ -162,8 +166,7 @@ def _read_password(args: argparse.Namespace) -> str:
 def _users_add(args: argparse.Namespace) -> int:
     from sgoversight import users
 
-    engine = get_engine()
-    users.seed_users(engine)
+    engine = _users_engine()
     password = _read_password(args)
     added = users.add_user(
         engine,
@@ -179,6 +182,15 @@ def _users_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _users_engine() -> Engine:
+    """The database, with the seed accounts copied in if it has none yet."""
+    from sgoversight import users
+
+    engine = get_engine()
+    users.seed_users(engine)
+    return engine
+
+
 def _users_change(change: str, done: str) -> Callable[[argparse.Namespace], int]:
     """A `users` subcommand that applies sgoversight.users.`change` to one username as the
     system actor and prints `done` (with {username})."""
@@ -186,8 +198,7 @@ def _users_change(change: str, done: str) -> Callable[[argparse.Namespace], int]
     def handler(args: argparse.Namespace) -> int:
         from sgoversight import users
 
-        engine = get_engine()
-        users.seed_users(engine)
+        engine = _users_engine()
         changed = getattr(users, change)(engine, SYSTEM, args.username)
         print(done.format(username=changed.username))
         return EXIT_OK
@@ -203,8 +214,7 @@ _users_unlock = _users_change("unlock_user", "User {username} is unlocked.")
 def _users_reset_password(args: argparse.Namespace) -> int:
     from sgoversight import users
 
-    engine = get_engine()
-    users.seed_users(engine)
+    engine = _users_engine()
     if users.account(engine, args.username) is None:  # before asking for a password
         raise BadInput(f"username: there is no user called {args.username}")
     password = _read_password(args)
@@ -216,8 +226,7 @@ def _users_reset_password(args: argparse.Namespace) -> int:
 def _users_list(_args: argparse.Namespace) -> int:
     from sgoversight import users
 
-    engine = get_engine()
-    users.seed_users(engine)
+    engine = _users_engine()
     now = users.utc_now()
     rows = [("USERNAME", "NAME", "ROLES", "PROVIDER", "STATUS", "FAILED")]
     for found in users.list_users(engine, SYSTEM):

@@ -323,9 +323,7 @@ def plan_progress(
     completed by `on`; else At risk if any action not completed by `on` is due from `on` to
     `on` + 14 days; else On track.
     """
-    if closed:
-        return CLOSED
-    return progress_of(action_tally(actions, on, days))
+    return progress_of(action_tally(actions, on, days), closed=closed)
 
 
 def plan_progress_reason(actions: pd.DataFrame, on: dt.date | pd.Timestamp, progress: str) -> str:
@@ -1574,7 +1572,8 @@ def plan_detail(
         actions["status"] = action_statuses(actions, today) if rows else pd.Series(dtype=object)
         actions["status_text"] = actions["status"].map(status_text)
         actions["may_update"] = actions["may_update"].astype(bool)
-        progress = plan_progress(actions, today, closed=plan.status != "open")
+        tally = action_tally(actions, today)
+        progress = progress_of(tally, closed=plan.status != "open")
         return PlanDetail(
             plan_id=plan.plan_id,
             provider_id=plan.provider_id,
@@ -1589,7 +1588,7 @@ def plan_detail(
             close_rationale=plan.close_rationale,
             board_decision_id=plan.board_decision_id,
             progress=progress,
-            why=plan_progress_reason(actions, today, progress),
+            why=progress_reason(tally, progress),
             actions=actions,
             can_manage=actor.can(Permission.MANAGE_PLANS),
             can_sign_off=actor.can(Permission.SIGN_OFF_PLANS),

@@ -62,11 +62,14 @@ def quarterly_report(engine: Engine, actor: Actor, quarter: Period | str) -> Qua
     """Load once and compute the quarter's scorecard, 8-quarter series, breakdowns and narrative
     (needs the permission to see the standards, checked by standards.load_inputs)."""
     quarter = standards.as_quarter(quarter)
-    inputs = standards.load_inputs(engine, quarter, actor=actor, quarters=standards.SERIES_QUARTERS)
+    config = standards.load_standards_config()
+    inputs = standards.load_inputs(
+        engine, quarter, actor=actor, quarters=standards.SERIES_QUARTERS, config=config
+    )
     return QuarterlyReport(
         quarter=quarter,
-        results=standards.scorecard(inputs),
-        series=standards.scorecard_series(inputs, quarter),
+        results=standards.scorecard(inputs, config),
+        series=standards.scorecard_series(inputs, quarter, config=config),
         breakdowns=standards.breakdowns(inputs, quarter),
         narrative=read_narrative(engine, actor, "standards", quarter.label),
     )

@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sgoversight import audit
-from sgoversight.auth import Actor, Permission, Role
+from sgoversight.auth import SYSTEM, Actor, Permission, Role
 from sgoversight.db import PROJECT_ROOT, session_scope
 from sgoversight.errors import BadInput
 from sgoversight.models import Provider, User
@@ -163,14 +163,13 @@ def seed_users(engine: Engine, path: Path | None = None) -> int:
     if not entries:
         return 0
     source = (path or users_file_path()).name
-    system = Actor(username="system", roles=frozenset({Role.ADMIN}))
     try:
         with session_scope(engine) as session:
             if session.scalar(select(func.count()).select_from(User)):
                 return 0
             for username, entry in entries.items():
                 user = User(
-                    username=username.strip().lower(),
+                    username=normalise_username(username),
                     display_name=entry.name,
                     email=entry.email,
                     password_hash=entry.password,
@@ -183,7 +182,7 @@ def seed_users(engine: Engine, path: Path | None = None) -> int:
                 session.add(user)
                 audit.record(
                     session,
-                    system,
+                    SYSTEM,
                     "create",
                     ENTITY,
                     user.username,
@@ -479,9 +478,8 @@ def reset_password(engine: Engine, actor: Actor, username: str, new_password: st
     hash.
     """
     actor.require(Permission.MANAGE_USERS)
-    with Session(engine) as session:
-        if session.get(User, normalise_username(username)) is None:
-            raise BadInput(f"username: there is no user called {normalise_username(username)}")
+    if account(engine, username) is None:  # before spending a bcrypt hash
+        raise BadInput(f"username: there is no user called {normalise_username(username)}")
     password_hash = hash_password(normalise_username(username), new_password)
     with session_scope(engine) as session:
         user = _existing(session, username)
@@ -535,15 +533,14 @@ class SignInResult:
     locked_until: dt.datetime | None = None
 
 
-_dummy_hash: bytes | None = None
+#: A bcrypt hash (12 rounds, as BCRYPT_ROUNDS) of a password nobody types, checked against for an
+#: unknown username so that it costs as long as a real check.
+_DUMMY_HASH = b"$2b$12$PbYjxKrjCmCf5sE1AEDJoeh5Zjh.wzOQOewotDYFEpibip6Tiexsq"
 
 
 def _spend_a_bcrypt_check(password: str) -> None:
     """Take as long as a real check, so response time does not tell which usernames exist."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = bcrypt.hashpw(b"not a password", bcrypt.gensalt(rounds=BCRYPT_ROUNDS))
-    bcrypt.checkpw(password.encode("utf-8")[:MAX_PASSWORD_BYTES], _dummy_hash)
+    bcrypt.checkpw(password.encode("utf-8")[:MAX_PASSWORD_BYTES], _DUMMY_HASH)
 
 
 def _password_matches(password: str, password_hash: str) -> bool:

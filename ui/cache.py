@@ -1,15 +1,17 @@
 """Cached reads for the heavy pages.
 
 Rule: a cached result is keyed on the database's data version (the newest audit event id,
-sgoversight.audit.data_version) as well as its inputs and the signed-in actor, so any write
-anywhere (from this replica, another replica or the command line) makes the next read fresh,
-while repeated views of unchanged data answer at once. Permissions are checked by the domain
-functions inside, on the first read for each actor.
+sgoversight.audit.data_version) as well as its inputs and the signed-in actor's roles and provider
+(not their name: everyone with the same roles sees the same figures, so they share one entry), so
+any write anywhere (from this replica, another replica or the command line) makes the next read
+fresh, while repeated views of unchanged data answer at once. Permissions are checked by the
+domain functions inside, on the first read for each set of roles.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +26,11 @@ from ui.context import engine
 TTL_SECONDS = 600
 
 
+def _by_role(actor: Actor) -> Actor:
+    """The actor as a cache key: roles and provider, without the person's name."""
+    return replace(actor, username="signed-in user")
+
+
 def version() -> tuple[str, int]:
     """Which database, and its data version: the part of every cache key that goes stale."""
     return database_url(), data_version(engine())
@@ -36,7 +43,7 @@ def _weekly(actor: Actor, week: Period, at: tuple[str, int]) -> weekly_pack.Week
 
 def weekly(actor: Actor, week: Period) -> weekly_pack.WeeklyPack:
     """The weekly pack (sgoversight.weekly_pack.weekly_pack), cached on the data version."""
-    return _weekly(actor, week, version())
+    return _weekly(_by_role(actor), week, version())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -47,7 +54,7 @@ def _board_frames(actor: Actor, month: Period, at: tuple[str, int]) -> board.Boa
 def board_frames(actor: Actor, month: Period) -> board.BoardFrames:
     """The Board's frames for `month` (sgoversight.board.load_board_frames), cached on the data
     version."""
-    return _board_frames(actor, month, version())
+    return _board_frames(_by_role(actor), month, version())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -57,7 +64,7 @@ def _register(actor: Actor, at: tuple[str, int]) -> pd.DataFrame:
 
 def register(actor: Actor) -> pd.DataFrame:
     """The provider register as the Board sees it (sgoversight.board.load_register), cached."""
-    return _register(actor, version())
+    return _register(_by_role(actor), version())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
@@ -68,7 +75,7 @@ def _provider_frames(actor: Actor, provider_id: str, at: tuple[str, int]) -> boa
 def provider_frames(actor: Actor, provider_id: str) -> board.BoardFrames:
     """One provider's frames, every month, for its profile (sgoversight.board.load_board_frames),
     cached on the data version."""
-    return _provider_frames(actor, provider_id, version())
+    return _provider_frames(_by_role(actor), provider_id, version())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
@@ -78,7 +85,7 @@ def _board_month(actor: Actor, month: Period, at: tuple[str, int]) -> board.Boar
 
 def board_month(actor: Actor, month: Period) -> board.BoardMonth:
     """The month's ratings and decisions (sgoversight.board.board_month), cached."""
-    return _board_month(actor, month, version())
+    return _board_month(_by_role(actor), month, version())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
@@ -90,7 +97,7 @@ def _quarterly(
 
 def quarterly(actor: Actor, quarter: Period) -> standards_report.QuarterlyReport:
     """The quarter's scorecard, series, breakdowns and narrative, cached."""
-    return _quarterly(actor, quarter, version())
+    return _quarterly(_by_role(actor), quarter, version())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
@@ -102,4 +109,4 @@ def _month_at_a_glance(
 
 def month_at_a_glance(actor: Actor, today: dt.date) -> overview.MonthAtAGlance:
     """The landing page's figures (sgoversight.overview.month_at_a_glance), cached."""
-    return _month_at_a_glance(actor, today, version())
+    return _month_at_a_glance(_by_role(actor), today, version())
