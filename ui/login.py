@@ -48,6 +48,7 @@ COOKIE_PENDING_KEY = "sgo_cookie_pending"
 COOKIE_DELETE_KEY = "sgo_cookie_delete"
 LAST_ACTIVITY_KEY = "sgo_last_activity"
 SEEN_KEY = "sgo_activity_noted"
+SIGNED_IN_AT_KEY = "sgo_signed_in_at"
 NOTICE_KEY = "sgo_sign_in_notice"
 FORM_KEY = "sign_in"
 SESSION_DAYS = 0.5  # the sign-in cookie lasts a working day
@@ -125,6 +126,7 @@ def _end_session(notice: str | None) -> None:
     st.session_state.pop(COOKIE_PENDING_KEY, None)
     st.session_state.pop(LAST_ACTIVITY_KEY, None)
     st.session_state.pop(SEEN_KEY, None)
+    st.session_state.pop(SIGNED_IN_AT_KEY, None)
     st.session_state[COOKIE_DELETE_KEY] = True
     if notice:
         st.session_state[NOTICE_KEY] = notice
@@ -136,7 +138,8 @@ def _idle(now: float) -> bool:
 
 
 def _signed_in(eng: Engine, now: float) -> bool:
-    """Keep a signed-in session going, or end it (idle, or the account disabled or gone)."""
+    """Keep a signed-in session going, or end it: idle, the account disabled or gone, or its
+    sign-in cookies revoked (password reset, signing out elsewhere) after this session began."""
     if not st.session_state.get("authentication_status") or not st.session_state.get(USER_KEY):
         return False
     if _idle(now):
@@ -148,6 +151,16 @@ def _signed_in(eng: Engine, now: float) -> bool:
     found = users.account(eng, st.session_state["username"])
     if found is None or found.disabled:
         _end_session("This account has been disabled; ask an administrator.")
+        return False
+    signed_in_at = st.session_state.get(SIGNED_IN_AT_KEY)
+    if (
+        signed_in_at is not None
+        and found.cookies_revoked_at is not None
+        and found.cookies_revoked_at > signed_in_at
+    ):  # a password reset (or signing out elsewhere) since: this session ends too
+        _end_session(
+            "Your password was changed, or you signed out in another browser. Please sign in again."
+        )
         return False
     st.session_state[LAST_ACTIVITY_KEY] = now
     if now - float(st.session_state.get(SEEN_KEY, 0)) > users.SEEN_EVERY.total_seconds():
@@ -179,6 +192,7 @@ def _start_session(
         return
     roles = [role.value for role in found.roles]
     set_current_user(found.username, found.name, roles, found.provider_id)
+    st.session_state[SIGNED_IN_AT_KEY] = users.utc_now()
     now = time.time()
     users.record_activity(eng, found.username, users.utc_now())
     st.session_state[LAST_ACTIVITY_KEY] = now

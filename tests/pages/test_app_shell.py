@@ -3,6 +3,7 @@ timeout, disabled accounts, production refusal, and which pages each role is giv
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -15,7 +16,7 @@ from sgoversight.auth import SYSTEM, Actor, Permission, Role
 from sgoversight.models import AuditEvent
 from sgoversight.users import load_users
 from tests.pages.conftest import PROJECT_ROOT
-from ui.login import IDLE_TIMEOUT_MINUTES, LAST_ACTIVITY_KEY
+from ui.login import IDLE_TIMEOUT_MINUTES, LAST_ACTIVITY_KEY, SIGNED_IN_AT_KEY
 from ui.navigation import PAGES, pages_for
 
 
@@ -85,7 +86,9 @@ def test_five_wrong_passwords_lock_the_account_and_the_right_one_is_then_refused
     assert actions == ["login_failed"] * 5 + ["account_locked", "login_failed"]
 
 
-def _signed_in_as(username: str, idle_seconds: float = 0) -> AppTest:
+def _signed_in_as(
+    username: str, idle_seconds: float = 0, signed_in_at: dt.datetime | None = None
+) -> AppTest:
     """app.py in a browser session already signed in as `username` (AppTest cannot rerun app.py
     after its navigation has run, so each later visit is a fresh AppTest with that state)."""
     app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
@@ -98,6 +101,8 @@ def _signed_in_as(username: str, idle_seconds: float = 0) -> AppTest:
         "provider_id": None,
     }
     app.session_state[LAST_ACTIVITY_KEY] = time.time() - idle_seconds
+    if signed_in_at is not None:
+        app.session_state[SIGNED_IN_AT_KEY] = signed_in_at
     return app.run()
 
 
@@ -117,6 +122,21 @@ def test_a_user_added_later_signs_in_and_a_disabled_one_is_refused(page_db: Engi
     app = _sign_in("cara", "correct horse battery")
     assert "sgo_user" not in app.session_state
     assert [e.value for e in app.error] == ["This account has been disabled; ask an administrator."]
+
+
+def test_a_password_reset_ends_a_session_already_running(page_db: Engine) -> None:
+    """Someone who knew the old password and is signed in is signed out by the reset."""
+    users.seed_users(page_db)
+    app = _sign_in("commissioner", "demo-commissioner")
+    signed_in_at = app.session_state[SIGNED_IN_AT_KEY]
+    app = _signed_in_as("commissioner", signed_in_at=signed_in_at)
+    assert app.session_state["sgo_user"]["username"] == "commissioner"  # nothing revoked yet
+    users.reset_password(page_db, SYSTEM, "commissioner", "a brand new passphrase")
+    app = _signed_in_as("commissioner", signed_in_at=signed_in_at)
+    assert "sgo_user" not in app.session_state
+    assert [i.value for i in app.info] == [
+        "Your password was changed, or you signed out in another browser. Please sign in again."
+    ]
 
 
 def test_a_session_idle_for_too_long_is_signed_out(page_db: Engine) -> None:
