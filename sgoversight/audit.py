@@ -12,7 +12,7 @@ import datetime as dt
 import decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import Actor, Permission
@@ -20,6 +20,10 @@ from sgoversight.models import AuditEvent
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: an import command never needs it
     import pandas as pd
+
+#: The entity of sign-in and account events (failed sign-ins, lock-outs, account changes): they
+#: change no record a report or page shows, so they do not move the data version.
+ACCOUNT_ENTITY = "user"
 
 AUDIT_COLUMNS = [
     "id", "occurred_at", "actor", "action", "entity", "entity_id", "before", "after", "detail",
@@ -129,7 +133,16 @@ def audit_choices(engine: Engine, actor: Actor) -> dict[str, list[str]]:
 
 
 def data_version(engine: Engine) -> int:
-    """The newest audit event's id: every write is audited in its own transaction, so this
-    number changes whenever any data changes, and caches keyed on it are never stale."""
+    """The id of the newest audit event that records a change to data: every write is audited in
+    its own transaction, so this number changes whenever any data changes, and caches keyed on it
+    are never stale. Account events (ACCOUNT_ENTITY) are left out, so a mistyped password does not
+    empty every page's cache. Read newest first down the primary key, stopping at the first
+    match, so it stays quick however long the trail grows."""
+    newest = (
+        select(AuditEvent.id)
+        .where(AuditEvent.entity != ACCOUNT_ENTITY)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
     with Session(engine) as session:
-        return session.scalar(select(func.max(AuditEvent.id))) or 0
+        return session.scalar(newest) or 0

@@ -59,7 +59,7 @@ LOCKOUT = dt.timedelta(minutes=15)
 IDLE_TIMEOUT = dt.timedelta(minutes=30)  # signed out after this long without a click
 SEEN_EVERY = dt.timedelta(minutes=5)  # how often a session notes its activity in the database
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-ENTITY = "user"
+ENTITY = audit.ACCOUNT_ENTITY
 _BCRYPT_PREFIXES = ("$2b$", "$2a$", "$2y$")
 _UK = "Europe/London"
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete, text, update
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
+from sgoversight import audit, users
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.models import AuditEvent
 
@@ -107,3 +107,16 @@ def test_data_version_moves_with_every_write(engine: Engine) -> None:
     before = audit.data_version(engine)
     _record(engine, COMMISSIONER, "create", "quality_alert", "QA-9")
     assert audit.data_version(engine) == before + 1
+
+
+def test_sign_in_events_do_not_move_the_data_version(engine: Engine) -> None:
+    """A mistyped password is audited but changes no data, so page caches stay valid."""
+    _record(engine, COMMISSIONER, "create", "quality_alert", "QA-8")
+    before = audit.data_version(engine)
+    users.record_failed_login(engine, "nobody-by-this-name", users.utc_now())
+    with Session(engine) as session:
+        newest = session.query(AuditEvent).order_by(AuditEvent.id.desc()).first()
+    assert newest is not None and newest.action == "login_failed" and newest.id > before
+    assert audit.data_version(engine) == before
+    _record(engine, COMMISSIONER, "update", "quality_alert", "QA-8")
+    assert audit.data_version(engine) == newest.id + 1
