@@ -39,6 +39,10 @@ from sgoversight.weekly import report_for_week
 pytestmark = pytest.mark.benchmark
 
 SECTION = "Commands"
+#: The libraries every command loads before it reads a row: pandas for the rules, SQLAlchemy's
+#: ORM for the models and queries, pydantic for the configuration. The plain scripts load pandas.
+STACK = "pandas, sqlalchemy.orm, pydantic"
+PLAIN_STACK = "pandas"
 MEMORY = "Peak memory"
 REPEATS = 2
 
@@ -188,3 +192,17 @@ def test_command_against_plain_pandas(
             f"Profile of `{command.function}` ({shown}), top entries by cumulative time:\n\n"
             f"```\n{profile}\n```",
         )
+
+
+def test_start_up_of_the_stack(results: Results) -> None:
+    """What a new process pays before reading a row: the libraries the commands are built on,
+    beside the one library the plain scripts load. When the stack's start-up alone exceeds a
+    script's whole run, no command on this stack can be as quick as that script."""
+    stack = best_process_run(python("-c", f"import {STACK}"), None, REPEATS + 1)
+    plain = best_process_run(python("-c", f"import {PLAIN_STACK}"), None, REPEATS + 1)
+    results.add(
+        SECTION,
+        f"start-up of the stack: `python -c 'import {STACK}'` (new process, nothing else)",
+        seconds(stack.seconds),
+        f"`python -c 'import {PLAIN_STACK}'`: {seconds(plain.seconds)}",
+    )
