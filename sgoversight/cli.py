@@ -372,5 +372,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:
-        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        problem = _schema_problem() if args.handler is not _init_db else None
+        print(f"error: {problem or f'{type(exc).__name__}: {exc}'}", file=sys.stderr)
         return EXIT_FAILURE
+
+
+def _schema_problem() -> str | None:
+    """After a failure: the plain reason when the database has no schema or an older one (the
+    usual cause of "no such table" on a first run), else None. Checked only once something has
+    failed, so a working command never pays for it."""
+    from sgoversight.migrate import schema_problem
+
+    try:
+        return schema_problem(get_engine())
+    except Exception:  # the database cannot even be read: the original error says more
+        return None

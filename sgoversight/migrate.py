@@ -29,6 +29,31 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def head_revision() -> str:
+    """The newest revision in migrations/ (what `init-db` migrates to)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "migrations/ holds no revision"
+    return head
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why `engine`'s database cannot be used yet, in words for the person at the keyboard: it
+    has no schema, or an older one than this version of the application needs; None when it is at
+    the newest revision."""
+    current, head = current_revision(engine), head_revision()
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        return f"the database {where} has no tables yet: run `python -m sgoversight init-db` first"
+    if current != head:
+        return (
+            f"the database {where} is at schema {current}, older than this version needs "
+            f"({head}): run `python -m sgoversight init-db` to migrate it"
+        )
+    return None
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     if not inspect(engine).has_table("alembic_version"):

@@ -94,3 +94,23 @@ def test_bad_month_is_exit_2(database: Path, month: str) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert "month" in result.stderr.lower()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("score", "--month", "2026-10"),
+        ("weekly-report", "--week", "2026-W43"),
+        ("standards", "--quarter", "2026-Q3"),
+        ("export", "board-pack", "--month", "2026-10", "--out", "pack.xlsx"),
+    ],
+    ids=lambda arguments: arguments[0],
+)
+def test_a_database_without_tables_says_to_run_init_db(tmp_path: Path, arguments) -> None:
+    """A first run before `init-db` gets the fix in words, not the driver's "no such table"."""
+    arguments = tuple(str(tmp_path / a) if a.endswith(".xlsx") else a for a in arguments)
+    result = run_cli(tmp_path / "never-migrated.db", *arguments)
+    assert result.returncode == 1
+    assert "has no tables yet: run `python -m sgoversight init-db` first" in result.stderr
+    assert "OperationalError" not in result.stderr and result.stdout == ""
+    assert not (tmp_path / "pack.xlsx").exists()
