@@ -683,9 +683,9 @@ def check_password(engine: Engine, username: str, password: str, now: dt.datetim
                 detail="refused: the account is disabled",
             )
         return SignInResult(SignInOutcome.DISABLED)
-    if (user.failed_logins or user.locked_until is not None) and not record_successful_login(
-        engine, name, now
-    ):  # nothing to reset is the usual case: no write then
+    if not user.failed_logins and user.locked_until is None:  # the usual case: nothing to reset
+        return SignInResult(SignInOutcome.SIGNED_IN, account=_account(user))
+    if not record_successful_login(engine, name, now):
         until = locked_until(engine, name, now)
         if until is not None:
             return SignInResult(SignInOutcome.LOCKED, locked_until=until)
@@ -731,12 +731,14 @@ def cookie_account(
     return found
 
 
-def credentials(engine: Engine) -> dict[str, Any]:
-    """The credentials dictionary streamlit-authenticator expects: enabled users, hashes only."""
+def credentials(engine: Engine, username: str) -> dict[str, Any]:
+    """The credentials dictionary streamlit-authenticator expects, holding only `username`'s
+    account when it exists and is enabled (else no account): the session that signs one person
+    in is never handed anyone else's details or password hash."""
     with Session(engine) as session:
-        users = session.scalars(
-            select(User).where(User.disabled.is_(False)).order_by(User.username)
-        ).all()
+        user = session.get(User, normalise_username(username))
+        if user is None or user.disabled:
+            return {"usernames": {}}
         return {
             "usernames": {
                 user.username: {
@@ -745,9 +747,15 @@ def credentials(engine: Engine) -> dict[str, Any]:
                     "password": user.password_hash,
                     "roles": list(user.roles),
                 }
-                for user in users
             }
         }
+
+
+def has_enabled_account(engine: Engine) -> bool:
+    """Whether anyone can sign in at all (the sign-in page says how to add the first account)."""
+    with engine.connect() as connection:
+        enabled = select(User.username).where(User.disabled.is_(False)).limit(1)
+        return connection.execute(enabled).first() is not None
 
 
 # --- production ---------------------------------------------------------------------------------

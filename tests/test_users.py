@@ -183,9 +183,19 @@ def test_demo_users_file_seeds_every_demo_login(engine: Engine) -> None:
     result = check_password(engine, "Commissioner", "demo-commissioner", T0)
     assert result.outcome is SignInOutcome.SIGNED_IN
     assert result.account is not None and result.account.roles == (Role.COMMISSIONER,)
-    assert set(credentials(engine)["usernames"]) == {
-        "admin", "commissioner", "safeguarding", "board", "qa", "planowner", "provider",
-    }  # fmt: skip
+    seeded = ["admin", "commissioner", "safeguarding", "board", "qa", "planowner", "provider"]
+    for username in seeded:  # each account's credentials hold that account and no other
+        assert list(credentials(engine, username)["usernames"]) == [username]
+    assert credentials(engine, "Commissioner")["usernames"]["commissioner"]["roles"] == [
+        "commissioner"
+    ]
+    assert credentials(engine, "nobody")["usernames"] == {}
+
+
+def test_has_enabled_account_tells_an_empty_register(engine: Engine) -> None:
+    assert not users.has_enabled_account(engine)
+    _with_admin(engine)
+    assert users.has_enabled_account(engine)
 
 
 # --- adding, disabling, resetting: admins only, audited, no plaintext ---------------------------
@@ -310,11 +320,11 @@ def test_a_disabled_user_cannot_sign_in_until_enabled(engine: Engine) -> None:
     _with_admin(engine)
     _add(engine)
     disable_user(engine, ADMIN, "cara")
-    assert "cara" not in credentials(engine)["usernames"]
+    assert credentials(engine, "cara")["usernames"] == {}
     assert check_password(engine, "cara", PASSWORD, T0).outcome is SignInOutcome.DISABLED
     assert check_password(engine, "cara", "wrong password!", T0).outcome is SignInOutcome.WRONG
     enable_user(engine, ADMIN, "cara")
-    assert "cara" in credentials(engine)["usernames"]
+    assert "cara" in credentials(engine, "cara")["usernames"]
     assert check_password(engine, "cara", PASSWORD, T0).outcome is SignInOutcome.SIGNED_IN
     actions = [(e.action, e.entity_id) for e in _events(engine) if e.actor == "ada"]
     assert actions == [("create", "cara"), ("disable", "cara"), ("enable", "cara")]

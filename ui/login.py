@@ -6,7 +6,8 @@ Rules:
   domain (`users.check_password`), never in the widget. A locked account is refused with the time
   the lock ends, before its password is looked at.
 - A successful sign-in is handed to streamlit-authenticator's authentication controller, built for
-  that sign-in from the database's credentials (so never stale), which sets the session keys
+  that sign-in from that one account's row in the database (so never stale, and no other
+  account's details are handed over), which sets the session keys
   (`authentication_status`, `username`, `name`, `email`, `roles`; `logout` after signing out).
 - The sign-in cookie is streamlit-authenticator's: a JWT {username, exp_date} signed (HS256) with
   SGO_COOKIE_KEY (a clearly marked demo key otherwise, refused in production mode), named
@@ -177,17 +178,14 @@ def _signed_in(eng: Engine, now: float) -> bool:
     return True
 
 
-def _start_session(
-    eng: Engine,
-    credentials: dict[str, Any],
-    found: users.Account,
-    *,
-    new_cookie: bool,
-) -> None:
-    """Hand a checked sign-in (form or cookie) to the authenticator, then rerun into the app."""
+def _start_session(eng: Engine, found: users.Account, *, new_cookie: bool) -> None:
+    """Hand a checked sign-in (form or cookie) to the authenticator, with that one account's
+    credentials, then rerun into the app."""
     try:
-        _controller(credentials).login(token={"username": found.username})
-    except LoginError:  # enabled after this run read the accounts: the next try sees it
+        _controller(users.credentials(eng, found.username)).login(
+            token={"username": found.username}
+        )
+    except LoginError:  # disabled since the check: refused, as on the next try
         st.error("Please sign in again.")
         return
     roles = [role.value for role in found.roles]
@@ -260,16 +258,15 @@ def sign_in() -> bool:
         users.seed_users(eng)
     except BadInput as exc:
         _stop_with(exc.problems, f"The users file cannot be read: {exc}")
-    credentials = users.credentials(eng)
     found = None if st.session_state.get(COOKIE_DELETE_KEY) else _cookie_account(eng)
     if found is not None:
-        _start_session(eng, credentials, found, new_cookie=False)
+        _start_session(eng, found, new_cookie=False)
     st.title("Care provider quality and safeguarding oversight")
     st.caption("Sign in with the account your council gave you.")
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.info(notice, icon=":material/logout:")
-    if not credentials["usernames"]:
+    if not users.has_enabled_account(eng):
         st.warning(
             "There are no accounts yet. An administrator adds the first one on the server "
             "with `python -m sgoversight users add USERNAME --name … --email … --role admin`."
@@ -280,7 +277,7 @@ def sign_in() -> bool:
         # a full run (the database refuses it anyway).
         _drop_cookie()
     if found is not None:
-        _start_session(eng, credentials, found, new_cookie=True)
+        _start_session(eng, found, new_cookie=True)
     return False
 
 
