@@ -138,6 +138,17 @@ class Actor:
         """The provider this actor is limited to, or None for council staff (all providers)."""
         return self.provider_id if self.is_provider_user else None
 
+    def scope_for(self, provider_id: str | None) -> str | None:
+        """The provider a read asking for `provider_id` (None: every provider) is limited to.
+
+        Rule: council staff get what they ask for; a provider user always gets their own
+        provider, and asking for another provider is PermissionDenied (never a silent swap).
+        """
+        if provider_id is not None:
+            self.require_provider(provider_id)
+            return provider_id
+        return self.provider_scope()
+
 
 def actor_from(username: str, roles: list[str] | tuple[str, ...], provider_id: str | None) -> Actor:
     """Build an Actor from stored role names, ignoring none silently: unknown roles are an error."""

@@ -120,10 +120,11 @@ def load_board_frames(
 
     With `month`, only the rows the Board's page and pack for that month can count (rows_read,
     with `config`): the frames then answer for that month only. With `provider_id`, only that
-    provider's rows, every month (a profile's timeline and rating history).
+    provider's rows, every month (a profile's timeline and rating history); a provider user is
+    limited to their own provider (Actor.scope_for).
     """
     actor.require(Permission.VIEW_BOARD)
-    scope = actor.provider_scope() or provider_id
+    scope = actor.scope_for(provider_id)
     rows = None if month is None else rows_read(month, config or scoring.load_scoring_config())
     alerts, concerns, actions = (
         (None, None, None) if rows is None else (rows.alerts, rows.concerns, rows.actions)

@@ -830,7 +830,8 @@ def score_from_database(
 
     The actor (the command line passes SYSTEM; there is no default, so no caller is an
     administrator by omission) needs Permission.VIEW_BOARD, else
-    PermissionDenied; a provider user's scope limits every frame to their own provider. `config`
+    PermissionDenied; a provider user's scope limits every frame to their own provider
+    (Actor.scope_for: another provider is PermissionDenied). `config`
     defaults to `[scoring]` of config/rag_thresholds.toml. The month is checked before the
     database is touched.
     """
@@ -842,11 +843,7 @@ def score_from_database(
             return score_from_database(
                 session, board_month, actor=actor, config=config, provider_id=provider_id
             )
-    session, scope, rows = engine, actor.provider_scope(), rows_read(board_month, config)
-    if provider_id is not None:
-        if scope is not None and scope != provider_id:
-            return []
-        scope = provider_id
+    session, scope, rows = engine, actor.scope_for(provider_id), rows_read(board_month, config)
     return score_month(
         board_month,
         load_providers(session, scope),

@@ -565,3 +565,15 @@ def test_plan_owner_may_change_only_the_actions_they_own(shared_world: World) ->
     )
     detail = plans.plan_detail(w.engine, owen, w.plan_a, TODAY)
     assert detail.updatable_action_ids == [w.owens_action]
+
+
+def test_scope_for_gives_staff_what_they_ask_and_providers_only_their_own() -> None:
+    """One rule for every read that names a provider (Actor.scope_for)."""
+    staff = Actor("cara", frozenset({Role.COMMISSIONER}))
+    assert staff.scope_for(None) is None and staff.scope_for("PRV-B") == "PRV-B"
+    both = Actor("dual", frozenset({Role.COMMISSIONER, Role.PROVIDER}), provider_id="PRV-A")
+    assert both.scope_for(None) is None and both.scope_for("PRV-B") == "PRV-B"
+    own = Actor("pat", frozenset({Role.PROVIDER}), provider_id="PRV-A")
+    assert own.scope_for(None) == "PRV-A" and own.scope_for("PRV-A") == "PRV-A"
+    with pytest.raises(PermissionDenied, match="only for their own provider"):
+        own.scope_for("PRV-B")
