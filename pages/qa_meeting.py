@@ -35,6 +35,11 @@ now = today()
 can_record = actor.can(Permission.RECORD_QA)
 
 
+def _discussed(group: qa.AgendaGroup) -> str:
+    """'1 of 3': how many of a provider's alerts on the agenda have a discussion recorded."""
+    return f"{sum(1 for e in group.entries if e.discussion)} of {len(group.entries)}"
+
+
 def _friendly(text: str) -> str:
     field, _, rest = text.partition(": ")
     if field in FIELD_WORDS and rest:
@@ -228,114 +233,138 @@ if not agenda.groups:
     st.stop()
 
 groups = agenda.groups
-if len(groups) > 1:
-    names = {g.provider_id: g.provider_name for g in groups}
-    chosen = st.multiselect(
-        "Show only these providers",
-        list(names),
-        format_func=names.__getitem__,
-        placeholder="All providers on the agenda",
-        key=f"{K}providers_{meeting_id}",
-        help="Narrows what is shown here; the minutes always cover the whole agenda.",
+st.subheader("Agenda")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Provider": [g.provider_name for g in groups],
+            "Alerts": [len(g.entries) for g in groups],
+            "Highest severity": [SEVERITY.label(g.highest_severity) for g in groups],
+            "Discussed": [_discussed(g) for g in groups],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    height=min(38 + 35 * len(groups), 300),
+)
+group = groups[0]
+if len(groups) > 1:  # the meeting goes through the agenda one provider at a time
+    by_provider = {g.provider_id: g for g in groups}
+    chosen_key = f"{K}provider_{meeting_id}"
+    if st.session_state.get(chosen_key) not in by_provider:
+        st.session_state[chosen_key] = groups[0].provider_id
+    pick_col, next_col = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = pick_col.selectbox(
+        "Provider being discussed",
+        list(by_provider),
+        format_func=lambda pid: (
+            f"{by_provider[pid].provider_name}: {_discussed(by_provider[pid])} alerts discussed"
+        ),
+        key=chosen_key,
+        help="In agenda order: the providers with the most severe alerts first.",
     )
-    if chosen:
-        groups = tuple(g for g in groups if g.provider_id in chosen)
+    order = list(by_provider)
+    following = order[(order.index(chosen) + 1) % len(order)]
+    next_col.button(
+        "Next provider",
+        icon=":material/arrow_forward:",
+        on_click=lambda: st.session_state.update({chosen_key: following}),
+        width="stretch",
+    )
+    group = by_provider[chosen]
 
-for group in groups:
-    count = len(group.entries)
-    st.subheader(group.provider_name)
-    st.caption(
-        f"{count} alert{'s' if count != 1 else ''} · highest severity: "
-        f"{SEVERITY.label(group.highest_severity)}"
+count = len(group.entries)
+st.subheader(group.provider_name)
+st.caption(
+    f"{count} alert{'s' if count != 1 else ''} · highest severity: "
+    f"{SEVERITY.label(group.highest_severity)}"
+)
+for entry in group.entries:
+    done_mark = " · ✓ discussed" if entry.discussion else ""
+    label = (
+        f"{entry.alert_id} · {SEVERITY.label(entry.severity)} severity · "
+        f"{ALERT_CATEGORY.label(entry.category)} · "
+        f"{ALERT_STATUS.label(entry.status_at_meeting)} at the meeting, "
+        f"{open_for(entry.days_open_at_meeting)}{done_mark}"
     )
-    for entry in group.entries:
-        done_mark = " · ✓ discussed" if entry.discussion else ""
-        label = (
-            f"{entry.alert_id} · {SEVERITY.label(entry.severity)} severity · "
-            f"{ALERT_CATEGORY.label(entry.category)} · "
-            f"{ALERT_STATUS.label(entry.status_at_meeting)} at the meeting, "
-            f"{open_for(entry.days_open_at_meeting)}{done_mark}"
+    flash = st.session_state.get(FLASH)
+    with st.expander(label, expanded=bool(flash and flash[0] == entry.alert_id)):
+        _show_flash(entry.alert_id)
+        st.markdown(f"**What happened:** {fmt.plain(entry.summary)}")
+        st.caption(
+            f"Raised {fmt.long_date(entry.raised_on)} · CQC key question: "
+            f"{entry.key_question} · Status now: {ALERT_STATUS.label(entry.status_now)} · "
+            f"Why on the agenda: {'; '.join(entry.reasons).lower()}"
         )
-        flash = st.session_state.get(FLASH)
-        with st.expander(label, expanded=bool(flash and flash[0] == entry.alert_id)):
-            _show_flash(entry.alert_id)
-            st.markdown(f"**What happened:** {fmt.plain(entry.summary)}")
-            st.caption(
-                f"Raised {fmt.long_date(entry.raised_on)} · CQC key question: "
-                f"{entry.key_question} · Status now: {ALERT_STATUS.label(entry.status_now)} · "
-                f"Why on the agenda: {'; '.join(entry.reasons).lower()}"
-            )
-            if can_record:
-                with st.form(f"{K}discussion_form_{meeting_id}_{entry.alert_id}"):
-                    key = f"{K}discussion_{meeting_id}_{entry.alert_id}"
-                    if key not in st.session_state:
-                        st.session_state[key] = entry.discussion
-                    st.text_area("What the meeting said", key=key, height=100)
-                    if entry.discussion and st.session_state[key].strip() != entry.discussion:
-                        st.caption(
-                            f"Saved by {entry.discussion_by or 'someone'}: "
-                            f"{fmt.plain(entry.discussion)}"
-                        )
-                    st.form_submit_button(
-                        "Save the discussion",
-                        icon=":material/save:",
-                        on_click=_save_discussion,
-                        args=(actor, meeting_id, entry.alert_id, entry.discussion),
+        if can_record:
+            with st.form(f"{K}discussion_form_{meeting_id}_{entry.alert_id}"):
+                key = f"{K}discussion_{meeting_id}_{entry.alert_id}"
+                if key not in st.session_state:
+                    st.session_state[key] = entry.discussion
+                st.text_area("What the meeting said", key=key, height=100)
+                if entry.discussion and st.session_state[key].strip() != entry.discussion:
+                    st.caption(
+                        f"Saved by {entry.discussion_by or 'someone'}: "
+                        f"{fmt.plain(entry.discussion)}"
                     )
-            else:
-                st.markdown("**What the meeting said**")
-                st.markdown(
-                    fmt.plain(entry.discussion) if entry.discussion else "Not discussed yet."
-                )
-
-            st.markdown("**Agreed actions**")
-            if entry.actions:
-                st.dataframe(
-                    pd.DataFrame(
-                        {
-                            "Action": [a.description for a in entry.actions],
-                            "Owner": [a.owner for a in entry.actions],
-                            "Due by": [fmt.long_date(a.due_on) for a in entry.actions],
-                            "Done": [
-                                fmt.long_date(a.completed_on) if a.completed_on else "Not yet"
-                                for a in entry.actions
-                            ],
-                        }
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                    column_config={"Action": st.column_config.TextColumn(width="large")},
-                )
-            else:
-                st.caption("None yet.")
-            if not can_record:
-                continue
-            for action in entry.actions:
-                if action.completed_on is None:
-                    st.button(
-                        f"Mark done today: {action.description[:60]}",
-                        key=f"{K}complete_{action.action_id}",
-                        icon=":material/done:",
-                        on_click=_complete,
-                        args=(actor, action.action_id, entry.alert_id, now),
-                    )
-            prefix = f"{K}action_{meeting_id}_{entry.alert_id}_"
-            with st.form(f"{prefix}form"):
-                st.markdown("**Agree an action**")
-                st.text_input("What is to be done", key=f"{prefix}description")
-                owner_col, due_col = st.columns(2)
-                owner_col.text_input("Who will do it", key=f"{prefix}owner")
-                if f"{prefix}due_on" not in st.session_state:
-                    st.session_state[f"{prefix}due_on"] = meeting.meeting_on + dt.timedelta(days=28)
-                due_col.date_input(
-                    "Due by",
-                    min_value=meeting.meeting_on,
-                    format="DD/MM/YYYY",
-                    key=f"{prefix}due_on",
-                )
                 st.form_submit_button(
-                    "Add the action",
-                    icon=":material/add_task:",
-                    on_click=_add_action,
-                    args=(actor, meeting_id, entry.alert_id),
+                    "Save the discussion",
+                    icon=":material/save:",
+                    on_click=_save_discussion,
+                    args=(actor, meeting_id, entry.alert_id, entry.discussion),
                 )
+        else:
+            st.markdown("**What the meeting said**")
+            st.markdown(fmt.plain(entry.discussion) if entry.discussion else "Not discussed yet.")
+
+        st.markdown("**Agreed actions**")
+        if entry.actions:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Action": [a.description for a in entry.actions],
+                        "Owner": [a.owner for a in entry.actions],
+                        "Due by": [fmt.long_date(a.due_on) for a in entry.actions],
+                        "Done": [
+                            fmt.long_date(a.completed_on) if a.completed_on else "Not yet"
+                            for a in entry.actions
+                        ],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={"Action": st.column_config.TextColumn(width="large")},
+            )
+        else:
+            st.caption("None yet.")
+        if not can_record:
+            continue
+        for action in entry.actions:
+            if action.completed_on is None:
+                st.button(
+                    f"Mark done today: {action.description[:60]}",
+                    key=f"{K}complete_{action.action_id}",
+                    icon=":material/done:",
+                    on_click=_complete,
+                    args=(actor, action.action_id, entry.alert_id, now),
+                )
+        prefix = f"{K}action_{meeting_id}_{entry.alert_id}_"
+        with st.form(f"{prefix}form"):
+            st.markdown("**Agree an action**")
+            st.text_input("What is to be done", key=f"{prefix}description")
+            owner_col, due_col = st.columns(2)
+            owner_col.text_input("Who will do it", key=f"{prefix}owner")
+            if f"{prefix}due_on" not in st.session_state:
+                st.session_state[f"{prefix}due_on"] = meeting.meeting_on + dt.timedelta(days=28)
+            due_col.date_input(
+                "Due by",
+                min_value=meeting.meeting_on,
+                format="DD/MM/YYYY",
+                key=f"{prefix}due_on",
+            )
+            st.form_submit_button(
+                "Add the action",
+                icon=":material/add_task:",
+                on_click=_add_action,
+                args=(actor, meeting_id, entry.alert_id),
+            )

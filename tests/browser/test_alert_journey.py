@@ -78,6 +78,11 @@ def test_qa_attendee_opens_the_meeting_agenda(page, app_url: str) -> None:
     assert page.get_by_text("No Quality Assurance meeting has been set up yet").count() == 0
     assert page.get_by_role("button", name="Save the discussion").count() == 0
     screenshot(page, "qa-meeting")
+    first_alert = page.get_by_test_id("stExpander").first
+    shown = first_alert.inner_text()
+    page.get_by_role("button", name="Next provider").click()
+    wait_for_app(page)
+    expect(first_alert).not_to_have_text(shown)  # the next provider's alerts are shown
 
 
 def test_provider_user_sees_only_their_own_service(page, app_url: str) -> None:

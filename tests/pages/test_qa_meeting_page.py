@@ -1,6 +1,7 @@
 """The Quality Assurance meeting page: setting up a meeting, the agenda grouped by provider with the
-most severe first, recording discussion and actions (and the refusal of a stale discussion), the
-minutes downloads, and read-only access for attendees and provider staff."""
+most severe first and walked one provider at a time, recording discussion and actions (and the
+refusal of a stale discussion), the minutes downloads, and read-only access for attendees and
+provider staff."""
 
 from __future__ import annotations
 
@@ -64,20 +65,40 @@ def test_setting_up_the_first_meeting(run_page: Callable[..., AppTest], page_db:
     assert any("No quality alerts are on this meeting's agenda" in i.value for i in app.info)
 
 
+def _agenda_table(app: AppTest) -> list[tuple[str, int, str, str]]:
+    frame = app.dataframe[0].value
+    return list(
+        zip(frame["Provider"], frame["Alerts"], frame["Highest severity"], frame["Discussed"],
+            strict=True)
+    )  # fmt: skip
+
+
 def test_agenda_grouped_by_provider_most_severe_first(
     run_page: Callable[..., AppTest], seeded: dict[str, object]
 ) -> None:
     app = run_page(PAGE)
     assert not app.exception
-    assert [s.value for s in app.subheader] == ["Elm Court", "Harbour View"]
-    labels = _expander_labels(app)
-    assert [label.split(" · ")[0] for label in labels] == [
-        seeded["b_critical"],
+    assert _agenda_table(app) == [
+        ("Elm Court", 1, "Critical", "0 of 1"),
+        ("Harbour View", 2, "High", "0 of 2"),
+    ]
+    picker = app.selectbox(key=f"qa_provider_{seeded['meeting']}")
+    assert picker.value == "PRV-B"  # the most severe provider first, and only its alerts shown
+    assert [s.value for s in app.subheader] == ["Agenda", "Elm Court"]
+    assert [label.split(" · ")[0] for label in _expander_labels(app)] == [seeded["b_critical"]]
+    assert "Critical severity" in _expander_labels(app)[0]
+    assert any("highest severity: Critical" in c.value for c in app.caption)
+
+    app = _button(app, "Next provider").click().run()
+    assert not app.exception
+    assert app.selectbox(key=f"qa_provider_{seeded['meeting']}").value == "PRV-A"
+    assert [s.value for s in app.subheader] == ["Agenda", "Harbour View"]
+    assert [label.split(" · ")[0] for label in _expander_labels(app)] == [
         seeded["a_high"],
         seeded["a_low"],
     ]
-    assert "Critical severity" in labels[0]
-    assert any("highest severity: Critical" in c.value for c in app.caption)
+    app = _button(app, "Next provider").click().run()  # from the last, back to the first
+    assert app.selectbox(key=f"qa_provider_{seeded['meeting']}").value == "PRV-B"
     downloads = app.get("download_button")
     assert [d.proto.label for d in downloads] == [
         "Download minutes (Excel)",
@@ -117,6 +138,7 @@ def test_recording_discussion_and_actions(
     [action] = qa.agenda(page_db, COMMISSIONER, meeting).entries[0].actions
     assert action.completed_on == TODAY
     assert not [b for b in app.button if b.label.startswith("Mark done")]
+    assert _agenda_table(app)[0] == ("Elm Court", 1, "Critical", "1 of 1")
 
 
 def test_discussion_saved_by_someone_else_meanwhile_is_refused(
@@ -141,8 +163,9 @@ def test_qa_attendee_reads_the_agenda_only(
     )
     app = run_page(PAGE, as_user="qa")
     assert not app.exception
-    assert len(_expander_labels(app)) == 3
-    assert not app.button
+    assert [row[0] for row in _agenda_table(app)] == ["Elm Court", "Harbour View"]
+    assert [label.split(" · ")[0] for label in _expander_labels(app)] == [seeded["b_critical"]]
+    assert [b.label for b in app.button] == ["Next provider"]  # walking the agenda, no recording
     assert not app.text_area
     assert any("Manager attended" in m.value for m in app.markdown)
     assert any("You can read the agenda and minutes" in m.value for m in app.markdown)
@@ -153,7 +176,9 @@ def test_provider_staff_see_only_their_own_part(
 ) -> None:
     app = run_page(PAGE, as_user="provider")
     assert not app.exception
-    assert [s.value for s in app.subheader] == ["Harbour View"]
+    assert [row[0] for row in _agenda_table(app)] == ["Harbour View"]
+    assert "Provider being discussed" not in [box.label for box in app.selectbox]
+    assert [s.value for s in app.subheader] == ["Agenda", "Harbour View"]
     assert [label.split(" · ")[0] for label in _expander_labels(app)] == [
         seeded["a_high"],
         seeded["a_low"],
