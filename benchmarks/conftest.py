@@ -29,6 +29,7 @@ from sgoversight.db import make_engine
 from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
 from sgoversight.importing import import_file
 from sgoversight.migrate import upgrade
+from tests.support.postgres import Cluster, PostgresUnavailable, start_cluster
 
 SEED = 2026
 AS_OF = dt.date(2026, 9, 30)
@@ -165,3 +166,17 @@ def pandas_import_seconds(borough: Borough, tmp_path_factory: pytest.TempPathFac
         seconds[kind], _ = timed(load)
         os.remove(path)
     return seconds
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster (tests/support/postgres.py) for every PostgreSQL
+    benchmark, started once; those benchmarks are skipped when it cannot start."""
+    try:
+        running = start_cluster()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"PostgreSQL: {exc}")
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -29,7 +29,7 @@ from sgoversight.db import make_engine
 from sgoversight.demo import KINDS
 from sgoversight.importing import import_file
 from sgoversight.migrate import upgrade
-from tests.support.postgres import PostgresUnavailable, start_cluster
+from tests.support.postgres import Cluster
 
 pytestmark = pytest.mark.benchmark
 
@@ -124,37 +124,30 @@ def test_import_throughput_on_sqlite(
 
 
 def test_import_throughput_on_postgresql(
-    borough: Borough, pandas_import_seconds: dict[str, float], results: Results
+    borough: Borough, pandas_import_seconds: dict[str, float], cluster: Cluster, results: Results
 ) -> None:
-    """import_file for each kind into a throwaway PostgreSQL cluster (skipped without one)."""
-    try:
-        cluster = start_cluster()
-    except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL: {exc}")
-    try:
-        admin = create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("CREATE DATABASE borough"))
-            connection.execute(text("CREATE DATABASE again"))
-            version = str(connection.execute(text("SHOW server_version")).scalar_one())
-        admin.dispose()
-        # Timed twice, into two new databases; the better run is kept (see conftest).
-        timings = Database(cluster.url("borough"), make_engine(cluster.url("borough")))
-        for name in ("borough", "again"):
-            engine = make_engine(cluster.url(name))
-            upgrade(engine)
-            import_timings(engine, borough, timings)
-            engine.dispose()
-        timings.engine.dispose()
-        for kind in KINDS:
-            rows = borough.rows[kind]
-            _add_rate(
-                results,
-                f"{kind} ({rows:,} rows), PostgreSQL {version.split()[0]}, import_file",
-                rows,
-                timings.import_seconds[kind],
-                timings.import_cpu_seconds[kind],
-                _baseline(borough, kind, pandas_import_seconds),
-            )
-    finally:
-        cluster.stop()
+    """import_file for each kind into the throwaway PostgreSQL cluster (skipped without one)."""
+    admin = create_engine(cluster.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE borough"))
+        connection.execute(text("CREATE DATABASE again"))
+        version = str(connection.execute(text("SHOW server_version")).scalar_one())
+    admin.dispose()
+    # Timed twice, into two new databases; the better run is kept (see conftest).
+    timings = Database(cluster.url("borough"), make_engine(cluster.url("borough")))
+    for name in ("borough", "again"):
+        engine = make_engine(cluster.url(name))
+        upgrade(engine)
+        import_timings(engine, borough, timings)
+        engine.dispose()
+    timings.engine.dispose()
+    for kind in KINDS:
+        rows = borough.rows[kind]
+        _add_rate(
+            results,
+            f"{kind} ({rows:,} rows), PostgreSQL {version.split()[0]}, import_file",
+            rows,
+            timings.import_seconds[kind],
+            timings.import_cpu_seconds[kind],
+            _baseline(borough, kind, pandas_import_seconds),
+        )

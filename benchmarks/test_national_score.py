@@ -38,7 +38,7 @@ from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
 from sgoversight.importing import import_file
 from sgoversight.migrate import upgrade
 from sgoversight.scoring import score_from_database
-from tests.support.postgres import Cluster, PostgresUnavailable, start_cluster
+from tests.support.postgres import Cluster
 
 pytestmark = pytest.mark.benchmark
 
@@ -63,18 +63,6 @@ class National:
     url: str
     engine: Engine
     version: str
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    try:
-        running = start_cluster()
-    except PostgresUnavailable as exc:
-        pytest.skip(f"PostgreSQL: {exc}")
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
