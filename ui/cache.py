@@ -1,11 +1,13 @@
 """Cached reads for the heavy pages.
 
-Rule: a cached result is keyed on the database's data version (the newest audit event id,
-sgoversight.audit.data_version) as well as its inputs and the signed-in actor's roles and provider
-(not their name: everyone with the same roles sees the same figures, so they share one entry), so
-any write anywhere (from this replica, another replica or the command line) makes the next read
-fresh, while repeated views of unchanged data answer at once. Permissions are checked by the
-domain functions inside, on the first read for each set of roles.
+Rule: a cached result is keyed on the database's data version (the newest audit event that
+records a data change, sgoversight.audit.data_version) as well as its inputs and the signed-in
+actor's roles and provider (not their name: everyone with the same roles sees the same figures,
+so they share one entry), so any write anywhere (from this replica, another replica or the
+command line) makes the next read fresh, while repeated views of unchanged data answer at once.
+Permissions are checked by the domain functions inside, on the first read for each set of roles.
+A read that is not cached yet shows a spinner saying what is being worked out (the first view
+after a change can take seconds on a large register).
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ def version() -> tuple[str, int]:
     return database_url(), data_version(engine())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+@st.cache_data(
+    ttl=TTL_SECONDS,
+    max_entries=16,
+    show_spinner="Counting the week's concerns, enquiries and alerts…",
+)
 def _weekly(actor: Actor, week: Period, at: tuple[str, int]) -> weekly_pack.WeeklyPack:
     return weekly_pack.weekly_pack(engine(), actor, week)
 
@@ -46,7 +52,9 @@ def weekly(actor: Actor, week: Period) -> weekly_pack.WeeklyPack:
     return _weekly(_by_role(actor), week, version())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+@st.cache_data(
+    ttl=TTL_SECONDS, max_entries=8, show_spinner="Reading the month's records for the Board…"
+)
 def _board_frames(actor: Actor, month: Period, at: tuple[str, int]) -> board.BoardFrames:
     return board.load_board_frames(engine(), actor, month)
 
@@ -57,7 +65,7 @@ def board_frames(actor: Actor, month: Period) -> board.BoardFrames:
     return _board_frames(_by_role(actor), month, version())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner="Reading the provider register…")
 def _register(actor: Actor, at: tuple[str, int]) -> pd.DataFrame:
     return board.load_register(engine(), actor)
 
@@ -67,7 +75,7 @@ def register(actor: Actor) -> pd.DataFrame:
     return _register(_by_role(actor), version())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Reading this provider's records…")
 def _provider_frames(actor: Actor, provider_id: str, at: tuple[str, int]) -> board.BoardFrames:
     return board.load_board_frames(engine(), actor, provider_id=provider_id)
 
@@ -78,7 +86,7 @@ def provider_frames(actor: Actor, provider_id: str) -> board.BoardFrames:
     return _provider_frames(_by_role(actor), provider_id, version())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Rating every provider for the month…")
 def _board_month(actor: Actor, month: Period, at: tuple[str, int]) -> board.BoardMonth:
     return board.board_month(engine(), actor, month, frames=_board_frames(actor, month, at))
 
@@ -88,7 +96,11 @@ def board_month(actor: Actor, month: Period) -> board.BoardMonth:
     return _board_month(_by_role(actor), month, version())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+@st.cache_data(
+    ttl=TTL_SECONDS,
+    max_entries=8,
+    show_spinner="Working out the quarter's standards and two years of trends…",
+)
 def _quarterly(
     actor: Actor, quarter: Period, at: tuple[str, int]
 ) -> standards_report.QuarterlyReport:
@@ -100,7 +112,7 @@ def quarterly(actor: Actor, quarter: Period) -> standards_report.QuarterlyReport
     return _quarterly(_by_role(actor), quarter, version())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Counting this month's figures…")
 def _month_at_a_glance(
     actor: Actor, today: dt.date, at: tuple[str, int]
 ) -> overview.MonthAtAGlance:
