@@ -132,15 +132,19 @@ def audit_choices(engine: Engine, actor: Actor) -> dict[str, list[str]]:
         }
 
 
-def data_version(engine: Engine) -> int:
+def data_version(engine: Engine, unrelated: frozenset[str] = frozenset()) -> int:
     """The id of the newest audit event that records a change to data: every write is audited in
     its own transaction, so this number changes whenever any data changes, and caches keyed on it
     are never stale. Account events (ACCOUNT_ENTITY) are left out, so a mistyped password does not
-    empty every page's cache. Read newest first down the primary key, stopping at the first
-    match, so it stays quick however long the trail grows."""
+    empty every page's cache.
+
+    `unrelated` names further entities a cached view is known not to read (for example the
+    standards never read quality alerts): changes to those leave its version alone. Anything not
+    named, a new kind of record included, still moves it. Read newest first down the primary key,
+    stopping at the first match, so it stays quick however long the trail grows."""
     newest = (
         select(AuditEvent.id)
-        .where(AuditEvent.entity != ACCOUNT_ENTITY)
+        .where(AuditEvent.entity.not_in([ACCOUNT_ENTITY, *sorted(unrelated)]))
         .order_by(AuditEvent.id.desc())
         .limit(1)
     )

@@ -35,6 +35,18 @@ STANDARDS = (
     "Partnership",
 )
 LINE_COLOUR, TARGET_COLOUR = "#1f4e79", "#6b6b6b"
+#: The audit trail's entities whose changes cannot change a quarterly report, which reads only
+#: concerns, providers, training records and its own narrative (quarterly_report): a page cache
+#: of the report ignores them (sgoversight.audit.data_version). Any entity not named here, a new
+#: kind of record included, still refreshes it.
+UNRELATED_ENTITIES = frozenset(
+    {
+        "alerts", "plans", "actions",  # imports of those files
+        "quality_alert", "qa_meeting", "qa_agenda_item", "qa_action",
+        "improvement_plan", "improvement_action", "enhanced_monitoring", "monitoring_visit",
+        "board_decision", "board_meeting",
+    }
+)  # fmt: skip
 
 
 def status_text(status: str) -> str:

@@ -120,3 +120,15 @@ def test_sign_in_events_do_not_move_the_data_version(engine: Engine) -> None:
     assert audit.data_version(engine) == before
     _record(engine, COMMISSIONER, "update", "quality_alert", "QA-8")
     assert audit.data_version(engine) == newest.id + 1
+
+
+def test_a_view_can_leave_out_entities_it_does_not_read(engine: Engine) -> None:
+    """Changes to the named entities leave that view's version alone; anything else moves it."""
+    unrelated = frozenset({"quality_alert"})
+    _record(engine, COMMISSIONER, "import", "concerns", "concerns.csv")
+    before = audit.data_version(engine, unrelated)
+    _record(engine, COMMISSIONER, "create", "quality_alert", "QA-7")
+    assert audit.data_version(engine, unrelated) == before
+    assert audit.data_version(engine) == before + 1
+    _record(engine, COMMISSIONER, "create", "a_kind_of_record_added_later", "X-1")
+    assert audit.data_version(engine, unrelated) == before + 2

@@ -45,12 +45,13 @@ from sgoversight import (
     qa,
     scoring,
     standards,
+    standards_report,
     users,
     weekly_pack,
 )
 from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionDenied, Role
 from sgoversight.db import make_engine
-from sgoversight.models import Base, User
+from sgoversight.models import AuditEvent, Base, User
 from tests.fixtures.importing import csv_bytes, good_row
 from tests.support.alerts import (
     ADMIN,
@@ -65,6 +66,7 @@ from tests.support.alerts import (
     form,
     log,
 )
+from tests.support.records import concern
 
 P = Permission
 
@@ -577,3 +579,47 @@ def test_scope_for_gives_staff_what_they_ask_and_providers_only_their_own() -> N
     assert own.scope_for(None) == "PRV-A" and own.scope_for("PRV-A") == "PRV-A"
     with pytest.raises(PermissionDenied, match="only for their own provider"):
         own.scope_for("PRV-B")
+
+
+# --- what each change refreshes -------------------------------------------------------------------
+
+WRITES = [name for name, case in USE_CASES.items() if case.writes]
+
+
+def _same_quarterly_report(engine: Engine, before: standards_report.QuarterlyReport) -> bool:
+    """The quarterly report now is `before`, figure for figure (NaN for no data included)."""
+    now = standards_report.quarterly_report(engine, ADMIN, QUARTER)
+    return (
+        now.results == before.results
+        and now.series.equals(before.series)
+        and now.breakdowns.keys() == before.breakdowns.keys()
+        and all(now.breakdowns[k].equals(frame) for k, frame in before.breakdowns.items())
+        and now.narrative == before.narrative
+    )
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, name: str) -> None:
+    """Every change an administrator can make: when everything it audits is about an entity in
+    standards_report.UNRELATED_ENTITIES (or an account), the quarterly report is the same and so
+    is the version its page cache is keyed on; any other change moves that version."""
+    with Session(world.engine) as session, session.begin():
+        session.add_all(
+            [
+                concern("C-1", "PRV-A", "2026-07-10", started="2026-07-13",
+                        concluded="2026-08-20", risk_outcome="reduced"),
+                concern("C-2", None, "2026-08-03", source_of_risk="known_to_individual"),
+            ]
+        )  # fmt: skip
+    unrelated = standards_report.UNRELATED_ENTITIES
+    report = standards_report.quarterly_report(world.engine, ADMIN, QUARTER)
+    version = audit.data_version(world.engine, unrelated)
+    newest = audit.data_version(world.engine)
+    USE_CASES[name].call(world, ADMIN)
+    with Session(world.engine) as session:
+        entities = set(session.scalars(select(AuditEvent.entity).where(AuditEvent.id > newest)))
+    if entities <= unrelated | {audit.ACCOUNT_ENTITY}:
+        assert audit.data_version(world.engine, unrelated) == version, entities
+        assert _same_quarterly_report(world.engine, report), entities
+    else:
+        assert audit.data_version(world.engine, unrelated) != version, entities

@@ -33,9 +33,10 @@ def _by_role(actor: Actor) -> Actor:
     return replace(actor, username="signed-in user")
 
 
-def version() -> tuple[str, int]:
-    """Which database, and its data version: the part of every cache key that goes stale."""
-    return database_url(), data_version(engine())
+def version(unrelated: frozenset[str] = frozenset()) -> tuple[str, int]:
+    """Which database, and its data version (leaving out changes to `unrelated` entities, which
+    the cached view does not read): the part of every cache key that goes stale."""
+    return database_url(), data_version(engine(), unrelated)
 
 
 @st.cache_data(
@@ -108,8 +109,9 @@ def _quarterly(
 
 
 def quarterly(actor: Actor, quarter: Period) -> standards_report.QuarterlyReport:
-    """The quarter's scorecard, series, breakdowns and narrative, cached."""
-    return _quarterly(_by_role(actor), quarter, version())
+    """The quarter's scorecard, series, breakdowns and narrative, cached; quality alerts, QA
+    meetings, plans and Board records do not refresh it (standards_report.UNRELATED_ENTITIES)."""
+    return _quarterly(_by_role(actor), quarter, version(standards_report.UNRELATED_ENTITIES))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Counting this month's figures…")
