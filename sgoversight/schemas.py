@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any, ClassVar
@@ -37,7 +37,7 @@ MAX_SUMMARY_LENGTH = 2_000  # CONTRACT.md §1, alerts.summary
 MAX_TEXT_LENGTH = 10_000  # free text with no contract limit (plan reason, action description)
 MAX_WHOLE_NUMBER = 2_147_483_647  # the largest value a database INTEGER column holds
 _SHOWN_LENGTH = 40
-_MEMO_SIZE = 4_096
+_DATES_REMEMBERED = 16_384  # distinct date texts kept for the next batch of rows
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+(\.0*)?")
@@ -92,7 +92,7 @@ def _iso_date(text: str) -> dt.date | None:
         day = dt.date.fromisoformat(text)
     except ValueError:
         return None
-    if len(_DATES) < _MEMO_SIZE * 4:
+    if len(_DATES) < _DATES_REMEMBERED:
         _DATES[text] = day
     return day
 
@@ -138,29 +138,6 @@ class Cell:
 
 
 @dataclass(frozen=True, eq=False)
-class _MemoisedCell(Cell):
-    """A cell whose value does not depend on `today`: each distinct raw value is read once.
-
-    Why: a 150,000-row file repeats the same few codes and yes/no values in every row; looking
-    them up in a dictionary is several times faster than normalising them again.
-    """
-
-    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False)
-
-    def _validate(self, value: Any) -> Any:
-        # Only text is memoised: 1, 1.0 and True are equal dictionary keys but different cells.
-        if type(value) is not str:
-            return self.read(value, dt.date.today())
-        try:
-            return self._memo[value]
-        except KeyError:
-            result = self.read(value, dt.date.today())
-            if len(self._memo) < _MEMO_SIZE:
-                self._memo[value] = result
-            return result
-
-
-@dataclass(frozen=True, eq=False)
 class Text(Cell):
     """Rule: text of at most `max_length` characters, without NUL (no database can store it)."""
 
@@ -189,16 +166,9 @@ class Text(Cell):
 
         return read_text
 
-    def _validate(self, value: Any) -> Any:
-        if type(value) is str:
-            text = value.strip()
-            if text and len(text) <= self.max_length and "\x00" not in text:
-                return text
-        return self.read(value, dt.date.today())
-
 
 @dataclass(frozen=True, eq=False)
-class Code(_MemoisedCell):
+class Code(Cell):
     """Rule: one of the vocabulary's codes, written as the code or its label, any case."""
 
     vocabulary: v.Vocabulary
@@ -213,7 +183,7 @@ class Code(_MemoisedCell):
 
 
 @dataclass(frozen=True, eq=False)
-class YesNo(_MemoisedCell):
+class YesNo(Cell):
     """Rule: `yes` or `no` (a spreadsheet TRUE/FALSE cell is accepted too)."""
 
     def parse(self, value: Any, today: dt.date) -> bool:
@@ -272,7 +242,7 @@ def _as_date(value: Any) -> dt.date:
 
 
 @dataclass(frozen=True, eq=False)
-class WholeNumber(_MemoisedCell):
+class WholeNumber(Cell):
     """Rule: a whole number, 0 or more (and small enough for a database integer)."""
 
     def parse(self, value: Any, today: dt.date) -> int:
@@ -313,9 +283,9 @@ def _optional(vocabulary: v.Vocabulary) -> Code:
 
 # --- cross-column rules ---------------------------------------------------------------------------
 #
-# A rule ties one column to an earlier column of the same row. Each is stated once, in two forms
-# that must agree: `check` for one row (the models below run it as a field validator, with the
-# earlier columns that passed) and `failing` for whole columns of rows whose every cell is valid
+# A rule ties one column to an earlier column of the same row. Each states its condition once, in
+# `problem`; `check` applies it to one row (the models below run it as a field validator, with the
+# earlier columns that passed) and `failing` to whole columns of rows whose every cell is valid
 # (the importer's fast path, which then validates only the failing rows with the model, so the
 # messages always come from `check`).
 
@@ -329,38 +299,36 @@ class RowRule:
     column: str
     other: str
 
+    def problem(self, value: Any, other: Any) -> str | None:
+        """The message for `column` when its `value` and the row's `other` value break the rule;
+        None when they keep it."""
+        raise NotImplementedError
+
     def check(self, value: Any, data: Mapping[str, Any]) -> None:
         """Raise ValueError (the message for `column`) when the rule does not hold for one row.
 
         `data` holds the row's earlier columns that are valid; a rule whose `other` column is
         missing from it (invalid, reported on its own) is skipped.
         """
-        raise NotImplementedError
+        if self.other in data and (message := self.problem(value, data[self.other])):
+            raise ValueError(message)
 
     def failing(self, columns: Columns) -> list[int]:
         """The positions of the rows where the rule does not hold, given every column's values
         for rows whose every cell is valid."""
-        raise NotImplementedError
-
-    def _pairs(self, columns: Columns) -> Iterator[tuple[int, tuple[Any, Any]]]:
-        return enumerate(zip(columns[self.column], columns[self.other], strict=True))
+        problem = self.problem
+        pairs = zip(columns[self.column], columns[self.other], strict=True)
+        return [i for i, (value, other) in enumerate(pairs) if problem(value, other) is not None]
 
 
 @dataclass(frozen=True)
 class NotBefore(RowRule):
     """Rule: the date in `column` is on or after the (recorded) date in `other`."""
 
-    def check(self, value: Any, data: Mapping[str, Any]) -> None:
-        earlier = data.get(self.other)
-        if value is not None and earlier is not None and value < earlier:
-            raise ValueError(f"must be on or after {self.other} ({earlier.isoformat()})")
-
-    def failing(self, columns: Columns) -> list[int]:
-        return [
-            i
-            for i, (day, earlier) in self._pairs(columns)
-            if day is not None and earlier is not None and day < earlier
-        ]
+    def problem(self, value: Any, other: Any) -> str | None:
+        if value is not None and other is not None and value < other:
+            return f"must be on or after {self.other} ({other.isoformat()})"
+        return None
 
 
 @dataclass(frozen=True)
@@ -370,22 +338,12 @@ class RecordedIff(RowRule):
 
     code: str
 
-    def check(self, value: Any, data: Mapping[str, Any]) -> None:
-        if self.other not in data:
-            return
-        actual = data[self.other]
-        if actual == self.code and value is None:
-            raise ValueError(f"required when {self.other} is {self.code}")
-        if actual != self.code and value is not None:
-            raise ValueError(
-                f"must be blank unless {self.other} is {self.code} ({self.other} is {actual})"
-            )
-
-    def failing(self, columns: Columns) -> list[int]:
-        code = self.code
-        return [
-            i for i, (value, actual) in self._pairs(columns) if (actual == code) == (value is None)
-        ]
+    def problem(self, value: Any, other: Any) -> str | None:
+        if other == self.code and value is None:
+            return f"required when {self.other} is {self.code}"
+        if other != self.code and value is not None:
+            return f"must be blank unless {self.other} is {self.code} ({self.other} is {other})"
+        return None
 
 
 @dataclass(frozen=True)
@@ -394,15 +352,10 @@ class RequiredWhen(RowRule):
 
     code: str
 
-    def check(self, value: Any, data: Mapping[str, Any]) -> None:
-        if value is None and data.get(self.other) == self.code:
-            raise ValueError(f"required when {self.other} is {self.code}")
-
-    def failing(self, columns: Columns) -> list[int]:
-        code = self.code
-        return [
-            i for i, (value, actual) in self._pairs(columns) if value is None and actual == code
-        ]
+    def problem(self, value: Any, other: Any) -> str | None:
+        if value is None and other == self.code:
+            return f"required when {self.other} is {self.code}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -411,21 +364,13 @@ class OnlyWhen(RowRule):
 
     code: str
 
-    def check(self, value: Any, data: Mapping[str, Any]) -> None:
-        if value is None or self.other not in data:
-            return
-        actual = data[self.other]
-        if actual != self.code:
-            shown_actual = actual or "blank"
-            raise ValueError(
-                f"only allowed when {self.other} is {self.code} ({self.other} is {shown_actual})"
+    def problem(self, value: Any, other: Any) -> str | None:
+        if value is not None and other != self.code:
+            return (
+                f"only allowed when {self.other} is {self.code} ({self.other} is "
+                f"{other or 'blank'})"
             )
-
-    def failing(self, columns: Columns) -> list[int]:
-        code = self.code
-        return [
-            i for i, (value, actual) in self._pairs(columns) if value is not None and actual != code
-        ]
+        return None
 
 
 @dataclass(frozen=True)
@@ -434,16 +379,10 @@ class Needs(RowRule):
 
     why: str
 
-    def check(self, value: Any, data: Mapping[str, Any]) -> None:
-        if value is None or self.other not in data:
-            return
-        if data[self.other] is None:
-            raise ValueError(f"needs {self.other} ({self.why})")
-
-    def failing(self, columns: Columns) -> list[int]:
-        return [
-            i for i, (value, needed) in self._pairs(columns) if value is not None and needed is None
-        ]
+    def problem(self, value: Any, other: Any) -> str | None:
+        if value is not None and other is None:
+            return f"needs {self.other} ({self.why})"
+        return None
 
 
 # --- the six files --------------------------------------------------------------------------------
