@@ -733,8 +733,9 @@ def cookie_account(
 
 def credentials(engine: Engine, username: str) -> dict[str, Any]:
     """The credentials dictionary streamlit-authenticator expects, holding only `username`'s
-    account when it exists and is enabled (else no account): the session that signs one person
-    in is never handed anyone else's details or password hash."""
+    account when it exists and is enabled (else no account), without its password hash: the
+    password was checked by check_password and the authenticator is handed the checked sign-in
+    (a token), so the session never holds a hash, nor anyone else's details."""
     with Session(engine) as session:
         user = session.get(User, normalise_username(username))
         if user is None or user.disabled:
@@ -744,7 +745,6 @@ def credentials(engine: Engine, username: str) -> dict[str, Any]:
                 user.username: {
                     "name": user.display_name,
                     "email": user.email,
-                    "password": user.password_hash,
                     "roles": list(user.roles),
                 }
             }

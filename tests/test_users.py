@@ -190,6 +190,8 @@ def test_demo_users_file_seeds_every_demo_login(engine: Engine) -> None:
         "commissioner"
     ]
     assert credentials(engine, "nobody")["usernames"] == {}
+    for username in seeded:  # the sign-in is handed over checked: no password hash goes with it
+        assert "password" not in credentials(engine, username)["usernames"][username]
 
 
 def test_has_enabled_account_tells_an_empty_register(engine: Engine) -> None:
