@@ -130,13 +130,24 @@ class Actor:
             raise PermissionDenied(f"{self.username} may not {permission.value.replace('_', ' ')}")
 
     def require_provider(self, provider_id: str | None) -> None:
-        """Raise PermissionDenied when a provider user touches another provider's record."""
-        if self.is_provider_user and provider_id != self.provider_id:
+        """Raise PermissionDenied when a provider user touches another provider's record (or any
+        record, when no provider is recorded for them)."""
+        if self.is_provider_user and (not self.provider_id or provider_id != self.provider_id):
             raise PermissionDenied(f"{self.username} may act only for their own provider")
 
     def provider_scope(self) -> str | None:
-        """The provider this actor is limited to, or None for council staff (all providers)."""
-        return self.provider_id if self.is_provider_user else None
+        """The provider this actor is limited to, or None for council staff (all providers).
+
+        Rule: fails closed. Provider staff with no provider recorded see nothing (PermissionDenied),
+        never every provider.
+        """
+        if not self.is_provider_user:
+            return None
+        if not self.provider_id:
+            raise PermissionDenied(
+                f"{self.username} works for a provider but none is recorded: ask an administrator"
+            )
+        return self.provider_id
 
     def scope_for(self, provider_id: str | None) -> str | None:
         """The provider a read asking for `provider_id` (None: every provider) is limited to.

@@ -579,6 +579,23 @@ def test_scope_for_gives_staff_what_they_ask_and_providers_only_their_own() -> N
     assert own.scope_for(None) == "PRV-A" and own.scope_for("PRV-A") == "PRV-A"
     with pytest.raises(PermissionDenied, match="only for their own provider"):
         own.scope_for("PRV-B")
+    unplaced = Actor("una", frozenset({Role.PROVIDER}))  # provider staff, no provider recorded
+    for asked in (None, "PRV-A"):
+        with pytest.raises(PermissionDenied):
+            unplaced.scope_for(asked)
+    with pytest.raises(PermissionDenied, match="none is recorded"):
+        unplaced.provider_scope()
+    with pytest.raises(PermissionDenied):
+        unplaced.require_provider(None)
+
+
+def test_provider_staff_with_no_provider_see_nothing(shared_world: World) -> None:
+    """Fails closed through the real reads: not every provider's alerts, an error."""
+    unplaced = Actor("una", frozenset({Role.PROVIDER}))
+    with pytest.raises(PermissionDenied):
+        alerts.alert_register(shared_world.engine, unplaced, today=TODAY)
+    with pytest.raises(PermissionDenied):
+        overview.month_at_a_glance(shared_world.engine, unplaced, TODAY)
 
 
 # --- what each change refreshes -------------------------------------------------------------------
