@@ -372,8 +372,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:
+        failure = f"{type(exc).__name__}: {exc}"
         problem = _schema_problem() if args.handler is not _init_db else None
-        print(f"error: {problem or f'{type(exc).__name__}: {exc}'}", file=sys.stderr)
+        if problem is None:
+            print(f"error: {failure}", file=sys.stderr)
+        else:  # the likely cause first, then what failed, for whoever looks further
+            print(f"error: {problem}", file=sys.stderr)
+            print(f"(what failed: {failure.splitlines()[0]})", file=sys.stderr)
         return EXIT_FAILURE
 
 

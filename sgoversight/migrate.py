@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from sgoversight.db import PROJECT_ROOT
@@ -29,29 +30,38 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head_revision() -> str:
     """The newest revision in migrations/ (what `init-db` migrates to)."""
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    head = _script().get_current_head()
     assert head is not None, "migrations/ holds no revision"
     return head
 
 
 def schema_problem(engine: Engine) -> str | None:
     """Why `engine`'s database cannot be used yet, in words for the person at the keyboard: it
-    has no schema, or an older one than this version of the application needs; None when it is at
-    the newest revision."""
+    has no schema; an older one than this version of the application needs (init-db migrates
+    it); or one this version does not know, written by a newer version (init-db cannot help).
+    None when it is at the newest revision."""
     current, head = current_revision(engine), head_revision()
     where = engine.url.render_as_string(hide_password=True)
     if current is None:
         return f"the database {where} has no tables yet: run `python -m sgoversight init-db` first"
-    if current != head:
+    if current == head:
+        return None
+    if current not in {revision.revision for revision in _script().walk_revisions()}:
         return (
-            f"the database {where} is at schema {current}, older than this version needs "
-            f"({head}): run `python -m sgoversight init-db` to migrate it"
+            f"the database {where} is at schema {current}, which this version of the "
+            f"application does not know (its newest is {head}): it was set up by a newer "
+            "version, so run that version, or restore a backup taken with this one"
         )
-    return None
+    return (
+        f"the database {where} is at schema {current}, older than this version needs "
+        f"({head}): run `python -m sgoversight init-db` to migrate it"
+    )
 
 
 def current_revision(engine: Engine) -> str | None:

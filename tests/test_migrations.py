@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from sgoversight.migrate import (
     alembic_config,
@@ -57,4 +57,9 @@ def test_schema_problem_names_the_fix(tmp_path) -> None:
     assert "schema 0002" in problem and head_revision() in problem and "init-db" in problem
     upgrade(engine)
     assert schema_problem(engine) is None
+    with engine.begin() as connection:  # as a newer version of the application would leave it
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    problem = schema_problem(engine)
+    assert problem is not None and "schema 0099" in problem and "newer version" in problem
+    assert "init-db" not in problem  # migrating cannot help
     engine.dispose()

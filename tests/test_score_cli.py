@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from sgoversight import cli
 from sgoversight.db import make_engine
 from sgoversight.models import Provider, QualityAlert
 from tests.support.cli import run_cli
@@ -110,7 +111,19 @@ def test_a_database_without_tables_says_to_run_init_db(tmp_path: Path, arguments
     """A first run before `init-db` gets the fix in words, not the driver's "no such table"."""
     arguments = tuple(str(tmp_path / a) if a.endswith(".xlsx") else a for a in arguments)
     result = run_cli(tmp_path / "never-migrated.db", *arguments)
-    assert result.returncode == 1
-    assert "has no tables yet: run `python -m sgoversight init-db` first" in result.stderr
-    assert "OperationalError" not in result.stderr and result.stdout == ""
+    assert result.returncode == 1 and result.stdout == ""
+    first, second = result.stderr.splitlines()[:2]
+    assert first.endswith("has no tables yet: run `python -m sgoversight init-db` first")
+    assert second.startswith("(what failed: OperationalError: ")  # the detail comes second
     assert not (tmp_path / "pack.xlsx").exists()
+
+
+def test_a_database_that_cannot_be_reached_is_reported_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No schema hint when the schema cannot even be read: the failure itself, on one line."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    assert cli.main(["score", "--month", "2026-10"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: OperationalError: ") and "init-db" not in err
+    assert "what failed" not in err
