@@ -12,18 +12,16 @@ import datetime as dt
 import decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, Select, event, select
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import Actor, Permission
-from sgoversight.models import AuditEvent
+from sgoversight.models import ACCOUNT_ENTITY as ACCOUNT_ENTITY  # re-exported for users
+from sgoversight.models import DATA_CHANGE, AuditEvent
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: an import command never needs it
     import pandas as pd
 
-#: The entity of sign-in and account events (failed sign-ins, lock-outs, account changes): they
-#: change no record a report or page shows, so they do not move the data version.
-ACCOUNT_ENTITY = "user"
 
 AUDIT_COLUMNS = [
     "id", "occurred_at", "actor", "action", "entity", "entity_id", "before", "after", "detail",
@@ -140,13 +138,18 @@ def data_version(engine: Engine, unrelated: frozenset[str] = frozenset()) -> int
 
     `unrelated` names further entities a cached view is known not to read (for example the
     standards never read quality alerts): changes to those leave its version alone. Anything not
-    named, a new kind of record included, still moves it. Read newest first down the primary key,
-    stopping at the first match, so it stays quick however long the trail grows."""
-    newest = (
-        select(AuditEvent.id)
-        .where(AuditEvent.entity.not_in([ACCOUNT_ENTITY, *sorted(unrelated)]))
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
+    named, a new kind of record included, still moves it. Read newest first down the index of
+    data changes (migration 0006), stopping at the first match, so account events never slow it
+    however many there are."""
     with Session(engine) as session:
-        return session.scalar(newest) or 0
+        return session.scalar(newest_data_change(unrelated)) or 0
+
+
+def newest_data_change(unrelated: frozenset[str] = frozenset()) -> Select[tuple[int]]:
+    """The query data_version runs: the id of the newest event recording a data change to an
+    entity not in `unrelated`. Its first condition is written exactly as the partial index's, so
+    the database walks that index from the newest end."""
+    newest = select(AuditEvent.id).where(DATA_CHANGE)
+    if unrelated:
+        newest = newest.where(AuditEvent.entity.not_in(sorted(unrelated)))
+    return newest.order_by(AuditEvent.id.desc()).limit(1)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -318,10 +319,25 @@ class ImportRun(Base):
     unchanged: Mapped[int] = mapped_column(Integer)
 
 
+#: The entity of sign-in and account events (failed sign-ins, lock-outs, account changes): they
+#: change no record a report or page shows (see sgoversight.audit.data_version).
+ACCOUNT_ENTITY = "user"
+#: The condition of the audit events that record a change to data (migration 0006 indexes them).
+DATA_CHANGE = text(f"entity <> '{ACCOUNT_ENTITY}'")
+
+
 class AuditEvent(Base):
     """Append-only audit trail: who did what, when, with the record before and after."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (
+        Index(
+            "ix_audit_events_data_changes",
+            "id",
+            sqlite_where=DATA_CHANGE,
+            postgresql_where=DATA_CHANGE,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)

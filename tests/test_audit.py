@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Engine, delete, text, update
+from sqlalchemy import Engine, delete, inspect, text, update
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
@@ -132,3 +132,20 @@ def test_a_view_can_leave_out_entities_it_does_not_read(engine: Engine) -> None:
     assert audit.data_version(engine) == before + 1
     _record(engine, COMMISSIONER, "create", "a_kind_of_record_added_later", "X-1")
     assert audit.data_version(engine, unrelated) == before + 2
+
+
+def test_the_data_version_walks_the_index_of_data_changes(sqlite_engine: Engine) -> None:
+    """However many failed sign-ins follow the last data change, the version is one index step:
+    SQLite's plan for the query uses the partial index of migration 0006."""
+    for unrelated in (frozenset(), frozenset({"quality_alert", "qa_meeting"})):
+        query = audit.newest_data_change(unrelated).compile(
+            sqlite_engine, compile_kwargs={"literal_binds": True}
+        )
+        with sqlite_engine.connect() as connection:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}").fetchall()
+        assert any("ix_audit_events_data_changes" in str(step) for step in plan), plan
+
+
+def test_the_index_of_data_changes_is_on_both_databases(engine: Engine) -> None:
+    indexes = {index["name"] for index in inspect(engine).get_indexes("audit_events")}
+    assert "ix_audit_events_data_changes" in indexes
