@@ -250,25 +250,35 @@ st.dataframe(
 group = groups[0]
 if len(groups) > 1:  # the meeting goes through the agenda one provider at a time
     by_provider = {g.provider_id: g for g in groups}
-    chosen_key = f"{K}provider_{meeting_id}"
+    order = list(by_provider)
+    chosen_key, kept_key = f"{K}provider_{meeting_id}", f"{K}kept_provider_{meeting_id}"
     if st.session_state.get(chosen_key) not in by_provider:
-        st.session_state[chosen_key] = groups[0].provider_id
+        # first visit, or back from another page (which forgets widgets): where the meeting was
+        kept = st.session_state.get(kept_key)
+        st.session_state[chosen_key] = kept if kept in by_provider else order[0]
+
+    def _keep(provider_id: str | None = None) -> None:
+        if provider_id is not None:
+            st.session_state[chosen_key] = provider_id
+        st.session_state[kept_key] = st.session_state[chosen_key]
+
     pick_col, next_col = st.columns([4, 1], vertical_alignment="bottom")
     chosen = pick_col.selectbox(
         "Provider being discussed",
-        list(by_provider),
+        order,
         format_func=lambda pid: (
             f"{by_provider[pid].provider_name}: {_discussed(by_provider[pid])} alerts discussed"
         ),
         key=chosen_key,
+        on_change=_keep,
         help="In agenda order: the providers with the most severe alerts first.",
     )
-    order = list(by_provider)
-    following = order[(order.index(chosen) + 1) % len(order)]
+    last = order.index(chosen) == len(order) - 1
     next_col.button(
-        "Next provider",
-        icon=":material/arrow_forward:",
-        on_click=lambda: st.session_state.update({chosen_key: following}),
+        "Back to the first provider" if last else "Next provider",
+        icon=":material/first_page:" if last else ":material/arrow_forward:",
+        on_click=_keep,
+        args=(order[0] if last else order[order.index(chosen) + 1],),
         width="stretch",
     )
     group = by_provider[chosen]

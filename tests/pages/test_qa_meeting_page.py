@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from sgoversight import alerts, qa
+from sgoversight.db import PROJECT_ROOT
 from tests.support.alerts import COMMISSIONER, OTHER_COMMISSIONER, add_providers, form
 
 PAGE = "pages/qa_meeting.py"
@@ -97,13 +98,37 @@ def test_agenda_grouped_by_provider_most_severe_first(
         seeded["a_high"],
         seeded["a_low"],
     ]
-    app = _button(app, "Next provider").click().run()  # from the last, back to the first
+    assert not [b for b in app.button if b.label == "Next provider"]  # the last provider
+    app = _button(app, "Back to the first provider").click().run()
     assert app.selectbox(key=f"qa_provider_{seeded['meeting']}").value == "PRV-B"
     downloads = app.get("download_button")
     assert [d.proto.label for d in downloads] == [
         "Download minutes (Excel)",
         "Download minutes (PDF)",
     ]
+
+
+def test_the_meeting_stays_with_its_provider(
+    run_page: Callable[..., AppTest], seeded: dict[str, object], page_db: Engine
+) -> None:
+    """Saving on the second provider keeps it shown, and so does leaving the page and coming
+    back (which forgets the picker's own state)."""
+    meeting, alert_id = seeded["meeting"], seeded["a_high"]
+    picker = f"qa_provider_{meeting}"
+    app = run_page(PAGE)
+    app = _button(app, "Next provider").click().run()
+    app.text_area(key=f"qa_discussion_{meeting}_{alert_id}").input("Visit booked.")
+    app = _button(app, "Save the discussion").click().run()
+    assert any("Discussion saved." in s.value for s in app.success)
+    assert app.selectbox(key=picker).value == "PRV-A"
+    assert _agenda_table(app)[1] == ("Harbour View", 2, "High", "1 of 2")
+    # Another page and back: the picker's widget state is forgotten, plain session keys are kept.
+    kept = f"qa_kept_provider_{meeting}"
+    back = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=30)
+    back.session_state["sgo_user"] = app.session_state["sgo_user"]
+    back.session_state[kept] = app.session_state[kept]
+    back = back.run()
+    assert back.selectbox(key=picker).value == "PRV-A"
 
 
 def test_recording_discussion_and_actions(
