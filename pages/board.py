@@ -19,6 +19,7 @@ from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
+from ui.navigation import link_to_page
 from ui.rag import rag_cell_style
 
 actor = require(Permission.VIEW_BOARD)
@@ -138,8 +139,13 @@ if chosen:
     st.markdown(
         f"### {rating.provider_name}\n"
         f"Computed rating **{board.rag_text(rating.rating)}** · recommended: "
-        f"{rating.recommended_action} · "
-        f"[Open the full profile](provider?provider={chosen}&month={month.label})"
+        f"{rating.recommended_action}"
+    )
+    link_to_page(
+        "pages/provider.py",
+        "Open the full profile",
+        ":material/open_in_full:",
+        {"provider": chosen, "month": month.label},
     )
     for reason in rating.reasons or ["No indicator is amber or red."]:
         st.markdown(f"- {reason}")

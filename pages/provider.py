@@ -16,6 +16,7 @@ from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
 from ui import cache, cards
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.navigation import link_to_page
 
 actor = require(Permission.VIEW_BOARD)
 
@@ -141,10 +142,13 @@ if not profile.plans and not profile.monitoring:
     st.caption("No improvement plan or enhanced monitoring on record.")
 for plan in profile.plans:
     status = f"closed {fmt.long_date(plan['closed_on'])}" if plan["status"] == "closed" else "open"
-    st.markdown(
-        f"- Improvement plan [{plan['plan_id']}](plans?plan={plan['plan_id']}), opened "
-        f"{fmt.long_date(plan['opened_on'])}, {status}: {fmt.plain(str(plan['reason']))}"
+    link_to_page(
+        "pages/plans.py",
+        f"Improvement plan {plan['plan_id']}, opened {fmt.long_date(plan['opened_on'])}, {status}",
+        ":material/assignment:",
+        {"plan": str(plan["plan_id"])},
     )
+    st.caption(fmt.plain(str(plan["reason"])))
 for item in profile.monitoring:
     state = (
         f"ended {fmt.long_date(item['ended_on'])}"

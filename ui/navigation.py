@@ -7,6 +7,10 @@ cannot be reached by URL either. The domain layer still checks every action.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from sgoversight.auth import Actor, Permission
 
@@ -67,7 +71,7 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec(
         "pages/plans.py",
-        "Improvement plans and monitoring",
+        "Plans and monitoring",
         ":material/assignment_turned_in:",
         Permission.VIEW_PLANS,
         "Providers",
@@ -113,3 +117,14 @@ PAGES: tuple[PageSpec, ...] = (
 def pages_for(actor: Actor) -> list[PageSpec]:
     """The pages `actor` may open, in menu order."""
     return [page for page in PAGES if actor.can(page.permission)]
+
+
+def link_to_page(path: str, label: str, icon: str, query_params: dict[str, str]) -> None:
+    """A link to another page of the app (`path`, e.g. "pages/provider.py"), opened in this tab
+    so the page the person came from is one click back. A page file run on its own, outside the
+    app's navigation (as the page tests run it), has no other pages: a plain link stands in."""
+    try:
+        st.page_link(path, label=label, icon=icon, query_params=query_params)
+    except StreamlitPageNotFoundError:
+        slug = path.rsplit("/", 1)[-1].removesuffix(".py")
+        st.markdown(f"[{label}]({slug}?{urlencode(query_params)})")

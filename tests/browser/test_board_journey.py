@@ -47,9 +47,19 @@ def test_board_member_overrides_a_rating_and_downloads_the_pack(page, app_url: s
 
 def test_provider_profile_from_the_board(page, app_url: str) -> None:
     sign_in(page, app_url, "board", "demo-board")
-    page.goto(f"{app_url}/provider?provider=PRV-0184&month=2026-10")
+    page.get_by_role("link", name="Provider Oversight Board").click()
+    page.get_by_role("heading", name="Provider Oversight Board").wait_for()
     wait_for_app(page)
+    picker = page.get_by_role("combobox", name="Provider", exact=True)
+    picker.click()
+    picker.fill("Rowandale")
+    page.get_by_role("option", name="Rowandale Nursing Centre (PRV-0184)").click()
+    wait_for_app(page)
+    page.get_by_role("link", name="Open the full profile").click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Provider profile").wait_for()
     page.get_by_role("heading", name="Rowandale Nursing Centre").wait_for()
+    assert len(page.context.pages) == 1  # opened in the same tab: the Board is one click back
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     _no_errors(page)
     screenshot(page, "provider-profile")
