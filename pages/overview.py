@@ -40,12 +40,13 @@ raised_col.metric(
 )
 if glance.concerns_month_to_date is not None:
     concerns_col.metric(
-        "Concerns received this month",
+        "Concerns this month",
         fmt.whole(glance.concerns_month_to_date),
         delta=fmt.change(glance.concerns_month_to_date, glance.concerns_same_days_last_month or 0),
         delta_color="off",
         help=(
-            f"Change against the same days of last month. All of last month: "
+            "Safeguarding concerns received so far this month; change against the same days of "
+            f"last month. All of last month: "
             f"{fmt.whole(glance.concerns_last_month)}."
         ),
         border=True,

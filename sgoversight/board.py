@@ -46,21 +46,22 @@ from sgoversight.queries import (
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE, SEVERITY
 
 RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
+#: Movement since last month, as on a chart of how a provider is doing: down is worse.
 MOVEMENT_TEXT = {
-    scoring.WORSE: "↑ Worse",
-    scoring.BETTER: "↓ Better",
+    scoring.WORSE: "↓ Worse",
+    scoring.BETTER: "↑ Better",
     scoring.SAME: "= Same",
     scoring.NEW: "★ New",
 }
 TIMELINE_MONTHS = 12
 HISTORY_MONTHS = 6
-#: Severity colours dark to light, so the stack also reads in greyscale; concerns in a hatch-like
-#: contrasting tone.
+#: Severity colours dark to light in even steps of lightness, so neighbouring severities are told
+#: apart and the stack also reads in greyscale; concerns in a contrasting tone.
 TIMELINE_COLOURS = {
     "Critical alert": "#0b2545",
-    "High alert": "#1f4e79",
-    "Medium alert": "#4f83b8",
-    "Low alert": "#9ecae1",
+    "High alert": "#3a6ea5",
+    "Medium alert": "#7fa8d1",
+    "Low alert": "#c4daee",
     "Safeguarding concern": "#d9822b",
 }
 
@@ -446,7 +447,8 @@ def counts_chart(view: BoardMonth) -> alt.LayerChart:
 
 
 def rates_table(frames: BoardFrames, month: Period) -> pd.DataFrame:
-    """Alerts and concerns per 10 places over 12 months, against the service type's median."""
+    """Alerts and concerns per 10 places over 12 months, against the service type's median (rates
+    shown to two decimal places)."""
     frame = insight.rates_per_10_places(month, frames.providers, frames.alerts, frames.concerns)
     return pd.DataFrame(
         {
@@ -455,9 +457,9 @@ def rates_table(frames: BoardFrames, month: Period) -> pd.DataFrame:
             "Places": frame["capacity"].astype(int),
             "Alerts in 12 months": frame["alerts_12m"],
             "Concerns in 12 months": frame["concerns_12m"],
-            "Per 10 places": frame["rate_per_10"],
-            "Median for the service type": frame["service_type_median"],
-            "Times the median": frame["ratio_to_median"],
+            "Per 10 places": frame["rate_per_10"].round(2),
+            "Service type median": frame["service_type_median"].round(2),
+            "Times the median": frame["ratio_to_median"].round(2),
         }
     )
 

@@ -34,9 +34,9 @@ def test_table_counts_and_movement(borough: Engine) -> None:
     assert view.counts() == {"Red": 1, "Amber": 1, "Green": 1}
     table = board.board_table(view).set_index("provider_id")
     assert table.loc["P-RED", "Rating"] == "✖ Red"
-    assert table.loc["P-RED", "Movement"] == "↑ Worse"
+    assert table.loc["P-RED", "Movement"] == "↓ Worse"
     assert table.loc["P-RED", "Why"].startswith("6 quality alerts in 3 months (red at 6)")
-    assert table.loc["P-AMB", "Movement"] == "↑ Worse"
+    assert table.loc["P-AMB", "Movement"] == "↓ Worse"
     assert table.loc["P-GRN", "Movement"] == "= Same"
     assert table.loc["P-GRN", "Why"] == "No indicator amber or red"
     assert table.loc["P-GRN", "Commissioned"] == "No"

@@ -80,7 +80,7 @@ def test_commissioner_sees_borough_figures(run_page, page_db) -> None:
     assert app.title[0].value == "This month at a glance"
     assert _metric(app, "Open quality alerts") == "2"
     assert _metric(app, "Alerts raised this month") == "2"
-    assert _metric(app, "Concerns received this month") == "1"
+    assert _metric(app, "Concerns this month") == "1"
     freshness = app.dataframe[-1].value
     assert freshness.loc[freshness["Data"] == "Alerts", "Last imported"].item() == "yesterday"
     assert freshness.loc[freshness["Data"] == "Concerns", "Last imported"].item() == "never"
