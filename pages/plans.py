@@ -6,7 +6,7 @@ Other pages link to one plan with `plans?plan=PLAN-ID` and to one arrangement wi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
@@ -104,9 +104,9 @@ def _status_style(value: object) -> str:
     return ""
 
 
-def _plain_problem(problem: str) -> str:
+def _plain_problem(problem: str, labels: Mapping[str, str]) -> str:
     field, sep, message = problem.partition(": ")
-    return f"{FIELD_LABELS[field]}: {message}" if sep and field in FIELD_LABELS else problem
+    return f"{labels[field]}: {message}" if sep and field in labels else problem
 
 
 def _attempt(
@@ -114,16 +114,19 @@ def _attempt(
     success: str,
     write: Callable[[], object],
     then: Callable[[object], None] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     """Run a domain write. On success: remember a message for `section`, start every form afresh
     (so a saved entry is not left in it to be saved twice) and rerun, or call `then` with the
-    result. On refusal: say why, field by field, and keep what the user typed."""
+    result. On refusal: say why, field by field in the words of the form (`labels`, over
+    FIELD_LABELS), and keep what the user typed."""
     try:
         result = write()
     except (BadInput, PermissionDenied) as exc:
+        words = {**FIELD_LABELS, **(labels or {})}
         st.error(str(exc), icon=":material/error:")
         for problem in getattr(exc, "problems", []):
-            st.markdown(f"- {fmt.plain(_plain_problem(problem))}")
+            st.markdown(f"- {fmt.plain(_plain_problem(problem, words))}")
         return
     st.session_state[FLASH] = (section, success)
     st.session_state[FORM_GENERATION] = generation + 1
@@ -272,7 +275,7 @@ with overview_tab:
                 "Kind": due["kind"],
                 "Provider": due["provider"],
                 "Owner": due["owner"].fillna("not set"),
-                "Yours": due["mine"].map({True: "Yes", False: ""}),
+                "You can update": due["mine"].map({True: "Yes", False: ""}),
             }
         )
         st.dataframe(
@@ -282,7 +285,14 @@ with overview_tab:
             key="due-table",
             on_select=partial(_open_selected, "due-table", list(due["link"])),
             selection_mode="single-row",
-            column_config={"Due": DATE, "What": st.column_config.TextColumn(width="medium")},
+            column_config={
+                "Due": DATE,
+                "What": st.column_config.TextColumn(width="medium"),
+                "You can update": st.column_config.TextColumn(
+                    help="Yes when you own the action, or own the plan it belongs to, or lead "
+                    "the monitoring"
+                ),
+            },
         )
 
 # --- one plan in detail ---------------------------------------------------------------------------
@@ -462,18 +472,19 @@ with plan_tab:
                     )
                     saved = st.form_submit_button("Save changes", icon=":material/save:")
                 if saved:
-                    _attempt(
-                        "plan",
-                        "Action updated.",
-                        lambda: update_action(
-                            db,
-                            actor,
-                            action_id,
-                            evidence=evidence,
-                            due_on=None if is_done else due_on,
-                            owner=new_owner,
-                        ),
-                    )
+                    with left:  # any problem shows under the form it is about
+                        _attempt(
+                            "plan",
+                            "Action updated.",
+                            lambda: update_action(
+                                db,
+                                actor,
+                                action_id,
+                                evidence=evidence,
+                                due_on=None if is_done else due_on,
+                                owner=new_owner,
+                            ),
+                        )
                 if not is_done:
                     with right.form(f"complete-action-{action_id}-{generation}"):
                         st.markdown("**Mark as done**")
@@ -489,13 +500,15 @@ with plan_tab:
                             "Mark as done", icon=":material/task_alt:", type="primary"
                         )
                     if marked:
-                        _attempt(
-                            "plan",
-                            "Action marked done.",
-                            lambda: complete_action(
-                                db, actor, action_id, completed_on, done_evidence, today=now
-                            ),
-                        )
+                        with right:
+                            _attempt(
+                                "plan",
+                                "Action marked done.",
+                                lambda: complete_action(
+                                    db, actor, action_id, completed_on, done_evidence, today=now
+                                ),
+                                labels={"evidence": "Evidence that it is done"},
+                            )
                 else:
                     right.success(
                         f"Done on {long_date(chosen['completed_on'])}.", icon=":material/task_alt:"

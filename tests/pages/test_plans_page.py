@@ -113,7 +113,7 @@ def test_create_plan_add_action_mark_done_and_see_progress_change(
     # Marking it done without evidence is refused, naming the field in plain words.
     _button(app, "Mark as done").click()
     app.run()
-    assert "Evidence: must not be blank" in _texts(app)
+    assert "Evidence that it is done: must not be blank" in _texts(app)  # the box it means
 
     next(t for t in app.text_area if t.label == "Evidence that it is done").input(
         "Audit report dated 20 November"
