@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +14,38 @@ from ui import downloads
 from ui.context import engine, require, today
 
 actor = require(Permission.VIEW_AUDIT)
+
+#: The kinds of record in the trail, in words (imports are named after their file).
+RECORD_KINDS = {
+    "quality_alert": "Quality alert",
+    "qa_meeting": "Quality Assurance meeting",
+    "qa_agenda_item": "Quality Assurance agenda item",
+    "qa_action": "Quality Assurance action",
+    "improvement_plan": "Improvement plan",
+    "improvement_action": "Improvement plan action",
+    "enhanced_monitoring": "Enhanced monitoring",
+    "monitoring_visit": "Monitoring visit",
+    "board_decision": "Board decision",
+    "board_meeting": "Board meeting",
+    "report_narrative": "Report text",
+    "user": "User account",
+    "database": "Whole database",
+    "providers": "Providers file",
+    "alerts": "Quality alerts file",
+    "concerns": "Safeguarding concerns file",
+    "plans": "Improvement plans file",
+    "actions": "Plan actions file",
+    "training": "Training records file",
+}
+
+
+def _kind(entity: str) -> str:
+    return RECORD_KINDS.get(entity, entity.replace("_", " ").capitalize())
+
+
+def _change(action: str) -> str:
+    return action.replace("_", " ").capitalize()
+
 
 st.title("Audit trail")
 st.caption(
@@ -36,10 +67,12 @@ with st.container(border=True):
         choices["entity"],
         index=None,
         placeholder="Any",
-        format_func=lambda e: e.replace("_", " ").capitalize(),
+        format_func=_kind,
     )
     first, second = st.columns([1, 2])
-    action = first.selectbox("Change", choices["action"], index=None, placeholder="Any")
+    action = first.selectbox(
+        "Change", choices["action"], index=None, placeholder="Any", format_func=_change
+    )
     text = second.text_input("Record id or detail contains", placeholder="e.g. PRV-0012")
 
 since, until = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
@@ -48,22 +81,28 @@ events = audit_trail(
 )
 
 
-def _compact(value: object) -> str:
+def _readable(value: object) -> str:
+    """A record's fields as 'field: value; field: value' (lists joined with commas)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if isinstance(value, dict):
+        return "; ".join(f"{key.replace('_', ' ')}: {_readable(item) or 'blank'}"
+                         for key, item in sorted(value.items()))  # fmt: skip
+    if isinstance(value, list | tuple):
+        return ", ".join(_readable(item) for item in value)
+    return str(value)
 
 
 table = pd.DataFrame(
     {
         "When": events["occurred_at"],
         "Who": events["actor"],
-        "Change": events["action"],
-        "Record": events["entity"].str.replace("_", " ").str.capitalize(),
+        "Change": events["action"].map(_change),
+        "Record": events["entity"].map(_kind),
         "Record id": events["entity_id"],
-        "Before": events["before"].map(_compact),
-        "After": events["after"].map(_compact),
-        "Detail": events["detail"],
+        "Before": events["before"].map(_readable),
+        "After": events["after"].map(_readable),
+        "Detail": events["detail"].fillna(""),
     }
 )
 st.markdown(f"**{len(table):,}** change{'s' if len(table) != 1 else ''} match.")

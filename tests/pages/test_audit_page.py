@@ -43,6 +43,13 @@ def test_board_member_sees_and_filters_the_trail(
     app.text_input[0].input("qa-2")
     app = app.run()
     assert list(app.dataframe[0].value["Record id"]) == ["QA-2"]
+    row = app.dataframe[0].value.iloc[0]  # in words, not codes or JSON
+    assert (row["Change"], row["Record"], row["Before"], row["Detail"]) == (
+        "Update",
+        "Quality alert",
+        "status: open",
+        "",
+    )
 
 
 @pytest.mark.parametrize("user", ["commissioner", "qa", "provider", "safeguarding"])
