@@ -34,6 +34,7 @@ if done:
     st.success(done, icon=":material/check_circle:")
 
 accounts = users.list_users(engine(), actor)
+provider_names = users.provider_names(engine(), actor)
 now = users.utc_now()
 names = [a.username for a in accounts]
 round_ = st.session_state.setdefault(ROUND_KEY, 0)
@@ -53,7 +54,12 @@ st.dataframe(
             "Username": names,
             "Name": [a.name for a in accounts],
             "Roles": [", ".join(ROLE_LABELS[r] for r in a.roles) for a in accounts],
-            "Provider": [a.provider_id or "" for a in accounts],
+            "Provider": [
+                f"{provider_names.get(a.provider_id, 'not in the register')} ({a.provider_id})"
+                if a.provider_id
+                else ""
+                for a in accounts
+            ],
             "Status": [_status(a) for a in accounts],
             "Locked until": [
                 users.clock_time(a.locked_until)
@@ -110,12 +116,11 @@ with add_tab, st.form(f"add_user_{round_}"):
     name = right.text_input("Full name")
     email = left.text_input("E-mail")
     roles = right.multiselect("Roles", list(Role), format_func=ROLE_LABELS.__getitem__)
-    providers = users.provider_names(engine(), actor)
     provider_id = left.selectbox(
         "Provider (for provider staff only)",
-        list(providers),
+        list(provider_names),
         index=None,
-        format_func=lambda pid: f"{providers[pid]} ({pid})",
+        format_func=lambda pid: f"{provider_names[pid]} ({pid})",
         placeholder="None",
     )
     left, right = st.columns(2)

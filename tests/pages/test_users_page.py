@@ -13,7 +13,7 @@ from streamlit.testing.v1.element_tree import TextInput
 
 from sgoversight import users
 from sgoversight.auth import Role
-from sgoversight.models import AuditEvent, User
+from sgoversight.models import AuditEvent, Provider, User
 
 PAGE = "pages/users.py"
 PASSWORD = "correct horse battery"
@@ -60,7 +60,21 @@ def test_admin_sees_every_user_without_hashes(
         "Wrong passwords in a row", "E-mail", "Demo login",
     ]  # fmt: skip
     assert "$2b$" not in table.to_csv()
-    assert table.set_index("Username").loc["provider", "Provider"] == "PRV-0001"
+    # the seeded provider login's service is not in this empty register: said so, id kept
+    assert table.set_index("Username").loc["provider", "Provider"] == (
+        "not in the register (PRV-0001)"
+    )
+    assert table.set_index("Username").loc["admin", "Provider"] == ""
+
+
+def test_provider_staff_are_shown_with_their_service_name(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    with Session(accounts) as session, session.begin():
+        session.add(Provider(provider_id="PRV-0001", name="Elmfield House",
+                             service_type="care_home", regulated=True))  # fmt: skip
+    table = run_page(PAGE, as_user="admin").dataframe[0].value.set_index("Username")
+    assert table.loc["provider", "Provider"] == "Elmfield House (PRV-0001)"
 
 
 @pytest.mark.parametrize("user", ["commissioner", "board", "safeguarding", "qa", "provider"])
