@@ -38,7 +38,10 @@ week = st.selectbox(
     "Week",
     weeks,
     format_func=lambda w: f"{w.label}: {fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
-    help="The most recent complete week is shown first.",
+    help=(
+        "The most recent complete week is shown first. Weeks are numbered as in the ISO "
+        "calendar: 2026-W47 is the 47th week of 2026."
+    ),
 )
 pack = cache.weekly(actor, week)
 report = pack.report
@@ -68,7 +71,8 @@ for row_start in range(0, len(metrics), 4):
         )
 st.caption(
     "Concerns are safeguarding concerns; enquiries are the safeguarding enquiries of section 42 of "
-    "the Care Act 2014. The 12-week average is over the 12 weeks before this one."
+    "the Care Act 2014. Point at a figure (the ? beside it) for what it counts and its average "
+    "over the 12 weeks before this one."
 )
 
 st.subheader("Significant issues this week")
