@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -163,6 +164,31 @@ def wait_for_app(page) -> None:
     """Wait until the script has finished running and no skeleton placeholders remain."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
     page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')")
+
+
+def choose(page, label: str, typed: str, option: str) -> None:
+    """Type into the select box `label` and pick `option`. A change elsewhere on the page reruns
+    it (leaving a text box commits it, clicking a radio button), and a rerun can close the list
+    just opened: then open it again, up to three times, and check the choice took."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+    from playwright.sync_api import expect
+
+    for attempt in range(3):
+        wait_for_app(page)
+        box = page.get_by_role("combobox", name=label, exact=True)
+        box.click()
+        box.fill(typed)
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=15_000)
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            continue
+        wait_for_app(page)
+        expect(page.get_by_role("combobox", name=label, exact=True)).to_have_value(
+            re.compile(re.escape(option))
+        )
+        return
 
 
 def screenshot(page, name: str) -> Path:

@@ -6,35 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in, wait_for_app
+from tests.browser.conftest import choose, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 SUMMARY = "Night staff could not find the controlled drugs key; two doses were given late."
-
-
-def _choose(page, label: str, typed: str, option: str) -> None:
-    """Type into a select box and pick the option. Every change on this form reruns the page
-    (leaving the text box before commits it, for one), and a rerun can close the list just
-    opened: then open it again."""
-    for attempt in range(3):
-        wait_for_app(page)
-        box = page.get_by_role("combobox", name=label, exact=True)
-        box.click()
-        box.fill(typed)
-        try:
-            page.get_by_role("option", name=option).first.click(timeout=15_000)
-        except PlaywrightTimeoutError:
-            if attempt == 2:
-                raise
-            continue
-        wait_for_app(page)
-        expect(page.get_by_role("combobox", name=label, exact=True)).to_have_value(
-            re.compile(re.escape(option))
-        )
-        return
 
 
 def test_commissioner_logs_an_alert_and_finds_it_in_the_register(page, app_url: str) -> None:
@@ -48,12 +25,12 @@ def test_commissioner_logs_an_alert_and_finds_it_in_the_register(page, app_url: 
     page.get_by_text("The alert was not saved").first.wait_for()
     screenshot(page, "alert-form-with-messages")
 
-    _choose(page, "Provider", "Elmfield", "Elmfield House")
-    _choose(page, "Category", "Medic", "Medication")
+    choose(page, "Provider", "Elmfield", "Elmfield House")
+    choose(page, "Category", "Medic", "Medication")
     page.get_by_text("High", exact=True).click()
     wait_for_app(page)
     page.get_by_role("textbox", name="What happened").fill(SUMMARY)
-    _choose(page, "Who raised it", "Commiss", "Commissioner")
+    choose(page, "Who raised it", "Commiss", "Commissioner")
     page.get_by_role("button", name="Log the alert").click()
     wait_for_app(page)
     logged = page.get_by_text(re.compile(r"Quality alert \S+ logged")).first
@@ -62,7 +39,7 @@ def test_commissioner_logs_an_alert_and_finds_it_in_the_register(page, app_url: 
 
     page.get_by_role("link", name="Quality alert register").click()
     wait_for_app(page)
-    _choose(page, "Choose an alert to see its details", alert_id, alert_id)
+    choose(page, "Choose an alert to see its details", alert_id, alert_id)
     page.get_by_text(SUMMARY).first.wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "alert-register")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot, sign_in, wait_for_app
+from tests.browser.conftest import choose, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -23,14 +23,9 @@ def test_board_member_overrides_a_rating_and_downloads_the_pack(page, app_url: s
     assert page.get_by_text("✖ Red providers").count() == 1
     screenshot(page, "board-rag-table")
 
-    picker = page.get_by_role("combobox", name="Provider", exact=True)
-    picker.click()
-    picker.fill("Kestrelwell")
-    page.get_by_role("option", name="Kestrelwell Care Home (PRV-0048)").click()
-    wait_for_app(page)
+    choose(page, "Provider", "Kestrelwell", "Kestrelwell Care Home (PRV-0048)")
     page.get_by_text("Override", exact=True).click()
-    page.get_by_role("combobox", name="Rating the Board sets").click()
-    page.get_by_role("option", name="▲ Amber").click()
+    choose(page, "Rating the Board sets (only when overriding)", "Amber", "▲ Amber")
     page.get_by_label("Rationale (required when overriding)").fill(
         "New manager in post since October; the Board will review again next month."
     )
@@ -50,11 +45,7 @@ def test_provider_profile_from_the_board(page, app_url: str) -> None:
     page.get_by_role("link", name="Provider Oversight Board").click()
     page.get_by_role("heading", name="Provider Oversight Board").wait_for()
     wait_for_app(page)
-    picker = page.get_by_role("combobox", name="Provider", exact=True)
-    picker.click()
-    picker.fill("Rowandale")
-    page.get_by_role("option", name="Rowandale Nursing Centre (PRV-0184)").click()
-    wait_for_app(page)
+    choose(page, "Provider", "Rowandale", "Rowandale Nursing Centre (PRV-0184)")
     page.get_by_role("link", name="Open the full profile").click()
     wait_for_app(page)
     page.get_by_role("heading", name="Provider profile").wait_for()
