@@ -54,4 +54,11 @@ navigation = st.navigation(sections)
 requested = st.session_state.pop(REQUESTED_KEY, None)
 if requested and requested[0] in {spec.path for spec in pages_for(actor)}:
     st.switch_page(requested[0], query_params=requested[1])
+if requested:  # a link or bookmark to a page this role does not have: say so, not silently
+    title = next(spec.title for spec in PAGES if spec.path == requested[0])
+    st.warning(
+        f"“{title}” is not open to your role, so you are on your own start page. Ask an "
+        "administrator if you need it.",
+        icon=":material/lock:",
+    )
 navigation.run()

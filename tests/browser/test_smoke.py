@@ -50,6 +50,17 @@ def test_a_link_opened_later_signs_in_from_the_cookie_and_keeps_its_page(
     assert page.get_by_role("button", name="Sign in").count() == 0
 
 
+def test_a_link_to_a_page_the_role_lacks_says_so(page, app_url: str) -> None:
+    """Provider staff following a link to the Board land on their own start page, told why."""
+    sign_in(page, app_url, "provider", "demo-provider")
+    page.get_by_role("heading", name="This month at a glance").wait_for()
+    page.goto(f"{app_url}/board?month=2026-10")
+    wait_for_app(page)
+    page.get_by_text("“Provider Oversight Board” is not open to your role").wait_for()
+    page.get_by_role("heading", name="This month at a glance").wait_for()
+    assert page.get_by_role("heading", name="Provider Oversight Board").count() == 0
+
+
 def test_signing_out_forgets_the_session(page, app_url: str) -> None:
     sign_in(page, app_url, "commissioner", "demo-commissioner")
     page.get_by_role("button", name="Sign out").click()
