@@ -35,6 +35,9 @@ raised_col.metric(
     fmt.whole(glance.alerts_raised_month_to_date),
     delta=fmt.change(glance.alerts_raised_month_to_date, glance.alerts_raised_same_days_last_month),
     delta_color="off",
+    delta_arrow=fmt.change_arrow(
+        glance.alerts_raised_month_to_date, glance.alerts_raised_same_days_last_month
+    ),
     help="Change against the same days of last month.",
     border=True,
 )
@@ -44,6 +47,9 @@ if glance.concerns_month_to_date is not None:
         fmt.whole(glance.concerns_month_to_date),
         delta=fmt.change(glance.concerns_month_to_date, glance.concerns_same_days_last_month or 0),
         delta_color="off",
+        delta_arrow=fmt.change_arrow(
+            glance.concerns_month_to_date, glance.concerns_same_days_last_month or 0
+        ),
         help=(
             "Safeguarding concerns received so far this month; change against the same days of "
             f"last month. All of last month: "

@@ -64,7 +64,12 @@ for row_start in range(0, len(metrics), 4):
         column.metric(
             label,
             fmt.whole(int(line["This week"])),
-            delta=f"{int(line['Change on previous week']):+,} on the previous week",
+            delta=(
+                f"{int(line['Change on previous week']):+,} on the previous week"
+                if line["Change on previous week"]
+                else "same as the previous week"
+            ),
+            delta_arrow="auto" if line["Change on previous week"] else "off",
             delta_color="off",
             help=f"{line['Measure']}. 12-week average: {line['12-week average']:.1f} a week.",
             border=True,

@@ -26,8 +26,13 @@ def when(moment: dt.datetime | None, today: dt.date) -> str:
 
 
 def change(now: int, before: int) -> str:
-    """A change phrased for st.metric's delta ('+3', '-2', '0')."""
-    return f"{now - before:+,}"
+    """A change phrased for st.metric's delta ('+3', '-2', or 'no change')."""
+    return f"{now - before:+,}" if now != before else "no change"
+
+
+def change_arrow(now: int, before: int) -> str:
+    """st.metric's delta_arrow for that change: no arrow when nothing changed."""
+    return "auto" if now != before else "off"
 
 
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")

@@ -85,6 +85,8 @@ def test_headline_counts_and_change_on_previous_week(
     assert _metric(app, "Concerns received") == "1"
     raised = next(m for m in app.metric if m.label == "Quality alerts raised")
     assert raised.delta == "+1 on the previous week"
+    received = next(m for m in app.metric if m.label == "Concerns received")
+    assert received.delta == "same as the previous week"  # 1 and 1: no "+0" with an up arrow
     assert _metric(app, "Alerts open at week end") == "3"
 
 
