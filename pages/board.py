@@ -104,7 +104,7 @@ visible = shown[
         "Service",
         "provider_id",
     ]
-].assign(Profile=lambda f: "provider?provider=" + f["provider_id"] + f"&month={month.label}")
+]  # no link column: a link in a table opens a new tab; a selected row opens the review below
 selection = st.dataframe(
     visible.drop(columns="provider_id").style.map(rag_cell_style, subset=["Rating"]),
     hide_index=True,
@@ -115,7 +115,7 @@ selection = st.dataframe(
     key=f"board-table-{month.label}",
     column_config={
         "Why": st.column_config.TextColumn(width="large"),
-        "Profile": st.column_config.LinkColumn("Profile", display_text="Open profile"),
+        "Recommended action": st.column_config.TextColumn(width="medium"),
     },
 )
 

@@ -24,6 +24,7 @@ from ui import cache
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
+from ui.navigation import link_to_page
 
 actor = require(Permission.VIEW_CONCERNS)
 
@@ -117,20 +118,22 @@ if flags:
             "Why flagged": ["; ".join(f.reasons) for f in flags],
             "Alerts": [f.alerts_raised for f in flags],
             "Concerns about it": [f.provider_concerns for f in flags],
-            "Profile": [f"provider?provider={f.provider_id}" for f in flags],
         }
     )
     st.dataframe(
         flagged,
         hide_index=True,
         width="stretch",
-        column_config={
-            "Why flagged": st.column_config.TextColumn(width="large"),
-            "Profile": st.column_config.LinkColumn(
-                "Profile", display_text="Open profile", help="The provider's profile page"
-            ),
-        },
+        column_config={"Why flagged": st.column_config.TextColumn(width="large")},
     )
+    if actor.can(Permission.VIEW_BOARD):  # profiles are the Board's pages
+        for flag in flags:
+            link_to_page(
+                "pages/provider.py",
+                f"{flag.provider_name}: open the profile",
+                ":material/home_work:",
+                {"provider": flag.provider_id},
+            )
 else:
     st.success("No provider met a flag rule this week.", icon=":material/check_circle:")
 
