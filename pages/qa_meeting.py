@@ -273,12 +273,13 @@ if len(groups) > 1:  # the meeting goes through the agenda one provider at a tim
         on_change=_keep,
         help="In agenda order: the providers with the most severe alerts first.",
     )
-    last = order.index(chosen) == len(order) - 1
+    following = order.index(chosen) + 1
+    last = following == len(order)
     next_col.button(
         "Back to the first provider" if last else "Next provider",
         icon=":material/first_page:" if last else ":material/arrow_forward:",
         on_click=_keep,
-        args=(order[0] if last else order[order.index(chosen) + 1],),
+        args=(order[0] if last else order[following],),
         width="stretch",
     )
     group = by_provider[chosen]

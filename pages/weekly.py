@@ -62,15 +62,12 @@ for row_start in range(0, len(metrics), 4):
     columns = st.columns(4)
     for column, (name, label) in zip(columns, metrics[row_start : row_start + 4], strict=False):
         line = headline.loc[name]
+        change = int(line["Change on previous week"])
         column.metric(
             label,
             fmt.whole(int(line["This week"])),
-            delta=(
-                f"{int(line['Change on previous week']):+,} on the previous week"
-                if line["Change on previous week"]
-                else "same as the previous week"
-            ),
-            delta_arrow="auto" if line["Change on previous week"] else "off",
+            delta=f"{change:+,} on the previous week" if change else "same as the previous week",
+            delta_arrow=fmt.change_arrow(change, 0),
             delta_color="off",
             help=f"{line['Measure']}. 12-week average: {line['12-week average']:.1f} a week.",
             border=True,

@@ -46,13 +46,14 @@ def schema_problem(engine: Engine) -> str | None:
     has no schema; an older one than this version of the application needs (init-db migrates
     it); or one this version does not know, written by a newer version (init-db cannot help).
     None when it is at the newest revision."""
-    current, head = current_revision(engine), head_revision()
+    script = _script()
+    current, head = current_revision(engine), script.get_current_head()
     where = engine.url.render_as_string(hide_password=True)
     if current is None:
         return f"the database {where} has no tables yet: run `python -m sgoversight init-db` first"
     if current == head:
         return None
-    if current not in {revision.revision for revision in _script().walk_revisions()}:
+    if current not in {revision.revision for revision in script.walk_revisions()}:
         return (
             f"the database {where} is at schema {current}, which this version of the "
             f"application does not know (its newest is {head}): it was set up by a newer "
