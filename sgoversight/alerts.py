@@ -71,7 +71,7 @@ from sgoversight import audit
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import PROJECT_ROOT, session_scope
-from sgoversight.errors import BadInput
+from sgoversight.errors import BadInput, FormInvalid, field_messages
 from sgoversight.exporting import to_csv_bytes, to_xlsx_bytes
 from sgoversight.models import (
     AlertNote,
@@ -132,16 +132,11 @@ FEEDBACK_LABELS: dict[str, str] = {"raiser": "the person who raised it", "provid
 # --- errors ---------------------------------------------------------------------------------------
 
 
-class AlertFormInvalid(BadInput):
+class AlertFormInvalid(FormInvalid):
     """The intake form has problems; `fields` maps each field to its message. Nothing was saved."""
 
     def __init__(self, fields: dict[str, str]) -> None:
-        count = len(fields)
-        super().__init__(
-            f"The alert was not saved: {count} thing{'s' if count != 1 else ''} to put right",
-            [f"{name}: {message}" for name, message in fields.items()],
-        )
-        self.fields = fields
+        super().__init__(fields, "The alert was not saved")
 
 
 class EditConflict(BadInput):
@@ -349,19 +344,7 @@ def validate_alert_form(values: Mapping[str, Any] | AlertForm, today: dt.date) -
     try:
         return AlertForm.model_validate(raw, context={"today": today})
     except ValidationError as exc:
-        fields: dict[str, str] = {}
-        for error in exc.errors():
-            name = ".".join(str(p) for p in error["loc"]) or "form"
-            if error["type"] == "missing":
-                message = REQUIRED_MESSAGES.get(name, "required")
-            elif error["type"] == "extra_forbidden":
-                message = "is not a field of the form"
-            elif error["type"].startswith("bool"):
-                message = "answer yes or no"
-            else:
-                message = str(error["msg"]).removeprefix("Value error, ")
-            fields.setdefault(name, message)
-        raise AlertFormInvalid(fields) from exc
+        raise AlertFormInvalid(field_messages(exc.errors(), REQUIRED_MESSAGES)) from exc
 
 
 # --- small shared rules ---------------------------------------------------------------------------
