@@ -67,7 +67,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from sgoversight import audit
+from sgoversight import audit, errors
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import PROJECT_ROOT, session_scope
@@ -139,7 +139,7 @@ class AlertFormInvalid(FormInvalid):
         super().__init__(fields, "The alert was not saved")
 
 
-class EditConflict(BadInput):
+class EditConflict(errors.EditConflict):
     """Someone changed the alert since the user opened it; nothing was saved."""
 
 

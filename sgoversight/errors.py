@@ -52,3 +52,8 @@ def field_messages(
             message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
         fields.setdefault(name, message)
     return fields
+
+
+class EditConflict(BadInput):
+    """Someone else changed the record since it was shown; nothing was saved. The page shows the
+    record as it now is and keeps what the person typed."""

@@ -1,8 +1,9 @@
 """Files that take a while to draw (PDF packs, the national return): made when asked for.
 
 Rule: a "Prepare" button builds the file once and keeps it in session state with the choices it
-was built for (`version`, e.g. the week and the suppression switch); the download button is
-offered only while those choices are unchanged, so nobody downloads a file for another week.
+was built for (`version`, e.g. the week and the suppression switch) and the data version it was
+built from; the download button is offered only while both are unchanged, so nobody downloads a
+file for another week, or one made before a change that has since been saved.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+
+from ui.cache import version as data_version
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,8 +34,9 @@ def prepared_download(
 ) -> None:
     """Draw the Prepare button and, once prepared for `version`, the download button.
 
-    Session state `key` holds `(*version, file bytes)`.
+    Session state `key` holds `(*version, data version, file bytes)`.
     """
+    version = (*version, data_version())
     if container.button(prepare_label, icon=prepare_icon, key=f"{key}-prepare"):
         with st.spinner(spinner):
             st.session_state[key] = (*version, build())

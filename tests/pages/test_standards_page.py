@@ -116,4 +116,4 @@ def test_national_return_is_prepared_for_download(
     app = prepare.click().run()
     assert not app.exception
     assert app.session_state["sac-return"][0] == 2025
-    assert app.session_state["sac-return"][2][:2] == b"PK"  # an XLSX (zip) file
+    assert app.session_state["sac-return"][-1][:2] == b"PK"  # an XLSX (zip) file

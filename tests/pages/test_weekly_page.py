@@ -161,6 +161,6 @@ def test_pdf_is_prepared_on_request_for_the_chosen_version(
     app = run_page(PAGE, as_user="commissioner", timeout=60)
     assert "weekly-pdf" not in app.session_state  # not drawn on every run
     app = next(b for b in app.button if b.label == "Prepare the PDF").click().run()
-    week, suppressed, pdf = app.session_state["weekly-pdf"]
+    week, suppressed, _data_version, pdf = app.session_state["weekly-pdf"]
     assert (week, suppressed) == ("2026-W47", False)
     assert pdf.startswith(b"%PDF")
