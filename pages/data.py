@@ -11,6 +11,7 @@ from sgoversight.importing import import_file
 from sgoversight.overview import IMPORT_KINDS, freshness
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.dictionary import show_dictionary
 
 actor = require(Permission.IMPORT_DATA)
 
@@ -113,3 +114,5 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
+
+show_dictionary(KIND_LABELS)
