@@ -295,8 +295,11 @@ def markdown() -> str:
         "and ignored.",
         "- Headers are the column names below. A case system's extract with other headers is "
         "mapped once in `config/import_mappings.toml`.",
-        "- A listed value may be written as its code or its label, in any case "
-        "(`care_home` or `Care home`).",
+        "- A listed value may be written as its code or its label. Case, accents, apostrophes, "
+        "punctuation, underscores, hyphens, brackets and repeated spaces do not count, so "
+        "`care_home_residential`, `Care home: residential`, `Care Home - Residential` and "
+        "`care home (residential)` all read as `care_home_residential`. A value that could "
+        "mean two codes is refused with both named.",
         "- Dates are written `YYYY-MM-DD` (an Excel date cell is accepted too). A blank cell "
         "means not recorded.",
         "- An import is all or nothing: if any row has a problem nothing is written and every "

@@ -1,11 +1,17 @@
 """The enumerated values of CONTRACT.md section 1, each with its code and its plain-English label.
 
-Rule (CONTRACT.md §1): enumerated values are matched case-insensitively after trimming, and the
-human label ("Care home") is accepted as well as the code (`care_home`).
+Rule (CONTRACT.md §1, extended compatibly): an enumerated value is matched against every code and
+label after folding both the same way: case, accents, apostrophes, punctuation, underscores,
+hyphens, brackets and repeated spaces do not count, so "Care Home - Residential",
+"care home (residential)", "Care home residential" and `care_home_residential` all read as
+`care_home_residential`. A value matches only when exactly one code folds to it; a fold shared by
+two codes is an error that names them, never a guess.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -27,33 +33,49 @@ class Vocabulary:
         return self.labels.get(code, code)
 
     def normalise(self, value: str) -> str:
-        """Return the code that `value` names (code or label, any case, trimmed).
+        """Return the code that `value` names: the one code whose code or label folds (`fold`)
+        to the same text as `value`.
 
-        Raises ValueError listing the accepted codes when the value names none of them.
+        Raises ValueError listing the accepted codes when the value names none of them, or naming
+        the candidates when it folds to more than one.
         """
-        key = _fold(value)
-        code = self._lookup.get(key)
-        if code is None:
-            raise ValueError(f"'{value.strip()}' is not one of: {', '.join(self.codes)}")
-        return code
+        candidates = self._lookup.get(fold(value), ())
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            raise ValueError(
+                f"'{value.strip()}' could be any of: {', '.join(candidates)}; write the code"
+            )
+        raise ValueError(f"'{value.strip()}' is not one of: {', '.join(self.codes)}")
 
     @property
-    def _lookup(self) -> dict[str, str]:
+    def _lookup(self) -> dict[str, tuple[str, ...]]:
         cached = _LOOKUPS.get(self.name)
         if cached is None:
-            cached = {}
+            found: dict[str, list[str]] = {}
             for code, label in self.labels.items():
-                cached[_fold(code)] = code
-                cached[_fold(label)] = code
+                for text in (code, label):
+                    codes = found.setdefault(fold(text), [])
+                    if code not in codes:
+                        codes.append(code)
+            cached = {key: tuple(codes) for key, codes in found.items()}
             _LOOKUPS[self.name] = cached
         return cached
 
 
-_LOOKUPS: dict[str, dict[str, str]] = {}
+_LOOKUPS: dict[str, dict[str, tuple[str, ...]]] = {}
+_APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
-def _fold(value: str) -> str:
-    return " ".join(value.strip().lower().split())
+def fold(value: str) -> str:
+    """Rule: the text a value is matched by: accents removed (é → e), case folded, apostrophes
+    dropped (don't → dont), and every run of other punctuation, underscores, hyphens, brackets
+    and spaces made one space, trimmed."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = _APOSTROPHES.sub("", bare.casefold())
+    return _NOT_WORD.sub(" ", text).strip()
 
 
 SERVICE_TYPE = Vocabulary(
