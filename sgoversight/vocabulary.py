@@ -46,7 +46,26 @@ class Vocabulary:
             raise ValueError(
                 f"'{value.strip()}' could be any of: {', '.join(candidates)}; write the code"
             )
-        raise ValueError(f"'{value.strip()}' is not one of: {', '.join(self.codes)}")
+        message = f"'{value.strip()}' is not one of: {', '.join(self.codes)}"
+        closest = self.closest(value)
+        if closest:
+            message += f"; did you mean {' or '.join(closest)}?"
+        raise ValueError(message)
+
+    def closest(self, value: str, most: int = 2) -> list[str]:
+        """Rule: the codes (at most `most`, best first) whose code or label is closest to `value`
+        after folding, by rapidfuzz's weighted ratio of at least 80 out of 100; none if nothing
+        is that close. A hint for a message, never a match."""
+        from rapidfuzz import fuzz, process  # loaded only when a value is unknown
+
+        found: list[str] = []
+        for key, _score, _index in process.extract(
+            fold(value), list(self._lookup), scorer=fuzz.WRatio, score_cutoff=80, limit=None
+        ):
+            for code in self._lookup[key]:
+                if code not in found:
+                    found.append(code)
+        return found[:most]
 
     @property
     def _lookup(self) -> dict[str, tuple[str, ...]]:

@@ -93,3 +93,15 @@ def test_every_code_and_label_mangled_reads_back_as_itself(
 ) -> None:
     vocabulary, code, written = case
     assert vocabulary.normalise(written) == code
+
+
+def test_an_unknown_value_close_to_a_code_suggests_it() -> None:
+    with pytest.raises(ValueError, match=r"did you mean care_home_residential\?$"):
+        v.LOCATION.normalise("Care Hom Residental")
+
+
+def test_a_value_close_to_nothing_suggests_nothing() -> None:
+    with pytest.raises(ValueError) as caught:
+        v.SEVERITY.normalise("zzz")
+    assert "did you mean" not in str(caught.value)
+    assert v.SEVERITY.closest("zzz") == []
