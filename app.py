@@ -11,12 +11,15 @@ from sgoversight.auth import ROLE_LABELS
 from ui.context import current_actor, current_name
 from ui.login import sign_in, sign_out_button
 from ui.navigation import PAGES, pages_for
+from ui.page_style import apply_page_style
 
+# The icon is served by the app itself: a council network may have no internet.
 st.set_page_config(
     page_title="Care provider oversight",
-    page_icon=":material/shield_person:",
+    page_icon=str(Path(__file__).parent / "ui" / "icon.png"),
     layout="wide",
 )
+apply_page_style()
 
 REQUESTED_KEY = "sgo_requested_page"
 
