@@ -9,7 +9,10 @@ from sgoversight.auth import Permission
 from sgoversight.vocabulary import SEVERITY
 from ui import cache
 from ui import format as fmt
+from ui.attention import show_attention
 from ui.context import require, today
+
+SAME_DAYS = " against the same days last month"  # what each metric's movement compares with
 
 actor = require(Permission.VIEW_OVERVIEW)
 now = today()
@@ -23,6 +26,8 @@ scope_note = (
 )
 st.caption(f"{fmt.long_date(now)}{scope_note}. Figures for {now:%B} run from the 1st to today.")
 
+show_attention(actor, now)
+
 alerts_col, raised_col, concerns_col, enquiries_col = st.columns(4)
 alerts_col.metric(
     "Open quality alerts",
@@ -33,7 +38,8 @@ alerts_col.metric(
 raised_col.metric(
     "Alerts raised this month",
     fmt.whole(glance.alerts_raised_month_to_date),
-    delta=fmt.change(glance.alerts_raised_month_to_date, glance.alerts_raised_same_days_last_month),
+    delta=fmt.change(glance.alerts_raised_month_to_date, glance.alerts_raised_same_days_last_month)
+    + SAME_DAYS,
     delta_color="off",
     delta_arrow=fmt.change_arrow(
         glance.alerts_raised_month_to_date, glance.alerts_raised_same_days_last_month
@@ -45,7 +51,8 @@ if glance.concerns_month_to_date is not None:
     concerns_col.metric(
         "Concerns this month",
         fmt.whole(glance.concerns_month_to_date),
-        delta=fmt.change(glance.concerns_month_to_date, glance.concerns_same_days_last_month or 0),
+        delta=fmt.change(glance.concerns_month_to_date, glance.concerns_same_days_last_month or 0)
+        + SAME_DAYS,
         delta_color="off",
         delta_arrow=fmt.change_arrow(
             glance.concerns_month_to_date, glance.concerns_same_days_last_month or 0

@@ -106,3 +106,25 @@ def test_page_refuses_without_sign_in(page_db) -> None:
     assert not app.exception
     assert "sign in" in app.warning[0].value
     assert not app.metric
+
+
+def test_attention_lines_count_what_they_list(run_page, page_db) -> None:
+    """The commissioner's critical and high alerts not started: both open alerts (high, open);
+    the line's count is the number of records listed under it, each a link to its alert."""
+    _seed(page_db)
+    app = run_page("pages/overview.py", as_user="commissioner")
+    assert not app.exception
+    assert "Needs your attention" in [header.value for header in app.subheader]
+    not_started = next(e for e in app.expander if "Critical and high alerts not started" in e.label)
+    assert not_started.label.startswith("**2** ·")
+    links = [m.value for m in not_started.markdown]
+    assert len(links) == 2
+    assert any("alert=A0" in link for link in links) and any("alert=A1" in link for link in links)
+
+
+def test_provider_user_attention_is_their_own_service(run_page, page_db) -> None:
+    _seed(page_db)
+    app = run_page("pages/overview.py", as_user="provider")
+    mine = next(e for e in app.expander if "about your service" in e.label)
+    assert mine.label.startswith("**1** ·")
+    assert "A0" in mine.markdown[0].value

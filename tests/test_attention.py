@@ -1,0 +1,169 @@
+"""The landing page's attention lists, against hand-built records: each line lists exactly the
+records its rule names, each item opens its own record, and every read keeps to the actor's scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from sgoversight import attention, board, periods, scoring
+from sgoversight.auth import Actor, PermissionDenied, Role
+from sgoversight.models import (
+    EnhancedMonitoring,
+    ImprovementAction,
+    ImprovementPlan,
+    Provider,
+)
+from tests.support.records import alert, concern
+
+TODAY = dt.date(2026, 11, 25)  # a Wednesday; the response time is 20 days (config/alerts.toml)
+COMMISSIONER = Actor("cara", frozenset({Role.COMMISSIONER}))
+SAFEGUARDING = Actor("sam", frozenset({Role.SAFEGUARDING}))
+BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
+PLAN_OWNER = Actor("olly", frozenset({Role.PLAN_OWNER}))
+PROVIDER = Actor("pat", frozenset({Role.PROVIDER}), provider_id="PRV-A")
+
+
+def _provider(provider_id: str, name: str) -> Provider:
+    return Provider(
+        provider_id=provider_id, name=name, service_type="care_home", regulated=True,
+        commissioned=True,
+    )
+
+
+@pytest.fixture
+def borough(engine: Engine) -> Engine:
+    with Session(engine) as session, session.begin():
+        session.add_all([_provider("PRV-A", "Ashgrove"), _provider("PRV-B", "Birchfield")])
+        session.flush()
+        late_critical = alert("AL-1", "PRV-A", "2026-10-01", severity="critical")
+        late_low = alert("AL-2", "PRV-B", "2026-10-20", severity="low")  # due 9 Nov
+        on_time = alert("AL-3", "PRV-A", "2026-11-10", severity="high")  # due 30 Nov: not late
+        started = alert("AL-4", "PRV-B", "2026-11-20", severity="critical")
+        started.status = "in_progress"
+        closed_late = alert("AL-5", "PRV-A", "2026-09-01", "2026-11-01", severity="critical")
+        session.add_all([late_critical, late_low, on_time, started, closed_late])
+        session.add_all(
+            [
+                # Enquiries: started 2 Oct (far past 20 working days), 4 Nov (15 working days).
+                concern("C-1", "PRV-A", "2026-10-01", started="2026-10-02"),
+                concern("C-2", "PRV-B", "2026-11-01", started="2026-11-04"),
+                concern("C-3", "PRV-B", "2026-10-01", started="2026-10-02", concluded="2026-11-20"),
+                # This week (Mon 23 Nov): received Monday, not screened -> 2 working days: late.
+                concern("C-4", None, "2026-11-23", source_of_risk="known_to_individual"),
+                # Received today: not late yet.
+                concern("C-5", "PRV-A", "2026-11-25"),
+            ]
+        )
+        plan = ImprovementPlan(
+            plan_id="PLN-A", provider_id="PRV-A", opened_on=dt.date(2026, 9, 1), reason="Red",
+            status="open", owner="olly", next_review_on=dt.date(2026, 12, 1),
+        )
+        done_plan = ImprovementPlan(
+            plan_id="PLN-B", provider_id="PRV-B", opened_on=dt.date(2026, 9, 1), reason="Red",
+            status="open", owner="someone", next_review_on=dt.date(2027, 2, 1),
+        )
+        session.add_all([plan, done_plan])
+        session.flush()
+        session.add_all(
+            [
+                ImprovementAction(
+                    action_id="ACT-1", plan_id="PLN-A", description="Overdue thing",
+                    owner="olly", due_on=dt.date(2026, 11, 1),
+                ),
+                ImprovementAction(
+                    action_id="ACT-2", plan_id="PLN-A", description="Soon thing",
+                    owner="olly", due_on=dt.date(2026, 12, 5),
+                ),
+                ImprovementAction(
+                    action_id="ACT-3", plan_id="PLN-A", description="Later thing",
+                    owner="olly", due_on=dt.date(2027, 1, 30),
+                ),
+                ImprovementAction(
+                    action_id="ACT-4", plan_id="PLN-B", description="Done thing",
+                    owner="someone", due_on=dt.date(2026, 10, 1),
+                    completed_on=dt.date(2026, 10, 1), evidence="Seen",
+                ),
+                EnhancedMonitoring(
+                    provider_id="PRV-B", started_on=dt.date(2026, 10, 1),
+                    review_on=dt.date(2026, 11, 20), reason="Amber",
+                ),
+            ]
+        )
+    return engine
+
+
+def _lines(engine: Engine, actor: Actor) -> dict[str, attention.Line]:
+    return {line.key: line for line in attention.needs_attention(engine, actor, TODAY)}
+
+
+def _ids(line: attention.Line) -> list[str]:
+    return [item.record_id for item in line.items]
+
+
+def test_commissioner_alerts_past_response_time_most_serious_first(borough: Engine) -> None:
+    lines = _lines(borough, COMMISSIONER)
+    late = lines["alerts_past_response"]
+    assert _ids(late) == ["AL-1", "AL-2"]
+    assert late.count == 2
+    assert late.items[0].detail == "Critical, 35 days past its response time"
+    assert late.items[0].params == {"alert": "AL-1"}
+    assert late.items[0].page == "pages/alerts.py"
+    assert _ids(lines["serious_alerts_not_started"]) == ["AL-1", "AL-3"]
+
+
+def test_commissioner_reviews_due_within_14_days_or_overdue(borough: Engine) -> None:
+    reviews = _lines(borough, COMMISSIONER)["reviews_due"]
+    assert [item.detail for item in reviews.items] == [
+        "overdue by 5 days",
+        "review in 6 days",
+    ]
+    assert reviews.items[1].params == {"plan": "PLN-A"}
+
+
+def test_safeguarding_team_enquiries_and_screening(borough: Engine) -> None:
+    lines = _lines(borough, SAFEGUARDING)
+    assert _ids(lines["enquiries_overdue"]) == ["C-1"]
+    assert _ids(lines["concerns_not_screened"]) == ["C-4"]
+    assert "alerts_past_response" not in lines  # not a commissioner's line
+
+
+def test_board_awaiting_decision_and_sign_off(borough: Engine) -> None:
+    lines = _lines(borough, BOARD)
+    assert sorted(_ids(lines["awaiting_decision"])) == ["PRV-A", "PRV-B"]
+    assert _ids(lines["awaiting_sign_off"]) == ["PLN-B"]
+
+
+def test_plan_owner_sees_only_their_actions_overdue_and_due_soon(borough: Engine) -> None:
+    lines = _lines(borough, PLAN_OWNER)
+    assert list(lines) == ["my_actions_overdue", "my_actions_due_soon"]
+    assert _ids(lines["my_actions_overdue"]) == ["ACT-1"]
+    assert _ids(lines["my_actions_due_soon"]) == ["ACT-2"]
+    assert lines["my_actions_due_soon"].items[0].detail == "due in 10 days"
+
+
+def test_provider_user_sees_only_their_own_open_alerts(borough: Engine) -> None:
+    lines = _lines(borough, PROVIDER)
+    assert list(lines) == ["my_service_open_alerts"]
+    assert _ids(lines["my_service_open_alerts"]) == ["AL-1", "AL-3"]
+
+
+def test_provider_user_with_no_provider_sees_nothing(borough: Engine) -> None:
+    with pytest.raises(PermissionDenied):
+        attention.needs_attention(borough, Actor("x", frozenset({Role.PROVIDER})), TODAY)
+
+
+def test_red_or_worse_providers_are_the_boards_own_ratings(borough: Engine) -> None:
+    view = board.board_month(borough, COMMISSIONER, periods.last_complete_month(TODAY))
+    expected = {
+        r.provider_id
+        for r in view.ratings
+        if r.rating == scoring.RED or view.movement.get(r.provider_id) == scoring.WORSE
+    }
+    line = _lines(borough, COMMISSIONER)["providers_red_or_worse"]
+    assert set(_ids(line)) == expected
+    assert all(item.params["month"] == "2026-10" for item in line.items)
