@@ -185,7 +185,6 @@ prepared_download(
 )
 
 
-
 def _save_extract(content: bytes, filename: str) -> None:
     """The Save button's callback: import the extract before the page reads again, so every
     figure, chart and download drawn next includes it."""

@@ -42,3 +42,14 @@ def stamp(moment: dt.datetime) -> str:
     """'2026-07-24 14:05:09 BST': a sortable UK time with its zone, for tables and exports."""
     local = to_uk(moment)
     return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+
+
+def day_start_utc(day: dt.date) -> dt.datetime:
+    """The moment a UK day begins (00:00 in London), as naive UTC to compare with stored times."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=UK)
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def today() -> dt.date:
+    """Today's date in the UK."""
+    return dt.datetime.now(UK).date()

@@ -162,9 +162,7 @@ def test_every_problem_is_shown_at_once_beside_its_section(seeded: Engine) -> No
     app.text_area[0].input("Fine.")
     app = next(b for b in app.button if b.label == "Save the report text").click().run()
     errors = [e.value.replace("\\", "") for e in app.error]  # as shown, without Markdown escapes
-    assert errors[0] == (
-        "Not saved. Please put right the 2 things marked below and send it again."
-    )
+    assert errors[0] == ("Not saved. Please put right the 2 things marked below and send it again.")
     assert errors.count("At most 20,000 characters, not 20,001.") == 1
     assert errors.count("At most 20,000 characters, not 20,005.") == 1
     assert not any("learning_from_reviews" in e or "practice_insights" in e for e in errors)

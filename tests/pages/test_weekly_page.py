@@ -201,9 +201,7 @@ def test_the_week_is_kept_in_the_address_by_its_id(seeded: Engine) -> None:
 
 
 @pytest.mark.parametrize("asked", ["2026-W99", "next week", "2019-W01"])
-def test_a_bad_week_in_the_address_says_so_and_shows_the_latest(
-    seeded: Engine, asked: str
-) -> None:
+def test_a_bad_week_in_the_address_says_so_and_shows_the_latest(seeded: Engine, asked: str) -> None:
     app = _opened_at({"week": asked})
     assert not app.exception
     assert app.selectbox[0].value == "2026-W47"
