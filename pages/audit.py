@@ -7,9 +7,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from sgoversight import uktime
 from sgoversight.audit import audit_choices, audit_trail
 from sgoversight.auth import Permission
-from sgoversight.exporting import to_csv_bytes, to_xlsx_bytes
+from sgoversight.exporting import (
+    EXCEL_CELL_LIMIT,
+    LONG_VALUES_SHEET,
+    long_values,
+    to_csv_bytes,
+    to_xlsx_bytes,
+)
 from ui import downloads
 from ui.context import engine, require, today
 
@@ -54,8 +61,8 @@ st.caption(
 )
 
 choices = audit_choices(engine(), actor)
-# Audit times are real UTC clock times, so the default range ends on the real date.
-now = max(today(), dt.datetime.now(dt.UTC).date())
+# Audit times are real clock times, read in UK time, so the default range ends on the UK date.
+now = max(today(), uktime.today())
 with st.container(border=True):
     first, second, third = st.columns(3)
     period = first.date_input(
@@ -95,7 +102,7 @@ def _readable(value: object) -> str:
 
 table = pd.DataFrame(
     {
-        "When": events["occurred_at"],
+        "When (UK time)": events["occurred_at"].map(uktime.stamp),
         "Who": events["actor"],
         "Change": events["action"].map(_change),
         "Record": events["entity"].map(_kind),
@@ -105,21 +112,32 @@ table = pd.DataFrame(
         "Detail": events["detail"].fillna(""),
     }
 )
-st.markdown(f"**{len(table):,}** change{'s' if len(table) != 1 else ''} match.")
+st.markdown(
+    f"**{len(table):,}** change{'s' if len(table) != 1 else ''} match. Times are UK time "
+    "(GMT in winter, BST in summer)."
+)
 st.dataframe(
     table,
     hide_index=True,
     width="stretch",
     column_config={
-        "When": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
+        "When (UK time)": st.column_config.TextColumn(width="medium"),
         "Before": st.column_config.TextColumn(width="medium"),
         "After": st.column_config.TextColumn(width="medium"),
     },
 )
+long = long_values(table)
+if long:
+    st.info(
+        f"{long:,} value{'s are' if long != 1 else ' is'} longer than an Excel cell holds "
+        f"({EXCEL_CELL_LIMIT:,} characters). In the Excel file each starts in its cell and "
+        f"continues in the sheet “{LONG_VALUES_SHEET}”; the CSV file has every value in full.",
+        icon=":material/info:",
+    )
 left, right = st.columns(2)
 left.download_button(
     "Download as CSV",
-    to_csv_bytes(table),
+    lambda: to_csv_bytes(table),  # built when clicked, not on every run
     file_name=f"audit-trail-{now.isoformat()}.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -127,7 +145,7 @@ left.download_button(
 )
 right.download_button(
     "Download as Excel",
-    to_xlsx_bytes({"Audit trail": table}),
+    lambda: to_xlsx_bytes({"Audit trail": table}),
     file_name=f"audit-trail-{now.isoformat()}.xlsx",
     mime=downloads.XLSX,
     icon=":material/table_view:",

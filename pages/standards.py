@@ -6,8 +6,7 @@ import streamlit as st
 
 from sgoversight import national_return, standards
 from sgoversight.auth import Permission
-from sgoversight.errors import BadInput
-from sgoversight.narratives import save_narrative, sections
+from sgoversight.narratives import sections
 from sgoversight.periods import last_complete_quarter
 from sgoversight.standards_report import (
     STANDARDS,
@@ -22,8 +21,12 @@ from sgoversight.standards_report import (
 )
 from ui import cache
 from ui import format as fmt
+from ui.address import period_picker
 from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
+from ui.report_text import narrative_form
+
+PAGE = "standards"
 
 actor = require(Permission.VIEW_STANDARDS)
 
@@ -34,11 +37,17 @@ st.caption(
 )
 
 quarters = recent_quarters(last_complete_quarter(today()), 12)
-quarter = st.selectbox(
+quarter = period_picker(
     "Quarter",
     quarters,
+    param="quarter",
+    what="quarter",
+    example="2026-Q3",
     format_func=lambda q: f"{q.label}: {fmt.long_date(q.start)} to {fmt.long_date(q.end)}",
-    help="The most recent complete quarter is shown first.",
+    help=(
+        "The most recent complete quarter is shown first. The address keeps the quarter, so a "
+        "reload or a shared link shows the same one."
+    ),
 )
 report = cache.quarterly(actor, quarter)
 met, judged = report.met_summary()
@@ -95,22 +104,19 @@ for tab, (field, title) in zip(tabs, standards.BREAKDOWN_TITLES.items(), strict=
 st.header("Quarterly report")
 headings = sections("standards")
 if actor.can(Permission.WRITE_REPORT_TEXT):
-    with st.form("narrative"):
-        texts = {
-            code: st.text_area(heading, value=report.narrative.get(code, ""), height=120)
-            for code, heading in headings.items()
-        }
-        if st.form_submit_button("Save the report text", icon=":material/save:"):
-            changed = 0
-            try:
-                for code, text in texts.items():
-                    changed += save_narrative(
-                        engine(), actor, "standards", quarter.label, code, text
-                    )
-            except BadInput as exc:
-                st.error(str(exc))
-            else:
-                st.success(f"Saved {changed} section{'s' if changed != 1 else ''}.")
+    narrative_form(
+        actor,
+        PAGE,
+        "standards",
+        quarter.label,
+        labels=headings,
+        submit="Save the report text",
+        done=lambda changed: (
+            f"Saved {changed} section{'s' if changed != 1 else ''}."
+            if changed
+            else "No change to save."
+        ),
+    )
 else:
     for code, heading in headings.items():
         st.subheader(heading)

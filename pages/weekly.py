@@ -7,8 +7,7 @@ import streamlit as st
 
 from sgoversight.auth import Permission
 from sgoversight.errors import BadInput
-from sgoversight.importing import import_file
-from sgoversight.narratives import save_narrative
+from sgoversight.importing import ImportReport, import_file
 from sgoversight.periods import last_complete_week
 from sgoversight.weekly_pack import (
     abuse_type_chart,
@@ -20,11 +19,15 @@ from sgoversight.weekly_pack import (
     weekly_pdf,
     weekly_xlsx,
 )
-from ui import cache
+from ui import cache, writes
 from ui import format as fmt
+from ui.address import period_picker
 from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
 from ui.navigation import link_to_page
+from ui.report_text import narrative_form
+
+PAGE = "weekly"
 
 actor = require(Permission.VIEW_CONCERNS)
 
@@ -35,13 +38,17 @@ st.caption(
 )
 
 weeks = recent_weeks(last_complete_week(today()), 52)
-week = st.selectbox(
+week = period_picker(
     "Week",
     weeks,
+    param="week",
+    what="week",
+    example="2026-W47",
     format_func=lambda w: f"{w.label}: {fmt.long_date(w.start)} to {fmt.long_date(w.end)}",
     help=(
         "The most recent complete week is shown first. Weeks are numbered as in the ISO "
-        "calendar: 2026-W47 is the 47th week of 2026."
+        "calendar: 2026-W47 is the 47th week of 2026. The address keeps the week, so a reload "
+        "or a shared link shows the same one."
     ),
 )
 pack = cache.weekly(actor, week)
@@ -80,22 +87,20 @@ st.caption(
 
 st.subheader("Significant issues this week")
 if actor.can(Permission.WRITE_REPORT_TEXT):
-    with st.form("significant-issues"):
-        text = st.text_area(
-            "What the safeguarding team wants both teams to know about this week",
-            value=pack.significant_issues,
-            height=140,
-            max_chars=20_000,
-        )
-        if st.form_submit_button("Save the text", icon=":material/save:"):
-            try:
-                changed = save_narrative(
-                    engine(), actor, "weekly", week.label, "significant_issues", text
-                )
-            except BadInput as exc:
-                st.error(str(exc))
-            else:
-                st.success("Saved." if changed else "No change to save.")
+    narrative_form(
+        actor,
+        PAGE,
+        "weekly",
+        week.label,
+        labels={
+            "significant_issues": (
+                "What the safeguarding team wants both teams to know about this week"
+            )
+        },
+        submit="Save the text",
+        done=lambda changed: "Saved." if changed else "No change to save.",
+        height=140,
+    )
 elif pack.significant_issues:
     st.markdown(fmt.plain(pack.significant_issues))
 else:
@@ -179,6 +184,22 @@ prepared_download(
     file_name=f"weekly-safeguarding-report-{report.week}-{version}.pdf",
 )
 
+
+def _save_extract(content: bytes, filename: str) -> None:
+    """The Save button's callback: import the extract before the page reads again, so every
+    figure, chart and download drawn next includes it."""
+
+    def change() -> ImportReport:
+        saved = import_file(
+            engine(), "concerns", content, filename=filename, actor=actor, today=today()
+        )
+        if not saved.ok:
+            raise BadInput(saved.summary())
+        return saved
+
+    writes.run(PAGE, change, lambda saved: saved.summary(), where="extract")
+
+
 if actor.can(Permission.IMPORT_DATA):
     st.subheader("Add this week's concerns extract")
     st.markdown(
@@ -186,6 +207,7 @@ if actor.can(Permission.IMPORT_DATA):
         "you see what it would add and update **before** anything is saved. Headers your case "
         "system uses are read through the council's column mapping."
     )
+    writes.show(PAGE, where="extract")
     uploaded = st.file_uploader("Concerns extract", type=["csv", "xlsx"], key="weekly-extract")
     if uploaded is not None:
         try:
@@ -236,24 +258,11 @@ if actor.can(Permission.IMPORT_DATA):
                         hide_index=True,
                         height=200,
                     )
-                if st.button(
+                st.button(
                     "Save the extract",
                     type="primary",
                     icon=":material/upload:",
                     disabled=not (preview.created or preview.updated),
-                ):
-                    progress = st.progress(0.0, text="Saving…")
-                    saved = import_file(
-                        engine(),
-                        "concerns",
-                        uploaded.getvalue(),
-                        filename=uploaded.name,
-                        actor=actor,
-                        today=today(),
-                        progress=lambda f, m: progress.progress(min(max(f, 0.0), 1.0), text=m),
-                    )
-                    progress.empty()
-                    if saved.ok:
-                        st.success(saved.summary(), icon=":material/check_circle:")
-                    else:
-                        st.error(saved.summary(), icon=":material/error:")
+                    on_click=_save_extract,
+                    args=(uploaded.getvalue(), uploaded.name),
+                )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, Select, event, select
 from sqlalchemy.orm import Session
 
+from sgoversight import uktime
 from sgoversight.auth import Actor, Permission
 from sgoversight.models import ACCOUNT_ENTITY as ACCOUNT_ENTITY  # re-exported for users
 from sgoversight.models import DATA_CHANGE, AuditEvent
@@ -89,15 +90,17 @@ def audit_trail(
 ) -> pd.DataFrame:
     """Audit events, newest first, filtered; only for those who may see the audit trail.
 
-    `since`/`until` are inclusive days; `text` matches the record id or detail (case-insensitive);
-    at most `limit` rows (the newest).
+    `since`/`until` are inclusive UK days (midnight to midnight in Europe/London, BST included,
+    as the people filtering read the times); `text` matches the record id or detail as typed
+    (case-insensitive; `%` and `_` are the characters themselves, not wildcards); at most `limit`
+    rows (the newest).
     """
     actor.require(Permission.VIEW_AUDIT)
     query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     if since is not None:
-        query = query.where(AuditEvent.occurred_at >= dt.datetime.combine(since, dt.time.min))
+        query = query.where(AuditEvent.occurred_at >= uktime.day_start_utc(since))
     if until is not None:
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min)
+        end = uktime.day_start_utc(until + dt.timedelta(days=1))
         query = query.where(AuditEvent.occurred_at < end)
     if who:
         query = query.where(AuditEvent.actor == who)
@@ -106,14 +109,26 @@ def audit_trail(
     if action:
         query = query.where(AuditEvent.action == action)
     if text:
-        pattern = f"%{text.lower()}%"
-        query = query.where(AuditEvent.entity_id.ilike(pattern) | AuditEvent.detail.ilike(pattern))
+        pattern = f"%{like_literal(text.lower())}%"
+        query = query.where(
+            AuditEvent.entity_id.ilike(pattern, escape=LIKE_ESCAPE)
+            | AuditEvent.detail.ilike(pattern, escape=LIKE_ESCAPE)
+        )
     with Session(engine) as session:
         events = session.scalars(query.limit(limit)).all()
         rows = [{column: getattr(e, column) for column in AUDIT_COLUMNS} for e in events]
     import pandas as pd
 
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_literal(text: str) -> str:
+    """`text` for a LIKE pattern that matches it literally: the escape character, `%` and `_`
+    are escaped (the pattern names LIKE_ESCAPE as its escape)."""
+    return "".join(LIKE_ESCAPE + c if c in {"%", "_", LIKE_ESCAPE} else c for c in text)
 
 
 def audit_choices(engine: Engine, actor: Actor) -> dict[str, list[str]]:

@@ -3,6 +3,10 @@
 Rules:
 - A text cell that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab
   or a carriage return) is written with a leading apostrophe, so it shows as text and never runs.
+- An XLSX cell holds at most 32,767 characters (Excel's limit). A longer value is never cut
+  silently: its cell ends with a note naming where it continues, and the rest is written in parts
+  to a sheet "Long values" (sheet, row, column, part), so the whole value can be put back together.
+  `long_values` counts such values, so a page can say so beside the download.
 - Tables shared outside the council suppress counts below 5, shown as `<5` (CONTRACT.md §5). This
   is a separate, last step applied to a finished table (`suppress_counts`), never inside a count.
 
@@ -19,6 +23,10 @@ import pandas as pd
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = "<5"
+EXCEL_CELL_LIMIT = 32_767
+LONG_VALUES_SHEET = "Long values"
+#: Characters kept in the cell itself, leaving room for the note saying where the rest is.
+_KEPT_IN_CELL = EXCEL_CELL_LIMIT - 200
 
 
 def neutralise(value: object) -> object:
@@ -69,6 +77,14 @@ def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], notes: dict[str, str] | None 
     """
     buffer = io.BytesIO()
     notes = notes or {}
+    sheets, long_parts = _split_long_values(sheets, notes)
+    if long_parts:
+        sheets = {**sheets, LONG_VALUES_SHEET: pd.DataFrame(long_parts)}
+        notes = {
+            **notes,
+            LONG_VALUES_SHEET: "Values longer than an Excel cell holds (32,767 characters), in "
+            "parts: join the parts in order after the start kept in the cell itself.",
+        }
     with pd.ExcelWriter(
         buffer,
         engine="xlsxwriter",
@@ -89,6 +105,66 @@ def to_xlsx_bytes(sheets: dict[str, pd.DataFrame], notes: dict[str, str] | None 
                 sheet.set_column(col, col, min(max(width + 2, 8), 60))
             sheet.freeze_panes(start_row + 1, 0)
     return buffer.getvalue()
+
+
+def long_values(frame: pd.DataFrame) -> int:
+    """How many cells of `frame` are longer than an Excel cell holds (after neutralising)."""
+    return sum(
+        int(frame[column].map(lambda v: isinstance(v, str) and len(v) >= EXCEL_CELL_LIMIT).sum())
+        for column in frame.columns
+    )
+
+
+def _split_long_values(
+    sheets: dict[str, pd.DataFrame], notes: dict[str, str]
+) -> tuple[dict[str, pd.DataFrame], list[dict[str, object]]]:
+    """The sheets with every over-long text cell cut to its start plus a note, and the rest of
+    each such value in parts (rows of the "Long values" sheet)."""
+    parts: list[dict[str, object]] = []
+    result = {}
+    for name, frame in sheets.items():
+        if not long_values(frame):
+            result[name] = frame
+            continue
+        copy = frame.copy()
+        for col_index, column in enumerate(copy.columns):
+            values = copy[column]
+            for row_index, value in enumerate(values):
+                text = neutralise(value)
+                if not (isinstance(text, str) and len(text) >= EXCEL_CELL_LIMIT):
+                    continue
+                excel_row = row_index + (4 if name in notes else 2)  # below the header
+                kept, *pieces = _pieces(text)
+                copy.iat[row_index, col_index] = (
+                    kept + f" […continued in sheet '{LONG_VALUES_SHEET}': {len(pieces)} more "
+                    f"part{'s' if len(pieces) != 1 else ''}, {len(text):,} characters in all]"
+                )
+                for number, piece in enumerate(pieces, start=2):
+                    parts.append(
+                        {
+                            "Sheet": _sheet_name(name),
+                            "Row": excel_row,
+                            "Column": str(column),
+                            "Part": number,
+                            "Text": piece,
+                        }
+                    )
+        result[name] = copy
+    return result, parts
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` in parts of at most _KEPT_IN_CELL characters, none starting with a character a
+    spreadsheet would read as a formula (a part ends one character early instead), so no part
+    needs the apostrophe that would change the joined value."""
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(start + _KEPT_IN_CELL, len(text))
+        while end < len(text) and text[end].startswith(FORMULA_STARTS) and end > start + 1:
+            end -= 1
+        pieces.append(text[start:end])
+        start = end
+    return pieces
 
 
 def _sheet_name(name: str) -> str:

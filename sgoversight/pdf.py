@@ -1,33 +1,96 @@
 """PDF reports: an A4 layout with a running title and page numbers, built from headings, text and
 tables.
 
-Rule: a Red, Amber or Green rating in a PDF is printed as a word with a shape beside its colour, so
-it reads in greyscale.
+Rules: a Red, Amber or Green rating in a PDF is printed as a word with a shape beside its colour, so
+it reads in greyscale. Text is printed in an embedded Unicode TrueType font (DejaVu Sans, from the
+Debian package fonts-dejavu-core), so names outside Latin-1 (Welsh ŵ and ŷ, Polish Ł) print as
+written in every PDF; the font is found through fontconfig or at the usual system paths, or in the
+folder named by SGO_PDF_FONT_DIR, and a clear error says how to install it when it is missing.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import os
+import shutil
+import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 from fpdf import FPDF
 
-_LATIN1_REPLACEMENTS = {
-    "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...",
-    "≥": ">=", "≤": "<=", "×": "x", "→": "->", "•": "-", " ": " ",
-}  # fmt: skip
 RAG_FILL = {"Red": (244, 199, 195), "Amber": (253, 230, 176), "Green": (205, 232, 210)}
 # ZapfDingbats characters: a cross, a triangle and a disc, matching the icons on screen.
 RAG_SYMBOL = {"Red": "8", "Amber": "s", "Green": "l"}
 
+#: The family every PDF prints its text in, and its files by style ("" regular, B, I, BI).
+FONT_FAMILY = "dejavu"
+FONT_FILES = {
+    "": "DejaVuSans.ttf",
+    "B": "DejaVuSans-Bold.ttf",
+    "I": "DejaVuSans-Oblique.ttf",
+    "BI": "DejaVuSans-BoldOblique.ttf",
+}
+#: Where Linux distributions (and Homebrew or a user install) put DejaVu Sans.
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/usr/local/share/fonts/dejavu",
+    "/usr/local/share/fonts",
+    "~/.local/share/fonts",
+    "/opt/homebrew/share/fonts",
+)
+#: The core font names callers may ask for: printed in the embedded font instead.
+_CORE_TEXT_FAMILIES = {"", "helvetica", "arial", "times", "courier"}
+
+
+class PdfFontMissing(RuntimeError):
+    """The Unicode font the PDFs print in is not installed on this server."""
+
+
+@functools.cache
+def font_files() -> dict[str, Path]:
+    """The DejaVu Sans files by style: from SGO_PDF_FONT_DIR if set, else the folder fontconfig
+    names for "DejaVu Sans", else the first of FONT_DIRS holding them all. PdfFontMissing, saying
+    what to install, when none does."""
+    folders: list[Path] = []
+    if configured := os.environ.get("SGO_PDF_FONT_DIR", "").strip():
+        folders.append(Path(configured).expanduser())
+    if fc_match := shutil.which("fc-match"):
+        try:
+            found = subprocess.run(  # noqa: S603 - a fixed program and arguments
+                [fc_match, "--format=%{file}", "DejaVu Sans:style=Book"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            found = ""
+        if found.endswith(FONT_FILES[""]):
+            folders.append(Path(found).parent)
+    folders += [Path(folder).expanduser() for folder in FONT_DIRS]
+    for folder in folders:
+        files = {style: folder / name for style, name in FONT_FILES.items()}
+        if all(path.is_file() for path in files.values()):
+            return files
+    raise PdfFontMissing(
+        "PDFs cannot be made: the font DejaVu Sans (files "
+        f"{', '.join(FONT_FILES.values())}) is not installed. Install the package "
+        "fonts-dejavu-core (apt-get install fonts-dejavu-core), or set SGO_PDF_FONT_DIR to a "
+        "folder holding those files."
+    )
+
 
 def pdf_text(text: object) -> str:
-    """Text the PDF core fonts can print (Latin-1), with typographic characters spelt plainly."""
-    value = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
-    for old, new in _LATIN1_REPLACEMENTS.items():
-        value = value.replace(old, new)
-    return value.encode("latin-1", "replace").decode("latin-1")
+    """A value as the text to print: blank for a missing value, otherwise as written (the
+    embedded font prints any language's letters)."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return str(text)
 
 
 class PdfReport(FPDF):
@@ -35,37 +98,46 @@ class PdfReport(FPDF):
 
     def __init__(self, title: str, subtitle: str = "", landscape: bool = False) -> None:
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
+        for style, path in font_files().items():
+            self.add_font(FONT_FAMILY, style, str(path))
         self.report_title = pdf_text(title)
         self.set_title(self.report_title)
         self.set_author("sgoversight")
         self.set_auto_page_break(auto=True, margin=15)
         self.add_page()
-        self.set_font("helvetica", "B", 18)
+        self.set_font(FONT_FAMILY, "B", 18)
         self.multi_cell(0, 9, self.report_title, new_x="LMARGIN", new_y="NEXT")
         if subtitle:
-            self.set_font("helvetica", "", 11)
+            self.set_font(FONT_FAMILY, "", 11)
             self.multi_cell(0, 6, pdf_text(subtitle), new_x="LMARGIN", new_y="NEXT")
         self.ln(3)
 
+    def set_font(self, family: str | None = None, style: str = "", size: float = 0) -> None:
+        """Any core text font asked for (helvetica, arial, times, courier) prints in the embedded
+        Unicode font; symbol fonts (zapfdingbats) are kept."""
+        if family is None or family.lower() in _CORE_TEXT_FAMILIES:
+            family = FONT_FAMILY
+        super().set_font(family, style, size)
+
     def header(self) -> None:
         if self.page_no() > 1:
-            self.set_font("helvetica", "I", 8)
+            self.set_font(FONT_FAMILY, "I", 8)
             self.cell(0, 5, self.report_title, new_x="LMARGIN", new_y="NEXT")
             self.ln(2)
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("helvetica", "I", 8)
+        self.set_font(FONT_FAMILY, "I", 8)
         self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
 
     def heading(self, text: str) -> None:
         self.ln(2)
-        self.set_font("helvetica", "B", 13)
+        self.set_font(FONT_FAMILY, "B", 13)
         self.multi_cell(0, 7, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def paragraph(self, text: str, size: int = 10) -> None:
-        self.set_font("helvetica", "", size)
+        self.set_font(FONT_FAMILY, "", size)
         self.multi_cell(0, 5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
@@ -76,7 +148,7 @@ class PdfReport(FPDF):
         self.rect(x, y, width, height, style="F")
         self.set_font("zapfdingbats", "", 8)
         self.cell(5, height, RAG_SYMBOL[rating], align="C")
-        self.set_font("helvetica", "B", 9)
+        self.set_font(FONT_FAMILY, "B", 9)
         self.cell(width - 5, height, rating)
         self.set_xy(x + width, y)
 
@@ -94,7 +166,7 @@ class PdfReport(FPDF):
         line = font_size * 0.5
 
         def draw_header() -> None:
-            self.set_font("helvetica", "B", font_size)
+            self.set_font(FONT_FAMILY, "B", font_size)
             self.set_fill_color(230, 230, 230)
             for title, width in zip(columns, widths, strict=True):
                 self.cell(width, line + 2, pdf_text(title), border=1, fill=True)
@@ -103,7 +175,7 @@ class PdfReport(FPDF):
         draw_header()
         for row in frame.itertuples(index=False):
             texts = [pdf_text(v) for v in row]
-            self.set_font("helvetica", "", font_size)
+            self.set_font(FONT_FAMILY, "", font_size)
             heights = [
                 len(self.multi_cell(w, line, t, dry_run=True, output="LINES")) * line
                 for t, w in zip(texts, widths, strict=True)
@@ -119,7 +191,7 @@ class PdfReport(FPDF):
                 if title == rag_column and text in RAG_FILL:
                     self.rag_label(text, width, height)
                 else:
-                    self.set_font("helvetica", "", font_size)
+                    self.set_font(FONT_FAMILY, "", font_size)
                     self.multi_cell(width, line, text, border=0)
                 self.rect(x, y, width, height)
                 x += width

@@ -149,3 +149,34 @@ def test_the_data_version_walks_the_index_of_data_changes(sqlite_engine: Engine)
 def test_the_index_of_data_changes_is_on_both_databases(engine: Engine) -> None:
     indexes = {index["name"] for index in inspect(engine).get_indexes("audit_events")}
     assert "ix_audit_events_data_changes" in indexes
+
+
+def test_percent_and_underscore_in_the_filter_match_themselves(engine: Engine) -> None:
+    """`%` and `_` typed in the filter are the characters, not wildcards (nor is a backslash an
+    escape), on both databases."""
+    for entity_id in ("50%_OFF", "50XYOFF", "A_B", "AXB", "C\\D"):
+        _record(engine, COMMISSIONER, "update", "quality_alert", entity_id)
+
+    def ids(text: str) -> list[str]:
+        return sorted(audit.audit_trail(engine, BOARD, text=text)["entity_id"])
+
+    assert ids("50%_") == ["50%_OFF"]
+    assert ids("a_b") == ["A_B"]
+    assert ids("%") == ["50%_OFF"]
+    assert ids("_") == ["50%_OFF", "A_B"]
+    assert ids("c\\d") == ["C\\D"]
+
+
+def test_the_days_filtered_are_uk_days(engine: Engine) -> None:
+    """An event at 23:30 UTC on 14 July is 00:30 BST on 15 July: it belongs to the 15th."""
+    with Session(engine) as session, session.begin():
+        session.add(
+            AuditEvent(actor="cara", action="update", entity="quality_alert", entity_id="LATE",
+                       occurred_at=dt.datetime(2026, 7, 14, 23, 30))
+        )  # fmt: skip
+
+    def on(day: dt.date) -> list[str]:
+        return list(audit.audit_trail(engine, BOARD, since=day, until=day)["entity_id"])
+
+    assert on(dt.date(2026, 7, 15)) == ["LATE"]
+    assert on(dt.date(2026, 7, 14)) == []

@@ -55,3 +55,26 @@ def test_pdf_with_rag_table_renders() -> None:
     data = report.to_bytes()
     assert data.startswith(b"%PDF")
     assert len(data) > 1000
+
+
+def test_a_value_longer_than_an_excel_cell_continues_in_a_second_sheet() -> None:
+    """Nothing is cut silently: the cell keeps the start and says where the rest is; the parts
+    in "Long values", joined in order, give back the whole value; none starts as a formula."""
+    import io as _io
+
+    import openpyxl
+
+    long = "a" * 32_566 + "=" + "b" * 40_000 + "-tail"
+    frame = pd.DataFrame({"Id": ["E1", "E2"], "After": ["short", long]})
+    assert exporting.long_values(frame) == 1
+    book = openpyxl.load_workbook(_io.BytesIO(exporting.to_xlsx_bytes({"Audit trail": frame})))
+    assert book.sheetnames == ["Audit trail", "Long values"]
+    cell = book["Audit trail"]["B3"].value
+    assert len(cell) <= exporting.EXCEL_CELL_LIMIT
+    start, note = cell.split(" […continued in sheet 'Long values'", 1)
+    assert "72,572 characters in all" in note
+    rows = list(book["Long values"].iter_rows(min_row=4, values_only=True))
+    assert [(r[0], r[1], r[2]) for r in rows] == [("Audit trail", 3, "After")] * len(rows)
+    assert [r[3] for r in rows] == list(range(2, len(rows) + 2))
+    assert not any(r[4].startswith(exporting.FORMULA_STARTS) for r in rows)
+    assert start + "".join(r[4] for r in rows) == long

@@ -405,7 +405,13 @@ def national_return_from_database(w: World, a: Actor) -> object:
 @use_case(P.WRITE_REPORT_TEXT, writes=True)
 def narratives_save_standards_text(w: World, a: Actor) -> object:
     return narratives.save_narrative(
-        w.engine, a, "standards", QUARTER, "performance_summary", "Enquiries started sooner."
+        w.engine,
+        a,
+        "standards",
+        QUARTER,
+        "performance_summary",
+        "Enquiries started sooner.",
+        expected_version=0,
     )
 
 

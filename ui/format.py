@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sgoversight import uktime
+
 
 def whole(n: int | None) -> str:
     return "—" if n is None else f"{n:,}"
@@ -14,15 +16,22 @@ def long_date(day: dt.date) -> str:
 
 
 def when(moment: dt.datetime | None, today: dt.date) -> str:
-    """'today', 'yesterday', 'N days ago' or 'never' for a timestamp."""
+    """A stored (UTC) timestamp in UK time: 'today at 14:05 GMT', 'yesterday', 'N days ago
+    (date)' or 'never', counting days on the UK calendar."""
     if moment is None:
         return "never"
-    days = (today - moment.date()).days
+    local = uktime.to_uk(moment)
+    days = (today - local.date()).days
     if days <= 0:
-        return f"today at {moment:%H:%M}"
+        return f"today at {local:%H:%M} {local.tzname()}"
     if days == 1:
-        return "yesterday"
-    return f"{days} days ago ({long_date(moment.date())})"
+        return f"yesterday at {local:%H:%M} {local.tzname()}"
+    return f"{days} days ago ({long_date(local.date())})"
+
+
+def uk_time(moment: dt.datetime) -> str:
+    """A stored (UTC) timestamp as people read it: '14:05 BST on 24 July 2026'."""
+    return uktime.clock(moment)
 
 
 def change(now: int, before: int) -> str:

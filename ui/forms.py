@@ -56,20 +56,26 @@ def problems(form: str) -> dict[str, str]:
 
 def summary(form: str, labels: Mapping[str, str], what: str = "Not saved") -> None:
     """At the top of the form: how many things to put right, and any problem that belongs to no
-    field on the form (named by its label where it has one)."""
+    field on the form (named by its label where it has one). When no problem belongs to a field,
+    just `what` and those problems."""
     found = problems(form)
     if not found:
+        return
+    beside_fields = [name for name in found if name != "form" and name in labels]
+    elsewhere = [
+        fmt.plain(sentence(labels[name] + ": " + message if name in labels else message))
+        for name, message in found.items()
+        if name == "form" or name not in labels
+    ]
+    if not beside_fields:
+        st.error(f"{what}. " + " ".join(elsewhere), icon=":material/error:")
         return
     count = len(found)
     lines = [
         f"{what}. Please put right the {count} thing{'s' if count != 1 else ''} marked below "
         "and send it again."
     ]
-    lines += [
-        f"- {fmt.plain(sentence(labels[name] + ': ' + message if name in labels else message))}"
-        for name, message in found.items()
-        if name == "form" or name not in labels
-    ]
+    lines += [f"- {line}" for line in elsewhere]
     st.error("\n".join(lines), icon=":material/error:")
 
 

@@ -82,7 +82,10 @@ def test_commissioner_sees_borough_figures(run_page, page_db) -> None:
     assert _metric(app, "Alerts raised this month") == "2"
     assert _metric(app, "Concerns this month") == "1"
     freshness = app.dataframe[-1].value
-    assert freshness.loc[freshness["Data"] == "Alerts", "Last imported"].item() == "yesterday"
+    # imported at 09:30 UTC on 23 November: read in UK time (GMT in November)
+    assert freshness.loc[freshness["Data"] == "Alerts", "Last imported"].item() == (
+        "yesterday at 09:30 GMT"
+    )
     assert freshness.loc[freshness["Data"] == "Concerns", "Last imported"].item() == "never"
 
 
@@ -128,3 +131,19 @@ def test_provider_user_attention_is_their_own_service(run_page, page_db) -> None
     mine = next(e for e in app.expander if "about your service" in e.label)
     assert mine.label.startswith("**1** ·")
     assert "A0" in mine.markdown[0].value
+
+
+def test_import_times_are_uk_time_and_uk_days(run_page, page_db, monkeypatch) -> None:
+    """An import at 23:30 UTC on 23 July was 00:30 BST on the 24th: on the 24th it was today."""
+    monkeypatch.setenv("SGO_TODAY", "2026-07-24")
+    with Session(page_db) as session:
+        session.add(
+            ImportRun(kind="alerts", filename="alerts.csv", imported_by="t", rows=1, created=1,
+                      updated=0, unchanged=0, imported_at=dt.datetime(2026, 7, 23, 23, 30))
+        )  # fmt: skip
+        session.commit()
+    app = run_page("pages/overview.py", as_user="commissioner")
+    freshness = app.dataframe[-1].value
+    assert freshness.loc[freshness["Data"] == "Alerts", "Last imported"].item() == (
+        "today at 00:30 BST"
+    )

@@ -55,7 +55,7 @@ def test_cards_show_value_status_word_and_icon(
 ) -> None:
     app = run_page(PAGE, as_user="safeguarding", timeout=60)
     assert not app.exception
-    assert app.selectbox[0].value.label == "2026-Q3"
+    assert app.selectbox[0].value == "2026-Q3"
     assert _card_text(app, "ACC-1").startswith("**90.0%** ✔ Met")
     assert "9 of 10" in _card_text(app, "ACC-1")
     assert _card_text(app, "EMP-1").startswith("**100.0%** ✔ Met")
@@ -117,3 +117,54 @@ def test_national_return_is_prepared_for_download(
     assert not app.exception
     assert app.session_state["sac-return"][0] == 2025
     assert app.session_state["sac-return"][-1][:2] == b"PK"  # an XLSX (zip) file
+
+
+def _opened_at(address: dict[str, str]) -> AppTest:
+    """The page opened from an address with `address` as its query string."""
+    from tests.pages.conftest import PROJECT_ROOT, USERS
+
+    app = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=60)
+    name, roles, provider_id = USERS["safeguarding"]
+    app.session_state["sgo_user"] = {
+        "username": "safeguarding", "name": name, "roles": [r.value for r in roles],
+        "provider_id": provider_id,
+    }  # fmt: skip
+    app.query_params.update(address)
+    return app.run()
+
+
+def test_the_quarter_is_kept_in_the_address_by_its_id(seeded: Engine) -> None:
+    app = _opened_at({"quarter": "2026-Q2"})
+    assert app.selectbox[0].value == "2026-Q2"
+    assert not app.warning
+    app = app.selectbox[0].select("2026-Q1").run()
+    assert app.query_params["quarter"] == "2026-Q1"
+    assert _opened_at(dict(app.query_params)).selectbox[0].value == "2026-Q1"
+
+
+def test_a_bad_quarter_in_the_address_says_so_and_shows_the_latest(seeded: Engine) -> None:
+    app = _opened_at({"quarter": "2026-Q7"})
+    assert not app.exception
+    assert app.selectbox[0].value == "2026-Q3"
+    (warning,) = app.warning
+    assert "The address asks for the quarter “2026-Q7”" in warning.value
+    assert "Showing 2026-Q3 instead." in warning.value
+
+
+def test_every_problem_is_shown_at_once_beside_its_section(seeded: Engine) -> None:
+    """Two sections over the limit: one summary at the top and each problem under its own box,
+    named by the heading on the form; nothing saved."""
+    from sgoversight.narratives import MAX_LENGTH
+
+    app = _opened_at({"quarter": "2026-Q3"})
+    app.text_area[1].input("x" * (MAX_LENGTH + 1))
+    app.text_area[3].input("y" * (MAX_LENGTH + 5))
+    app.text_area[0].input("Fine.")
+    app = next(b for b in app.button if b.label == "Save the report text").click().run()
+    errors = [e.value.replace("\\", "") for e in app.error]  # as shown, without Markdown escapes
+    assert errors[0] == ("Not saved. Please put right the 2 things marked below and send it again.")
+    assert errors.count("At most 20,000 characters, not 20,001.") == 1
+    assert errors.count("At most 20,000 characters, not 20,005.") == 1
+    assert not any("learning_from_reviews" in e or "practice_insights" in e for e in errors)
+    assert read_narrative(seeded, SYSTEM, "standards", "2026-Q3")["performance_summary"] == ""
+    assert app.text_area[1].value == "x" * (MAX_LENGTH + 1)  # what was typed is kept

@@ -43,7 +43,8 @@ def _fill_new_user(app: AppTest, username: str, password: str, again: str) -> Ap
 
 
 def _errors(app: AppTest) -> str:
-    return "\n".join(e.value for e in app.error)
+    """The error messages as read on screen (without Markdown's escapes)."""
+    return "\n".join(e.value.replace("\\", "") for e in app.error)
 
 
 def test_admin_sees_every_user_without_hashes(
@@ -56,7 +57,7 @@ def test_admin_sees_every_user_without_hashes(
         "admin", "board", "commissioner", "planowner", "provider", "qa", "safeguarding",
     }  # fmt: skip
     assert list(table.columns) == [
-        "Username", "Name", "Roles", "Provider", "Status", "Locked until",
+        "Username", "Name", "Roles", "Provider", "Status", "Locked until", "Last seen",
         "Wrong passwords in a row", "E-mail", "Demo login",
     ]  # fmt: skip
     assert "$2b$" not in table.to_csv()
@@ -111,9 +112,9 @@ def test_two_different_passwords_or_a_weak_one_add_nobody(
     run_page: Callable[..., AppTest], accounts: Engine
 ) -> None:
     app = _fill_new_user(run_page(PAGE, as_user="admin"), "cara", PASSWORD, PASSWORD + "x")
-    assert "The two passwords are not the same." in _errors(app)
+    assert "Is not the same as the password above." in _errors(app)
     app = _fill_new_user(app, "cara", "too-short", "too-short")
-    assert "at least 12 characters" in _errors(app)
+    assert "Use at least 12 characters." in _errors(app)
     assert "too-short" not in _errors(app)
     assert users.account(accounts, "cara") is None
 
@@ -179,3 +180,57 @@ def test_choosing_nobody_is_a_plain_message(
     app = run_page(PAGE, as_user="admin")
     app = app.button(key="disable_user").click().run()
     assert "Choose a user first." in _errors(app)
+    assert not users.account(accounts, "admin").disabled  # type: ignore[union-attr]
+
+
+def test_every_problem_of_the_new_user_is_shown_at_once_in_the_forms_words(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    """A blank name, a bad e-mail, no role, a short password typed differently twice: one
+    submission shows all five, each under its own box, never a field's code name; nobody is
+    added and what was typed (but the passwords) stays."""
+    app = run_page(PAGE, as_user="admin")
+    _text(app, "Username").input("dee")
+    _text(app, "E-mail").input("not an address")
+    _text(app, "Password").input("short")
+    _text(app, "Password again").input("shorter")
+    app = app.button(key="add_user").click().run()
+    errors = [e.value.replace("\\", "") for e in app.error]
+    assert errors[0] == (
+        "The user was not added. Please put right the 5 things marked below and send it again."
+    )
+    assert sorted(errors[1:]) == sorted([
+        "Required.",
+        "Is not an e-mail address.",
+        "Choose at least one role.",
+        "Use at least 12 characters.",
+        "Is not the same as the password above.",
+    ])  # fmt: skip
+    shown = " ".join(errors)
+    for code in ("password:", "username:", "email:", "roles:", "name:"):
+        assert code not in shown
+    assert users.account(accounts, "dee") is None
+    assert _text(app, "Username").value == "dee"
+
+
+def test_a_refusal_from_the_rules_is_named_by_the_forms_label(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    """A username already taken: the rules say "username: … already exists"; the page shows it
+    beside the Username box, in words."""
+    app = _fill_new_user(run_page(PAGE, as_user="admin"), "board", PASSWORD, PASSWORD)
+    errors = [e.value.replace("\\", "") for e in app.error]
+    assert "Board already exists." in errors
+    assert not any("username:" in e for e in errors)
+
+
+def test_times_are_uk_time(run_page: Callable[..., AppTest], accounts: Engine) -> None:
+    """A lock-out ending at 08:15 UTC on a summer day reads 09:15 BST."""
+    import datetime as dt
+
+    with Session(accounts) as session, session.begin():
+        board = session.get(User, "board")
+        board.locked_until = dt.datetime(2099, 7, 24, 8, 15)
+        board.failed_logins = 5
+    table = run_page(PAGE, as_user="admin").dataframe[0].value.set_index("Username")
+    assert table.loc["board", "Locked until"] == "09:15 BST on 24 July 2099"

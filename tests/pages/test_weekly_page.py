@@ -80,7 +80,7 @@ def test_headline_counts_and_change_on_previous_week(
 ) -> None:
     app = run_page(PAGE, as_user="safeguarding")
     assert not app.exception
-    assert app.selectbox[0].value.label == "2026-W47"
+    assert app.selectbox[0].value == "2026-W47"
     assert _metric(app, "Quality alerts raised") == "2"
     assert _metric(app, "Concerns received") == "1"
     raised = next(m for m in app.metric if m.label == "Quality alerts raised")
@@ -112,7 +112,7 @@ def test_choosing_another_week_changes_the_figures(
     app = run_page(PAGE, as_user="safeguarding")
     assert app.selectbox[0].options[1].startswith("2026-W46")
     app = app.selectbox[0].select_index(1).run()
-    assert app.selectbox[0].value.label == "2026-W46"
+    assert app.selectbox[0].value == "2026-W46"
     assert _metric(app, "Quality alerts raised") == "1"
     assert any("No provider met a flag rule" in s.value for s in app.success)
 
@@ -138,7 +138,13 @@ def test_commissioners_read_the_text_as_plain_text(
 
     writer = Actor("sam", frozenset({Role.SAFEGUARDING}))
     save_narrative(
-        seeded, writer, "weekly", "2026-W47", "significant_issues", "**Not bold** <b>x</b>"
+        seeded,
+        writer,
+        "weekly",
+        "2026-W47",
+        "significant_issues",
+        "**Not bold** <b>x</b>",
+        expected_version=0,
     )
     app = run_page(PAGE, as_user="commissioner")
     assert not app.text_area  # no form for those who may not write the text
@@ -164,3 +170,83 @@ def test_pdf_is_prepared_on_request_for_the_chosen_version(
     week, suppressed, _data_version, pdf = app.session_state["weekly-pdf"]
     assert (week, suppressed) == ("2026-W47", False)
     assert pdf.startswith(b"%PDF")
+
+
+def _opened_at(address: dict[str, str], as_user: str = "safeguarding") -> AppTest:
+    """The page opened from an address with `address` as its query string (a reload, a shared
+    link, back or forward)."""
+    from tests.pages.conftest import PROJECT_ROOT, USERS
+
+    app = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=30)
+    name, roles, provider_id = USERS[as_user]
+    app.session_state["sgo_user"] = {
+        "username": as_user, "name": name, "roles": [r.value for r in roles],
+        "provider_id": provider_id,
+    }  # fmt: skip
+    app.query_params.update(address)
+    return app.run()
+
+
+def test_the_week_is_kept_in_the_address_by_its_id(seeded: Engine) -> None:
+    """Opening ?week=2026-W46 shows that week; choosing another writes its id to the address,
+    and opening that address again (a reload) shows it."""
+    app = _opened_at({"week": "2026-W46"})
+    assert app.selectbox[0].value == "2026-W46"
+    assert _metric(app, "Quality alerts raised") == "1"
+    app = app.selectbox[0].select("2026-W45").run()
+    assert app.query_params["week"] == "2026-W45"
+    assert not app.warning
+    reloaded = _opened_at(dict(app.query_params))
+    assert reloaded.selectbox[0].value == "2026-W45"
+
+
+@pytest.mark.parametrize("asked", ["2026-W99", "next week", "2019-W01"])
+def test_a_bad_week_in_the_address_says_so_and_shows_the_latest(seeded: Engine, asked: str) -> None:
+    app = _opened_at({"week": asked})
+    assert not app.exception
+    assert app.selectbox[0].value == "2026-W47"
+    (warning,) = app.warning
+    assert f"The address asks for the week “{asked}”" in warning.value
+    assert "Showing 2026-W47 instead." in warning.value
+    assert app.query_params["week"] == "2026-W47"
+
+
+def test_a_second_writer_is_refused_and_keeps_what_they_typed(seeded: Engine) -> None:
+    """Two people open the week's text; the first saves; the second's save is refused saying
+    who changed it, their text stays in the box with the first person's text shown beneath, and
+    saving again (having seen it) saves theirs."""
+    first = _opened_at({"week": "2026-W47"})
+    second = _opened_at({"week": "2026-W47"}, as_user="admin")
+    first.text_area[0].input("Visit arranged at Harbour View.")
+    first = first.button[0].click().run()
+    assert [s.value for s in first.success] == ["Saved."]
+
+    second.text_area[0].input("Police involved at Harbour View.")
+    second = second.button[0].click().run()
+    assert not second.success
+    (refusal,) = [e.value for e in second.error]
+    assert '"Significant issues this week" was changed by safeguarding at ' in refusal
+    assert "nothing was saved" in refusal and "what you typed is kept" in refusal
+    assert second.text_area[0].value == "Police involved at Harbour View."
+    assert any("Visit arranged at Harbour View" in i.value for i in second.info)
+    assert read_narrative(seeded, SYSTEM, "weekly", "2026-W47")["significant_issues"] == (
+        "Visit arranged at Harbour View."
+    )
+
+    second = second.button[0].click().run()
+    assert [s.value for s in second.success] == ["Saved."]
+    assert read_narrative(seeded, SYSTEM, "weekly", "2026-W47")["significant_issues"] == (
+        "Police involved at Harbour View."
+    )
+
+
+def test_an_untouched_box_follows_a_save_made_elsewhere(seeded: Engine) -> None:
+    first = _opened_at({"week": "2026-W47"})
+    second = _opened_at({"week": "2026-W47"}, as_user="admin")
+    first.text_area[0].input("Visit arranged.")
+    first.button[0].click().run()
+    second = second.run()
+    assert second.text_area[0].value == "Visit arranged."
+    second.text_area[0].input("Visit arranged; police informed.")
+    second = second.button[0].click().run()
+    assert [s.value for s in second.success] == ["Saved."]

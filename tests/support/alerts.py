@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import zlib
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,6 +11,7 @@ from sqlalchemy.orm import Session
 from sgoversight import alerts
 from sgoversight.auth import Actor, Role
 from sgoversight.models import Provider, QualityAlert
+from tests.support import pdftext
 
 TODAY = dt.date(2026, 11, 24)
 
@@ -79,11 +78,5 @@ def version(engine: Engine, alert_id: str) -> int:
 
 
 def pdf_text(data: bytes) -> str:
-    """The text drawn in a PDF made by fpdf2 (its page streams inflated), for assertions."""
-    texts = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, flags=re.DOTALL):
-        try:
-            texts.append(zlib.decompress(stream).decode("latin-1"))
-        except zlib.error:
-            texts.append(stream.decode("latin-1"))
-    return "\n".join(texts)
+    """The text drawn in a PDF made by fpdf2, for assertions (tests.support.pdftext)."""
+    return pdftext.pdf_text(data)
