@@ -68,7 +68,7 @@ def test_valid_submission_logs_the_alert_and_empties_the_form(
     assert app.title[0].value == "Log a quality alert"
     app = _submit(_fill(app))
     assert not app.exception
-    assert any("QA-2026-00001" in s.value for s in app.success)
+    assert any("AL-2026-00001" in s.value for s in app.success)
     [alert] = _alerts(seeded)
     assert (alert.provider_id, alert.category, alert.severity, alert.raised_by) == (
         "PRV-A",
