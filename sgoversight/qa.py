@@ -56,7 +56,7 @@ from sgoversight.alerts import (
 )
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import session_scope
-from sgoversight.errors import BadInput
+from sgoversight.errors import BadInput, FormInvalid
 from sgoversight.exporting import to_xlsx_bytes
 from sgoversight.models import (
     AlertNote,
@@ -154,17 +154,19 @@ class ActionForm(BaseModel):
 
 
 def _validated(model: type[BaseModel], values: dict, what: str, context: dict | None = None):
+    """The validated form, or FormInvalid with every problem at once, one plain message per
+    field."""
     try:
         return model.model_validate(values, context=context or {})
     except ValidationError as exc:
-        problems = []
+        fields: dict[str, str] = {}
         for error in exc.errors():
             name = ".".join(str(p) for p in error["loc"])
             message = str(error["msg"]).removeprefix("Value error, ")
             if error["type"].startswith("date"):
                 message = "give a real date"
-            problems.append(f"{name}: {message}")
-        raise BadInput(f"The {what} was not saved", problems) from exc
+            fields.setdefault(name, message)
+        raise FormInvalid(fields, f"The {what} was not saved") from exc
 
 
 @dataclass(frozen=True)
@@ -504,7 +506,7 @@ def record_discussion(
     try:
         body = clean_text(text or "", MAX_TEXT)
     except ValueError as exc:
-        raise BadInput("The discussion was not saved", [f"discussion: {exc}"]) from None
+        raise FormInvalid({"discussion": str(exc)}, "The discussion was not saved") from None
     with session_scope(engine) as session:
         meeting = _meeting(session, meeting_id)
         existing = _find_item(session, meeting, alert_id)
@@ -600,11 +602,11 @@ def complete_qa_action(
         meeting_on = action.item.meeting.meeting_on
         problem = None
         if completed_on > today:
-            problem = f"completed_on: must not be in the future (today is {long_date(today)})"
+            problem = f"must not be in the future (today is {long_date(today)})"
         elif completed_on < meeting_on:
-            problem = f"completed_on: must not be before the meeting ({long_date(meeting_on)})"
+            problem = f"must not be before the meeting ({long_date(meeting_on)})"
         if problem is not None:
-            raise BadInput(f"The action was not marked done: {problem}", [problem])
+            raise FormInvalid({"completed_on": problem}, "The action was not marked done")
         action.completed_on = completed_on
         session.flush()
         audit.record(
