@@ -499,7 +499,7 @@ def _details() -> None:
         if actor.is_provider_user:
             st.caption("Notes the council has shared with your service, and your own notes.")
         for note in detail.notes:
-            icon = "🔒" if note.visibility == alerts.INTERNAL else "👥"
+            icon = ":material/lock:" if note.visibility == alerts.INTERNAL else ":material/group:"
             st.markdown(
                 f"**{fmt.plain(note.author)}**, {alerts.local_time(note.written_at)} · "
                 f"{icon} {note.seen_by}  \n{fmt.plain(note.text)}"
