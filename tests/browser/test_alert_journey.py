@@ -174,6 +174,18 @@ def test_an_at_risk_alert_is_followed_through_its_workflow_and_its_notes_reach_t
     page.get_by_text(INTERNAL_NOTE).wait_for()
     screenshot(page, "alert-notes-council-view")
 
+    # Back and forward move between the alerts chosen, by the address.
+    choose(page, "Choose an alert to see its details", "ALT-", "ALT-")
+    page.wait_for_url(re.compile(r"alert=ALT-\d+$"))
+    other = page.url.rsplit("alert=", 1)[1]
+    page.get_by_role("heading", name=re.compile(rf"^{other}: ")).wait_for()
+    page.go_back()
+    wait_for_app(page)
+    _shows_alert(page, alert_id, "Open")
+    page.go_forward()
+    wait_for_app(page)
+    page.get_by_role("heading", name=re.compile(rf"^{other}: ")).wait_for()
+
     # The provider's staff, by a link: the shared note, never the internal one.
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     provider = context.new_page()
