@@ -77,7 +77,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import Engine, Select, false, or_, select
+from sqlalchemy import Engine, Select, false, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -483,8 +483,23 @@ def provider_choices(engine: Engine, actor: Actor) -> dict[str, str]:
 # --- logging an alert -----------------------------------------------------------------------------
 
 
+#: The PostgreSQL advisory lock that makes numbering alerts one at a time (any fixed number would
+#: do; this one reads "AL" and is used for nothing else).
+NUMBERING_LOCK = 0x414C_0001
+
+
+def _take_numbering_turn(session: Session) -> None:
+    """Rule: alerts are numbered one at a time, so two people logging at once never both take the
+    same number. SQLite already writes one transaction at a time (session_scope begins with
+    BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock is held from reading the
+    highest number to the commit that uses the next one."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBERING_LOCK})
+
+
 def _next_alert_id(session: Session, year: int) -> str:
-    """The next free `AL-YYYY-NNNNN` of `year` (numbers grow past five digits if they must)."""
+    """The next free `AL-YYYY-NNNNN` of `year` (numbers grow past five digits if they must); call
+    after _take_numbering_turn in the same transaction."""
     prefix = f"{ID_PREFIX}-{year}-"
     numbers = [
         int(suffix)
@@ -503,7 +518,8 @@ def log_alert(
 
     Needs LOG_ALERT; provider staff may log only about their own provider (PermissionDenied). The
     alert, its first status change and the audit event are written in one transaction. Two people
-    saving at once cannot get the same id: a clash is retried with the next number.
+    saving at once cannot get the same id: numbers are taken one at a time
+    (_take_numbering_turn); an id clash with a concurrent import is retried with the next number.
     """
     actor.require(Permission.LOG_ALERT)
     entry = validate_alert_form(form, today)
@@ -515,6 +531,7 @@ def log_alert(
                     raise AlertFormInvalid(
                         {"provider_id": f"there is no provider '{entry.provider_id}'"}
                     )
+                _take_numbering_turn(session)
                 alert_id = _next_alert_id(session, today.year)
                 alert = QualityAlert(
                     alert_id=alert_id,
