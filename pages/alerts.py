@@ -18,6 +18,7 @@ from ui.context import engine, require, today
 PAGE = "alerts"
 K = "alerts_"
 PARAM = "alert"  # ?alert=ID: the chosen alert, by id only
+ROWS_PER_PAGE = 500
 PICK = f"{K}pick"
 CLOSE_LABELS = {
     "outcome": "What was the outcome?",
@@ -259,24 +260,48 @@ else:
             else ""
         )
 
+    # A styled table can only be drawn a few hundred thousand cells at a time: the register is
+    # shown a page at a time, with the columns on screen only; the downloads hold every row.
+    shown_columns = [
+        "Alert",
+        "Provider",
+        "Raised on",
+        "Severity",
+        "Status",
+        "Days open",
+        "Response",
+        "Someone at risk of harm",
+        "Category",
+        "CQC key question",
+        "What happened",
+    ]
+    pages = max(1, -(-len(table) // ROWS_PER_PAGE))
+    page_number = 1
+    if pages > 1:
+        page_number = int(
+            st.number_input(
+                "Page of the register",
+                min_value=1,
+                max_value=pages,
+                value=1,
+                step=1,
+                key=f"{K}page",
+                help=f"{ROWS_PER_PAGE} alerts a page, newest first.",
+            )
+        )
+    first = (page_number - 1) * ROWS_PER_PAGE
+    shown_rows = table.iloc[first : first + ROWS_PER_PAGE][shown_columns]
+    if pages > 1:
+        st.caption(
+            f"Rows {first + 1:,} to {first + len(shown_rows):,} of {len(table):,}, newest "
+            "first. The downloads below hold every row."
+        )
     st.dataframe(
-        table.style.map(_late_style, subset=["Response"]),
+        shown_rows.style.map(_late_style, subset=["Response"]),
         hide_index=True,
         width="stretch",
-        height=min(420, 38 + 35 * len(table)),
-        column_order=[
-            "Alert",
-            "Provider",
-            "Raised on",
-            "Severity",
-            "Status",
-            "Days open",
-            "Response",
-            "Someone at risk of harm",
-            "Category",
-            "CQC key question",
-            "What happened",
-        ],
+        height=min(420, 38 + 35 * len(shown_rows)),
+        column_order=shown_columns,
         column_config={
             "Raised on": st.column_config.DateColumn(format="D MMM YYYY"),
             "Days open": st.column_config.NumberColumn(

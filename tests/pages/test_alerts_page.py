@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 from sgoversight import alerts
+from sgoversight.models import QualityAlert
 from tests.support.alerts import (
     COMMISSIONER,
     OTHER_COMMISSIONER,
@@ -353,3 +354,38 @@ def test_closing_an_at_risk_alert_asks_for_the_safeguarding_answer_beside_its_fi
     app = _button(app, "Close the alert").click().run()
     assert any(f"{alert_id} is closed." in s.value for s in app.success)
     assert any("Concern reference SG" in m.value for m in app.markdown)
+
+
+def test_a_register_of_many_thousand_alerts_is_shown_a_page_at_a_time(
+    run_page: Callable[..., AppTest], page_db: Engine
+) -> None:
+    add_providers(page_db)
+    many = 17_000  # beyond what a styled table can draw at once
+    with page_db.begin() as connection:
+        connection.execute(
+            QualityAlert.__table__.insert(),
+            [
+                {
+                    "alert_id": f"ALT-{n:06d}",
+                    "provider_id": "PRV-A",
+                    "raised_on": TODAY - dt.timedelta(days=n % 400),
+                    "raised_by": "health",
+                    "category": "falls",
+                    "severity": "medium",
+                    "summary": "A fall.",
+                    "status": "open",
+                    "version": 1,
+                }
+                for n in range(many)
+            ],
+        )
+    app = run_page(PAGE, timeout=120)
+    assert not app.exception
+    assert _metric(app, "Alerts shown") == "17,000"
+    assert len(_table(app)) == 500
+    assert any("Rows 1 to 500 of 17,000" in c.value for c in app.caption)
+    app = next(n for n in app.number_input if n.label == "Page of the register").set_value(34).run()
+    assert not app.exception
+    assert len(_table(app)) == 17_000 - 33 * 500
+    # The last page ends with the oldest alert: raised 399 days ago, the lowest id of those.
+    assert list(_table(app)["Alert"])[-1] == "ALT-000399"
