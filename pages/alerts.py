@@ -47,6 +47,17 @@ def _choose(alert_id: str | None) -> None:
         del st.query_params[PARAM]
 
 
+def _outcome(where: str | None = None) -> None:
+    """What the last change did, shown once: a refused form's problems are shown in the form
+    itself (summary and beside each field), so only other outcomes are shown here."""
+    flash = writes.peek(PAGE)
+    if flash is not None and flash.kind == "error" and flash.problems:
+        if where is None or flash.where == where:
+            writes.take(PAGE, where)
+        return
+    writes.show(PAGE, where)
+
+
 def _picked() -> None:
     _choose(st.session_state.get(PICK))
 
@@ -428,10 +439,10 @@ def _details() -> None:
     )
 
     if detail is None:
-        writes.show(PAGE)
+        _outcome()
         return
     alert_id = detail.alert_id
-    writes.show(PAGE)
+    _outcome()
 
     with st.container(border=True):
         former = f" (formerly {detail.former_id})" if detail.former_id else ""

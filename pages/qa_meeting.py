@@ -37,6 +37,17 @@ def _discussed(group: qa.AgendaGroup) -> str:
     return f"{sum(1 for e in group.entries if e.discussion)} of {len(group.entries)}"
 
 
+def _outcome(where: str | None = None) -> None:
+    """What the last change did, shown once: a refused form's problems are shown in the form
+    itself (summary and beside each field), so only other outcomes are shown here."""
+    flash = writes.peek(PAGE)
+    if flash is not None and flash.kind == "error" and flash.problems:
+        if where is None or flash.where == where:
+            writes.take(PAGE, where)
+        return
+    writes.show(PAGE, where)
+
+
 def _create_meeting(actor: Actor) -> None:
     meeting_id = writes.run(
         PAGE,
@@ -114,7 +125,7 @@ st.markdown(intro)
 meetings = qa.list_meetings(engine(), actor)
 if can_record:
     with st.expander("Set up a new meeting", expanded=not meetings, icon=":material/add:"):
-        writes.show(PAGE, "new")
+        _outcome("new")
         with st.form(f"{K}form_new"):
             forms.summary(f"{K}form_new", MEETING_LABELS, "The meeting was not set up")
             if f"{K}new_on" not in st.session_state:
@@ -270,7 +281,7 @@ for entry in group.entries:
     )
     flash = writes.peek(PAGE)
     with st.expander(label, expanded=bool(flash and flash.where == entry.alert_id)):
-        writes.show(PAGE, entry.alert_id)
+        _outcome(entry.alert_id)
         st.markdown(f"**What happened:** {fmt.plain(entry.summary)}")
         st.caption(
             f"Raised {fmt.long_date(entry.raised_on)} · CQC key question: "

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import choose, screenshot, sign_in, wait_for_app
+from tests.browser.test_accessibility import _violations
 
 pytestmark = pytest.mark.browser
 SUMMARY = "Night staff could not find the controlled drugs key; two doses were given late."
@@ -140,6 +141,7 @@ def test_an_at_risk_alert_is_followed_through_its_workflow_and_its_notes_reach_t
     page.get_by_text("This alert says someone is at risk of harm: give the").first.wait_for()
     _shows_alert(page, alert_id, "In progress")
     screenshot(page, "alert-close-asks-for-safeguarding-answer")
+    assert _violations(page) == []  # the details and every form, with problems shown
     page.get_by_role("textbox", name="Safeguarding concern reference").fill("SG-2026-0412")
     page.get_by_role("button", name="Close the alert").click()
     wait_for_app(page)
