@@ -14,6 +14,7 @@ from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS, SEVERITY
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.navigation import link_to_page
 
 K = "alert_log_"  # prefix of this page's session state keys
 ERRORS, ERRORS_AT, SAVED = f"{K}errors", f"{K}errors_at", f"{K}saved"
@@ -109,10 +110,17 @@ if saved:
     if saved["risk_without_concern"]:
         st.warning(
             "You said someone is at risk of harm and no safeguarding concern has been raised yet. "
-            "**Raise a safeguarding concern now** with the council's adult social care team: this "
-            "quality alert does not raise one.",
+            "**Raise a safeguarding concern now** with "
+            f"{fmt.plain(config.where_to_raise_a_concern())}. This quality alert does not raise "
+            "one.",
             icon=":material/warning:",
         )
+    link_to_page(
+        "pages/alerts.py",
+        f"Open {saved['alert_id']} in the register",
+        ":material/open_in_new:",
+        {"alert": saved["alert_id"]},
+    )
 
 errors = _open_errors()
 if errors:
@@ -246,8 +254,9 @@ with st.form(f"{K}form"):
         help="Answer this whenever you tick that someone is at risk of harm.",
     )
     st.warning(
-        "If anyone is at risk of harm, a **safeguarding concern must also be raised** with the "
-        "council's adult social care team. Logging a quality alert does not raise one.",
+        "If anyone is at risk of harm, a **safeguarding concern must also be raised** with "
+        f"{fmt.plain(config.where_to_raise_a_concern())}. Logging a quality alert does not "
+        "raise one.",
         icon=":material/shield:",
     )
     _field_error("safeguarding_concern_raised")

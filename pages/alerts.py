@@ -4,128 +4,156 @@ and, if your role allows, move it on (start work, close, reopen, feedback, notes
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from sgoversight import alerts
 from sgoversight.auth import Actor, Permission, PermissionDenied
-from sgoversight.errors import BadInput
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS, SEVERITY
-from ui import downloads
+from ui import downloads, forms, writes
 from ui import format as fmt
 from ui.context import engine, require, today
 
+PAGE = "alerts"
 K = "alerts_"
-FLASH = f"{K}flash"
-FIELD_WORDS = {
+PARAM = "alert"  # ?alert=ID: the chosen alert, by id only
+ROWS_PER_PAGE = 500
+PICK = f"{K}pick"
+CLOSE_LABELS = {
+    "outcome": "What was the outcome?",
     "closed_on": "Date closed",
-    "on": "Date of feedback",
-    "outcome": "Outcome",
-    "reason": "Reason",
-    "note": "Note",
+    "safeguarding_reference": "Safeguarding concern reference",
+    "no_concern_reason": "Or, if no safeguarding concern was raised: why not",
 }
+REOPEN_LABELS = {"reason": "Why is it being reopened?"}
+FEEDBACK_LABELS = {"to": "Feedback given to", "on": "Date of feedback"}
+NOTE_LABELS = {"note": "Note", "visibility": "Who can read this note?"}
 
 actor = require(Permission.VIEW_ALERTS)
 now = today()
 config = alerts.load_alert_config()
 
 
-# --- changes: run in callbacks, with the version shown when the buttons were drawn ---------------
+# --- the chosen alert: kept in the address bar by id, never by its label -------------------------
 
 
-def _friendly(text: str) -> str:
-    field, _, rest = text.partition(": ")
-    return f"{FIELD_WORDS[field]}: {rest}" if field in FIELD_WORDS and rest else text
+def _choose(alert_id: str | None) -> None:
+    """Make `alert_id` the chosen alert (None: none), in the address bar so reload, back and
+    forward and a shared link keep it."""
+    if alert_id:
+        st.query_params[PARAM] = alert_id
+    elif PARAM in st.query_params:
+        del st.query_params[PARAM]
 
 
-def _apply(done: str, change: Callable[[], object], clear: tuple[str, ...] = ()) -> None:
-    """Run one change; keep what happened (saved, refused, conflict) for the run that follows."""
-    try:
-        change()
-    except alerts.EditConflict as exc:
-        st.session_state[FLASH] = ("conflict", str(exc), [])
-    except BadInput as exc:
-        st.session_state[FLASH] = ("error", _friendly(str(exc)), exc.problems)
-    except PermissionDenied as exc:
-        st.session_state[FLASH] = ("error", str(exc), [])
-    else:
-        st.session_state[FLASH] = ("success", done, [])
-        for key in clear:
-            st.session_state[key] = ""
+def _outcome(where: str | None = None) -> None:
+    """What the last change did, shown once: a refused form's problems are shown in the form
+    itself (summary and beside each field), so only other outcomes are shown here."""
+    flash = writes.peek(PAGE)
+    if flash is not None and flash.kind == "error" and flash.problems:
+        if where is None or flash.where == where:
+            writes.take(PAGE, where)
+        return
+    writes.show(PAGE, where)
+
+
+def _picked() -> None:
+    _choose(st.session_state.get(PICK))
+
+
+# --- changes: run in callbacks (ui.writes), with the version shown when the buttons were drawn ----
 
 
 def _start(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
-    _apply(
-        f"{alert_id} is now in progress.",
+    writes.run(
+        PAGE,
         lambda: alerts.start_progress(
             engine(), actor, alert_id, expected_version=version, today=now
         ),
+        f"{alert_id} is now in progress.",
+        where=alert_id,
     )
 
 
 def _close(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
-    outcome_key = f"{K}outcome_{alert_id}"
-    _apply(
-        f"{alert_id} is closed.",
+    keys = {name: f"{K}{name}_{alert_id}" for name in CLOSE_LABELS}
+    writes.run(
+        PAGE,
         lambda: alerts.close_alert(
             engine(),
             actor,
             alert_id,
-            outcome=st.session_state.get(outcome_key, ""),
-            closed_on=st.session_state.get(f"{K}closed_on_{alert_id}") or now,
+            outcome=st.session_state.get(keys["outcome"], ""),
+            closed_on=st.session_state.get(keys["closed_on"]) or now,
+            safeguarding_reference=st.session_state.get(keys["safeguarding_reference"]),
+            no_concern_reason=st.session_state.get(keys["no_concern_reason"]),
             expected_version=version,
             today=now,
         ),
-        clear=(outcome_key,),
+        f"{alert_id} is closed.",
+        form=f"{K}form_close_{alert_id}",
+        where=alert_id,
+        clear=(keys["outcome"], keys["safeguarding_reference"], keys["no_concern_reason"]),
     )
 
 
 def _reopen(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
-    reason_key = f"{K}reason_{alert_id}"
-    _apply(
-        f"{alert_id} is open again.",
+    key = f"{K}reason_{alert_id}"
+    writes.run(
+        PAGE,
         lambda: alerts.reopen_alert(
             engine(),
             actor,
             alert_id,
-            reason=st.session_state.get(reason_key, ""),
+            reason=st.session_state.get(key, ""),
             expected_version=version,
             today=now,
         ),
-        clear=(reason_key,),
+        f"{alert_id} is open again.",
+        form=f"{K}form_reopen_{alert_id}",
+        where=alert_id,
+        clear=(key,),
     )
 
 
 def _feedback(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
-    to = st.session_state.get(f"{K}feedback_to_{alert_id}") or "raiser"
-    _apply(
-        f"Feedback to {alerts.FEEDBACK_LABELS[to]} recorded.",
+    to = st.session_state.get(f"{K}to_{alert_id}") or "raiser"
+    writes.run(
+        PAGE,
         lambda: alerts.record_feedback(
             engine(),
             actor,
             alert_id,
             to=to,
-            on=st.session_state.get(f"{K}feedback_on_{alert_id}") or now,
+            on=st.session_state.get(f"{K}on_{alert_id}") or now,
             expected_version=version,
             today=now,
         ),
+        f"Feedback to {alerts.FEEDBACK_LABELS.get(to, to)} recorded.",
+        form=f"{K}form_feedback_{alert_id}",
+        where=alert_id,
     )
 
 
 def _note(actor: Actor, alert_id: str, version: int) -> None:
-    note_key = f"{K}note_{alert_id}"
-    _apply(
-        "Note added.",
+    note_key, seen_key = f"{K}note_{alert_id}", f"{K}visibility_{alert_id}"
+    visibility = alerts.note_visibility(actor, st.session_state.get(seen_key))
+    writes.run(
+        PAGE,
         lambda: alerts.add_note(
             engine(),
             actor,
             alert_id,
             st.session_state.get(note_key, ""),
             expected_version=version,
+            visibility=visibility,
         ),
+        f"Note added ({alerts.NOTE_VISIBILITY_SHORT[visibility].lower()}).",
+        form=f"{K}form_note_{alert_id}",
+        where=alert_id,
         clear=(note_key,),
+        reset={seen_key: alerts.INTERNAL} if not actor.is_provider_user else None,
     )
 
 
@@ -141,8 +169,8 @@ st.caption(
 
 with st.container(border=True):
     st.markdown("**Filter the register**")
-    # Six filters for council staff, five for provider staff (no provider choice): three a row.
-    cells = [column for _ in range(2) for column in st.columns(3)]
+    # Seven filters for council staff, six for provider staff (no provider choice): three a row.
+    cells = [column for _ in range(3) for column in st.columns(3)]
     if scope is None:
         names = alerts.providers_with_alerts(engine(), actor)
         provider_ids = cells.pop(0).multiselect(
@@ -184,6 +212,15 @@ with st.container(border=True):
         key=f"{K}f_raised_by",
     )
     age = cells.pop(0).selectbox("How long open", list(alerts.AGE_FILTERS), key=f"{K}f_age")
+    risk = cells.pop(0).multiselect(
+        "Someone at risk of harm",
+        list(alerts.RISK_FILTER),
+        format_func=alerts.RISK_FILTER.__getitem__,
+        placeholder="Any answer",
+        key=f"{K}f_risk",
+        help='The answer given to "Is someone at risk of harm?" when the alert was logged. '
+        "Alerts imported from another system were never asked: Not recorded.",
+    )
     past_only = st.checkbox("Only alerts past their response time", key=f"{K}f_past_response")
 
 low, high = alerts.AGE_FILTERS[age]
@@ -199,6 +236,7 @@ frame = alerts.alert_register(
     min_days_open=low,
     max_days_open=high,
     past_response_only=past_only,
+    risk=risk,
     config=config,
 )
 
@@ -233,23 +271,48 @@ else:
             else ""
         )
 
+    # A styled table can only be drawn a few hundred thousand cells at a time: the register is
+    # shown a page at a time, with the columns on screen only; the downloads hold every row.
+    shown_columns = [
+        "Alert",
+        "Provider",
+        "Raised on",
+        "Severity",
+        "Status",
+        "Days open",
+        "Response",
+        "Someone at risk of harm",
+        "Category",
+        "CQC key question",
+        "What happened",
+    ]
+    pages = max(1, -(-len(table) // ROWS_PER_PAGE))
+    page_number = 1
+    if pages > 1:
+        page_number = int(
+            st.number_input(
+                "Page of the register",
+                min_value=1,
+                max_value=pages,
+                value=1,
+                step=1,
+                key=f"{K}page",
+                help=f"{ROWS_PER_PAGE} alerts a page, newest first.",
+            )
+        )
+    first = (page_number - 1) * ROWS_PER_PAGE
+    shown_rows = table.iloc[first : first + ROWS_PER_PAGE][shown_columns]
+    if pages > 1:
+        st.caption(
+            f"Rows {first + 1:,} to {first + len(shown_rows):,} of {len(table):,}, newest "
+            "first. The downloads below hold every row."
+        )
     st.dataframe(
-        table.style.map(_late_style, subset=["Response"]),
+        shown_rows.style.map(_late_style, subset=["Response"]),
         hide_index=True,
         width="stretch",
-        height=min(420, 38 + 35 * len(table)),
-        column_order=[
-            "Alert",
-            "Provider",
-            "Raised on",
-            "Severity",
-            "Status",
-            "Days open",
-            "Response",
-            "Category",
-            "CQC key question",
-            "What happened",
-        ],
+        height=min(420, 38 + 35 * len(shown_rows)),
+        column_order=shown_columns,
         column_config={
             "Raised on": st.column_config.DateColumn(format="D MMM YYYY"),
             "Days open": st.column_config.NumberColumn(
@@ -272,6 +335,7 @@ else:
             ("Severities", [SEVERITY.label(c) for c in severities]),
             ("Statuses", [ALERT_STATUS.label(c) for c in statuses]),
             ("Raised by", [ALERT_RAISED_BY.label(c) for c in raised_by]),
+            ("Someone at risk of harm", [alerts.RISK_FILTER[c] for c in risk]),
         )
         if values
     ]
@@ -286,7 +350,7 @@ else:
     left, right, _ = st.columns([1, 1, 2])
     left.download_button(
         "Download as CSV",
-        alerts.register_csv(frame),
+        lambda: alerts.register_csv(frame),  # built when clicked
         file_name=f"quality-alerts-{now.isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -294,7 +358,9 @@ else:
     )
     right.download_button(
         "Download as Excel",
-        alerts.register_xlsx(frame, note),
+        lambda: alerts.register_xlsx(  # built when clicked, with the notes this person may read
+            frame, note, alerts.register_notes(engine(), actor, list(frame["alert_id"]))
+        ),
         file_name=f"quality-alerts-{now.isoformat()}.xlsx",
         mime=downloads.XLSX,
         icon=":material/table_view:",
@@ -319,60 +385,68 @@ if not frame.empty:
 
 
 def _details() -> None:
-    """The chosen alert: its facts, history, notes, QA discussions and the changes allowed."""
+    """The chosen alert (the address bar's ?alert=ID): its facts, history, notes, QA discussions
+    and the changes allowed."""
     st.subheader("Alert details")
+    asked = (st.query_params.get(PARAM) or "").strip() or None
+    detail: alerts.AlertDetail | None = None
+    if asked:
+        try:
+            detail = alerts.get_alert(engine(), actor, asked, today=now, config=config)
+        except (alerts.AlertNotFound, PermissionDenied):
+            # The same words whether it does not exist or is another provider's: nothing about
+            # an alert the person may not see is given away.
+            st.warning(
+                f"There is no quality alert {fmt.plain(asked[:80])} that you can see. Choose one "
+                "from the list below.",
+                icon=":material/search_off:",
+            )
+        else:
+            if detail.alert_id != asked:  # found by its former id: show the current one
+                _choose(detail.alert_id)
+
     ids = list(frame["alert_id"])
     labels = {
-        row.alert_id: f"{row.alert_id} · {row.provider_name} · "
-        f"{ALERT_CATEGORY.label(row.category)} · {SEVERITY.label(row.severity)} · "
-        f"{ALERT_STATUS.label(row.status)}"
+        row.alert_id: alerts.alert_label(
+            row.alert_id, row.provider_name, row.category, row.severity, row.former_id
+        )
         for row in frame.itertuples()
     }
-    # An alert just closed (or otherwise moved out of the filters) stays open here until another is
-    # chosen, so the person sees the result of what they did.
-    chosen = st.session_state.get("alert")
-    if isinstance(chosen, str) and chosen and chosen not in labels:
-        ids.insert(0, chosen)
-        labels[chosen] = f"{chosen} (not in the filtered list)"
-    alert_id = st.selectbox(
+    if detail is not None and detail.alert_id not in labels:
+        # An alert opened by a link, or moved out of the filters by a change (closed, say),
+        # stays shown until another is chosen.
+        ids.insert(0, detail.alert_id)
+        labels[detail.alert_id] = (
+            alerts.alert_label(
+                detail.alert_id,
+                detail.provider_name,
+                detail.category,
+                detail.severity,
+                detail.former_id,
+            )
+            + " (not in the filtered list)"
+        )
+    # The picker holds the id; its label is for reading only. It follows the address bar.
+    st.session_state[PICK] = detail.alert_id if detail is not None else None
+    st.selectbox(
         "Choose an alert to see its details",
         ids,
         index=None,
         format_func=lambda a: labels.get(a, a),
-        placeholder="Type an alert number or provider name",
-        key="alert",
-        bind="query-params",
+        placeholder="Type an alert number (new or former) or provider name",
+        key=PICK,
+        on_change=_picked,
     )
 
-    flash = st.session_state.pop(FLASH, None)
-    if alert_id is None:
-        if flash:
-            st.info(flash[1])
+    if detail is None:
+        _outcome()
         return
-
-    try:
-        detail = alerts.get_alert(engine(), actor, alert_id, today=now, config=config)
-    except (BadInput, PermissionDenied) as exc:
-        st.error(str(exc))
-        return
-
-    if flash:
-        kind, text, problems = flash
-        if kind == "success":
-            st.success(text, icon=":material/check_circle:")
-        elif kind == "conflict":
-            st.error(
-                f"{text}. The details below now show their change; what you typed is kept.",
-                icon=":material/sync_problem:",
-            )
-        else:
-            st.error(text, icon=":material/error:")
-            for problem in problems:
-                if _friendly(problem) != text:
-                    st.markdown(f"- {fmt.plain(_friendly(problem))}")
+    alert_id = detail.alert_id
+    _outcome()
 
     with st.container(border=True):
-        st.markdown(f"### {detail.alert_id}: {fmt.plain(detail.provider_name)}")
+        former = f" (formerly {detail.former_id})" if detail.former_id else ""
+        st.markdown(f"### {detail.alert_id}{former}: {fmt.plain(detail.provider_name)}")
         a, b, c, d = st.columns(4)
         a.markdown(f"**Status**  \n{ALERT_STATUS.label(detail.status)}")
         b.markdown(f"**Severity**  \n{SEVERITY.label(detail.severity)}")
@@ -402,8 +476,21 @@ def _details() -> None:
         elif detail.raiser_contact:
             raised += f"; contact for feedback: {fmt.plain(detail.raiser_contact)}"
         st.markdown(raised)
-        sg = {True: "Yes", False: "No", None: "Not recorded"}[detail.safeguarding_concern_raised]
-        st.markdown(f"**Safeguarding concern raised:** {sg}")
+        st.markdown(
+            f"**Someone at risk of harm:** {alerts.yes_no(detail.risk_of_harm)} · "
+            f"**Safeguarding concern raised when logged:** "
+            f"{alerts.yes_no(detail.safeguarding_concern_raised)}"
+        )
+        if detail.risk_of_harm:
+            st.warning(
+                "Someone is at risk of harm. A quality alert does not raise a safeguarding "
+                "concern: if none has been raised yet, **raise one now** with "
+                f"{fmt.plain(config.where_to_raise_a_concern())}.",
+                icon=":material/shield:",
+            )
+        answer = alerts.safeguarding_answer(detail.safeguarding_reference, detail.no_concern_reason)
+        if answer:
+            st.markdown(f"**Safeguarding answer when closed:** {fmt.plain(answer)}")
         st.markdown("**What happened**")
         st.markdown(fmt.plain(detail.summary))
         if detail.closing_outcome:
@@ -445,10 +532,13 @@ def _details() -> None:
     with notes_tab:
         if not detail.notes:
             st.caption("No notes yet.")
+        if actor.is_provider_user:
+            st.caption("Notes the council has shared with your service, and your own notes.")
         for note in detail.notes:
+            icon = ":material/lock:" if note.visibility == alerts.INTERNAL else ":material/group:"
             st.markdown(
-                f"**{fmt.plain(note.author)}**, {alerts.local_time(note.written_at)}  \n"
-                f"{fmt.plain(note.text)}"
+                f"**{fmt.plain(note.author)}**, {alerts.local_time(note.written_at)} · "
+                f"{icon} {note.seen_by}  \n{fmt.plain(note.text)}"
             )
     with qa_tab:
         if not detail.qa_discussions:
@@ -489,18 +579,40 @@ def _details() -> None:
 
     left, right = st.columns(2)
     if "close" in allowed:
-        with left.form(f"{K}close_form_{alert_id}"):
+        form = f"{K}form_close_{alert_id}"
+        with left.form(form):
             st.markdown("**Close the alert**")
-            st.text_area("What was the outcome?", key=f"{K}outcome_{alert_id}", height=100)
+            forms.summary(form, CLOSE_LABELS, f"{alert_id} was not closed")
+            st.text_area(CLOSE_LABELS["outcome"], key=f"{K}outcome_{alert_id}", height=100)
+            forms.beside(form, "outcome")
             if f"{K}closed_on_{alert_id}" not in st.session_state:
                 st.session_state[f"{K}closed_on_{alert_id}"] = now
             st.date_input(
-                "Date closed",
+                CLOSE_LABELS["closed_on"],
                 min_value=detail.raised_on,
                 max_value=now,
                 format="DD/MM/YYYY",
                 key=f"{K}closed_on_{alert_id}",
             )
+            forms.beside(form, "closed_on")
+            if alerts.close_needs_safeguarding_answer(detail.risk_of_harm):
+                st.markdown(
+                    "This alert says **someone is at risk of harm**. Give the safeguarding "
+                    "concern's reference, or say why no safeguarding concern was raised."
+                )
+                st.text_input(
+                    CLOSE_LABELS["safeguarding_reference"],
+                    max_chars=alerts.MAX_REFERENCE,
+                    key=f"{K}safeguarding_reference_{alert_id}",
+                    placeholder="For example SG-2026-0412",
+                )
+                forms.beside(form, "safeguarding_reference")
+                st.text_area(
+                    CLOSE_LABELS["no_concern_reason"],
+                    key=f"{K}no_concern_reason_{alert_id}",
+                    height=80,
+                )
+                forms.beside(form, "no_concern_reason")
             st.form_submit_button(
                 "Close the alert",
                 icon=":material/task_alt:",
@@ -508,9 +620,12 @@ def _details() -> None:
                 args=(actor, alert_id, version, now),
             )
     if "reopen" in allowed:
-        with left.form(f"{K}reopen_form_{alert_id}"):
+        form = f"{K}form_reopen_{alert_id}"
+        with left.form(form):
             st.markdown("**Reopen the alert**")
-            st.text_area("Why is it being reopened?", key=f"{K}reason_{alert_id}", height=100)
+            forms.summary(form, REOPEN_LABELS, f"{alert_id} was not reopened")
+            st.text_area(REOPEN_LABELS["reason"], key=f"{K}reason_{alert_id}", height=100)
+            forms.beside(form, "reason")
             st.form_submit_button(
                 "Reopen the alert",
                 icon=":material/restart_alt:",
@@ -518,24 +633,28 @@ def _details() -> None:
                 args=(actor, alert_id, version, now),
             )
     if "feedback" in allowed:
-        with right.form(f"{K}feedback_form_{alert_id}"):
+        form = f"{K}form_feedback_{alert_id}"
+        with right.form(form):
             st.markdown("**Record feedback given**")
+            forms.summary(form, FEEDBACK_LABELS, "The feedback was not recorded")
             st.radio(
-                "Feedback given to",
+                FEEDBACK_LABELS["to"],
                 list(alerts.FEEDBACK_LABELS),
                 format_func=lambda to: alerts.FEEDBACK_LABELS[to].capitalize(),
                 horizontal=True,
-                key=f"{K}feedback_to_{alert_id}",
+                key=f"{K}to_{alert_id}",
             )
-            if f"{K}feedback_on_{alert_id}" not in st.session_state:
-                st.session_state[f"{K}feedback_on_{alert_id}"] = now
+            forms.beside(form, "to")
+            if f"{K}on_{alert_id}" not in st.session_state:
+                st.session_state[f"{K}on_{alert_id}"] = now
             st.date_input(
-                "Date of feedback",
+                FEEDBACK_LABELS["on"],
                 min_value=detail.raised_on,
                 max_value=now,
                 format="DD/MM/YYYY",
-                key=f"{K}feedback_on_{alert_id}",
+                key=f"{K}on_{alert_id}",
             )
+            forms.beside(form, "on")
             st.form_submit_button(
                 "Record the feedback",
                 icon=":material/forum:",
@@ -543,9 +662,29 @@ def _details() -> None:
                 args=(actor, alert_id, version, now),
             )
     if "note" in allowed:
-        with (right if "feedback" in allowed else left).form(f"{K}note_form_{alert_id}"):
+        form = f"{K}form_note_{alert_id}"
+        with (right if "feedback" in allowed else left).form(form):
             st.markdown("**Add a note**")
-            st.text_area("Note", key=f"{K}note_{alert_id}", height=100)
+            forms.summary(form, NOTE_LABELS, "The note was not saved")
+            st.text_area(NOTE_LABELS["note"], key=f"{K}note_{alert_id}", height=100)
+            forms.beside(form, "note")
+            if actor.is_provider_user:
+                st.caption(
+                    "Your note is shared: the council's staff and your own service's staff can "
+                    "read it."
+                )
+            else:
+                st.radio(
+                    NOTE_LABELS["visibility"],
+                    list(alerts.NOTE_VISIBILITY),
+                    index=0,
+                    format_func=alerts.NOTE_VISIBILITY.__getitem__,
+                    key=f"{K}visibility_{alert_id}",
+                    help="Internal notes are for the council's staff only. Shared notes are "
+                    "also shown to the provider's staff, in the register and the Quality "
+                    "Assurance meeting minutes.",
+                )
+                forms.beside(form, "visibility")
             st.form_submit_button(
                 "Add the note",
                 icon=":material/note_add:",

@@ -4,30 +4,27 @@ by provider (most severe first), record what was said and the actions agreed, do
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from sgoversight import qa
-from sgoversight.alerts import EditConflict, open_for
-from sgoversight.auth import Actor, Permission, PermissionDenied
-from sgoversight.errors import BadInput
+from sgoversight.alerts import local_time, open_for, yes_no
+from sgoversight.auth import Actor, Permission
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_STATUS, SEVERITY
-from ui import downloads
+from ui import downloads, forms, writes
 from ui import format as fmt
 from ui.context import engine, require, today
 
+PAGE = "qa_meeting"
 K = "qa_"
-FLASH = f"{K}flash"
-FIELD_WORDS = {
-    "meeting_on": "Meeting date",
-    "attendees": "Who is attending",
+MEETING_LABELS = {"meeting_on": "Meeting date", "attendees": "Who is attending"}
+DISCUSSION_LABELS = {"discussion": "What the meeting said"}
+ACTION_LABELS = {
     "description": "What is to be done",
     "owner": "Who will do it",
     "due_on": "Due by",
     "completed_on": "Date done",
-    "discussion": "Discussion",
 }
 
 actor = require(Permission.VIEW_ALERTS)
@@ -40,63 +37,39 @@ def _discussed(group: qa.AgendaGroup) -> str:
     return f"{sum(1 for e in group.entries if e.discussion)} of {len(group.entries)}"
 
 
-def _friendly(text: str) -> str:
-    field, _, rest = text.partition(": ")
-    if field in FIELD_WORDS and rest:
-        return f"{FIELD_WORDS[field]}: {rest}"
-    return text
-
-
-def _apply(
-    done: str, change: Callable[[], object], where: str, clear: tuple[str, ...] = ()
-) -> None:
-    """Run one change in a callback; keep the outcome (shown next to `where`) for the next run."""
-    try:
-        change()
-    except EditConflict as exc:
-        st.session_state[FLASH] = (where, "error", str(exc), [])
-    except BadInput as exc:
-        problems = [_friendly(p) for p in exc.problems]
-        st.session_state[FLASH] = (where, "error", _friendly(str(exc)), problems)
-    except PermissionDenied as exc:
-        st.session_state[FLASH] = (where, "error", str(exc), [])
-    else:
-        st.session_state[FLASH] = (where, "success", done, [])
-        for key in clear:
-            st.session_state[key] = ""
-
-
-def _show_flash(where: str) -> None:
-    flash = st.session_state.get(FLASH)
-    if not flash or flash[0] != where:
+def _outcome(where: str | None = None) -> None:
+    """What the last change did, shown once: a refused form's problems are shown in the form
+    itself (summary and beside each field), so only other outcomes are shown here."""
+    flash = writes.peek(PAGE)
+    if flash is not None and flash.kind == "error" and flash.problems:
+        if where is None or flash.where == where:
+            writes.take(PAGE, where)
         return
-    st.session_state.pop(FLASH)
-    _, kind, text, problems = flash
-    if kind == "success":
-        st.success(text, icon=":material/check_circle:")
-        return
-    st.error(text, icon=":material/error:")
-    for problem in problems:
-        st.markdown(f"- {fmt.plain(problem)}")
+    writes.show(PAGE, where)
 
 
 def _create_meeting(actor: Actor) -> None:
-    def create() -> None:
-        meeting_id = qa.create_meeting(
+    meeting_id = writes.run(
+        PAGE,
+        lambda: qa.create_meeting(
             engine(),
             actor,
             meeting_on=st.session_state.get(f"{K}new_on"),
             attendees=st.session_state.get(f"{K}new_attendees", ""),
-        )
+        ),
+        "Meeting set up.",
+        form=f"{K}form_new",
+        where="new",
+        clear=(f"{K}new_attendees",),
+    )
+    if meeting_id is not None:
         st.session_state[f"{K}meeting"] = meeting_id
-
-    _apply("Meeting set up.", create, "new", clear=(f"{K}new_attendees",))
 
 
 def _save_discussion(actor: Actor, meeting_id: int, alert_id: str, shown: str) -> None:
     key = f"{K}discussion_{meeting_id}_{alert_id}"
-    _apply(
-        "Discussion saved.",
+    writes.run(
+        PAGE,
         lambda: qa.record_discussion(
             engine(),
             actor,
@@ -105,14 +78,16 @@ def _save_discussion(actor: Actor, meeting_id: int, alert_id: str, shown: str) -
             st.session_state.get(key, ""),
             expected_text=shown,
         ),
-        alert_id,
+        "Discussion saved.",
+        form=f"{K}form_discussion_{meeting_id}_{alert_id}",
+        where=alert_id,
     )
 
 
 def _add_action(actor: Actor, meeting_id: int, alert_id: str) -> None:
     prefix = f"{K}action_{meeting_id}_{alert_id}_"
-    _apply(
-        "Action added.",
+    writes.run(
+        PAGE,
         lambda: qa.add_qa_action(
             engine(),
             actor,
@@ -122,16 +97,19 @@ def _add_action(actor: Actor, meeting_id: int, alert_id: str) -> None:
             owner=st.session_state.get(f"{prefix}owner", ""),
             due_on=st.session_state.get(f"{prefix}due_on"),
         ),
-        alert_id,
+        "Action added.",
+        form=f"{prefix}form",
+        where=alert_id,
         clear=(f"{prefix}description", f"{prefix}owner"),
     )
 
 
 def _complete(actor: Actor, action_id: int, alert_id: str, now: dt.date) -> None:
-    _apply(
-        "Action marked done.",
+    writes.run(
+        PAGE,
         lambda: qa.complete_qa_action(engine(), actor, action_id, completed_on=now, today=now),
-        alert_id,
+        "Action marked done.",
+        where=alert_id,
     )
 
 
@@ -147,17 +125,20 @@ st.markdown(intro)
 meetings = qa.list_meetings(engine(), actor)
 if can_record:
     with st.expander("Set up a new meeting", expanded=not meetings, icon=":material/add:"):
-        _show_flash("new")
-        with st.form(f"{K}new_form"):
+        _outcome("new")
+        with st.form(f"{K}form_new"):
+            forms.summary(f"{K}form_new", MEETING_LABELS, "The meeting was not set up")
             if f"{K}new_on" not in st.session_state:
                 st.session_state[f"{K}new_on"] = now
-            st.date_input("Meeting date", format="DD/MM/YYYY", key=f"{K}new_on")
+            st.date_input(MEETING_LABELS["meeting_on"], format="DD/MM/YYYY", key=f"{K}new_on")
+            forms.beside(f"{K}form_new", "meeting_on")
             st.text_area(
-                "Who is attending",
+                MEETING_LABELS["attendees"],
                 key=f"{K}new_attendees",
                 placeholder="Names and organisations, for the minutes",
                 height=80,
             )
+            forms.beside(f"{K}form_new", "attendees")
             st.form_submit_button(
                 "Set up the meeting",
                 icon=":material/event:",
@@ -298,21 +279,32 @@ for entry in group.entries:
         f"{ALERT_STATUS.label(entry.status_at_meeting)} at the meeting, "
         f"{open_for(entry.days_open_at_meeting)}{done_mark}"
     )
-    flash = st.session_state.get(FLASH)
-    with st.expander(label, expanded=bool(flash and flash[0] == entry.alert_id)):
-        _show_flash(entry.alert_id)
+    flash = writes.peek(PAGE)
+    with st.expander(label, expanded=bool(flash and flash.where == entry.alert_id)):
+        _outcome(entry.alert_id)
         st.markdown(f"**What happened:** {fmt.plain(entry.summary)}")
         st.caption(
             f"Raised {fmt.long_date(entry.raised_on)} · CQC key question: "
-            f"{entry.key_question} · Status now: {ALERT_STATUS.label(entry.status_now)} · "
+            f"{entry.key_question} · Someone at risk of harm: {yes_no(entry.risk_of_harm)} · "
+            f"Status now: {ALERT_STATUS.label(entry.status_now)} · "
             f"Why on the agenda: {'; '.join(entry.reasons).lower()}"
         )
+        if entry.notes:
+            st.markdown("**Notes since the last meeting**")
+            for note in entry.notes:
+                st.markdown(
+                    f"- {fmt.plain(note.author)}, {local_time(note.written_at)} "
+                    f"({note.seen_by.lower()}): {fmt.plain(note.text)}"
+                )
         if can_record:
-            with st.form(f"{K}discussion_form_{meeting_id}_{entry.alert_id}"):
+            discussion_form = f"{K}form_discussion_{meeting_id}_{entry.alert_id}"
+            with st.form(discussion_form):
+                forms.summary(discussion_form, DISCUSSION_LABELS, "The discussion was not saved")
                 key = f"{K}discussion_{meeting_id}_{entry.alert_id}"
                 if key not in st.session_state:
                     st.session_state[key] = entry.discussion
-                st.text_area("What the meeting said", key=key, height=100)
+                st.text_area(DISCUSSION_LABELS["discussion"], key=key, height=100)
+                forms.beside(discussion_form, "discussion")
                 if entry.discussion and st.session_state[key].strip() != entry.discussion:
                     st.caption(
                         f"Saved by {entry.discussion_by or 'someone'}: "
@@ -362,17 +354,23 @@ for entry in group.entries:
         prefix = f"{K}action_{meeting_id}_{entry.alert_id}_"
         with st.form(f"{prefix}form"):
             st.markdown("**Agree an action**")
-            st.text_input("What is to be done", key=f"{prefix}description")
+            forms.summary(f"{prefix}form", ACTION_LABELS, "The action was not saved")
+            st.text_input(ACTION_LABELS["description"], key=f"{prefix}description")
+            forms.beside(f"{prefix}form", "description")
             owner_col, due_col = st.columns(2)
-            owner_col.text_input("Who will do it", key=f"{prefix}owner")
+            with owner_col:
+                st.text_input(ACTION_LABELS["owner"], key=f"{prefix}owner")
+                forms.beside(f"{prefix}form", "owner")
             if f"{prefix}due_on" not in st.session_state:
                 st.session_state[f"{prefix}due_on"] = meeting.meeting_on + dt.timedelta(days=28)
-            due_col.date_input(
-                "Due by",
-                min_value=meeting.meeting_on,
-                format="DD/MM/YYYY",
-                key=f"{prefix}due_on",
-            )
+            with due_col:
+                st.date_input(
+                    ACTION_LABELS["due_on"],
+                    min_value=meeting.meeting_on,
+                    format="DD/MM/YYYY",
+                    key=f"{prefix}due_on",
+                )
+                forms.beside(f"{prefix}form", "due_on")
             st.form_submit_button(
                 "Add the action",
                 icon=":material/add_task:",

@@ -9,18 +9,27 @@ Intake
   characters. A contact for the raiser is optional (it is where feedback goes).
 - If the person logging it ticks "risk of harm", they must also answer whether a safeguarding
   concern has been raised (yes or no): a quality alert does not raise a safeguarding concern.
+  The answer to "Is someone at risk of harm?" is kept on the alert (`risk_of_harm`); imported
+  alerts never had the question, so theirs reads "Not recorded". Where to raise a safeguarding
+  concern (team, phone, e-mail, address) is `[alerts.raise_concern]` in config/alerts.toml.
 - Every problem is reported against its field ("severity: choose a severity"); nothing is saved.
-- A new alert gets the next id of the year it is logged, `QA-YYYY-NNNNN`, starts `open`, and its
-  history starts with a change from nothing to `open`.
+- A new alert gets the next id of the year it is logged, `AL-YYYY-NNNNN` ("AL" for alert: not
+  "QA", which reads as the Quality Assurance meeting, and not the `ALT-` of imported demo
+  alerts), starts `open`, and its history starts with a change from nothing to `open`. Alerts
+  logged before this numbering were `QA-YYYY-NNNNN`; migration 0007 renumbered them and kept the
+  old id (`former_id`), which still finds the alert everywhere an id is asked for.
 - Possible duplicates (a warning, never a block): alerts about the same provider, of the same
   category, still open or in progress, raised in the `duplicate_window_days` (default 7) up to
   today.
 
 Workflow
 - open → in progress (`start_progress`); open or in progress → closed (`close_alert`, with a written
-  outcome and a closing day on or after the day raised and not in the future); closed → open
-  (`reopen_alert`, with a written reason; the closing day and outcome are cleared, the history
-  keeps them). Anything else (closing a closed alert, progressing a closed one, …) is refused.
+  outcome and a closing day on or after the day raised and not in the future; when the alert
+  says someone is at risk of harm, also the safeguarding concern's reference or the reason none
+  was raised); closed → open (`reopen_alert`, with a written reason; the closing day, outcome and
+  safeguarding answer are cleared, the history and audit trail keep them). Anything else
+  (closing a closed alert, progressing a closed one, …) is refused.
+- Every refused form reports all its problems at once, one per field (FormInvalid).
 - Feedback to the raiser or to the provider is recorded with its day (not in the future, not before
   the alert was raised); a later record replaces the earlier day, the audit trail keeps both.
 - Every change, notes and feedback included, increases the alert's `version`. Each change names the
@@ -32,6 +41,12 @@ Workflow
   notes too. Provider staff act only on their own provider's alerts (for a provider user, reading
   or changing another provider's alert raises PermissionDenied). A QA meeting attendee reads only.
 - Every change is audited (entity `quality_alert`) in the same transaction as the change.
+
+Notes
+- Each note is internal to the council (the default) or shared with the provider. A note written
+  by provider staff is shared by definition. Provider staff are served only shared notes, by every
+  read here (`get_alert`, `register_notes` and the Excel register) and by the QA agenda and
+  minutes (sgoversight.qa); the council sees all notes, each marked with who can read it.
 
 Register
 - Days open: from the day raised to the closing day for a closed alert, to today otherwise
@@ -46,7 +61,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -62,7 +77,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, Select, false, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -86,13 +101,15 @@ from sgoversight.models import (
 CONFIG_PATH = PROJECT_ROOT / "config" / "alerts.toml"
 CONFIG_SECTION = "alerts"
 AUDIT_ENTITY = "quality_alert"
-ID_PREFIX = "QA"
+ID_PREFIX = "AL"
+FORMER_ID_PREFIX = "QA"
 ID_DIGITS = 5
 ID_ATTEMPTS = 5
 EARLIEST_DAY = dt.date(2000, 1, 1)
 MAX_SUMMARY = 2_000  # CONTRACT.md §1
 MAX_CONTACT = 200  # quality_alerts.raiser_contact
 MAX_TEXT = 10_000  # notes, closing outcomes, reopening reasons
+MAX_REFERENCE = 100  # quality_alerts.safeguarding_reference
 LOCAL_TIME = ZoneInfo("Europe/London")
 
 OPEN, IN_PROGRESS, CLOSED = "open", "in_progress", "closed"
@@ -128,6 +145,19 @@ CQC_KEY_QUESTION: dict[str, str] = {
 FeedbackTo = Literal["raiser", "provider"]
 FEEDBACK_LABELS: dict[str, str] = {"raiser": "the person who raised it", "provider": "the provider"}
 
+INTERNAL, SHARED = "internal", "shared"
+#: Who may read a note, in the words the note form and the notes list use.
+NOTE_VISIBILITY: dict[str, str] = {
+    INTERNAL: "Internal to the council (provider staff never see it)",
+    SHARED: "Shared with the provider (their staff can read it)",
+}
+NOTE_VISIBILITY_SHORT: dict[str, str] = {
+    INTERNAL: "Internal to the council",
+    SHARED: "Shared with the provider",
+}
+#: The register's "Someone at risk of harm" filter: code → words.
+RISK_FILTER: dict[str, str] = {"yes": "Yes", "no": "No", "not_recorded": "Not recorded"}
+
 
 # --- errors ---------------------------------------------------------------------------------------
 
@@ -154,14 +184,39 @@ class AlertNotFound(BadInput):
 # --- configuration --------------------------------------------------------------------------------
 
 
+class ConcernContact(BaseModel):
+    """`[alerts.raise_concern]`: where a safeguarding concern is raised, shown to everyone who
+    logs or reads an alert saying someone is at risk of harm. Every part is required."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    team: str = Field(min_length=2, max_length=120)
+    phone: str = Field(min_length=6, max_length=40, pattern=r"^\+?[0-9][0-9 ()-]{4,}[0-9]$")
+    email: str = Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    address: str = Field(min_length=5, max_length=300)
+
+    def in_words(self) -> str:
+        """One sentence: who, phone, e-mail and address."""
+        return f"{self.team}: phone {self.phone}, e-mail {self.email}, or write to {self.address}"
+
+
 class AlertConfig(BaseModel):
     """`[alerts]` of config/alerts.toml. Strict and closed to unknown keys, so a misspelt or quoted
-    setting is reported rather than silently replaced by its default."""
+    setting is reported rather than silently replaced by its default. `raise_concern` is optional
+    (a council's file from before it existed still loads); without it the warning can only say
+    "the council's adult social care team"."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     response_days: int = Field(default=20, ge=1, le=365)
     duplicate_window_days: int = Field(default=7, ge=1, le=90)
+    raise_concern: ConcernContact | None = None
+
+    def where_to_raise_a_concern(self) -> str:
+        """Where a safeguarding concern is raised, in words."""
+        if self.raise_concern is None:
+            return "the council's adult social care team"
+        return self.raise_concern.in_words()
 
 
 def load_alert_config(path: Path | str | None = None) -> AlertConfig:
@@ -404,6 +459,8 @@ def _snapshot(alert: QualityAlert) -> dict[str, Any]:
         "status": alert.status,
         "closed_on": alert.closed_on,
         "closing_outcome": alert.closing_outcome,
+        "safeguarding_reference": alert.safeguarding_reference,
+        "no_concern_reason": alert.no_concern_reason,
         "feedback_to_raiser_on": alert.feedback_to_raiser_on,
         "feedback_to_provider_on": alert.feedback_to_provider_on,
         "version": alert.version,
@@ -426,8 +483,23 @@ def provider_choices(engine: Engine, actor: Actor) -> dict[str, str]:
 # --- logging an alert -----------------------------------------------------------------------------
 
 
+#: The PostgreSQL advisory lock that makes numbering alerts one at a time (any fixed number would
+#: do; this one reads "AL" and is used for nothing else).
+NUMBERING_LOCK = 0x414C_0001
+
+
+def _take_numbering_turn(session: Session) -> None:
+    """Rule: alerts are numbered one at a time, so two people logging at once never both take the
+    same number. SQLite already writes one transaction at a time (session_scope begins with
+    BEGIN IMMEDIATE); on PostgreSQL a transaction-scoped advisory lock is held from reading the
+    highest number to the commit that uses the next one."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBERING_LOCK})
+
+
 def _next_alert_id(session: Session, year: int) -> str:
-    """The next free `QA-YYYY-NNNNN` of `year` (numbers grow past five digits if they must)."""
+    """The next free `AL-YYYY-NNNNN` of `year` (numbers grow past five digits if they must); call
+    after _take_numbering_turn in the same transaction."""
     prefix = f"{ID_PREFIX}-{year}-"
     numbers = [
         int(suffix)
@@ -446,7 +518,8 @@ def log_alert(
 
     Needs LOG_ALERT; provider staff may log only about their own provider (PermissionDenied). The
     alert, its first status change and the audit event are written in one transaction. Two people
-    saving at once cannot get the same id: a clash is retried with the next number.
+    saving at once cannot get the same id: numbers are taken one at a time
+    (_take_numbering_turn); an id clash with a concurrent import is retried with the next number.
     """
     actor.require(Permission.LOG_ALERT)
     entry = validate_alert_form(form, today)
@@ -458,6 +531,7 @@ def log_alert(
                     raise AlertFormInvalid(
                         {"provider_id": f"there is no provider '{entry.provider_id}'"}
                     )
+                _take_numbering_turn(session)
                 alert_id = _next_alert_id(session, today.year)
                 alert = QualityAlert(
                     alert_id=alert_id,
@@ -469,6 +543,7 @@ def log_alert(
                     summary=entry.summary,
                     status=OPEN,
                     raiser_contact=entry.raiser_contact,
+                    risk_of_harm=entry.risk_of_harm,
                     safeguarding_concern_raised=entry.safeguarding_concern_raised,
                 )
                 session.add(alert)
@@ -541,11 +616,28 @@ def possible_duplicates(
 # --- the workflow ---------------------------------------------------------------------------------
 
 
+def _find(session: Session, alert_id: str) -> QualityAlert | None:
+    """The alert with this id, or with this former id (an in-app alert numbered before the `AL-`
+    scheme keeps its old `QA-` id findable)."""
+    key = alert_id.strip() if isinstance(alert_id, str) else alert_id
+    alert = session.get(QualityAlert, key)
+    if alert is None and isinstance(key, str) and key:
+        alert = session.scalars(select(QualityAlert).where(QualityAlert.former_id == key)).first()
+    return alert
+
+
+def _audit_ids(alert: QualityAlert) -> list[str]:
+    """The ids the audit trail knows the alert by: the trail can only be added to, so events
+    written before the alert was renumbered keep its former id."""
+    return [alert.alert_id] + ([alert.former_id] if alert.former_id else [])
+
+
 def _last_change(session: Session, alert: QualityAlert) -> tuple[str, dt.datetime]:
-    """Who changed the alert last and when (from the audit trail; an import if none names it)."""
+    """Who changed the alert last and when (from the audit trail, under its id or former id; an
+    import if none names it)."""
     event = session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.entity == AUDIT_ENTITY, AuditEvent.entity_id == alert.alert_id)
+        .where(AuditEvent.entity == AUDIT_ENTITY, AuditEvent.entity_id.in_(_audit_ids(alert)))
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
@@ -564,7 +656,7 @@ def _conflict(session: Session, alert: QualityAlert) -> EditConflict:
 
 def _conflict_after_race(engine: Engine, alert_id: str) -> EditConflict:
     with Session(engine) as session:
-        alert = session.get(QualityAlert, alert_id)
+        alert = _find(session, alert_id)
         if alert is None:
             return EditConflict(f"{alert_id} was removed since you opened it — nothing was saved")
         return _conflict(session, alert)
@@ -577,18 +669,21 @@ def _change(
     expected_version: int,
     action: str,
     apply: Callable[[Session, QualityAlert], str | None],
+    after: Mapping[str, Any] | None = None,
 ) -> int:
     """Apply one change to an alert in one transaction; returns the alert's new version.
 
-    Order of checks: the alert exists; a provider user owns it; the version is the one the user
-    saw; then `apply` checks the transition and makes the change. Always bumps the version (the
-    timestamp is touched so that a note alone is an update of the alert) and audits the change.
+    Order of checks: the alert exists (by id or former id); a provider user owns it; the version
+    is the one the user saw; then `apply` checks the transition and makes the change. Always bumps
+    the version (the timestamp is touched so that a note alone is an update of the alert) and
+    audits the change (with `after` added to the audited state).
     """
     try:
         with session_scope(engine) as session:
-            alert = session.get(QualityAlert, alert_id)
+            alert = _find(session, alert_id)
             if alert is None:
                 raise AlertNotFound(f"There is no quality alert {alert_id}")
+            alert_id = alert.alert_id
             actor.require_provider(alert.provider_id)
             if alert.version != expected_version:
                 raise _conflict(session, alert)
@@ -603,7 +698,7 @@ def _change(
                 AUDIT_ENTITY,
                 alert_id,
                 before=before,
-                after=_snapshot(alert),
+                after=_snapshot(alert) | dict(after or {}),
                 detail=detail,
             )
             return alert.version
@@ -632,13 +727,46 @@ def _status_change(
     alert.status = to_status
 
 
-def _required_text(value: str | None, field: str, what: str, max_length: int = MAX_TEXT) -> str:
+def _text_problem(
+    value: str | None, what: str, problems: dict[str, str], field: str, max_length: int = MAX_TEXT
+) -> str:
+    """Rule for a required written answer: `what` when empty, else clean_text's rule. A problem
+    is added to `problems` under `field` (so a form reports all of them at once)."""
     if _blank(value):
-        raise BadInput(f"{what}: nothing was saved", [f"{field}: {what}"])
+        problems[field] = what
+        return ""
     try:
         return clean_text(value, max_length)
     except ValueError as exc:
-        raise BadInput(f"{field}: {exc}", [f"{field}: {exc}"]) from None
+        problems[field] = str(exc)
+        return ""
+
+
+def _optional_text(
+    value: str | None, problems: dict[str, str], field: str, max_length: int
+) -> str | None:
+    if _blank(value):
+        return None
+    try:
+        return clean_text(value, max_length)
+    except ValueError as exc:
+        problems[field] = str(exc)
+        return None
+
+
+def _day_problem(
+    value: Any, alert: QualityAlert, today: dt.date, problems: dict[str, str], field: str
+) -> dt.date | None:
+    """Rule for the day something was done to an alert: a real day, not in the future and not
+    before the day the alert was raised."""
+    try:
+        return _past_day(_day(value), today, alert.raised_on)
+    except ValueError as exc:
+        message = str(exc)
+        if "before" in message:
+            message = f"must not be before the day it was raised ({long_date(alert.raised_on)})"
+        problems[field] = message
+        return None
 
 
 def _label(status: str) -> str:
@@ -663,6 +791,21 @@ def start_progress(
     return _change(engine, actor, alert_id, expected_version, "start_progress", apply)
 
 
+SAFEGUARDING_ANSWER_MESSAGE = (
+    "this alert says someone is at risk of harm: give the safeguarding concern's reference, "
+    "or say why no safeguarding concern was raised"
+)
+BOTH_ANSWERS_MESSAGE = (
+    "you gave a safeguarding concern reference: leave this empty, or clear the reference"
+)
+
+
+def close_needs_safeguarding_answer(risk_of_harm: bool | None) -> bool:
+    """Rule: closing an alert that says someone is at risk of harm needs the safeguarding concern's
+    reference or the reason none was raised (an alert whose answer was not recorded does not)."""
+    return risk_of_harm is True
+
+
 def close_alert(
     engine: Engine,
     actor: Actor,
@@ -672,28 +815,43 @@ def close_alert(
     closed_on: dt.date,
     expected_version: int,
     today: dt.date,
+    safeguarding_reference: str | None = None,
+    no_concern_reason: str | None = None,
 ) -> int:
     """Close an open or in-progress alert with its outcome. Needs MANAGE_ALERTS.
 
     Rules: the outcome is written (1 to 10,000 characters); the closing day is on or after the day
-    the alert was raised and not in the future. A closed alert cannot be closed again.
+    the alert was raised and not in the future; when the alert says someone is at risk of harm,
+    exactly one of the safeguarding concern's reference (at most 100 characters) and the reason
+    no concern was raised is given. A closed alert cannot be closed again. Every problem is
+    reported at once (FormInvalid, fields outcome, closed_on, safeguarding_reference,
+    no_concern_reason); nothing is saved.
     """
     actor.require(Permission.MANAGE_ALERTS)
-    text = _required_text(outcome, "outcome", "say what the outcome was")
 
     def apply(session: Session, alert: QualityAlert) -> str:
         if alert.status == CLOSED:
             raise IllegalTransition(f"{alert.alert_id} is already closed — nothing was saved")
-        try:
-            day = _past_day(_day(closed_on), today, alert.raised_on)
-        except ValueError as exc:
-            message = str(exc)
-            if "before" in message:
-                message = f"must not be before the day it was raised ({long_date(alert.raised_on)})"
-            raise BadInput(f"closed_on: {message}", [f"closed_on: {message}"]) from None
+        problems: dict[str, str] = {}
+        text = _text_problem(outcome, "say what the outcome was", problems, "outcome")
+        day = _day_problem(closed_on, alert, today, problems, "closed_on")
+        reference = _optional_text(
+            safeguarding_reference, problems, "safeguarding_reference", MAX_REFERENCE
+        )
+        reason = _optional_text(no_concern_reason, problems, "no_concern_reason", MAX_TEXT)
+        if close_needs_safeguarding_answer(alert.risk_of_harm) and not problems:
+            if reference is None and reason is None:
+                problems["safeguarding_reference"] = SAFEGUARDING_ANSWER_MESSAGE
+            elif reference is not None and reason is not None:
+                problems["no_concern_reason"] = BOTH_ANSWERS_MESSAGE
+        if problems:
+            raise FormInvalid(problems, f"{alert.alert_id} was not closed")
+        assert day is not None
         _status_change(session, actor, alert, CLOSED, today, text)
         alert.closed_on = day
         alert.closing_outcome = text
+        alert.safeguarding_reference = reference
+        alert.no_concern_reason = reason
         return f"{alert.alert_id} closed on {day.isoformat()}"
 
     return _change(engine, actor, alert_id, expected_version, "close", apply)
@@ -710,11 +868,11 @@ def reopen_alert(
 ) -> int:
     """Reopen a closed alert with a written reason. Needs MANAGE_ALERTS; only a closed alert.
 
-    The closing day and outcome are cleared (an open alert has none, CONTRACT.md §1); the status
-    history keeps the closing outcome and the reason for reopening.
+    The closing day, outcome and safeguarding answer are cleared (an open alert has none,
+    CONTRACT.md §1); the status history keeps the closing outcome and the reason for reopening,
+    the audit trail keeps the rest. A missing reason is refused as FormInvalid (field reason).
     """
     actor.require(Permission.MANAGE_ALERTS)
-    text = _required_text(reason, "reason", "say why the alert is reopened")
 
     def apply(session: Session, alert: QualityAlert) -> str:
         if alert.status != CLOSED:
@@ -722,31 +880,77 @@ def reopen_alert(
                 f"{alert.alert_id} is {_label(alert.status)}: only a closed alert can be "
                 "reopened — nothing was saved"
             )
+        problems: dict[str, str] = {}
+        text = _text_problem(reason, "say why the alert is reopened", problems, "reason")
+        if problems:
+            raise FormInvalid(problems, f"{alert.alert_id} was not reopened")
         _status_change(session, actor, alert, OPEN, today, text)
         alert.closed_on = None
         alert.closing_outcome = None
+        alert.safeguarding_reference = None
+        alert.no_concern_reason = None
         return "closed → open"
 
     return _change(engine, actor, alert_id, expected_version, "reopen", apply)
 
 
+def note_visibility(actor: Actor, chosen: str | None) -> str:
+    """Rule: who may read a note. Provider staff's notes are shared with the provider by
+    definition; the council chooses, internal being the default."""
+    if actor.is_provider_user:
+        return SHARED
+    return INTERNAL if chosen is None else chosen
+
+
+def may_read_note(actor: Actor, visibility: str) -> bool:
+    """Rule: provider staff read only notes shared with the provider; the council reads all."""
+    return not actor.is_provider_user or visibility == SHARED
+
+
 def add_note(
-    engine: Engine, actor: Actor, alert_id: str, text: str, *, expected_version: int
+    engine: Engine,
+    actor: Actor,
+    alert_id: str,
+    text: str,
+    *,
+    expected_version: int,
+    visibility: str | None = None,
 ) -> int:
     """Add a dated note to an alert's history, whatever its status.
 
     Needs MANAGE_ALERTS or LOG_ALERT (can_add_note); provider staff only on their own provider's
-    alerts. A note counts as a change: it increases the version like any other.
+    alerts. `visibility` is "internal" (the default: the council's only) or "shared" (provider
+    staff read it too); a provider user's note is always shared (note_visibility). A note counts
+    as a change: it increases the version like any other. Problems come all at once as
+    FormInvalid (fields note, visibility); the visibility is audited with the note.
     """
     if not can_add_note(actor):
         actor.require(Permission.MANAGE_ALERTS)  # raises PermissionDenied with the usual words
-    body = _required_text(text, "note", "write the note")
+    problems: dict[str, str] = {}
+    body = _text_problem(text, "write the note", problems, "note")
+    if visibility is not None and visibility not in NOTE_VISIBILITY:
+        problems["visibility"] = (
+            "choose who can read the note: internal or shared with the provider"
+        )
+    if problems:
+        raise FormInvalid(problems, "The note was not saved")
+    seen_by = note_visibility(actor, visibility)
 
     def apply(session: Session, alert: QualityAlert) -> str:
-        session.add(AlertNote(alert_id=alert.alert_id, author=actor.username, text=body))
+        session.add(
+            AlertNote(alert_id=alert.alert_id, author=actor.username, text=body, visibility=seen_by)
+        )
         return body
 
-    return _change(engine, actor, alert_id, expected_version, "add_note", apply)
+    return _change(
+        engine,
+        actor,
+        alert_id,
+        expected_version,
+        "add_note",
+        apply,
+        after={"note_visibility": seen_by},
+    )
 
 
 def record_feedback(
@@ -762,20 +966,19 @@ def record_feedback(
     """Record the day feedback was given to the raiser or to the provider. Needs MANAGE_ALERTS.
 
     Rules: `to` is "raiser" or "provider"; the day is not in the future and not before the alert
-    was raised; a new record replaces the earlier day (the audit trail keeps it).
+    was raised; a new record replaces the earlier day (the audit trail keeps it). Problems come
+    all at once as FormInvalid (fields to, on).
     """
     actor.require(Permission.MANAGE_ALERTS)
-    if to not in FEEDBACK_LABELS:
-        raise BadInput("to: feedback goes to the raiser or the provider", [f"to: {to!r}"])
 
     def apply(session: Session, alert: QualityAlert) -> str:
-        try:
-            day = _past_day(_day(on), today, alert.raised_on)
-        except ValueError as exc:
-            message = str(exc)
-            if "before" in message:
-                message = f"must not be before the day it was raised ({long_date(alert.raised_on)})"
-            raise BadInput(f"on: {message}", [f"on: {message}"]) from None
+        problems: dict[str, str] = {}
+        if to not in FEEDBACK_LABELS:
+            problems["to"] = "choose who the feedback was given to"
+        day = _day_problem(on, alert, today, problems, "on")
+        if problems:
+            raise FormInvalid(problems, "The feedback was not recorded")
+        assert day is not None
         if to == "raiser":
             alert.feedback_to_raiser_on = day
         else:
@@ -803,6 +1006,21 @@ class NoteView:
     written_at: dt.datetime
     author: str
     text: str
+    visibility: str = INTERNAL
+
+    @property
+    def seen_by(self) -> str:
+        """Who can read the note, in words."""
+        return NOTE_VISIBILITY_SHORT.get(self.visibility, self.visibility)
+
+
+def readable_notes(actor: Actor, notes: Iterable[AlertNote]) -> tuple[NoteView, ...]:
+    """The notes `actor` may read (may_read_note), oldest first, as views."""
+    return tuple(
+        NoteView(n.written_at, n.author, n.text, n.visibility)
+        for n in notes
+        if may_read_note(actor, n.visibility)
+    )
 
 
 @dataclass(frozen=True)
@@ -827,6 +1045,7 @@ class AlertDetail:
     """Everything about one alert as `actor` may see it (provider staff never see the contact)."""
 
     alert_id: str
+    former_id: str | None
     provider_id: str
     provider_name: str
     raised_on: dt.date
@@ -838,8 +1057,11 @@ class AlertDetail:
     closed_on: dt.date | None
     raiser_contact: str | None
     contact_hidden: bool
+    risk_of_harm: bool | None
     safeguarding_concern_raised: bool | None
     closing_outcome: str | None
+    safeguarding_reference: str | None
+    no_concern_reason: str | None
     feedback_to_raiser_on: dt.date | None
     feedback_to_provider_on: dt.date | None
     version: int
@@ -860,19 +1082,22 @@ def get_alert(
     today: dt.date | None = None,
     config: AlertConfig | None = None,
 ) -> AlertDetail:
-    """One alert with its history, notes, feedback and QA meeting discussions.
+    """One alert with its history, the notes `actor` may read, feedback and QA meeting
+    discussions. `alert_id` may be the alert's id or its former id.
 
     Needs VIEW_ALERTS; AlertNotFound for an unknown id; PermissionDenied when a provider user asks
-    for another provider's alert.
+    for another provider's alert. Provider staff get only notes shared with the provider and
+    never the raiser's contact.
     """
     actor.require(Permission.VIEW_ALERTS)
     today = today or dt.date.today()
     config = config or load_alert_config()
     with Session(engine) as session:
-        alert = session.get(QualityAlert, alert_id)
+        alert = _find(session, alert_id)
         if alert is None:
             raise AlertNotFound(f"There is no quality alert {alert_id}")
         actor.require_provider(alert.provider_id)
+        alert_id = alert.alert_id
         provider = session.get(Provider, alert.provider_id)
         items = session.scalars(
             select(QaAgendaItem)
@@ -895,6 +1120,7 @@ def get_alert(
         hidden = actor.is_provider_user
         return AlertDetail(
             alert_id=alert.alert_id,
+            former_id=alert.former_id,
             provider_id=alert.provider_id,
             provider_name=provider.name if provider else alert.provider_id,
             raised_on=alert.raised_on,
@@ -906,8 +1132,11 @@ def get_alert(
             closed_on=alert.closed_on,
             raiser_contact=None if hidden else alert.raiser_contact,
             contact_hidden=hidden,
+            risk_of_harm=alert.risk_of_harm,
             safeguarding_concern_raised=alert.safeguarding_concern_raised,
             closing_outcome=alert.closing_outcome,
+            safeguarding_reference=alert.safeguarding_reference,
+            no_concern_reason=alert.no_concern_reason,
             feedback_to_raiser_on=alert.feedback_to_raiser_on,
             feedback_to_provider_on=alert.feedback_to_provider_on,
             version=alert.version,
@@ -921,7 +1150,7 @@ def get_alert(
                 )
                 for c in alert.status_changes
             ),
-            notes=tuple(NoteView(n.written_at, n.author, n.text) for n in alert.notes),
+            notes=readable_notes(actor, alert.notes),
             qa_discussions=discussions,
         )
 
@@ -949,6 +1178,7 @@ def allowed_actions(actor: Actor, detail: AlertDetail) -> frozenset[str]:
 
 REGISTER_COLUMNS = [
     "alert_id",
+    "former_id",
     "provider_id",
     "provider_name",
     "raised_on",
@@ -963,7 +1193,10 @@ REGISTER_COLUMNS = [
     "past_response_time",
     "feedback_to_raiser_on",
     "feedback_to_provider_on",
+    "risk_of_harm",
     "safeguarding_concern_raised",
+    "safeguarding_reference",
+    "no_concern_reason",
     "summary",
     "version",
 ]
@@ -1012,18 +1245,22 @@ def alert_register(
     min_days_open: int | None = None,
     max_days_open: int | None = None,
     past_response_only: bool = False,
+    risk: Collection[str] | None = None,
     config: AlertConfig | None = None,
 ) -> pd.DataFrame:
     """The alerts `actor` may see, filtered, newest first, one row each (REGISTER_COLUMNS).
 
     Needs VIEW_ALERTS. An empty or None filter means "any". Days open, the response due day and the
     past-response-time flag follow the module's register rules; min/max days open are inclusive.
-    Provider staff get only their own provider's rows, whatever `provider_ids` says.
+    `risk` holds RISK_FILTER codes for the answer to "Is someone at risk of harm?" ("yes", "no",
+    "not_recorded"). Provider staff get only their own provider's rows, whatever `provider_ids`
+    says.
     """
     actor.require(Permission.VIEW_ALERTS)
     config = config or load_alert_config()
     statement = select(
         QualityAlert.alert_id,
+        QualityAlert.former_id,
         QualityAlert.provider_id,
         Provider.name,
         QualityAlert.raised_on,
@@ -1034,7 +1271,10 @@ def alert_register(
         QualityAlert.closed_on,
         QualityAlert.feedback_to_raiser_on,
         QualityAlert.feedback_to_provider_on,
+        QualityAlert.risk_of_harm,
         QualityAlert.safeguarding_concern_raised,
+        QualityAlert.safeguarding_reference,
+        QualityAlert.no_concern_reason,
         QualityAlert.summary,
         QualityAlert.version,
     ).join(Provider, Provider.provider_id == QualityAlert.provider_id)
@@ -1045,6 +1285,15 @@ def alert_register(
     statement = _in(statement, QualityAlert.severity, severities)
     statement = _in(statement, QualityAlert.status, statuses)
     statement = _in(statement, QualityAlert.raised_by, raised_by)
+    if risk and set(risk) != set(RISK_FILTER):
+        answers = []
+        if "yes" in risk:
+            answers.append(QualityAlert.risk_of_harm.is_(True))
+        if "no" in risk:
+            answers.append(QualityAlert.risk_of_harm.is_(False))
+        if "not_recorded" in risk:
+            answers.append(QualityAlert.risk_of_harm.is_(None))
+        statement = statement.where(or_(*answers) if answers else false())
     statement = statement.order_by(QualityAlert.raised_on.desc(), QualityAlert.alert_id.desc())
     with Session(engine) as session:
         rows = session.execute(statement).all()
@@ -1061,6 +1310,7 @@ def alert_register(
         records.append(
             {
                 "alert_id": row.alert_id,
+                "former_id": row.former_id,
                 "provider_id": row.provider_id,
                 "provider_name": row.name,
                 "raised_on": row.raised_on,
@@ -1075,7 +1325,10 @@ def alert_register(
                 "past_response_time": late,
                 "feedback_to_raiser_on": row.feedback_to_raiser_on,
                 "feedback_to_provider_on": row.feedback_to_provider_on,
+                "risk_of_harm": row.risk_of_harm,
                 "safeguarding_concern_raised": row.safeguarding_concern_raised,
+                "safeguarding_reference": row.safeguarding_reference,
+                "no_concern_reason": row.no_concern_reason,
                 "summary": row.summary,
                 "version": row.version,
             }
@@ -1099,16 +1352,27 @@ def response_text(row: Mapping[str, Any]) -> str:
     return f"Due by {due.day} {due:%b %Y}"
 
 
-def _yes_no(value: bool | None) -> str:
+def yes_no(value: bool | None) -> str:
+    """A yes/no answer in words; "Not recorded" when it was never asked (imported alerts)."""
     if value is None or pd.isna(value):
         return "Not recorded"
     return "Yes" if value else "No"
 
 
+def safeguarding_answer(reference: str | None, reason: str | None) -> str:
+    """What was said about a safeguarding concern when the alert was closed, in words."""
+    if reference:
+        return f"Concern reference {reference}"
+    if reason:
+        return f"No concern raised: {reason}"
+    return ""
+
+
 TABLE_COLUMNS = [
     "Alert", "Provider", "Raised on", "Category", "CQC key question", "Severity", "Status",
     "Days open", "Response", "Response due by", "Raised by", "Closed on", "Feedback to raiser",
-    "Feedback to provider", "Safeguarding concern raised", "What happened",
+    "Feedback to provider", "Someone at risk of harm", "Safeguarding concern raised",
+    "Safeguarding answer at closing", "What happened", "Former alert number",
 ]  # fmt: skip
 
 
@@ -1131,8 +1395,14 @@ def register_table(frame: pd.DataFrame) -> pd.DataFrame:
             "Closed on": frame["closed_on"],
             "Feedback to raiser": frame["feedback_to_raiser_on"],
             "Feedback to provider": frame["feedback_to_provider_on"],
-            "Safeguarding concern raised": frame["safeguarding_concern_raised"].map(_yes_no),
+            "Someone at risk of harm": frame["risk_of_harm"].map(yes_no),
+            "Safeguarding concern raised": frame["safeguarding_concern_raised"].map(yes_no),
+            "Safeguarding answer at closing": [
+                safeguarding_answer(r["safeguarding_reference"], r["no_concern_reason"])
+                for r in records
+            ],
             "What happened": frame["summary"],
+            "Former alert number": frame["former_id"].fillna(""),
         },
         columns=TABLE_COLUMNS,
     )
@@ -1143,13 +1413,64 @@ def register_csv(frame: pd.DataFrame) -> bytes:
     return to_csv_bytes(register_table(frame))
 
 
-def register_xlsx(frame: pd.DataFrame, note: str) -> bytes:
-    """The register as an Excel workbook with `note` (what was filtered, when) above the table."""
+NOTE_COLUMNS = ["Alert", "Written", "By", "Who can read it", "Note"]
+
+
+def register_notes(engine: Engine, actor: Actor, alert_ids: Collection[str]) -> pd.DataFrame:
+    """The notes on the given alerts that `actor` may read (may_read_note: provider staff only
+    those shared with the provider, and only on their own provider's alerts), by alert then time.
+    Needs VIEW_ALERTS."""
+    actor.require(Permission.VIEW_ALERTS)
+    ids = list(dict.fromkeys(alert_ids))
+    rows: list[dict[str, Any]] = []
+    with Session(engine) as session:
+        for start in range(0, len(ids), 500):
+            statement = (
+                select(AlertNote)
+                .join(QualityAlert, QualityAlert.alert_id == AlertNote.alert_id)
+                .where(AlertNote.alert_id.in_(ids[start : start + 500]))
+                .order_by(AlertNote.alert_id, AlertNote.written_at, AlertNote.id)
+            )
+            if (scope := actor.provider_scope()) is not None:
+                statement = statement.where(
+                    QualityAlert.provider_id == scope, AlertNote.visibility == SHARED
+                )
+            for note in session.scalars(statement):
+                if not may_read_note(actor, note.visibility):
+                    continue
+                rows.append(
+                    {
+                        "Alert": note.alert_id,
+                        "Written": local_time(note.written_at),
+                        "By": note.author,
+                        "Who can read it": NOTE_VISIBILITY_SHORT[note.visibility],
+                        "Note": note.text,
+                    }
+                )
+    return pd.DataFrame(rows, columns=NOTE_COLUMNS)
+
+
+def register_xlsx(frame: pd.DataFrame, note: str, notes: pd.DataFrame | None = None) -> bytes:
+    """The register as an Excel workbook with `note` (what was filtered, when) above the table,
+    and a sheet of the alerts' notes when `notes` (from register_notes, for the same actor) is
+    given."""
     table = register_table(frame)
     counts = key_question_counts(frame)
-    return to_xlsx_bytes(
-        {"Quality alerts": table, "By CQC key question": counts},
-        notes={"Quality alerts": note, "By CQC key question": note},
+    sheets = {"Quality alerts": table, "By CQC key question": counts}
+    if notes is not None:
+        sheets["Notes"] = notes
+    return to_xlsx_bytes(sheets, notes=dict.fromkeys(sheets, note))
+
+
+def alert_label(
+    alert_id: str, provider_name: str, category: str, severity: str, former_id: str | None = None
+) -> str:
+    """How an alert is named in a picker: id (and former id), provider, category, severity. The
+    status is left out: a label is for reading only, the choice is kept by id."""
+    former = f" (was {former_id})" if former_id else ""
+    return (
+        f"{alert_id}{former} · {provider_name} · {v.ALERT_CATEGORY.label(category)} · "
+        f"{v.SEVERITY.label(severity)}"
     )
 
 

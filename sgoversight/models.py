@@ -83,6 +83,8 @@ class QualityAlert(Timestamped, Base):
     __tablename__ = "quality_alerts"
 
     alert_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    #: The id an in-app alert had before the `AL-` numbering (`QA-YYYY-NNNNN`), still findable.
+    former_id: Mapped[str | None] = mapped_column(ID, unique=True)
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.provider_id"), index=True)
     raised_on: Mapped[dt.date] = mapped_column(Date, index=True)
     raised_by: Mapped[str] = mapped_column(CODE)
@@ -92,8 +94,14 @@ class QualityAlert(Timestamped, Base):
     status: Mapped[str] = mapped_column(CODE, index=True)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     raiser_contact: Mapped[str | None] = mapped_column(String(200))
+    #: The intake form's answer to "Is someone at risk of harm?"; None: not recorded (imported).
+    risk_of_harm: Mapped[bool | None] = mapped_column(Boolean)
     safeguarding_concern_raised: Mapped[bool | None] = mapped_column(Boolean)
     closing_outcome: Mapped[str | None] = mapped_column(Text)
+    #: Given when an alert that says someone is at risk is closed: the safeguarding concern's
+    #: reference, or why no concern was raised.
+    safeguarding_reference: Mapped[str | None] = mapped_column(String(100))
+    no_concern_reason: Mapped[str | None] = mapped_column(Text)
     feedback_to_raiser_on: Mapped[dt.date | None] = mapped_column(Date)
     feedback_to_provider_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -126,7 +134,7 @@ class AlertStatusChange(Base):
 
 
 class AlertNote(Base):
-    """A dated note in an alert's history."""
+    """A dated note in an alert's history, internal to the council or shared with the provider."""
 
     __tablename__ = "alert_notes"
 
@@ -135,6 +143,8 @@ class AlertNote(Base):
     written_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     author: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+    #: "internal" (the council's only) or "shared" (the provider's staff see it too).
+    visibility: Mapped[str] = mapped_column(CODE, default="internal", server_default="internal")
 
     alert: Mapped[QualityAlert] = relationship(back_populates="notes")
 

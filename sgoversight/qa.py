@@ -12,6 +12,10 @@ Rules:
   name), and within a provider the most severe alert first, then the oldest.
 - "Status at the meeting" is the last status change on or before D (for alerts with no recorded
   history: closed if closed by D, otherwise open).
+- Each entry carries the alert's notes written in that window and its answer to "Is someone at
+  risk of harm?". Provider staff are served only notes shared with the provider: an internal note
+  is neither shown to them nor a reason, for them, that an alert is on the agenda
+  (sgoversight.alerts.may_read_note).
 - Reading the agenda and minutes needs VIEW_ALERTS; provider staff see only their own provider's
   part of it. Creating meetings, recording discussion and agreeing or completing actions needs
   RECORD_QA (commissioners and administrators); QA attendees read only.
@@ -37,18 +41,22 @@ from sgoversight.alerts import (
     EARLIEST_DAY,
     MAX_TEXT,
     SEVERITY_RANK,
+    SHARED,
     EditConflict,
     IllegalTransition,
+    NoteView,
     clean_text,
     days_open,
     key_question,
     local_time,
     long_date,
     open_for,
+    readable_notes,
+    yes_no,
 )
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import session_scope
-from sgoversight.errors import BadInput
+from sgoversight.errors import BadInput, FormInvalid
 from sgoversight.exporting import to_xlsx_bytes
 from sgoversight.models import (
     AlertNote,
@@ -146,17 +154,19 @@ class ActionForm(BaseModel):
 
 
 def _validated(model: type[BaseModel], values: dict, what: str, context: dict | None = None):
+    """The validated form, or FormInvalid with every problem at once, one plain message per
+    field."""
     try:
         return model.model_validate(values, context=context or {})
     except ValidationError as exc:
-        problems = []
+        fields: dict[str, str] = {}
         for error in exc.errors():
             name = ".".join(str(p) for p in error["loc"])
             message = str(error["msg"]).removeprefix("Value error, ")
             if error["type"].startswith("date"):
                 message = "give a real date"
-            problems.append(f"{name}: {message}")
-        raise BadInput(f"The {what} was not saved", problems) from exc
+            fields.setdefault(name, message)
+        raise FormInvalid(fields, f"The {what} was not saved") from exc
 
 
 @dataclass(frozen=True)
@@ -231,6 +241,8 @@ class AgendaEntry:
     days_open_at_meeting: int
     summary: str
     reasons: tuple[str, ...]
+    risk_of_harm: bool | None
+    notes: tuple[NoteView, ...]
     item_id: int | None
     discussion: str
     discussion_by: str | None
@@ -293,10 +305,19 @@ def _window(session: Session, meeting: QaMeeting) -> tuple[dt.date, dt.date | No
     return previous.meeting_on, previous.meeting_on
 
 
+def _note_window(since: dt.date, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Notes count from the start of `since` to the end of the meeting day."""
+    return (
+        dt.datetime.combine(since, dt.time.min),
+        dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min),
+    )
+
+
 def _agenda_reasons(
     session: Session, meeting: QaMeeting, since: dt.date, scope: str | None
 ) -> dict[str, list[str]]:
-    """Alert id → why it is on the agenda (see the module rules)."""
+    """Alert id → why it is on the agenda (see the module rules). With a provider `scope`, only
+    notes shared with the provider count."""
     day = meeting.meeting_on
     reasons: dict[str, list[str]] = {}
 
@@ -319,15 +340,15 @@ def _agenda_reasons(
         .where(AlertStatusChange.changed_on >= since, AlertStatusChange.changed_on <= day),
         "Status changed since the last meeting",
     )
-    add(
+    start, end = _note_window(since, day)
+    notes = (
         select(AlertNote.alert_id)
         .join(QualityAlert, QualityAlert.alert_id == AlertNote.alert_id)
-        .where(
-            AlertNote.written_at >= dt.datetime.combine(since, dt.time.min),
-            AlertNote.written_at < dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min),
-        ),
-        "Note added since the last meeting",
+        .where(AlertNote.written_at >= start, AlertNote.written_at < end)
     )
+    if scope is not None:
+        notes = notes.where(AlertNote.visibility == SHARED)
+    add(notes, "Note added since the last meeting")
     add(
         select(QaAgendaItem.alert_id)
         .join(QualityAlert, QualityAlert.alert_id == QaAgendaItem.alert_id)
@@ -372,6 +393,18 @@ def agenda(engine: Engine, actor: Actor, meeting_id: int) -> Agenda:
                 select(QaAgendaItem).where(QaAgendaItem.meeting_id == meeting.id)
             )
         }
+        start, end = _note_window(since, meeting.meeting_on)
+        window_notes: dict[str, list[AlertNote]] = {}
+        for note in session.scalars(
+            select(AlertNote)
+            .where(
+                AlertNote.alert_id.in_(list(reasons)),
+                AlertNote.written_at >= start,
+                AlertNote.written_at < end,
+            )
+            .order_by(AlertNote.written_at, AlertNote.id)
+        ):
+            window_notes.setdefault(note.alert_id, []).append(note)
         entries: list[AgendaEntry] = []
         for alert in alerts:
             item = items.get(alert.alert_id)
@@ -395,6 +428,8 @@ def agenda(engine: Engine, actor: Actor, meeting_id: int) -> Agenda:
                     ),
                     summary=alert.summary,
                     reasons=tuple(reasons[alert.alert_id]),
+                    risk_of_harm=alert.risk_of_harm,
+                    notes=readable_notes(actor, window_notes.get(alert.alert_id, [])),
                     item_id=item.id if item else None,
                     discussion=item.discussion if item else "",
                     discussion_by=item.updated_by if item else None,
@@ -471,7 +506,7 @@ def record_discussion(
     try:
         body = clean_text(text or "", MAX_TEXT)
     except ValueError as exc:
-        raise BadInput("The discussion was not saved", [f"discussion: {exc}"]) from None
+        raise FormInvalid({"discussion": str(exc)}, "The discussion was not saved") from None
     with session_scope(engine) as session:
         meeting = _meeting(session, meeting_id)
         existing = _find_item(session, meeting, alert_id)
@@ -567,11 +602,11 @@ def complete_qa_action(
         meeting_on = action.item.meeting.meeting_on
         problem = None
         if completed_on > today:
-            problem = f"completed_on: must not be in the future (today is {long_date(today)})"
+            problem = f"must not be in the future (today is {long_date(today)})"
         elif completed_on < meeting_on:
-            problem = f"completed_on: must not be before the meeting ({long_date(meeting_on)})"
+            problem = f"must not be before the meeting ({long_date(meeting_on)})"
         if problem is not None:
-            raise BadInput(f"The action was not marked done: {problem}", [problem])
+            raise FormInvalid({"completed_on": problem}, "The action was not marked done")
         action.completed_on = completed_on
         session.flush()
         audit.record(
@@ -610,8 +645,17 @@ def _status_label(code: str) -> str:
 
 AGENDA_COLUMNS = [
     "Provider", "Alert", "Severity", "Category", "CQC key question", "Status at the meeting",
-    "Days open", "Why on the agenda", "What happened", "Discussion",
+    "Days open", "Someone at risk of harm", "Why on the agenda", "What happened",
+    "Notes since the last meeting", "Discussion",
 ]  # fmt: skip
+
+
+def notes_in_words(notes: tuple[NoteView, ...]) -> str:
+    """The notes of an agenda entry as one block of text for the minutes, each with its author,
+    time and who can read it."""
+    return "\n".join(
+        f"{n.author}, {local_time(n.written_at)} ({n.seen_by.lower()}): {n.text}" for n in notes
+    )
 
 
 def minutes_tables(minutes: Agenda) -> dict[str, pd.DataFrame]:
@@ -637,8 +681,10 @@ def minutes_tables(minutes: Agenda) -> dict[str, pd.DataFrame]:
             "CQC key question": e.key_question,
             "Status at the meeting": _status_label(e.status_at_meeting),
             "Days open": e.days_open_at_meeting,
+            "Someone at risk of harm": yes_no(e.risk_of_harm),
             "Why on the agenda": "; ".join(e.reasons),
             "What happened": e.summary,
+            "Notes since the last meeting": notes_in_words(e.notes) or "None",
             "Discussion": e.discussion or "Not discussed",
         }
         for e in minutes.entries
@@ -710,7 +756,10 @@ def minutes_pdf(engine: Engine, actor: Actor, meeting_id: int) -> bytes:
                 new_y="NEXT",
             )
             pdf.paragraph(f"What happened: {e.summary}", size=9)
+            pdf.paragraph(f"Someone at risk of harm: {yes_no(e.risk_of_harm)}.", size=9)
             pdf.paragraph(f"Why on the agenda: {'; '.join(e.reasons)}.", size=9)
+            if e.notes:
+                pdf.paragraph(f"Notes since the last meeting:\n{notes_in_words(e.notes)}", size=9)
             pdf.paragraph(f"Discussion: {e.discussion or 'Not discussed.'}", size=9)
             if e.actions:
                 pdf.table(

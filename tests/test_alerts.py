@@ -23,7 +23,7 @@ from sgoversight.alerts import (
     EditConflict,
     IllegalTransition,
 )
-from sgoversight.errors import BadInput
+from sgoversight.errors import BadInput, FormInvalid
 from sgoversight.models import AlertNote, AlertStatusChange, AuditEvent, QualityAlert
 from sgoversight.vocabulary import ALERT_CATEGORY
 from tests.support.alerts import (
@@ -170,7 +170,7 @@ def test_contact_is_optional_and_limited() -> None:
 
 def test_logged_alert_is_open_with_its_first_history_line_and_audit(db: Engine) -> None:
     alert_id = log(db, risk_of_harm=True, safeguarding_concern_raised=True)
-    assert alert_id == "QA-2026-00001"
+    assert alert_id == "AL-2026-00001"
     alert = stored(db, alert_id)
     assert alert.status == "open"
     assert alert.version == 1
@@ -189,7 +189,7 @@ def test_ids_follow_on_within_the_year_and_restart_each_year(db: Engine) -> None
     with Session(db) as session, session.begin():
         session.add(
             QualityAlert(
-                alert_id="QA-2026-00041",
+                alert_id="AL-2026-00041",
                 provider_id="PRV-A",
                 raised_on=dt.date(2026, 3, 1),
                 raised_by="health",
@@ -199,9 +199,9 @@ def test_ids_follow_on_within_the_year_and_restart_each_year(db: Engine) -> None
                 status="open",
             )
         )
-    assert log(db) == "QA-2026-00042"
-    assert log(db) == "QA-2026-00043"
-    assert log(db, today=dt.date(2027, 1, 2)) == "QA-2027-00001"
+    assert log(db) == "AL-2026-00042"
+    assert log(db) == "AL-2026-00043"
+    assert log(db, today=dt.date(2027, 1, 2)) == "AL-2027-00001"
 
 
 def test_an_id_clash_with_another_writer_is_retried(
@@ -216,7 +216,7 @@ def test_an_id_clash_with_another_writer_is_retried(
         return first if len(calls) == 1 else real(session, year)
 
     monkeypatch.setattr(alerts, "_next_alert_id", stale_then_real)
-    assert log(db) == "QA-2026-00002"
+    assert log(db) == "AL-2026-00002"
     assert len(calls) == 2
 
 
@@ -312,21 +312,21 @@ def test_an_open_alert_can_be_closed_directly(db: Engine) -> None:
 
 def test_closing_needs_an_outcome_and_a_sensible_day(db: Engine) -> None:
     alert_id = log(db, raised_on=TODAY - 3 * DAY)
-    with pytest.raises(BadInput, match="say what the outcome was"):
+    with pytest.raises(FormInvalid) as caught:  # both problems at once, each by its field
         alerts.close_alert(
-            db, COMMISSIONER, alert_id, outcome="  ", closed_on=TODAY, expected_version=1,
-            today=TODAY,
-        )  # fmt: skip
-    with pytest.raises(BadInput, match="must not be before the day it was raised"):
-        alerts.close_alert(
-            db, COMMISSIONER, alert_id, outcome="Done", closed_on=TODAY - 4 * DAY,
+            db, COMMISSIONER, alert_id, outcome="  ", closed_on=TODAY - 4 * DAY,
             expected_version=1, today=TODAY,
         )  # fmt: skip
-    with pytest.raises(BadInput, match="must not be in the future"):
+    assert caught.value.fields == {
+        "outcome": "say what the outcome was",
+        "closed_on": "must not be before the day it was raised (21 November 2026)",
+    }
+    with pytest.raises(FormInvalid, match="not closed") as caught:
         alerts.close_alert(
             db, COMMISSIONER, alert_id, outcome="Done", closed_on=TODAY + DAY,
             expected_version=1, today=TODAY,
         )  # fmt: skip
+    assert caught.value.fields["closed_on"].startswith("must not be in the future")
     alert = stored(db, alert_id)
     assert (alert.status, alert.version, len(alert.status_changes)) == ("open", 1, 1)
 
@@ -358,8 +358,9 @@ def test_reopening_needs_a_reason_and_clears_the_closing(db: Engine) -> None:
         db, COMMISSIONER, alert_id, outcome="Resolved", closed_on=TODAY, expected_version=1,
         today=TODAY,
     )  # fmt: skip
-    with pytest.raises(BadInput, match="say why the alert is reopened"):
+    with pytest.raises(FormInvalid) as caught:
         alerts.reopen_alert(db, COMMISSIONER, alert_id, reason="", expected_version=2, today=TODAY)
+    assert caught.value.fields == {"reason": "say why the alert is reopened"}
     alerts.reopen_alert(
         db, COMMISSIONER, alert_id, reason="Late doses again this week", expected_version=2,
         today=TODAY,
@@ -383,8 +384,10 @@ def test_notes_are_kept_in_order_and_count_as_changes(db: Engine) -> None:
         ("pat", "Action plan sent."),
     ]
     assert [e.action for e in _audit(db, alert_id)][-2:] == ["add_note", "add_note"]
-    with pytest.raises(BadInput, match="write the note"):
-        alerts.add_note(db, COMMISSIONER, alert_id, " ", expected_version=3)
+    with pytest.raises(FormInvalid) as caught:
+        alerts.add_note(db, COMMISSIONER, alert_id, " ", expected_version=3, visibility="public")
+    assert set(caught.value.fields) == {"note", "visibility"}
+    assert caught.value.fields["note"] == "write the note"
 
 
 def test_notes_may_be_added_to_a_closed_alert(db: Engine) -> None:
@@ -414,28 +417,27 @@ def test_feedback_to_raiser_and_provider(db: Engine) -> None:
 
 def test_feedback_day_rules(db: Engine) -> None:
     alert_id = log(db, raised_on=TODAY - 5 * DAY)
-    with pytest.raises(BadInput, match="must not be before the day it was raised"):
+    with pytest.raises(FormInvalid) as caught:
         alerts.record_feedback(
             db, COMMISSIONER, alert_id, to="raiser", on=TODAY - 6 * DAY, expected_version=1,
             today=TODAY,
         )  # fmt: skip
-    with pytest.raises(BadInput, match="must not be in the future"):
+    assert caught.value.fields["on"].startswith("must not be before the day it was raised")
+    with pytest.raises(FormInvalid) as caught:
         alerts.record_feedback(
-            db, COMMISSIONER, alert_id, to="raiser", on=TODAY + DAY, expected_version=1,
+            db, COMMISSIONER, alert_id, to="family", on=TODAY + DAY, expected_version=1,
             today=TODAY,
-        )  # fmt: skip
-    with pytest.raises(BadInput, match="raiser or the provider"):
-        alerts.record_feedback(
-            db, COMMISSIONER, alert_id, to="family", on=TODAY, expected_version=1, today=TODAY
-        )  # type: ignore[arg-type]
+        )  # type: ignore[arg-type]  # fmt: skip
+    assert caught.value.fields["to"] == "choose who the feedback was given to"
+    assert caught.value.fields["on"].startswith("must not be in the future")
     assert version(db, alert_id) == 1
 
 
 def test_unknown_alert(db: Engine) -> None:
     with pytest.raises(AlertNotFound):
-        alerts.start_progress(db, COMMISSIONER, "QA-2026-99999", expected_version=1, today=TODAY)
+        alerts.start_progress(db, COMMISSIONER, "AL-2026-99999", expected_version=1, today=TODAY)
     with pytest.raises(AlertNotFound):
-        alerts.get_alert(db, COMMISSIONER, "QA-2026-99999", today=TODAY)
+        alerts.get_alert(db, COMMISSIONER, "AL-2026-99999", today=TODAY)
 
 
 # --- two people editing at once -------------------------------------------------------------------
@@ -667,7 +669,30 @@ def test_key_question_counts_are_grouped_in_cqc_order(db: Engine) -> None:
 
 
 def test_shipped_config_is_valid() -> None:
-    assert alerts.load_alert_config() == AlertConfig(response_days=20, duplicate_window_days=7)
+    config = alerts.load_alert_config()
+    assert (config.response_days, config.duplicate_window_days) == (20, 7)
+    assert config.raise_concern is not None
+    where = config.where_to_raise_a_concern()
+    assert config.raise_concern.phone in where and config.raise_concern.email in where
+
+
+def test_where_to_raise_a_concern_is_validated(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.toml"
+    path.write_text(
+        "[alerts.raise_concern]\nteam = 'Front Door'\nphone = 'ring us'\n"
+        "email = 'not-an-address'\naddress = 'Town Hall, EX1 1AA'\n"
+    )
+    with pytest.raises(BadInput) as caught:
+        alerts.load_alert_config(path)
+    assert "raise_concern.phone" in str(caught.value)
+    assert "raise_concern.email" in str(caught.value)
+    path.write_text("[alerts.raise_concern]\nteam = 'Front Door'\n")
+    with pytest.raises(BadInput, match=r"raise_concern\.phone"):
+        alerts.load_alert_config(path)
+    path.write_text("[alerts]\nresponse_days = 10\n")  # a file from before: still loads
+    old = alerts.load_alert_config(path)
+    assert old.raise_concern is None
+    assert old.where_to_raise_a_concern() == "the council's adult social care team"
 
 
 def test_config_missing_keys_take_defaults_and_broken_ones_are_named(tmp_path: Path) -> None:

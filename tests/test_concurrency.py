@@ -75,3 +75,34 @@ def test_concurrent_imports_of_the_same_file_never_crash_or_half_write(
         imports = session.scalars(select(ImportRun.created)).all()
         assert sum(imports) == ROWS  # every row created exactly once
         assert session.scalar(select(func.count()).select_from(AuditEvent)) >= 1
+
+
+def test_alerts_logged_at_once_each_get_their_own_number(engine: Engine) -> None:
+    """Many people logging alerts at the same moment: every alert is saved, numbered in turn."""
+    import threading
+
+    from sgoversight import alerts
+    from tests.support.alerts import COMMISSIONER, TODAY, add_providers, form
+
+    add_providers(engine)
+    people, each = 8, 6
+    start = threading.Barrier(people)
+    saved: list[str] = []
+    failures: list[BaseException] = []
+
+    def log_several() -> None:
+        start.wait()
+        for _ in range(each):
+            try:
+                saved.append(alerts.log_alert(engine, COMMISSIONER, form(), today=TODAY))
+            except BaseException as exc:  # every failure is reported below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=log_several) for _ in range(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert failures == []
+    assert sorted(saved) == [f"AL-2026-{n:05d}" for n in range(1, people * each + 1)]
+    assert _count(engine, QualityAlert) == people * each

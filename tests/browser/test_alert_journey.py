@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import choose, screenshot, sign_in, wait_for_app
+from tests.browser.test_accessibility import _violations
 
 pytestmark = pytest.mark.browser
 SUMMARY = "Night staff could not find the controlled drugs key; two doses were given late."
@@ -72,3 +73,138 @@ def test_provider_user_sees_only_their_own_service(page, app_url: str) -> None:
     links = [link.inner_text() for link in page.get_by_role("link").all()]
     assert "Provider Oversight Board" not in links
     screenshot(page, "provider-own-alerts")
+
+
+INTERNAL_NOTE = "Internal: manager under review, do not share yet."
+SHARED_NOTE = "Visit booked for Thursday; please have the medicines records ready."
+AT_RISK_SUMMARY = "A resident was given another resident's medicines at lunchtime."
+
+
+def _shows_alert(page, alert_id: str, status: str) -> None:
+    """The details of `alert_id` are on screen, in `status`, and the address holds its id only."""
+    page.get_by_role(
+        "heading", name=re.compile(rf"^{re.escape(alert_id)}: Elmfield House")
+    ).wait_for()
+    expect(
+        page.get_by_test_id("stMarkdownContainer").filter(
+            has_text=re.compile(rf"^\s*Status\s*{status}\s*$")
+        )
+    ).to_be_visible()
+    assert page.url.endswith(f"alert={alert_id}"), page.url
+    assert page.get_by_text("There is no quality alert").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_an_at_risk_alert_is_followed_through_its_workflow_and_its_notes_reach_the_right_people(
+    page, browser, app_url: str
+) -> None:
+    # Logging: the at-risk answer, and where to raise a safeguarding concern, from the config.
+    sign_in(page, app_url, "commissioner", "demo-commissioner")
+    page.get_by_role("link", name="Log a quality alert").click()
+    page.get_by_role("heading", name="Log a quality alert").wait_for()
+    wait_for_app(page)
+    choose(page, "Provider", "Elmfield", "Elmfield House")
+    choose(page, "Category", "Medic", "Medication")
+    page.get_by_text("High", exact=True).click()
+    page.get_by_role("textbox", name="What happened").fill(AT_RISK_SUMMARY)
+    choose(page, "Who raised it", "Commiss", "Commissioner")
+    page.get_by_text("Someone is at risk of harm", exact=True).click()
+    page.get_by_text("No, not yet", exact=True).click()
+    page.get_by_role("button", name="Log the alert").click()
+    wait_for_app(page)
+    logged = page.get_by_text(re.compile(r"Quality alert AL-\d{4}-\d{5} logged")).first
+    logged.wait_for()
+    alert_id = re.search(r"(AL-\d{4}-\d{5})", logged.inner_text()).group(1)
+    warning = page.get_by_test_id("stAlert").filter(has_text="Raise a safeguarding concern now")
+    expect(warning).to_contain_text("0300 123 4567")
+    expect(warning).to_contain_text("safeguarding.adults@example.gov.uk")
+    screenshot(page, "alert-logged-at-risk")
+
+    # The link opens exactly that alert by its id.
+    page.get_by_role("link", name=f"Open {alert_id} in the register").click()
+    wait_for_app(page)
+    _shows_alert(page, alert_id, "Open")
+    expect(
+        page.get_by_test_id("stAlert").filter(has_text="Someone is at risk of harm. A quality")
+    ).to_contain_text("0300 123 4567")
+
+    page.get_by_role("button", name="Start work on this alert (mark it in progress)").click()
+    wait_for_app(page)
+    page.get_by_text(f"{alert_id} is now in progress.").wait_for()
+    _shows_alert(page, alert_id, "In progress")
+
+    # Closing asks what happened about a safeguarding concern, beside the field.
+    page.get_by_role("textbox", name="What was the outcome?").fill("Medicines round moved.")
+    page.get_by_role("button", name="Close the alert").click()
+    wait_for_app(page)
+    page.get_by_text(f"{alert_id} was not closed. Please put right the 1 thing").wait_for()
+    page.get_by_text("This alert says someone is at risk of harm: give the").first.wait_for()
+    _shows_alert(page, alert_id, "In progress")
+    screenshot(page, "alert-close-asks-for-safeguarding-answer")
+    assert _violations(page) == []  # the details and every form, with problems shown
+    page.get_by_role("textbox", name="Safeguarding concern reference").fill("SG-2026-0412")
+    page.get_by_role("button", name="Close the alert").click()
+    wait_for_app(page)
+    page.get_by_text(f"{alert_id} is closed.").wait_for()
+    _shows_alert(page, alert_id, "Closed")
+    page.get_by_text("Concern reference SG-2026-0412").wait_for()
+    screenshot(page, "alert-closed-still-shown")
+
+    page.get_by_role("textbox", name="Why is it being reopened?").fill("Same error again.")
+    page.get_by_role("button", name="Reopen the alert").click()
+    wait_for_app(page)
+    page.get_by_text(f"{alert_id} is open again.").wait_for()
+    _shows_alert(page, alert_id, "Open")
+
+    # Two notes: one internal (the default), one shared with the provider.
+    page.get_by_role("textbox", name="Note", exact=True).fill(INTERNAL_NOTE)
+    page.get_by_role("button", name="Add the note").click()
+    wait_for_app(page)
+    page.get_by_text("Note added (internal to the council).").wait_for()
+    page.get_by_role("textbox", name="Note", exact=True).fill(SHARED_NOTE)
+    page.get_by_text("Shared with the provider (their staff can read it)").click()
+    page.get_by_role("button", name="Add the note").click()
+    wait_for_app(page)
+    page.get_by_text("Note added (shared with the provider).").wait_for()
+    _shows_alert(page, alert_id, "Open")
+
+    # A reload keeps the alert.
+    page.reload()
+    wait_for_app(page)
+    _shows_alert(page, alert_id, "Open")
+    page.get_by_role("tab", name=re.compile(r"^Notes \(2\)")).click()
+    page.get_by_text(INTERNAL_NOTE).wait_for()
+    screenshot(page, "alert-notes-council-view")
+
+    # Back and forward move between the alerts chosen, by the address.
+    choose(page, "Choose an alert to see its details", "ALT-", "ALT-")
+    page.wait_for_url(re.compile(r"alert=ALT-\d+$"))
+    other = page.url.rsplit("alert=", 1)[1]
+    page.get_by_role("heading", name=re.compile(rf"^{other}: ")).wait_for()
+    page.go_back()
+    wait_for_app(page)
+    _shows_alert(page, alert_id, "Open")
+    page.go_forward()
+    wait_for_app(page)
+    page.get_by_role("heading", name=re.compile(rf"^{other}: ")).wait_for()
+
+    # The provider's staff, by a link: the shared note, never the internal one.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    provider = context.new_page()
+    provider.set_default_timeout(90_000)
+    try:
+        sign_in(provider, app_url, "provider", "demo-provider")
+        provider.goto(f"{app_url}/alerts?alert={alert_id}")
+        wait_for_app(provider)
+        _shows_alert(provider, alert_id, "Open")
+        provider.get_by_role("tab", name=re.compile(r"^Notes \(1\)")).click()
+        provider.get_by_text(SHARED_NOTE).wait_for()
+        assert provider.get_by_text("do not share yet").count() == 0
+        assert provider.get_by_text("Who can read this note?").count() == 0
+        screenshot(provider, "alert-provider-sees-shared-note")
+        provider.goto(f"{app_url}/alerts?alert=AL-2099-99999")
+        wait_for_app(provider)
+        provider.get_by_text("that you can see").first.wait_for()
+        assert provider.locator('[data-testid="stException"]').count() == 0
+    finally:
+        context.close()

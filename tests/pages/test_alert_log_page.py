@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from sgoversight import alerts
 from sgoversight.models import QualityAlert
 from tests.support.alerts import COMMISSIONER, add_providers, form
+from ui.format import plain
 
 PAGE = "pages/alert_log.py"
 TODAY = dt.date(2026, 11, 24)  # SGO_TODAY in tests/pages/conftest.py
@@ -68,7 +69,7 @@ def test_valid_submission_logs_the_alert_and_empties_the_form(
     assert app.title[0].value == "Log a quality alert"
     app = _submit(_fill(app))
     assert not app.exception
-    assert any("QA-2026-00001" in s.value for s in app.success)
+    assert any("AL-2026-00001" in s.value for s in app.success)
     [alert] = _alerts(seeded)
     assert (alert.provider_id, alert.category, alert.severity, alert.raised_by) == (
         "PRV-A",
@@ -119,8 +120,12 @@ def test_risk_of_harm_needs_the_safeguarding_answer(
     app = _submit(app)
     assert not app.exception
     [alert] = _alerts(seeded)
-    assert alert.safeguarding_concern_raised is False
-    assert any("Raise a safeguarding concern now" in w.value for w in app.warning)
+    assert (alert.risk_of_harm, alert.safeguarding_concern_raised) == (True, False)
+    # The warning says how to raise a concern, from config/alerts.toml.
+    warning = next(w.value for w in app.warning if "Raise a safeguarding concern now" in w.value)
+    contact = alerts.load_alert_config().raise_concern
+    assert contact is not None
+    assert plain(contact.phone) in warning and plain(contact.email) in warning
 
 
 def test_duplicate_warning_is_shown_but_does_not_block(

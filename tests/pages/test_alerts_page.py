@@ -8,10 +8,11 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 from sgoversight import alerts
+from sgoversight.models import QualityAlert
 from tests.support.alerts import (
     COMMISSIONER,
     OTHER_COMMISSIONER,
@@ -145,7 +146,10 @@ def test_every_status_change_from_the_page(
     assert stored(page_db, alert_id).status == "in_progress"
 
     app = _button(app, "Close the alert").click().run()  # no outcome written
-    assert any("say what the outcome was" in e.value for e in app.error)
+    assert any(e.value.startswith("Say what the outcome was") for e in app.error)  # by its field
+    assert any(
+        f"{alert_id} was not closed. Please put right the 1 thing" in e.value for e in app.error
+    )
     assert stored(page_db, alert_id).status == "in_progress"
 
     _text_area(app, "What was the outcome?").input("Medicines round moved earlier.")
@@ -183,7 +187,7 @@ def test_feedback_and_notes_from_the_page(
 
     _text_area(app, "Note").input("Rang the manager; **visit** booked.")
     app = _button(app, "Add the note").click().run()
-    assert any("Note added." in s.value for s in app.success)
+    assert any("Note added (internal to the council)." in s.value for s in app.success)
     assert [n.text for n in stored(page_db, alert_id).notes] == [
         "Rang the manager; **visit** booked."
     ]
@@ -226,3 +230,162 @@ def test_stale_start_work_button_is_refused_too(
         "open",
         "in_progress",
     ]
+
+
+# --- the chosen alert is kept by id ----------------------------------------------------------
+
+
+def _heading(app: AppTest) -> str:
+    return next(m.value for m in app.markdown if m.value.startswith("### "))
+
+
+def test_after_each_change_the_same_alert_is_shown_in_its_new_state(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    alert_id = seeded["recent"]
+    app = _choose(run_page(PAGE), alert_id)
+    assert app.query_params["alert"] == alert_id  # the id only, never the label
+    app = _button(app, "Start work on this alert (mark it in progress)").click().run()
+    assert _heading(app).startswith(f"### {alert_id}:")
+    assert any("**Status**  \nIn progress" in m.value for m in app.markdown)
+    _text_area(app, "What was the outcome?").input("Resolved.")
+    app = _button(app, "Close the alert").click().run()
+    # Closed alerts are outside the default filter, yet the alert stays shown, closed.
+    assert any(f"{alert_id} is closed." in s.value for s in app.success)
+    assert _heading(app).startswith(f"### {alert_id}:")
+    assert any("**Status**  \nClosed" in m.value for m in app.markdown)
+    assert app.query_params["alert"] == alert_id
+    assert not any("There is no quality alert" in w.value for w in app.warning)
+
+
+def test_a_link_opens_exactly_that_alert_even_outside_the_filters(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    alert_id = seeded["other"]
+    alerts.close_alert(
+        page_db, COMMISSIONER, alert_id, outcome="Done.", closed_on=TODAY, expected_version=1,
+        today=TODAY,
+    )  # fmt: skip
+    app = run_page(PAGE)
+    app.query_params["alert"] = alert_id
+    app = app.run()
+    assert _heading(app).startswith(f"### {alert_id}: Elm Court")
+    box = next(s for s in app.selectbox if s.label == "Choose an alert to see its details")
+    assert box.value == alert_id
+
+
+def test_a_link_to_an_alert_the_person_may_not_see_gives_a_plain_message(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE, as_user="provider")
+    for asked in (seeded["other"], "AL-2099-00001"):  # another provider's; no such alert
+        app.query_params["alert"] = asked
+        app = app.run()
+        assert not app.exception
+        assert any(
+            "There is no quality alert" in w.value and "that you can see" in w.value
+            for w in app.warning
+        )
+        assert not any(m.value.startswith("### ") for m in app.markdown)
+        assert not any("Elm Court" in m.value for m in app.markdown)
+
+
+def test_a_link_with_a_former_id_opens_the_renumbered_alert(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    alert_id = seeded["late"]
+    with page_db.begin() as connection:
+        connection.execute(
+            text("UPDATE quality_alerts SET former_id = 'QA-2026-00001' WHERE alert_id = :id"),
+            {"id": alert_id},
+        )
+    app = run_page(PAGE)
+    app.query_params["alert"] = "QA-2026-00001"
+    app = app.run()
+    assert _heading(app).startswith(f"### {alert_id} (formerly QA-2026-00001):")
+
+
+def test_the_note_form_says_who_will_read_the_note(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    alert_id = seeded["recent"]
+    app = _choose(run_page(PAGE), alert_id)
+    seen = next(r for r in app.radio if r.label == "Who can read this note?")
+    assert seen.value == "internal"
+    assert seen.options == [
+        "Internal to the council (provider staff never see it)",
+        "Shared with the provider (their staff can read it)",
+    ]
+    _text_area(app, "Note").input("Internal: do not share yet.")
+    app = _button(app, "Add the note").click().run()
+    _text_area(app, "Note").input("Visit booked for Thursday.")
+    next(r for r in app.radio if r.label == "Who can read this note?").set_value("shared")
+    app = _button(app, "Add the note").click().run()
+    assert any("Note added (shared with the provider)." in s.value for s in app.success)
+    assert [n.visibility for n in stored(page_db, alert_id).notes] == ["internal", "shared"]
+
+    provider = run_page(PAGE, as_user="provider")
+    provider.query_params["alert"] = alert_id
+    provider = provider.run()
+    shown = " ".join(m.value for m in provider.markdown)
+    assert "Visit booked for Thursday" in shown
+    assert "do not share" not in shown
+    assert not any(r.label == "Who can read this note?" for r in provider.radio)
+
+
+def test_closing_an_at_risk_alert_asks_for_the_safeguarding_answer_beside_its_field(
+    run_page: Callable[..., AppTest], page_db: Engine
+) -> None:
+    add_providers(page_db)
+    alert_id = alerts.log_alert(
+        page_db, COMMISSIONER, form(risk_of_harm=True, safeguarding_concern_raised=False),
+        today=TODAY,
+    )  # fmt: skip
+    app = _choose(run_page(PAGE), alert_id)
+    assert any(
+        "Someone is at risk of harm" in w.value and "0300 123 4567" in w.value for w in app.warning
+    )
+    _text_area(app, "What was the outcome?").input("Medicines round moved earlier.")
+    app = _button(app, "Close the alert").click().run()
+    assert stored(page_db, alert_id).status == "open"
+    assert any(e.value.startswith("This alert says someone is at risk of harm") for e in app.error)
+    assert _text_area(app, "What was the outcome?").value == "Medicines round moved earlier."
+    next(t for t in app.text_input if t.label == "Safeguarding concern reference").input("SG-1")
+    app = _button(app, "Close the alert").click().run()
+    assert any(f"{alert_id} is closed." in s.value for s in app.success)
+    assert any("Concern reference SG" in m.value for m in app.markdown)
+
+
+def test_a_register_of_many_thousand_alerts_is_shown_a_page_at_a_time(
+    run_page: Callable[..., AppTest], page_db: Engine
+) -> None:
+    add_providers(page_db)
+    many = 17_000  # beyond what a styled table can draw at once
+    with page_db.begin() as connection:
+        connection.execute(
+            QualityAlert.__table__.insert(),
+            [
+                {
+                    "alert_id": f"ALT-{n:06d}",
+                    "provider_id": "PRV-A",
+                    "raised_on": TODAY - dt.timedelta(days=n % 400),
+                    "raised_by": "health",
+                    "category": "falls",
+                    "severity": "medium",
+                    "summary": "A fall.",
+                    "status": "open",
+                    "version": 1,
+                }
+                for n in range(many)
+            ],
+        )
+    app = run_page(PAGE, timeout=120)
+    assert not app.exception
+    assert _metric(app, "Alerts shown") == "17,000"
+    assert len(_table(app)) == 500
+    assert any("Rows 1 to 500 of 17,000" in c.value for c in app.caption)
+    app = next(n for n in app.number_input if n.label == "Page of the register").set_value(34).run()
+    assert not app.exception
+    assert len(_table(app)) == 17_000 - 33 * 500
+    # The last page ends with the oldest alert: raised 399 days ago, the lowest id of those.
+    assert list(_table(app)["Alert"])[-1] == "ALT-000399"

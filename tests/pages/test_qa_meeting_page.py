@@ -45,7 +45,7 @@ def _button(app: AppTest, label: str, index: int = 0):
 
 
 def _expander_labels(app: AppTest) -> list[str]:
-    return [e.label for e in app.expander if e.label.startswith("QA-")]
+    return [e.label for e in app.expander if e.label.startswith("AL-")]
 
 
 def test_setting_up_the_first_meeting(run_page: Callable[..., AppTest], page_db: Engine) -> None:
@@ -146,8 +146,10 @@ def test_recording_discussion_and_actions(
 
     prefix = f"qa_action_{meeting}_{alert_id}_"
     app = _button(app, "Add the action").click().run()  # nothing filled in
-    assert any("What is to be done: say what is to be done" in m.value.replace("\\", "")
-               for m in app.markdown)  # fmt: skip
+    errors = [e.value.replace("\\", "") for e in app.error]
+    # Every problem at once: a summary, then each beside its field in the form's own words.
+    assert any("The action was not saved. Please put right the 2 things" in e for e in errors)
+    assert "Say what is to be done." in errors and "Say who will do it." in errors
     app.text_input(key=f"{prefix}description").input("Unannounced visit")
     app.text_input(key=f"{prefix}owner").input("Cara")
     app = _button(app, "Add the action").click().run()
