@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from sgoversight import alerts
+from sgoversight import alerts, uktime
 from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS, SEVERITY
 from ui import downloads, forms, writes
@@ -537,7 +537,7 @@ def _details() -> None:
         for note in detail.notes:
             icon = ":material/lock:" if note.visibility == alerts.INTERNAL else ":material/group:"
             st.markdown(
-                f"**{fmt.plain(note.author)}**, {alerts.local_time(note.written_at)} · "
+                f"**{fmt.plain(note.author)}**, {uktime.clock(note.written_at)} · "
                 f"{icon} {note.seen_by}  \n{fmt.plain(note.text)}"
             )
     with qa_tab:

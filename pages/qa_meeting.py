@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from sgoversight import qa
-from sgoversight.alerts import local_time, open_for, yes_no
+from sgoversight import qa, uktime
+from sgoversight.alerts import open_for, yes_no
 from sgoversight.auth import Actor, Permission
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_STATUS, SEVERITY
 from ui import downloads, forms, writes
@@ -293,7 +293,7 @@ for entry in group.entries:
             st.markdown("**Notes since the last meeting**")
             for note in entry.notes:
                 st.markdown(
-                    f"- {fmt.plain(note.author)}, {local_time(note.written_at)} "
+                    f"- {fmt.plain(note.author)}, {uktime.clock(note.written_at)} "
                     f"({note.seen_by.lower()}): {fmt.plain(note.text)}"
                 )
         if can_record:

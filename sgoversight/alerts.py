@@ -65,7 +65,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import altair as alt
 import pandas as pd
@@ -82,7 +81,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from sgoversight import audit, errors
+from sgoversight import audit, errors, uktime
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import PROJECT_ROOT, session_scope
@@ -110,7 +109,6 @@ MAX_SUMMARY = 2_000  # CONTRACT.md §1
 MAX_CONTACT = 200  # quality_alerts.raiser_contact
 MAX_TEXT = 10_000  # notes, closing outcomes, reopening reasons
 MAX_REFERENCE = 100  # quality_alerts.safeguarding_reference
-LOCAL_TIME = ZoneInfo("Europe/London")
 
 OPEN, IN_PROGRESS, CLOSED = "open", "in_progress", "closed"
 NOT_CLOSED = (OPEN, IN_PROGRESS)
@@ -410,12 +408,6 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def local_time(moment: dt.datetime) -> str:
-    """A stored (UTC) timestamp as UK time: '14:05 on 24 November 2026'."""
-    local = moment.replace(tzinfo=dt.UTC).astimezone(LOCAL_TIME)
-    return f"{local:%H:%M} on {long_date(local.date())}"
-
-
 def key_question(category: str) -> str:
     """The CQC key question an alert category is counted under (see CQC_KEY_QUESTION)."""
     return CQC_KEY_QUESTION.get(category, "Well-led")
@@ -649,7 +641,7 @@ def _last_change(session: Session, alert: QualityAlert) -> tuple[str, dt.datetim
 def _conflict(session: Session, alert: QualityAlert) -> EditConflict:
     who, when = _last_change(session, alert)
     return EditConflict(
-        f"This alert was changed by {who} at {local_time(when)} since you opened it; "
+        f"This alert was changed by {who} at {uktime.clock(when)} since you opened it; "
         "reload to see their change — nothing was saved"
     )
 
@@ -1441,7 +1433,7 @@ def register_notes(engine: Engine, actor: Actor, alert_ids: Collection[str]) -> 
                 rows.append(
                     {
                         "Alert": note.alert_id,
-                        "Written": local_time(note.written_at),
+                        "Written": uktime.clock(note.written_at),
                         "By": note.author,
                         "Who can read it": NOTE_VISIBILITY_SHORT[note.visibility],
                         "Note": note.text,

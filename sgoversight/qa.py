@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
+from sgoversight import audit, uktime
 from sgoversight import vocabulary as v
 from sgoversight.alerts import (
     EARLIEST_DAY,
@@ -48,7 +48,6 @@ from sgoversight.alerts import (
     clean_text,
     days_open,
     key_question,
-    local_time,
     long_date,
     open_for,
     readable_notes,
@@ -517,7 +516,7 @@ def record_discussion(
         before = item.discussion
         if expected_text is not None and before != expected_text.strip():
             who = item.updated_by or "someone"
-            when = f" at {local_time(item.updated_at)}" if item.updated_at else ""
+            when = f" at {uktime.clock(item.updated_at)}" if item.updated_at else ""
             raise EditConflict(
                 f"The discussion of {alert_id} was changed by {who}{when} since you opened it; "
                 "reload to see their change — nothing was saved"
@@ -654,7 +653,7 @@ def notes_in_words(notes: tuple[NoteView, ...]) -> str:
     """The notes of an agenda entry as one block of text for the minutes, each with its author,
     time and who can read it."""
     return "\n".join(
-        f"{n.author}, {local_time(n.written_at)} ({n.seen_by.lower()}): {n.text}" for n in notes
+        f"{n.author}, {uktime.clock(n.written_at)} ({n.seen_by.lower()}): {n.text}" for n in notes
     )
 
 
