@@ -16,7 +16,13 @@ from sgoversight.auth import SYSTEM, Actor, Permission, Role
 from sgoversight.models import AuditEvent
 from sgoversight.users import load_users
 from tests.pages.conftest import PROJECT_ROOT
-from ui.login import IDLE_TIMEOUT_MINUTES, LAST_ACTIVITY_KEY, SIGNED_IN_AT_KEY
+from ui.login import (
+    AUTHENTICATED_AT_KEY,
+    IDLE_TIMEOUT_MINUTES,
+    LAST_ACTIVITY_KEY,
+    SESSION_END_NOTICES,
+    SIGNED_IN_AT_KEY,
+)
 from ui.navigation import PAGES, pages_for
 
 
@@ -87,10 +93,14 @@ def test_five_wrong_passwords_lock_the_account_and_the_right_one_is_then_refused
 
 
 def _signed_in_as(
-    username: str, idle_seconds: float = 0, signed_in_at: dt.datetime | None = None
+    username: str,
+    idle_seconds: float = 0,
+    signed_in_at: dt.datetime | None = None,
+    password_age: dt.timedelta = dt.timedelta(minutes=1),
 ) -> AppTest:
-    """app.py in a browser session already signed in as `username` (AppTest cannot rerun app.py
-    after its navigation has run, so each later visit is a fresh AppTest with that state)."""
+    """app.py in a browser session already signed in as `username` with a password given
+    `password_age` ago (AppTest cannot rerun app.py after its navigation has run, so each later
+    visit is a fresh AppTest with that state)."""
     app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
     app.session_state["authentication_status"] = True
     app.session_state["username"] = username
@@ -101,6 +111,7 @@ def _signed_in_as(
         "provider_id": None,
     }
     app.session_state[LAST_ACTIVITY_KEY] = time.time() - idle_seconds
+    app.session_state[AUTHENTICATED_AT_KEY] = users.utc_now() - password_age
     if signed_in_at is not None:
         app.session_state[SIGNED_IN_AT_KEY] = signed_in_at
     return app.run()
@@ -151,6 +162,26 @@ def test_a_session_idle_for_too_long_is_signed_out(page_db: Engine) -> None:
         "Please sign in again."
     ]
     assert [t.label for t in app.text_input] == ["Username", "Password"]
+
+
+def test_a_session_ends_twelve_hours_after_the_password_even_while_active(
+    page_db: Engine,
+) -> None:
+    users.seed_users(page_db)
+    almost = users.SESSION_LIFETIME - dt.timedelta(minutes=1)
+    app = _signed_in_as("commissioner", password_age=almost)
+    assert app.session_state["sgo_user"]["username"] == "commissioner"
+    app = _signed_in_as("commissioner", password_age=users.SESSION_LIFETIME)
+    assert "sgo_user" not in app.session_state
+    assert [i.value for i in app.info] == [SESSION_END_NOTICES[users.SessionEnd.EXPIRED]]
+    assert "12 hours" in app.info[0].value
+    assert [t.label for t in app.text_input] == ["Username", "Password"]
+
+
+def test_a_password_sign_in_records_when_the_password_was_given(page_db: Engine) -> None:
+    before = users.utc_now()
+    app = _sign_in("commissioner", "demo-commissioner")
+    assert before <= app.session_state[AUTHENTICATED_AT_KEY] <= users.utc_now()
 
 
 def test_production_mode_refuses_demo_users_and_the_demo_cookie_key(
