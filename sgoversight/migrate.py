@@ -1,4 +1,9 @@
-"""Schema migrations with Alembic, the same revisions for SQLite (batch mode) and PostgreSQL."""
+"""Schema migrations with Alembic, the same revisions for SQLite (batch mode) and PostgreSQL.
+
+Rule: a database stamped by a revision this version does not know was set up by a newer version;
+it is refused before anything reads or writes it (`newer_schema_problem`), by the app and by
+every command, init-db included.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
-from sgoversight.db import PROJECT_ROOT
+from sgoversight.db import PROJECT_ROOT, missing_problem, write_problem
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
@@ -70,6 +76,37 @@ def current_revision(engine: Engine) -> str | None:
     if not inspect(engine).has_table("alembic_version"):
         return None
     with engine.connect() as connection:
-        from sqlalchemy import text
-
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def newer_schema_problem(engine: Engine) -> str | None:
+    """schema_problem's words when the database was set up by a newer version of the application
+    (a revision not in migrations/), else None. A missing SQLite file is not opened (opening would
+    create it): it has no schema at all."""
+    if missing_problem(engine) is not None:
+        return None
+    current = current_revision(engine)
+    if current is None or current in {revision.revision for revision in _script().walk_revisions()}:
+        return None
+    return schema_problem(engine)
+
+
+def usable_problem(engine: Engine) -> str | None:
+    """Why the app cannot work on `engine`'s database, in words for whoever looks after it, or
+    None when it can.
+
+    Rules, first match wins, none of them writing anything or creating a file or folder: the
+    SQLite file is missing; the database cannot be reached; it has no schema, an older one or one
+    written by a newer version (schema_problem); nothing can be written to it (write_problem: the
+    app writes on every sign-in).
+    """
+    missing = missing_problem(engine)
+    if missing is not None:
+        return missing
+    try:
+        problem = schema_problem(engine)
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        where = engine.url.render_as_string(hide_password=True)
+        return f"the database {where} cannot be reached ({reason})"
+    return problem or write_problem(engine)

@@ -896,6 +896,12 @@ def production_mode() -> bool:
     return os.environ.get("SGO_ENV", "").strip().lower() == "production"
 
 
+def development_mode() -> bool:
+    """SGO_ENV=development: only then does the app show error details (tracebacks) on the page;
+    otherwise they are only logged."""
+    return os.environ.get("SGO_ENV", "").strip().lower() == "development"
+
+
 def production_problems(engine: Engine) -> list[str]:
     """Why the app must not start in production mode (SGO_ENV=production); empty when it may.
 

@@ -27,6 +27,11 @@ Rules:
   UI state in st.session_state; every users.SEEN_EVERY a session also notes its activity in the
   database, so a reload after the idle timeout does not sign in from the cookie either. Signing
   out refuses every cookie issued before it, on every browser.
+- Before anything else, once per browser session, the database is checked
+  (`migrate.usable_problem`): a missing, unreachable, read-only or not-yet-migrated database, or
+  one set up by a newer version, gets a plain page saying so and nothing is read further, written
+  or created. A database failure later in a run gets a plain message too (`database_failure`);
+  the details go to the log, never to the page.
 - Cookies are written and dropped in full runs (COOKIE_PENDING_KEY, COOKIE_DELETE_KEY): a run
   that ends in st.rerun() may never reach the browser. The script that does it is always the
   last element of the sign-in page or of the sidebar, so it moves nothing when it goes.
@@ -36,16 +41,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from typing import Any
 
 import jwt
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import LoginError
 
-from sgoversight import users
+from sgoversight import migrate, users
 from sgoversight.errors import BadInput
 from ui.context import USER_KEY, engine, set_current_user
 
@@ -56,11 +63,26 @@ SEEN_KEY = "sgo_activity_noted"
 SIGNED_IN_AT_KEY = "sgo_signed_in_at"
 AUTHENTICATED_AT_KEY = "sgo_authenticated_at"  # when the password was given (naive UTC)
 NOTICE_KEY = "sgo_sign_in_notice"
+DATABASE_CHECKED_KEY = "sgo_database_checked"
 FORM_KEY = "sign_in"
 COOKIE_WRITE_RUNS = 2  # runs after a password sign-in that (re)write its cookie
 IDLE_TIMEOUT_MINUTES = round(users.IDLE_TIMEOUT.total_seconds() / 60)
 SESSION_HOURS = round(users.SESSION_LIFETIME.total_seconds() / 3600)
 NOT_RIGHT_MESSAGE = "Username or password is not right."
+APP_TITLE = "Care provider quality and safeguarding oversight"
+UNUSABLE_DATABASE_MESSAGE = (
+    "The app cannot use its database, so nobody can sign in. Please pass this on to whoever "
+    "looks after the app:"
+)
+READ_ONLY_MESSAGE = (
+    "The app's database is read-only at the moment, so nothing can be saved. Please tell whoever "
+    "looks after the app."
+)
+DATABASE_FAILED_MESSAGE = (
+    "The app could not use its database just now, so what you last did may not have been saved. "
+    "Please try again in a moment; if it keeps happening, tell whoever looks after the app."
+)
+_LOG = logging.getLogger(__name__)
 
 
 def _controller(credentials: dict[str, Any]) -> AuthenticationController:
@@ -266,9 +288,37 @@ def _sign_in_form(eng: Engine) -> users.Account | None:
     return None
 
 
+def _database_ready(eng: Engine) -> None:
+    """Stop with a plain page, before anything reads, writes or creates anything, when the app
+    cannot use its database (migrate.usable_problem); checked once per browser session."""
+    if st.session_state.get(DATABASE_CHECKED_KEY):
+        return
+    problem = migrate.usable_problem(eng)
+    if problem is not None:
+        _LOG.error("The app cannot use its database: %s", problem)
+        st.title(APP_TITLE)
+        st.error(UNUSABLE_DATABASE_MESSAGE, icon=":material/database:")
+        st.code(problem, language=None, wrap_lines=True)  # as written: no Markdown
+        st.stop()
+    st.session_state[DATABASE_CHECKED_KEY] = True
+
+
+def database_failure(exc: DBAPIError) -> None:
+    """Say plainly that the database failed (read-only, or otherwise), with no details on the
+    page; the details and the traceback go to the log."""
+    _LOG.error("A database operation failed", exc_info=exc)
+    reason = str(exc.orig or exc).lower()
+    read_only = "readonly" in reason or "read-only" in reason
+    st.error(
+        READ_ONLY_MESSAGE if read_only else DATABASE_FAILED_MESSAGE, icon=":material/database:"
+    )
+    st.session_state.pop(DATABASE_CHECKED_KEY, None)  # look again on the next run
+
+
 def sign_in() -> bool:
     """Show the sign-in form until the user is signed in; True once they are."""
     eng = engine()
+    _database_ready(eng)
     problems = users.production_problems(eng)
     if problems:
         _stop_with(problems, "The app will not start in production mode:")
@@ -281,7 +331,7 @@ def sign_in() -> bool:
     from_cookie = None if st.session_state.get(COOKIE_DELETE_KEY) else _cookie_account(eng)
     if from_cookie is not None:
         _start_session(eng, *from_cookie, new_cookie=False)
-    st.title("Care provider quality and safeguarding oversight")
+    st.title(APP_TITLE)
     st.caption("Sign in with the account your council gave you.")
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:

@@ -5,23 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import tomllib
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
+from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 from sgoversight import users
 from sgoversight.auth import SYSTEM, Actor, Permission, Role
-from sgoversight.models import AuditEvent
+from sgoversight.models import AuditEvent, Base
 from sgoversight.users import load_users
 from tests.pages.conftest import PROJECT_ROOT
 from ui.login import (
     AUTHENTICATED_AT_KEY,
+    DATABASE_CHECKED_KEY,
     IDLE_TIMEOUT_MINUTES,
     LAST_ACTIVITY_KEY,
+    READ_ONLY_MESSAGE,
     SESSION_END_NOTICES,
     SIGNED_IN_AT_KEY,
+    UNUSABLE_DATABASE_MESSAGE,
 )
 from ui.navigation import PAGES, pages_for
 
@@ -90,6 +96,11 @@ def test_five_wrong_passwords_lock_the_account_and_the_right_one_is_then_refused
             select(AuditEvent.action).where(AuditEvent.actor == "board").order_by(AuditEvent.id)
         ).all()
     assert actions == ["login_failed"] * 5 + ["account_locked", "login_failed"]
+
+
+def _count_events(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
 def _signed_in_as(
@@ -237,3 +248,77 @@ def test_users_file_holds_only_hashes_and_valid_roles() -> None:
         users
     )
     assert all(u.password.startswith("$2b$") for u in users.values())
+
+
+# --- databases the app cannot use, and error details -------------------------------------------
+
+
+def _everything(engine: Engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(map(tuple, connection.execute(table.select())), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _refused(app: AppTest, reason: str) -> None:
+    """The plain page for a database the app cannot use: the reason, no form, no traceback."""
+    assert not app.exception
+    assert [e.value for e in app.error] == [UNUSABLE_DATABASE_MESSAGE]
+    assert reason in app.code[0].value
+    assert not app.text_input
+
+
+def test_a_database_from_a_newer_version_is_refused_before_anything_is_read_or_written(
+    page_db: Engine,
+) -> None:
+    with page_db.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    _refused(app, "newer version")
+    assert users.account(page_db, "commissioner") is None  # not even the seed accounts
+    assert _count_events(page_db) == 0
+
+
+def test_a_missing_database_gets_a_plain_page_and_nothing_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "no-such-folder" / "app.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    _refused(app, "does not exist")
+    assert not missing.parent.exists()
+
+
+def test_a_read_only_database_gets_a_plain_page_and_nothing_is_written(
+    page_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users.seed_users(page_db)
+    before = _everything(page_db)
+    read_only = f"sqlite:///file:{page_db.url.database}?mode=ro&uri=true"
+    monkeypatch.setenv("DATABASE_URL", read_only)
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    _refused(app, "cannot be written to")
+    # a database that turns read-only while a sign-in page is open: a message, not a traceback
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    app.session_state[DATABASE_CHECKED_KEY] = True
+    app.run()
+    app.text_input[0].input("commissioner")
+    app.text_input[1].input("demo-commissioner")
+    app = app.button[0].click().run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [READ_ONLY_MESSAGE]
+    assert "sgo_user" not in app.session_state
+    assert _everything(page_db) == before
+
+
+def test_error_details_are_shown_only_in_development(
+    page_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert shipped["client"]["showErrorDetails"] == "none"
+    for environment, shown in (("development", "full"), ("", "none"), ("production", "none")):
+        monkeypatch.setenv("SGO_ENV", environment)
+        monkeypatch.setenv("SGO_COOKIE_KEY", "k" * 40)
+        AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+        assert streamlit_config.get_option("client.showErrorDetails") == shown
