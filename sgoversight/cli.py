@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 2 bad input (nothing written), 1 any other failure. Errors go to stderr,
 results to stdout. DATABASE_URL selects the database. A database set up by a newer version of the
-application is refused before any command reads or writes it (exit 1).
+application is refused before any command reads or writes it (exit 1). A command writing a file
+(`--out`) never replaces an existing one unless given `--force`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,19 @@ def _database(*, creates: bool = False) -> Engine:
     if creates:
         create_folder(engine)
     return engine
+
+
+def _new_file(out: str, force: bool) -> Path:
+    """The path `out` for a command to write, checked before anything is read: an existing file
+    is replaced only with --force, and a folder never."""
+    path = Path(out)
+    if path.is_dir():
+        raise BadInput(f"{path}: is a folder; give a file name")
+    if path.exists() and not force:
+        raise BadInput(
+            f"{path}: already exists; choose a new file name, or add --force to replace it"
+        )
+    return path
 
 
 def _init_db(_args: argparse.Namespace) -> int:
@@ -127,7 +141,7 @@ def _export(args: argparse.Namespace) -> int:
     from sgoversight.board_pack import export_board_pack
 
     month = scoring.as_board_month(args.month)
-    out = export_board_pack(_database(), SYSTEM, month, args.out)
+    out = export_board_pack(_database(), SYSTEM, month, _new_file(args.out, args.force))
     print(f"Board pack for {month.label} written to {out}.")
     return EXIT_OK
 
@@ -150,6 +164,7 @@ def _national_return(args: argparse.Namespace) -> int:
     # Checked before the database is touched, so a bad year or path is exit 2 with nothing written.
     year = national_return.parse_year(args.year)
     out = national_return.xlsx_path(args.out)
+    _new_file(args.out, args.force)
     tables = national_return.national_return_from_database(_database(), year, actor=SYSTEM)
     out.write_bytes(national_return.national_return_xlsx(tables, year, suppress=args.suppress))
     label = national_return.financial_year(year).label
@@ -161,7 +176,8 @@ def _national_return(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from sgoversight.backup import backup
 
-    summary = backup(_database(), args.out, SYSTEM)
+    out = _new_file(args.out, args.force)
+    summary = backup(_database(), out, SYSTEM, replace=args.force)
     print(f"Backup written to {args.out}: {summary}.")
     return EXIT_OK
 
@@ -280,6 +296,9 @@ def _users_list(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_FORCE_HELP = "replace FILE if it exists (without it an existing file is never overwritten)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sgoversight", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -316,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = exports.add_parser("board-pack", help="the Provider Oversight Board pack (.xlsx or .pdf)")
     q.add_argument("--month", required=True, metavar="YYYY-MM", help="the Board month")
     q.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.pdf")
+    q.add_argument("--force", action="store_true", help=_FORCE_HELP)
     q.set_defaults(handler=_export)
 
     p = commands.add_parser("standards", help="the six safeguarding standards scorecard")
@@ -331,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--year", required=True, metavar="YYYY", help="2025 for April 2025-March 2026")
     p.add_argument("--out", required=True, metavar="FILE.xlsx", help="the workbook to write")
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.add_argument(
         "--suppress", action="store_true", help="show counts below 5 as <5 (for sharing outside)"
     )
@@ -338,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("backup", help="write a consistent copy of the database (app may run)")
     p.add_argument("--out", required=True, metavar="FILE", help="new SQLite file to write")
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.set_defaults(handler=_backup)
 
     p = commands.add_parser("restore", help="load a backup into an empty database, all or nothing")
