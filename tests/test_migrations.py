@@ -187,3 +187,10 @@ def test_only_the_commands_that_create_a_database_create_its_folder(
     assert current_revision(engine) == head_revision()
     capsys.readouterr()
     engine.dispose()
+
+
+def test_the_quick_list_of_revisions_is_alembics_own() -> None:
+    """Commands check a database's stamp against known_revisions() without loading Alembic."""
+    from sgoversight.migrate import _script, known_revisions
+
+    assert known_revisions() == {revision.revision for revision in _script().walk_revisions()}
