@@ -1,15 +1,18 @@
-"""Ten browsers signing in as one account at the same moment, nine with wrong passwords and one
-with the right one: the right one never signs in once the account has locked.
+"""Sign-in hardening in a real browser: ten browsers signing in as one account at the same moment,
+nine with wrong passwords and one with the right one, never let the right one in once the account
+has locked; a sign-in cookie no longer signs in once its account has been idle too long.
 
-The app runs on its own server and database here (one account made for the test), so locking the
+The app runs on its own server and database here (accounts made for these tests), so locking an
 account cannot disturb the other browser tests.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sgoversight.db import make_engine
-from sgoversight.models import AuditEvent
-from sgoversight.users import MAX_FAILED_LOGINS
+from sgoversight.models import AuditEvent, User
+from sgoversight.users import COOKIE_NAME, IDLE_TIMEOUT, MAX_FAILED_LOGINS, utc_now
 from tests.browser.conftest import (
     PAGE_TIMEOUT_MS,
     PROJECT_ROOT,
@@ -31,6 +34,7 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 USERNAME = "racer"
+IDLER = "idler"
 PASSWORD = "the right password, typed once"
 BROWSERS = 10
 RIGHT = BROWSERS - 1  # the last form submitted holds the right password
@@ -46,14 +50,20 @@ def race_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("SGO_ENV", None)
     env.pop("SGO_USERS_FILE", None)
+    add = [
+        "users",
+        "add",
+        "--role",
+        "commissioner",
+        "--password-stdin",
+        "--email",
+        "t@council.example",
+    ]
     for command, typed in (
         (["init-db"], None),
-        (
-            ["users", "add", USERNAME, "--name", "Race Tester", "--email", "racer@council.example",
-             "--role", "commissioner", "--password-stdin"],
-            PASSWORD + "\n",
-        ),
-    ):  # fmt: skip
+        ([*add, USERNAME, "--name", "Race Tester"], PASSWORD + "\n"),
+        ([*add, IDLER, "--name", "Idle Tester"], PASSWORD + "\n"),
+    ):
         subprocess.run(
             [sys.executable, "-m", "sgoversight", *command],
             cwd=PROJECT_ROOT,
@@ -165,5 +175,55 @@ def test_ten_sign_ins_at_once_never_let_the_right_password_in_once_the_account_l
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         assert _outcome(page) == "locked"
+    finally:
+        context.close()
+
+
+def _wait_for_cookie(page, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not any(c["name"] == COOKIE_NAME for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the browser never stored the sign-in cookie"
+        page.wait_for_timeout(200)
+
+
+def _last_seen(database: Path, moment: dt.datetime) -> None:
+    """Set the idle account's last noted activity, as if it had been idle since `moment`."""
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with Session(engine) as session, session.begin():
+            user = session.get(User, IDLER)
+            assert user is not None
+            user.last_seen_at = moment
+    finally:
+        engine.dispose()
+
+
+def test_a_cookie_stops_signing_in_as_soon_as_the_account_has_been_idle_too_long(
+    browser, race_app: tuple[str, Path]
+) -> None:
+    url, database = race_app
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_label("Username").fill(IDLER)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        assert _outcome(page) == "signed in"
+        _wait_for_cookie(page)
+        # idle for a minute under the timeout: a reload signs in from the cookie
+        _last_seen(database, utc_now() - IDLE_TIMEOUT + dt.timedelta(minutes=1))
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_role("button", name="Sign out").wait_for()
+        # a minute past it: the cookie no longer signs in, and the page says so
+        _last_seen(database, utc_now() - IDLE_TIMEOUT - dt.timedelta(minutes=1))
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_text("Your session has ended. Please sign in again.").wait_for()
+        assert page.get_by_role("button", name="Sign out").count() == 0
+        assert page.get_by_role("button", name="Sign in").count() == 1
     finally:
         context.close()
