@@ -281,17 +281,18 @@ def test_a_database_from_a_newer_version_is_refused_before_anything_is_read_or_w
 
 
 def test_a_missing_database_gets_a_plain_page_and_nothing_is_created(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     missing = tmp_path / "no-such-folder" / "app.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
     app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
     _refused(app, "does not exist")
     assert not missing.parent.exists()
+    assert "The app cannot use its database: the database file" in caplog.text  # and logged
 
 
 def test_a_read_only_database_gets_a_plain_page_and_nothing_is_written(
-    page_db: Engine, monkeypatch: pytest.MonkeyPatch
+    page_db: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     users.seed_users(page_db)
     before = _everything(page_db)
@@ -309,6 +310,7 @@ def test_a_read_only_database_gets_a_plain_page_and_nothing_is_written(
     assert not app.exception
     assert [e.value for e in app.error] == [READ_ONLY_MESSAGE]
     assert "sgo_user" not in app.session_state
+    assert "readonly database" in caplog.text  # the details are logged, not shown
     assert _everything(page_db) == before
 
 
