@@ -16,8 +16,9 @@ Rules:
   and counting the outcome is one serialised step on the account's row, so guesses made at once
   count one by one and none is checked once the account is locked. Every failed attempt and
   every lock-out is audited with the username tried as the actor, and so is every password
-  sign-in; unknown usernames are audited too (never creating a user) up to a rate shared by
-  every replica (UNKNOWN_USERNAME_AUDITS a minute), so a flood cannot fill the audit trail.
+  sign-in. Tries that cannot succeed, with an unknown username (never creating a user) or on a
+  locked account, are audited up to a rate shared by every replica (THROTTLED_AUDITS a minute),
+  so a flood of them cannot fill the audit trail.
   Every check costs one bcrypt check, whatever the username or the password's length. A right
   password resets the count. Times are naive UTC.
 - A disabled account cannot sign in by password or by cookie.
@@ -545,14 +546,16 @@ class SignInResult:
 #: unknown username or an over-long password so that it costs as long as a real check.
 _DUMMY_HASH = b"$2b$12$PbYjxKrjCmCf5sE1AEDJoeh5Zjh.wzOQOewotDYFEpibip6Tiexsq"
 
-#: At most this many unknown-username tries are audited one by one in any UNKNOWN_WINDOW, counted
-#: in the database so the bound holds across every replica; one `login_throttled` event marks
-#: the tries beyond it, which are refused like any other but not recorded one by one.
-UNKNOWN_USERNAME_AUDITS = 20
-UNKNOWN_WINDOW = dt.timedelta(minutes=1)
+#: At most this many tries that cannot succeed (an unknown username, a locked account) are
+#: audited one by one in any THROTTLE_WINDOW, counted in the database so the bound holds across
+#: every replica; one `login_throttled` event marks the tries beyond it, which are refused like
+#: any other but not recorded one by one.
+THROTTLED_AUDITS = 20
+THROTTLE_WINDOW = dt.timedelta(minutes=1)
 UNKNOWN_DETAIL = "unknown username"
+LOCKED_DETAIL = "refused: the account is locked"
 THROTTLED_ACTION = "login_throttled"
-#: PostgreSQL advisory lock key serialising the unknown-username count (SQLite's BEGIN IMMEDIATE
+#: PostgreSQL advisory lock key serialising the throttle's count (SQLite's BEGIN IMMEDIATE
 #: already does).
 _THROTTLE_LOCK = 5_317_423_716
 
@@ -600,12 +603,10 @@ def _audit_attempt(
 
 
 def _refused_while_locked(session: Session, user: User, now: dt.datetime) -> None:
-    _audit_attempt(
+    _record_throttled(
         session,
-        _attempt_actor(user.username),
-        "login_failed",
         user.username,
-        f"refused: the account is locked until {user.locked_until:%Y-%m-%d %H:%M} UTC",
+        f"{LOCKED_DETAIL} until {user.locked_until:%Y-%m-%d %H:%M} UTC",
         now,
     )
 
@@ -657,43 +658,53 @@ def _count_wrong_password(session: Session, user: User, now: dt.datetime) -> dt.
     return user.locked_until
 
 
-def _record_unknown_username(session: Session, username: str, now: dt.datetime) -> None:
-    """Audit a try with a username that has no account, within the throttle.
+def _record_throttled(session: Session, username: str, detail: str, now: dt.datetime) -> None:
+    """Audit a try that cannot succeed (`detail` says why: an unknown username, a locked
+    account), within the throttle.
 
-    Rule: at most UNKNOWN_USERNAME_AUDITS such tries are recorded one by one in any
-    UNKNOWN_WINDOW up to `now` (counted in the database under a lock, so every replica shares the
-    count); the next one writes a single `login_throttled` event and further ones write nothing
-    until the count falls, so a flood of guesses adds at most UNKNOWN_USERNAME_AUDITS + 1 rows a
-    window to the audit trail. No user is created either way.
+    Rule: at most THROTTLED_AUDITS such tries are recorded one by one (`login_failed`, actor =
+    the username tried) in any THROTTLE_WINDOW up to `now`, counted in the database under a lock
+    so every replica shares the count; the next one writes a single `login_throttled` event and
+    further ones write nothing until the count falls. So a flood of such tries adds at most
+    THROTTLED_AUDITS + 1 rows a window to the audit trail. The try is refused either way.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_THROTTLE_LOCK)))
-    recorded = session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(
-            AuditEvent.entity == ENTITY,
-            AuditEvent.occurred_at > now - UNKNOWN_WINDOW,
-            or_(
-                and_(AuditEvent.action == "login_failed", AuditEvent.detail == UNKNOWN_DETAIL),
-                AuditEvent.action == THROTTLED_ACTION,
-            ),
+    recorded = (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.entity == ENTITY,
+                AuditEvent.occurred_at > now - THROTTLE_WINDOW,
+                or_(
+                    and_(
+                        AuditEvent.action == "login_failed",
+                        or_(
+                            AuditEvent.detail == UNKNOWN_DETAIL,
+                            AuditEvent.detail.startswith(LOCKED_DETAIL, autoescape=True),
+                        ),
+                    ),
+                    AuditEvent.action == THROTTLED_ACTION,
+                ),
+            )
         )
+        or 0
     )
-    if (recorded or 0) < UNKNOWN_USERNAME_AUDITS:
+    if recorded < THROTTLED_AUDITS:
         name = normalise_username(username)
         _audit_attempt(
-            session, _attempt_actor(name), "login_failed", name[:128] or None, UNKNOWN_DETAIL, now
+            session, _attempt_actor(name), "login_failed", name[:128] or None, detail, now
         )
-    elif recorded == UNKNOWN_USERNAME_AUDITS:
+    elif recorded == THROTTLED_AUDITS:
         _audit_attempt(
             session,
             SYSTEM,
             THROTTLED_ACTION,
             None,
-            f"more than {UNKNOWN_USERNAME_AUDITS} sign-in tries with unknown usernames within "
-            f"{UNKNOWN_WINDOW.total_seconds() / 60:.0f} minute: further ones are refused but not "
-            "recorded one by one until the rate falls",
+            f"more than {THROTTLED_AUDITS} sign-in tries with unknown usernames or on locked "
+            f"accounts within {THROTTLE_WINDOW.total_seconds() / 60:.0f} minute: further ones "
+            "are refused but not recorded one by one until the rate falls",
             now,
         )
 
@@ -702,8 +713,8 @@ def record_failed_login(engine: Engine, username: str, now: dt.datetime) -> dt.d
     """Count one wrong password for `username`; the end of the lock-out if the account is locked.
 
     Rules: as check_password for a wrong password, in one serialised step on the account's row: a
-    try while locked is audited but does not extend the lock; an unknown username is audited
-    within the unknown-username throttle, without creating a user.
+    try while locked is audited (within the throttle) but does not extend the lock; an unknown
+    username is audited within the throttle, without creating a user.
     """
     with session_scope(engine) as session:
         user = _locked_user(session, username)
@@ -712,7 +723,7 @@ def record_failed_login(engine: Engine, username: str, now: dt.datetime) -> dt.d
                 _refused_while_locked(session, user, now)
                 return user.locked_until
             return _count_wrong_password(session, user, now)
-        _record_unknown_username(session, username, now)
+        _record_throttled(session, username, UNKNOWN_DETAIL, now)
         return None
 
 
@@ -759,7 +770,8 @@ def check_password(engine: Engine, username: str, password: str, now: dt.datetim
       account is refused (audited); otherwise the count is reset, the sign-in audited (`login`)
       and the account returned.
     - An unknown username costs the same one bcrypt check as a real one (done outside any lock),
-      and is answered WRONG, like a wrong password; it is audited within the throttle.
+      and is answered WRONG, like a wrong password. It and a try on a locked account are audited
+      within the throttle (THROTTLED_AUDITS a minute across every replica).
     - The password is never stored or logged.
     """
     name = normalise_username(username)
@@ -770,7 +782,7 @@ def check_password(engine: Engine, username: str, password: str, now: dt.datetim
             return _check_locked_account(session, user, encoded, now)
     _bcrypt_check(encoded, None)
     with session_scope(engine) as session:
-        _record_unknown_username(session, name, now)
+        _record_throttled(session, name, UNKNOWN_DETAIL, now)
     return SignInResult(SignInOutcome.WRONG)
 
 

@@ -121,7 +121,7 @@ def test_the_right_password_among_wrong_ones_never_signs_in_once_the_account_loc
 
 def test_a_flood_of_unknown_usernames_is_audited_only_up_to_the_rate(engine: Engine) -> None:
     """However many replicas or threads guess at once, the shared count holds."""
-    flood = users.UNKNOWN_USERNAME_AUDITS + 10
+    flood = users.THROTTLED_AUDITS + 10
     results = _at_once(
         [
             (lambda n=n: check_password(engine, f"guess{n}", "a wrong password", T0))
@@ -130,5 +130,5 @@ def test_a_flood_of_unknown_usernames_is_audited_only_up_to_the_rate(engine: Eng
     )
     assert {r.outcome for r in results} == {SignInOutcome.WRONG}
     actions = [e.action for e in _events(engine)]
-    assert actions.count("login_failed") == users.UNKNOWN_USERNAME_AUDITS
+    assert actions.count("login_failed") == users.THROTTLED_AUDITS
     assert actions.count(users.THROTTLED_ACTION) == 1

@@ -621,35 +621,46 @@ def test_a_password_sign_in_is_audited(engine: Engine) -> None:
     assert PASSWORD not in _dump(engine)
 
 
-# --- the unknown-username throttle ---------------------------------------------------------------
+# --- the throttle on tries that cannot succeed ------------------------------------------------
 
 
 def test_unknown_usernames_are_audited_only_up_to_a_rate(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A flood of guessed usernames adds at most UNKNOWN_USERNAME_AUDITS + 1 audit rows a minute;
+    """A flood of guessed usernames adds at most THROTTLED_AUDITS + 1 audit rows a minute;
     each guess is still answered like any wrong password, and recording resumes once it eases."""
     monkeypatch.setattr(
         users, "_DUMMY_HASH", bcrypt.hashpw(b"nobody types this", bcrypt.gensalt(4))
     )
-    flood = users.UNKNOWN_USERNAME_AUDITS + 15
+    flood = users.THROTTLED_AUDITS + 15
     for n in range(flood):
         result = check_password(engine, f"guess{n}", "a wrong password", T0)
         assert result.outcome is SignInOutcome.WRONG
     failures = _events(engine, "login_failed")
-    assert [e.actor for e in failures] == [
-        f"guess{n}" for n in range(users.UNKNOWN_USERNAME_AUDITS)
-    ]
+    assert [e.actor for e in failures] == [f"guess{n}" for n in range(users.THROTTLED_AUDITS)]
     (throttled,) = _events(engine, users.THROTTLED_ACTION)
     assert throttled.actor == "system" and "not recorded one by one" in (throttled.detail or "")
     assert _count(engine, User) == 0
-    # known accounts are counted as ever during the flood
+    # a wrong password for an account is counted (and audited) as ever during the flood
     _add(engine)
     check_password(engine, "cara", "a wrong password", T0)
     assert users.account(engine, "cara").failed_logins == 1  # type: ignore[union-attr]
-    later = T0 + users.UNKNOWN_WINDOW
+    assert _events(engine, "login_failed")[-1].detail == "wrong password (1 in a row)"
+    later = T0 + users.THROTTLE_WINDOW
     check_password(engine, "guess-again", "a wrong password", later)
     assert _events(engine, "login_failed")[-1].actor == "guess-again"
+
+
+def test_tries_on_a_locked_account_are_audited_only_up_to_a_rate(engine: Engine) -> None:
+    """Hammering a locked account (no bcrypt is spent on it) cannot fill the audit trail either."""
+    _add(engine)
+    for _ in range(MAX_FAILED_LOGINS):
+        check_password(engine, "cara", "a wrong password", T0)
+    for _ in range(users.THROTTLED_AUDITS + 15):
+        assert check_password(engine, "cara", PASSWORD, T0).outcome is SignInOutcome.LOCKED
+    refused = [e for e in _events(engine, "login_failed") if "locked until" in (e.detail or "")]
+    assert len(refused) == users.THROTTLED_AUDITS
+    assert len(_events(engine, users.THROTTLED_ACTION)) == 1
 
 
 # --- production mode, the cookie key -------------------------------------------------------------
