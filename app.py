@@ -1,4 +1,9 @@
-"""Entry point: sign-in, then the pages the signed-in user's roles allow (`make run`)."""
+"""Entry point: sign-in, then the pages the signed-in user's roles allow (`make run`).
+
+Rules: error details (tracebacks) are shown on the page only with SGO_ENV=development; elsewhere
+people see a plain message and the details go to the log. A database failure anywhere in a run
+is a plain message (ui.login.database_failure), never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from sgoversight.auth import ROLE_LABELS
+from sgoversight.users import development_mode
 from ui.context import current_actor, current_name
-from ui.login import sign_in, sign_out_button
+from ui.login import database_failure, sign_in, sign_out_button
 from ui.navigation import PAGES, pages_for
 from ui.page_style import apply_page_style
 
@@ -20,6 +27,7 @@ st.set_page_config(
     layout="wide",
 )
 apply_page_style()
+st.set_option("client.showErrorDetails", "full" if development_mode() else "none")
 
 REQUESTED_KEY = "sgo_requested_page"
 
@@ -34,34 +42,42 @@ def _remember_requested_page() -> None:
         st.session_state[REQUESTED_KEY] = (spec.path, st.query_params.to_dict())
 
 
-if current_actor() is None:
-    _remember_requested_page()
-if not sign_in():
-    st.stop()
+def _run() -> None:
+    """Sign in, then run the page asked for among those the user's roles allow."""
+    if current_actor() is None:
+        _remember_requested_page()
+    if not sign_in():
+        st.stop()
 
-actor = current_actor()
-assert actor is not None  # sign_in() returned True, so the user is set
+    actor = current_actor()
+    assert actor is not None  # sign_in() returned True, so the user is set
 
-sections: dict[str, list[st.Page]] = {}
-for spec in pages_for(actor):
-    sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.default)
-    )
+    sections: dict[str, list[st.Page]] = {}
+    for spec in pages_for(actor):
+        sections.setdefault(spec.section, []).append(
+            st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.default)
+        )
 
-with st.sidebar:
-    st.markdown(f"**{current_name()}**")
-    st.caption(", ".join(ROLE_LABELS[role] for role in sorted(actor.roles)))
-sign_out_button()
+    with st.sidebar:
+        st.markdown(f"**{current_name()}**")
+        st.caption(", ".join(ROLE_LABELS[role] for role in sorted(actor.roles)))
+    sign_out_button()
 
-navigation = st.navigation(sections)
-requested = st.session_state.pop(REQUESTED_KEY, None)
-if requested and requested[0] in {spec.path for spec in pages_for(actor)}:
-    st.switch_page(requested[0], query_params=requested[1])
-if requested:  # a link or bookmark to a page this role does not have: say so, not silently
-    title = next(spec.title for spec in PAGES if spec.path == requested[0])
-    st.warning(
-        f"“{title}” is not open to your role, so you are on your own start page. Ask an "
-        "administrator if you need it.",
-        icon=":material/lock:",
-    )
-navigation.run()
+    navigation = st.navigation(sections)
+    requested = st.session_state.pop(REQUESTED_KEY, None)
+    if requested and requested[0] in {spec.path for spec in pages_for(actor)}:
+        st.switch_page(requested[0], query_params=requested[1])
+    if requested:  # a link or bookmark to a page this role does not have: say so, not silently
+        title = next(spec.title for spec in PAGES if spec.path == requested[0])
+        st.warning(
+            f"“{title}” is not open to your role, so you are on your own start page. Ask an "
+            "administrator if you need it.",
+            icon=":material/lock:",
+        )
+    navigation.run()
+
+
+try:
+    _run()
+except DBAPIError as exc:
+    database_failure(exc)

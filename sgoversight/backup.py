@@ -7,6 +7,10 @@ Rules:
   give one snapshot), so writes made while it runs are either wholly in it or wholly not.
 - The file is written under a temporary name and renamed at the end: an interrupted backup never
   leaves a file that looks complete.
+- An existing file is never replaced unless asked (`replace`), and then only once the new copy
+  is complete.
+- Restore reads the backup file read-only (it is never changed) and checks it first: a file cut
+  short or damaged is refused with a message about the backup, before the target is touched.
 - Restore goes only into a database with no data (migrated, empty), at the backup's schema
   revision, in one transaction: it either loads everything or nothing. It writes one audit event.
 """
@@ -14,12 +18,16 @@ Rules:
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from sgoversight import audit
 from sgoversight.auth import Actor, Permission
@@ -77,13 +85,21 @@ def _copy(source: Engine, target: Engine, progress: Progress | None) -> dict[str
 
 
 def backup(
-    engine: Engine, out: Path | str, actor: Actor, *, progress: Progress | None = None
+    engine: Engine,
+    out: Path | str,
+    actor: Actor,
+    *,
+    progress: Progress | None = None,
+    replace: bool = False,
 ) -> CopySummary:
     """Write a consistent copy of the database at `engine` to the SQLite file `out` (the actor
-    needs BACKUP_RESTORE: a copy holds every record)."""
+    needs BACKUP_RESTORE: a copy holds every record). An existing `out` is refused unless
+    `replace`, and then replaced only when the new copy is complete; a folder is always refused."""
     actor.require(Permission.BACKUP_RESTORE)
     out = Path(out)
-    if out.exists():
+    if out.is_dir():
+        raise BadInput(f"{out}: is a folder; give a file name")
+    if out.exists() and not replace:
         raise BadInput(f"{out}: already exists; choose a new file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
@@ -122,17 +138,57 @@ def _has_data(engine: Engine) -> list[str]:
         ]
 
 
+def _open_backup(source: Path) -> Engine:
+    """The backup file opened read-only, so checking and copying it never changes it (not even
+    its journal mode)."""
+    uri = f"file:{quote(str(source.resolve()))}?mode=ro"
+    return create_engine(
+        "sqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        poolclass=NullPool,
+    )
+
+
+def _backup_revision(backup_engine: Engine, source: Path) -> str:
+    """The schema revision of the backup file `source`, once it is known to be whole.
+
+    Rule: a file SQLite cannot read through, or whose pages do not check out (a copy cut short,
+    a damaged disk), and a file holding no schema are refused with BadInput naming the backup,
+    before anything is written anywhere.
+    """
+    try:
+        with backup_engine.connect() as connection:
+            verdict = connection.exec_driver_sql("PRAGMA quick_check").scalar()
+        revision = current_revision(backup_engine)
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise BadInput(_damaged_backup(source, reason)) from exc
+    if verdict != "ok":
+        raise BadInput(_damaged_backup(source, str(verdict)))
+    if revision is None:
+        raise BadInput(f"{source.name}: holds no schema, so it is not a file written by `backup`")
+    return revision
+
+
+def _damaged_backup(source: Path, reason: str) -> str:
+    return (
+        f"{source.name}: the backup file is incomplete or damaged ({reason}); it may have been "
+        "cut short while it was copied. Nothing was restored: use a whole copy of the backup"
+    )
+
+
 def restore(
     engine: Engine, source: Path | str, actor: Actor, *, progress: Progress | None = None
 ) -> CopySummary:
-    """Load the backup file `source` into the empty database at `engine`, all or nothing."""
+    """Load the backup file `source` into the empty database at `engine`, all or nothing; a
+    damaged or incomplete backup is refused before the database is touched."""
     actor.require(Permission.BACKUP_RESTORE)
     source = Path(source)
     if not source.is_file():
         raise BadInput(f"{source}: no such backup file")
-    backup_engine = make_engine(f"sqlite:///{source}")
+    backup_engine = _open_backup(source)
     try:
-        revision = current_revision(backup_engine)
+        revision = _backup_revision(backup_engine, source)
         upgrade(engine)
         if revision != current_revision(engine):
             raise BadInput(

@@ -1,7 +1,9 @@
 """The command line of CONTRACT.md section 2: `python -m sgoversight COMMAND …`.
 
 Exit codes: 0 success, 2 bad input (nothing written), 1 any other failure. Errors go to stderr,
-results to stdout. DATABASE_URL selects the database.
+results to stdout. DATABASE_URL selects the database. A database set up by a newer version of the
+application is refused before any command reads or writes it (exit 1). A command writing a file
+(`--out`) never replaces an existing one unless given `--force`.
 """
 
 from __future__ import annotations
@@ -28,10 +30,46 @@ class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on a usage error, which is the contract's bad-input code already."""
 
 
+class DatabaseUnusable(Exception):
+    """This version of the application must not read or write the database; says why."""
+
+
+def _database(*, creates: bool = False) -> Engine:
+    """The configured database, once it is known this version may use it.
+
+    Rule: a database stamped by a schema revision this version does not know (set up by a newer
+    version) is refused before anything reads or writes it. A command that creates the database
+    (`creates`: init-db, restore) also makes its folder; no other command creates anything.
+    """
+    from sgoversight.db import create_folder
+    from sgoversight.migrate import newer_schema_problem
+
+    engine = get_engine()
+    problem = newer_schema_problem(engine)
+    if problem is not None:
+        raise DatabaseUnusable(problem)
+    if creates:
+        create_folder(engine)
+    return engine
+
+
+def _new_file(out: str, force: bool) -> Path:
+    """The path `out` for a command to write, checked before anything is read: an existing file
+    is replaced only with --force, and a folder never."""
+    path = Path(out)
+    if path.is_dir():
+        raise BadInput(f"{path}: is a folder; give a file name")
+    if path.exists() and not force:
+        raise BadInput(
+            f"{path}: already exists; choose a new file name, or add --force to replace it"
+        )
+    return path
+
+
 def _init_db(_args: argparse.Namespace) -> int:
     from sgoversight.migrate import current_revision, upgrade
 
-    engine = get_engine()
+    engine = _database(creates=True)
     before = current_revision(engine)
     upgrade(engine)
     after = current_revision(engine)
@@ -45,7 +83,7 @@ def _init_db(_args: argparse.Namespace) -> int:
 def _demo_data(args: argparse.Namespace) -> int:
     from sgoversight import demo
 
-    engine = get_engine()
+    engine = _database()
     if args.if_empty and not demo.is_empty(engine):
         print("Database already holds data; demo borough not loaded.")
         return EXIT_OK
@@ -58,7 +96,7 @@ def _import(args: argparse.Namespace) -> int:
     from sgoversight.importing import import_file
 
     path = Path(args.file)
-    report = import_file(get_engine(), args.kind, path, actor=SYSTEM, dry_run=args.dry_run)
+    report = import_file(_database(), args.kind, path, actor=SYSTEM, dry_run=args.dry_run)
     for line in report.unknown_column_messages():
         print(line, file=sys.stderr)
     if not report.ok:
@@ -83,7 +121,7 @@ def _weekly_report(args: argparse.Namespace) -> int:
 
     # Parsed before the database is touched, so a bad week is exit 2 even with no database.
     week = weekly.as_week(args.week)
-    report = weekly.report_for_week(get_engine(), week)
+    report = weekly.report_for_week(_database(), week)
     sys.stdout.write(weekly.render_report(report, args.format))
     return EXIT_OK
 
@@ -93,7 +131,7 @@ def _score(args: argparse.Namespace) -> int:
 
     # Parsed before the database is touched, so a bad month is exit 2 even with no database.
     month = scoring.as_board_month(args.month)
-    ratings = scoring.score_from_database(get_engine(), month, actor=SYSTEM)
+    ratings = scoring.score_from_database(_database(), month, actor=SYSTEM)
     sys.stdout.write(scoring.render_ratings(ratings, args.format))
     return EXIT_OK
 
@@ -103,7 +141,7 @@ def _export(args: argparse.Namespace) -> int:
     from sgoversight.board_pack import export_board_pack
 
     month = scoring.as_board_month(args.month)
-    out = export_board_pack(get_engine(), SYSTEM, month, args.out)
+    out = export_board_pack(_database(), SYSTEM, month, _new_file(args.out, args.force))
     print(f"Board pack for {month.label} written to {out}.")
     return EXIT_OK
 
@@ -113,7 +151,7 @@ def _standards(args: argparse.Namespace) -> int:
 
     # Parsed before the database is touched, so a bad quarter is exit 2 even with no database.
     quarter = standards.as_quarter(args.quarter)
-    results = standards.scorecard_from_database(get_engine(), quarter, actor=SYSTEM)
+    results = standards.scorecard_from_database(_database(), quarter, actor=SYSTEM)
     sys.stdout.write(
         standards.render_scorecard(results, args.format, quarter=quarter, suppress=args.suppress)
     )
@@ -126,7 +164,8 @@ def _national_return(args: argparse.Namespace) -> int:
     # Checked before the database is touched, so a bad year or path is exit 2 with nothing written.
     year = national_return.parse_year(args.year)
     out = national_return.xlsx_path(args.out)
-    tables = national_return.national_return_from_database(get_engine(), year, actor=SYSTEM)
+    _new_file(args.out, args.force)
+    tables = national_return.national_return_from_database(_database(), year, actor=SYSTEM)
     out.write_bytes(national_return.national_return_xlsx(tables, year, suppress=args.suppress))
     label = national_return.financial_year(year).label
     shown = "counts below 5 shown as <5" if args.suppress else "exact counts, not for sharing"
@@ -137,7 +176,8 @@ def _national_return(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     from sgoversight.backup import backup
 
-    summary = backup(get_engine(), args.out, SYSTEM)
+    out = _new_file(args.out, args.force)
+    summary = backup(_database(), out, SYSTEM, replace=args.force)
     print(f"Backup written to {args.out}: {summary}.")
     return EXIT_OK
 
@@ -145,7 +185,7 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     from sgoversight.backup import restore
 
-    summary = restore(get_engine(), args.file, SYSTEM)
+    summary = restore(_database(creates=True), args.file, SYSTEM)
     print(f"Restored from {args.file}: {summary}.")
     return EXIT_OK
 
@@ -186,7 +226,7 @@ def _users_engine() -> Engine:
     """The database, with the seed accounts copied in if it has none yet."""
     from sgoversight import users
 
-    engine = get_engine()
+    engine = _database()
     users.seed_users(engine)
     return engine
 
@@ -256,6 +296,9 @@ def _users_list(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_FORCE_HELP = "replace FILE if it exists (without it an existing file is never overwritten)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sgoversight", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -292,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = exports.add_parser("board-pack", help="the Provider Oversight Board pack (.xlsx or .pdf)")
     q.add_argument("--month", required=True, metavar="YYYY-MM", help="the Board month")
     q.add_argument("--out", required=True, metavar="FILE", help="FILE.xlsx or FILE.pdf")
+    q.add_argument("--force", action="store_true", help=_FORCE_HELP)
     q.set_defaults(handler=_export)
 
     p = commands.add_parser("standards", help="the six safeguarding standards scorecard")
@@ -307,6 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--year", required=True, metavar="YYYY", help="2025 for April 2025-March 2026")
     p.add_argument("--out", required=True, metavar="FILE.xlsx", help="the workbook to write")
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.add_argument(
         "--suppress", action="store_true", help="show counts below 5 as <5 (for sharing outside)"
     )
@@ -314,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("backup", help="write a consistent copy of the database (app may run)")
     p.add_argument("--out", required=True, metavar="FILE", help="new SQLite file to write")
+    p.add_argument("--force", action="store_true", help=_FORCE_HELP)
     p.set_defaults(handler=_backup)
 
     p = commands.add_parser("restore", help="load a backup into an empty database, all or nothing")
@@ -371,6 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except DatabaseUnusable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception as exc:
         failure = f"{type(exc).__name__}: {exc}"
         problem = _schema_problem() if args.handler is not _init_db else None

@@ -3,6 +3,8 @@
 Rule (DESIGN.md, CONTRACT.md §2): the database is the SQLite file `data/sgoversight.db` unless
 DATABASE_URL names another (any SQLAlchemy URL, PostgreSQL included). SQLite is opened with foreign
 keys on, write-ahead logging and a busy timeout, so several processes can share it safely.
+Making an engine creates nothing: only the commands that create a database (init-db, restore)
+make its folder (`create_folder`), so a mistyped path never leaves folders behind.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -53,14 +56,59 @@ def make_engine(url: str | None = None) -> Engine:
     url = normalise_url(url) if url else database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database (also when named as a `file:` URI), else None."""
+    url = engine.url
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in {"", ":memory:"}:
+        return None
+    if database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    return Path(database)
+
+
+def create_folder(engine: Engine) -> None:
+    """Make the folder of a SQLite database file, for a command that creates the database."""
+    path = sqlite_file(engine)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def missing_problem(engine: Engine) -> str | None:
+    """Why the database does not exist yet, checked without opening it (opening a SQLite file
+    creates it): its file is missing. None when it exists or is not a file."""
+    path = sqlite_file(engine)
+    if path is None or path.is_file():
+        return None
+    return (
+        f"the database file {path} does not exist: run `python -m sgoversight init-db` to create "
+        "it, or set DATABASE_URL to the database you mean"
+    )
+
+
+def write_problem(engine: Engine) -> str | None:
+    """Why nothing can be written to the database (read-only file or connection, a read-only
+    PostgreSQL server or transaction, no permission), or None.
+
+    Rule: it is found by an update that matches no row, rolled back, so it changes nothing.
+    """
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("UPDATE users SET failed_logins = failed_logins WHERE 1 = 0"))
+            connection.rollback()
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        where = engine.url.render_as_string(hide_password=True)
+        return f"the database {where} cannot be written to ({reason})"
+    return None
 
 
 @lru_cache(maxsize=8)

@@ -1,21 +1,33 @@
-"""Schema migrations with Alembic, the same revisions for SQLite (batch mode) and PostgreSQL."""
+"""Schema migrations with Alembic, the same revisions for SQLite (batch mode) and PostgreSQL.
+
+Rule: a database stamped by a revision this version does not know was set up by a newer version;
+it is refused before anything reads or writes it (`newer_schema_problem`), by the app and by
+every command, init-db included. That check does not load Alembic (every command pays for it).
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
-from sgoversight.db import PROJECT_ROOT
+from sgoversight.db import PROJECT_ROOT, missing_problem, write_problem
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+_REVISION_LINE = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.MULTILINE)
 
 
 def alembic_config(url: str) -> Config:
     """Alembic configuration pointing at `migrations/` and the given database URL."""
+    from alembic.config import Config
+
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(Path(MIGRATIONS_DIR)))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -24,6 +36,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Create or migrate the schema to the newest revision (idempotent)."""
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -31,6 +45,8 @@ def upgrade(engine: Engine) -> None:
 
 
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config("sqlite://"))
 
 
@@ -70,6 +86,47 @@ def current_revision(engine: Engine) -> str | None:
     if not inspect(engine).has_table("alembic_version"):
         return None
     with engine.connect() as connection:
-        from sqlalchemy import text
-
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def newer_schema_problem(engine: Engine) -> str | None:
+    """schema_problem's words when the database was set up by a newer version of the application
+    (a revision not in migrations/), else None. A missing SQLite file is not opened (opening would
+    create it): it has no schema at all."""
+    if missing_problem(engine) is not None:
+        return None
+    current = current_revision(engine)
+    if current is None or current in known_revisions():
+        return None
+    return schema_problem(engine)
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision in migrations/versions, read from the files' `revision = "…"` lines without
+    loading Alembic (tests check it is Alembic's own list)."""
+    return frozenset(
+        match.group(1)
+        for path in (MIGRATIONS_DIR / "versions").glob("*.py")
+        for match in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))
+    )
+
+
+def usable_problem(engine: Engine) -> str | None:
+    """Why the app cannot work on `engine`'s database, in words for whoever looks after it, or
+    None when it can.
+
+    Rules, first match wins, none of them writing anything or creating a file or folder: the
+    SQLite file is missing; the database cannot be reached; it has no schema, an older one or one
+    written by a newer version (schema_problem); nothing can be written to it (write_problem: the
+    app writes on every sign-in).
+    """
+    missing = missing_problem(engine)
+    if missing is not None:
+        return missing
+    try:
+        problem = schema_problem(engine)
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        where = engine.url.render_as_string(hide_password=True)
+        return f"the database {where} cannot be reached ({reason})"
+    return problem or write_problem(engine)

@@ -12,14 +12,21 @@ Rules:
 - Every role is one of sgoversight.auth.Role; a provider user names the provider they belong to.
 - Only an administrator (Permission.MANAGE_USERS) adds, disables, enables, unlocks or resets
   users; every change is audited. Nobody disables their own account or the last enabled admin.
-- MAX_FAILED_LOGINS wrong passwords in a row lock an account for LOCKOUT; every failed attempt
-  (unknown usernames included, without creating a user) and every lock-out is audited with the
-  username tried as the actor. A right password resets the count. Times are naive UTC.
+- MAX_FAILED_LOGINS wrong passwords in a row lock an account for LOCKOUT. Checking a password
+  and counting the outcome is one serialised step on the account's row, so guesses made at once
+  count one by one and none is checked once the account is locked. Every failed attempt and
+  every lock-out is audited with the username tried as the actor, and so is every password
+  sign-in. Tries that cannot succeed, with an unknown username (never creating a user) or on a
+  locked account, are audited up to a rate shared by every replica (THROTTLED_AUDITS a minute),
+  so a flood of them cannot fill the audit trail.
+  Every check costs one bcrypt check, whatever the username or the password's length. A right
+  password resets the count. Times are naive UTC.
 - A disabled account cannot sign in by password or by cookie.
-- A sign-in cookie is accepted only for an enabled account, if it was issued after the account's
-  last sign-out, password reset or disabling (`cookies_revoked_at`), and while the account has
-  been active within IDLE_TIMEOUT (+ SEEN_EVERY, how often activity is noted), so a cookie does
-  not outlive the idle timeout even when the page is reloaded.
+- A session lasts at most SESSION_LIFETIME from the password sign-in it rests on, however active,
+  and ends after IDLE_TIMEOUT without a run. A sign-in cookie is accepted only within the same
+  lifetime, for an enabled account, if it was issued after the account's last sign-out, password
+  reset or disabling (`cookies_revoked_at`), and while the account's last noted activity is
+  within IDLE_TIMEOUT, so a cookie never outlives the idle timeout, even on a reload.
 """
 
 from __future__ import annotations
@@ -31,20 +38,19 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import bcrypt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
+from sgoversight import audit, uktime
 from sgoversight.auth import SYSTEM, Actor, Permission, Role
 from sgoversight.db import PROJECT_ROOT, session_scope
 from sgoversight.errors import BadInput
-from sgoversight.models import Provider, User
+from sgoversight.models import AuditEvent, Provider, User
 
 DEFAULT_USERS_FILE = PROJECT_ROOT / "config" / "users.yaml"
 #: Used only when SGO_COOKIE_KEY is unset; the app refuses it when SGO_ENV=production.
@@ -57,11 +63,12 @@ BCRYPT_ROUNDS = 12
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 IDLE_TIMEOUT = dt.timedelta(minutes=30)  # signed out after this long without a click
+SESSION_LIFETIME = dt.timedelta(hours=12)  # signed out this long after the password, active or not
+MIN_COOKIE_KEY_LENGTH = 32  # production mode refuses a shorter SGO_COOKIE_KEY
 SEEN_EVERY = dt.timedelta(minutes=5)  # how often a session notes its activity in the database
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 ENTITY = audit.ACCOUNT_ENTITY
 _BCRYPT_PREFIXES = ("$2b$", "$2a$", "$2y$")
-_UK = "Europe/London"
 
 
 def utc_now() -> dt.datetime:
@@ -70,12 +77,9 @@ def utc_now() -> dt.datetime:
 
 
 def clock_time(moment: dt.datetime) -> str:
-    """A naive-UTC moment as a UK wall-clock time (HH:MM), or HH:MM UTC without a tz database."""
-    try:
-        local = moment.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(_UK))
-    except ZoneInfoNotFoundError:
-        return f"{moment:%H:%M} UTC"
-    return f"{local:%H:%M}"
+    """A naive-UTC moment as a UK wall-clock time with its zone ('14:05 BST'), the one UK-time
+    rule of sgoversight.uktime."""
+    return f"{uktime.to_uk(moment):%H:%M} {uktime.zone(moment)}"
 
 
 def is_bcrypt_hash(value: str) -> bool:
@@ -534,34 +538,71 @@ class SignInResult:
 
 
 #: A bcrypt hash (12 rounds, as BCRYPT_ROUNDS) of a password nobody types, checked against for an
-#: unknown username so that it costs as long as a real check.
+#: unknown username or an over-long password so that it costs as long as a real check.
 _DUMMY_HASH = b"$2b$12$PbYjxKrjCmCf5sE1AEDJoeh5Zjh.wzOQOewotDYFEpibip6Tiexsq"
 
+#: At most this many tries that cannot succeed (an unknown username, a locked account) are
+#: audited one by one in any THROTTLE_WINDOW, counted in the database so the bound holds across
+#: every replica; one `login_throttled` event marks the tries beyond it, which are refused like
+#: any other but not recorded one by one.
+THROTTLED_AUDITS = 20
+THROTTLE_WINDOW = dt.timedelta(minutes=1)
+UNKNOWN_DETAIL = "unknown username"
+LOCKED_DETAIL = "refused: the account is locked"
+THROTTLED_ACTION = "login_throttled"
+#: PostgreSQL advisory lock key serialising the throttle's count (SQLite's BEGIN IMMEDIATE
+#: already does).
+_THROTTLE_LOCK = 5_317_423_716
 
-def _spend_a_bcrypt_check(password: str) -> None:
-    """Take as long as a real check, so response time does not tell which usernames exist."""
-    bcrypt.checkpw(password.encode("utf-8")[:MAX_PASSWORD_BYTES], _DUMMY_HASH)
 
+def _bcrypt_check(encoded: bytes, password_hash: str | None) -> bool:
+    """Whether `encoded` is the password whose bcrypt hash is `password_hash`.
 
-def _password_matches(password: str, password_hash: str) -> bool:
-    encoded = password.encode("utf-8")
-    if len(encoded) > MAX_PASSWORD_BYTES or not is_bcrypt_hash(password_hash):
+    Rule: every check costs exactly one bcrypt check, whatever the input. A password over
+    MAX_PASSWORD_BYTES (which no stored password can be), an unknown username (no hash) or a
+    stored value that is not a bcrypt hash is checked against a dummy hash of the same cost and is
+    never right, so the time taken does not tell whether the username exists or how long the
+    password was.
+    """
+    real = (
+        password_hash is not None
+        and len(encoded) <= MAX_PASSWORD_BYTES
+        and password_hash.isascii()
+        and is_bcrypt_hash(password_hash)
+    )
+    against = password_hash.encode("ascii") if real and password_hash else _DUMMY_HASH
+    try:
+        matched = bcrypt.checkpw(encoded[:MAX_PASSWORD_BYTES], against)
+    except ValueError:  # a stored value shaped like a bcrypt hash but not one
         return False
-    return bcrypt.checkpw(encoded, password_hash.encode("ascii"))
+    return real and matched
 
 
 def _attempt_actor(username: str) -> Actor:
     return Actor(username=normalise_username(username)[:64] or "(blank)")
 
 
-def _refused_while_locked(session: Session, user: User) -> None:
-    audit.record(
+def _audit_attempt(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_id: str | None,
+    detail: str,
+    now: dt.datetime,
+    *,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Audit one sign-in event, dated at the attempt's `now` (what the throttle counts by)."""
+    event = audit.record(session, actor, action, ENTITY, entity_id, after=after, detail=detail)
+    event.occurred_at = now
+
+
+def _refused_while_locked(session: Session, user: User, now: dt.datetime) -> None:
+    _record_throttled(
         session,
-        _attempt_actor(user.username),
-        "login_failed",
-        ENTITY,
         user.username,
-        detail=f"refused: the account is locked until {user.locked_until:%Y-%m-%d %H:%M} UTC",
+        f"{LOCKED_DETAIL} until {uktime.stamp(user.locked_until)}",
+        now,
     )
 
 
@@ -576,121 +617,168 @@ def is_locked(engine: Engine, username: str, now: dt.datetime) -> bool:
     return locked_until(engine, username, now) is not None
 
 
+def _count_wrong_password(session: Session, user: User, now: dt.datetime) -> dt.datetime | None:
+    """Count one wrong password on the locked row `user`; the end of the lock-out if it locks.
+
+    Rules: a lock that has run out starts a fresh count; the failure is audited (`login_failed`,
+    actor = the username); the MAX_FAILED_LOGINS-th failure in a row locks the account until
+    now + LOCKOUT and writes an `account_locked` event.
+    """
+    if user.locked_until is not None:  # the lock has run out: a fresh count
+        user.locked_until = None
+        user.failed_logins = 0
+    user.failed_logins = (user.failed_logins or 0) + 1
+    actor = _attempt_actor(user.username)
+    _audit_attempt(
+        session,
+        actor,
+        "login_failed",
+        user.username,
+        f"wrong password ({user.failed_logins} in a row)",
+        now,
+    )
+    if user.failed_logins < MAX_FAILED_LOGINS:
+        return None
+    user.locked_until = now + LOCKOUT
+    _audit_attempt(
+        session,
+        actor,
+        "account_locked",
+        user.username,
+        f"locked for {LOCKOUT.total_seconds() / 60:.0f} minutes after "
+        f"{user.failed_logins} wrong passwords in a row",
+        now,
+        after={"locked_until": user.locked_until},
+    )
+    return user.locked_until
+
+
+def _record_throttled(session: Session, username: str, detail: str, now: dt.datetime) -> None:
+    """Audit a try that cannot succeed (`detail` says why: an unknown username, a locked
+    account), within the throttle.
+
+    Rule: at most THROTTLED_AUDITS such tries are recorded one by one (`login_failed`, actor =
+    the username tried) in any THROTTLE_WINDOW up to `now`, counted in the database under a lock
+    so every replica shares the count; the next one writes a single `login_throttled` event and
+    further ones write nothing until the count falls. So a flood of such tries adds at most
+    THROTTLED_AUDITS + 1 rows a window to the audit trail. The try is refused either way.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_THROTTLE_LOCK)))
+    recorded = (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.entity == ENTITY,
+                AuditEvent.occurred_at > now - THROTTLE_WINDOW,
+                or_(
+                    and_(
+                        AuditEvent.action == "login_failed",
+                        or_(
+                            AuditEvent.detail == UNKNOWN_DETAIL,
+                            AuditEvent.detail.startswith(LOCKED_DETAIL, autoescape=True),
+                        ),
+                    ),
+                    AuditEvent.action == THROTTLED_ACTION,
+                ),
+            )
+        )
+        or 0
+    )
+    if recorded < THROTTLED_AUDITS:
+        name = normalise_username(username)
+        _audit_attempt(
+            session, _attempt_actor(name), "login_failed", name[:128] or None, detail, now
+        )
+    elif recorded == THROTTLED_AUDITS:
+        _audit_attempt(
+            session,
+            SYSTEM,
+            THROTTLED_ACTION,
+            None,
+            f"more than {THROTTLED_AUDITS} sign-in tries with unknown usernames or on locked "
+            f"accounts within {THROTTLE_WINDOW.total_seconds() / 60:.0f} minute: further ones "
+            "are refused but not recorded one by one until the rate falls",
+            now,
+        )
+
+
 def record_failed_login(engine: Engine, username: str, now: dt.datetime) -> dt.datetime | None:
     """Count one wrong password for `username`; the end of the lock-out if the account is locked.
 
-    Rules: the failure is audited (action `login_failed`, actor = the username tried), for an
-    unknown username too, without creating a user. A lock that has run out starts a fresh count.
-    The MAX_FAILED_LOGINS-th failure in a row locks the account until now + LOCKOUT and writes an
-    `account_locked` event. A try while locked is audited but does not extend the lock.
+    Rules: as check_password for a wrong password, in one serialised step on the account's row: a
+    try while locked is audited (within the throttle) but does not extend the lock; an unknown
+    username is audited within the throttle, without creating a user.
     """
     with session_scope(engine) as session:
         user = _locked_user(session, username)
-        if user is None:
-            name = normalise_username(username)
-            audit.record(
-                session,
-                _attempt_actor(name),
-                "login_failed",
-                ENTITY,
-                name[:128] or None,
-                detail="unknown username",
-            )
-            return None
-        if user.locked_until is not None and user.locked_until > now:
-            _refused_while_locked(session, user)
-            return user.locked_until
-        if user.locked_until is not None:  # the lock has run out: a fresh count
-            user.locked_until = None
-            user.failed_logins = 0
-        user.failed_logins = (user.failed_logins or 0) + 1
-        actor = _attempt_actor(user.username)
-        audit.record(
+        if user is not None:
+            if user.locked_until is not None and user.locked_until > now:
+                _refused_while_locked(session, user, now)
+                return user.locked_until
+            return _count_wrong_password(session, user, now)
+        _record_throttled(session, username, UNKNOWN_DETAIL, now)
+        return None
+
+
+def _check_locked_account(
+    session: Session, user: User, encoded: bytes, now: dt.datetime
+) -> SignInResult:
+    """The password check on `user`, whose row this transaction holds locked."""
+    if user.locked_until is not None and user.locked_until > now:
+        _refused_while_locked(session, user, now)
+        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
+    if not _bcrypt_check(encoded, user.password_hash):
+        until = _count_wrong_password(session, user, now)
+        if until is not None:
+            return SignInResult(SignInOutcome.LOCKED, locked_until=until)
+        return SignInResult(SignInOutcome.WRONG)
+    if user.disabled:
+        _audit_attempt(
             session,
-            actor,
+            _attempt_actor(user.username),
             "login_failed",
-            ENTITY,
             user.username,
-            detail=f"wrong password ({user.failed_logins} in a row)",
+            "refused: the account is disabled",
+            now,
         )
-        if user.failed_logins < MAX_FAILED_LOGINS:
-            return None
-        user.locked_until = now + LOCKOUT
-        audit.record(
-            session,
-            actor,
-            "account_locked",
-            ENTITY,
-            user.username,
-            after={"locked_until": user.locked_until},
-            detail=(
-                f"locked for {LOCKOUT.total_seconds() / 60:.0f} minutes after "
-                f"{user.failed_logins} wrong passwords in a row"
-            ),
-        )
-        return user.locked_until
-
-
-def record_successful_login(engine: Engine, username: str, now: dt.datetime) -> bool:
-    """Reset the failed-attempt count after a right password; False (and nothing changed) when
-    the account was meanwhile locked, disabled or removed, which then refuses the sign-in."""
-    with session_scope(engine) as session:
-        user = _locked_user(session, username)
-        if user is None or user.disabled:
-            return False
-        if user.locked_until is not None and user.locked_until > now:
-            return False
-        if user.failed_logins or user.locked_until is not None:
-            user.failed_logins = 0
-            user.locked_until = None
-        return True
+        return SignInResult(SignInOutcome.DISABLED)
+    if user.failed_logins or user.locked_until is not None:
+        user.failed_logins = 0
+        user.locked_until = None
+    _audit_attempt(session, _attempt_actor(user.username), "login", user.username, "signed in", now)
+    return SignInResult(SignInOutcome.SIGNED_IN, account=_account(user))
 
 
 def check_password(engine: Engine, username: str, password: str, now: dt.datetime) -> SignInResult:
     """Check a password sign-in for `username` at `now` (naive UTC), enforcing the lock-out.
 
-    Rules: a locked account is refused before its password is checked (the try is audited); a
-    wrong password or unknown username is counted by record_failed_login; the right password
-    for a disabled account is refused (audited); otherwise the count is reset and the account
-    returned. The password is never stored or logged.
+    Rules:
+    - For an account, reading its state, checking the password and recording the outcome are one
+      serialised step: the account's row is locked for the whole step (SELECT … FOR UPDATE on
+      PostgreSQL; BEGIN IMMEDIATE on SQLite, which holds the database's write lock). So N
+      guesses made at once count as N, and once the MAX_FAILED_LOGINS-th has locked the account
+      no later one is checked or signs in, the right password included.
+    - A locked account is refused before its password is checked (the try is audited); a wrong
+      password is counted as record_failed_login does; the right password for a disabled
+      account is refused (audited); otherwise the count is reset, the sign-in audited (`login`)
+      and the account returned.
+    - An unknown username costs the same one bcrypt check as a real one (done outside any lock),
+      and is answered WRONG, like a wrong password. It and a try on a locked account are audited
+      within the throttle (THROTTLED_AUDITS a minute across every replica).
+    - The password is never stored or logged.
     """
     name = normalise_username(username)
-    with Session(engine) as session:
-        user = session.get(User, name)
+    encoded = password.encode("utf-8")
+    with session_scope(engine) as session:
+        user = _locked_user(session, name)
         if user is not None:
-            session.expunge(user)
-    if user is None:
-        _spend_a_bcrypt_check(password)
-        record_failed_login(engine, name, now)
-        return SignInResult(SignInOutcome.WRONG)
-    if user.locked_until is not None and user.locked_until > now:
-        with session_scope(engine) as session:
-            _refused_while_locked(session, user)
-        return SignInResult(SignInOutcome.LOCKED, locked_until=user.locked_until)
-    if not _password_matches(password, user.password_hash):
-        until = record_failed_login(engine, name, now)
-        if until is not None:
-            return SignInResult(SignInOutcome.LOCKED, locked_until=until)
-        return SignInResult(SignInOutcome.WRONG)
-    if user.disabled:
-        with session_scope(engine) as session:
-            audit.record(
-                session,
-                _attempt_actor(name),
-                "login_failed",
-                ENTITY,
-                name,
-                detail="refused: the account is disabled",
-            )
-        return SignInResult(SignInOutcome.DISABLED)
-    if not user.failed_logins and user.locked_until is None:  # the usual case: nothing to reset
-        return SignInResult(SignInOutcome.SIGNED_IN, account=_account(user))
-    if not record_successful_login(engine, name, now):
-        until = locked_until(engine, name, now)
-        if until is not None:
-            return SignInResult(SignInOutcome.LOCKED, locked_until=until)
-        return SignInResult(SignInOutcome.DISABLED)
-    return SignInResult(SignInOutcome.SIGNED_IN, account=account(engine, name) or _account(user))
+            return _check_locked_account(session, user, encoded, now)
+    _bcrypt_check(encoded, None)
+    with session_scope(engine) as session:
+        _record_throttled(session, name, UNKNOWN_DETAIL, now)
+    return SignInResult(SignInOutcome.WRONG)
 
 
 def record_activity(engine: Engine, username: str, now: dt.datetime) -> None:
@@ -716,19 +804,64 @@ def cookie_account(
 ) -> Account | None:
     """The account a valid, signed sign-in cookie may sign in, or None.
 
-    Rules: the account exists and is enabled; the cookie was issued (`issued_at`, naive UTC) no
-    earlier than the account's `cookies_revoked_at`; and the account was active within
-    IDLE_TIMEOUT + SEEN_EVERY of `now`. A lock-out does not refuse a cookie: it guards against
-    guessed passwords, and the cookie proves an earlier right password.
+    Rules: the cookie was issued (`issued_at`, naive UTC: the password sign-in it records) less
+    than SESSION_LIFETIME before `now`; the account exists and is enabled; the cookie was issued
+    no earlier than the account's `cookies_revoked_at`; and the account's last noted activity is
+    no more than IDLE_TIMEOUT before `now`. Activity is noted every SEEN_EVERY, so a reload can
+    ask for the password up to SEEN_EVERY early, never late. A lock-out does not refuse a cookie:
+    it guards against guessed passwords, and the cookie proves an earlier right password.
     """
+    if now - issued_at >= SESSION_LIFETIME:
+        return None
     found = account(engine, username)
     if found is None or found.disabled:
         return None
     if found.cookies_revoked_at is not None and issued_at < found.cookies_revoked_at:
         return None
-    if found.last_seen_at is None or now - found.last_seen_at > IDLE_TIMEOUT + SEEN_EVERY:
+    if found.last_seen_at is None or now - found.last_seen_at > IDLE_TIMEOUT:
         return None
     return found
+
+
+class SessionEnd(StrEnum):
+    """Why an open session ends."""
+
+    IDLE = "idle"
+    EXPIRED = "expired"
+    DISABLED = "disabled"
+    REVOKED = "revoked"
+
+
+def session_end(
+    found: Account | None,
+    *,
+    password_at: dt.datetime | None,
+    started_at: dt.datetime | None,
+    last_active: dt.datetime | None,
+    now: dt.datetime,
+) -> SessionEnd | None:
+    """Why an open session of `found` must end at `now` (naive UTC), or None while it may go on.
+
+    Rules, first match wins: IDLE when its last run (`last_active`) was more than IDLE_TIMEOUT
+    ago; EXPIRED when the password sign-in it rests on (`password_at`, for a session opened from
+    a cookie the sign-in that issued the cookie; unknown counts as expired) was SESSION_LIFETIME
+    or more ago, however active the session has been; DISABLED when the account is gone or
+    disabled; REVOKED when the account's cookies were revoked (signing out elsewhere, a password
+    reset) after the session started (`started_at`).
+    """
+    if last_active is not None and now - last_active > IDLE_TIMEOUT:
+        return SessionEnd.IDLE
+    if password_at is None or now - password_at >= SESSION_LIFETIME:
+        return SessionEnd.EXPIRED
+    if found is None or found.disabled:
+        return SessionEnd.DISABLED
+    if (
+        started_at is not None
+        and found.cookies_revoked_at is not None
+        and found.cookies_revoked_at > started_at
+    ):
+        return SessionEnd.REVOKED
+    return None
 
 
 def credentials(engine: Engine, username: str) -> dict[str, Any]:
@@ -770,16 +903,30 @@ def production_mode() -> bool:
     return os.environ.get("SGO_ENV", "").strip().lower() == "production"
 
 
+def development_mode() -> bool:
+    """SGO_ENV=development: only then does the app show error details (tracebacks) on the page;
+    otherwise they are only logged."""
+    return os.environ.get("SGO_ENV", "").strip().lower() == "development"
+
+
 def production_problems(engine: Engine) -> list[str]:
     """Why the app must not start in production mode (SGO_ENV=production); empty when it may.
 
-    Rules: the demo cookie key is refused, and so is any enabled account marked `demo`.
+    Rules: the demo cookie key is refused, and so is a key shorter than MIN_COOKIE_KEY_LENGTH
+    characters (it could be guessed, and whoever knows it can sign in as anyone) and any enabled
+    account marked `demo`.
     """
     if not production_mode():
         return []
     problems = []
-    if cookie_key() == DEMO_COOKIE_KEY:
+    key = cookie_key()
+    if key == DEMO_COOKIE_KEY:
         problems.append("SGO_COOKIE_KEY is not set: the demo cookie key cannot be used")
+    elif len(key) < MIN_COOKIE_KEY_LENGTH:
+        problems.append(
+            f"SGO_COOKIE_KEY is {len(key)} characters long: use a random key of at least "
+            f"{MIN_COOKIE_KEY_LENGTH}"
+        )
     with Session(engine) as session:
         demo_users = session.scalars(
             select(User.username)

@@ -195,3 +195,74 @@ def test_command_line_backup_and_restore(tmp_path: Path) -> None:
     again = cli(tmp_path / "new.db", "restore", str(tmp_path / "copy.db"))
     assert again.returncode == 2
     assert "only into an empty database" in again.stderr
+
+
+# --- a damaged backup, and files the commands will not overwrite ---------------------------------
+
+
+def test_a_backup_cut_short_is_refused_with_a_message_about_the_backup(
+    engine: Engine, tmp_path: Path
+) -> None:
+    source = make_engine(f"sqlite:///{tmp_path / 'source.db'}")
+    upgrade(source)
+    _seed(source)
+    backup(source, tmp_path / "copy.db", SYSTEM)
+    source.dispose()
+    whole = (tmp_path / "copy.db").read_bytes()
+    for kept in (len(whole) // 2, 4096, 100):
+        cut = tmp_path / f"cut-{kept}.db"
+        cut.write_bytes(whole[:kept])
+        with pytest.raises(BadInput) as refused:
+            restore(engine, cut, SYSTEM)
+        assert str(refused.value).startswith(
+            f"{cut.name}: the backup file is incomplete or damaged"
+        )
+        assert cut.read_bytes() == whole[:kept]  # the backup is read, never changed
+    (tmp_path / "empty.db").write_bytes(b"")
+    with pytest.raises(BadInput, match=r"empty\.db: holds no schema"):
+        restore(engine, tmp_path / "empty.db", SYSTEM)
+    assert _count(engine, Provider) == 0 and _count(engine, AuditEvent) == 0
+    restore(engine, tmp_path / "copy.db", SYSTEM)
+    assert (tmp_path / "copy.db").read_bytes() == whole
+    assert _count(engine, QualityAlert) == 20
+
+
+def _cli(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    return subprocess.run(
+        [sys.executable, "-m", "sgoversight", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_commands_replace_an_existing_file_only_with_force(tmp_path: Path) -> None:
+    database = tmp_path / "app.db"
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    _seed(engine)
+    engine.dispose()
+    commands = {
+        "copy.db": ("backup", "--out"),
+        "pack.xlsx": ("export", "board-pack", "--month", "2026-10", "--out"),
+        "return.xlsx": ("national-return", "--year", "2025", "--out"),
+    }
+    for name, command in commands.items():
+        out = tmp_path / name
+        out.write_bytes(b"keep me")
+        refused = _cli(database, *command, str(out))
+        assert refused.returncode == 2, refused.stderr
+        assert "already exists" in refused.stderr and "--force" in refused.stderr
+        assert out.read_bytes() == b"keep me"
+        replaced = _cli(database, *command, str(out), "--force")
+        assert replaced.returncode == 0, replaced.stderr
+        assert out.read_bytes() != b"keep me" and out.stat().st_size > 0
+    copy = make_engine(f"sqlite:///{tmp_path / 'copy.db'}")
+    assert _count(copy, QualityAlert) == 20  # the replaced backup is a whole one
+    copy.dispose()
+    folder = _cli(database, "backup", "--out", str(tmp_path), "--force")
+    assert folder.returncode == 2 and "is a folder" in folder.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import bcrypt
@@ -445,8 +446,9 @@ def test_a_cookie_signs_in_only_an_enabled_recently_active_account(engine: Engin
     users.record_activity(engine, "cara", T0)
     found = users.cookie_account(engine, "cara", issued, T0 + dt.timedelta(minutes=20))
     assert found is not None and found.username == "cara"
-    # 30 minutes idle (noted every 5) and the cookie no longer signs in, even on a reload
-    idle = T0 + users.IDLE_TIMEOUT + users.SEEN_EVERY + dt.timedelta(seconds=1)
+    # 30 minutes after the last noted activity the cookie no longer signs in, even on a reload
+    assert users.cookie_account(engine, "cara", issued, T0 + users.IDLE_TIMEOUT) is not None
+    idle = T0 + users.IDLE_TIMEOUT + dt.timedelta(seconds=1)
     assert users.cookie_account(engine, "cara", issued, idle) is None
     assert users.cookie_account(engine, "nobody", issued, T0) is None
     # a lock-out guards passwords, not cookies
@@ -504,3 +506,172 @@ def test_production_starts_once_demo_users_are_disabled_and_a_key_is_set(
 def test_cookie_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SGO_COOKIE_KEY", "k" * 40)
     assert cookie_key() == "k" * 40
+
+
+def test_a_cookie_never_signs_in_twelve_hours_after_the_password(engine: Engine) -> None:
+    _add(engine)
+    now = T0 + users.SESSION_LIFETIME
+    users.record_activity(engine, "cara", now)  # however active the account has been
+    almost = now - users.SESSION_LIFETIME + dt.timedelta(seconds=1)
+    assert users.cookie_account(engine, "cara", almost, now) is not None
+    assert users.cookie_account(engine, "cara", T0, now) is None
+
+
+# --- open sessions -------------------------------------------------------------------------------
+
+ACTIVE = users.Account(
+    username="cara", name="Cara", email="c@x.org", roles=(Role.COMMISSIONER,), provider_id=None,
+    disabled=False, demo=False, failed_logins=0, locked_until=None, created_at=None,
+)  # fmt: skip
+
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("found", "password_at", "last_active", "now", "expected"),
+    [
+        (ACTIVE, T0, T0 + 700 * MINUTE, T0 + 719 * MINUTE, None),
+        (ACTIVE, T0, T0 + 719 * MINUTE, T0 + users.SESSION_LIFETIME, users.SessionEnd.EXPIRED),
+        (ACTIVE, None, T0, T0 + MINUTE, users.SessionEnd.EXPIRED),
+        (ACTIVE, T0, T0 + MINUTE, T0 + 32 * MINUTE, users.SessionEnd.IDLE),
+        (ACTIVE, T0, T0 + MINUTE, T0 + 31 * MINUTE, None),
+        (None, T0, T0, T0 + MINUTE, users.SessionEnd.DISABLED),
+        (replace(ACTIVE, disabled=True), T0, T0, T0 + MINUTE, users.SessionEnd.DISABLED),
+        (
+            replace(ACTIVE, cookies_revoked_at=T0 + dt.timedelta(seconds=1)),
+            T0, T0, T0 + MINUTE, users.SessionEnd.REVOKED,
+        ),
+    ],
+)  # fmt: skip
+def test_an_open_session_ends_when_idle_twelve_hours_on_disabled_or_revoked(
+    found: users.Account | None,
+    password_at: dt.datetime | None,
+    last_active: dt.datetime,
+    now: dt.datetime,
+    expected: users.SessionEnd | None,
+) -> None:
+    ended = users.session_end(
+        found, password_at=password_at, started_at=T0, last_active=last_active, now=now
+    )
+    assert ended is expected
+
+
+# --- what a sign-in costs ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bcrypt_checks(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every hash bcrypt checks a password against, in order."""
+    checked: list[bytes] = []
+    real = bcrypt.checkpw
+
+    def counting(password: bytes, hashed: bytes) -> bool:
+        checked.append(hashed)
+        return real(password, hashed)
+
+    monkeypatch.setattr(users.bcrypt, "checkpw", counting)
+    return checked
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "outcome"),
+    [
+        ("cara", PASSWORD, SignInOutcome.SIGNED_IN),
+        ("cara", "a wrong password", SignInOutcome.WRONG),
+        ("cara", "x" * 73, SignInOutcome.WRONG),
+        ("cara", "é" * 200, SignInOutcome.WRONG),
+        ("nobody", "a wrong password", SignInOutcome.WRONG),
+        ("nobody", "x" * 500, SignInOutcome.WRONG),
+    ],
+)
+def test_every_password_check_costs_one_bcrypt_check(
+    engine: Engine, bcrypt_checks: list[bytes], username: str, password: str, outcome: SignInOutcome
+) -> None:
+    """An over-long password or an unknown username is checked against a hash of the app's cost,
+    so the response time tells neither whether the username exists nor the password's length."""
+    _add(engine)
+    assert check_password(engine, username, password, T0).outcome is outcome
+    assert len(bcrypt_checks) == 1
+    if username == "nobody" or len(password.encode()) > users.MAX_PASSWORD_BYTES:
+        assert bcrypt_checks == [users._DUMMY_HASH]
+    assert users._DUMMY_HASH.startswith(b"$2b$12$")  # the cost of every stored hash in the app
+    found = users.account(engine, "cara")
+    assert found is not None
+    assert found.failed_logins == (
+        0 if outcome is SignInOutcome.SIGNED_IN or username == "nobody" else 1
+    )
+
+
+def test_a_locked_account_is_refused_without_a_bcrypt_check(
+    engine: Engine, bcrypt_checks: list[bytes]
+) -> None:
+    _add(engine)
+    for _ in range(MAX_FAILED_LOGINS):
+        record_failed_login(engine, "cara", T0)
+    assert check_password(engine, "cara", PASSWORD, T0).outcome is SignInOutcome.LOCKED
+    assert bcrypt_checks == []
+
+
+def test_a_password_sign_in_is_audited(engine: Engine) -> None:
+    _add(engine)
+    assert check_password(engine, "Cara", PASSWORD, T0).outcome is SignInOutcome.SIGNED_IN
+    (event,) = _events(engine, "login")
+    assert (event.actor, event.entity_id, event.occurred_at) == ("cara", "cara", T0)
+    assert PASSWORD not in _dump(engine)
+
+
+# --- the throttle on tries that cannot succeed ------------------------------------------------
+
+
+def test_unknown_usernames_are_audited_only_up_to_a_rate(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flood of guessed usernames adds at most THROTTLED_AUDITS + 1 audit rows a minute;
+    each guess is still answered like any wrong password, and recording resumes once it eases."""
+    monkeypatch.setattr(
+        users, "_DUMMY_HASH", bcrypt.hashpw(b"nobody types this", bcrypt.gensalt(4))
+    )
+    flood = users.THROTTLED_AUDITS + 15
+    for n in range(flood):
+        result = check_password(engine, f"guess{n}", "a wrong password", T0)
+        assert result.outcome is SignInOutcome.WRONG
+    failures = _events(engine, "login_failed")
+    assert [e.actor for e in failures] == [f"guess{n}" for n in range(users.THROTTLED_AUDITS)]
+    (throttled,) = _events(engine, users.THROTTLED_ACTION)
+    assert throttled.actor == "system" and "not recorded one by one" in (throttled.detail or "")
+    assert _count(engine, User) == 0
+    # a wrong password for an account is counted (and audited) as ever during the flood
+    _add(engine)
+    check_password(engine, "cara", "a wrong password", T0)
+    assert users.account(engine, "cara").failed_logins == 1  # type: ignore[union-attr]
+    assert _events(engine, "login_failed")[-1].detail == "wrong password (1 in a row)"
+    later = T0 + users.THROTTLE_WINDOW
+    check_password(engine, "guess-again", "a wrong password", later)
+    assert _events(engine, "login_failed")[-1].actor == "guess-again"
+
+
+def test_tries_on_a_locked_account_are_audited_only_up_to_a_rate(engine: Engine) -> None:
+    """Hammering a locked account (no bcrypt is spent on it) cannot fill the audit trail either."""
+    _add(engine)
+    for _ in range(MAX_FAILED_LOGINS):
+        check_password(engine, "cara", "a wrong password", T0)
+    for _ in range(users.THROTTLED_AUDITS + 15):
+        assert check_password(engine, "cara", PASSWORD, T0).outcome is SignInOutcome.LOCKED
+    refused = [e for e in _events(engine, "login_failed") if "locked until" in (e.detail or "")]
+    assert len(refused) == users.THROTTLED_AUDITS
+    assert len(_events(engine, users.THROTTLED_ACTION)) == 1
+
+
+# --- production mode, the cookie key -------------------------------------------------------------
+
+
+def test_production_refuses_a_short_cookie_key(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SGO_ENV", "production")
+    monkeypatch.setenv("SGO_COOKIE_KEY", "k" * (users.MIN_COOKIE_KEY_LENGTH - 1))
+    (problem,) = production_problems(engine)
+    assert "SGO_COOKIE_KEY is 31 characters long" in problem and "at least 32" in problem
+    monkeypatch.setenv("SGO_COOKIE_KEY", "k" * users.MIN_COOKIE_KEY_LENGTH)
+    assert production_problems(engine) == []

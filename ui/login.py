@@ -14,15 +14,24 @@ Rules:
   users.COOKIE_NAME, SameSite=Strict. It is read from the request and written or dropped by a
   line of script in the page, not by the authenticator's cookie component: that component draws
   a hidden frame which reruns the script whenever the browser answers, and such a late rerun
-  can drop a click or undo a page switch. Only a password sign-in writes a cookie, so a session
-  lasts at most SESSION_DAYS from the password, however often it is reopened from the cookie.
+  can drop a click or undo a page switch. Only a password sign-in writes a cookie; it expires
+  users.SESSION_LIFETIME after that sign-in, so its expiry also records when the password was
+  given, signed.
 - A cookie signs a person in only as `users.cookie_account` allows: an enabled account, a cookie
-  issued after their last sign-out, password reset or disabling, and activity within the idle
-  timeout. A running session ends on its next run once the account is disabled.
-- Sessions expire: users.IDLE_TIMEOUT without a run signs the person out (the cookie is dropped).
-  The time of the last run is UI state in st.session_state; every users.SEEN_EVERY a session also
-  notes its activity in the database, so a reload after the idle timeout does not sign in from
-  the cookie either. Signing out refuses every cookie issued before it, on every browser.
+  issued after their last sign-out, password reset or disabling, within the session lifetime,
+  and activity within the idle timeout.
+- A running session ends as `users.session_end` says, checked on every run: users.IDLE_TIMEOUT
+  without a run, users.SESSION_LIFETIME after the password sign-in it rests on (a session opened
+  from a cookie rests on the sign-in that issued it) however active, the account disabled, or
+  its cookies revoked since it began; the cookie is then dropped. The time of the last run is
+  UI state in st.session_state; every users.SEEN_EVERY a session also notes its activity in the
+  database, so a reload after the idle timeout does not sign in from the cookie either. Signing
+  out refuses every cookie issued before it, on every browser.
+- Before anything else, once per browser session, the database is checked
+  (`migrate.usable_problem`): a missing, unreachable, read-only or not-yet-migrated database, or
+  one set up by a newer version, gets a plain page saying so and nothing is read further, written
+  or created. A database failure later in a run gets a plain message too (`database_failure`);
+  the details go to the log, never to the page.
 - Cookies are written and dropped in full runs (COOKIE_PENDING_KEY, COOKIE_DELETE_KEY): a run
   that ends in st.rerun() may never reach the browser. The script that does it is always the
   last element of the sign-in page or of the sidebar, so it moves nothing when it goes.
@@ -32,16 +41,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from typing import Any
 
 import jwt
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import LoginError
 
-from sgoversight import users
+from sgoversight import migrate, users
 from sgoversight.errors import BadInput
 from ui.context import USER_KEY, engine, set_current_user
 
@@ -50,12 +61,28 @@ COOKIE_DELETE_KEY = "sgo_cookie_delete"
 LAST_ACTIVITY_KEY = "sgo_last_activity"
 SEEN_KEY = "sgo_activity_noted"
 SIGNED_IN_AT_KEY = "sgo_signed_in_at"
+AUTHENTICATED_AT_KEY = "sgo_authenticated_at"  # when the password was given (naive UTC)
 NOTICE_KEY = "sgo_sign_in_notice"
+DATABASE_CHECKED_KEY = "sgo_database_checked"
 FORM_KEY = "sign_in"
-SESSION_DAYS = 0.5  # the sign-in cookie lasts a working day
 COOKIE_WRITE_RUNS = 2  # runs after a password sign-in that (re)write its cookie
 IDLE_TIMEOUT_MINUTES = round(users.IDLE_TIMEOUT.total_seconds() / 60)
+SESSION_HOURS = round(users.SESSION_LIFETIME.total_seconds() / 3600)
 NOT_RIGHT_MESSAGE = "Username or password is not right."
+APP_TITLE = "Care provider quality and safeguarding oversight"
+UNUSABLE_DATABASE_MESSAGE = (
+    "The app cannot use its database, so nobody can sign in. Please pass this on to whoever "
+    "looks after the app:"
+)
+READ_ONLY_MESSAGE = (
+    "The app's database is read-only at the moment, so nothing can be saved. Please tell whoever "
+    "looks after the app."
+)
+DATABASE_FAILED_MESSAGE = (
+    "The app could not use its database just now, so what you last did may not have been saved. "
+    "Please try again in a moment; if it keeps happening, tell whoever looks after the app."
+)
+_LOG = logging.getLogger(__name__)
 
 
 def _controller(credentials: dict[str, Any]) -> AuthenticationController:
@@ -78,8 +105,10 @@ def _run_script(cookie: str) -> None:
 
 
 def _write_cookie() -> None:
-    """Write the sign-in cookie for st.session_state['username'], valid for SESSION_DAYS."""
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=SESSION_DAYS)
+    """Write the sign-in cookie for st.session_state['username'], expiring SESSION_LIFETIME after
+    this session's password sign-in."""
+    password_at: dt.datetime = st.session_state[AUTHENTICATED_AT_KEY]
+    expires = (password_at + users.SESSION_LIFETIME).replace(tzinfo=dt.UTC)
     token = jwt.encode(
         {"username": st.session_state["username"], "exp_date": expires.timestamp()},
         users.cookie_key(),
@@ -128,40 +157,49 @@ def _end_session(notice: str | None) -> None:
     st.session_state.pop(LAST_ACTIVITY_KEY, None)
     st.session_state.pop(SEEN_KEY, None)
     st.session_state.pop(SIGNED_IN_AT_KEY, None)
+    st.session_state.pop(AUTHENTICATED_AT_KEY, None)
     st.session_state[COOKIE_DELETE_KEY] = True
     if notice:
         st.session_state[NOTICE_KEY] = notice
 
 
-def _idle(now: float) -> bool:
-    last = st.session_state.get(LAST_ACTIVITY_KEY)
-    return last is not None and now - float(last) > IDLE_TIMEOUT_MINUTES * 60
+def _utc(moment: float) -> dt.datetime:
+    """A time.time() value as naive UTC, as the domain compares times."""
+    return dt.datetime.fromtimestamp(moment, dt.UTC).replace(tzinfo=None)
+
+
+SESSION_END_NOTICES = {
+    users.SessionEnd.IDLE: (
+        f"You were signed out after {IDLE_TIMEOUT_MINUTES} minutes without activity. "
+        "Please sign in again."
+    ),
+    users.SessionEnd.EXPIRED: (
+        f"You were signed out because a session lasts at most {SESSION_HOURS} hours from "
+        "signing in with your password. Please sign in again."
+    ),
+    users.SessionEnd.DISABLED: "This account has been disabled; ask an administrator.",
+    users.SessionEnd.REVOKED: (
+        "Your password was changed, or you signed out in another browser. Please sign in again."
+    ),
+}
 
 
 def _signed_in(eng: Engine, now: float) -> bool:
-    """Keep a signed-in session going, or end it: idle, the account disabled or gone, or its
-    sign-in cookies revoked (password reset, signing out elsewhere) after this session began."""
+    """Keep a signed-in session going, or end it as users.session_end says (idle, twelve hours
+    after the password, the account disabled or gone, or its sign-in cookies revoked)."""
     if not st.session_state.get("authentication_status") or not st.session_state.get(USER_KEY):
         return False
-    if _idle(now):
-        _end_session(
-            f"You were signed out after {IDLE_TIMEOUT_MINUTES} minutes without activity. "
-            "Please sign in again."
-        )
-        return False
+    last = st.session_state.get(LAST_ACTIVITY_KEY)
     found = users.account(eng, st.session_state["username"])
-    if found is None or found.disabled:
-        _end_session("This account has been disabled; ask an administrator.")
-        return False
-    signed_in_at = st.session_state.get(SIGNED_IN_AT_KEY)
-    if (
-        signed_in_at is not None
-        and found.cookies_revoked_at is not None
-        and found.cookies_revoked_at > signed_in_at
-    ):  # a password reset (or signing out elsewhere) since: this session ends too
-        _end_session(
-            "Your password was changed, or you signed out in another browser. Please sign in again."
-        )
+    ended = users.session_end(
+        found,
+        password_at=st.session_state.get(AUTHENTICATED_AT_KEY),
+        started_at=st.session_state.get(SIGNED_IN_AT_KEY),
+        last_active=None if last is None else _utc(float(last)),
+        now=_utc(now),
+    )
+    if ended is not None or found is None:
+        _end_session(SESSION_END_NOTICES[ended or users.SessionEnd.DISABLED])
         return False
     st.session_state[LAST_ACTIVITY_KEY] = now
     if now - float(st.session_state.get(SEEN_KEY, 0)) > users.SEEN_EVERY.total_seconds():
@@ -178,9 +216,12 @@ def _signed_in(eng: Engine, now: float) -> bool:
     return True
 
 
-def _start_session(eng: Engine, found: users.Account, *, new_cookie: bool) -> None:
+def _start_session(
+    eng: Engine, found: users.Account, password_at: dt.datetime, *, new_cookie: bool
+) -> None:
     """Hand a checked sign-in (form or cookie) to the authenticator, with that one account's
-    credentials, then rerun into the app."""
+    credentials, then rerun into the app. `password_at` (naive UTC) is when the password was
+    given: now for the form, the cookie's issue for a cookie."""
     try:
         _controller(users.credentials(eng, found.username)).login(
             token={"username": found.username}
@@ -191,6 +232,7 @@ def _start_session(eng: Engine, found: users.Account, *, new_cookie: bool) -> No
     roles = [role.value for role in found.roles]
     set_current_user(found.username, found.name, roles, found.provider_id)
     st.session_state[SIGNED_IN_AT_KEY] = users.utc_now()
+    st.session_state[AUTHENTICATED_AT_KEY] = password_at
     now = time.time()
     users.record_activity(eng, found.username, users.utc_now())
     st.session_state[LAST_ACTIVITY_KEY] = now
@@ -201,22 +243,22 @@ def _start_session(eng: Engine, found: users.Account, *, new_cookie: bool) -> No
     st.rerun()
 
 
-def _cookie_account(eng: Engine) -> users.Account | None:
-    """The account a valid, signed sign-in cookie may sign in (users.cookie_account decides);
-    a cookie it refuses is dropped."""
+def _cookie_account(eng: Engine) -> tuple[users.Account, dt.datetime] | None:
+    """The account a valid, signed sign-in cookie may sign in (users.cookie_account decides),
+    with the time of the password sign-in that issued the cookie; a cookie it refuses is
+    dropped."""
     token = _read_cookie()
     if not token:
         return None
-    expires = float(token.get("exp_date", 0))
-    issued_at = dt.datetime.fromtimestamp(expires - SESSION_DAYS * 86_400, dt.UTC)
-    found = users.cookie_account(
-        eng, str(token.get("username", "")), issued_at.replace(tzinfo=None), users.utc_now()
-    )
+    expires = _utc(float(token.get("exp_date", 0)))
+    issued_at = expires - users.SESSION_LIFETIME
+    found = users.cookie_account(eng, str(token.get("username", "")), issued_at, users.utc_now())
     if found is None:
         st.session_state["logout"] = True  # this session ignores that cookie from now on
         st.session_state[COOKIE_DELETE_KEY] = True
         st.session_state[NOTICE_KEY] = "Your session has ended. Please sign in again."
-    return found
+        return None
+    return found, issued_at
 
 
 def _sign_in_form(eng: Engine) -> users.Account | None:
@@ -246,9 +288,37 @@ def _sign_in_form(eng: Engine) -> users.Account | None:
     return None
 
 
+def _database_ready(eng: Engine) -> None:
+    """Stop with a plain page, before anything reads, writes or creates anything, when the app
+    cannot use its database (migrate.usable_problem); checked once per browser session."""
+    if st.session_state.get(DATABASE_CHECKED_KEY):
+        return
+    problem = migrate.usable_problem(eng)
+    if problem is not None:
+        _LOG.error("The app cannot use its database: %s", problem)
+        st.title(APP_TITLE)
+        st.error(UNUSABLE_DATABASE_MESSAGE, icon=":material/database:")
+        st.code(problem, language=None, wrap_lines=True)  # as written: no Markdown
+        st.stop()
+    st.session_state[DATABASE_CHECKED_KEY] = True
+
+
+def database_failure(exc: DBAPIError) -> None:
+    """Say plainly that the database failed (read-only, or otherwise), with no details on the
+    page; the details and the traceback go to the log."""
+    _LOG.error("A database operation failed", exc_info=exc)
+    reason = str(exc.orig or exc).lower()
+    read_only = "readonly" in reason or "read-only" in reason
+    st.error(
+        READ_ONLY_MESSAGE if read_only else DATABASE_FAILED_MESSAGE, icon=":material/database:"
+    )
+    st.session_state.pop(DATABASE_CHECKED_KEY, None)  # look again on the next run
+
+
 def sign_in() -> bool:
     """Show the sign-in form until the user is signed in; True once they are."""
     eng = engine()
+    _database_ready(eng)
     problems = users.production_problems(eng)
     if problems:
         _stop_with(problems, "The app will not start in production mode:")
@@ -258,10 +328,10 @@ def sign_in() -> bool:
         users.seed_users(eng)
     except BadInput as exc:
         _stop_with(exc.problems, f"The users file cannot be read: {exc}")
-    found = None if st.session_state.get(COOKIE_DELETE_KEY) else _cookie_account(eng)
-    if found is not None:
-        _start_session(eng, found, new_cookie=False)
-    st.title("Care provider quality and safeguarding oversight")
+    from_cookie = None if st.session_state.get(COOKIE_DELETE_KEY) else _cookie_account(eng)
+    if from_cookie is not None:
+        _start_session(eng, *from_cookie, new_cookie=False)
+    st.title(APP_TITLE)
     st.caption("Sign in with the account your council gave you.")
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
@@ -277,7 +347,7 @@ def sign_in() -> bool:
         # a full run (the database refuses it anyway).
         _drop_cookie()
     if found is not None:
-        _start_session(eng, found, new_cookie=True)
+        _start_session(eng, found, users.utc_now(), new_cookie=True)
     return False
 
 

@@ -5,18 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import tomllib
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
+from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
 from sgoversight import users
 from sgoversight.auth import SYSTEM, Actor, Permission, Role
-from sgoversight.models import AuditEvent
+from sgoversight.models import AuditEvent, Base
 from sgoversight.users import load_users
 from tests.pages.conftest import PROJECT_ROOT
-from ui.login import IDLE_TIMEOUT_MINUTES, LAST_ACTIVITY_KEY, SIGNED_IN_AT_KEY
+from ui.login import (
+    AUTHENTICATED_AT_KEY,
+    DATABASE_CHECKED_KEY,
+    IDLE_TIMEOUT_MINUTES,
+    LAST_ACTIVITY_KEY,
+    READ_ONLY_MESSAGE,
+    SESSION_END_NOTICES,
+    SIGNED_IN_AT_KEY,
+    UNUSABLE_DATABASE_MESSAGE,
+)
 from ui.navigation import PAGES, pages_for
 
 
@@ -86,11 +98,20 @@ def test_five_wrong_passwords_lock_the_account_and_the_right_one_is_then_refused
     assert actions == ["login_failed"] * 5 + ["account_locked", "login_failed"]
 
 
+def _count_events(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
 def _signed_in_as(
-    username: str, idle_seconds: float = 0, signed_in_at: dt.datetime | None = None
+    username: str,
+    idle_seconds: float = 0,
+    signed_in_at: dt.datetime | None = None,
+    password_age: dt.timedelta = dt.timedelta(minutes=1),
 ) -> AppTest:
-    """app.py in a browser session already signed in as `username` (AppTest cannot rerun app.py
-    after its navigation has run, so each later visit is a fresh AppTest with that state)."""
+    """app.py in a browser session already signed in as `username` with a password given
+    `password_age` ago (AppTest cannot rerun app.py after its navigation has run, so each later
+    visit is a fresh AppTest with that state)."""
     app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
     app.session_state["authentication_status"] = True
     app.session_state["username"] = username
@@ -101,6 +122,7 @@ def _signed_in_as(
         "provider_id": None,
     }
     app.session_state[LAST_ACTIVITY_KEY] = time.time() - idle_seconds
+    app.session_state[AUTHENTICATED_AT_KEY] = users.utc_now() - password_age
     if signed_in_at is not None:
         app.session_state[SIGNED_IN_AT_KEY] = signed_in_at
     return app.run()
@@ -151,6 +173,26 @@ def test_a_session_idle_for_too_long_is_signed_out(page_db: Engine) -> None:
         "Please sign in again."
     ]
     assert [t.label for t in app.text_input] == ["Username", "Password"]
+
+
+def test_a_session_ends_twelve_hours_after_the_password_even_while_active(
+    page_db: Engine,
+) -> None:
+    users.seed_users(page_db)
+    almost = users.SESSION_LIFETIME - dt.timedelta(minutes=1)
+    app = _signed_in_as("commissioner", password_age=almost)
+    assert app.session_state["sgo_user"]["username"] == "commissioner"
+    app = _signed_in_as("commissioner", password_age=users.SESSION_LIFETIME)
+    assert "sgo_user" not in app.session_state
+    assert [i.value for i in app.info] == [SESSION_END_NOTICES[users.SessionEnd.EXPIRED]]
+    assert "12 hours" in app.info[0].value
+    assert [t.label for t in app.text_input] == ["Username", "Password"]
+
+
+def test_a_password_sign_in_records_when_the_password_was_given(page_db: Engine) -> None:
+    before = users.utc_now()
+    app = _sign_in("commissioner", "demo-commissioner")
+    assert before <= app.session_state[AUTHENTICATED_AT_KEY] <= users.utc_now()
 
 
 def test_production_mode_refuses_demo_users_and_the_demo_cookie_key(
@@ -206,3 +248,79 @@ def test_users_file_holds_only_hashes_and_valid_roles() -> None:
         users
     )
     assert all(u.password.startswith("$2b$") for u in users.values())
+
+
+# --- databases the app cannot use, and error details -------------------------------------------
+
+
+def _everything(engine: Engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(map(tuple, connection.execute(table.select())), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def _refused(app: AppTest, reason: str) -> None:
+    """The plain page for a database the app cannot use: the reason, no form, no traceback."""
+    assert not app.exception
+    assert [e.value for e in app.error] == [UNUSABLE_DATABASE_MESSAGE]
+    assert reason in app.code[0].value
+    assert not app.text_input
+
+
+def test_a_database_from_a_newer_version_is_refused_before_anything_is_read_or_written(
+    page_db: Engine,
+) -> None:
+    with page_db.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    _refused(app, "newer version")
+    assert users.account(page_db, "commissioner") is None  # not even the seed accounts
+    assert _count_events(page_db) == 0
+
+
+def test_a_missing_database_gets_a_plain_page_and_nothing_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    missing = tmp_path / "no-such-folder" / "app.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    _refused(app, "does not exist")
+    assert not missing.parent.exists()
+    assert "The app cannot use its database: the database file" in caplog.text  # and logged
+
+
+def test_a_read_only_database_gets_a_plain_page_and_nothing_is_written(
+    page_db: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    users.seed_users(page_db)
+    before = _everything(page_db)
+    read_only = f"sqlite:///file:{page_db.url.database}?mode=ro&uri=true"
+    monkeypatch.setenv("DATABASE_URL", read_only)
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+    _refused(app, "cannot be written to")
+    # a database that turns read-only while a sign-in page is open: a message, not a traceback
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    app.session_state[DATABASE_CHECKED_KEY] = True
+    app.run()
+    app.text_input[0].input("commissioner")
+    app.text_input[1].input("demo-commissioner")
+    app = app.button[0].click().run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [READ_ONLY_MESSAGE]
+    assert "sgo_user" not in app.session_state
+    assert "readonly database" in caplog.text  # the details are logged, not shown
+    assert _everything(page_db) == before
+
+
+def test_error_details_are_shown_only_in_development(
+    page_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert shipped["client"]["showErrorDetails"] == "none"
+    for environment, shown in (("development", "full"), ("", "none"), ("production", "none")):
+        monkeypatch.setenv("SGO_ENV", environment)
+        monkeypatch.setenv("SGO_COOKIE_KEY", "k" * 40)
+        AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30).run()
+        assert streamlit_config.get_option("client.showErrorDetails") == shown
