@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 from sgoversight import insight, scoring
 from sgoversight.auth import Actor, Permission
 from sgoversight.counts import dated_in_mask, open_enquiries_mask
-from sgoversight.decisions import DECISIONS, decision_history, latest_decisions, meetings_for_month
+from sgoversight.decisions import (
+    CURRENT,
+    DECISIONS,
+    STATUS_TEXT,
+    decision_history,
+    latest_decisions,
+    meetings_for_month,
+)
 from sgoversight.errors import BadInput
 from sgoversight.models import (
     BoardDecision,
@@ -143,7 +150,8 @@ def load_board_frames(
 
 @dataclass(frozen=True)
 class DecisionSummary:
-    """The Board's latest decision for a provider and month, as shown beside the rating."""
+    """A Board decision for a provider and month, as shown beside the rating and in the history:
+    `status` is current, superseded (amended later) or withdrawn (sgoversight.decisions)."""
 
     decision_id: int
     computed_rating: str
@@ -153,6 +161,13 @@ class DecisionSummary:
     rationale: str | None
     decided_by: str
     decided_at: dt.datetime
+    board_month: str = ""
+    status: str = CURRENT
+    amend_reason: str | None = None
+    supersedes_id: int | None = None
+    withdrawn_reason: str | None = None
+    withdrawn_by: str | None = None
+    withdrawn_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, row: BoardDecision) -> DecisionSummary:
@@ -165,7 +180,19 @@ class DecisionSummary:
             rationale=row.rationale,
             decided_by=row.decided_by,
             decided_at=row.decided_at,
+            board_month=row.board_month,
+            status=row.status,
+            amend_reason=row.amend_reason,
+            supersedes_id=row.supersedes_id,
+            withdrawn_reason=row.withdrawn_reason,
+            withdrawn_by=row.withdrawn_by,
+            withdrawn_at=row.withdrawn_at,
         )
+
+    @property
+    def status_text(self) -> str:
+        """'Current', 'Amended later' or 'Withdrawn'."""
+        return STATUS_TEXT[self.status]
 
 
 @dataclass(frozen=True)
