@@ -403,6 +403,14 @@ def provider_profile(
         rows = decision_history(session, provider_id)
         decisions = [DecisionSummary.of(row) for row in rows]
         decision_months = [row.board_month for row in rows]
+        action_counts = dict(
+            session.execute(
+                select(ImprovementAction.plan_id, func.count())
+                .join(ImprovementPlan, ImprovementPlan.plan_id == ImprovementAction.plan_id)
+                .where(ImprovementPlan.provider_id == provider_id)
+                .group_by(ImprovementAction.plan_id)
+            ).all()
+        )
         plans = [
             {
                 "plan_id": plan.plan_id,
@@ -411,6 +419,13 @@ def provider_profile(
                 "closed_on": plan.closed_on,
                 "reason": plan.reason,
                 "owner": plan.owner,
+                "needs": (
+                    setup_missing(
+                        plan.owner, plan.next_review_on, action_counts.get(plan.plan_id, 0)
+                    )
+                    if plan.status == "open"
+                    else []
+                ),
             }
             for plan in session.scalars(
                 select(ImprovementPlan)

@@ -236,3 +236,42 @@ def test_a_hostile_provider_in_the_address_is_shown_as_text(
     assert not app.exception
     (warning,) = app.warning
     assert "\\[sign in again\\]\\(http" in warning.value
+
+
+def test_the_profile_shows_every_decision_with_its_status(page_db: Engine, borough: Engine) -> None:
+    from sgoversight.auth import Actor, Role
+    from sgoversight.decisions import record_decision
+
+    board_member = Actor("bea", frozenset({Role.BOARD_MEMBER}))
+    values = {"board_month": "2026-10", "provider_id": "P-AMB", "computed_rating": "Amber"}
+    first = record_decision(
+        page_db, board_member, agreed=True, decision="routine_monitoring", **values
+    )
+    record_decision(
+        page_db,
+        board_member,
+        agreed=True,
+        decision="other",
+        rationale="Await the inspection",
+        amends=first.decision_id,
+        amend_reason="The inspection is next week",
+        **values,
+    )
+    app = AppTest.from_file(str(PROJECT_ROOT / PROFILE_PAGE), default_timeout=60)
+    app.session_state["sgo_user"] = {
+        "username": "board",
+        "name": "Board",
+        "roles": ["board_member"],
+        "provider_id": None,
+    }
+    app.query_params["provider"] = "P-AMB"
+    app.query_params["month"] = "2026-10"
+    app.run()
+    assert not app.exception
+    decided = next(d.value for d in app.dataframe if "Status" in d.value.columns)
+    assert list(decided["Status"]) == ["Current", "Amended later"]
+    assert list(decided["Why amended or withdrawn"]) == ["The inspection is next week", ""]
+    # choosing another provider moves the address bar with it
+    app = next(s for s in app.selectbox if s.label == "Provider").select("P-RED").run()
+    assert app.query_params["provider"] == "P-RED"
+    assert [h.value for h in app.header] == ["Beech Court"]
