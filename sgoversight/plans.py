@@ -1637,6 +1637,7 @@ ACTION_DETAIL_COLUMNS = [
     "status",
     "status_text",
     "may_update",
+    "version",
 ]
 
 
@@ -1662,6 +1663,8 @@ class PlanDetail:
     actions: pd.DataFrame
     can_manage: bool
     can_sign_off: bool
+    #: The plan's version when read: a change made from this view names it (update_plan).
+    version: int = 1
 
     @property
     def is_open(self) -> bool:
@@ -1694,6 +1697,7 @@ def plan_detail(
                 "completed_on": a.completed_on,
                 "evidence": a.evidence,
                 "may_update": may_update_action(actor, a, plan),
+                "version": a.version,
             }
             for a in sorted(plan.actions, key=lambda a: (a.due_on, a.action_id))
         ]
@@ -1722,6 +1726,7 @@ def plan_detail(
             actions=actions,
             can_manage=actor.can(Permission.MANAGE_PLANS),
             can_sign_off=actor.can(Permission.SIGN_OFF_PLANS),
+            version=plan.version,
         )
 
 
