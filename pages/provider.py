@@ -139,7 +139,7 @@ with st.expander("Every indicator"):
 st.subheader("The last 12 months")
 st.altair_chart(board.timeline_chart(profile.timeline), width="stretch", height=300)
 
-left, right = st.columns(2)
+left, _ = st.columns(2)
 with left:
     st.subheader("Previous ratings")
     st.dataframe(
@@ -152,37 +152,37 @@ with left:
         hide_index=True,
         width="stretch",
     )
-with right:
-    st.subheader("Board decisions")
-    if profile.decisions:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Month": profile.decision_months,
-                    "Status": [d.status_text for d in profile.decisions],
-                    "Computed": [d.computed_rating for d in profile.decisions],
-                    "Board's rating": [
-                        d.rating + ("" if d.agreed else " (override)") for d in profile.decisions
-                    ],
-                    "Decision": [DECISIONS[d.decision] for d in profile.decisions],
-                    "Rationale": [d.rationale or "" for d in profile.decisions],
-                    "Why amended or withdrawn": [
-                        d.withdrawn_reason or d.amend_reason or "" for d in profile.decisions
-                    ],
-                    "Decided": [
-                        f"{d.decided_at:%d %b %Y} by {d.decided_by}" for d in profile.decisions
-                    ],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-        st.caption(
-            "Every decision stays here: one is current for each month; an amended one shows "
-            "the reason on the decision that replaced it."
-        )
-    else:
-        st.caption("The Board has not recorded a decision about this provider yet.")
+# The decisions take the full width: their reasons need the room.
+st.subheader("Board decisions")
+if profile.decisions:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Month": profile.decision_months,
+                "Status": [d.status_text for d in profile.decisions],
+                "Computed": [d.computed_rating for d in profile.decisions],
+                "Board's rating": [
+                    d.rating + ("" if d.agreed else " (override)") for d in profile.decisions
+                ],
+                "Decision": [DECISIONS[d.decision] for d in profile.decisions],
+                "Rationale": [d.rationale or "" for d in profile.decisions],
+                "Why amended or withdrawn": [
+                    d.withdrawn_reason or d.amend_reason or "" for d in profile.decisions
+                ],
+                "Decided": [
+                    f"{d.decided_at:%d %b %Y} by {d.decided_by}" for d in profile.decisions
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "Every decision stays here: one is current for each month; an amended one shows "
+        "the reason on the decision that replaced it."
+    )
+else:
+    st.caption("The Board has not recorded a decision about this provider yet.")
 
 st.subheader("Improvement plans and enhanced monitoring")
 if not profile.plans and not profile.monitoring:

@@ -213,7 +213,8 @@ def _workstream_problems(
         return
     names = " and ".join(w.label for w in leaving)
     if choice not in WORKSTREAM_CHOICES:
-        problems.setdefault("workstream", f"{because}: say whether {names} stays open or closes")
+        which = "it" if len(leaving) == 1 else "each"
+        problems.setdefault("workstream", f"{because}: say whether {which} stays open or closes")
     elif choice == CLOSE and not reason:
         problems.setdefault("workstream_reason", f"say why {names} closes")
 

@@ -74,10 +74,11 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     # Choosing the plan reruns the page; wait for that plan to be drawn before typing into it.
     page.get_by_role("heading", name="Elmfield House: improvement plan").wait_for()
     wait_for_app(page)
-    page.get_by_role("textbox", name="Evidence that it is done").fill(
+    # one evidence box serves both buttons
+    page.get_by_role("textbox", name="Evidence", exact=True).fill(
         "Four weekly audits attached, no errors."
     )
-    page.get_by_role("button", name="Mark as done").click()
+    page.get_by_role("button", name="Save and mark as done").click()
     wait_for_app(page)
     page.get_by_text("Action marked done.").wait_for()
     assert "On track" in _progress(page)
