@@ -593,15 +593,19 @@ def _require_view(actor: Actor) -> None:
 # --- loading records ------------------------------------------------------------------------------
 
 
-def _plan(session: Session, plan_id: str, refusal: str) -> ImprovementPlan:
-    plan = session.get(ImprovementPlan, plan_id)
+def _plan(session: Session, plan_id: str, refusal: str, *, lock: bool = False) -> ImprovementPlan:
+    # lock: hold the plan's row to the end of the transaction (PostgreSQL), so writers that
+    # number its actions take turns instead of colliding; SQLite's write lock already does.
+    plan = session.get(ImprovementPlan, plan_id, with_for_update=lock or None)
     if plan is None:
         raise _invalid(refusal, [f"plan_id: no improvement plan {plan_id}"])
     return plan
 
 
-def _open_plan_or_refuse(session: Session, plan_id: str, refusal: str) -> ImprovementPlan:
-    plan = _plan(session, plan_id, refusal)
+def _open_plan_or_refuse(
+    session: Session, plan_id: str, refusal: str, *, lock: bool = False
+) -> ImprovementPlan:
+    plan = _plan(session, plan_id, refusal, lock=lock)
     if plan.status != "open":
         raise _invalid(
             refusal,
@@ -938,11 +942,11 @@ def add_action(
 def _add_action_once(
     engine: Engine, actor: Actor, plan_id: str, entry: ActionInput, refusal: str
 ) -> str:
-    """One attempt at adding an action: the plan's version is bumped in the same transaction, so
-    two people adding to one plan at once never get the same action id (the second attempt is
-    refused by the version check and retried)."""
+    """One attempt at adding an action. The plan's row is locked and its version bumped in the
+    same transaction, so two people adding to one plan at once take turns and never get the same
+    action id (should one slip past, the version check refuses it and add_action tries again)."""
     with _plan_write(engine, f"improvement plan {plan_id}") as session:
-        plan = _open_plan_or_refuse(session, plan_id, refusal)
+        plan = _open_plan_or_refuse(session, plan_id, refusal, lock=True)
         _due_not_before_opening(entry.due_on, plan, refusal)
         action = ImprovementAction(
             action_id=_new_action_id(session, plan), plan_id=plan_id, **entry.model_dump()
