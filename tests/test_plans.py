@@ -404,16 +404,29 @@ def test_every_change_is_audited_in_its_transaction(db: Engine) -> None:
 
 
 def test_provider_users_cannot_read_plans(db: Engine) -> None:
+    """Plans, their actions and evidence, monitoring and its visit findings, and the Board's
+    decisions are internal to the council: no read serves them to provider users (so no plan or
+    monitoring note needs a per-note visibility choice)."""
     plan_id = _open(db)
+    monitoring_id = plans.start_monitoring(
+        db, COMMISSIONER, "PRV-1", TODAY, days(30), "Amber twice", "cal", today=TODAY
+    )
+    plans.record_visit(db, COMMISSIONER, monitoring_id, TODAY, "cal", "Internal", today=TODAY)
+    from sgoversight import board
+
     for read in (
         lambda: plans.portfolio(db, PROVIDER_USER, TODAY),
         lambda: plans.due_soon(db, PROVIDER_USER, TODAY),
         lambda: plans.plan_detail(db, PROVIDER_USER, plan_id, TODAY),
         lambda: plans.plan_choices(db, PROVIDER_USER),
+        lambda: plans.monitoring_detail(db, PROVIDER_USER, monitoring_id, TODAY),
+        lambda: plans.monitoring_choices(db, PROVIDER_USER),
+        lambda: board.decision_trail(db, PROVIDER_USER, "PRV-1"),
+        lambda: decisions.open_workstreams(db, PROVIDER_USER, 1),
     ):
         with pytest.raises(PermissionDenied):
             read()
-    assert len(plans.portfolio(db, QA, TODAY)) == 1
+    assert len(plans.portfolio(db, QA, TODAY)) == 2  # council staff read both
 
 
 # --- enhanced monitoring -------------------------------------------------------------------------
