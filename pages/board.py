@@ -39,7 +39,8 @@ from ui.rag import rag_cell_style
 
 PAGE = "board"
 MONTH_KEY, PROVIDER_KEY = "board-month", "board-provider"
-#: The decision form's fields in the words on the form (ui.forms).
+#: The decision form's fields in the words on the form (ui.forms): each problem about one of
+#: them is shown beside it; any other (the rating changed meanwhile, say) at the form's top.
 DECISION_LABELS = {
     "agreed": "The Board's view of the computed rating",
     "override_rating": "Rating the Board sets (only when overriding)",
@@ -49,9 +50,6 @@ DECISION_LABELS = {
     "amend_reason": "Why the decision is being amended",
     "workstream": "What happens to the work the earlier decision started",
     "workstream_reason": "Why it closes",
-    "computed_rating": "Computed rating",
-    "provider_id": "Provider",
-    "board_month": "Board month",
 }
 WITHDRAW_LABELS = {
     "withdraw_reason": "Why the decision is withdrawn",
@@ -59,7 +57,6 @@ WITHDRAW_LABELS = {
     "workstream_reason": "Why it closes",
 }
 MEETING_LABELS = {
-    "board_month": "Board month",
     "meeting_on": "Meeting date",
     "attendees": "Attendees",
     "notes": "Notes",
@@ -407,6 +404,7 @@ if chosen:
                 horizontal=True,
                 key=f"{form}-verdict",
             )
+            forms.beside(form, "agreed")
             st.selectbox(
                 DECISION_LABELS["override_rating"],
                 RATINGS,
@@ -441,6 +439,7 @@ if chosen:
                 placeholder="No meeting recorded for this month yet",
                 key=f"{form}-meeting",
             )
+            forms.beside(form, "meeting_id")
             if current:
                 st.text_area(
                     DECISION_LABELS["amend_reason"],

@@ -275,3 +275,21 @@ def test_the_profile_shows_every_decision_with_its_status(page_db: Engine, borou
     app = next(s for s in app.selectbox if s.label == "Provider").select("P-RED").run()
     assert app.query_params["provider"] == "P-RED"
     assert [h.value for h in app.header] == ["Beech Court"]
+
+
+def test_a_rating_that_changed_after_the_page_was_drawn_is_named_at_the_top(
+    run_page: Callable[..., AppTest], borough: Engine
+) -> None:
+    import datetime as dt
+
+    from tests.support.board import _alert
+
+    app = _choose_provider(run_page(BOARD_PAGE, as_user="board", timeout=60), "P-GRN")
+    with Session(borough) as session, session.begin():  # someone imports an alert meanwhile
+        session.add(_alert("G1", "P-GRN", dt.date(2026, 10, 20), "high"))
+    app = _button(app, "Record the decision").click().run()
+    errors = [e.value for e in app.error]
+    assert errors[0].startswith("Not saved. Please put right the 1 thing"), errors
+    assert "The records now rate P\\-GRN Amber for 2026\\-10, not Green" in errors[0]
+    with Session(borough) as session:
+        assert session.scalars(select(BoardDecision)).all() == []
