@@ -50,7 +50,12 @@ from sgoversight.models import (
     ImprovementPlan,
     Provider,
 )
-from sgoversight.plans import monitoring_reference, new_plan_id, start_monitoring_in
+from sgoversight.plans import (
+    PROVIDER_LOCK,
+    monitoring_reference,
+    new_plan_id,
+    start_monitoring_in,
+)
 
 RATINGS = ("Red", "Amber", "Green")
 DECISIONS = {
@@ -317,7 +322,12 @@ def record_decision(
     provider_id, board_month = values.get("provider_id"), values.get("board_month")
     try:
         with session_scope(engine) as session:
-            known = isinstance(provider_id, str) and session.get(Provider, provider_id) is not None
+            # the provider's row is held to the end (plans.PROVIDER_LOCK): decisions and plans
+            # for one provider take turns, so none opens a second plan or a second decision
+            known = (
+                isinstance(provider_id, str)
+                and session.get(Provider, provider_id, with_for_update=PROVIDER_LOCK) is not None
+            )
             if not known:
                 problems.setdefault("provider_id", f"unknown provider {provider_id}")
             meeting_id = values.get("meeting_id")

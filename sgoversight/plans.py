@@ -659,8 +659,14 @@ def _open_monitoring_or_refuse(
     return monitoring
 
 
-def _provider(session: Session, provider_id: str, refusal: str) -> Provider:
-    provider = session.get(Provider, provider_id)
+#: Hold a provider's row while opening its plan or monitoring (PostgreSQL: FOR NO KEY UPDATE, which
+#: still lets others add alerts naming the provider), so two openings take turns and the second
+#: finds the first: a provider never ends up with two open plans or arrangements.
+PROVIDER_LOCK: dict[str, bool] = {"key_share": True}
+
+
+def _provider(session: Session, provider_id: str, refusal: str, *, lock: bool = False) -> Provider:
+    provider = session.get(Provider, provider_id, with_for_update=PROVIDER_LOCK if lock else None)
     if provider is None:
         raise _invalid(refusal, [f"provider_id: unknown provider {provider_id}"])
     return provider
@@ -761,7 +767,7 @@ def open_plan(
         refusal,
     )
     with _plan_write(engine, f"the plans of {entry.provider_id}") as session:
-        _provider(session, entry.provider_id, refusal)
+        _provider(session, entry.provider_id, refusal, lock=True)
         _decision(session, entry.board_decision_id, entry.provider_id, refusal)
         existing = open_plan_of(session, entry.provider_id)
         if existing is not None:
@@ -1181,8 +1187,8 @@ def start_monitoring(
         today or dt.date.today(),
         refusal,
     )
-    with Session(engine) as session, session.begin():
-        _provider(session, entry.provider_id, refusal)
+    with session_scope(engine) as session:
+        _provider(session, entry.provider_id, refusal, lock=True)
         _decision(session, entry.board_decision_id, entry.provider_id, refusal)
         monitoring_id, started = start_monitoring_in(session, actor, **entry.model_dump())
         if not started:

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from sgoversight import decisions, plans
 from sgoversight.auth import Actor, Role
 from sgoversight.db import PROJECT_ROOT
-from sgoversight.errors import EditConflict, FormInvalid
+from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import (
     AuditEvent,
     BoardDecision,
     ImportRun,
     ImprovementAction,
+    ImprovementPlan,
     Provider,
     QualityAlert,
 )
@@ -192,3 +193,46 @@ def test_first_decisions_recorded_at_once_leave_one_current_and_no_raw_error(
     with Session(engine) as session:
         assert len(decisions.latest_decisions(session, "2026-10")) == 1
         assert session.scalar(select(func.count()).select_from(BoardDecision)) == 1
+
+
+def test_board_decisions_and_plans_opened_at_once_leave_one_open_plan(engine: Engine) -> None:
+    plan_id = _plan(engine)
+    plans.close_plan(  # no action yet: the provider has no open plan now
+        engine, BOARD, plan_id, "Opened in error", TODAY, today=TODAY
+    )
+
+    def work(n: int) -> object:
+        if n % 2:
+            return plans.open_plan(
+                engine,
+                COMMISSIONER,
+                "PRV-1",
+                "Medication errors",
+                "planowner",
+                TODAY,
+                TODAY + dt.timedelta(days=30),
+                today=TODAY,
+            )
+        return decisions.record_decision(
+            engine,
+            BOARD,
+            today=TODAY,
+            board_month=f"2026-{n // 2 + 5:02d}",  # a month each: no decision amends another
+            provider_id="PRV-1",
+            computed_rating="Amber",
+            agreed=False,
+            override_rating="Red",
+            rationale="Concerns rising",
+            decision="improvement_plan",
+        )
+
+    results = _at_once(work)
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, BadInput)]
+    assert not unexpected, unexpected
+    with Session(engine) as session:
+        open_plans = session.scalars(
+            select(ImprovementPlan.plan_id).where(ImprovementPlan.status == "open")
+        ).all()
+    assert len(open_plans) == 1
+    decided = [r for r in results if isinstance(r, decisions.RecordedDecision)]
+    assert {r.plan_id for r in decided} <= set(open_plans)  # every decision links that one plan
