@@ -39,6 +39,7 @@ def test_board_member_overrides_a_rating_and_downloads_the_pack(page, app_url: s
     page.get_by_role("button", name="Record the decision").click()
     wait_for_app(page)
     page.get_by_text("Decision recorded.").wait_for()
+    wait_for_app(page)
     _no_errors(page)
     screenshot(page, "board-decision-recorded")
 
@@ -88,6 +89,7 @@ def test_a_decision_shows_at_once_and_its_plan_needs_setting_up(page, app_url: s
     wait_for_app(page)
     recorded = page.get_by_text("Decision recorded.")
     recorded.wait_for()
+    wait_for_app(page)
     plan_id = re.search(r"Improvement plan (\S+) is open", recorded.inner_text()).group(1)
     assert _decisions_recorded(page) == (before + 1, total)
     page.get_by_text(re.compile(r"^Decided \d\d \w{3} \d{4} by board")).wait_for()
@@ -137,6 +139,7 @@ def test_a_second_decision_amends_the_first_with_a_reason(page, app_url: str) ->
     page.get_by_role("button", name="Record the decision").click()  # enhanced monitoring
     wait_for_app(page)
     page.get_by_text("Decision recorded.").wait_for()
+    wait_for_app(page)
     choose(page, "Decision", "Routine", "Routine contract monitoring")
     page.get_by_role("button", name="Amend the decision").click()
     wait_for_app(page)
@@ -155,6 +158,7 @@ def test_a_second_decision_amends_the_first_with_a_reason(page, app_url: str) ->
     page.get_by_role("button", name="Amend the decision").click()
     wait_for_app(page)
     page.get_by_text("Decision amended.").wait_for()
+    wait_for_app(page)
     page.get_by_text("Earlier decisions this month (1)").click()
     page.get_by_text(re.compile("Enhanced monitoring, rating .* amended later")).wait_for()
     _no_errors(page)

@@ -55,6 +55,7 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     page.get_by_role("button", name="Add the action").click()
     wait_for_app(page)
     page.get_by_text("Action added.").wait_for()
+    wait_for_app(page)
     assert "On track" in _progress(page)
     assert _actions_done(page) == "0 of 1"
     screenshot(page, "plan-with-action")
@@ -81,6 +82,7 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     page.get_by_role("button", name="Save and mark as done").click()
     wait_for_app(page)
     page.get_by_text("Action marked done.").wait_for()
+    wait_for_app(page)
     assert "On track" in _progress(page)
     assert _actions_done(page) == "1 of 1"
     # The action picker shows the new status too, not the one it had before the click.
