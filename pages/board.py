@@ -1,29 +1,216 @@
 """Provider Oversight Board: every provider rated Red, Amber or Green, with the reasons, and the
-Board's decisions."""
+Board's decisions.
+
+The address bar holds the month and the provider under review (`?month=YYYY-MM&provider=ID`), so
+a link, a reload and the browser's back button all come back to the same place. Every write runs
+in its button's callback (ui.writes) before the page reads, so the counts, the table, the review
+panel and the packs drawn after a save include it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
 from sgoversight import board
 from sgoversight.auth import Permission
 from sgoversight.board_pack import board_pack_pdf, board_pack_xlsx
-from sgoversight.decisions import DECISIONS, create_meeting, record_decision
-from sgoversight.errors import BadInput
+from sgoversight.decisions import (
+    DECISIONS,
+    WORKSTREAM_CHOICES,
+    RecordedDecision,
+    create_meeting,
+    open_workstreams,
+    record_decision,
+    withdraw_decision,
+)
 from sgoversight.periods import add_months, last_complete_month
 from sgoversight.scoring import RATINGS
 from sgoversight.vocabulary import SERVICE_TYPE
-from ui import cache
+from ui import cache, forms, writes
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
 from ui.navigation import link_to_page
 from ui.rag import rag_cell_style
 
+PAGE = "board"
+MONTH_KEY, PROVIDER_KEY = "board-month", "board-provider"
+#: The decision form's fields in the words on the form (ui.forms): each problem about one of
+#: them is shown beside it; any other (the rating changed meanwhile, say) at the form's top.
+DECISION_LABELS = {
+    "agreed": "The Board's view of the computed rating",
+    "override_rating": "Rating the Board sets (only when overriding)",
+    "rationale": "Rationale (required when overriding)",
+    "decision": "Decision",
+    "meeting_id": "At meeting",
+    "amend_reason": "Why the decision is being amended",
+    "workstream": "What happens to the work the earlier decision started",
+    "workstream_reason": "Why it closes",
+}
+WITHDRAW_LABELS = {
+    "withdraw_reason": "Why the decision is withdrawn",
+    "workstream": "What happens to the work this decision started",
+    "workstream_reason": "Why it closes",
+}
+MEETING_LABELS = {
+    "meeting_on": "Meeting date",
+    "attendees": "Attendees",
+    "notes": "Notes",
+}
+
 actor = require(Permission.VIEW_BOARD)
 can_decide = actor.can(Permission.DECIDE_BOARD)
+
+latest = last_complete_month(today())
+months = {m.label: m for m in (add_months(latest, -back) for back in range(12))}
+
+
+def _to_address() -> None:
+    """The month and the provider under review, in the address bar (by id, never by label)."""
+    st.query_params["month"] = st.session_state[MONTH_KEY]
+    chosen = st.session_state.get(PROVIDER_KEY)
+    if chosen:
+        st.query_params["provider"] = chosen
+    else:
+        st.query_params.pop("provider", None)
+
+
+def _row_chosen(table_key: str, ids: list[str]) -> None:
+    """A row selected in the table: that provider is reviewed below."""
+    rows = st.session_state[table_key].selection.rows
+    if rows:
+        st.session_state[PROVIDER_KEY] = ids[rows[0]]
+        _to_address()
+
+
+def _decision_message(recorded: RecordedDecision) -> str:
+    message = "Decision amended." if recorded.amended else "Decision recorded."
+    if recorded.plan_id:
+        message += (
+            f" Improvement plan {recorded.plan_id} is open for this provider; until it has an "
+            "owner, a next review date and an action it shows as Needs setting up."
+        )
+    if recorded.monitoring_id:
+        message += " Enhanced monitoring is under way."
+    if recorded.closed:
+        message += f" Closed: {', '.join(recorded.closed)}."
+    if recorded.kept:
+        message += f" Kept open: {', '.join(recorded.kept)}."
+    return message
+
+
+def _record(
+    form: str, provider_id: str, month_label: str, computed: str, amends: int | None
+) -> None:
+    """The decision form's callback: save the decision (or amendment) as typed."""
+    state = st.session_state
+    overriding = state[f"{form}-verdict"] == "Override"
+    writes.run(
+        PAGE,
+        lambda: record_decision(
+            engine(),
+            actor,
+            today=today(),
+            board_month=month_label,
+            provider_id=provider_id,
+            computed_rating=computed,
+            agreed=not overriding,
+            override_rating=state.get(f"{form}-override") if overriding else None,
+            rationale=state.get(f"{form}-rationale", ""),
+            decision=state[f"{form}-decision"],
+            meeting_id=state.get(f"{form}-meeting"),
+            amends=amends,
+            amend_reason=state.get(f"{form}-amend-reason"),
+            workstream=state.get(f"{form}-workstream"),
+            workstream_reason=state.get(f"{form}-workstream-reason"),
+        ),
+        _decision_message,
+        form=form,
+        where="decision",
+        clear=[f"{form}-rationale", f"{form}-amend-reason", f"{form}-workstream-reason"],
+    )
+
+
+def _withdraw(form: str, decision_id: int) -> None:
+    """The withdrawal form's callback."""
+    state = st.session_state
+    writes.run(
+        PAGE,
+        lambda: withdraw_decision(
+            engine(),
+            actor,
+            decision_id,
+            state.get(f"{form}-reason"),
+            workstream=state.get(f"{form}-workstream"),
+            workstream_reason=state.get(f"{form}-workstream-reason"),
+            today=today(),
+        ),
+        lambda closed: "Decision withdrawn." + (f" Closed: {', '.join(closed)}." if closed else ""),
+        form=form,
+        where="decision",
+        clear=[f"{form}-reason", f"{form}-workstream-reason"],
+    )
+
+
+def _save_meeting(month_label: str) -> None:
+    """The meeting form's callback."""
+    state = st.session_state
+    writes.run(
+        PAGE,
+        lambda: create_meeting(
+            engine(),
+            actor,
+            board_month=month_label,
+            meeting_on=state["meeting-on"],
+            attendees=state.get("meeting-attendees", ""),
+            notes=state.get("meeting-notes", ""),
+        ),
+        "Meeting saved.",
+        form="meeting",
+        where="meeting",
+        clear=["meeting-attendees", "meeting-notes"],
+    )
+
+
+def _flash(where: str, form: str | None = None) -> None:
+    """The last change's outcome, once. A refused form already says so at its top and beside
+    each field, so its flash is not shown a second time."""
+    if form and forms.problems(form):
+        writes.take(PAGE, where)
+    else:
+        writes.show(PAGE, where=where)
+
+
+def _workstream_question(form: str, streams: list, because: str, labels: dict[str, str]) -> None:
+    """Ask what happens to the open workstreams `streams` (keep, or close with a reason)."""
+    if not streams:
+        return
+    names = " and ".join(w.label for w in streams)
+    st.radio(
+        labels["workstream"],
+        list(WORKSTREAM_CHOICES),
+        index=None,
+        format_func=WORKSTREAM_CHOICES.get,
+        horizontal=True,
+        key=f"{form}-workstream",
+        help=f"{because} {names}. It is never left open or closed without saying so.",
+    )
+    st.caption(f"{because} {fmt.plain(names)}.")
+    forms.beside(form, "workstream")
+    st.text_input(labels["workstream_reason"], max_chars=5000, key=f"{form}-workstream-reason")
+    forms.beside(form, "workstream_reason")
+
+
+# --- the month: from the address bar on arrival (a link, a reload, back), then the picker ------
+if MONTH_KEY not in st.session_state:
+    wanted = st.query_params.get("month")
+    st.session_state[MONTH_KEY] = wanted if wanted in months else latest.label
+if PROVIDER_KEY not in st.session_state and st.query_params.get("provider"):
+    st.session_state[PROVIDER_KEY] = st.query_params.get("provider")
 
 st.title("Provider Oversight Board")
 st.caption(
@@ -32,17 +219,27 @@ st.caption(
     "happens next."
 )
 
-latest = last_complete_month(today())
-months = [add_months(latest, -back) for back in range(12)]
-month = st.selectbox(
+month_label = st.selectbox(
     "Board month",
-    months,
-    format_func=lambda m: f"{m.start:%B %Y}",
+    list(months),
+    format_func=lambda label: f"{months[label].start:%B %Y}",
     help="Ratings use the 3 months ending with this month. The last complete month comes first.",
+    key=MONTH_KEY,
+    on_change=_to_address,
 )
+month = months[month_label]
 frames = cache.board_frames(actor, month)
 view = cache.board_month(actor, month)
 table = board.board_table(view)
+names = dict(zip(table["provider_id"], table["Provider"], strict=True))
+if st.session_state.get(PROVIDER_KEY) not in names:
+    unknown = st.session_state.pop(PROVIDER_KEY, None)
+    if unknown:
+        st.warning(
+            f"There is no provider {fmt.plain(str(unknown))} in the register; choose one below.",
+            icon=":material/warning:",
+        )
+_to_address()
 
 counts = view.counts()
 columns = st.columns(4)
@@ -101,45 +298,46 @@ visible = shown[
         "Why",
         "Recommended action",
         "Board's rating",
+        "Plan or monitoring",
         "Service",
-        "provider_id",
     ]
 ]  # no link column: a link in a table opens a new tab; a selected row opens the review below
-selection = st.dataframe(
-    visible.drop(columns="provider_id").style.map(rag_cell_style, subset=["Rating"]),
+table_key = f"board-table-{month.label}"
+st.dataframe(
+    visible.style.map(rag_cell_style, subset=["Rating"]),
     hide_index=True,
     width="stretch",
     height=min(36 * (len(visible) + 1) + 4, 560),
-    on_select="rerun",
+    on_select=partial(_row_chosen, table_key, list(shown["provider_id"])),
     selection_mode="single-row",
-    key=f"board-table-{month.label}",
+    key=table_key,
     column_config={
         "Why": st.column_config.TextColumn(width="large"),
         "Recommended action": st.column_config.TextColumn(width="medium"),
+        "Plan or monitoring": st.column_config.TextColumn(
+            help="What is open for the provider now. A plan needs setting up until it has an "
+            "owner, a next review date and at least one action."
+        ),
     },
 )
 
 st.header("Review a provider")
 st.caption("Select a row in the table, or choose the provider here.")
-options = list(shown["provider_id"])
-picked = selection.selection.rows if selection else []
-if picked:
-    st.session_state["board-provider"] = options[picked[0]]
-names = dict(zip(table["provider_id"], table["Provider"], strict=True))
 chosen = st.selectbox(
     "Provider",
-    options,
+    list(names),
     index=None,
     format_func=lambda pid: f"{names[pid]} ({pid})",
     placeholder="Choose a provider from the table above",
-    key="board-provider",
+    key=PROVIDER_KEY,
+    on_change=_to_address,
 )
 if chosen:
     rating = view.rating_of(chosen)
     st.markdown(
-        f"### {rating.provider_name}\n"
+        f"### {fmt.plain(rating.provider_name)}\n"
         f"Computed rating **{board.rag_text(rating.rating)}** · recommended: "
-        f"{rating.recommended_action}"
+        f"{fmt.plain(rating.recommended_action)}"
     )
     link_to_page(
         "pages/provider.py",
@@ -148,106 +346,170 @@ if chosen:
         {"provider": chosen, "month": month.label},
     )
     for reason in rating.reasons or ["No indicator is amber or red."]:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {fmt.plain(reason)}")
+    if view.open_work.get(chosen):
+        st.markdown(f"**Open now:** {fmt.plain(view.open_work[chosen])}")
     current = view.decisions.get(chosen)
+    decision_form = f"decision-{chosen}-{month.label}"
+    withdraw_form = f"withdraw-{current.decision_id}" if current else None
+    _flash(
+        "decision",
+        decision_form if forms.problems(decision_form) else withdraw_form,
+    )
     if current:
         st.info(
-            f"Decided {current.decided_at:%d %b %Y} by {current.decided_by}: "
+            f"Decided {current.decided_at:%d %b %Y} by {fmt.plain(current.decided_by)}: "
             f"{DECISIONS[current.decision]}, rating {board.rag_text(current.rating)}"
             + ("" if current.agreed else " (override)")
-            + (f". Rationale: {current.rationale}" if current.rationale else ""),
+            + (f". Rationale: {fmt.plain(current.rationale)}" if current.rationale else "")
+            + (
+                f". Amended because: {fmt.plain(current.amend_reason)}"
+                if current.amend_reason
+                else ""
+            ),
             icon=":material/gavel:",
         )
+    earlier = [
+        d
+        for d in board.decision_trail(engine(), actor, chosen, month.label)
+        if d.status != "current"
+    ]
+    if earlier:
+        with st.expander(
+            f"Earlier decisions this month ({len(earlier)})", icon=":material/history:"
+        ):
+            for d in earlier:
+                what = (
+                    f"withdrawn by {fmt.plain(d.withdrawn_by or '')}: "
+                    f"{fmt.plain(d.withdrawn_reason or '')}"
+                    if d.status == "withdrawn"
+                    else "amended later"
+                )
+                st.markdown(
+                    f"- {d.decided_at:%d %b %Y}, {fmt.plain(d.decided_by)}: "
+                    f"{DECISIONS[d.decision]}, rating {board.rag_text(d.rating)}"
+                    + ("" if d.agreed else " (override)")
+                    + f"; {what}"
+                )
     if can_decide:
+        form = decision_form
+        streams = open_workstreams(engine(), actor, current.decision_id) if current else []
         meetings = {m.id: board.meeting_summary(m) for m in view.meetings}
-        with st.form(f"decision-{chosen}-{month.label}"):
-            verdict = st.radio(
-                "The Board's view of the computed rating",
+        st.markdown("#### Amend the decision" if current else "#### Record the decision")
+        with st.form(form):
+            forms.summary(form, DECISION_LABELS)
+            st.radio(
+                DECISION_LABELS["agreed"],
                 ["Agree", "Override"],
                 horizontal=True,
+                key=f"{form}-verdict",
             )
-            override = st.selectbox(
-                "Rating the Board sets (only when overriding)",
+            forms.beside(form, "agreed")
+            st.selectbox(
+                DECISION_LABELS["override_rating"],
                 RATINGS,
                 index=None,
                 format_func=board.rag_text,
                 placeholder="Choose a rating",
+                key=f"{form}-override",
             )
-            decision = st.selectbox(
-                "Decision",
+            forms.beside(form, "override_rating")
+            st.selectbox(
+                DECISION_LABELS["decision"],
                 list(DECISIONS),
                 format_func=DECISIONS.get,
                 index=list(DECISIONS).index(
-                    {"Red": "improvement_plan", "Amber": "enhanced_monitoring"}.get(
+                    (current.decision if current else None)
+                    or {"Red": "improvement_plan", "Amber": "enhanced_monitoring"}.get(
                         rating.rating, "routine_monitoring"
                     )
                 ),
+                key=f"{form}-decision",
             )
-            rationale = st.text_area(
-                "Rationale (required when overriding)", max_chars=5000, height=100
+            forms.beside(form, "decision")
+            st.text_area(
+                DECISION_LABELS["rationale"], max_chars=5000, height=100, key=f"{form}-rationale"
             )
-            meeting = st.selectbox(
-                "At meeting",
+            forms.beside(form, "rationale")
+            st.selectbox(
+                DECISION_LABELS["meeting_id"],
                 list(meetings),
                 index=len(meetings) - 1 if meetings else None,
                 format_func=meetings.get,
                 placeholder="No meeting recorded for this month yet",
+                key=f"{form}-meeting",
             )
-            if st.form_submit_button(
-                "Record the decision", type="primary", icon=":material/gavel:"
+            forms.beside(form, "meeting_id")
+            if current:
+                st.text_area(
+                    DECISION_LABELS["amend_reason"],
+                    max_chars=5000,
+                    height=80,
+                    key=f"{form}-amend-reason",
+                    help="Required: the earlier decision stays in the history with this reason "
+                    "beside the new one.",
+                )
+                forms.beside(form, "amend_reason")
+                _workstream_question(
+                    form,
+                    streams,
+                    "If the decision changes, the earlier decision opened",
+                    DECISION_LABELS,
+                )
+            st.form_submit_button(
+                "Amend the decision" if current else "Record the decision",
+                type="primary",
+                icon=":material/gavel:",
+                on_click=_record,
+                args=(
+                    form,
+                    chosen,
+                    month.label,
+                    rating.rating,
+                    current.decision_id if current else None,
+                ),
+            )
+        if current:
+            withdraw = f"withdraw-{current.decision_id}"  # withdraw_form
+            with (
+                st.expander("Withdraw this decision", icon=":material/undo:"),
+                st.form(withdraw),
             ):
-                try:
-                    recorded = record_decision(
-                        engine(),
-                        actor,
-                        today=today(),
-                        board_month=month.label,
-                        provider_id=chosen,
-                        computed_rating=rating.rating,
-                        agreed=verdict == "Agree",
-                        override_rating=override if verdict == "Override" else None,
-                        rationale=rationale,
-                        decision=decision,
-                        meeting_id=meeting,
-                    )
-                except BadInput as exc:
-                    st.error(str(exc))
-                    for problem in exc.problems:
-                        st.error(problem)
-                else:
-                    message = "Decision recorded."
-                    if recorded.plan_id:
-                        message += (
-                            f" Improvement plan {recorded.plan_id} is open for this provider."
-                        )
-                    if recorded.monitoring_id:
-                        message += " Enhanced monitoring has started."
-                    st.success(message)
+                forms.summary(withdraw, WITHDRAW_LABELS)
+                st.text_area(
+                    WITHDRAW_LABELS["withdraw_reason"], max_chars=5000, key=f"{withdraw}-reason"
+                )
+                forms.beside(withdraw, "withdraw_reason")
+                _workstream_question(withdraw, streams, "This decision opened", WITHDRAW_LABELS)
+                st.form_submit_button(
+                    "Withdraw the decision",
+                    icon=":material/undo:",
+                    on_click=_withdraw,
+                    args=(withdraw, current.decision_id),
+                )
 
 if can_decide:
+    _flash("meeting", "meeting")
     with st.expander("Record a Board meeting", icon=":material/groups:"), st.form("meeting"):
-        meeting_on = st.date_input(
-            "Meeting date", value=today(), max_value=today() + dt.timedelta(days=60)
+        forms.summary("meeting", MEETING_LABELS)
+        st.date_input(
+            MEETING_LABELS["meeting_on"],
+            value=today(),
+            max_value=today() + dt.timedelta(days=60),
+            key="meeting-on",
         )
-        attendees = st.text_input("Attendees", placeholder="Names or roles, comma separated")
-        notes = st.text_area("Notes", height=100)
-        if st.form_submit_button("Save the meeting", icon=":material/save:"):
-            try:
-                create_meeting(
-                    engine(),
-                    actor,
-                    board_month=month.label,
-                    meeting_on=meeting_on,
-                    attendees=attendees,
-                    notes=notes,
-                )
-            except BadInput as exc:
-                st.error(str(exc))
-                for problem in exc.problems:
-                    st.error(problem)
-            else:
-                st.success("Meeting saved.")
-                st.rerun()
+        forms.beside("meeting", "meeting_on")
+        st.text_input(
+            MEETING_LABELS["attendees"],
+            placeholder="Names or roles, comma separated",
+            key="meeting-attendees",
+        )
+        forms.beside("meeting", "attendees")
+        st.text_area(MEETING_LABELS["notes"], height=100, key="meeting-notes")
+        forms.beside("meeting", "notes")
+        st.form_submit_button(
+            "Save the meeting", icon=":material/save:", on_click=_save_meeting, args=(month.label,)
+        )
 
 st.header("Beyond the thresholds")
 window = board.insight_window(month)
@@ -272,10 +534,12 @@ with quiet_tab:
         st.dataframe(quiet, hide_index=True, width="stretch")
 
 st.header("Board pack")
+st.caption("Both packs are built from the records as they are now, saved decisions included.")
 left, right = st.columns(2)
+build_xlsx: Callable[[], bytes] = partial(board_pack_xlsx, view, frames)
 left.download_button(
     "Download the pack (Excel)",
-    lambda: board_pack_xlsx(view, frames),  # built when clicked, not on every run
+    build_xlsx,  # built when clicked, from this run's reads (after any save), not on every run
     file_name=f"board-pack-{month.label}.xlsx",
     mime=XLSX,
     icon=":material/table_view:",

@@ -1,30 +1,33 @@
 """Improvement plans and enhanced monitoring: what is open and due, one plan in detail, monitoring.
 
 Other pages link to one plan with `plans?plan=PLAN-ID` and to one arrangement with
-`plans?monitoring=ID` (sgoversight.plans.plan_link, monitoring_link).
+`plans?monitoring=ID` (sgoversight.plans.plan_link, monitoring_link). Every change runs in its
+button's callback (ui.writes), so the page drawn next shows the record as saved; a form that is
+refused shows every problem at once, beside its field, in the words on the form (ui.forms).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import streamlit as st
 from dateutil.relativedelta import relativedelta
 
-from sgoversight.auth import Permission, PermissionDenied
-from sgoversight.errors import BadInput
+from sgoversight.auth import Permission
+from sgoversight.errors import FormInvalid
 from sgoversight.plans import (
     ACTION_STATUS_ORDER,
     DUE_SOON_DAYS,
     MONITORING_KIND,
+    NEEDS_SETUP,
     PLAN_KIND,
     action_timeline_chart,
     add_action,
     close_plan,
-    complete_action,
     due_soon,
     end_monitoring,
     long_date,
@@ -43,7 +46,7 @@ from sgoversight.plans import (
     update_monitoring,
     update_plan,
 )
-from ui import cards
+from ui import cards, forms, writes
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.rag import RAG_BACKGROUND
@@ -53,38 +56,47 @@ now = today()
 db = engine()
 can_manage = actor.can(Permission.MANAGE_PLANS)
 
-FLASH = "plans_flash"
+PAGE = "plans"
 PLAN_CHOICE, MONITORING_CHOICE = "plan_choice", "monitoring_choice"
-PENDING = "plans_pending_choice"
 TAB_KEY = "plans_tab"
 FORM_GENERATION = "plans_form_generation"
 TABS = ("Everything open", "One plan in detail", "Enhanced monitoring")
-#: The names the domain's messages use for fields, in the words the forms use.
-FIELD_LABELS = {
+#: Each form's fields in the words that form uses (ui.forms puts each problem beside its field;
+#: a problem about anything else, such as actions not done yet, is listed at the form's top).
+OPEN_PLAN_LABELS = {
     "provider_id": "Provider",
-    "reason": "Reason",
-    "owner": "Owner",
+    "reason": "Why the plan is needed",
+    "owner": "Plan owner (their sign-in name)",
     "opened_on": "Opened on",
     "next_review_on": "Next review",
-    "description": "Action",
-    "due_on": "Due date",
+}
+ACTION_LABELS = {
     "evidence": "Evidence",
-    "completed_on": "Completed on",
-    "rationale": "Rationale",
+    "due_on": "Due date",
+    "owner": "Owner",
+    "completed_on": "Completed on (when marking it done)",
+}
+ADD_ACTION_LABELS = {"description": "Action", "owner": "Owner", "due_on": "Due date"}
+PLAN_LABELS = {"owner": "Plan owner (their sign-in name)", "next_review_on": "Next review"}
+CLOSE_LABELS = {
+    "rationale": "Why the Board is satisfied the plan can close",
     "closed_on": "Closed on",
-    "actions": "Actions",
-    "plan_id": "Plan",
-    "action_id": "Action",
+    "confirm": "Sign-off",
+}
+START_LABELS = {
+    "provider_id": "Provider",
+    "reason": "Why",
+    "lead": "Lead (their sign-in name)",
     "started_on": "Started on",
     "review_on": "Review date",
-    "lead": "Lead",
+}
+VISIT_LABELS = {
     "visited_on": "Visited on",
     "visited_by": "Visited by",
-    "findings": "Findings",
-    "ended_on": "Ended on",
-    "monitoring_id": "Monitoring",
-    "version": "Changed meanwhile",
+    "findings": "What was found",
 }
+REVIEW_LABELS = {"review_on": "Review date", "lead": "Lead"}
+END_LABELS = {"rationale": "Why monitoring can end (required)", "ended_on": "Ended on"}
 DATE = st.column_config.DateColumn(format="D MMM YYYY")
 UK_DATE = "DD/MM/YYYY"
 #: A soft background behind a status word (the word and its symbol carry the meaning).
@@ -92,9 +104,12 @@ STATUS_BACKGROUND = {
     "Overdue": RAG_BACKGROUND["Red"],
     "At risk": RAG_BACKGROUND["Amber"],
     "Due soon": RAG_BACKGROUND["Amber"],
+    NEEDS_SETUP: RAG_BACKGROUND["Amber"],
     "On track": RAG_BACKGROUND["Green"],
     "Done": RAG_BACKGROUND["Green"],
 }
+
+generation = st.session_state.get(FORM_GENERATION, 0)
 
 
 def _status_style(value: object) -> str:
@@ -104,49 +119,55 @@ def _status_style(value: object) -> str:
     return ""
 
 
-def _plain_problem(problem: str, labels: Mapping[str, str]) -> str:
-    field, sep, message = problem.partition(": ")
-    return f"{labels[field]}: {message}" if sep and field in labels else problem
+def _key(form: str, name: str) -> str:
+    return f"{form}-{name}"
 
 
-def _attempt(
-    section: str,
-    success: str,
-    write: Callable[[], object],
-    then: Callable[[object], None] | None = None,
-    labels: Mapping[str, str] | None = None,
+def _value(form: str, name: str, default: Any = None) -> Any:
+    return st.session_state.get(_key(form, name), default)
+
+
+def _save(
+    where: str,
+    form: str,
+    change: Callable[[], Any],
+    done: str,
+    then: Callable[[Any], None] | None = None,
 ) -> None:
-    """Run a domain write. On success: remember a message for `section`, start every form afresh
-    (so a saved entry is not left in it to be saved twice) and rerun, or call `then` with the
-    result. On refusal: say why, field by field in the words of the form (`labels`, over
-    FIELD_LABELS), and keep what the user typed."""
-    try:
-        result = write()
-    except (BadInput, PermissionDenied) as exc:
-        words = {**FIELD_LABELS, **(labels or {})}
-        st.error(str(exc), icon=":material/error:")
-        for problem in getattr(exc, "problems", []):
-            st.markdown(f"- {fmt.plain(_plain_problem(problem, words))}")
-        return
-    st.session_state[FLASH] = (section, success)
-    st.session_state[FORM_GENERATION] = generation + 1
-    if then is not None:
+    """Run a domain write from a form's callback (ui.writes). On success every form starts afresh
+    (so a saved entry is not left to be saved twice) and `then` gets the result; on a refusal
+    what was typed stays, with every problem beside its field."""
+    result = writes.run(
+        PAGE,
+        change,
+        done,
+        form=form,
+        where=where,
+        reset={FORM_GENERATION: generation + 1},
+    )
+    if result is not None and then is not None:
         then(result)
-    st.rerun()
 
 
-def _flash(section: str) -> None:
-    flash = st.session_state.get(FLASH)
-    if flash and flash[0] == section:
-        st.success(flash[1], icon=":material/check_circle:")
-        del st.session_state[FLASH]
+def _flash(where: str) -> None:
+    """The last change's outcome, once; a refused form already says so at its top."""
+    flash = writes.peek(PAGE)
+    if flash is not None and flash.kind == "error" and flash.where == where and flash.problems:
+        writes.take(PAGE, where)  # shown by the form itself, beside each field
+        return
+    writes.show(PAGE, where=where)
 
 
-def _choose(key: str, value: object, param: str) -> None:
-    """Show `value` in the picker `key` on the next run (and in the address bar), then rerun."""
-    st.session_state[PENDING] = (key, value)
+def _show_plan(plan_id: str) -> None:
+    st.session_state[PLAN_CHOICE] = plan_id
     st.query_params.clear()
-    st.query_params[param] = str(value)
+    st.query_params["plan"] = plan_id
+
+
+def _show_monitoring(monitoring_id: int) -> None:
+    st.session_state[MONITORING_CHOICE] = monitoring_id
+    st.query_params.clear()
+    st.query_params["monitoring"] = str(monitoring_id)
 
 
 def _sync_param(key: str, param: str) -> None:
@@ -162,28 +183,184 @@ def _open_selected(table_key: str, links: list[str]) -> None:
     if not rows:
         return
     query = parse_qs(urlsplit(links[rows[0]]).query)
-    st.query_params.clear()
     if "plan" in query:
-        st.session_state[PLAN_CHOICE] = query["plan"][0]
+        _show_plan(query["plan"][0])
         st.session_state[TAB_KEY] = TABS[1]
-        st.query_params["plan"] = query["plan"][0]
     elif "monitoring" in query:
-        st.session_state[MONITORING_CHOICE] = int(query["monitoring"][0])
+        _show_monitoring(int(query["monitoring"][0]))
         st.session_state[TAB_KEY] = TABS[2]
-        st.query_params["monitoring"] = query["monitoring"][0]
 
 
-generation = st.session_state.get(FORM_GENERATION, 0)
-pending = st.session_state.pop(PENDING, None)
-if pending is not None:
-    st.session_state[pending[0]] = pending[1]
+# --- the forms' callbacks: each reads what was typed by the form's keys --------------------------
+
+
+def _open_plan(form: str) -> None:
+    _save(
+        "plan",
+        form,
+        lambda: open_plan(
+            db,
+            actor,
+            _value(form, "provider") or "",
+            _value(form, "reason", ""),
+            _value(form, "owner", ""),
+            _value(form, "opened_on"),
+            _value(form, "next_review_on"),
+            today=now,
+        ),
+        "Improvement plan opened.",
+        then=_show_plan,
+    )
+
+
+def _save_action(form: str, action_id: str, version: int, is_done: bool, marking: bool) -> None:
+    """Save the action's one form: evidence, due date and owner, and mark it done when asked."""
+    _save(
+        "plan",
+        form,
+        lambda: update_action(
+            db,
+            actor,
+            action_id,
+            evidence=_value(form, "evidence", ""),
+            due_on=None if is_done else _value(form, "due_on"),
+            owner=_value(form, "owner"),
+            completed_on=_value(form, "completed_on") if marking else None,
+            version=version,
+            today=now,
+        ),
+        "Action marked done." if marking else "Action updated.",
+    )
+
+
+def _add_action(form: str, plan_id: str) -> None:
+    _save(
+        "plan",
+        form,
+        lambda: add_action(
+            db,
+            actor,
+            plan_id,
+            _value(form, "description", ""),
+            _value(form, "owner", ""),
+            _value(form, "due_on"),
+        ),
+        "Action added.",
+    )
+
+
+def _update_plan(form: str, plan_id: str, version: int) -> None:
+    _save(
+        "plan",
+        form,
+        lambda: update_plan(
+            db,
+            actor,
+            plan_id,
+            owner=_value(form, "owner") or None,
+            next_review_on=_value(form, "next_review_on"),
+            version=version,
+        ),
+        "Plan updated.",
+    )
+
+
+def _close_plan(form: str, plan_id: str, version: int) -> None:
+    def change() -> None:
+        if not _value(form, "confirm"):
+            raise FormInvalid(
+                {"confirm": "tick the box to confirm the sign-off"},
+                "The improvement plan was not closed",
+            )
+        close_plan(
+            db,
+            actor,
+            plan_id,
+            _value(form, "rationale", ""),
+            _value(form, "closed_on"),
+            version=version,
+            today=now,
+        )
+
+    _save("plan", form, change, "Plan signed off and closed.")
+
+
+def _start_monitoring(form: str) -> None:
+    _save(
+        "monitoring",
+        form,
+        lambda: start_monitoring(
+            db,
+            actor,
+            _value(form, "provider") or "",
+            _value(form, "started_on"),
+            _value(form, "review_on"),
+            _value(form, "reason", ""),
+            _value(form, "lead", ""),
+            today=now,
+        ),
+        "Enhanced monitoring started.",
+        then=_show_monitoring,
+    )
+
+
+def _record_visit(form: str, monitoring_id: int, version: int) -> None:
+    _save(
+        "monitoring",
+        form,
+        lambda: record_visit(
+            db,
+            actor,
+            monitoring_id,
+            _value(form, "visited_on"),
+            _value(form, "visited_by", ""),
+            _value(form, "findings", ""),
+            version=version,
+            today=now,
+        ),
+        "Visit recorded.",
+    )
+
+
+def _review_monitoring(form: str, monitoring_id: int, version: int) -> None:
+    _save(
+        "monitoring",
+        form,
+        lambda: update_monitoring(
+            db,
+            actor,
+            monitoring_id,
+            review_on=_value(form, "review_on"),
+            lead=_value(form, "lead") or None,
+            version=version,
+        ),
+        "Enhanced monitoring updated.",
+    )
+
+
+def _end_monitoring(form: str, monitoring_id: int, version: int) -> None:
+    _save(
+        "monitoring",
+        form,
+        lambda: end_monitoring(
+            db,
+            actor,
+            monitoring_id,
+            _value(form, "ended_on"),
+            _value(form, "rationale", ""),
+            version=version,
+            today=now,
+        ),
+        "Enhanced monitoring ended.",
+    )
+
 
 st.title("Improvement plans and monitoring")
 st.caption(
     "Improvement plans the Provider Oversight Board asked providers for, their actions, and "
-    "enhanced monitoring. Progress is always shown as a word with a symbol: "
-    f"✖ Overdue (an action is past its due date), ▲ At risk (an action is due in the next "
-    f"{DUE_SOON_DAYS} days), ● On track, ■ Closed."
+    "enhanced monitoring. Progress is always shown as a word with a symbol: ◇ Needs setting up "
+    "(no owner, next review date or action yet), ✖ Overdue (an action is past its due date), "
+    f"▲ At risk (an action is due in the next {DUE_SOON_DAYS} days), ● On track, ■ Closed."
 )
 
 requested_plan = st.query_params.get("plan")
@@ -300,44 +477,56 @@ with plan_tab:
     _flash("plan")
     providers = dict(provider_choices(db, actor)) if can_manage else {}
     if can_manage:
-        with st.expander("Open a new improvement plan", icon=":material/add_circle:"):
-            with st.form(f"open-plan-{generation}"):
-                provider_id = st.selectbox(
-                    "Provider", list(providers), format_func=providers.get, index=None
+        form = f"open-plan-{generation}"
+        with (
+            st.expander("Open a new improvement plan", icon=":material/add_circle:"),
+            st.form(form),
+        ):
+            forms.summary(form, OPEN_PLAN_LABELS, "The improvement plan was not opened")
+            st.selectbox(
+                OPEN_PLAN_LABELS["provider_id"],
+                list(providers),
+                format_func=providers.get,
+                index=None,
+                key=_key(form, "provider"),
+            )
+            forms.beside(form, "provider_id")
+            st.text_area(
+                OPEN_PLAN_LABELS["reason"],
+                max_chars=10_000,
+                help="What the Board or the commissioners found, in plain words.",
+                key=_key(form, "reason"),
+            )
+            forms.beside(form, "reason")
+            st.text_input(
+                OPEN_PLAN_LABELS["owner"],
+                max_chars=64,
+                help="The person who keeps the plan up to date. They can update every action "
+                "of the plan.",
+                key=_key(form, "owner"),
+            )
+            forms.beside(form, "owner")
+            left, right = st.columns(2)
+            with left:
+                st.date_input(
+                    OPEN_PLAN_LABELS["opened_on"],
+                    format=UK_DATE,
+                    value=now,
+                    max_value=now,
+                    key=_key(form, "opened_on"),
                 )
-                reason = st.text_area(
-                    "Why the plan is needed",
-                    max_chars=10_000,
-                    help="What the Board or the commissioners found, in plain words.",
+                forms.beside(form, "opened_on")
+            with right:
+                st.date_input(
+                    OPEN_PLAN_LABELS["next_review_on"],
+                    format=UK_DATE,
+                    value=now + relativedelta(months=1),
+                    key=_key(form, "next_review_on"),
                 )
-                owner = st.text_input(
-                    "Plan owner (their sign-in name)",
-                    max_chars=64,
-                    help="The person who keeps the plan up to date. They can update every action "
-                    "of the plan.",
-                )
-                left, right = st.columns(2)
-                opened_on = left.date_input("Opened on", format=UK_DATE, value=now, max_value=now)
-                next_review_on = right.date_input(
-                    "Next review", format=UK_DATE, value=now + relativedelta(months=1)
-                )
-                opened = st.form_submit_button("Open the plan", icon=":material/add:")
-            if opened:
-                _attempt(
-                    "plan",
-                    "Improvement plan opened.",
-                    lambda: open_plan(
-                        db,
-                        actor,
-                        provider_id or "",
-                        reason,
-                        owner,
-                        opened_on,
-                        next_review_on,
-                        today=now,
-                    ),
-                    then=lambda new_id: _choose(PLAN_CHOICE, new_id, "plan"),
-                )
+                forms.beside(form, "next_review_on")
+            st.form_submit_button(
+                "Open the plan", icon=":material/add:", on_click=_open_plan, args=(form,)
+            )
 
     choices = plan_choices(db, actor)
     if not choices:
@@ -346,14 +535,15 @@ with plan_tab:
         ids = [c.plan_id for c in choices]
         labels = {c.plan_id: c.label() for c in choices}
         if requested_plan and requested_plan not in ids:
-            st.warning(f"There is no improvement plan {requested_plan}; showing another.")
+            st.warning(
+                f"There is no improvement plan {fmt.plain(requested_plan)}; showing another.",
+                icon=":material/warning:",
+            )
+        if st.session_state.get(PLAN_CHOICE) not in ids:
+            st.session_state[PLAN_CHOICE] = requested_plan if requested_plan in ids else ids[0]
         plan_id = st.selectbox(
             "Improvement plan",
             ids,
-            # A value already in Session State wins; passing an index too would only warn.
-            index=0
-            if PLAN_CHOICE in st.session_state or requested_plan not in ids
-            else ids.index(requested_plan),
             format_func=labels.get,
             key=PLAN_CHOICE,
             on_change=_sync_param,
@@ -364,7 +554,9 @@ with plan_tab:
         actions = detail.actions
         done = int((actions["status"] == "Done").sum())
 
-        st.subheader(f"{detail.provider_name}: improvement plan {detail.plan_id}")
+        st.subheader(
+            f"{fmt.plain(detail.provider_name)}: improvement plan {fmt.plain(detail.plan_id)}"
+        )
         st.markdown(f"**Progress:** {status_badge(detail.progress)} {fmt.plain(detail.why)}")
         cards.facts(
             ("Opened", long_date(detail.opened_on)),
@@ -375,13 +567,23 @@ with plan_tab:
             ),
             ("Actions done", f"{done} of {len(actions)}"),
         )
+        if detail.progress == NEEDS_SETUP and detail.can_manage:
+            st.info(
+                "To set this plan up, give it an owner and a next review date (Plan owner and "
+                "next review, below) and add at least one action.",
+                icon=":material/construction:",
+            )
         st.markdown(f"**Why the plan was opened:** {fmt.plain(detail.reason)}")
         if detail.board_decision_id is not None:
             st.caption(f"Opened from Provider Oversight Board decision {detail.board_decision_id}.")
         if not detail.is_open:
             st.info(
                 f"Closed on {long_date(detail.closed_on)}"
-                + (f", signed off by {detail.signed_off_by}" if detail.signed_off_by else "")
+                + (
+                    f", signed off by {fmt.plain(detail.signed_off_by)}"
+                    if detail.signed_off_by
+                    else ""
+                )
                 + ". Closed plans can be read but not changed.",
                 icon=":material/lock:",
             )
@@ -449,68 +651,66 @@ with plan_tab:
                 st.session_state[chosen_key] = action_id
                 chosen = by_id.loc[action_id]
                 is_done = chosen["status"] == "Done"
-                left, right = st.columns(2)
-                with left.form(f"update-action-{action_id}-{generation}"):
-                    st.markdown("**Evidence and due date**")
-                    evidence = st.text_area(
-                        "Evidence",
+                version = int(chosen["version"])
+                form = f"action-{action_id}-{generation}"
+                with st.form(form):
+                    forms.summary(form, ACTION_LABELS)
+                    st.text_area(
+                        ACTION_LABELS["evidence"],
                         value=chosen["evidence"] if pd.notna(chosen["evidence"]) else "",
                         max_chars=10_000,
-                        help="What shows the action is happening or done.",
+                        help="What shows the action is happening or done: for example the audit "
+                        "report or the training record. The same box serves both buttons.",
+                        key=_key(form, "evidence"),
                     )
-                    due_on = st.date_input(
-                        "Due date",
-                        format=UK_DATE,
-                        value=chosen["due_on"].date(),
-                        disabled=is_done,
-                        help="A done action keeps its due date." if is_done else None,
-                    )
-                    new_owner = (
-                        st.text_input("Owner", value=chosen["owner"], max_chars=200)
-                        if can_manage
-                        else None
-                    )
-                    saved = st.form_submit_button("Save changes", icon=":material/save:")
-                if saved:
-                    with left:  # any problem shows under the form it is about
-                        _attempt(
-                            "plan",
-                            "Action updated.",
-                            lambda: update_action(
-                                db,
-                                actor,
-                                action_id,
-                                evidence=evidence,
-                                due_on=None if is_done else due_on,
-                                owner=new_owner,
-                            ),
+                    forms.beside(form, "evidence")
+                    left, middle, right = st.columns(3)
+                    with left:
+                        st.date_input(
+                            ACTION_LABELS["due_on"],
+                            format=UK_DATE,
+                            value=chosen["due_on"].date(),
+                            disabled=is_done,
+                            help="A done action keeps its due date." if is_done else None,
+                            key=_key(form, "due_on"),
                         )
-                if not is_done:
-                    with right.form(f"complete-action-{action_id}-{generation}"):
-                        st.markdown("**Mark as done**")
-                        completed_on = st.date_input(
-                            "Completed on", format=UK_DATE, value=now, max_value=now
-                        )
-                        done_evidence = st.text_area(
-                            "Evidence that it is done",
-                            max_chars=10_000,
-                            help="Required: for example the audit report, the training record.",
-                        )
-                        marked = st.form_submit_button(
-                            "Mark as done", icon=":material/task_alt:", type="primary"
-                        )
-                    if marked:
-                        with right:
-                            _attempt(
-                                "plan",
-                                "Action marked done.",
-                                lambda: complete_action(
-                                    db, actor, action_id, completed_on, done_evidence, today=now
-                                ),
-                                labels={"evidence": "Evidence that it is done"},
+                        forms.beside(form, "due_on")
+                    if can_manage:
+                        with middle:
+                            st.text_input(
+                                ACTION_LABELS["owner"],
+                                value=chosen["owner"],
+                                max_chars=200,
+                                key=_key(form, "owner"),
                             )
-                else:
-                    right.success(
+                            forms.beside(form, "owner")
+                    if not is_done:
+                        with right:
+                            st.date_input(
+                                ACTION_LABELS["completed_on"],
+                                format=UK_DATE,
+                                value=now,
+                                max_value=now,
+                                key=_key(form, "completed_on"),
+                            )
+                            forms.beside(form, "completed_on")
+                    left, right = st.columns(2)
+                    left.form_submit_button(
+                        "Save changes",
+                        icon=":material/save:",
+                        on_click=_save_action,
+                        args=(form, action_id, version, is_done, False),
+                    )
+                    if not is_done:
+                        right.form_submit_button(
+                            "Save and mark as done",
+                            icon=":material/task_alt:",
+                            type="primary",
+                            on_click=_save_action,
+                            args=(form, action_id, version, is_done, True),
+                        )
+                if is_done:
+                    st.success(
                         f"Done on {long_date(chosen['completed_on'])}.", icon=":material/task_alt:"
                     )
             elif not actions.empty:
@@ -520,48 +720,59 @@ with plan_tab:
 
             if can_manage:
                 left, right = st.columns(2)
-                with left.form(f"add-action-{detail.plan_id}-{generation}"):
+                form = f"add-action-{detail.plan_id}-{generation}"
+                with left.form(form):
                     st.markdown("**Add an action**")
-                    description = st.text_area("Action", max_chars=10_000)
-                    action_owner = st.text_input(
-                        "Owner",
+                    forms.summary(form, ADD_ACTION_LABELS, "The action was not added")
+                    st.text_area(
+                        ADD_ACTION_LABELS["description"],
+                        max_chars=10_000,
+                        key=_key(form, "description"),
+                    )
+                    forms.beside(form, "description")
+                    st.text_input(
+                        ADD_ACTION_LABELS["owner"],
                         max_chars=200,
                         help="Use the person's sign-in name so they can update it themselves.",
+                        key=_key(form, "owner"),
                     )
-                    action_due = st.date_input(
-                        "Due date", format=UK_DATE, value=now + relativedelta(weeks=4)
+                    forms.beside(form, "owner")
+                    st.date_input(
+                        ADD_ACTION_LABELS["due_on"],
+                        format=UK_DATE,
+                        value=now + relativedelta(weeks=4),
+                        key=_key(form, "due_on"),
                     )
-                    added = st.form_submit_button("Add the action", icon=":material/add:")
-                if added:
-                    _attempt(
-                        "plan",
-                        "Action added.",
-                        lambda: add_action(
-                            db, actor, detail.plan_id, description, action_owner, action_due
-                        ),
+                    forms.beside(form, "due_on")
+                    st.form_submit_button(
+                        "Add the action",
+                        icon=":material/add:",
+                        on_click=_add_action,
+                        args=(form, detail.plan_id),
                     )
-                with right.form(f"update-plan-{detail.plan_id}-{generation}"):
+                form = f"update-plan-{detail.plan_id}-{generation}"
+                with right.form(form):
                     st.markdown("**Plan owner and next review**")
-                    plan_owner = st.text_input(
-                        "Plan owner (their sign-in name)", value=detail.owner or "", max_chars=64
+                    forms.summary(form, PLAN_LABELS, "The plan was not changed")
+                    st.text_input(
+                        PLAN_LABELS["owner"],
+                        value=detail.owner or "",
+                        max_chars=64,
+                        key=_key(form, "owner"),
                     )
-                    review_on = st.date_input(
-                        "Next review",
+                    forms.beside(form, "owner")
+                    st.date_input(
+                        PLAN_LABELS["next_review_on"],
                         format=UK_DATE,
                         value=detail.next_review_on or now + relativedelta(months=1),
+                        key=_key(form, "next_review_on"),
                     )
-                    changed = st.form_submit_button("Save", icon=":material/save:")
-                if changed:
-                    _attempt(
-                        "plan",
-                        "Plan updated.",
-                        lambda: update_plan(
-                            db,
-                            actor,
-                            detail.plan_id,
-                            owner=plan_owner or None,
-                            next_review_on=review_on,
-                        ),
+                    forms.beside(form, "next_review_on")
+                    st.form_submit_button(
+                        "Save",
+                        icon=":material/save:",
+                        on_click=_update_plan,
+                        args=(form, detail.plan_id, detail.version),
                     )
 
             st.markdown("#### Sign off and close the plan")
@@ -579,27 +790,33 @@ with plan_tab:
                         "is signed off.",
                         icon=":material/warning:",
                     )
-                with st.form(f"close-plan-{detail.plan_id}-{generation}"):
-                    rationale = st.text_area(
-                        "Why the Board is satisfied the plan can close", max_chars=10_000
+                form = f"close-plan-{detail.plan_id}-{generation}"
+                with st.form(form):
+                    forms.summary(form, CLOSE_LABELS, "The plan was not closed")
+                    st.text_area(
+                        CLOSE_LABELS["rationale"], max_chars=10_000, key=_key(form, "rationale")
                     )
-                    closed_on = st.date_input("Closed on", format=UK_DATE, value=now, max_value=now)
-                    confirm = st.checkbox(
+                    forms.beside(form, "rationale")
+                    st.date_input(
+                        CLOSE_LABELS["closed_on"],
+                        format=UK_DATE,
+                        value=now,
+                        max_value=now,
+                        key=_key(form, "closed_on"),
+                    )
+                    forms.beside(form, "closed_on")
+                    st.checkbox(
                         "I sign this plan off for the Provider Oversight Board. A closed plan "
-                        "cannot be reopened."
+                        "cannot be reopened.",
+                        key=_key(form, "confirm"),
                     )
-                    close = st.form_submit_button("Sign off and close", icon=":material/lock:")
-                if close:
-                    if not confirm:
-                        st.error("Tick the box to confirm the sign-off.")
-                    else:
-                        _attempt(
-                            "plan",
-                            "Plan signed off and closed.",
-                            lambda: close_plan(
-                                db, actor, detail.plan_id, rationale, closed_on, today=now
-                            ),
-                        )
+                    forms.beside(form, "confirm")
+                    st.form_submit_button(
+                        "Sign off and close",
+                        icon=":material/lock:",
+                        on_click=_close_plan,
+                        args=(form, detail.plan_id, detail.version),
+                    )
 
 # --- enhanced monitoring --------------------------------------------------------------------------
 with monitoring_tab:
@@ -610,35 +827,45 @@ with monitoring_tab:
     )
     if can_manage:
         providers = providers or dict(provider_choices(db, actor))
-        with st.expander("Start enhanced monitoring", icon=":material/add_circle:"):
-            with st.form(f"start-monitoring-{generation}"):
-                provider_id = st.selectbox(
-                    "Provider", list(providers), format_func=providers.get, index=None
+        form = f"start-monitoring-{generation}"
+        with (
+            st.expander("Start enhanced monitoring", icon=":material/add_circle:"),
+            st.form(form),
+        ):
+            forms.summary(form, START_LABELS, "Enhanced monitoring was not started")
+            st.selectbox(
+                START_LABELS["provider_id"],
+                list(providers),
+                format_func=providers.get,
+                index=None,
+                key=_key(form, "provider"),
+            )
+            forms.beside(form, "provider_id")
+            st.text_area(START_LABELS["reason"], max_chars=10_000, key=_key(form, "reason"))
+            forms.beside(form, "reason")
+            st.text_input(START_LABELS["lead"], value=actor.username, key=_key(form, "lead"))
+            forms.beside(form, "lead")
+            left, right = st.columns(2)
+            with left:
+                st.date_input(
+                    START_LABELS["started_on"],
+                    format=UK_DATE,
+                    value=now,
+                    max_value=now,
+                    key=_key(form, "started_on"),
                 )
-                reason = st.text_area("Why", max_chars=10_000)
-                lead = st.text_input("Lead (their sign-in name)", value=actor.username)
-                left, right = st.columns(2)
-                started_on = left.date_input("Started on", format=UK_DATE, value=now, max_value=now)
-                review_on = right.date_input(
-                    "Review date", format=UK_DATE, value=now + relativedelta(months=3)
+                forms.beside(form, "started_on")
+            with right:
+                st.date_input(
+                    START_LABELS["review_on"],
+                    format=UK_DATE,
+                    value=now + relativedelta(months=3),
+                    key=_key(form, "review_on"),
                 )
-                started = st.form_submit_button("Start monitoring", icon=":material/add:")
-            if started:
-                _attempt(
-                    "monitoring",
-                    "Enhanced monitoring started.",
-                    lambda: start_monitoring(
-                        db,
-                        actor,
-                        provider_id or "",
-                        started_on,
-                        review_on,
-                        reason,
-                        lead,
-                        today=now,
-                    ),
-                    then=lambda new_id: _choose(MONITORING_CHOICE, new_id, "monitoring"),
-                )
+                forms.beside(form, "review_on")
+            st.form_submit_button(
+                "Start monitoring", icon=":material/add:", on_click=_start_monitoring, args=(form,)
+            )
 
     arrangements = monitoring_choices(db, actor)
     if not arrangements:
@@ -647,12 +874,17 @@ with monitoring_tab:
         ids = [a.monitoring_id for a in arrangements]
         labels = {a.monitoring_id: a.label() for a in arrangements}
         wanted = int(requested_monitoring) if (requested_monitoring or "").isdigit() else None
+        if requested_monitoring and wanted not in ids:
+            st.warning(
+                f"There is no enhanced monitoring {fmt.plain(requested_monitoring)}; "
+                "showing another.",
+                icon=":material/warning:",
+            )
+        if st.session_state.get(MONITORING_CHOICE) not in ids:
+            st.session_state[MONITORING_CHOICE] = wanted if wanted in ids else ids[0]
         monitoring_id = st.selectbox(
             "Enhanced monitoring",
             ids,
-            index=0
-            if MONITORING_CHOICE in st.session_state or wanted not in ids
-            else ids.index(wanted),
             format_func=labels.get,
             key=MONITORING_CHOICE,
             on_change=_sync_param,
@@ -660,13 +892,10 @@ with monitoring_tab:
             help="Open arrangements first, then ended ones.",
         )
         monitoring = monitoring_detail(db, actor, monitoring_id, now)
-        # The version this user saw when the forms were drawn: a save made with it is refused
-        # if someone else changed the arrangement in between.
-        seen_key = f"monitoring-version-{monitoring_id}"
-        seen = st.session_state.get(seen_key, monitoring.version)
-        st.session_state[seen_key] = monitoring.version
 
-        st.subheader(f"{monitoring.provider_name}: enhanced monitoring {monitoring.reference}")
+        st.subheader(
+            f"{fmt.plain(monitoring.provider_name)}: enhanced monitoring {monitoring.reference}"
+        )
         st.markdown(f"**Progress:** {status_badge(monitoring.progress)} {monitoring.why}")
         cards.facts(
             ("Started", long_date(monitoring.started_on)),
@@ -680,8 +909,9 @@ with monitoring_tab:
         st.markdown(f"**Why:** {fmt.plain(monitoring.reason or 'not recorded')}")
         if not monitoring.is_open:
             st.info(
-                f"Ended on {long_date(monitoring.ended_on)} by {monitoring.ended_by}: "
-                f"{monitoring.end_rationale}",
+                f"Ended on {long_date(monitoring.ended_on)} by "
+                f"{fmt.plain(monitoring.ended_by or '')}: "
+                f"{fmt.plain(monitoring.end_rationale or '')}",
                 icon=":material/lock:",
             )
         if monitoring.visits.empty:
@@ -705,60 +935,78 @@ with monitoring_tab:
             )
 
         if monitoring.is_open and monitoring.can_manage:
+            # The version drawn now goes with each form: a save made from it is refused if
+            # someone else changed the arrangement in between.
+            seen = monitoring.version
             left, right = st.columns(2)
-            with left.form(f"visit-{monitoring_id}-{generation}"):
+            form = f"visit-{monitoring_id}-{generation}"
+            with left.form(form):
                 st.markdown("**Record a visit**")
-                visited_on = st.date_input("Visited on", format=UK_DATE, value=now, max_value=now)
-                visited_by = st.text_input("Visited by", value=actor.username, max_chars=200)
-                findings = st.text_area("What was found", max_chars=10_000)
-                visited = st.form_submit_button("Record the visit", icon=":material/add:")
-            if visited:
-                _attempt(
-                    "monitoring",
-                    "Visit recorded.",
-                    lambda: record_visit(
-                        db,
-                        actor,
-                        monitoring_id,
-                        visited_on,
-                        visited_by,
-                        findings,
-                        version=seen,
-                        today=now,
-                    ),
+                forms.summary(form, VISIT_LABELS, "The visit was not recorded")
+                st.date_input(
+                    VISIT_LABELS["visited_on"],
+                    format=UK_DATE,
+                    value=now,
+                    max_value=now,
+                    key=_key(form, "visited_on"),
                 )
-            with right.form(f"review-{monitoring_id}-{generation}"):
+                forms.beside(form, "visited_on")
+                st.text_input(
+                    VISIT_LABELS["visited_by"],
+                    value=actor.username,
+                    max_chars=200,
+                    key=_key(form, "visited_by"),
+                )
+                forms.beside(form, "visited_by")
+                st.text_area(VISIT_LABELS["findings"], max_chars=10_000, key=_key(form, "findings"))
+                forms.beside(form, "findings")
+                st.form_submit_button(
+                    "Record the visit",
+                    icon=":material/add:",
+                    on_click=_record_visit,
+                    args=(form, monitoring_id, seen),
+                )
+            form = f"review-{monitoring_id}-{generation}"
+            with right.form(form):
                 st.markdown("**Review date and lead**")
-                new_review = st.date_input(
-                    "Review date",
+                forms.summary(form, REVIEW_LABELS, "Enhanced monitoring was not changed")
+                st.date_input(
+                    REVIEW_LABELS["review_on"],
                     format=UK_DATE,
                     value=monitoring.review_on or now + relativedelta(months=1),
+                    key=_key(form, "review_on"),
                 )
-                new_lead = st.text_input("Lead", value=monitoring.lead or "", max_chars=200)
-                reviewed = st.form_submit_button("Save", icon=":material/save:")
-            if reviewed:
-                _attempt(
-                    "monitoring",
-                    "Enhanced monitoring updated.",
-                    lambda: update_monitoring(
-                        db,
-                        actor,
-                        monitoring_id,
-                        review_on=new_review,
-                        lead=new_lead or None,
-                        version=seen,
-                    ),
+                forms.beside(form, "review_on")
+                st.text_input(
+                    REVIEW_LABELS["lead"],
+                    value=monitoring.lead or "",
+                    max_chars=200,
+                    key=_key(form, "lead"),
                 )
-            with st.form(f"end-{monitoring_id}-{generation}"):
+                forms.beside(form, "lead")
+                st.form_submit_button(
+                    "Save",
+                    icon=":material/save:",
+                    on_click=_review_monitoring,
+                    args=(form, monitoring_id, seen),
+                )
+            form = f"end-{monitoring_id}-{generation}"
+            with st.form(form):
                 st.markdown("**End enhanced monitoring**")
-                end_reason = st.text_area("Why monitoring can end (required)", max_chars=10_000)
-                ended_on = st.date_input("Ended on", format=UK_DATE, value=now, max_value=now)
-                ended = st.form_submit_button("End monitoring", icon=":material/lock:")
-            if ended:
-                _attempt(
-                    "monitoring",
-                    "Enhanced monitoring ended.",
-                    lambda: end_monitoring(
-                        db, actor, monitoring_id, ended_on, end_reason, version=seen, today=now
-                    ),
+                forms.summary(form, END_LABELS, "Enhanced monitoring was not ended")
+                st.text_area(END_LABELS["rationale"], max_chars=10_000, key=_key(form, "rationale"))
+                forms.beside(form, "rationale")
+                st.date_input(
+                    END_LABELS["ended_on"],
+                    format=UK_DATE,
+                    value=now,
+                    max_value=now,
+                    key=_key(form, "ended_on"),
+                )
+                forms.beside(form, "ended_on")
+                st.form_submit_button(
+                    "End monitoring",
+                    icon=":material/lock:",
+                    on_click=_end_monitoring,
+                    args=(form, monitoring_id, seen),
                 )

@@ -9,8 +9,8 @@ import streamlit as st
 from sgoversight import board
 from sgoversight.auth import Permission
 from sgoversight.decisions import DECISIONS
-from sgoversight.errors import BadInput
 from sgoversight.periods import add_months, last_complete_month, parse_month
+from sgoversight.plans import NEEDS_SETUP, status_text
 from sgoversight.scoring import INDICATOR_LABELS
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
 from ui import cache, cards
@@ -19,42 +19,78 @@ from ui.context import engine, require, today
 from ui.navigation import link_to_page
 
 actor = require(Permission.VIEW_BOARD)
+PROVIDER_KEY, MONTH_KEY = "profile-provider", "profile-month"
 
 register = cache.register(actor).sort_values("name")
 names = dict(zip(register["provider_id"], register["name"], strict=True))
-wanted = st.query_params.get("provider")
 latest = last_complete_month(today())
-try:
-    month = parse_month(st.query_params.get("month", latest.label))
-except BadInput:
-    month = latest
+months = {m.label: m for m in (add_months(latest, -back) for back in range(12))}
+
+# Arriving (a link from the Board, a reload, back or forward): the address bar says which
+# provider and month; after that the pickers do, and the address bar follows them.
+wanted = st.query_params.get("provider")
+if wanted and wanted != st.session_state.get(PROVIDER_KEY):
+    if wanted in names:
+        st.session_state[PROVIDER_KEY] = wanted
+    else:
+        st.warning(
+            f"There is no provider {fmt.plain(wanted)} in the register; choose one below.",
+            icon=":material/warning:",
+        )
+wanted_month = st.query_params.get("month")
+if wanted_month in months and wanted_month != st.session_state.get(MONTH_KEY):
+    st.session_state[MONTH_KEY] = wanted_month
+elif MONTH_KEY not in st.session_state:
+    st.session_state[MONTH_KEY] = latest.label
+
+
+def _to_address() -> None:
+    """The pickers' choice, in the address bar (by id) before the page runs again."""
+    chosen = st.session_state.get(PROVIDER_KEY)
+    if chosen:
+        st.query_params["provider"] = chosen
+    else:
+        st.query_params.pop("provider", None)
+    st.query_params["month"] = st.session_state[MONTH_KEY]
+
 
 st.title("Provider profile")
 provider_id = st.selectbox(
     "Provider",
     list(names),
-    index=list(names).index(wanted) if wanted in names else None,
+    index=None,
     format_func=lambda pid: f"{names[pid]} ({pid})",
     placeholder="Type to search the register",
+    key=PROVIDER_KEY,
+    on_change=_to_address,
 )
-months = [add_months(latest, -back) for back in range(12)]
-month = st.selectbox(
+month_label = st.selectbox(
     "Board month",
-    months,
-    index=next((i for i, m in enumerate(months) if m.label == month.label), 0),
-    format_func=lambda m: f"{m.start:%B %Y}",
+    list(months),
+    format_func=lambda label: f"{months[label].start:%B %Y}",
+    key=MONTH_KEY,
+    on_change=_to_address,
 )
+month = months[month_label]
 if provider_id is None:
+    st.query_params.pop("provider", None)
+    st.query_params["month"] = month.label
     st.info("Choose a provider to see their profile.")
     st.stop()
 st.query_params.update({"provider": provider_id, "month": month.label})
+link_to_page(
+    "pages/board.py",
+    "Back to the Board, with this provider chosen",
+    ":material/arrow_back:",
+    {"provider": provider_id, "month": month.label},
+)
 
 profile = board.provider_profile(
     engine(), actor, provider_id, month, frames=cache.provider_frames(actor, provider_id)
 )
 provider, rating = profile.provider, profile.rating
 
-st.header(str(provider["name"]))
+st.header(fmt.plain(str(provider["name"])))
 cqc = provider.get("cqc_rating")
 capacity = provider.get("capacity")
 facts = [
@@ -103,7 +139,7 @@ with st.expander("Every indicator"):
 st.subheader("The last 12 months")
 st.altair_chart(board.timeline_chart(profile.timeline), width="stretch", height=300)
 
-left, right = st.columns(2)
+left, _ = st.columns(2)
 with left:
     st.subheader("Previous ratings")
     st.dataframe(
@@ -116,32 +152,45 @@ with left:
         hide_index=True,
         width="stretch",
     )
-with right:
-    st.subheader("Board decisions")
-    if profile.decisions:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Month": profile.decision_months,
-                    "Computed": [d.computed_rating for d in profile.decisions],
-                    "Board's rating": [
-                        d.rating + ("" if d.agreed else " (override)") for d in profile.decisions
-                    ],
-                    "Decision": [DECISIONS[d.decision] for d in profile.decisions],
-                    "Rationale": [d.rationale or "" for d in profile.decisions],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-    else:
-        st.caption("The Board has not recorded a decision about this provider yet.")
+# The decisions take the full width: their reasons need the room.
+st.subheader("Board decisions")
+if profile.decisions:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Month": profile.decision_months,
+                "Status": [d.status_text for d in profile.decisions],
+                "Computed": [d.computed_rating for d in profile.decisions],
+                "Board's rating": [
+                    d.rating + ("" if d.agreed else " (override)") for d in profile.decisions
+                ],
+                "Decision": [DECISIONS[d.decision] for d in profile.decisions],
+                "Rationale": [d.rationale or "" for d in profile.decisions],
+                "Why amended or withdrawn": [
+                    d.withdrawn_reason or d.amend_reason or "" for d in profile.decisions
+                ],
+                "Decided": [
+                    f"{d.decided_at:%d %b %Y} by {d.decided_by}" for d in profile.decisions
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "Every decision stays here: one is current for each month; an amended one shows "
+        "the reason on the decision that replaced it."
+    )
+else:
+    st.caption("The Board has not recorded a decision about this provider yet.")
 
 st.subheader("Improvement plans and enhanced monitoring")
 if not profile.plans and not profile.monitoring:
     st.caption("No improvement plan or enhanced monitoring on record.")
 for plan in profile.plans:
     status = f"closed {fmt.long_date(plan['closed_on'])}" if plan["status"] == "closed" else "open"
+    if plan["needs"]:
+        status += f", {status_text(NEEDS_SETUP)}: it needs {' and '.join(plan['needs'])}"
     link_to_page(
         "pages/plans.py",
         f"Improvement plan {plan['plan_id']}, opened {fmt.long_date(plan['opened_on'])}, {status}",

@@ -19,23 +19,32 @@ from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from sgoversight import insight, scoring
 from sgoversight.auth import Actor, Permission
 from sgoversight.counts import dated_in_mask, open_enquiries_mask
-from sgoversight.decisions import DECISIONS, decision_history, latest_decisions, meetings_for_month
+from sgoversight.decisions import (
+    CURRENT,
+    DECISIONS,
+    STATUS_TEXT,
+    decision_history,
+    latest_decisions,
+    meetings_for_month,
+)
 from sgoversight.errors import BadInput
 from sgoversight.models import (
     BoardDecision,
     BoardMeeting,
     EnhancedMonitoring,
+    ImprovementAction,
     ImprovementPlan,
     QualityAlert,
     SafeguardingConcern,
 )
 from sgoversight.periods import Period, add_months, months_window
+from sgoversight.plans import NEEDS_SETUP, monitoring_reference, setup_missing, status_text
 from sgoversight.queries import (
     dated_between,
     load_actions,
@@ -143,7 +152,8 @@ def load_board_frames(
 
 @dataclass(frozen=True)
 class DecisionSummary:
-    """The Board's latest decision for a provider and month, as shown beside the rating."""
+    """A Board decision for a provider and month, as shown beside the rating and in the history:
+    `status` is current, superseded (amended later) or withdrawn (sgoversight.decisions)."""
 
     decision_id: int
     computed_rating: str
@@ -153,6 +163,13 @@ class DecisionSummary:
     rationale: str | None
     decided_by: str
     decided_at: dt.datetime
+    board_month: str = ""
+    status: str = CURRENT
+    amend_reason: str | None = None
+    supersedes_id: int | None = None
+    withdrawn_reason: str | None = None
+    withdrawn_by: str | None = None
+    withdrawn_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, row: BoardDecision) -> DecisionSummary:
@@ -165,7 +182,19 @@ class DecisionSummary:
             rationale=row.rationale,
             decided_by=row.decided_by,
             decided_at=row.decided_at,
+            board_month=row.board_month,
+            status=row.status,
+            amend_reason=row.amend_reason,
+            supersedes_id=row.supersedes_id,
+            withdrawn_reason=row.withdrawn_reason,
+            withdrawn_by=row.withdrawn_by,
+            withdrawn_at=row.withdrawn_at,
         )
+
+    @property
+    def status_text(self) -> str:
+        """'Current', 'Amended later' or 'Withdrawn'."""
+        return STATUS_TEXT[self.status]
 
 
 @dataclass(frozen=True)
@@ -177,6 +206,9 @@ class BoardMonth:
     movement: dict[str, str]
     decisions: dict[str, DecisionSummary]
     meetings: list[BoardMeeting] = field(default_factory=list)
+    #: What is open for each provider now, in words: "Improvement plan PLAN-ID (◇ Needs setting
+    #: up)", "Enhanced monitoring EM-3", both joined by "; " (open_work_by_provider).
+    open_work: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Providers per computed rating, Red first."""
@@ -211,8 +243,53 @@ def board_month(
             for pid, row in latest_decisions(session, month.label).items()
         }
         meetings = meetings_for_month(session, month.label)
+        open_work = open_work_by_provider(session, actor.provider_scope())
         session.expunge_all()
-    return BoardMonth(month, current, scoring.movement(current, previous), decisions, meetings)
+    return BoardMonth(
+        month, current, scoring.movement(current, previous), decisions, meetings, open_work
+    )
+
+
+def open_work_by_provider(session: Session, scope: str | None = None) -> dict[str, str]:
+    """Each provider's open improvement plan and enhanced monitoring in words. A plan that lacks
+    an owner, a next review date or any action says it needs setting up (plans.setup_missing)."""
+    counts = dict(
+        session.execute(
+            select(ImprovementAction.plan_id, func.count()).group_by(ImprovementAction.plan_id)
+        ).all()
+    )
+    found: dict[str, list[str]] = {}
+    plans = select(ImprovementPlan).where(ImprovementPlan.status == "open")
+    monitoring = select(EnhancedMonitoring).where(EnhancedMonitoring.ended_on.is_(None))
+    if scope is not None:
+        plans = plans.where(ImprovementPlan.provider_id == scope)
+        monitoring = monitoring.where(EnhancedMonitoring.provider_id == scope)
+    for plan in session.scalars(plans.order_by(ImprovementPlan.plan_id)):
+        text = f"Improvement plan {plan.plan_id}"
+        if setup_missing(plan.owner, plan.next_review_on, counts.get(plan.plan_id, 0)):
+            text += f" ({status_text(NEEDS_SETUP)})"
+        found.setdefault(plan.provider_id, []).append(text)
+    for arrangement in session.scalars(monitoring.order_by(EnhancedMonitoring.id)):
+        found.setdefault(arrangement.provider_id, []).append(
+            f"Enhanced monitoring {monitoring_reference(arrangement.id)}"
+        )
+    return {provider_id: "; ".join(texts) for provider_id, texts in found.items()}
+
+
+def decision_trail(
+    engine: Engine, actor: Actor, provider_id: str, board_month: str | None = None
+) -> list[DecisionSummary]:
+    """Every decision about `provider_id` (of `board_month` only, when given), current, amended
+    and withdrawn, newest first (VIEW_BOARD)."""
+    actor.require(Permission.VIEW_BOARD)
+    actor.require_provider(provider_id)
+    with Session(engine) as session:
+        rows = decision_history(session, provider_id)
+        return [
+            DecisionSummary.of(row)
+            for row in rows
+            if board_month is None or row.board_month == board_month
+        ]
 
 
 def _score(
@@ -227,8 +304,8 @@ def board_table(view: BoardMonth) -> pd.DataFrame:
     """The RAG table as the Board reads it, one row per provider in the scoring's order.
 
     Columns: provider_id, Provider, Service, Regulated, Commissioned, Rating, Movement, Why,
-    Recommended action, Board decision, Board's rating; plus `rating` (the computed word) and
-    `movement` (code) for filtering.
+    Recommended action, Board decision, Board's rating, Plan or monitoring (open now); plus
+    `rating` (the computed word) and `movement` (code) for filtering.
     """
     rows = []
     for rating in view.ratings:
@@ -250,6 +327,7 @@ def board_table(view: BoardMonth) -> pd.DataFrame:
                     if decided is None
                     else rag_text(decided.rating) + ("" if decided.agreed else " (override)")
                 ),
+                "Plan or monitoring": view.open_work.get(rating.provider_id, ""),
                 "rating": rating.rating,
                 "movement": view.movement[rating.provider_id],
                 "service_type": rating.service_type,
@@ -325,6 +403,14 @@ def provider_profile(
         rows = decision_history(session, provider_id)
         decisions = [DecisionSummary.of(row) for row in rows]
         decision_months = [row.board_month for row in rows]
+        action_counts = dict(
+            session.execute(
+                select(ImprovementAction.plan_id, func.count())
+                .join(ImprovementPlan, ImprovementPlan.plan_id == ImprovementAction.plan_id)
+                .where(ImprovementPlan.provider_id == provider_id)
+                .group_by(ImprovementAction.plan_id)
+            ).all()
+        )
         plans = [
             {
                 "plan_id": plan.plan_id,
@@ -333,6 +419,13 @@ def provider_profile(
                 "closed_on": plan.closed_on,
                 "reason": plan.reason,
                 "owner": plan.owner,
+                "needs": (
+                    setup_missing(
+                        plan.owner, plan.next_review_on, action_counts.get(plan.plan_id, 0)
+                    )
+                    if plan.status == "open"
+                    else []
+                ),
             }
             for plan in session.scalars(
                 select(ImprovementPlan)

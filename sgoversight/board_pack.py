@@ -22,7 +22,8 @@ from sgoversight.periods import Period
 
 
 def decisions_table(view: board.BoardMonth) -> pd.DataFrame:
-    """The month's decisions: provider, computed rating, the Board's rating, decision, who."""
+    """The month's current decisions: provider, computed rating, the Board's rating, decision,
+    who, and why it was amended when it replaced an earlier one (sgoversight.decisions)."""
     names = {r.provider_id: r.provider_name for r in view.ratings}
     rows = [
         {
@@ -34,12 +35,13 @@ def decisions_table(view: board.BoardMonth) -> pd.DataFrame:
             "Rationale": d.rationale or "",
             "Decided by": d.decided_by,
             "Decided on": f"{d.decided_at:%d %b %Y}",
+            "Why amended": d.amend_reason or "",
         }
         for pid, d in view.decisions.items()
     ]
     columns = [
         "Provider", "Computed rating", "Board's rating", "Agreed or overridden", "Decision",
-        "Rationale", "Decided by", "Decided on",
+        "Rationale", "Decided by", "Decided on", "Why amended",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns).sort_values("Provider", ignore_index=True)
 
@@ -55,6 +57,7 @@ def _rag_table(view: board.BoardMonth) -> pd.DataFrame:
             "Why": table["Why"],
             "Recommended action": table["Recommended action"],
             "Board decision": table["Board decision"],
+            "Plan or monitoring": table["Plan or monitoring"],
         }
     )
 
@@ -103,7 +106,7 @@ def board_pack_pdf(view: board.BoardMonth, frames: board.BoardFrames) -> bytes:
     pdf.heading("Providers rated Red or Amber")
     table = _rag_table(view)
     concern = table[table["Rating"] != "Green"]
-    widths = [48, 28, 22, 20, usable - 48 - 28 - 22 - 20 - 45 - 38, 45, 38]
+    widths = [44, 26, 18, 18, usable - 44 - 26 - 18 - 18 - 40 - 32 - 36, 40, 32, 36]
     pdf.table(concern, widths=widths, rag_column="Rating", font_size=7)
     pdf.heading("Decisions recorded")
     decisions = decisions_table(view)
@@ -112,7 +115,7 @@ def board_pack_pdf(view: board.BoardMonth, frames: board.BoardFrames) -> bytes:
     else:
         pdf.table(
             decisions,
-            widths=[45, 24, 24, 26, 38, usable - 45 - 24 - 24 - 26 - 38 - 28 - 22, 28, 22],
+            widths=[40, 20, 20, 22, 32, usable - 40 - 20 - 20 - 22 - 32 - 24 - 20 - 36, 24, 20, 36],
             rag_column="Computed rating",
             font_size=7,
         )

@@ -205,6 +205,10 @@ class BoardMeeting(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+#: The condition of the one decision in force per provider and month (migration 0008).
+CURRENT_DECISION = text("status = 'current'")
+
+
 class BoardDecision(Base):
     """The Board's decision on one provider's monthly rating.
 
@@ -225,6 +229,25 @@ class BoardDecision(Base):
     decision: Mapped[str] = mapped_column(CODE)
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    #: current (the one decision in force for the provider and month), superseded (amended by a
+    #: later decision, which names it in supersedes_id) or withdrawn.
+    status: Mapped[str] = mapped_column(CODE, default="current", server_default="current")
+    amend_reason: Mapped[str | None] = mapped_column(Text)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("board_decisions.id"))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index(
+            "uq_board_decisions_current",
+            "provider_id",
+            "board_month",
+            unique=True,
+            sqlite_where=CURRENT_DECISION,
+            postgresql_where=CURRENT_DECISION,
+        ),
+    )
 
 
 class ImprovementPlan(Timestamped, Base):
@@ -243,10 +266,13 @@ class ImprovementPlan(Timestamped, Base):
     next_review_on: Mapped[dt.date | None] = mapped_column(Date)
     signed_off_by: Mapped[str | None] = mapped_column(String(64))
     close_rationale: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     actions: Mapped[list[ImprovementAction]] = relationship(
         back_populates="plan", order_by="ImprovementAction.due_on"
     )
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class ImprovementAction(Timestamped, Base):
@@ -261,8 +287,11 @@ class ImprovementAction(Timestamped, Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
     evidence: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     plan: Mapped[ImprovementPlan] = relationship(back_populates="actions")
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class TrainingRecord(Base):

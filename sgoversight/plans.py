@@ -32,8 +32,9 @@ Progress on a date D (plan_progress, action_statuses; used by pages, the portfol
 - An action is *done by D* when completed_on is on or before D.
 - Action status: "Done" if done by D; else "Overdue" if due_on is before D; else "Due soon" if
   due_on is from D to D + 14 days; else "Not yet due".
-- Plan progress: "Closed" if the plan is closed; else "Overdue" if any action is overdue; else
-  "At risk" if any action is due soon; else "On track" (a plan with no actions is on track).
+- Plan progress: "Closed" if the plan is closed; else "Needs setting up" until the plan has an
+  owner, a next review date and at least one action (a plan the Board opens starts so); else
+  "Overdue" if any action is overdue; else "At risk" if any action is due soon; else "On track".
 - `overdue_actions_by_provider` is the one definition of CONTRACT.md section 3 `overdue_actions`:
   actions with due_on before as-of and not completed by as-of (completed on as-of = not overdue),
   whatever the plan's status.
@@ -74,13 +75,15 @@ from pydantic import (
     model_validator,
 )
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from sgoversight import audit
 from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.counts import overdue_actions_mask
-from sgoversight.errors import BadInput
+from sgoversight.db import session_scope
+from sgoversight.errors import EditConflict, FormInvalid
 from sgoversight.models import (
     BoardDecision,
     EnhancedMonitoring,
@@ -96,11 +99,13 @@ DUE_SOON_DAYS = 14
 
 OVERDUE, AT_RISK, ON_TRACK, CLOSED, ENDED = "Overdue", "At risk", "On track", "Closed", "Ended"
 DONE, DUE_SOON, NOT_YET_DUE = "Done", "Due soon", "Not yet due"
+NEEDS_SETUP = "Needs setting up"
 #: Plan and monitoring progress words, most urgent first (the portfolio's sort order).
-PROGRESS_ORDER: tuple[str, ...] = (OVERDUE, AT_RISK, ON_TRACK, CLOSED, ENDED)
+PROGRESS_ORDER: tuple[str, ...] = (NEEDS_SETUP, OVERDUE, AT_RISK, ON_TRACK, CLOSED, ENDED)
 ACTION_STATUS_ORDER: tuple[str, ...] = (OVERDUE, DUE_SOON, NOT_YET_DUE, DONE)
 #: A shape beside every word, so a status reads without colour (greyscale, colour-blind users).
 STATUS_ICON: dict[str, str] = {
+    NEEDS_SETUP: "◇",
     OVERDUE: "✖",
     AT_RISK: "▲",
     DUE_SOON: "▲",
@@ -111,6 +116,7 @@ STATUS_ICON: dict[str, str] = {
     ENDED: "■",
 }
 STATUS_MATERIAL_ICON: dict[str, str] = {
+    NEEDS_SETUP: ":material/construction:",
     OVERDUE: ":material/cancel:",
     AT_RISK: ":material/warning:",
     DUE_SOON: ":material/schedule:",
@@ -121,6 +127,7 @@ STATUS_MATERIAL_ICON: dict[str, str] = {
     ENDED: ":material/lock:",
 }
 STATUS_BADGE_COLOUR: dict[str, str] = {
+    NEEDS_SETUP: "violet",
     OVERDUE: "red",
     AT_RISK: "orange",
     DUE_SOON: "orange",
@@ -137,6 +144,8 @@ MAX_TEXT = 10_000
 MAX_NAME = 200  # improvement_actions.owner, enhanced_monitoring.lead
 MAX_USERNAME = 64  # improvement_plans.owner
 MAX_ID = 64
+#: Tries at allocating a new action id when others add to the same plan at the same moment.
+ID_ATTEMPTS = 5
 
 
 def status_text(status: str) -> str:
@@ -276,11 +285,27 @@ def action_tally(
     return action_tallies(actions.assign(plan_id=""), on, days).get("", ActionTally())
 
 
-def progress_of(tally: ActionTally, *, closed: bool = False) -> str:
-    """A plan's progress from its tally: Closed if the plan is closed; else Overdue if any action
-    is overdue; else At risk if any is due soon; else On track."""
+def setup_missing(owner: str | None, next_review_on: dt.date | None, actions: int) -> list[str]:
+    """What an open plan still lacks to be set up: an owner, a next review date, at least one
+    action (in those words, in that order; empty when it is set up)."""
+    missing = []
+    if not (owner or "").strip():
+        missing.append("an owner")
+    if next_review_on is None or pd.isna(next_review_on):
+        missing.append("a next review date")
+    if actions == 0:
+        missing.append("an action")
+    return missing
+
+
+def progress_of(tally: ActionTally, *, closed: bool = False, missing: Iterable[str] = ()) -> str:
+    """A plan's progress from its tally: Closed if the plan is closed; else Needs setting up if
+    it lacks an owner, a next review date or any action (`missing`, setup_missing); else Overdue
+    if any action is overdue; else At risk if any is due soon; else On track."""
     if closed:
         return CLOSED
+    if list(missing):
+        return NEEDS_SETUP
     if tally.overdue:
         return OVERDUE
     if tally.due_soon:
@@ -288,10 +313,14 @@ def progress_of(tally: ActionTally, *, closed: bool = False) -> str:
     return ON_TRACK
 
 
-def progress_reason(tally: ActionTally, progress: str) -> str:
+def progress_reason(tally: ActionTally, progress: str, missing: Iterable[str] = ()) -> str:
     """One plain sentence saying why a plan has its progress word."""
     if progress == CLOSED:
         return "Signed off and closed."
+    if progress == NEEDS_SETUP:
+        lacking = list(missing)
+        listed = ", ".join(lacking[:-1]) + (" and " if len(lacking) > 1 else "") + lacking[-1]
+        return f"Not set up yet: it needs {listed}."
     if tally.actions == 0:
         return "No actions yet."
     if progress == OVERDUE:
@@ -441,11 +470,10 @@ class ActionChange(_Input):
     owner: Name | None = None
 
 
-class CompleteInput(_Input):
-    """Marking an action done."""
+class DoneOn(_Input):
+    """The day an action was done."""
 
     completed_on: PastDay
-    evidence: Text
 
 
 class MonitoringInput(_Input):
@@ -501,11 +529,26 @@ def _validated(model: type[M], values: dict[str, Any], today: dt.date, refusal: 
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"])
             message = str(err["msg"]).removeprefix("Value error, ")
+            if err.get("type") == "missing":
+                message = "required"
             problems.append(f"{field}: {message}" if field else message)
-        raise BadInput(refusal, problems) from exc
+        raise _invalid(refusal, problems) from exc
 
 
-class StaleEdit(BadInput):
+def _invalid(refusal: str, problems: list[str]) -> FormInvalid:
+    """The form's problems by field: each "field: message" under its field (a rule between fields
+    names the field it is about the same way), anything else under "form"."""
+    fields: dict[str, str] = {}
+    for problem in problems:
+        name, sep, message = problem.partition(": ")
+        if sep and name.replace("_", "").isalnum() and name == name.lower():
+            fields.setdefault(name, message)
+        else:
+            fields.setdefault("form", problem)
+    return FormInvalid(fields, refusal)
+
+
+class StaleEdit(EditConflict):
     """Someone else changed the record since the user opened it; nothing was saved."""
 
 
@@ -550,17 +593,21 @@ def _require_view(actor: Actor) -> None:
 # --- loading records ------------------------------------------------------------------------------
 
 
-def _plan(session: Session, plan_id: str, refusal: str) -> ImprovementPlan:
-    plan = session.get(ImprovementPlan, plan_id)
+def _plan(session: Session, plan_id: str, refusal: str, *, lock: bool = False) -> ImprovementPlan:
+    # lock: hold the plan's row to the end of the transaction (PostgreSQL), so writers that
+    # number its actions take turns instead of colliding; SQLite's write lock already does.
+    plan = session.get(ImprovementPlan, plan_id, with_for_update=lock or None)
     if plan is None:
-        raise BadInput(refusal, [f"plan_id: no improvement plan {plan_id}"])
+        raise _invalid(refusal, [f"plan_id: no improvement plan {plan_id}"])
     return plan
 
 
-def _open_plan_or_refuse(session: Session, plan_id: str, refusal: str) -> ImprovementPlan:
-    plan = _plan(session, plan_id, refusal)
+def _open_plan_or_refuse(
+    session: Session, plan_id: str, refusal: str, *, lock: bool = False
+) -> ImprovementPlan:
+    plan = _plan(session, plan_id, refusal, lock=lock)
     if plan.status != "open":
-        raise BadInput(
+        raise _invalid(
             refusal,
             [f"plan_id: improvement plan {plan_id} is closed; it can be read but not changed"],
         )
@@ -570,7 +617,7 @@ def _open_plan_or_refuse(session: Session, plan_id: str, refusal: str) -> Improv
 def _action(session: Session, action_id: str, refusal: str) -> ImprovementAction:
     action = session.get(ImprovementAction, action_id)
     if action is None:
-        raise BadInput(refusal, [f"action_id: no improvement plan action {action_id}"])
+        raise _invalid(refusal, [f"action_id: no improvement plan action {action_id}"])
     return action
 
 
@@ -579,7 +626,7 @@ def _monitoring(
 ) -> EnhancedMonitoring:
     monitoring = session.get(EnhancedMonitoring, monitoring_id)
     if monitoring is None:
-        raise BadInput(
+        raise _invalid(
             refusal,
             [f"monitoring_id: no enhanced monitoring {monitoring_reference(monitoring_id)}"],
         )
@@ -602,7 +649,7 @@ def _open_monitoring_or_refuse(
 ) -> EnhancedMonitoring:
     monitoring = _monitoring(session, monitoring_id, version, refusal)
     if monitoring.ended_on is not None:
-        raise BadInput(
+        raise _invalid(
             refusal,
             [
                 f"monitoring_id: enhanced monitoring {monitoring_reference(monitoring_id)} "
@@ -612,10 +659,16 @@ def _open_monitoring_or_refuse(
     return monitoring
 
 
-def _provider(session: Session, provider_id: str, refusal: str) -> Provider:
-    provider = session.get(Provider, provider_id)
+#: Hold a provider's row while opening its plan or monitoring (PostgreSQL: FOR NO KEY UPDATE, which
+#: still lets others add alerts naming the provider), so two openings take turns and the second
+#: finds the first: a provider never ends up with two open plans or arrangements.
+PROVIDER_LOCK: dict[str, bool] = {"key_share": True}
+
+
+def _provider(session: Session, provider_id: str, refusal: str, *, lock: bool = False) -> Provider:
+    provider = session.get(Provider, provider_id, with_for_update=PROVIDER_LOCK if lock else None)
     if provider is None:
-        raise BadInput(refusal, [f"provider_id: unknown provider {provider_id}"])
+        raise _invalid(refusal, [f"provider_id: unknown provider {provider_id}"])
     return provider
 
 
@@ -624,12 +677,33 @@ def _decision(session: Session, decision_id: int | None, provider_id: str, refus
         return
     decision = session.get(BoardDecision, decision_id)
     if decision is None:
-        raise BadInput(refusal, [f"board_decision_id: no Board decision {decision_id}"])
+        raise _invalid(refusal, [f"board_decision_id: no Board decision {decision_id}"])
     if decision.provider_id != provider_id:
-        raise BadInput(
+        raise _invalid(
             refusal,
             [f"board_decision_id: decision {decision_id} is about {decision.provider_id}"],
         )
+
+
+def _stale_plan(what: str) -> StaleEdit:
+    return StaleEdit(
+        f"Not saved: someone else changed {what} since you opened it. What is shown now "
+        "includes their change; look at it, then save yours again.",
+        ["version: it has changed since you opened it"],
+    )
+
+
+@contextmanager
+def _plan_write(engine: Engine, what: str) -> Iterator[Session]:
+    """One transaction changing a plan or its actions, taking the write lock first on SQLite
+    (db.begin_write); SQLAlchemy's version check failing (someone saved in between) becomes
+    StaleEdit, and nothing is written."""
+    try:
+        with session_scope(engine) as session:
+            yield session
+    except (StaleDataError, IntegrityError) as exc:
+        # IntegrityError: someone took the same new id (a plan's, an action's) at the same moment
+        raise _stale_plan(what) from exc
 
 
 @contextmanager
@@ -692,12 +766,12 @@ def open_plan(
         today or dt.date.today(),
         refusal,
     )
-    with Session(engine) as session, session.begin():
-        _provider(session, entry.provider_id, refusal)
+    with _plan_write(engine, f"the plans of {entry.provider_id}") as session:
+        _provider(session, entry.provider_id, refusal, lock=True)
         _decision(session, entry.board_decision_id, entry.provider_id, refusal)
         existing = open_plan_of(session, entry.provider_id)
         if existing is not None:
-            raise BadInput(
+            raise _invalid(
                 refusal,
                 [
                     f"provider_id: {entry.provider_id} already has an open improvement plan, "
@@ -748,23 +822,28 @@ def update_plan(
     *,
     owner: str | None = None,
     next_review_on: dt.date | str | None = None,
+    version: int | None = None,
 ) -> bool:
     """Change an open plan's owner or next review date (MANAGE_PLANS); None leaves a value as it
-    is. The review date is not before the plan opened. Returns whether anything changed."""
+    is. The review date is not before the plan opened; `version` (the one the person saw) must still
+    be current, else StaleEdit and nothing is written. Returns whether anything changed."""
     actor.require(Permission.MANAGE_PLANS)
     refusal = "The improvement plan was not changed"
     entry = _validated(
         PlanChange, {"owner": owner, "next_review_on": next_review_on}, dt.date.max, refusal
     )
-    with Session(engine) as session, session.begin():
+    with _plan_write(engine, f"improvement plan {plan_id}") as session:
         plan = _open_plan_or_refuse(session, plan_id, refusal)
+        if version is not None and plan.version != version:
+            raise _stale_plan(f"improvement plan {plan_id}")
         if entry.next_review_on is not None and entry.next_review_on < plan.opened_on:
-            raise BadInput(
+            raise _invalid(
                 refusal,
                 [f"next_review_on: must be on or after opened_on ({plan.opened_on.isoformat()})"],
             )
         before, after = _changes(plan, entry.model_dump(exclude_none=True))
         if after:
+            session.flush()
             audit.record(
                 session, actor, "update", "improvement_plan", plan_id, before=before, after=after
             )
@@ -778,6 +857,7 @@ def close_plan(
     rationale: str,
     closed_on: dt.date | str,
     *,
+    version: int | None = None,
     today: dt.date | None = None,
 ) -> None:
     """Sign off and close a plan (SIGN_OFF_PLANS: Board members).
@@ -793,10 +873,12 @@ def close_plan(
         today or dt.date.today(),
         refusal,
     )
-    with Session(engine) as session, session.begin():
+    with _plan_write(engine, f"improvement plan {plan_id}") as session:
         plan = _open_plan_or_refuse(session, plan_id, refusal)
+        if version is not None and plan.version != version:
+            raise _stale_plan(f"improvement plan {plan_id}")
         if entry.closed_on < plan.opened_on:
-            raise BadInput(
+            raise _invalid(
                 refusal,
                 [f"closed_on: must be on or after opened_on ({plan.opened_on.isoformat()})"],
             )
@@ -806,7 +888,7 @@ def close_plan(
             if a.completed_on is None or a.completed_on > entry.closed_on
         ]
         if not_done:
-            raise BadInput(
+            raise _invalid(
                 refusal,
                 [
                     f"actions: {_count(len(not_done), 'action')} not done by "
@@ -823,6 +905,7 @@ def close_plan(
                 "close_rationale": entry.rationale,
             },
         )
+        session.flush()
         audit.record(
             session, actor, "close", "improvement_plan", plan_id, before=before, after=after
         )
@@ -851,13 +934,31 @@ def add_action(
         dt.date.max,
         refusal,
     )
-    with Session(engine) as session, session.begin():
-        plan = _open_plan_or_refuse(session, plan_id, refusal)
+    for attempt in range(ID_ATTEMPTS):
+        try:
+            return _add_action_once(engine, actor, plan_id, entry, refusal)
+        except StaleEdit:
+            # Someone added an action to the plan at the same moment: the plan's version moved
+            # on, so this attempt wrote nothing; take the next free number and try again.
+            if attempt == ID_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _add_action_once(
+    engine: Engine, actor: Actor, plan_id: str, entry: ActionInput, refusal: str
+) -> str:
+    """One attempt at adding an action. The plan's row is locked and its version bumped in the
+    same transaction, so two people adding to one plan at once take turns and never get the same
+    action id (should one slip past, the version check refuses it and add_action tries again)."""
+    with _plan_write(engine, f"improvement plan {plan_id}") as session:
+        plan = _open_plan_or_refuse(session, plan_id, refusal, lock=True)
         _due_not_before_opening(entry.due_on, plan, refusal)
         action = ImprovementAction(
             action_id=_new_action_id(session, plan), plan_id=plan_id, **entry.model_dump()
         )
         session.add(action)
+        plan.updated_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         session.flush()
         audit.record(
             session,
@@ -880,7 +981,7 @@ def _new_action_id(session: Session, plan: ImprovementPlan) -> str:
 
 def _due_not_before_opening(due_on: dt.date, plan: ImprovementPlan, refusal: str) -> None:
     if due_on < plan.opened_on:
-        raise BadInput(
+        raise _invalid(
             refusal,
             [f"due_on: must be on or after the plan opened ({plan.opened_on.isoformat()})"],
         )
@@ -894,48 +995,89 @@ def update_action(
     evidence: str | None = None,
     due_on: dt.date | str | None = None,
     owner: str | None = None,
+    completed_on: dt.date | str | None = None,
+    version: int | None = None,
+    today: dt.date | None = None,
 ) -> bool:
-    """Change an action's evidence, due date or owner; None leaves a value as it is.
+    """Change an action's evidence, due date or owner, and mark it done when `completed_on` is
+    given; None leaves a value as it is. One evidence box serves both: the evidence saved with a
+    change is the evidence the action is marked done with.
 
     Rules: MANAGE_PLANS may change any action of an open plan; UPDATE_OWN_ACTIONS the evidence and
-    due date of actions the actor owns. Changing the owner needs MANAGE_PLANS. The due date is not
-    before the plan opened and does not change once the action is done. Returns whether anything
-    changed.
+    due date of actions the actor owns (and mark them done). Changing the owner needs
+    MANAGE_PLANS. The due date is not before the plan opened and does not change once the action
+    is done. Marking done needs a completion date from the plan's opening to today and evidence
+    (typed now, or already recorded); done is final. `version` (the one the person saw) must still
+    be current, else StaleEdit and nothing is written. Returns whether anything changed.
     """
     _require_some_update(actor)
-    refusal = "The action was not changed"
-    entry = _validated(
-        ActionChange,
-        {"evidence": evidence, "due_on": due_on, "owner": owner},
-        dt.date.max,
-        refusal,
-    )
-    with Session(engine) as session, session.begin():
+    marking = completed_on is not None
+    refusal = "The action was not marked done" if marking else "The action was not changed"
+    found: dict[str, str] = {}  # every problem at once: the fields' own, then the rules below
+    entry: ActionChange | None = None
+    done: DoneOn | None = None
+    try:
+        entry = _validated(
+            ActionChange,
+            {"evidence": evidence, "due_on": due_on, "owner": owner},
+            dt.date.max,
+            refusal,
+        )
+    except FormInvalid as exc:
+        found.update(exc.fields)
+    if marking:
+        try:
+            done = _validated(
+                DoneOn, {"completed_on": completed_on}, today or dt.date.today(), refusal
+            )
+        except FormInvalid as exc:
+            found.update(exc.fields)
+    with _plan_write(engine, f"action {action_id}") as session:
         action = _action(session, action_id, refusal)
+        if version is not None and action.version != version:
+            raise _stale_plan(f"action {action_id}")
         plan = action.plan
         _require_update(actor, action, plan)
         if entry.owner is not None and not _same_user(entry.owner, action.owner):
             actor.require(Permission.MANAGE_PLANS)
         _open_plan_or_refuse(session, plan.plan_id, refusal)
-        values = entry.model_dump(exclude_none=True)
+        values: dict[str, Any] = entry.model_dump(exclude_none=True) if entry else {}
         if "evidence" in values:
             values["evidence"] = values["evidence"] or None
-        if entry.due_on is not None and entry.due_on != action.due_on:
+        problems = [f"{name}: {message}" for name, message in found.items()]
+        if entry is not None and entry.due_on is not None and entry.due_on != action.due_on:
             if action.completed_on is not None:
-                raise BadInput(
-                    refusal,
-                    [
-                        f"due_on: action {action_id} is done; its due date "
-                        f"({action.due_on.isoformat()}) can no longer change"
-                    ],
+                problems.append(
+                    f"due_on: action {action_id} is done; its due date "
+                    f"({action.due_on.isoformat()}) can no longer change"
                 )
-            _due_not_before_opening(entry.due_on, plan, refusal)
+            elif entry.due_on < plan.opened_on:
+                problems.append(
+                    f"due_on: must be on or after the plan opened ({plan.opened_on.isoformat()})"
+                )
+        if marking and not (evidence or "").strip() and not action.evidence:
+            problems.append("evidence: say what shows the action is done")
+        if done is not None:
+            if action.completed_on is not None:
+                problems.append(
+                    f"completed_on: {action_id} was already marked done on "
+                    f"{action.completed_on.isoformat()}"
+                )
+            elif done.completed_on < plan.opened_on:
+                problems.append(
+                    f"completed_on: must be on or after the plan opened "
+                    f"({plan.opened_on.isoformat()})"
+                )
+            values["completed_on"] = done.completed_on
+        if problems or entry is None:
+            raise _invalid(refusal, problems)
         before, after = _changes(action, values)
         if after:
+            session.flush()
             audit.record(
                 session,
                 actor,
-                "update",
+                "complete" if done is not None else "update",
                 "improvement_action",
                 action_id,
                 before=before,
@@ -949,48 +1091,22 @@ def complete_action(
     actor: Actor,
     action_id: str,
     completed_on: dt.date | str,
-    evidence: str,
+    evidence: str | None = None,
     *,
+    version: int | None = None,
     today: dt.date | None = None,
 ) -> None:
-    """Mark an action done with its evidence (MANAGE_PLANS, or UPDATE_OWN_ACTIONS for own actions).
-
-    Rules: completed_on from the plan's opening to today; evidence required; the plan is open;
-    an action already done stays as it was (refused).
-    """
-    _require_some_update(actor)
-    refusal = "The action was not marked done"
-    entry = _validated(
-        CompleteInput,
-        {"completed_on": completed_on, "evidence": evidence},
-        today or dt.date.today(),
-        refusal,
+    """Mark an action done (update_action with a completion date): MANAGE_PLANS, or
+    UPDATE_OWN_ACTIONS for own actions. Evidence is what is typed, or else what is recorded."""
+    update_action(
+        engine,
+        actor,
+        action_id,
+        evidence=evidence or None,
+        completed_on=completed_on,
+        version=version,
+        today=today,
     )
-    with Session(engine) as session, session.begin():
-        action = _action(session, action_id, refusal)
-        plan = action.plan
-        _require_update(actor, action, plan)
-        _open_plan_or_refuse(session, plan.plan_id, refusal)
-        if action.completed_on is not None:
-            raise BadInput(
-                refusal,
-                [
-                    f"action_id: {action_id} was already marked done on "
-                    f"{action.completed_on.isoformat()}"
-                ],
-            )
-        if entry.completed_on < plan.opened_on:
-            raise BadInput(
-                refusal,
-                [
-                    f"completed_on: must be on or after the plan opened "
-                    f"({plan.opened_on.isoformat()})"
-                ],
-            )
-        before, after = _changes(action, entry.model_dump())
-        audit.record(
-            session, actor, "complete", "improvement_action", action_id, before=before, after=after
-        )
 
 
 # --- enhanced monitoring --------------------------------------------------------------------------
@@ -1071,12 +1187,12 @@ def start_monitoring(
         today or dt.date.today(),
         refusal,
     )
-    with Session(engine) as session, session.begin():
-        _provider(session, entry.provider_id, refusal)
+    with session_scope(engine) as session:
+        _provider(session, entry.provider_id, refusal, lock=True)
         _decision(session, entry.board_decision_id, entry.provider_id, refusal)
         monitoring_id, started = start_monitoring_in(session, actor, **entry.model_dump())
         if not started:
-            raise BadInput(
+            raise _invalid(
                 refusal,
                 [
                     f"provider_id: {entry.provider_id} is already under enhanced monitoring "
@@ -1108,7 +1224,7 @@ def update_monitoring(
     with _monitoring_write(engine, monitoring_id) as session:
         monitoring = _open_monitoring_or_refuse(session, monitoring_id, version, refusal)
         if entry.review_on is not None and entry.review_on < monitoring.started_on:
-            raise BadInput(
+            raise _invalid(
                 refusal,
                 [
                     f"review_on: must be on or after started_on "
@@ -1158,7 +1274,7 @@ def record_visit(
     with _monitoring_write(engine, monitoring_id) as session:
         monitoring = _open_monitoring_or_refuse(session, monitoring_id, version, refusal)
         if entry.visited_on < monitoring.started_on:
-            raise BadInput(
+            raise _invalid(
                 refusal,
                 [
                     f"visited_on: must be on or after monitoring started "
@@ -1215,7 +1331,7 @@ def end_monitoring(
         last_visit = max((v.visited_on for v in monitoring.visits), default=None)
         earliest = max(d for d in (monitoring.started_on, last_visit) if d is not None)
         if entry.ended_on < earliest:
-            raise BadInput(
+            raise _invalid(
                 refusal,
                 [
                     f"ended_on: must be on or after {earliest.isoformat()} (the start of "
@@ -1315,7 +1431,8 @@ def portfolio(engine: Engine, actor: Actor, today: dt.date) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for plan, provider_name in plans:
         tally = tallies.get(plan.plan_id, ActionTally())
-        progress = progress_of(tally)
+        missing = setup_missing(plan.owner, plan.next_review_on, tally.actions)
+        progress = progress_of(tally, missing=missing)
         rows.append(
             {
                 "kind": PLAN_KIND,
@@ -1324,7 +1441,7 @@ def portfolio(engine: Engine, actor: Actor, today: dt.date) -> pd.DataFrame:
                 "provider": provider_name,
                 "progress": progress,
                 "progress_text": status_text(progress),
-                "why": progress_reason(tally, progress),
+                "why": progress_reason(tally, progress, missing),
                 "since": plan.opened_on,
                 "owner": plan.owner,
                 "next_review_on": plan.next_review_on,
@@ -1399,7 +1516,8 @@ def due_soon(
 ) -> pd.DataFrame:
     """What falls due from `today` to `today` + `days` (DUE_SOON_COLUMNS): actions not done,
     plan reviews and monitoring reviews of open plans and arrangements; with `include_overdue`
-    also actions overdue and reviews passed.
+    also actions overdue and reviews passed. An open plan that needs setting up (setup_missing) is
+    listed too, dated the day it opened, whatever the window.
 
     `mine` marks what the actor owns (an action they own, a plan they own, monitoring they lead).
     A plan owner (only_own_actions) sees only their own; everyone else sees everything, their own
@@ -1413,6 +1531,11 @@ def due_soon(
         plans, monitoring = _open_arrangements(session, scope)
         open_ids = [plan.plan_id for plan, _ in plans]
         actions = _open_actions(session, open_ids)
+        counted = dict(
+            session.execute(
+                select(ImprovementAction.plan_id, func.count()).group_by(ImprovementAction.plan_id)
+            ).all()
+        )
     plan_by_id = {plan.plan_id: (plan, name) for plan, name in plans}
 
     def in_window(day: dt.date | None) -> bool:
@@ -1441,6 +1564,22 @@ def due_soon(
             }
         )
     for plan, name in plans:
+        missing = setup_missing(plan.owner, plan.next_review_on, counted.get(plan.plan_id, 0))
+        if missing:  # waiting to be set up, whatever the window
+            rows.append(
+                {
+                    "due_on": plan.opened_on,
+                    "kind": "Plan to set up",
+                    "what": f"Set up improvement plan {plan.plan_id}: it needs "
+                    + " and ".join(missing),
+                    "provider": name,
+                    "reference": plan.plan_id,
+                    "owner": plan.owner,
+                    "mine": _same_user(plan.owner, actor.username),
+                    "status_text": status_text(NEEDS_SETUP),
+                    "link": plan_link(plan.plan_id),
+                }
+            )
         if in_window(plan.next_review_on):
             status = OVERDUE if plan.next_review_on < today else DUE_SOON
             rows.append(
@@ -1508,6 +1647,7 @@ ACTION_DETAIL_COLUMNS = [
     "status",
     "status_text",
     "may_update",
+    "version",
 ]
 
 
@@ -1533,6 +1673,8 @@ class PlanDetail:
     actions: pd.DataFrame
     can_manage: bool
     can_sign_off: bool
+    #: The plan's version when read: a change made from this view names it (update_plan).
+    version: int = 1
 
     @property
     def is_open(self) -> bool:
@@ -1565,6 +1707,7 @@ def plan_detail(
                 "completed_on": a.completed_on,
                 "evidence": a.evidence,
                 "may_update": may_update_action(actor, a, plan),
+                "version": a.version,
             }
             for a in sorted(plan.actions, key=lambda a: (a.due_on, a.action_id))
         ]
@@ -1573,7 +1716,8 @@ def plan_detail(
         actions["status_text"] = actions["status"].map(status_text)
         actions["may_update"] = actions["may_update"].astype(bool)
         tally = action_tally(actions, today)
-        progress = progress_of(tally, closed=plan.status != "open")
+        missing = setup_missing(plan.owner, plan.next_review_on, len(rows))
+        progress = progress_of(tally, closed=plan.status != "open", missing=missing)
         return PlanDetail(
             plan_id=plan.plan_id,
             provider_id=plan.provider_id,
@@ -1588,10 +1732,11 @@ def plan_detail(
             close_rationale=plan.close_rationale,
             board_decision_id=plan.board_decision_id,
             progress=progress,
-            why=progress_reason(tally, progress),
+            why=progress_reason(tally, progress, missing),
             actions=actions,
             can_manage=actor.can(Permission.MANAGE_PLANS),
             can_sign_off=actor.can(Permission.SIGN_OFF_PLANS),
+            version=plan.version,
         )
 
 

@@ -130,3 +130,52 @@ def test_export_command(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "pack.xlsx").read_bytes()[:2] == b"PK"
+
+
+def _sheet_rows(book: openpyxl.Workbook, name: str) -> list[list[object]]:
+    return [[cell.value for cell in row] for row in book[name].iter_rows()]
+
+
+def test_a_saved_decision_and_its_amendment_are_in_every_read_made_after_it(
+    borough: Engine,
+) -> None:
+    """Save, then read: the month's counts, the table row, the pack and the profile include it."""
+    first = record_decision(
+        borough,
+        BOARD,
+        board_month="2026-10",
+        provider_id="P-RED",
+        computed_rating="Red",
+        agreed=True,
+        decision="improvement_plan",
+    )
+    view = board.board_month(borough, BOARD, "2026-10")
+    assert len(view.decisions) == 1
+    row = board.board_table(view).set_index("provider_id").loc["P-RED"]
+    assert row["Board decision"] == "Improvement plan"
+    assert row["Plan or monitoring"] == f"Improvement plan {first.plan_id} (◇ Needs setting up)"
+    frames = board.load_board_frames(borough, BOARD, "2026-10")
+    book = openpyxl.load_workbook(io.BytesIO(board_pack_xlsx(view, frames)))
+    assert any("Improvement plan" in map(str, r) for r in _sheet_rows(book, "Decisions"))
+
+    record_decision(
+        borough,
+        BOARD,
+        board_month="2026-10",
+        provider_id="P-RED",
+        computed_rating="Red",
+        agreed=False,
+        override_rating="Amber",
+        rationale="New manager in post",
+        decision="improvement_plan",
+        amends=first.decision_id,
+        amend_reason="The manager's start date was confirmed after the meeting",
+    )
+    view = board.board_month(borough, BOARD, "2026-10")
+    assert view.decisions["P-RED"].rating == "Amber"
+    book = openpyxl.load_workbook(io.BytesIO(board_pack_xlsx(view, frames)))
+    decided = _sheet_rows(book, "Decisions")
+    assert sum("Beech Court" in r for r in decided) == 1  # one current decision, amended
+    assert any("The manager's start date was confirmed after the meeting" in r for r in decided)
+    trail = board.decision_trail(borough, BOARD, "P-RED")
+    assert [(d.status, d.rating) for d in trail] == [("current", "Amber"), ("superseded", "Red")]

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from sgoversight import decisions, plans
+from sgoversight.auth import Actor, Role
 from sgoversight.db import PROJECT_ROOT
-from sgoversight.models import AuditEvent, ImportRun, QualityAlert
+from sgoversight.errors import BadInput, EditConflict, FormInvalid
+from sgoversight.models import (
+    AuditEvent,
+    BoardDecision,
+    ImportRun,
+    ImprovementAction,
+    ImprovementPlan,
+    Provider,
+    QualityAlert,
+)
 from tests.fixtures.importing import csv_bytes, good_row, seed
 
 PROCESSES = 4
@@ -106,3 +121,149 @@ def test_alerts_logged_at_once_each_get_their_own_number(engine: Engine) -> None
     assert failures == []
     assert sorted(saved) == [f"AL-2026-{n:05d}" for n in range(1, people * each + 1)]
     assert _count(engine, QualityAlert) == people * each
+
+
+# --- plans and Board decisions written at the same moment ----------------------------------------
+
+TRIES = 10
+TODAY = dt.date(2026, 11, 24)
+BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
+COMMISSIONER = Actor("cal", frozenset({Role.COMMISSIONER}))
+
+
+def _at_once(work: Callable[[int], object]) -> list[object]:
+    """Run `work(n)` for n in range(TRIES) in threads released together; each result or the
+    exception it raised, in order."""
+    barrier = threading.Barrier(TRIES)
+
+    def run(n: int) -> object:
+        barrier.wait()
+        try:
+            return work(n)
+        except Exception as exc:
+            return exc
+
+    with ThreadPoolExecutor(TRIES) as pool:
+        return list(pool.map(run, range(TRIES)))
+
+
+def _plan(engine: Engine) -> str:
+    with Session(engine) as session, session.begin():
+        session.add(
+            Provider(
+                provider_id="PRV-1",
+                name="Elm House",
+                service_type="care_home",
+                regulated=True,
+                cqc_rating="requires_improvement",  # Amber every month
+            )
+        )
+    return plans.open_plan(
+        engine,
+        COMMISSIONER,
+        "PRV-1",
+        "Medication errors",
+        "planowner",
+        TODAY - dt.timedelta(days=10),
+        TODAY + dt.timedelta(days=30),
+        today=TODAY,
+    )
+
+
+def test_actions_added_to_one_plan_at_once_all_land_with_their_own_ids(engine: Engine) -> None:
+    plan_id = _plan(engine)
+    results = _at_once(
+        lambda n: plans.add_action(
+            engine, COMMISSIONER, plan_id, f"Action {n}", "planowner", TODAY + dt.timedelta(n)
+        )
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert len(set(results)) == TRIES
+    assert _count(engine, ImprovementAction) == TRIES
+
+
+def test_one_action_saved_by_many_at_once_keeps_one_and_refuses_the_rest(engine: Engine) -> None:
+    plan_id = _plan(engine)
+    action_id = plans.add_action(
+        engine, COMMISSIONER, plan_id, "Audit", "planowner", TODAY + dt.timedelta(7)
+    )
+    results = _at_once(
+        lambda n: plans.update_action(
+            engine, COMMISSIONER, action_id, evidence=f"Evidence {n}", version=1
+        )
+    )
+    saved = [n for n, r in enumerate(results) if r is True]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(saved) == 1
+    assert all(isinstance(r, EditConflict) for r in refused), refused
+    with Session(engine) as session:
+        assert session.get(ImprovementAction, action_id).evidence == f"Evidence {saved[0]}"
+
+
+def test_first_decisions_recorded_at_once_leave_one_current_and_no_raw_error(
+    engine: Engine,
+) -> None:
+    _plan(engine)
+    results = _at_once(
+        lambda n: decisions.record_decision(
+            engine,
+            BOARD,
+            today=TODAY,
+            board_month="2026-10",
+            provider_id="PRV-1",
+            computed_rating="Amber",
+            agreed=True,
+            decision="routine_monitoring" if n % 2 else "other",
+        )
+    )
+    recorded = [r for r in results if isinstance(r, decisions.RecordedDecision)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(recorded) == 1
+    # the others are told a decision exists (amend it, with a reason) or that it changed meanwhile
+    assert all(isinstance(r, FormInvalid | EditConflict) for r in refused), refused
+    with Session(engine) as session:
+        assert len(decisions.latest_decisions(session, "2026-10")) == 1
+        assert session.scalar(select(func.count()).select_from(BoardDecision)) == 1
+
+
+def test_board_decisions_and_plans_opened_at_once_leave_one_open_plan(engine: Engine) -> None:
+    plan_id = _plan(engine)
+    plans.close_plan(  # no action yet: the provider has no open plan now
+        engine, BOARD, plan_id, "Opened in error", TODAY, today=TODAY
+    )
+
+    def work(n: int) -> object:
+        if n % 2:
+            return plans.open_plan(
+                engine,
+                COMMISSIONER,
+                "PRV-1",
+                "Medication errors",
+                "planowner",
+                TODAY,
+                TODAY + dt.timedelta(days=30),
+                today=TODAY,
+            )
+        return decisions.record_decision(
+            engine,
+            BOARD,
+            today=TODAY,
+            board_month=f"2026-{n // 2 + 5:02d}",  # a month each: no decision amends another
+            provider_id="PRV-1",
+            computed_rating="Amber",
+            agreed=False,
+            override_rating="Red",
+            rationale="Concerns rising",
+            decision="improvement_plan",
+        )
+
+    results = _at_once(work)
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, BadInput)]
+    assert not unexpected, unexpected
+    with Session(engine) as session:
+        open_plans = session.scalars(
+            select(ImprovementPlan.plan_id).where(ImprovementPlan.status == "open")
+        ).all()
+    assert len(open_plans) == 1
+    decided = [r for r in results if isinstance(r, decisions.RecordedDecision)]
+    assert {r.plan_id for r in decided} <= set(open_plans)  # every decision links that one plan

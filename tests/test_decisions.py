@@ -10,8 +10,14 @@ from sqlalchemy.orm import Session
 
 from sgoversight import decisions
 from sgoversight.auth import Actor, PermissionDenied, Role
-from sgoversight.errors import BadInput
-from sgoversight.models import AuditEvent, BoardDecision, ImprovementPlan, Provider
+from sgoversight.errors import BadInput, EditConflict, FormInvalid
+from sgoversight.models import (
+    AuditEvent,
+    BoardDecision,
+    EnhancedMonitoring,
+    ImprovementPlan,
+    Provider,
+)
 
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
 COMMISSIONER = Actor("cal", frozenset({Role.COMMISSIONER}))
@@ -124,13 +130,148 @@ def test_unknown_provider_and_bad_values_write_nothing(db: Engine) -> None:
     assert _count(db, BoardDecision) == 0
 
 
-def test_latest_decision_supersedes_on_screen_but_history_keeps_both(db: Engine) -> None:
+def test_a_second_decision_without_an_amend_reason_is_refused_and_writes_nothing(
+    db: Engine,
+) -> None:
     _decide(db)
-    _decide(db, agreed=False, override_rating="Green", rationale="New manager in post")
+    before = {model: _count(db, model) for model in (BoardDecision, AuditEvent, EnhancedMonitoring)}
+    with pytest.raises(FormInvalid) as err:
+        _decide(db, agreed=False, override_rating="Green", rationale="New manager in post")
+    assert set(err.value.fields) == {"amend_reason"}
+    assert "already decided enhanced monitoring" in err.value.fields["amend_reason"]
+    assert {model: _count(db, model) for model in before} == before
+
+
+def test_an_amendment_keeps_the_earlier_decision_in_the_history(db: Engine) -> None:
+    first = _decide(db, decision="routine_monitoring")
+    second = _decide(
+        db,
+        agreed=False,
+        override_rating="Green",
+        rationale="New manager in post",
+        decision="routine_monitoring",
+        amends=first.decision_id,
+        amend_reason="The inspection report arrived after the meeting",
+    )
+    assert second.amended == first.decision_id
     with Session(db) as session:
         latest = decisions.latest_decisions(session, "2026-10")["PRV-1"]
-        assert latest.override_rating == "Green"
-        assert len(decisions.decision_history(session, "PRV-1")) == 2
+        assert (latest.id, latest.override_rating, latest.status) == (
+            second.decision_id,
+            "Green",
+            "current",
+        )
+        assert latest.supersedes_id == first.decision_id
+        assert latest.amend_reason == "The inspection report arrived after the meeting"
+        history = decisions.decision_history(session, "PRV-1")
+        assert [(d.id, d.status) for d in history] == [
+            (second.decision_id, "current"),
+            (first.decision_id, "superseded"),
+        ]
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.entity == "board_decision")
+        ).all()
+        assert sorted(actions) == ["amend", "create"]
+
+
+def test_an_amendment_naming_a_decision_no_longer_current_is_an_edit_conflict(db: Engine) -> None:
+    first = _decide(db, decision="routine_monitoring")
+    _decide(db, decision="routine_monitoring", amends=first.decision_id, amend_reason="Typo")
+    with pytest.raises(EditConflict):
+        _decide(db, decision="other", amends=first.decision_id, amend_reason="Mine")
+    assert _count(db, BoardDecision) == 2
+
+
+def test_changing_away_from_monitoring_asks_what_happens_to_it(db: Engine) -> None:
+    first = _decide(db)  # enhanced monitoring starts
+    assert first.monitoring_id is not None
+    with pytest.raises(FormInvalid) as err:
+        _decide(
+            db,
+            decision="improvement_plan",
+            amends=first.decision_id,
+            amend_reason="The Board asked for a plan",
+        )
+    assert set(err.value.fields) == {"workstream"}
+    assert f"enhanced monitoring EM-{first.monitoring_id}" in err.value.fields["workstream"]
+    with pytest.raises(FormInvalid) as err:
+        _decide(
+            db,
+            decision="improvement_plan",
+            amends=first.decision_id,
+            amend_reason="The Board asked for a plan",
+            workstream="close",
+        )
+    assert set(err.value.fields) == {"workstream_reason"}
+    assert (_count(db, BoardDecision), _count(db, ImprovementPlan)) == (1, 0)
+
+    second = _decide(
+        db,
+        decision="improvement_plan",
+        amends=first.decision_id,
+        amend_reason="The Board asked for a plan",
+        workstream="close",
+        workstream_reason="The plan replaces the monitoring",
+    )
+    assert second.closed == (f"enhanced monitoring EM-{first.monitoring_id}",)
+    with Session(db) as session:
+        monitoring = session.get(EnhancedMonitoring, first.monitoring_id)
+        assert monitoring.ended_on == dt.date(2026, 11, 5)
+        assert "The plan replaces the monitoring" in monitoring.end_rationale
+        plan = session.scalars(select(ImprovementPlan)).one()
+        assert plan.board_decision_id == second.decision_id
+
+
+def test_keeping_the_earlier_workstream_moves_it_to_the_new_decision(db: Engine) -> None:
+    first = _decide(db)
+    second = _decide(
+        db,
+        decision="improvement_plan",
+        amends=first.decision_id,
+        amend_reason="Both are needed",
+        workstream="keep",
+    )
+    assert second.kept == (f"enhanced monitoring EM-{first.monitoring_id}",)
+    with Session(db) as session:
+        monitoring = session.get(EnhancedMonitoring, first.monitoring_id)
+        assert monitoring.ended_on is None
+        assert monitoring.board_decision_id == second.decision_id
+        kinds = {w.kind for w in decisions.workstreams_of(session, second.decision_id)}
+        assert kinds == {"enhanced_monitoring", "improvement_plan"}
+
+
+def test_a_decision_is_withdrawn_only_with_a_reason(db: Engine) -> None:
+    first = _decide(db, decision="improvement_plan")
+    with pytest.raises(FormInvalid) as err:
+        decisions.withdraw_decision(db, BOARD, first.decision_id, " ")
+    assert set(err.value.fields) == {"withdraw_reason", "workstream"}
+    assert _count(db, AuditEvent) == 2  # the decision and its plan, nothing since
+    closed = decisions.withdraw_decision(
+        db,
+        BOARD,
+        first.decision_id,
+        "Recorded against the wrong provider",
+        workstream="close",
+        workstream_reason="Opened in error",
+        today=dt.date(2026, 11, 6),
+    )
+    assert closed == (f"improvement plan {first.plan_id}",)
+    with Session(db) as session:
+        assert decisions.latest_decisions(session, "2026-10") == {}
+        withdrawn = session.get(BoardDecision, first.decision_id)
+        assert (withdrawn.status, withdrawn.withdrawn_by) == ("withdrawn", "bea")
+        assert session.get(ImprovementPlan, first.plan_id).status == "closed"
+    with pytest.raises(EditConflict):
+        decisions.withdraw_decision(db, BOARD, first.decision_id, "Again")
+    # After a withdrawal the month has no current decision: a new one needs no amend reason.
+    assert _decide(db, decision="routine_monitoring").amended is None
+
+
+def test_every_problem_of_the_decision_form_at_once_by_field(db: Engine) -> None:
+    with pytest.raises(FormInvalid) as err:
+        _decide(db, agreed=False, rationale="  ")
+    assert set(err.value.fields) == {"override_rating", "rationale"}
+    assert _count(db, BoardDecision) == 0
 
 
 def test_meeting_record(db: Engine) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight import decisions, plans
 from sgoversight.auth import Actor, PermissionDenied, Role
-from sgoversight.errors import BadInput
+from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import (
     AuditEvent,
     EnhancedMonitoring,
@@ -404,16 +404,29 @@ def test_every_change_is_audited_in_its_transaction(db: Engine) -> None:
 
 
 def test_provider_users_cannot_read_plans(db: Engine) -> None:
+    """Plans, their actions and evidence, monitoring and its visit findings, and the Board's
+    decisions are internal to the council: no read serves them to provider users (so no plan or
+    monitoring note needs a per-note visibility choice)."""
     plan_id = _open(db)
+    monitoring_id = plans.start_monitoring(
+        db, COMMISSIONER, "PRV-1", TODAY, days(30), "Amber twice", "cal", today=TODAY
+    )
+    plans.record_visit(db, COMMISSIONER, monitoring_id, TODAY, "cal", "Internal", today=TODAY)
+    from sgoversight import board
+
     for read in (
         lambda: plans.portfolio(db, PROVIDER_USER, TODAY),
         lambda: plans.due_soon(db, PROVIDER_USER, TODAY),
         lambda: plans.plan_detail(db, PROVIDER_USER, plan_id, TODAY),
         lambda: plans.plan_choices(db, PROVIDER_USER),
+        lambda: plans.monitoring_detail(db, PROVIDER_USER, monitoring_id, TODAY),
+        lambda: plans.monitoring_choices(db, PROVIDER_USER),
+        lambda: board.decision_trail(db, PROVIDER_USER, "PRV-1"),
+        lambda: decisions.open_workstreams(db, PROVIDER_USER, 1),
     ):
         with pytest.raises(PermissionDenied):
             read()
-    assert len(plans.portfolio(db, QA, TODAY)) == 1
+    assert len(plans.portfolio(db, QA, TODAY)) == 2  # council staff read both
 
 
 # --- enhanced monitoring -------------------------------------------------------------------------
@@ -618,3 +631,90 @@ def scoring_columns(kind: str) -> list[str]:
     from sgoversight.queries import ALERT_COLUMNS, CONCERN_COLUMNS
 
     return ALERT_COLUMNS if kind == "alerts" else CONCERN_COLUMNS
+
+
+# --- a plan the Board opens needs setting up; one evidence box; versions -----------------------
+
+
+def _board_plan(engine: Engine) -> str:
+    recorded = decisions.record_decision(
+        engine,
+        BOARD,
+        today=TODAY,
+        board_month="2026-10",
+        provider_id="PRV-1",
+        computed_rating="Amber",
+        agreed=False,
+        override_rating="Red",
+        rationale="Two medication incidents since the visit",
+        decision="improvement_plan",
+    )
+    assert recorded.plan_id is not None
+    return recorded.plan_id
+
+
+def test_a_plan_opened_by_the_board_needs_setting_up_everywhere_until_it_is(db: Engine) -> None:
+    plan_id = _board_plan(db)
+    detail = plans.plan_detail(db, QA, plan_id, TODAY)
+    assert detail.progress == "Needs setting up"
+    assert detail.why == "Not set up yet: it needs an owner, a next review date and an action."
+    (row,) = plans.portfolio(db, QA, TODAY).itertuples()
+    assert (row.progress, row.progress_text) == ("Needs setting up", "◇ Needs setting up")
+    listed = plans.due_soon(db, COMMISSIONER, TODAY)
+    assert list(listed["kind"]) == ["Plan to set up"]
+
+    plans.update_plan(db, COMMISSIONER, plan_id, owner="planowner", next_review_on=days(30))
+    assert plans.plan_detail(db, QA, plan_id, TODAY).why == ("Not set up yet: it needs an action.")
+    mine = plans.due_soon(db, OWNER, TODAY, include_overdue=True)
+    assert list(mine["reference"]) == [plan_id]  # the owner's list asks them to set it up
+
+    _add(db, plan_id, owner="planowner", due=30)
+    assert plans.plan_detail(db, QA, plan_id, TODAY).progress == "On track"
+    assert "Plan to set up" not in set(plans.due_soon(db, OWNER, TODAY)["kind"])
+
+
+def test_one_evidence_box_saves_evidence_and_marks_the_action_done(db: Engine) -> None:
+    plan_id = _open(db)
+    action_id = _add(db, plan_id, owner="planowner")
+    plans.update_action(db, OWNER, action_id, evidence="Audit report of 20 November")
+    # marked done later with nothing new typed: the evidence already recorded is the evidence
+    plans.complete_action(db, OWNER, action_id, TODAY, "", today=TODAY)
+    with Session(db) as session:
+        action = session.get(ImprovementAction, action_id)
+        assert (action.completed_on, action.evidence) == (TODAY, "Audit report of 20 November")
+
+    other = _add(db, plan_id, owner="planowner")
+    changed = plans.update_action(
+        db, OWNER, other, evidence="Training records", completed_on=TODAY, today=TODAY
+    )
+    assert changed
+    with Session(db) as session:
+        action = session.get(ImprovementAction, other)
+        assert (action.completed_on, action.evidence) == (TODAY, "Training records")
+
+
+def test_marking_done_without_any_evidence_names_every_problem(db: Engine) -> None:
+    plan_id = _open(db)
+    action_id = _add(db, plan_id)
+    with pytest.raises(FormInvalid) as err:
+        plans.update_action(
+            db, COMMISSIONER, action_id, evidence=" ", completed_on=days(3), today=TODAY
+        )
+    assert set(err.value.fields) == {"completed_on", "evidence"}
+
+
+def test_a_stale_version_is_refused_and_writes_nothing(db: Engine) -> None:
+    plan_id = _open(db)
+    action_id = _add(db, plan_id)
+    with Session(db) as session:
+        plan_seen = session.get(ImprovementPlan, plan_id).version
+        action_seen = session.get(ImprovementAction, action_id).version
+    plans.update_action(db, COMMISSIONER, action_id, evidence="First", version=action_seen)
+    with pytest.raises(EditConflict):
+        plans.update_action(db, COMMISSIONER, action_id, evidence="Second", version=action_seen)
+    plans.update_plan(db, COMMISSIONER, plan_id, owner="olly", version=plan_seen)
+    with pytest.raises(EditConflict):
+        plans.update_plan(db, COMMISSIONER, plan_id, owner="cal", version=plan_seen)
+    with Session(db) as session:
+        assert session.get(ImprovementAction, action_id).evidence == "First"
+        assert session.get(ImprovementPlan, plan_id).owner == "olly"

@@ -72,6 +72,13 @@ def test_imported_plans_and_actions_show_in_the_portfolio(db: Engine) -> None:
 
     frame = plans.portfolio(db, QA, TODAY)
     assert list(frame["reference"]) == ["PL-1", "PL-3"]  # the closed plan is not in it
+    # plans.csv names no owner or review date: an imported open plan needs setting up
+    assert set(frame["progress"]) == {"Needs setting up"}
+    for plan_id in ("PL-1", "PL-3"):
+        plans.update_plan(
+            db, COMMISSIONER, plan_id, owner="cal", next_review_on=TODAY + dt.timedelta(days=30)
+        )
+    frame = plans.portfolio(db, QA, TODAY)
     first, second = frame.iloc[0], frame.iloc[1]
     assert (first["progress"], first["overdue_actions"], first["open_actions"]) == ("Overdue", 1, 2)
     assert first["why"] == "1 action overdue (oldest due 20 November 2026)."

@@ -55,6 +55,7 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     page.get_by_role("button", name="Add the action").click()
     wait_for_app(page)
     page.get_by_text("Action added.").wait_for()
+    wait_for_app(page)
     assert "On track" in _progress(page)
     assert _actions_done(page) == "0 of 1"
     screenshot(page, "plan-with-action")
@@ -74,12 +75,14 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     # Choosing the plan reruns the page; wait for that plan to be drawn before typing into it.
     page.get_by_role("heading", name="Elmfield House: improvement plan").wait_for()
     wait_for_app(page)
-    page.get_by_role("textbox", name="Evidence that it is done").fill(
+    # one evidence box serves both buttons
+    page.get_by_role("textbox", name="Evidence", exact=True).fill(
         "Four weekly audits attached, no errors."
     )
-    page.get_by_role("button", name="Mark as done").click()
+    page.get_by_role("button", name="Save and mark as done").click()
     wait_for_app(page)
     page.get_by_text("Action marked done.").wait_for()
+    wait_for_app(page)
     assert "On track" in _progress(page)
     assert _actions_done(page) == "1 of 1"
     # The action picker shows the new status too, not the one it had before the click.

@@ -34,7 +34,8 @@ def _choose_provider(app: AppTest, provider_id: str) -> AppTest:
 def test_counts_table_and_default_month(run_page: Callable[..., AppTest], borough: Engine) -> None:
     app = run_page(BOARD_PAGE, as_user="board", timeout=60)
     assert not app.exception
-    assert app.selectbox[0].value.label == "2026-10"  # last complete month on 24 November
+    assert app.selectbox[0].value == "2026-10"  # last complete month on 24 November
+    assert app.query_params["month"] == "2026-10"
     assert _metric(app, "✖ Red providers") == "1"
     assert _metric(app, "▲ Amber providers") == "1"
     assert _metric(app, "● Green providers") == "1"
@@ -76,7 +77,9 @@ def test_override_without_rationale_is_refused_and_nothing_saved(
     next(r for r in app.radio if r.label.startswith("The Board's view")).set_value("Override")
     next(s for s in app.selectbox if s.label.startswith("Rating the Board sets")).select("Green")
     app = next(b for b in app.button if b.label == "Record the decision").click().run()
-    assert any("rationale" in e.value for e in app.error)
+    errors = [e.value for e in app.error]
+    assert errors[0].startswith("Not saved. Please put right the 1 thing"), errors
+    assert "An override needs a written rationale" in errors[1], errors
     with Session(borough) as session:
         assert session.scalars(select(BoardDecision)).all() == []
 
@@ -140,3 +143,153 @@ def test_profile_from_a_link(page_db: Engine, borough: Engine) -> None:
     assert any(m.value.startswith("- 6 quality alerts in 3 months") for m in app.markdown)
     history = app.dataframe[1].value
     assert list(history["Computed rating"])[-2:] == ["▲ Amber", "✖ Red"]
+
+
+def _button(app: AppTest, label: str):
+    return next(b for b in app.button if b.label == label)
+
+
+def test_a_saved_decision_shows_at_once_in_the_counts_the_row_and_the_review(
+    run_page: Callable[..., AppTest], borough: Engine
+) -> None:
+    app = _choose_provider(run_page(BOARD_PAGE, as_user="board", timeout=60), "P-RED")
+    assert _metric(app, "Decisions recorded") == "0 of 3"
+    app = _button(app, "Record the decision").click().run()
+    assert next(s.value for s in app.success).startswith("Decision recorded. Improvement plan")
+    # the same run that says "recorded" reads after the save: counts, row and review agree
+    assert _metric(app, "Decisions recorded") == "1 of 3"
+    row = app.dataframe[0].value.set_index("Provider").loc["Beech Court"]
+    assert row["Board decision"] == "Improvement plan"
+    assert row["Plan or monitoring"].endswith("(◇ Needs setting up)")
+    assert any(i.value.startswith("Decided ") for i in app.info)
+    assert [b.label for b in app.button if b.label.endswith("the decision")] == [
+        "Amend the decision",
+        "Withdraw the decision",
+    ]
+
+
+def test_a_second_decision_asks_for_a_reason_then_keeps_the_first_in_the_history(
+    run_page: Callable[..., AppTest], borough: Engine
+) -> None:
+    app = _choose_provider(run_page(BOARD_PAGE, as_user="board", timeout=60), "P-AMB")
+    app = _button(app, "Record the decision").click().run()  # enhanced monitoring starts
+    next(s for s in app.selectbox if s.label == "Decision").select("routine_monitoring")
+    app = _button(app, "Amend the decision").click().run()
+    errors = [e.value for e in app.error]
+    assert errors[0].startswith("Not saved. Please put right the 2 things"), errors
+    assert any("say why it is being amended" in e for e in errors)
+    assert any("stays open or closes" in e for e in errors)
+    with Session(borough) as session:
+        assert len(session.scalars(select(BoardDecision)).all()) == 1
+
+    next(t for t in app.text_area if t.label == "Why the decision is being amended").input(
+        "The provider's action plan arrived after the meeting"
+    )
+    next(r for r in app.radio if r.label.startswith("What happens to the work")).set_value("close")
+    next(t for t in app.text_input if t.label == "Why it closes").input("No longer needed")
+    app = _button(app, "Amend the decision").click().run()
+    assert next(s.value for s in app.success).startswith("Decision amended."), [
+        e.value for e in app.error
+    ]
+    row = app.dataframe[0].value.set_index("Provider").loc["Ash Lodge"]
+    assert row["Board decision"] == "Routine contract monitoring"
+    assert row["Plan or monitoring"] == ""
+    assert any(e.label == "Earlier decisions this month (1)" for e in app.expander)
+    with Session(borough) as session:
+        assert sorted(d.status for d in session.scalars(select(BoardDecision))) == [
+            "current",
+            "superseded",
+        ]
+
+
+def test_the_address_bar_opens_the_month_and_provider(page_db: Engine, borough: Engine) -> None:
+    app = AppTest.from_file(str(PROJECT_ROOT / BOARD_PAGE), default_timeout=60)
+    app.session_state["sgo_user"] = {
+        "username": "board",
+        "name": "Board",
+        "roles": ["board_member"],
+        "provider_id": None,
+    }
+    app.query_params["month"] = "2026-09"
+    app.query_params["provider"] = "P-RED"
+    app.run()
+    assert not app.exception
+    assert app.selectbox[0].value == "2026-09"
+    assert next(s for s in app.selectbox if s.label == "Provider").value == "P-RED"
+    assert any(m.value.startswith("### Beech Court") for m in app.markdown)
+    app = next(s for s in app.selectbox if s.label == "Provider").select("P-GRN").run()
+    assert (app.query_params["month"], app.query_params["provider"]) == ("2026-09", "P-GRN")
+
+
+def test_a_hostile_provider_in_the_address_is_shown_as_text(
+    page_db: Engine, borough: Engine
+) -> None:
+    app = AppTest.from_file(str(PROJECT_ROOT / BOARD_PAGE), default_timeout=60)
+    app.session_state["sgo_user"] = {
+        "username": "board",
+        "name": "Board",
+        "roles": ["board_member"],
+        "provider_id": None,
+    }
+    app.query_params["provider"] = "[sign in again](http://evil.example)"
+    app.run()
+    assert not app.exception
+    (warning,) = app.warning
+    assert "\\[sign in again\\]\\(http" in warning.value
+
+
+def test_the_profile_shows_every_decision_with_its_status(page_db: Engine, borough: Engine) -> None:
+    from sgoversight.auth import Actor, Role
+    from sgoversight.decisions import record_decision
+
+    board_member = Actor("bea", frozenset({Role.BOARD_MEMBER}))
+    values = {"board_month": "2026-10", "provider_id": "P-AMB", "computed_rating": "Amber"}
+    first = record_decision(
+        page_db, board_member, agreed=True, decision="routine_monitoring", **values
+    )
+    record_decision(
+        page_db,
+        board_member,
+        agreed=True,
+        decision="other",
+        rationale="Await the inspection",
+        amends=first.decision_id,
+        amend_reason="The inspection is next week",
+        **values,
+    )
+    app = AppTest.from_file(str(PROJECT_ROOT / PROFILE_PAGE), default_timeout=60)
+    app.session_state["sgo_user"] = {
+        "username": "board",
+        "name": "Board",
+        "roles": ["board_member"],
+        "provider_id": None,
+    }
+    app.query_params["provider"] = "P-AMB"
+    app.query_params["month"] = "2026-10"
+    app.run()
+    assert not app.exception
+    decided = next(d.value for d in app.dataframe if "Status" in d.value.columns)
+    assert list(decided["Status"]) == ["Current", "Amended later"]
+    assert list(decided["Why amended or withdrawn"]) == ["The inspection is next week", ""]
+    # choosing another provider moves the address bar with it
+    app = next(s for s in app.selectbox if s.label == "Provider").select("P-RED").run()
+    assert app.query_params["provider"] == "P-RED"
+    assert [h.value for h in app.header] == ["Beech Court"]
+
+
+def test_a_rating_that_changed_after_the_page_was_drawn_is_named_at_the_top(
+    run_page: Callable[..., AppTest], borough: Engine
+) -> None:
+    import datetime as dt
+
+    from tests.support.board import _alert
+
+    app = _choose_provider(run_page(BOARD_PAGE, as_user="board", timeout=60), "P-GRN")
+    with Session(borough) as session, session.begin():  # someone imports an alert meanwhile
+        session.add(_alert("G1", "P-GRN", dt.date(2026, 10, 20), "high"))
+    app = _button(app, "Record the decision").click().run()
+    errors = [e.value for e in app.error]
+    assert errors[0].startswith("Not saved."), errors
+    assert "The records now rate P\\-GRN Amber for 2026\\-10, not Green" in errors[0]
+    with Session(borough) as session:
+        assert session.scalars(select(BoardDecision)).all() == []

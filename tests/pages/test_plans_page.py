@@ -110,15 +110,15 @@ def test_create_plan_add_action_mark_done_and_see_progress_change(
     actions_table = app.dataframe[-1].value
     assert list(actions_table["Status"]) == ["✖ Overdue"]
 
-    # Marking it done without evidence is refused, naming the field in plain words.
-    _button(app, "Mark as done").click()
+    # Marking it done without evidence is refused, the problem shown beside the one box.
+    _button(app, "Save and mark as done").click()
     app.run()
-    assert "Evidence that it is done: must not be blank" in _texts(app)  # the box it means
+    assert "Not saved. Please put right the 1 thing marked below" in _texts(app)
+    assert "Say what shows the action is done." in _texts(app)
+    assert "Action marked done." not in _texts(app)
 
-    next(t for t in app.text_area if t.label == "Evidence that it is done").input(
-        "Audit report dated 20 November"
-    )
-    _button(app, "Mark as done").click()
+    next(t for t in app.text_area if t.label == "Evidence").input("Audit report dated 20 November")
+    _button(app, "Save and mark as done").click()
     app.run()
     assert not app.exception
     assert "Action marked done." in _texts(app)
@@ -150,7 +150,7 @@ def test_board_member_signs_off_once_every_action_is_done(
     next(c for c in app.checkbox if c.label.startswith("I sign this plan off")).check()
     _button(app, "Sign off and close").click()
     app.run()
-    assert "Actions: 1 action not done" in _texts(app)
+    assert "1 action not done by" in _texts(app)
 
     action_id = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).actions.at[0, "action_id"]
     plans.complete_action(seeded, COMMISSIONER, action_id, TODAY, "Seen", today=TODAY)
@@ -162,7 +162,7 @@ def test_board_member_signs_off_once_every_action_is_done(
     assert not app.exception
     assert "Plan signed off and closed." in _texts(app)
     assert "signed off by board" in _texts(app)
-    assert not [b for b in app.button if b.label in {"Mark as done", "Add the action"}]
+    assert not [b for b in app.button if b.label in {"Save and mark as done", "Add the action"}]
 
 
 def test_plan_owner_sees_their_due_actions_and_may_update_only_those(
@@ -202,7 +202,7 @@ def test_link_by_query_parameter_opens_that_plan(
     assert app.selectbox(key="plan_choice").value == second
     assert app.session_state["plans_tab"] == "One plan in detail"
     assert first != second
-    assert not [b for b in app.button if b.label == "Mark as done"]  # QA attendees only read
+    assert not [b for b in app.button if b.label == "Save and mark as done"]  # QA only read
 
 
 def test_monitoring_start_visit_and_stale_edit_refused(
@@ -239,3 +239,71 @@ def test_provider_users_cannot_open_the_page(
 ) -> None:
     app = run_page(PAGE, as_user="provider")
     assert [e.value for e in app.error] == ["Your role does not give you access to this page."]
+
+
+def _as(user: str, **params: str) -> AppTest:
+    from tests.pages.conftest import PROJECT_ROOT, USERS
+
+    name, roles, provider_id = USERS[user]
+    app = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=30)
+    app.session_state["sgo_user"] = {
+        "username": user,
+        "name": name,
+        "roles": [r.value for r in roles],
+        "provider_id": provider_id,
+    }
+    for key, value in params.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_a_plan_the_board_opened_says_it_needs_setting_up(seeded: Engine) -> None:
+    from sgoversight.decisions import record_decision
+
+    recorded = record_decision(
+        seeded,
+        Actor("bea", frozenset({Role.BOARD_MEMBER})),
+        today=TODAY,
+        board_month="2026-10",
+        provider_id="PRV-A",
+        computed_rating="Green",
+        agreed=False,
+        override_rating="Red",
+        rationale="Three medication incidents",
+        decision="improvement_plan",
+    )
+    app = _as("commissioner", plan=recorded.plan_id)
+    assert not app.exception
+    portfolio_table = app.dataframe[0].value
+    assert list(portfolio_table["Progress"]) == ["◇ Needs setting up"]
+    assert "Not set up yet: it needs an owner, a next review date and an action." in _texts(app)
+    assert "To set this plan up" in _texts(app)
+
+    owners = [t for t in app.text_input if t.label == "Plan owner (their sign-in name)"]
+    owners[-1].input("planowner")  # the plan's own form (the first opens a new plan)
+    app = _button(app, "Save").click().run()
+    assert "Plan updated." in _texts(app)
+    assert "Not set up yet: it needs an action." in _texts(app)
+
+
+def test_an_unknown_or_hostile_plan_in_the_address_is_plain_text(seeded: Engine) -> None:
+    _plan_with_action(seeded, TODAY + dt.timedelta(days=3))
+    app = _as("qa", plan="[Sign in again](http://evil.example) **now**")
+    assert not app.exception
+    (warning,) = app.warning
+    assert warning.value.startswith("There is no improvement plan \\[Sign in again\\]\\(http")
+    assert "\\*\\*now\\*\\*" in warning.value
+
+
+def test_two_people_saving_one_action_the_second_is_told_and_nothing_is_lost(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    plan_id = _plan_with_action(seeded, TODAY + dt.timedelta(days=3))
+    app = run_page(PAGE, as_user="commissioner")
+    action_id = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).actions.at[0, "action_id"]
+    plans.update_action(seeded, COMMISSIONER, action_id, evidence="Their evidence")
+    next(t for t in app.text_area if t.label == "Evidence").input("My evidence")
+    app = _button(app, "Save changes").click().run()
+    assert "someone else changed action" in _texts(app)
+    detail = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY)
+    assert detail.actions.at[0, "evidence"] == "Their evidence"
