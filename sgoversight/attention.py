@@ -16,7 +16,9 @@ Rules (one line each; a line's count is the number of records it lists, by const
     day old (ACC-1's limit);
   - providers flagged on this week's weekly report;
 - Board members (those who decide): providers with no decision recorded for the current Board month,
-  Red first; open plans whose every action is done, awaiting sign-off;
+  Red first; open plans whose every action is done, awaiting sign-off; the month's current
+  decisions whose work has not started: an improvement plan with no open plan, or one that still
+  needs setting up (`plans.setup_missing`), or enhanced monitoring with none running;
 - plan owners (those who update their own actions): their actions overdue, and due in 14 days;
 - provider staff: their service's open alerts.
 Every read is limited to the actor's provider scope, in the query.
@@ -112,6 +114,7 @@ def needs_attention(engine: Engine, actor: Actor, today: dt.date) -> list[Line]:
         if actor.can(Permission.DECIDE_BOARD):
             lines.append(_awaiting_decision(_board()))
             lines.append(_awaiting_sign_off(session, actor, today))
+            lines.append(_work_not_started(session, actor, today))
         if actor.can(Permission.UPDATE_OWN_ACTIONS) and not actor.can(Permission.MANAGE_PLANS):
             lines += _my_actions(session, actor, today)
         if actor.is_provider_user:
@@ -264,6 +267,62 @@ def _awaiting_decision(view: board.BoardMonth) -> Line:
         ),
         BOARD_PAGE,
         {"month": month},
+    )
+
+
+def _work_not_started(session: Session, actor: Actor, today: dt.date) -> Line:
+    from sgoversight.decisions import latest_decisions
+    from sgoversight.plans import setup_missing
+
+    month = periods.last_complete_month(today)
+    scope = actor.provider_scope()
+    decided = [
+        d
+        for d in latest_decisions(session, month.label).values()
+        if d.decision in {"improvement_plan", "enhanced_monitoring"}
+        and (scope is None or d.provider_id == scope)
+    ]
+    names = dict(session.execute(select(Provider.provider_id, Provider.name)).tuples().all())
+    items: list[Item] = []
+    for decision in sorted(decided, key=lambda d: (names.get(d.provider_id, ""), d.provider_id)):
+        if decision.decision == "improvement_plan":
+            plan = session.scalars(
+                select(ImprovementPlan).where(
+                    ImprovementPlan.provider_id == decision.provider_id,
+                    ImprovementPlan.status == "open",
+                )
+            ).first()
+            if plan is None:
+                why = "improvement plan decided, none open"
+            elif missing := setup_missing(plan.owner, plan.next_review_on, len(plan.actions)):
+                why = f"plan {plan.plan_id} still needs {', '.join(missing)}"
+            else:
+                continue
+        else:
+            running = session.scalars(
+                select(EnhancedMonitoring.id).where(
+                    EnhancedMonitoring.provider_id == decision.provider_id,
+                    EnhancedMonitoring.ended_on.is_(None),
+                )
+            ).first()
+            if running is not None:
+                continue
+            why = "enhanced monitoring decided, none running"
+        items.append(
+            Item(
+                decision.provider_id,
+                names.get(decision.provider_id, decision.provider_id),
+                why,
+                PROVIDER_PAGE,
+                {"provider": decision.provider_id, "month": month.label},
+            )
+        )
+    return Line(
+        "work_not_started",
+        f"Decisions for {month.start:%B %Y} whose work has not started",
+        tuple(items),
+        PLAN_PAGE,
+        {},
     )
 
 

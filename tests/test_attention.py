@@ -167,3 +167,31 @@ def test_red_or_worse_providers_are_the_boards_own_ratings(borough: Engine) -> N
     line = _lines(borough, COMMISSIONER)["providers_red_or_worse"]
     assert set(_ids(line)) == expected
     assert all(item.params["month"] == "2026-10" for item in line.items)
+
+
+def test_board_decisions_whose_work_has_not_started(borough: Engine) -> None:
+    """An improvement plan decided for PRV-C opens a plan with no owner, review date or action:
+    its work has not started until the plan is set up."""
+    from sgoversight.decisions import record_decision
+
+    with Session(borough) as session, session.begin():
+        session.add(_provider("PRV-C", "Cedarwood"))
+    view = board.board_month(borough, BOARD, periods.last_complete_month(TODAY))
+    rating = view.rating_of("PRV-C").rating
+    record_decision(
+        borough,
+        BOARD,
+        today=TODAY,
+        board_month="2026-10",
+        provider_id="PRV-C",
+        computed_rating=rating,
+        agreed=True,
+        override_rating=None,
+        rationale="",
+        decision="improvement_plan",
+        meeting_id=None,
+    )
+    line = _lines(borough, BOARD)["work_not_started"]
+    assert _ids(line) == ["PRV-C"]
+    assert "still needs an owner, a next review date, an action" in line.items[0].detail
+    assert "PRV-C" not in _ids(_lines(borough, BOARD)["awaiting_decision"])
