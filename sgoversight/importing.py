@@ -79,9 +79,10 @@ _CHUNK = 500
 # one in _SCAN_SHARE of the table's rows.
 _SCAN_AT = 2_000
 _SCAN_SHARE = 4
-# Cells validated at a time (and a progress message each: _BATCH // width rows, at least
-# _MIN_BATCH_ROWS), and rows per executemany call.
-_BATCH = 150_000
+# Rows validated at a time (and a progress message each), fewer for a wide file (at most
+# _BATCH_CELLS cells, at least _MIN_BATCH_ROWS rows), and rows per executemany call.
+_BATCH = 5_000
+_BATCH_CELLS = 150_000
 _MIN_BATCH_ROWS = 100
 _WRITE_BATCH = 10_000
 _TOO_MANY_CELLS = "this row has more cells than the header names"
@@ -538,16 +539,27 @@ def _validate_rows(
     notify: Progress,
     budget: Budget,
 ) -> _Checked:
-    """Validate every row against `schema` as it is read, collecting every problem.
+    """Validate every row against `schema` as it is read, collecting every problem, up to
+    `limits.problems` of them: then reading stops, with a last problem saying so.
 
-    Rows are read a batch at a time (about _BATCH cells), so only the (much smaller) validated
+    Rows are read a batch at a time (see _BATCH), so only the (much smaller) validated
     columns grow with the file; the budget is checked after each batch.
     """
     checked = _Checked(values={c: [] for c in schema.columns()})
-    rows_per_batch = max(_MIN_BATCH_ROWS, _BATCH // max(layout.width, 1))
+    rows_per_batch = max(_MIN_BATCH_ROWS, min(_BATCH, _BATCH_CELLS // max(layout.width, 1)))
+    most = budget.limits.problems
     while batch := list(islice(sheet.rows, rows_per_batch)):
         _validate_batch(batch, layout, schema, filename, today, checked, sheet.text_only)
         checked.rows += len(batch)
+        if len(checked.problems) > most:
+            del checked.problems[most:]
+            last = checked.problems[-1].row
+            message = (
+                f"more than {most:,} problems: checking stopped at row {last:,} and the first "
+                f"{most:,} are listed; correct them and check the file again"
+            )
+            checked.problems.append(Problem(filename, last, WHOLE, message))
+            break
         budget.check(batch[-1][0])
         notify(
             0.05 + 0.55 * sheet.read_fraction(),

@@ -8,8 +8,9 @@ Rules implemented here:
 - The limits: the file's size; for XLSX the size of its unpacked parts and their compression
   ratio (checked from the zip directory before anything is unpacked, and held while unpacking),
   and the number of shared strings; rows read (blank ones included); columns; cells; the length
-  of a text in a workbook (Excel's own maximum, 32,767 characters); and a time and memory budget
-  per import (`Budget`), which also lets an import be cancelled.
+  of a text in a workbook (Excel's own maximum, 32,767 characters); the problems listed (the
+  importer stops reading past them); and a time and memory budget per import (`Budget`), which
+  also lets an import be cancelled.
 - CSV: UTF-8 (a BOM tolerated). A cell is never refused for its length by the reader: a cell in a
   contract column is refused by that column's rule, naming its row and column, and a cell in an
   ignored column is not read at all.
@@ -78,6 +79,8 @@ class ImportLimits:
     shared_strings: int = 2_000_000
     #: XLSX: characters of one text (Excel's own maximum for a cell).
     cell_chars: int = _EXCEL_MAX_CELL_CHARS
+    #: Problems listed: reading stops at the row where there are more.
+    problems: int = 10_000
     #: Seconds one import may spend reading and checking the file.
     seconds: float = 300.0
     #: MiB the process may grow by during one import (Linux; not checked elsewhere).
@@ -196,7 +199,8 @@ def read_sheet(
     budget: Budget,
     delimiter_of: Callable[[str], str],
 ) -> Sheet:
-    """The file's sheet: its header, then its non-blank rows as they are read.
+    """The file's sheet: its header, then its non-blank rows as they are read (each reader
+    yields only the non-blank rows, with their spreadsheet row numbers).
 
     `delimiter_of(text)` picks a CSV file's separator from its text.
     """
@@ -212,14 +216,13 @@ def read_sheet(
         else _xlsx_records(data, limits, budget, keep, position)
     )
     header: list[Any] | None = None
-    for number, cells in records:
-        if not is_blank(cells):
-            if number != 1:
-                raise FileProblem(
-                    1, "row 1 is blank: the header row naming the columns must come first"
-                )
-            header = list(cells)
-            break
+    for number, cells in records:  # the readers leave out blank rows
+        if number != 1:
+            raise FileProblem(
+                1, "row 1 is blank: the header row naming the columns must come first"
+            )
+        header = list(cells)
+        break
     if header is None:
         raise FileProblem(1, "the file is empty: a header row naming the columns is required")
     width = len(header)
@@ -230,14 +233,13 @@ def read_sheet(
 def _data_rows(
     records: Iterator[tuple[int, list[Any]]], width: int
 ) -> Iterator[tuple[int, list[Any]]]:
-    """The non-blank rows after the header; a row's cells beyond the header's width are cut to
-    one (its first non-blank one), which is all the import needs to know of them."""
+    """The rows after the header; a row's cells beyond the header's width are cut to one (its
+    first non-blank one), which is all the import needs to know of them."""
     for number, cells in records:
         if len(cells) > width + 1:
             extra = next((c for c in cells[width:] if not is_blank((c,))), None)
             cells = [*cells[:width], extra]
-        if not is_blank(cells):
-            yield number, cells
+        yield number, cells
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -285,7 +287,8 @@ def _csv_records(
             if not number % _CHECK_EVERY:
                 position.done = raw.tell()
                 budget.check(number)
-            yield number, record
+            if width and (((first := record[0]) and not first.isspace()) or not is_blank(record)):
+                yield number, record
     except csv.Error as exc:
         raise FileProblem(number + 1, f"not a readable CSV file ({exc})") from None
 
@@ -499,7 +502,8 @@ def _check_sizes(package: zipfile.ZipFile, parts: _Parts, limits: ImportLimits) 
     if total > limits.unpacked_bytes:
         raise FileProblem(
             1,
-            f"the workbook unpacks to {_size(total)}, more than the {_size(limits.unpacked_bytes)} "
+            f"the workbook unpacks to {total / MIB:,.1f} MB, more than the "
+            f"{_size(limits.unpacked_bytes)} "
             "one import reads: split it into parts or save it as CSV",
         )
 
@@ -779,7 +783,7 @@ class _SheetReader:
             self.in_phonetic -= 1
         elif local == "c":
             self.end_cell()
-        elif local == "row" and self.row_cells:
+        elif local == "row" and self.row_cells and not is_blank(self.row_cells.values()):
             self.done.append((self.row, self.dense(self.row_cells)))
 
     def dense(self, found: dict[int, Any]) -> list[Any]:

@@ -530,3 +530,26 @@ def test_blank_lines_are_refused_within_little_memory(seeded: Engine) -> None:
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert "more than 1,048,576 rows" in _messages(report)[0]
     assert grown_mib < 150
+
+
+def test_problems_beyond_the_limit_stop_the_check(seeded: Engine) -> None:
+    """A file of invalid rows is not validated to its end: the first problems are listed."""
+    rows = [good_row("alerts", n, severity="bad", category="none") for n in range(1, 400)]
+    report = _refused(
+        seeded, "alerts", csv_bytes(rows), "alerts.csv", limits=ImportLimits(problems=50)
+    )
+    assert len(report.problems) == 51
+    [stop] = [str(p) for p in report.problems if p.column == "-"]
+    assert stop == (
+        "alerts.csv:26:-: more than 50 problems: checking stopped at row 26 and the first 50 are "
+        "listed; correct them and check the file again"
+    )
+
+
+def test_a_mapping_never_splits_a_huge_header(seeded: Engine) -> None:
+    huge = "a " * 2_000_000
+    row = good_row("alerts") | {huge: "x"}
+    report = run(
+        seeded, "alerts", csv_bytes([row]), mapping={"alerts": {"Incident ref": "alert_id"}}
+    )
+    assert report.ok, report.problems
