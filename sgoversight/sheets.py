@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import io
 import os
+import posixpath
 import re
 import threading
 import time
@@ -51,6 +52,7 @@ _CHECK_EVERY = 4_096  # CSV rows between budget checks
 # (a legitimate element is a few hundred bytes; text is delivered in pieces and counted).
 _STALL_BYTES = 4 * MIB
 _SMALL_PART_BYTES = 16 * MIB  # workbook.xml, its relationships and styles.xml
+_MOST_PARTS = 10_000  # files in the workbook's zip
 _RATIO_CHECKED_FROM = MIB  # parts smaller than this are not held to the compression ratio
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 binary .xls format
@@ -350,9 +352,10 @@ def _xlsx_records(
     data: bytes, limits: ImportLimits, budget: Budget, keep: list[int], position: Position
 ) -> Iterator[tuple[int, list[Any]]]:
     """Rule: an XLSX file is read from its first visible worksheet (see the module's rules)."""
+    _check_part_count(data)
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except Exception as exc:  # zipfile raises many kinds of error for a damaged file
         raise FileProblem(1, f"not a readable XLSX workbook ({_reason(exc)})") from None
     with package:
         try:
@@ -369,8 +372,28 @@ def _xlsx_records(
             yield from reader.rows(_open_part(package, parts.sheet), position)
         except (FileProblem, Cancelled):
             raise
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
+        except Exception as exc:  # a damaged zip or part fails in many ways (zlib, encryption, ...)
             raise FileProblem(1, f"not a readable XLSX workbook ({_reason(exc)})") from None
+
+
+def _check_part_count(data: bytes) -> None:
+    """Rule: a workbook has at most _MOST_PARTS parts, read from the zip's end record before the
+    zip directory is (a directory of millions of entries would take memory to list)."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        return  # not a zip: zipfile says so
+    entries = int.from_bytes(data[end + 10 : end + 12], "little")
+    locator = end - 20
+    if entries == 0xFFFF and locator >= 0 and data[locator : locator + 4] == b"PK\x06\x07":
+        record = int.from_bytes(data[locator + 8 : locator + 16], "little")
+        if data[record : record + 4] == b"PK\x06\x06":
+            entries = int.from_bytes(data[record + 32 : record + 40], "little")
+    if entries > _MOST_PARTS:
+        raise FileProblem(
+            1,
+            f"the workbook has {entries:,} parts, more than the {_MOST_PARTS:,} one import "
+            "reads (a spreadsheet has a few dozen)",
+        )
 
 
 def _reason(exc: BaseException) -> str:
@@ -438,7 +461,7 @@ def _relationships(package: zipfile.ZipFile, path: str) -> dict[str, tuple[str, 
             if target.startswith("/"):
                 resolved = target.lstrip("/")
             else:
-                resolved = os.path.normpath(str(folder / target)).replace(os.sep, "/")
+                resolved = posixpath.normpath(str(folder / target))
             found[attributes["Id"]] = (attributes.get("Type", ""), resolved.lstrip("./"))
     return found
 

@@ -553,3 +553,36 @@ def test_a_mapping_never_splits_a_huge_header(seeded: Engine) -> None:
         seeded, "alerts", csv_bytes([row]), mapping={"alerts": {"Incident ref": "alert_id"}}
     )
     assert report.ok, report.problems
+
+
+def test_a_zip_of_too_many_parts_is_refused_before_listing(seeded: Engine) -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for n in range(10_001):
+            archive.writestr(f"p{n}", b"")
+    report = _refused(seeded, "alerts", out.getvalue(), "alerts.xlsx")
+    assert _messages(report) == [
+        "alerts.xlsx:1:-: the workbook has 10,001 parts, more than the 10,000 one import reads "
+        "(a spreadsheet has a few dozen)"
+    ]
+
+
+@pytest.mark.parametrize("damage", ["encrypted", "corrupt-deflate"])
+def test_a_damaged_part_is_a_problem_not_a_traceback(
+    seeded: Engine, tmp_path: Path, damage: str
+) -> None:
+    path = write_xlsx(tmp_path / "alerts.xlsx", [header_row_xml(ALERT_COLUMNS)] * 50)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x03\x04", data.find(b"xl/worksheets/sheet1.xml") - 40)
+    if damage == "encrypted":
+        data[at + 6] |= 1  # the local header's "encrypted" flag
+        central = data.rfind(b"xl/worksheets/sheet1.xml") - 46
+        data[central + 8] |= 1
+    else:
+        name_length = int.from_bytes(data[at + 26 : at + 28], "little")
+        start = at + 30 + name_length
+        data[start + 5 : start + 25] = b"\xff" * 20
+    report = _refused(seeded, "alerts", bytes(data), "alerts.xlsx")
+    assert _messages(report)[0].startswith("alerts.xlsx:1:-: not a readable XLSX workbook (")
