@@ -10,7 +10,8 @@ Rules:
   transaction dies with it).
 - `cancel()` asks the child to stop (it stops at its next check and rolls back), and kills it if
   it has not stopped within a few seconds.
-- The uploaded bytes are written to a private temporary file, removed when the job ends.
+- The uploaded bytes are written to a private temporary file, removed when the job ends. What
+  the child writes to stderr (a traceback, if it fails) goes to the app's log, never the page.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -42,6 +44,7 @@ CANCEL_GRACE_SECONDS = 5.0
 #: Resident memory a child may hold beyond the budget: Python, SQLAlchemy, pydantic themselves.
 BASE_MEMORY_MIB = 200
 _POLL_SECONDS = 0.2
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,6 +84,7 @@ class ImportJob:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         self._path = Path(path)
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed when the job ends)
         order = {
             "database_url": database_url,
             "kind": kind,
@@ -95,14 +99,19 @@ class ImportJob:
             "today": today.isoformat() if today else None,
             "limits": dataclasses.asdict(limits),
         }
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sgoversight.import_jobs"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=PROJECT_ROOT,
-            text=True,
-        )
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "sgoversight.import_jobs"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+                cwd=PROJECT_ROOT,
+                text=True,
+            )
+        except OSError:
+            self._path.unlink(missing_ok=True)
+            self._errors.close()
+            raise
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(order) + "\n")
         self._process.stdin.flush()
@@ -158,6 +167,7 @@ class ImportJob:
             with self._lock:
                 finished = self._status.finished
             if not finished:
+                self._log_errors()
                 self._finish(
                     CANCELLED
                     if self._cancelled
@@ -166,6 +176,18 @@ class ImportJob:
                 )
         finally:
             self._path.unlink(missing_ok=True)
+            self._errors.close()
+
+    def _log_errors(self) -> None:
+        """Log the tail of what a child that ended without a report wrote to stderr."""
+        self._errors.seek(0)
+        text = self._errors.read()[-4000:].decode("utf-8", "replace").strip()
+        _LOG.error(
+            "import check of %s ended without a report (exit %s): %s",
+            self.filename,
+            self._process.returncode,
+            text or "no output",
+        )
 
     def _over_budget(self, deadline: float) -> str | None:
         if time.monotonic() > deadline:

@@ -1,15 +1,20 @@
 """All-or-nothing import of the contract files (CONTRACT.md §1), CSV or XLSX.
 
 Rules implemented here (row rules live in sgoversight.schemas):
-- CSV is UTF-8 (a BOM tolerated) with a header row, columns in any order; XLSX is the first sheet
-  with the same headers. Header names are matched ignoring case and surrounding spaces (inner
-  spaces read as underscores, so "Alert ID" is alert_id).
+- CSV is UTF-8 (a BOM tolerated) with a header row, columns in any order; XLSX is the first
+  visible sheet with the same headers. Header names are matched ignoring case and surrounding
+  spaces (inner spaces read as underscores, so "Alert ID" is alert_id).
+- The file is read row by row within limits (sgoversight.sheets.ImportLimits: size, rows,
+  columns, cells, XLSX unpacked size, shared strings and text length, problems listed, time and
+  memory); a file over one is refused where it crosses it, with a problem naming the limit. An
+  import can be cancelled (`cancel`): nothing is written.
 - A missing required column rejects the file with one message naming it; unknown columns are
   listed and ignored; rows that are entirely blank are skipped.
 - Import is all or nothing: if any row is invalid nothing is written, and every problem is
   reported as `FILE:ROW:COLUMN: message` (ROW is the spreadsheet row, header = 1). A problem about
   the whole file or a whole row names the column `-`. Unreadable input (not UTF-8, not a CSV,
-  empty, a damaged workbook, too large) is a problem too, never an exception.
+  empty, a damaged workbook, over a limit) is a problem too, never an exception. At most
+  `ImportLimits.problems` problems are listed; then reading stops, with a last problem saying so.
 - Across rows and against the database: an id appears once in a file; provider_id names a provider
   and an action's plan_id a plan already in the database.
 - Rows are upserted by their id (training rows by staff_id, training_type and completed_on): an

@@ -119,3 +119,26 @@ def test_the_uploaded_copy_is_removed(seeded: Engine) -> None:
     assert path.exists() or job.wait(WAIT).finished
     job.wait(WAIT)
     assert not path.exists()
+
+
+def test_a_child_that_fails_is_logged_not_shown(
+    seeded: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database that cannot be opened makes the child fail: the page gets a plain problem and
+    the traceback goes to the log."""
+    job = ImportJob(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
+        "alerts",
+        csv_bytes([good_row("alerts")]),
+        filename="alerts.csv",
+        actor=SYSTEM,
+        dry_run=True,
+    )
+    with caplog.at_level("ERROR", logger="sgoversight.import_jobs"):
+        status = job.wait(WAIT)
+    assert status.report is not None
+    assert [p.message for p in status.report.problems] == [
+        "the check stopped unexpectedly: nothing was written; try again, or split the file into "
+        "parts"
+    ]
+    assert "ended without a report" in caplog.text and "OperationalError" in caplog.text
