@@ -36,7 +36,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice
 from operator import itemgetter
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
@@ -68,6 +67,7 @@ from sgoversight.sheets import (
     Cancelled,
     FileProblem,
     ImportLimits,
+    Rows,
     Sheet,
     is_blank,
     read_sheet,
@@ -551,19 +551,12 @@ def _validate_rows(
     columns grow with the file; the budget is checked after each batch.
     """
     checked = _Checked(values={c: [] for c in schema.columns()})
-    rows_per_batch = max(_MIN_BATCH_ROWS, min(_BATCH, _BATCH_CELLS // max(layout.width, 1)))
-    most = budget.limits.problems
-    while batch := list(islice(sheet.rows, rows_per_batch)):
+    size = max(_MIN_BATCH_ROWS, min(_BATCH, _BATCH_CELLS // max(layout.width, 1)))
+    for batch in _batches(sheet.chunks, size):
         _validate_batch(batch, layout, schema, filename, today, checked, sheet.text_only)
         checked.rows += len(batch)
-        if len(checked.problems) > most:
-            del checked.problems[most:]
-            last = checked.problems[-1].row
-            message = (
-                f"more than {most:,} problems: checking stopped at row {last:,} and the first "
-                f"{most:,} are listed; correct them and check the file again"
-            )
-            checked.problems.append(Problem(filename, last, WHOLE, message))
+        if len(checked.problems) > budget.limits.problems:
+            _stop_listing(checked, budget.limits.problems, filename)
             break
         budget.check(batch[-1][0])
         notify(
@@ -573,8 +566,31 @@ def _validate_rows(
     return checked
 
 
+def _batches(chunks: Iterator[Rows], size: int) -> Iterator[Rows]:
+    """The rows of `chunks` regrouped in batches of `size` rows (the last may be smaller)."""
+    pending: Rows = []
+    for chunk in chunks:
+        pending.extend(chunk)
+        while len(pending) >= size:
+            yield pending[:size]
+            del pending[:size]
+    if pending:
+        yield pending
+
+
+def _stop_listing(checked: _Checked, most: int, filename: str) -> None:
+    """Rule: at most `most` problems are listed, then one saying the check stopped there."""
+    del checked.problems[most:]
+    last = checked.problems[-1].row
+    message = (
+        f"more than {most:,} problems: checking stopped at row {last:,} and the first "
+        f"{most:,} are listed; correct them and check the file again"
+    )
+    checked.problems.append(Problem(filename, last, WHOLE, message))
+
+
 def _validate_batch(
-    batch: list[tuple[int, list[Any]]],
+    batch: Rows,
     layout: _Layout,
     schema: type[RowSchema],
     filename: str,
@@ -663,7 +679,7 @@ def _rule_failures(
 
 def _validate_one_by_one(
     positions: list[int],
-    batch: list[tuple[int, list[Any]]],
+    batch: Rows,
     columns: dict[str, list[Any]],
     layout: _Layout,
     schema: type[RowSchema],

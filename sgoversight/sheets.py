@@ -34,6 +34,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import PurePosixPath
 from typing import Any
 from xml.parsers import expat
@@ -170,14 +171,18 @@ class Position:
         return min(self.done / self.total, 1.0) if self.total else 0.0
 
 
+#: Rows as the readers hand them on, a chunk at a time: (spreadsheet row number, cells).
+Rows = list[tuple[int, list[Any]]]
+
+
 @dataclass
 class Sheet:
     """The header cells, the (spreadsheet row number, cells) of each non-blank data row as they
-    are read, whether every cell is text (a CSV file) rather than a typed XLSX cell, and how far
-    reading has got."""
+    are read (a chunk at a time), whether every cell is text (a CSV file) rather than a typed
+    XLSX cell, and how far reading has got."""
 
     header: list[Any]
-    rows: Iterator[tuple[int, list[Any]]]
+    chunks: Iterator[Rows]
     text_only: bool
     position: Position
 
@@ -202,7 +207,8 @@ def read_sheet(
     delimiter_of: Callable[[str], str],
 ) -> Sheet:
     """The file's sheet: its header, then its non-blank rows as they are read (each reader
-    yields only the non-blank rows, with their spreadsheet row numbers).
+    yields chunks of the non-blank rows only, with their spreadsheet row numbers). A row's cells
+    beyond the header's width are the import's to judge (XLSX rows are cut to one more).
 
     `delimiter_of(text)` picks a CSV file's separator from its text.
     """
@@ -210,38 +216,26 @@ def read_sheet(
     if data.startswith(_OLE_MAGIC) or suffix == ".xls":
         raise FileProblem(1, "an old-style .xls workbook: save it as .xlsx or as CSV UTF-8")
     text_only = not (data.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES)
-    keep = [limits.columns + 1]  # an XLSX row's columns kept: the header's width and one more
     position = Position()
     records = (
         _csv_records(data, limits, budget, delimiter_of, position)
         if text_only
-        else _xlsx_records(data, limits, budget, keep, position)
+        else _xlsx_records(data, limits, budget, position)
     )
-    header: list[Any] | None = None
-    for number, cells in records:  # the readers leave out blank rows
-        if number != 1:
-            raise FileProblem(
-                1, "row 1 is blank: the header row naming the columns must come first"
-            )
-        header = list(cells)
-        break
-    if header is None:
+    first = next(records, None)
+    if not first:
         raise FileProblem(1, "the file is empty: a header row naming the columns is required")
-    width = len(header)
-    keep[0] = width + 1
-    return Sheet(header, _data_rows(records, width), text_only, position)
+    number, header = first[0]
+    if number != 1:
+        raise FileProblem(1, "row 1 is blank: the header row naming the columns must come first")
+    return Sheet(list(header), _after(first[1:], records), text_only, position)
 
 
-def _data_rows(
-    records: Iterator[tuple[int, list[Any]]], width: int
-) -> Iterator[tuple[int, list[Any]]]:
-    """The rows after the header; a row's cells beyond the header's width are cut to one (its
-    first non-blank one), which is all the import needs to know of them."""
-    for number, cells in records:
-        if len(cells) > width + 1:
-            extra = next((c for c in cells[width:] if not is_blank((c,))), None)
-            cells = [*cells[:width], extra]
-        yield number, cells
+def _after(rest: Rows, chunks: Iterator[Rows]) -> Iterator[Rows]:
+    """The rows of the first chunk after the header, then the other chunks."""
+    if rest:
+        yield rest
+    yield from chunks
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -253,8 +247,11 @@ def _csv_records(
     budget: Budget,
     delimiter_of: Callable[[str], str],
     position: Position,
-) -> Iterator[tuple[int, list[str]]]:
-    """Rule: CSV is UTF-8, a byte order mark tolerated; each record is one spreadsheet row."""
+) -> Iterator[Rows]:
+    """Rule: CSV is UTF-8, a byte order mark tolerated; each record is one spreadsheet row.
+
+    Records are read _CHECK_EVERY at a time and the limits checked on each chunk (a refusal
+    names the exact row that crossed one)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -276,23 +273,40 @@ def _csv_records(
     position.total = len(data)
     lines = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
     reader = csv.reader(_lines_within(lines, delimiter, limits), delimiter=delimiter)
-    max_rows, max_columns, max_cells = limits.rows, limits.columns, limits.cells
     cells = 0
     number = 0
     try:
-        for record in reader:
-            number += 1
-            width = len(record)
-            cells += width
-            if number > max_rows or width > max_columns or cells > max_cells:
-                _over_a_limit(number, width, cells, limits)
-            if not number % _CHECK_EVERY:
-                position.done = raw.tell()
-                budget.check(number)
-            if width and (((first := record[0]) and not first.isspace()) or not is_blank(record)):
-                yield number, record
+        while chunk := list(islice(reader, _CHECK_EVERY)):
+            widths = list(map(len, chunk))
+            if (
+                number + len(chunk) > limits.rows
+                or max(widths) > limits.columns
+                or cells + sum(widths) > limits.cells
+            ):
+                _over_a_limit_in(chunk, number, cells, limits)
+            start, number, cells = number + 1, number + len(chunk), cells + sum(widths)
+            position.done = raw.tell()
+            budget.check(number)
+            rows = [
+                (row, record)
+                for row, record in zip(range(start, number + 1), chunk, strict=True)
+                if record
+                and (((first := record[0]) and not first.isspace()) or not is_blank(record))
+            ]
+            if rows:
+                yield rows
     except csv.Error as exc:
-        raise FileProblem(number + 1, f"not a readable CSV file ({exc})") from None
+        raise FileProblem(reader.line_num or 1, f"not a readable CSV file ({exc})") from None
+
+
+def _over_a_limit_in(chunk: list[list[str]], number: int, cells: int, limits: ImportLimits) -> None:
+    """Raise the limit problem for the first record of `chunk` that crosses a limit, given the
+    rows and cells read before it."""
+    for record in chunk:
+        number += 1
+        cells += len(record)
+        if number > limits.rows or len(record) > limits.columns or cells > limits.cells:
+            _over_a_limit(number, len(record), cells, limits)
 
 
 def _lines_within(lines: Iterator[str], delimiter: str, limits: ImportLimits) -> Iterator[str]:
@@ -349,8 +363,8 @@ class _Parts:
 
 
 def _xlsx_records(
-    data: bytes, limits: ImportLimits, budget: Budget, keep: list[int], position: Position
-) -> Iterator[tuple[int, list[Any]]]:
+    data: bytes, limits: ImportLimits, budget: Budget, position: Position
+) -> Iterator[Rows]:
     """Rule: an XLSX file is read from its first visible worksheet (see the module's rules)."""
     _check_part_count(data)
     try:
@@ -367,7 +381,7 @@ def _xlsx_records(
                 else []
             )
             dates, durations = _date_styles(package, parts.styles, limits)
-            reader = _SheetReader(strings, dates, durations, parts.date1904, limits, budget, keep)
+            reader = _SheetReader(strings, dates, durations, parts.date1904, limits, budget)
             position.total = package.getinfo(parts.sheet).file_size
             yield from reader.rows(_open_part(package, parts.sheet), position)
         except (FileProblem, Cancelled):
@@ -709,7 +723,6 @@ class _SheetReader:
         date1904: bool,
         limits: ImportLimits,
         budget: Budget,
-        keep: list[int],
     ) -> None:
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
@@ -719,8 +732,9 @@ class _SheetReader:
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self.limits = limits
         self.budget = budget
-        #: Columns kept of a row (see `dense`), set once the header is read.
-        self.keep = keep
+        #: Columns kept of a row (see `dense`): the header's width and one more, once it is read.
+        self.keep = limits.columns + 1
+        self.header_read = False
         self.done: list[tuple[int, list[Any]]] = []
         self.events = 0
         self.cells = 0
@@ -739,7 +753,9 @@ class _SheetReader:
         self.in_inline = False
         self.in_phonetic = 0
 
-    def rows(self, stream: Any, position: Position) -> Iterator[tuple[int, list[Any]]]:
+    def rows(self, stream: Any, position: Position) -> Iterator[Rows]:
+        """The sheet's non-blank rows, a chunk (those read from one piece of the part) at a
+        time."""
         parser = _parser()
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
@@ -749,7 +765,7 @@ class _SheetReader:
             for _ in feed:
                 if self.done:
                     done, self.done = self.done, []
-                    yield from done
+                    yield done
 
     def seen(self) -> int:
         return self.events
@@ -807,12 +823,17 @@ class _SheetReader:
         elif local == "c":
             self.end_cell()
         elif local == "row" and self.row_cells and not is_blank(self.row_cells.values()):
-            self.done.append((self.row, self.dense(self.row_cells)))
+            cells = self.dense(self.row_cells)
+            if not self.header_read:
+                # The first row is the header: later rows are kept to its width and one more.
+                self.header_read = True
+                self.keep = len(cells) + 1
+            self.done.append((self.row, cells))
 
     def dense(self, found: dict[int, Any]) -> list[Any]:
         """A row's cells as a list from column A, cut at `keep` columns: the header's width and
         one more, holding the first non-blank cell beyond the header (all the import needs)."""
-        width, keep = max(found), self.keep[0]
+        width, keep = max(found), self.keep
         if width <= keep:
             cells = [None] * width
             for column, value in found.items():

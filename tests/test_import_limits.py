@@ -586,3 +586,19 @@ def test_a_damaged_part_is_a_problem_not_a_traceback(
         data[start + 5 : start + 25] = b"\xff" * 20
     report = _refused(seeded, "alerts", bytes(data), "alerts.xlsx")
     assert _messages(report)[0].startswith("alerts.xlsx:1:-: not a readable XLSX workbook (")
+
+
+def test_rows_wider_than_the_header_are_cut_as_they_are_read(
+    seeded: Engine, tmp_path: Path
+) -> None:
+    """Thousands of rows each with a value in column XFD, in the same piece of the file as the
+    header: each is held as the header's width and one more cell, never 16,384 cells."""
+    rows = [header_row_xml(ALERT_COLUMNS)]
+    rows += [f'<row r="{n}"><c r="XFD{n}"><v>1</v></c></row>' for n in range(2, 6_000)]
+    path = write_xlsx(tmp_path / "alerts.xlsx", rows)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = _refused(seeded, "alerts", path, "alerts.xlsx", limits=ImportLimits(problems=100))
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 200
+    assert (
+        str(report.problems[0]) == "alerts.xlsx:2:-: this row has more cells than the header names"
+    )
