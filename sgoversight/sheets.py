@@ -873,7 +873,8 @@ class _SheetReader:
             return "".join(self.inline) if self.inline is not None else None
         raw = "".join(self.value) if self.value is not None else ""
         if not raw:
-            if self.formula is not None:
+            # An empty result saved as text (t="str") is a formula that gave "": a blank cell.
+            if self.formula is not None and kind != "str":
                 where = self.reference or f"{column_letters(self.column)}{self.row}"
                 return FormulaWithoutValue(where, "".join(self.formula))
             return None

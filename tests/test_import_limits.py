@@ -602,3 +602,18 @@ def test_rows_wider_than_the_header_are_cut_as_they_are_read(
     assert (
         str(report.problems[0]) == "alerts.xlsx:2:-: this row has more cells than the header names"
     )
+
+
+def test_a_formula_that_gave_empty_text_is_a_blank_cell(seeded: Engine, tmp_path: Path) -> None:
+    """As Excel saves =IF(...,"",...) when the result is empty: `t="str"` and an empty value."""
+    values = good_row("alerts", status="open", closed_on="")
+    cells = "".join(
+        f'<c r="{column}2" t="inlineStr"><is><t>{values[name]}</t></is></c>'
+        for column, name in zip("ABCDEFGH", ALERT_COLUMNS, strict=False)
+    )
+    cells += '<c r="I2" t="str"><f>IF(H2="closed",TODAY(),"")</f><v></v></c>'
+    path = write_xlsx(
+        tmp_path / "alerts.xlsx", [header_row_xml(ALERT_COLUMNS), f'<row r="2">{cells}</row>']
+    )
+    report = run(seeded, "alerts", path, filename="alerts.xlsx")
+    assert report.ok, report.problems
