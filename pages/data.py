@@ -7,7 +7,8 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import Permission
-from sgoversight.importing import import_file
+from sgoversight.import_jobs import ImportJob
+from sgoversight.importing import ImportReport
 from sgoversight.overview import IMPORT_KINDS, freshness
 from ui import format as fmt
 from ui.context import engine, require, today
@@ -29,7 +30,9 @@ st.markdown(
     "Upload a file in the council's agreed format (CSV or Excel). **Check** reads every row and "
     "lists each problem with its row and column; nothing is saved. **Import** saves the file only "
     "if every row is valid: one bad row and nothing is written. Importing the same file again "
-    "changes nothing; a corrected file updates the rows it names."
+    "changes nothing; a corrected file updates the rows it names. A check runs on its own while "
+    "you wait and can be cancelled; a file of more than 1,048,576 rows, or one that would take "
+    "over five minutes to check, is refused: split it into parts."
 )
 
 
@@ -48,56 +51,93 @@ kind = st.selectbox(
     key=f"kind-{guessed}",
 )
 
-check_col, import_col = st.columns([1, 1])
-check = check_col.button(
-    "Check the file", icon=":material/fact_check:", disabled=uploaded is None, width="stretch"
-)
-save = import_col.button(
-    "Import",
-    icon=":material/upload:",
-    type="primary",
-    disabled=uploaded is None,
-    width="stretch",
-)
+JOB_KEY = "import_job"
 
-if uploaded is not None and (check or save):
-    progress = st.progress(0.0, text="Reading the file…")
 
-    def _progress(fraction: float, message: str) -> None:
-        progress.progress(min(max(fraction, 0.0), 1.0), text=message)
-
-    report = import_file(
-        engine(),
+def _start(kind: str, dry_run: bool) -> None:
+    """Start checking (or importing) the uploaded file in a process of its own; an earlier job
+    of this session that is still running is cancelled."""
+    upload = st.session_state.get("upload")
+    if upload is None:
+        return
+    earlier: ImportJob | None = st.session_state.get(JOB_KEY)
+    if earlier is not None:
+        earlier.cancel()
+    st.session_state[JOB_KEY] = ImportJob(
+        engine().url.render_as_string(hide_password=False),
         kind,
-        uploaded.getvalue(),
-        filename=uploaded.name,
+        upload.getvalue(),
+        filename=upload.name,
         actor=actor,
-        dry_run=not save,
-        progress=_progress,
+        dry_run=dry_run,
     )
-    progress.empty()
+
+
+def _show_report(report: ImportReport) -> None:
+    """The finished job's outcome: its counts, or every problem with its row and column."""
     for message in report.unknown_column_messages():
         st.info(message)
     if report.ok:
         st.success(report.summary(), icon=":material/check_circle:")
+        return
+    st.error(report.summary(), icon=":material/error:")
+    problems = pd.DataFrame(
+        [{"Row": p.row, "Column": p.column or "—", "Problem": p.message} for p in report.problems]
+    )
+    st.dataframe(
+        problems,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Row": st.column_config.NumberColumn(
+                "Row", help="Spreadsheet row number; the header is row 1", format="%d"
+            )
+        },
+    )
+
+
+@st.fragment(run_every=0.5)
+def _watch_job() -> None:
+    """The running job's progress and its Cancel button, refreshed twice a second without
+    running the rest of the page; the whole page runs again once the job has finished."""
+    job: ImportJob | None = st.session_state.get(JOB_KEY)
+    if job is None:
+        return
+    status = job.status()
+    if status.finished:
+        st.rerun(scope="app")
+    st.progress(status.fraction, text=status.message)
+    st.button("Cancel", icon=":material/cancel:", key="cancel_import", on_click=job.cancel)
+
+
+job: ImportJob | None = st.session_state.get(JOB_KEY)
+running = job is not None and not job.status().finished
+check_col, import_col = st.columns([1, 1])
+check_col.button(
+    "Check the file",
+    icon=":material/fact_check:",
+    disabled=uploaded is None or running,
+    width="stretch",
+    on_click=_start,
+    args=(kind, True),
+)
+import_col.button(
+    "Import",
+    icon=":material/upload:",
+    type="primary",
+    disabled=uploaded is None or running,
+    width="stretch",
+    on_click=_start,
+    args=(kind, False),
+)
+
+job = st.session_state.get(JOB_KEY)
+if job is not None:
+    status = job.status()
+    if status.report is None:
+        _watch_job()
     else:
-        st.error(report.summary(), icon=":material/error:")
-        problems = pd.DataFrame(
-            [
-                {"Row": p.row, "Column": p.column or "—", "Problem": p.message}
-                for p in report.problems
-            ]
-        )
-        st.dataframe(
-            problems,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "Row": st.column_config.NumberColumn(
-                    "Row", help="Spreadsheet row number; the header is row 1", format="%d"
-                )
-            },
-        )
+        _show_report(status.report)
 
 st.subheader("Last imports")
 with Session(engine()) as session:

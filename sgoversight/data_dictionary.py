@@ -191,7 +191,9 @@ def _type_words(cell: s.Cell) -> str:
     if isinstance(cell, s.YesNo):
         return "`yes` or `no`"
     if isinstance(cell, s.Day):
-        return "date `YYYY-MM-DD`" + (", not in the future" if cell.past else "")
+        return f"date `YYYY-MM-DD`, not before {s.EARLIEST_DAY.isoformat()}" + (
+            ", not in the future" if cell.past else ""
+        )
     if isinstance(cell, s.WholeNumber):
         return "whole number, 0 or more"
     if isinstance(cell, s.Text):

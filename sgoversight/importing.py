@@ -1,15 +1,20 @@
 """All-or-nothing import of the contract files (CONTRACT.md §1), CSV or XLSX.
 
 Rules implemented here (row rules live in sgoversight.schemas):
-- CSV is UTF-8 (a BOM tolerated) with a header row, columns in any order; XLSX is the first sheet
-  with the same headers. Header names are matched ignoring case and surrounding spaces (inner
-  spaces read as underscores, so "Alert ID" is alert_id).
+- CSV is UTF-8 (a BOM tolerated) with a header row, columns in any order; XLSX is the first
+  visible sheet with the same headers. Header names are matched ignoring case and surrounding
+  spaces (inner spaces read as underscores, so "Alert ID" is alert_id).
+- The file is read row by row within limits (sgoversight.sheets.ImportLimits: size, rows,
+  columns, cells, XLSX unpacked size, shared strings and text length, problems listed, time and
+  memory); a file over one is refused where it crosses it, with a problem naming the limit. An
+  import can be cancelled (`cancel`): nothing is written.
 - A missing required column rejects the file with one message naming it; unknown columns are
   listed and ignored; rows that are entirely blank are skipped.
 - Import is all or nothing: if any row is invalid nothing is written, and every problem is
   reported as `FILE:ROW:COLUMN: message` (ROW is the spreadsheet row, header = 1). A problem about
   the whole file or a whole row names the column `-`. Unreadable input (not UTF-8, not a CSV,
-  empty, a damaged workbook, too large) is a problem too, never an exception.
+  empty, a damaged workbook, over a limit) is a problem too, never an exception. At most
+  `ImportLimits.problems` problems are listed; then reading stops, with a last problem saying so.
 - Across rows and against the database: an id appears once in a file; provider_id names a provider
   and an action's plan_id a plan already in the database.
 - Rows are upserted by their id (training rows by staff_id, training_type and completed_on): an
@@ -25,9 +30,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-import io
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,11 +60,22 @@ from sgoversight.models import (
     TrainingRecord,
 )
 from sgoversight.schemas import ROW_SCHEMAS, Cell, RowSchema, cell_text, shown
+from sgoversight.sheets import (
+    DEFAULT_LIMITS,
+    WHOLE,
+    Budget,
+    Cancelled,
+    FileProblem,
+    ImportLimits,
+    Rows,
+    Sheet,
+    is_blank,
+    read_sheet,
+)
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+#: The most an uploaded file may hold (ImportLimits.file_bytes by default).
+MAX_FILE_BYTES = DEFAULT_LIMITS.file_bytes
 IMPORT_KINDS: tuple[str, ...] = tuple(ROW_SCHEMAS)
-#: Column named by a problem about the whole file or a whole row.
-WHOLE = "-"
 #: At most this many ids of each of created and updated rows go into the audit event.
 AUDIT_ID_LIMIT = 1_000
 # Ids per `IN (...)` query: below SQLite's oldest limit of 999 bound parameters.
@@ -68,16 +84,22 @@ _CHUNK = 500
 # one in _SCAN_SHARE of the table's rows.
 _SCAN_AT = 2_000
 _SCAN_SHARE = 4
-# Rows validated at a time (and a progress message each), and rows per executemany call.
+# Rows validated at a time (and a progress message each), fewer for a wide file (at most
+# _BATCH_CELLS cells, at least _MIN_BATCH_ROWS rows), and rows per executemany call.
 _BATCH = 5_000
+_BATCH_CELLS = 150_000
+_MIN_BATCH_ROWS = 100
 _WRITE_BATCH = 10_000
 _TOO_MANY_CELLS = "this row has more cells than the header names"
-_XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 binary .xls format
 _DELIMITERS = (",", ";", "\t")
 # Where str.splitlines() ends a line.
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# The start of a CSV file its separator is guessed from; a header cell longer than
+# _LONGEST_HEADER names no column (and is not split into words).
+_SNIFFED_CHARS = 1_000_000
+_LONGEST_HEADER = 1_000
+CANCELLED = "the import was cancelled: nothing was written"
 
 Source = Path | str | bytes | bytearray | memoryview | BinaryIO
 Progress = Callable[[float, str], None]
@@ -185,15 +207,6 @@ _TARGETS: dict[str, _Target] = {
 # --- control flow ---------------------------------------------------------------------------------
 
 
-class _FileProblem(Exception):
-    """The file as a whole cannot be read; carries the row the trouble starts on."""
-
-    def __init__(self, row: int, message: str) -> None:
-        super().__init__(message)
-        self.row = row
-        self.message = message
-
-
 class _Conflict(Exception):
     """The database changed under the import (a concurrent edit or import)."""
 
@@ -212,6 +225,8 @@ def import_file(
     progress: Progress | None = None,
     today: dt.date | None = None,
     mapping: ColumnMapping | None = None,
+    limits: ImportLimits | None = None,
+    cancel: threading.Event | None = None,
 ) -> ImportReport:
     """Validate a contract file and, if every row is valid, upsert it in one transaction.
 
@@ -223,6 +238,11 @@ def import_file(
 
     `mapping` renames a council's own headers to contract columns (sgoversight.mappings); by
     default the one in config/import_mappings.toml. A broken mapping raises BadInput.
+
+    `limits` bound what the file may hold and the time and memory the import may take
+    (sgoversight.sheets.ImportLimits; the defaults otherwise): a file over one is refused with a
+    problem naming the limit, as soon as it is crossed. Setting `cancel` stops the import at its
+    next check with the problem CANCELLED; nothing is written.
     """
     actor.require(Permission.IMPORT_DATA)
     target = _TARGETS.get(kind)
@@ -233,14 +253,21 @@ def import_file(
     report = ImportReport(kind=kind, filename=name, dry_run=dry_run)
     notify = _notifier(progress)
     notify(0.0, f"Reading {name}")
+    limits = limits or DEFAULT_LIMITS
+    budget = Budget(limits, cancel)
     with _collector_paused():
         try:
-            sheet = _read_sheet(_read_bytes(source), name)
+            sheet = read_sheet(_read_bytes(source, limits), name, limits, budget, _delimiter)
             sheet.header = apply_mapping(sheet.header, kind_mapping)
-        except _FileProblem as exc:
-            report.problems.append(Problem(name, exc.row, WHOLE, exc.message))
-        else:
-            _import_rows(engine, target, sheet, report, actor, notify, today or dt.date.today())
+            _import_rows(
+                engine, target, sheet, report, actor, notify, today or dt.date.today(), budget
+            )
+        except FileProblem as exc:
+            report.rows = 0
+            report.problems = [Problem(name, exc.row, exc.column, exc.message)]
+        except Cancelled:
+            report.rows = 0
+            report.problems = [Problem(name, 1, WHOLE, CANCELLED)]
     if report.problems:
         report.created = report.updated = report.unchanged = 0
         report.created_ids, report.updated_ids = [], []
@@ -253,25 +280,26 @@ def import_file(
 def _import_rows(
     engine: Engine,
     target: _Target,
-    sheet: _Sheet,
+    sheet: Sheet,
     report: ImportReport,
     actor: Actor,
     notify: Progress,
     today: dt.date,
+    budget: Budget,
 ) -> None:
     """Map the header, validate every row, then check and write against the database.
 
-    Consumes the sheet's rows (see _validate_rows).
+    Reads the sheet's rows as it validates them (see _validate_rows).
     """
     layout = _Layout.from_header(sheet.header, target.schema, report.filename)
     report.unknown_columns = layout.unknown
     if layout.problems:
         report.problems = layout.problems
         return
-    checked = _validate_rows(sheet, layout, target.schema, report.filename, today, notify)
+    checked = _validate_rows(sheet, layout, target.schema, report.filename, today, notify, budget)
     report.rows = checked.rows
     problems = checked.problems + _duplicate_problems(checked, target.schema, report.filename)
-    _write(engine, target, layout, checked, problems, report, actor, notify)
+    _write(engine, target, layout, checked, problems, report, actor, notify, budget)
     report.problems = sorted(problems, key=layout.sort_key)
 
 
@@ -317,87 +345,37 @@ def _display_name(source: Source, filename: str | None, kind: str) -> str:
     return PurePath(name.strip()).name or name.strip()
 
 
-def _read_bytes(source: Source) -> bytes:
-    """Rule: the file is at most MAX_FILE_BYTES; anything unreadable is a problem."""
-    limit = MAX_FILE_BYTES
+def _read_bytes(source: Source, limits: ImportLimits) -> bytes:
+    """Rule: the file is at most `limits.file_bytes`; anything unreadable is a problem."""
+    limit = limits.file_bytes
     shown_limit = f"{limit // 2**20:,} MB" if limit >= 2**20 else f"{limit:,} bytes"
-    too_large = _FileProblem(1, f"the file is larger than {shown_limit}: split it into parts")
+    too_large = FileProblem(1, f"the file is larger than {shown_limit}: split it into parts")
     if isinstance(source, bytes | bytearray | memoryview):
+        if len(source) > limit:
+            raise too_large
         data = bytes(source)
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
+            if path.stat().st_size > limit:
                 raise too_large
             data = path.read_bytes()
         except OSError as exc:
-            raise _FileProblem(1, f"cannot read the file: {exc.strerror or exc}") from None
+            raise FileProblem(1, f"cannot read the file: {exc.strerror or exc}") from None
     else:
         # An uploaded file may already have been read once (e.g. by a dry run): start at the top.
         if getattr(source, "seekable", lambda: False)():
             source.seek(0)
-        chunk = source.read(MAX_FILE_BYTES + 1)
+        chunk = source.read(limit + 1)
         data = chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk or b"")
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > limit:
         raise too_large
     return data
 
 
-@dataclass
-class _Sheet:
-    """The header cells, the (spreadsheet row number, cells) of every non-blank data row, and
-    whether every cell is text (a CSV file) rather than a typed XLSX cell."""
-
-    header: list[Any]
-    rows: list[tuple[int, Sequence[Any]]]
-    text_only: bool
-
-
-def _read_sheet(data: bytes, name: str) -> _Sheet:
-    """The file's sheet: its header and non-blank rows."""
-    suffix = PurePath(name).suffix.lower()
-    if data.startswith(_OLE_MAGIC) or suffix == ".xls":
-        raise _FileProblem(1, "an old-style .xls workbook: save it as .xlsx or as CSV UTF-8")
-    text_only = not (data.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES)
-    records: Sequence[Sequence[Any]] = _csv_records(data) if text_only else _xlsx_records(data)
-    if not records or _is_blank(records[0]):
-        if all(_is_blank(cells) for cells in records):
-            raise _FileProblem(1, "the file is empty: a header row naming the columns is required")
-        raise _FileProblem(1, "row 1 is blank: the header row naming the columns must come first")
-    rows = [
-        (number, cells) for number, cells in enumerate(records[1:], start=2) if not _is_blank(cells)
-    ]
-    return _Sheet(list(records[0]), rows, text_only)
-
-
-def _csv_records(data: bytes) -> list[list[str]]:
-    """Rule: CSV is UTF-8, a byte order mark tolerated; `,` (or `;` or tab) separates cells."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _FileProblem(
-            line,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be read): "
-            "save the file as 'CSV UTF-8'",
-        ) from None
-    if not text or text.isspace():
-        return []
-    delimiter = _delimiter(text)
-    del text
-    # Decoded again piece by piece as it is read: a StringIO of the whole text would hold it as
-    # four bytes a character (100 MB for a 25 MB file). Lines end as in StringIO(newline="").
-    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-    reader = csv.reader(lines, delimiter=delimiter)
-    try:
-        return list(reader)
-    except csv.Error as exc:
-        raise _FileProblem(reader.line_num or 1, f"not a readable CSV file ({exc})") from None
-
-
 def _delimiter(text: str) -> str:
     """The separator that makes the most of the first line's names known contract columns."""
-    text = text.lstrip("\r\n")
+    text = text[:_SNIFFED_CHARS].lstrip("\r\n")
     end = _LINE_BREAK.search(text)
     first_line = text[: end.start()] if end else text  # text.splitlines()[0], without the rest
     known = {column for schema in ROW_SCHEMAS.values() for column in schema.columns()}
@@ -413,44 +391,14 @@ def _delimiter(text: str) -> str:
     return best if score(best) > 0 else ","
 
 
-def _xlsx_records(data: bytes) -> list[tuple[Any, ...]]:
-    """Rule: an XLSX file is read from its first sheet; cells keep their types (dates included)."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds of error for a damaged file
-        raise _FileProblem(1, f"not a readable XLSX workbook ({_reason(exc)})") from None
-    try:
-        if not workbook.worksheets:
-            raise _FileProblem(1, "the workbook has no worksheet")
-        return list(workbook.worksheets[0].iter_rows(values_only=True))
-    except _FileProblem:
-        raise
-    except Exception as exc:
-        raise _FileProblem(1, f"not a readable XLSX workbook ({_reason(exc)})") from None
-    finally:
-        workbook.close()
-
-
-def _reason(exc: Exception) -> str:
-    text = " ".join(str(exc).split())[:120]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _is_blank(cells: Iterable[Any]) -> bool:
-    """Rule: a row whose every cell is empty or spaces is no row (spreadsheets leave such rows)."""
-    for cell in cells:  # a loop, not all(): it stops at the first cell of almost every row
-        if cell is not None and (type(cell) is not str or (cell and not cell.isspace())):
-            return False
-    return True
-
-
 def _header_key(cell: Any) -> str:
     """A header cell as a column name: trimmed, lower case, inner spaces as underscores."""
     if cell is None:
         return ""
-    return "_".join(cell_text(cell).replace("\ufeff", "").lower().split())
+    text = cell_text(cell)
+    if len(text) > _LONGEST_HEADER:
+        return ""  # no column is named that long: an unknown column
+    return "_".join(text.replace("\ufeff", "").lower().split())
 
 
 # --- the header -----------------------------------------------------------------------------------
@@ -476,6 +424,8 @@ class _Layout:
         for index, cell in enumerate(header):
             key = _header_key(cell)
             if not key:
+                if cell is not None and len(cell_text(cell)) > _LONGEST_HEADER:
+                    unknown.append(shown(cell)[1:-1])  # named by its start only
                 continue
             if key not in known:
                 name = " ".join(cell_text(cell).split())
@@ -586,32 +536,61 @@ class _Checked:
 
 
 def _validate_rows(
-    sheet: _Sheet,
+    sheet: Sheet,
     layout: _Layout,
     schema: type[RowSchema],
     filename: str,
     today: dt.date,
     notify: Progress,
+    budget: Budget,
 ) -> _Checked:
-    """Validate every row against `schema`, collecting every problem.
+    """Validate every row against `schema` as it is read, collecting every problem, up to
+    `limits.problems` of them: then reading stops, with a last problem saying so.
 
-    Consumes the sheet's rows: each batch is taken off the list before it is validated, so a
-    large file's raw cells are freed as its (much smaller) validated columns grow.
+    Rows are read a batch at a time (see _BATCH), so only the (much smaller) validated
+    columns grow with the file; the budget is checked after each batch.
     """
-    rows = sheet.rows
-    checked = _Checked(values={c: [] for c in schema.columns()}, rows=len(rows))
-    total, done = len(rows), 0
-    while rows:
-        notify(0.05 + 0.55 * done / max(total, 1), f"Checking row {done + 1:,} of {total:,}")
-        batch = rows[:_BATCH]
-        del rows[:_BATCH]
+    checked = _Checked(values={c: [] for c in schema.columns()})
+    size = max(_MIN_BATCH_ROWS, min(_BATCH, _BATCH_CELLS // max(layout.width, 1)))
+    for batch in _batches(sheet.chunks, size):
         _validate_batch(batch, layout, schema, filename, today, checked, sheet.text_only)
-        done += len(batch)
+        checked.rows += len(batch)
+        if len(checked.problems) > budget.limits.problems:
+            _stop_listing(checked, budget.limits.problems, filename)
+            break
+        budget.check(batch[-1][0])
+        notify(
+            0.05 + 0.55 * sheet.read_fraction(),
+            f"Checking: {checked.rows:,} rows read, row {batch[-1][0]:,} last",
+        )
     return checked
 
 
+def _batches(chunks: Iterator[Rows], size: int) -> Iterator[Rows]:
+    """The rows of `chunks` regrouped in batches of `size` rows (the last may be smaller)."""
+    pending: Rows = []
+    for chunk in chunks:
+        pending.extend(chunk)
+        while len(pending) >= size:
+            yield pending[:size]
+            del pending[:size]
+    if pending:
+        yield pending
+
+
+def _stop_listing(checked: _Checked, most: int, filename: str) -> None:
+    """Rule: at most `most` problems are listed, then one saying the check stopped there."""
+    del checked.problems[most:]
+    last = checked.problems[-1].row
+    message = (
+        f"more than {most:,} problems: checking stopped at row {last:,} and the first "
+        f"{most:,} are listed; correct them and check the file again"
+    )
+    checked.problems.append(Problem(filename, last, WHOLE, message))
+
+
 def _validate_batch(
-    batch: list[tuple[int, Sequence[Any]]],
+    batch: Rows,
     layout: _Layout,
     schema: type[RowSchema],
     filename: str,
@@ -625,7 +604,7 @@ def _validate_batch(
     table = [cells for _, cells in batch]
     for index in [i for i, cells in enumerate(table) if len(cells) != width]:
         cells = table[index]
-        if len(cells) > width and not _is_blank(cells[width:]):
+        if len(cells) > width and not is_blank(cells[width:]):
             checked.problems.append(Problem(filename, numbers[index], WHOLE, _TOO_MANY_CELLS))
         # A short row reads as blank cells; cells beyond the header are not read.
         table[index] = [*cells[:width], *([None] * (width - len(cells)))]
@@ -700,7 +679,7 @@ def _rule_failures(
 
 def _validate_one_by_one(
     positions: list[int],
-    batch: list[tuple[int, Sequence[Any]]],
+    batch: Rows,
     columns: dict[str, list[Any]],
     layout: _Layout,
     schema: type[RowSchema],
@@ -819,8 +798,22 @@ def _write(
     report: ImportReport,
     actor: Actor,
     notify: Progress,
+    budget: Budget,
 ) -> None:
-    """Check references, then (when all is valid and not a dry run) write in one transaction."""
+    """Check references, then (when all is valid and not a dry run) write in one transaction.
+
+    A cancellation is honoured up to the commit: each progress message checks for it, and the
+    transaction is rolled back.
+    """
+
+    tell = notify
+
+    def notify_unless_cancelled(fraction: float, message: str) -> None:
+        if budget.cancel is not None and budget.cancel.is_set():
+            raise Cancelled
+        tell(fraction, message)
+
+    notify = notify_unless_cancelled
     session = session_factory(engine)()
     try:
         if not report.dry_run:

@@ -28,6 +28,9 @@ from sgoversight.schemas import ROW_SCHEMAS
 
 DEFAULT_PATH = PROJECT_ROOT / "config" / "import_mappings.toml"
 
+#: The longest header a mapping may name.
+LONGEST_HEADER = 1_000
+
 #: kind -> {normalised council header -> contract column}
 ColumnMapping = dict[str, dict[str, str]]
 
@@ -62,6 +65,9 @@ def validate_mapping(raw: Mapping[str, Any], source: str = "import mappings") ->
             key = header_key(str(header))
             if not key:
                 problems.append(f"{where}: the header is blank")
+                continue
+            if len(str(header)) > LONGEST_HEADER:
+                problems.append(f"{where}: longer than {LONGEST_HEADER:,} characters")
                 continue
             if not isinstance(column, str) or column not in columns:
                 problems.append(
@@ -110,6 +116,8 @@ def apply_mapping(header: list[Any], kind_mapping: Mapping[str, str]) -> list[An
         return list(header)
     renamed: list[Any] = []
     for cell in header:
-        key = header_key(str(cell)) if cell is not None else ""
+        text = str(cell) if cell is not None else ""
+        # A header longer than any mapped one is left as it is (and never split into words).
+        key = header_key(text) if len(text) <= LONGEST_HEADER else ""
         renamed.append(kind_mapping.get(key, cell))
     return renamed

@@ -7,7 +7,12 @@ Rules shared by every file:
 - dates are written `YYYY-MM-DD`; an XLSX date cell (a date, or a datetime at midnight) is accepted;
 - a date that records something that happened may not be after `today`, taken from the validation
   context (`Schema.model_validate(row, context={"today": date})`, default: the real today);
-- text fits its database column.
+- text fits its database column;
+- a spreadsheet error value (`#N/A`, `#REF!`, ...) is refused in every column, and so is a formula
+  cell with no saved value (XLSX), naming the cell;
+- an id may not contain invisible or direction-changing characters (zero-width spaces, bidi
+  overrides, control characters): two ids that look the same must be the same id;
+- a date is not before EARLIEST_DAY, the earliest date the app's forms accept.
 
 Every rule, cross-column ones included, raises its error on ONE column (pydantic's `loc`), so a
 problem can always be reported as FILE:ROW:COLUMN. Cross-column rules are declared once per schema
@@ -36,11 +41,43 @@ MAX_NAME_LENGTH = 200  # providers.name, improvement_actions.owner
 MAX_SUMMARY_LENGTH = 2_000  # CONTRACT.md §1, alerts.summary
 MAX_TEXT_LENGTH = 10_000  # free text with no contract limit (plan reason, action description)
 MAX_WHOLE_NUMBER = 2_147_483_647  # the largest value a database INTEGER column holds
+#: The earliest date any form accepts (sgoversight.alerts.EARLIEST_DAY): the same for imports.
+EARLIEST_DAY = dt.date(2000, 1, 1)
+#: The error values a spreadsheet shows in a cell whose formula failed.
+SPREADSHEET_ERRORS = frozenset(
+    {
+        "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!",
+        "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#GETTING_DATA",
+    }
+)  # fmt: skip
+_LONGEST_ERROR = max(map(len, SPREADSHEET_ERRORS))
+_LONGEST_CODE_TEXT = 100  # longer than any code or label of the vocabulary
 _SHOWN_LENGTH = 40
 _DATES_REMEMBERED = 16_384  # distinct date texts kept for the next batch of rows
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+(\.0*)?")
+# Characters an id may not hold: control characters (Unicode Cc) and invisible format characters
+# (Cf): zero-width spaces and joiners, direction marks, embeddings, overrides and isolates, the
+# byte order mark, soft hyphen, invisible operators, tags. tests check this covers every Cc and Cf.
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+@dataclass(frozen=True)
+class FormulaWithoutValue:
+    """An XLSX cell holding a formula but no saved result (the file was never calculated and
+    saved by a spreadsheet program): refused in every column, naming the cell."""
+
+    reference: str
+    formula: str
+
+    def __str__(self) -> str:
+        return f"={self.formula}"
 
 
 # --- reading one cell -----------------------------------------------------------------------------
@@ -71,7 +108,7 @@ def cell_text(value: Any) -> str:
 
 def shown(value: Any) -> str:
     """A cell as it is quoted in a message: on one line and at most 40 characters."""
-    text = " ".join(cell_text(value).split())
+    text = " ".join(cell_text(value)[: _SHOWN_LENGTH * 4].split())
     if len(text) > _SHOWN_LENGTH:
         text = text[: _SHOWN_LENGTH - 1] + "…"
     return f"'{text}'"
@@ -115,12 +152,23 @@ class Cell:
         raise NotImplementedError
 
     def read(self, value: Any, today: dt.date) -> Any:
-        """The stored value of any cell, blank included."""
+        """The stored value of any cell, blank included (spreadsheet errors refused)."""
         value = blank_to_none(value)
         if value is None:
             if self.required:
                 raise ValueError("required: must not be blank")
             return self.default
+        if type(value) is str and value[0] == "#" and len(value) <= _LONGEST_ERROR:
+            if value.upper() in SPREADSHEET_ERRORS:
+                raise ValueError(
+                    f"{shown(value)} is a spreadsheet error value, not data: correct the "
+                    "formula that gave it, or clear the cell"
+                )
+        elif isinstance(value, FormulaWithoutValue):
+            raise ValueError(
+                f"cell {value.reference} holds a formula ({shown(str(value))}) with no saved "
+                "value: open the file in a spreadsheet program and save it, or paste values"
+            )
         return self.parse(value, today)
 
     def reader(self, today: dt.date) -> Callable[[Any], Any]:
@@ -160,11 +208,42 @@ class Text(Cell):
         def read_text(value: Any) -> Any:
             if type(value) is str:
                 text = value.strip()
-                if text and len(text) <= limit and "\x00" not in text:
+                if text and len(text) <= limit and text[0] != "#" and "\x00" not in text:
                     return text
             return read(value, today)
 
         return read_text
+
+
+@dataclass(frozen=True, eq=False)
+class Identifier(Text):
+    """Rule: an id is text of at most `max_length` characters with no invisible or
+    direction-changing character (see _INVISIBLE)."""
+
+    max_length: int = MAX_ID_LENGTH
+
+    def parse(self, value: Any, today: dt.date) -> str:
+        text = super().parse(value, today)
+        found = _INVISIBLE.search(text)
+        if found:
+            raise ValueError(
+                f"contains an invisible or direction-changing character "
+                f"(U+{ord(found.group()):04X}) at position {found.start() + 1}: type the id again"
+            )
+        return text
+
+    def reader(self, today: dt.date) -> Callable[[Any], Any]:
+        """`read` with a fast path for the usual id: short visible text."""
+        limit, read, invisible = self.max_length, self.read, _INVISIBLE.search
+
+        def read_id(value: Any) -> Any:
+            if type(value) is str:
+                text = value.strip()
+                if text and len(text) <= limit and text[0] != "#" and not invisible(text):
+                    return text
+            return read(value, today)
+
+        return read_id
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,7 +254,10 @@ class Code(Cell):
 
     def parse(self, value: Any, today: dt.date) -> str:
         try:
-            return self.vocabulary.normalise(cell_text(value))
+            text = cell_text(value)
+            if len(text) > _LONGEST_CODE_TEXT:
+                raise ValueError(text)
+            return self.vocabulary.normalise(text)
         except ValueError:
             raise ValueError(
                 f"{shown(value)} is not one of: {', '.join(self.vocabulary.codes)}"
@@ -205,6 +287,10 @@ class Day(Cell):
         day = _as_date(value)
         if self.past and day > today:
             raise ValueError(f"must not be in the future (today is {today.isoformat()})")
+        if day < EARLIEST_DAY:
+            raise ValueError(
+                f"must not be before {EARLIEST_DAY.isoformat()}, the earliest date the app records"
+            )
         return day
 
     def _validate_with_today(self, value: Any, info: core_schema.ValidationInfo) -> Any:
@@ -215,7 +301,7 @@ class Day(Cell):
         if type(value) is str:
             # Fast path for the common case: a well-formed date text seen before.
             day = _DATES.get(value)
-            if day is not None and (not self.past or day <= today):
+            if day is not None and (not self.past or day <= today) and day >= EARLIEST_DAY:
                 return day
         return self.read(value, today)
 
@@ -267,8 +353,8 @@ def _as_whole_number(value: Any) -> int:
     raise ValueError(f"{shown(value)} is not a whole number")
 
 
-REQUIRED_ID = Text(max_length=MAX_ID_LENGTH, required=True)
-OPTIONAL_ID = Text(max_length=MAX_ID_LENGTH)
+REQUIRED_ID = Identifier(required=True)
+OPTIONAL_ID = Identifier()
 REQUIRED_DAY = Day(required=True)
 OPTIONAL_DAY = Day()
 

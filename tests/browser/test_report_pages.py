@@ -90,8 +90,11 @@ def test_audit_trail_reads_in_uk_time(page, app_url: str) -> None:
     _open(page, app_url, "audit", "Audit trail")
     page.get_by_text("Times are UK time (GMT in winter, BST in summer)").wait_for()
     grid = page.locator('[data-testid="stDataFrame"]').first
-    assert grid.get_by_text("When (UK time)").count() >= 1
-    assert grid.get_by_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (GMT|BST)$")).count()
+    # The grid draws its cells after the script has finished: wait for them, not the script.
+    grid.get_by_text("When (UK time)").first.wait_for()
+    grid.get_by_text(
+        re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} (GMT|BST)$")
+    ).first.wait_for()
     screenshot(page, "audit-trail-uk-time")
 
 

@@ -1,14 +1,101 @@
-"""The Data imports page: its data dictionary and templates come from the import schemas."""
+"""The Data imports page: the check runs in a process of its own while the page shows its progress
+and a Cancel button; the result (counts or every problem) is shown when it is done."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from sgoversight import data_dictionary, schemas
+from sgoversight.import_jobs import ImportJob
+from sgoversight.importing import CANCELLED
+from tests.fixtures.importing import (
+    add_providers,
+    audit_actions,
+    csv_bytes,
+    good_row,
+    large_alerts_csv,
+    seed,
+    snapshot,
+)
 
 PAGE = "pages/data.py"
+WAIT = 120
+
+
+def _button(app: AppTest, label: str) -> object:
+    return next(b for b in app.button if b.label == label)
+
+
+def _upload(app: AppTest, name: str, data: bytes) -> AppTest:
+    app.file_uploader[0].upload(name, data, "text/csv")
+    return app.run()
+
+
+def _job(app: AppTest) -> ImportJob:
+    job = app.session_state["import_job"]
+    assert isinstance(job, ImportJob)
+    return job
+
+
+def test_check_shows_progress_then_every_problem(
+    run_page: Callable[..., AppTest], page_db: Engine
+) -> None:
+    seed(page_db)
+    before = snapshot(page_db)
+    app = _upload(
+        run_page(PAGE),
+        "march alerts.csv",
+        csv_bytes([good_row("alerts"), good_row("alerts", 2, severity="bad")]),
+    )
+    app = _button(app, "Check the file").click().run()  # type: ignore[attr-defined]
+    assert not app.exception
+    # The script did not wait for the check: it drew the progress and a Cancel button.
+    if not _job(app).status().finished:
+        assert [b.label for b in app.button if b.label == "Cancel"] == ["Cancel"]
+        assert _button(app, "Check the file").disabled  # type: ignore[attr-defined]
+    assert _job(app).wait(WAIT).finished
+    app = app.run()
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        "march alerts.csv: rejected, 1 problem in 1 row; nothing written"
+    ]
+    problems = app.dataframe[0].value
+    assert list(problems["Row"]) == [3] and list(problems["Column"]) == ["severity"]
+    assert snapshot(page_db) == before
+    assert audit_actions(page_db) == []
+
+
+def test_import_writes_and_says_so(run_page: Callable[..., AppTest], page_db: Engine) -> None:
+    seed(page_db)
+    app = _upload(run_page(PAGE), "alerts.csv", csv_bytes([good_row("alerts", n) for n in (1, 2)]))
+    app = _button(app, "Import").click().run()  # type: ignore[attr-defined]
+    _job(app).wait(WAIT)
+    app = app.run()
+    assert [s.value for s in app.success] == [
+        "alerts.csv: 2 rows valid: 2 created, 0 updated, 0 unchanged"
+    ]
+    assert audit_actions(page_db) == ["import"]
+
+
+def test_cancel_stops_a_slow_import(
+    run_page: Callable[..., AppTest], page_db: Engine, tmp_path: Path
+) -> None:
+    add_providers(page_db, 1_000)
+    before = snapshot(page_db)
+    data = large_alerts_csv(tmp_path / "alerts.csv", 150_000).read_bytes()
+    app = _upload(run_page(PAGE), "alerts.csv", data)
+    app = _button(app, "Import").click().run()  # type: ignore[attr-defined]
+    app = _button(app, "Cancel").click().run()  # type: ignore[attr-defined]
+    assert not app.exception
+    assert _job(app).wait(WAIT).finished
+    app = app.run()
+    assert [e.value for e in app.error] == ["alerts.csv: rejected, 1 problem; nothing written"]
+    assert list(app.dataframe[0].value["Problem"]) == [CANCELLED]
+    assert snapshot(page_db) == before
 
 
 def test_dictionary_lists_every_file_column_and_value(run_page: Callable[..., AppTest]) -> None:

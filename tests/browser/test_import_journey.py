@@ -1,0 +1,88 @@
+"""The Data imports page in a real browser: a large file is checked in a process of its own, so
+another person's page opens meanwhile; the check shows its progress and can be cancelled; a file
+with a problem lists it with its row and column."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from sgoversight.sheets import column_letters
+from tests.browser.conftest import sign_in, wait_for_app
+from tests.fixtures.importing import GOOD, csv_bytes, good_row, header_row_xml, write_xlsx
+
+pytestmark = pytest.mark.browser
+
+PROVIDER = "PRV-0001"  # in the demo borough
+
+
+def _open_imports(page, app_url: str) -> None:
+    sign_in(page, app_url, "commissioner", "demo-commissioner")
+    page.goto(f"{app_url}/data")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Data imports").wait_for()
+
+
+def _upload(page, path: Path) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text(path.name).first.wait_for()
+    wait_for_app(page)
+
+
+def _large_workbook(path: Path, rows: int) -> Path:
+    """Valid alerts as an XLSX workbook of inline texts (slower to check than the same CSV)."""
+    columns = list(GOOD["alerts"])
+    values = good_row("alerts", provider_id=PROVIDER)
+
+    def row_xml(number: int) -> str:
+        cells = dict(values, alert_id=f"BIG{number}")
+        return (
+            f'<row r="{number}">'
+            + "".join(
+                f'<c r="{column_letters(i)}{number}" t="inlineStr"><is><t>{cells[c]}</t></is></c>'
+                for i, c in enumerate(columns, start=1)
+            )
+            + "</row>"
+        )
+
+    body = (row_xml(n) for n in range(2, rows + 2))
+    return write_xlsx(path, [header_row_xml(columns), *body], level=1)
+
+
+def test_a_problem_is_listed_with_its_row_and_column(page, app_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "alerts.csv"
+    path.write_bytes(csv_bytes([good_row("alerts", provider_id=PROVIDER, summary="#N/A")]))
+    _open_imports(page, app_url)
+    _upload(page, path)
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_text("alerts.csv: rejected, 1 problem in 1 row; nothing written").wait_for()
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_slow_check_holds_nobody_up_and_can_be_cancelled(
+    page, browser, app_url: str, tmp_path: Path
+) -> None:
+    path = _large_workbook(tmp_path / "alerts.xlsx", 300_000)
+    _open_imports(page, app_url)
+    _upload(page, path)
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_role("button", name="Cancel").wait_for()
+    progress = page.locator('[data-testid="stProgress"]')
+    progress.wait_for()
+
+    # Meanwhile another person opens the app: their page is not held up by the check.
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    started = time.monotonic()
+    sign_in(other, app_url, "board", "demo-board")
+    other.get_by_role("heading", name="This month at a glance").wait_for()
+    other.context.close()
+    assert page.get_by_role("button", name="Cancel").count() == 1, "the check ended too soon"
+    assert time.monotonic() - started < 60
+
+    page.get_by_role("button", name="Cancel").click()
+    # The problem table is drawn on a canvas: its one row says the import was cancelled.
+    page.get_by_text("alerts.xlsx: rejected, 1 problem; nothing written").wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
