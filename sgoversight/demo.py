@@ -605,7 +605,14 @@ class _Provider:
             "commissioned": self.commissioned,
             "cqc_rating": self.cqc_rating or None,
             "capacity": self.capacity,
+            "cqc_location_id": self.cqc_location_id,
         }
+
+    @property
+    def cqc_location_id(self) -> str | None:
+        """Rule: a regulated service has an invented CQC location id made from its number
+        (PRV-0042 → 1-500000042); an unregulated one has none."""
+        return f"1-5{int(self.provider_id.split('-')[1]):08d}" if self.regulated else None
 
 
 def _type_counts(total: int) -> dict[str, int]:
