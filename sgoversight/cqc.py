@@ -1026,7 +1026,7 @@ class RecordedRating:
 @dataclass(frozen=True)
 class ProviderCqc:
     """A provider's CQC ratings: the latest per key question (overall first), every recorded
-    change (newest first), and the date of its last published report."""
+    change (newest publication first), and the date of its last published report."""
 
     provider_id: str
     location_id: str | None
@@ -1074,7 +1074,18 @@ def provider_ratings(engine: Engine, actor: Actor, provider_id: str) -> Provider
     for row in history:
         current[row.key_question] = row
     ordered = {code: current[code] for code in KEY_QUESTION.codes if code in current}
-    return ProviderCqc(provider_id, location, ordered, tuple(reversed(history)))
+    order = {code: index for index, code in enumerate(KEY_QUESTION.codes)}
+    # Newest publication first; within one, overall then the key questions in the CQC's order.
+    timeline = sorted(
+        enumerate(history),
+        key=lambda item: (
+            item[1].published_on or dt.date.min,
+            -order.get(item[1].key_question, len(order)),
+            item[0],
+        ),
+        reverse=True,
+    )
+    return ProviderCqc(provider_id, location, ordered, tuple(row for _i, row in timeline))
 
 
 @dataclass(frozen=True)
