@@ -119,29 +119,6 @@ def show_report(report: cqc.CqcImportReport) -> None:
         )
         return
     st.success(report.summary(), icon=":material/check_circle:")
-    st.markdown(f"**Providers matched ({len(report.matched):,})**")
-    if report.matched:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Provider": [m.name for m in report.matched],
-                    "CQC location id": [m.location_id for m in report.matched],
-                    "Overall rating": [
-                        rating_words(m.overall, m.overall_text) for m in report.matched
-                    ],
-                    "Last report published": [
-                        fmt.long_date(m.last_published) if m.last_published else "—"
-                        for m in report.matched
-                    ],
-                    "New ratings": [m.new_ratings for m in report.matched],
-                    "What changed": ["; ".join(m.changes) or "—" for m in report.matched],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-    else:
-        st.caption("No provider in the register has a CQC location id found in this file.")
     title = "Quality alerts that would be raised" if report.dry_run else "Quality alerts raised"
     st.markdown(f"**{title} ({len(report.alerts):,})**")
     if report.alerts:
@@ -159,6 +136,31 @@ def show_report(report: cqc.CqcImportReport) -> None:
         )
     else:
         st.caption("No rating fell and no key question was newly rated Inadequate.")
+    st.markdown(f"**Providers matched ({len(report.matched):,})**")
+    if report.matched:
+        st.caption("Those with a change that raises an alert first, then those with new ratings.")
+        matched = sorted(
+            report.matched, key=lambda m: (not m.changes, not m.new_ratings, m.name.casefold())
+        )
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Provider": [m.name for m in matched],
+                    "CQC location id": [m.location_id for m in matched],
+                    "Overall rating": [rating_words(m.overall, m.overall_text) for m in matched],
+                    "Last report published": [
+                        fmt.long_date(m.last_published) if m.last_published else "—"
+                        for m in matched
+                    ],
+                    "New ratings": [m.new_ratings for m in matched],
+                    "What changed": ["; ".join(m.changes) or "—" for m in matched],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("No provider in the register has a CQC location id found in this file.")
     where = report.local_authority or "the council's area"
     st.markdown(
         f"**Registered with the CQC in {where} but not in the register ({len(report.gaps):,})**"
