@@ -5,9 +5,12 @@ The file (XLSX or ODS, as the CQC publishes it) has a sheet `Locations`: one row
 location, service or population group and key question. Rules implemented here:
 
 Reading
-- The sheet is `Locations` (its name matched ignoring case). It is read with python-calamine,
-  which reads both XLSX and ODS and holds a 320,000-row sheet in a fraction of the memory of a
-  cell-by-cell reader.
+- The sheet is `Locations` (its name matched ignoring case). An XLSX or ODS workbook is read as
+  a stream (sgoversight.sheet_stream), row by row, the cells made into values only when needed:
+  the national file of 320,000 rows then takes tens of MiB, where python-calamine, which builds
+  the whole sheet in memory first, takes 660 MiB (XLSX) to 1,000 MiB (ODS). Anything the stream
+  reader does not read (another format, an unusual layout of the XML) is read by python-calamine,
+  which also gives the messages for a damaged file; both give the same values.
 - The header row is the first of the sheet's first ten rows with a `Location ID` cell. Headers
   are matched by name in any order, ignoring case, spaces and punctuation; other columns are
   ignored. A sheet without one of REQUIRED_HEADERS is refused with one message naming every
@@ -59,6 +62,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import os
 import re
 import tomllib
@@ -73,7 +77,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
+from sgoversight import audit, sheet_stream
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import PROJECT_ROOT, begin_write, session_factory, session_scope
@@ -305,53 +309,79 @@ def read_rating(text: str) -> str | None:
         return None
 
 
-def _open_sheet(source: Source, filename: str) -> Iterator[list[Any]]:
-    """The rows of the `Locations` sheet; _Refused when the workbook cannot be read or has none."""
-    from python_calamine import CalamineWorkbook
-
+def _workbook_source(source: Source) -> str | io.BytesIO:
+    """The file as a path or in memory, at most MAX_FILE_BYTES; _Refused otherwise."""
+    too_large = _Refused(1, "-", f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
     try:
         if isinstance(source, str | os.PathLike):
             path = Path(source)
             if path.stat().st_size > MAX_FILE_BYTES:
-                raise _Refused(1, "-", f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-            workbook = CalamineWorkbook.from_path(str(path))
+                raise too_large
+            return str(path)
+        if isinstance(source, bytes | bytearray | memoryview):
+            data = bytes(source)
         else:
-            if isinstance(source, bytes | bytearray | memoryview):
-                data = bytes(source)
-            else:
-                if getattr(source, "seekable", lambda: False)():
-                    source.seek(0)
-                data = bytes(source.read(MAX_FILE_BYTES + 1) or b"")
-            if len(data) > MAX_FILE_BYTES:
-                raise _Refused(1, "-", f"the file is larger than {MAX_FILE_BYTES // 2**20} MB")
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            del data
-    except _Refused:
-        raise
+            if getattr(source, "seekable", lambda: False)():
+                source.seek(0)
+            data = bytes(source.read(MAX_FILE_BYTES + 1) or b"")
+    except OSError as exc:
+        raise _Refused(1, "-", f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise too_large
+    return io.BytesIO(data)
+
+
+def _no_sheet(names: Iterable[str]) -> _Refused:
+    shown = ", ".join(names) or "none"
+    return _Refused(
+        1,
+        "-",
+        f"the workbook has no sheet named '{SHEET}' (its sheets: {shown}): is this the CQC's "
+        "latest ratings file?",
+    )
+
+
+def _streamed_sheet(workbook: str | io.BytesIO) -> Iterator[Sequence[Any]]:
+    """The rows of the `Locations` sheet read as a stream (sgoversight.sheet_stream): little
+    memory at any size. NotStreamable for a workbook it does not read."""
+    if isinstance(workbook, io.BytesIO):
+        workbook.seek(0)
+    try:
+        rows = sheet_stream.sheet_rows(workbook, SHEET)
+        first = next(rows, None)
+    except sheet_stream.SheetMissing as exc:
+        raise _no_sheet(exc.names) from None
+    return iter(()) if first is None else itertools.chain((first,), rows)
+
+
+def _calamine_sheet(workbook: str | io.BytesIO) -> Iterator[Sequence[Any]]:
+    """The rows of the `Locations` sheet read by python-calamine (every spreadsheet format, the
+    whole sheet in memory); _Refused when the workbook cannot be read or has no such sheet."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        if isinstance(workbook, str):
+            opened = CalamineWorkbook.from_path(workbook)
+        else:
+            workbook.seek(0)
+            opened = CalamineWorkbook.from_filelike(workbook)
     except OSError as exc:
         raise _Refused(1, "-", f"cannot read the file: {exc.strerror or exc}") from None
     except Exception as exc:  # calamine raises several kinds of error for a damaged file
         raise _Refused(
             1, "-", f"not a readable XLSX or ODS workbook ({type(exc).__name__}: {exc})"
         ) from None
-    names = list(workbook.sheet_names)
+    names = list(opened.sheet_names)
     wanted = next((name for name in names if v.fold(name) == v.fold(SHEET)), None)
     if wanted is None:
-        shown = ", ".join(names) or "none"
-        raise _Refused(
-            1,
-            "-",
-            f"the workbook has no sheet named '{SHEET}' (its sheets: {shown}): is this the CQC's "
-            "latest ratings file?",
-        )
+        raise _no_sheet(names)
     try:
-        sheet = workbook.get_sheet_by_name(wanted)
-        return iter(sheet.iter_rows())
+        return iter(opened.get_sheet_by_name(wanted).iter_rows())
     except Exception as exc:
         raise _Refused(1, "-", f"the sheet '{wanted}' cannot be read ({exc})") from None
 
 
-def _header(rows: Iterator[list[Any]]) -> tuple[int, dict[str, int]]:
+def _header(rows: Iterator[Sequence[Any]]) -> tuple[int, dict[str, int]]:
     """The header row's number and each known header's position (see the module's rules)."""
     wanted = {v.fold(name): key for key, name in (REQUIRED_HEADERS | OPTIONAL_HEADERS).items()}
     for number in range(1, HEADER_SEARCH_ROWS + 1):
@@ -393,14 +423,32 @@ def read_ratings_file(
     """Read the file's whole-service ratings of the `wanted` location ids (location_key form) and
     the gap candidates (see the module's rules). A problem with the file as a whole or with a
     matched row is in `problems`; never an exception for a bad file."""
+    wanted = set(wanted)
+    try:
+        workbook = _workbook_source(source)
+    except _Refused as exc:
+        return RatingsFile(filename, problems=[Problem(filename, exc.row, exc.column, exc.message)])
+    try:
+        return _read_sheet(_streamed_sheet, workbook, wanted, filename, gap_location_types)
+    except sheet_stream.NotStreamable:
+        return _read_sheet(_calamine_sheet, workbook, wanted, filename, gap_location_types)
+
+
+def _read_sheet(
+    opener: Callable[[str | io.BytesIO], Iterator[Sequence[Any]]],
+    workbook: str | io.BytesIO,
+    wanted: set[str],
+    filename: str,
+    gap_location_types: Iterable[str],
+) -> RatingsFile:
+    """read_ratings_file with the sheet's rows from `opener` (NotStreamable passes through)."""
     result = RatingsFile(filename=filename)
     try:
-        rows = _open_sheet(source, filename)
+        rows = opener(workbook)
         header_row, at = _header(rows)
     except _Refused as exc:
         result.problems.append(Problem(filename, exc.row, exc.column, exc.message))
         return result
-    wanted = set(wanted)
     gap_types = {v.fold(name) for name in gap_location_types}
     whole = v.fold(WHOLE_SERVICE)
     folded: dict[Any, str] = {}
@@ -425,7 +473,7 @@ def read_ratings_file(
     width = max(at.values()) + 1
     count = 0
     for number, cells in enumerate(rows, start=header_row + 1):
-        if len(cells) < width:
+        if type(cells) is list and len(cells) < width:  # a streamed row reads "" past its end
             if not any(cell not in (None, "") for cell in cells):
                 continue
             cells = [*cells, *([None] * (width - len(cells)))]
