@@ -32,9 +32,10 @@ Reading
 Recording (all in one transaction, or nothing)
 - History: for each matched provider and key question, a new `cqc_ratings` row is added only
   when the published rating (its wording) or its publication date differs from the provider's
-  latest row for that key question, or there is none. So re-importing the same file changes
-  nothing, and the rows of a provider are its timeline. A new publication that confirms the same
-  rating is kept too: it dates the last inspection.
+  latest row for that key question, or there is none; a publication older than that row (an
+  older file imported late) is ignored, for the history and the register alike. So
+  re-importing the same file changes nothing, and the rows of a provider are its timeline. A new
+  publication that confirms the same rating is kept too: it dates the last inspection.
 - The Board's `cqc_rating` indicator reads `providers.cqc_rating`. For a provider whose location
   is in the file, the published overall rating wins: the import sets `cqc_rating` to its code
   (blank when not rated) whenever they differ. A providers file may still write `cqc_rating`
@@ -44,10 +45,11 @@ Recording (all in one transaction, or nothing)
   (`raised_by` `cqc`), raised on the import day, when its overall rating falls (Outstanding >
   Good > Requires improvement > Inadequate; the previous overall rating is its latest history
   row, or on a first import the register's `cqc_rating`), or any key question (overall included)
-  is newly rated Inadequate. One alert per provider per import, naming every change and the
-  report link; its category and severity come from config/cqc.toml (`inadequate_severity` when a
-  change is to Inadequate). The weekly report flags the provider in the alert's week
-  (sgoversight.weekly).
+  is newly rated Inadequate (from the provider's second file on: its first ratings are the
+  baseline, its key questions unknown before). One alert per provider per import, naming every
+  change and the report link; its category and severity come from config/cqc.toml
+  (`inadequate_severity` when a change is to Inadequate). The weekly report flags the
+  provider in the alert's week (sgoversight.weekly).
 - Possible gaps in the register: locations of the configured location types (default "Social
   Care Org") in the council's local authority (config `local_authority`, or when blank the
   authority most matched locations are in) that no provider in the register names. They are
@@ -577,14 +579,25 @@ class Prior:
     location_id: str
 
 
+def is_older(prior: Prior | None, published: PublishedRating) -> bool:
+    """Rule: a publication dated before the latest recorded one (an older file imported after a
+    newer one) is older: never recorded, never the register's rating."""
+    return (
+        prior is not None
+        and prior.published_on is not None
+        and published.published_on is not None
+        and published.published_on < prior.published_on
+    )
+
+
 def is_new(prior: Prior | None, published: PublishedRating) -> bool:
-    """Rule: a published rating is recorded when there is no earlier one, or its wording, its
-    publication date or its location differs from the latest recorded."""
-    return prior is None or (
-        prior.rating_text,
-        prior.published_on,
-        location_key(prior.location_id),
-    ) != (
+    """Rule: a published rating is recorded when there is no earlier one, or when it is not older
+    (is_older) and its wording, publication date or location differs from the latest recorded."""
+    if prior is None:
+        return True
+    if is_older(prior, published):
+        return False
+    return (prior.rating_text, prior.published_on, location_key(prior.location_id)) != (
         published.rating_text,
         published.published_on,
         location_key(published.location_id),
@@ -598,7 +611,10 @@ def rating_changes(
 ) -> list[str]:
     """The changes that raise an alert, as sentences: the overall rating fell (from its latest
     recorded rating, or with none recorded from the register's `cqc_rating`), and each key
-    question (overall included) newly rated Inadequate."""
+    question (overall included) newly rated Inadequate: rated otherwise or not at all before.
+
+    The first ratings recorded for a provider (`prior` empty) are its baseline: only a fall from
+    the register's rating counts then, since what its key questions were is not known."""
     changes: list[str] = []
     overall = published.get(OVERALL)
     if overall is not None and overall.rating is not None:
@@ -608,13 +624,13 @@ def rating_changes(
                 f"overall rating fell from {v.CQC_RATING.label(before)} to "
                 f"{v.CQC_RATING.label(overall.rating)}"
             )
+    if not prior:
+        return changes
     for code in KEY_QUESTION.codes:
         now = published.get(code)
         if now is None or now.rating != INADEQUATE:
             continue
-        before = (
-            prior[code].rating if code in prior else (register_rating if code == OVERALL else None)
-        )
+        before = prior[code].rating if code in prior else None
         if before == INADEQUATE:
             continue
         if code == OVERALL and changes:
@@ -812,6 +828,29 @@ def import_ratings(
         notify(1.0, report.summary())
         return report
     notify(0.7, "Comparing with the ratings already recorded")
+    report = record_ratings(engine, read, actor=actor, today=today, config=config, dry_run=dry_run)
+    notify(1.0, report.summary())
+    return report
+
+
+def record_ratings(
+    engine: Engine,
+    read: RatingsFile,
+    *,
+    actor: Actor,
+    today: dt.date | None = None,
+    config: CqcConfig | None = None,
+    dry_run: bool = False,
+) -> CqcImportReport:
+    """Record ratings already read (from read_ratings_file, or built by the demo borough) with
+    every rule of an import: history, the register's rating, alerts, gaps, audit; returns the
+    report. Needs the import-data permission."""
+    actor.require(Permission.IMPORT_DATA)
+    config = config if config is not None else load_cqc_config()
+    today = today or dt.date.today()
+    report = CqcImportReport(filename=read.filename, dry_run=dry_run, rows=read.rows)
+    with Session(engine) as session:
+        register = _register(session)
     _possible_gaps(report, read, register, config)
     for location, providers in sorted(register.items()):
         if location not in read.ratings:
@@ -823,7 +862,6 @@ def import_ratings(
         except IntegrityError:  # an alert id taken by someone logging an alert at the same time
             if attempt == _ID_ATTEMPTS - 1:
                 raise
-    notify(1.0, report.summary())
     return report
 
 
@@ -893,7 +931,8 @@ def _record(
                 continue
             register_rating = stored.cqc_rating
             fresh = [p for code, p in published.items() if is_new(prior.get(code), p)]
-            changes = rating_changes(prior, published, register_rating) if fresh else []
+            changed = {p.key_question: p for p in fresh}
+            changes = rating_changes(prior, changed, register_rating) if fresh else []
             report.matched.append(
                 MatchedProvider(
                     provider_id,
@@ -907,6 +946,8 @@ def _record(
             )
             report.new_ratings += len(fresh)
             overall = published.get(OVERALL)
+            if overall is not None and is_older(prior.get(OVERALL), overall):
+                overall = None  # the register keeps the newer rating already recorded
             if overall is not None and overall.rating != register_rating:
                 report.ratings_updated += 1
             if dry_run:
@@ -917,7 +958,7 @@ def _record(
                             provider_id,
                             name,
                             _severity(changes, config),
-                            alert_summary(name, location_id_of(published), changes, published),
+                            alert_summary(name, location_id_of(published), changes, changed),
                         )
                     )
                 continue
@@ -949,7 +990,7 @@ def _record(
                 )
             if changes:
                 severity = _severity(changes, config)
-                summary = alert_summary(name, location_id_of(published), changes, published)
+                summary = alert_summary(name, location_id_of(published), changes, changed)
                 session.flush()
                 alert_id = _next_alert_id(session, today.year)
                 session.add(

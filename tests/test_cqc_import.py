@@ -354,3 +354,20 @@ def test_old_inspections_lists_providers_past_the_configured_years(
         ("PRV-A", dt.date(2024, 5, 1)),
     ]
     assert [o.provider_id for o in cqc.old_inspections(engine, SYSTEM, TODAY, years=3)] == ["PRV-B"]
+
+
+def test_an_older_file_imported_late_changes_nothing(engine: Engine, tmp_path: Path) -> None:
+    _providers(engine)
+    later = GOOD | {"overall": "Requires improvement"}
+    newer = write_ratings_file(
+        tmp_path / "nov.xlsx", rows=100, locations=_locations(later, dt.date(2026, 11, 3))
+    )
+    older = write_ratings_file(tmp_path / "may.xlsx", rows=100, locations=_locations())
+    _import(engine, newer)
+    rows = _count(engine, CqcRating)
+    report = _import(engine, older)
+    assert report.ok and report.alerts == []
+    assert next(m for m in report.matched if m.provider_id == "PRV-A").new_ratings == 0
+    assert _count(engine, CqcRating) == rows
+    with Session(engine) as session:
+        assert session.get(Provider, "PRV-A").cqc_rating == "requires_improvement"

@@ -77,12 +77,16 @@ def test_a_fall_to_inadequate_is_said_once() -> None:
     assert changes == ["overall rating fell from Good to Inadequate"]
 
 
-def test_without_history_a_new_inadequate_key_question_is_a_change() -> None:
+def test_the_first_ratings_are_a_baseline_but_a_key_question_rated_since_is_new() -> None:
     published = {
         "overall": _published("overall", "Good"),
         "well_led": _published("well_led", "Inadequate"),
     }
-    assert cqc.rating_changes({}, published, "good") == ["Well-led newly rated Inadequate"]
+    assert cqc.rating_changes({}, published, "good") == []
+    with_history = {"overall": _prior("good")}
+    assert cqc.rating_changes(with_history, published, "good") == [
+        "Well-led newly rated Inadequate"
+    ]
 
 
 def test_still_inadequate_rises_and_not_rated_are_no_change() -> None:
