@@ -444,7 +444,7 @@ def _ods_rows(archive: zipfile.ZipFile, sheet: str) -> Iterator[LazyRow | list[C
 
 
 def _ods_row(body: bytes) -> LazyRow | list[Cell]:
-    if any(mark in body for mark in _RICH_TEXT):
+    if _RICH_TEXT.search(body):
         return _ods_row_slowly(body)
     found = _ODS_SIMPLE_CELL.findall(body)
     positions: dict[int, int] | None = None
@@ -513,10 +513,10 @@ def _ods_row_slowly(body: bytes) -> list[Cell]:
 _TEXT = object()
 #: A cell's attributes (bytes) → (times repeated, its value or _TEXT, self-closing).
 _ODS_ATTRIBUTES: dict[bytes, tuple[int, Any, bool]] = {}
-_RICH_TEXT = (
-    b"<text:span", b"<text:a ", b"<text:s", b"<text:p ", b"<text:tab", b"<text:line-break",
-    b"</text:p><text:p", b"<office:annotation", b"<text:p/>",
-)  # fmt: skip
+# Markup that makes a cell's text more than one plain paragraph (one scan of the row).
+_RICH_TEXT = re.compile(
+    rb"<text:(?:span|a |s\b|s/|p |p/|tab|line-break)|</text:p><text:p|<office:annotation"
+)
 _TABLE_BOUNDARY = re.compile(rb"<table:table((?:\s[^>]*)?)>|</table:table(>)")
 _ODS_SIMPLE_CELL = re.compile(
     rb"<table:(?:covered-)?table-cell([^>]*)>(?:<text:p>([^<]*)</text:p>)?"
