@@ -31,6 +31,7 @@ from sgoversight.periods import add_months, last_complete_month
 from sgoversight.scoring import RATINGS
 from sgoversight.vocabulary import SERVICE_TYPE
 from ui import cache, forms, writes
+from ui import cqc as cqc_ui
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
@@ -513,7 +514,11 @@ if can_decide:
 
 st.header("Beyond the thresholds")
 window = board.insight_window(month)
-rates_tab, quiet_tab = st.tabs(["Rates per 10 places", "Quiet providers"])
+rates_tab, quiet_tab, inspected_tab = st.tabs(
+    ["Rates per 10 places", "Quiet providers", "Care Quality Commission inspections"]
+)
+with inspected_tab:
+    cqc_ui.old_inspections(actor, today())
 with rates_tab:
     st.caption(
         f"Quality alerts and safeguarding concerns from {fmt.long_date(window.start)} to "

@@ -156,3 +156,9 @@ st.dataframe(
 )
 
 show_dictionary(KIND_LABELS)
+
+# The Care Quality Commission's monthly ratings file (sgoversight.cqc, ui.cqc).
+from ui import cqc as cqc_ui  # noqa: E402
+
+st.divider()
+cqc_ui.ratings_upload(actor)

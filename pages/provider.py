@@ -14,6 +14,7 @@ from sgoversight.plans import NEEDS_SETUP, status_text
 from sgoversight.scoring import INDICATOR_LABELS
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
 from ui import cache, cards
+from ui import cqc as cqc_ui
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.navigation import link_to_page
@@ -135,6 +136,8 @@ with st.expander("Every indicator"):
         hide_index=True,
         width="stretch",
     )
+
+cqc_ui.provider_ratings(actor, provider_id, today())
 
 st.subheader("The last 12 months")
 st.altair_chart(board.timeline_chart(profile.timeline), width="stretch", height=300)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
-IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training")
+IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training", "cqc-ratings")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,6 +96,10 @@ def _import(args: argparse.Namespace) -> int:
     from sgoversight.importing import import_file
 
     path = Path(args.file)
+    if args.kind == "cqc-ratings":  # the Care Quality Commission's ratings file (sgoversight.cqc)
+        from sgoversight.cqc import run_command
+
+        return run_command(_database(), path, actor=SYSTEM, dry_run=args.dry_run)
     report = import_file(_database(), args.kind, path, actor=SYSTEM, dry_run=args.dry_run)
     for line in report.unknown_column_messages():
         print(line, file=sys.stderr)
@@ -312,7 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true", help="only when the database holds no data")
     p.set_defaults(handler=_demo_data)
 
-    p = commands.add_parser("import", help="import a contract file (CSV or XLSX), all or nothing")
+    p = commands.add_parser(
+        "import",
+        help="import a contract file (CSV or XLSX) or the CQC ratings file, all or nothing",
+    )
     p.add_argument("kind", choices=IMPORT_KINDS, metavar="KIND", help=", ".join(IMPORT_KINDS))
     p.add_argument("file", metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")

@@ -57,6 +57,11 @@ FILES: dict[str, FileNotes] = {
                 "providers.",
                 "40",
             ),
+            "cqc_location_id": (
+                "The service's Care Quality Commission location id; the monthly ratings file "
+                "(`import cqc-ratings`) then keeps its rating up to date. Blank if not registered.",
+                "1-101234567",
+            ),
         },
     ),
     "alerts": FileNotes(

@@ -605,7 +605,14 @@ class _Provider:
             "commissioned": self.commissioned,
             "cqc_rating": self.cqc_rating or None,
             "capacity": self.capacity,
+            "cqc_location_id": self.cqc_location_id,
         }
+
+    @property
+    def cqc_location_id(self) -> str | None:
+        """Rule: a regulated service has an invented CQC location id made from its number
+        (PRV-0042 → 1-500000042); an unregulated one has none."""
+        return f"1-5{int(self.provider_id.split('-')[1]):08d}" if self.regulated else None
 
 
 def _type_counts(total: int) -> dict[str, int]:
@@ -1725,6 +1732,16 @@ def _schedule_qa_meetings(engine: Engine, as_of: dt.date) -> None:
             )
 
 
+def _record_cqc_history(engine: Engine, providers: pd.DataFrame, as_of: dt.date, seed: int) -> None:
+    """The demo's Care Quality Commission ratings history (sgoversight.cqc_demo), recorded as
+    two imports of the CQC's file would record it (loading again adds nothing)."""
+    from sgoversight.cqc import record_ratings
+    from sgoversight.cqc_demo import demo_history
+
+    for ratings in demo_history(providers.to_dict("records"), as_of, seed):
+        record_ratings(engine, ratings, actor=SYSTEM, today=as_of)
+
+
 def load_demo(
     engine: Engine,
     *,
@@ -1770,6 +1787,7 @@ def load_demo(
         done += len(frame)
     _assign_plan_owners(engine, frames["plans"], as_of)
     _schedule_qa_meetings(engine, as_of)
+    _record_cqc_history(engine, frames["providers"], as_of, seed)
     counts = {kind: reports[kind].rows for kind in KINDS}
     return (
         f"Demo borough loaded: {counts['providers']:,} providers, "

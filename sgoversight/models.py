@@ -71,6 +71,34 @@ class Provider(Timestamped, Base):
     commissioned: Mapped[bool] = mapped_column(Boolean, default=True)
     cqc_rating: Mapped[str | None] = mapped_column(CODE)
     capacity: Mapped[int | None] = mapped_column(Integer)
+    #: The Care Quality Commission's location id ("1-101234567"): the ratings feed matches on it.
+    cqc_location_id: Mapped[str | None] = mapped_column(ID, index=True)
+
+
+class CqcRating(Base):
+    """One published Care Quality Commission (CQC) rating of a provider for one key question
+    (or overall), as the ratings feed brought it (sgoversight.cqc).
+
+    Rows are only added: a new row is kept each time the published rating or its publication
+    date changes, so a provider's latest row per key question is its current rating and the
+    older rows are its timeline. `rating` is the contract code, NULL when not rated;
+    `rating_text` keeps the CQC's own wording ("Insufficient evidence to rate").
+    """
+
+    __tablename__ = "cqc_ratings"
+    __table_args__ = (Index("ix_cqc_ratings_provider_question", "provider_id", "key_question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider_id: Mapped[str] = mapped_column(ForeignKey("providers.provider_id"))
+    location_id: Mapped[str] = mapped_column(ID)
+    key_question: Mapped[str] = mapped_column(CODE)
+    rating: Mapped[str | None] = mapped_column(CODE)
+    rating_text: Mapped[str] = mapped_column(String(64))
+    published_on: Mapped[dt.date | None] = mapped_column(Date)
+    report_url: Mapped[str | None] = mapped_column(String(500))
+    inherited: Mapped[bool | None] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(255))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
 class QualityAlert(Timestamped, Base):

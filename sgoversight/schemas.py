@@ -528,6 +528,7 @@ class ProviderRow(RowSchema):
     commissioned: Annotated[bool, YesNo(default=True)] = True
     cqc_rating: Annotated[str | None, _optional(v.CQC_RATING)] = None
     capacity: Annotated[int | None, WholeNumber()] = None
+    cqc_location_id: Annotated[str | None, OPTIONAL_ID] = None
 
 
 class AlertRow(RowSchema):

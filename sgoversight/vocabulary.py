@@ -129,6 +129,7 @@ ALERT_RAISED_BY = Vocabulary(
         "family_friend": "Family or friend",
         "self": "Self",
         "other": "Other",
+        "cqc": "Care Quality Commission (CQC)",
     },
 )
 ALERT_CATEGORY = Vocabulary(

@@ -6,6 +6,9 @@ the week: concerns_received (received_on), provider_concerns (of those, source_o
 (closed_on); open_alerts = alerts raised by the week's end and not closed by it. A provider is
 flagged when, in the week, its alerts + provider concerns are 3 or more, or it has a `critical`
 alert, or an `organisational` abuse concern (config `[weekly]` in `config/rag_thresholds.toml`)."
+Extended: a provider is also flagged when the Care Quality Commission (CQC) ratings feed raised a
+quality alert about it in the week (raised_by `cqc`: its rating fell or a key question was newly
+rated Inadequate, sgoversight.cqc), unless `flag_cqc_rating_fell` is false.
 
 How the rule is read where the contract leaves room:
 - Dates are days, so "in the week" is Monday to Sunday inclusive and the next Monday is outside it.
@@ -57,6 +60,7 @@ CONFIG_PATH = PROJECT_ROOT / "config" / "rag_thresholds.toml"
 CONFIG_SECTION = "weekly"
 SERVICE_PROVIDER = "service_provider"
 CRITICAL = "critical"
+RAISED_BY_CQC = "cqc"
 ORGANISATIONAL = "organisational"
 SERIES_WEEKS = 12
 FORMATS = ("table", "csv", "json")
@@ -89,6 +93,7 @@ class WeeklyConfig(BaseModel):
     min_alerts_plus_provider_concerns: int = Field(default=3, ge=1)
     flag_critical_alert: bool = True
     flag_organisational_abuse: bool = True
+    flag_cqc_rating_fell: bool = True
 
 
 def load_weekly_config(path: Path | str | None = None) -> WeeklyConfig:
@@ -292,15 +297,19 @@ class ProviderFlag:
     provider_concerns: int
     critical_alerts: int
     organisational_concerns: int
+    cqc_alerts: int = 0
 
 
 def provider_week_counts(frames: WeeklyFrames, week: Period) -> pd.DataFrame:
     """Per provider with anything in the week, indexed by provider_id: alerts_raised,
-    provider_concerns, critical_alerts, organisational_concerns (see the module docstring)."""
+    provider_concerns, critical_alerts, organisational_concerns, cqc_alerts (see the module
+    docstring)."""
     alerts = frames.alerts[raised_mask(frames.alerts, week)]
     concerns = frames.concerns
     provider_concerns = concerns[provider_concern_mask(concerns, week)]
     received = concerns[received_mask(concerns, week)]
+    raised_by = alerts["raised_by"] if "raised_by" in alerts.columns else None
+    cqc = alerts[raised_by == RAISED_BY_CQC] if raised_by is not None else alerts.iloc[0:0]
     per_provider = pd.DataFrame(
         {
             "alerts_raised": alerts.groupby("provider_id").size(),
@@ -309,6 +318,7 @@ def provider_week_counts(frames: WeeklyFrames, week: Period) -> pd.DataFrame:
             "organisational_concerns": received[received["abuse_type"] == ORGANISATIONAL]
             .groupby("provider_id")
             .size(),
+            "cqc_alerts": cqc.groupby("provider_id").size(),
         }
     )
     return per_provider.fillna(0).astype(int)
@@ -321,6 +331,8 @@ def flag_reasons(
     organisational_concerns: int,
     config: WeeklyConfig,
     shown: Callable[[int], str] | None = None,
+    *,
+    cqc_alerts: int = 0,
 ) -> tuple[str, ...]:
     """One sentence per flag rule that fires for a provider's week, in the contract's rule order:
     alerts + provider concerns at or above the threshold, a `critical` alert, an `organisational`
@@ -356,6 +368,11 @@ def flag_reasons(
             "An",
         )
         reasons.append(f"{phrase} this week")
+    if config.flag_cqc_rating_fell and cqc_alerts > 0:
+        reasons.append(
+            "Care Quality Commission (CQC) rating fell, or a key question was rated Inadequate, "
+            "this week (see its quality alert)"
+        )
     return tuple(reasons)
 
 

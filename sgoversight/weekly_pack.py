@@ -294,6 +294,7 @@ def export_tables(pack: WeeklyPack, suppress: bool) -> dict[str, pd.DataFrame]:
                         flag.organisational_concerns,
                         pack.config,
                         shown,
+                        cqc_alerts=flag.cqc_alerts,
                     )
                 ),
             }

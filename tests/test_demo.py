@@ -42,7 +42,7 @@ SMALL = demo.BoroughScale(
 CONTRACT_COLUMNS = {
     "providers": [
         "provider_id", "name", "service_type", "regulated", "commissioned", "cqc_rating",
-        "capacity",
+        "capacity", "cqc_location_id",
     ],
     "alerts": [
         "alert_id", "provider_id", "raised_on", "raised_by", "category", "severity", "summary",
@@ -437,7 +437,8 @@ def test_load_demo_passes_validation_and_is_idempotent(engine: Engine) -> None:
     assert progress == sorted(progress) and progress[-1] == pytest.approx(1.0)
     with engine.connect() as connection:
         runs = connection.execute(select(ImportRun.kind, ImportRun.filename)).all()
-    assert [run.kind for run in runs] == list(demo.KINDS)
+    # The six files, then the two CQC ratings files of the demo's rating history.
+    assert [run.kind for run in runs] == [*demo.KINDS, "cqc_ratings", "cqc_ratings"]
     assert runs[0].filename == "demo-providers.csv"
 
     before = _counts(engine)
@@ -445,9 +446,9 @@ def test_load_demo_passes_validation_and_is_idempotent(engine: Engine) -> None:
     assert _counts(engine) == before
     with engine.connect() as connection:
         second = connection.execute(
-            select(ImportRun.created, ImportRun.updated).order_by(ImportRun.id).offset(6)
+            select(ImportRun.created, ImportRun.updated).order_by(ImportRun.id).offset(8)
         ).all()
-    assert len(second) == 6
+    assert len(second) == 8
     assert all(run.created == 0 and run.updated == 0 for run in second)
 
 

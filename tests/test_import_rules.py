@@ -214,7 +214,7 @@ def test_every_problem_of_every_row_is_reported(seeded: Engine) -> None:
     report = run(seeded, "alerts", csv_bytes(rows))
     assert [str(p) for p in report.problems] == [
         "alerts.csv:2:raised_by: 'nobody' is not one of: commissioner, social_care_staff, "
-        "health, provider, family_friend, self, other",
+        "health, provider, family_friend, self, other, cqc",
         "alerts.csv:2:severity: 'urgent' is not one of: low, medium, high, critical",
         "alerts.csv:4:provider_id: 'P9' is not a known provider (import providers first)",
         "alerts.csv:4:closed_on: must be blank unless status is closed (status is open)",
