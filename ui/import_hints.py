@@ -32,8 +32,9 @@ def show_unknowns(report: ImportReport) -> None:
                 {
                     "Column": "(header)" if hint.is_header else hint.column,
                     "In the file": hint.text,
-                    "Rows": None if hint.is_header else hint.rows,
-                    "First row": None if hint.is_header else hint.first_row,
+                    # A header is in no row: "—" (text columns, so nothing shows as "None").
+                    "Rows": "—" if hint.is_header else f"{hint.rows:,}",
+                    "First row": "—" if hint.is_header else f"{hint.first_row:,}",
                     "Did you mean": " or ".join(hint.suggestions) or "no close match",
                     "Section": hint.section,
                     "Mapping line to add": hint.line,
@@ -44,11 +45,9 @@ def show_unknowns(report: ImportReport) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "Rows": st.column_config.NumberColumn(
-                "Rows", help="Rows holding this value", format="%d"
-            ),
-            "First row": st.column_config.NumberColumn(
-                "First row", help="Spreadsheet row number; the header is row 1", format="%d"
+            "Rows": st.column_config.TextColumn("Rows", help="Rows holding this value"),
+            "First row": st.column_config.TextColumn(
+                "First row", help="Spreadsheet row number; the header is row 1"
             ),
         },
     )

@@ -133,7 +133,7 @@ def test_a_rejected_files_unknown_values_come_with_the_mapping_line_to_add(
     assert "Headers and values the app does not know" in [h.value for h in app.subheader]
     hints = app.dataframe[1].value
     assert list(hints["In the file"]) == ["Residential care home", "Moon base"]
-    assert list(hints["Rows"]) == [2, 1]
+    assert list(hints["Rows"]) == ["2", "1"]
     assert list(hints["Did you mean"])[1] == "no close match"
     assert list(hints["Mapping line to add"]) == [
         '"Residential care home" = "care_home_residential"',
