@@ -359,3 +359,29 @@ def test_a_hostile_utf16_file_is_refused_at_the_limit(sqlite_engine: Engine) -> 
     assert len(report.problems) == 1
     assert report.problems[0].row == 1_001
     assert "more than 1,000 rows" in report.problems[0].message
+
+
+def test_lines_for_a_section_the_file_lacks_are_added_as_a_new_section(seeded: Engine) -> None:
+    row = good_row("concerns", gender="F")
+    row["Feedback to referrer"] = row.pop("feedback_to_referrer_on")
+    rejected = run(seeded, "concerns", csv_bytes([row]), mapping={})
+    current = (
+        '[concerns]\n"Client reference" = "person_id"\n\n'
+        '[concerns.values.location]\n"R" = "own_home"\n'
+    )
+    text = with_lines_added(current, rejected.unknowns)
+    assert tomllib.loads(text) == {
+        "concerns": {
+            "Client reference": "person_id",
+            "Feedback to referrer": "feedback_to_referrer_on",
+            "values": {"location": {"R": "own_home"}, "gender": {"F": "female"}},
+        }
+    }
+
+
+def test_an_unknown_values_problem_names_the_closest_code(seeded: Engine) -> None:
+    rows = [good_row("concerns", location="Residential care home")]
+    report = run(seeded, "concerns", csv_bytes(rows), mapping={})
+    (problem,) = report.problems
+    assert problem.column == "location"
+    assert problem.message.endswith("; did you mean care_home_residential or own_home?")
