@@ -7,12 +7,15 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import Permission
+from sgoversight.errors import BadInput
 from sgoversight.import_jobs import ImportJob
 from sgoversight.importing import ImportReport
+from sgoversight.mappings import load_mappings
 from sgoversight.overview import IMPORT_KINDS, freshness
 from ui import format as fmt
 from ui.context import engine, require, today
 from ui.dictionary import show_dictionary
+from ui.import_hints import show_unknowns
 
 actor = require(Permission.IMPORT_DATA)
 
@@ -52,6 +55,7 @@ kind = st.selectbox(
 )
 
 JOB_KEY = "import_job"
+MAPPING_PROBLEM_KEY = "import_mapping_problem"
 
 
 def _start(kind: str, dry_run: bool) -> None:
@@ -60,6 +64,13 @@ def _start(kind: str, dry_run: bool) -> None:
     upload = st.session_state.get("upload")
     if upload is None:
         return
+    # A broken mapping file is refused before any file is read (the job would refuse it too).
+    try:
+        load_mappings()
+    except BadInput as exc:
+        st.session_state[MAPPING_PROBLEM_KEY] = [str(exc), *exc.problems]
+        return
+    st.session_state.pop(MAPPING_PROBLEM_KEY, None)
     earlier: ImportJob | None = st.session_state.get(JOB_KEY)
     if earlier is not None:
         earlier.cancel()
@@ -94,6 +105,7 @@ def _show_report(report: ImportReport) -> None:
             )
         },
     )
+    show_unknowns(report)
 
 
 @st.fragment(run_every=0.5)
@@ -130,6 +142,15 @@ import_col.button(
     on_click=_start,
     args=(kind, False),
 )
+
+mapping_problem = st.session_state.get(MAPPING_PROBLEM_KEY)
+if mapping_problem:
+    st.error(
+        "The import mappings (config/import_mappings.toml) have problems, so no file can be "
+        "checked until they are corrected:",
+        icon=":material/error:",
+    )
+    st.code("\n".join(mapping_problem), language=None)
 
 job = st.session_state.get(JOB_KEY)
 if job is not None:

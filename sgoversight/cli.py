@@ -106,6 +106,9 @@ def _import(args: argparse.Namespace) -> int:
     if not report.ok:
         for problem in report.problems:
             print(problem, file=sys.stderr)
+        # Each unknown header and value once, with the mapping line that would read it.
+        for line in report.hint_lines():
+            print(line, file=sys.stderr)
         print(report.summary(), file=sys.stderr)
         return EXIT_BAD_INPUT
     print(report.summary())

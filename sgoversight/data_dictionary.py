@@ -297,11 +297,23 @@ def markdown() -> str:
         "",
         "## Rules for every file",
         "",
-        "- CSV (UTF-8, with or without a byte order mark) or Excel XLSX (the first sheet), with a "
-        "header row. Columns may come in any order; a column the app does not know is listed "
-        "and ignored.",
+        "- CSV or Excel XLSX (the first sheet), with a header row. Columns may come in any "
+        "order; a column the app does not know is listed and ignored.",
+        "- A CSV file may be UTF-8 (with or without a byte order mark), Windows-1252 (Excel's "
+        "\"CSV\" export, with its £ and accented names) or UTF-16 with a byte order mark "
+        "(Excel's \"Unicode text\" export); its cells may be separated by commas, semicolons "
+        "or tabs, found from the header line. Any other encoding is refused with one message.",
         "- Headers are the column names below. A case system's extract with other headers is "
-        "mapped once in `config/import_mappings.toml`.",
+        "mapped once in `config/import_mappings.toml`, one line per header under the file's "
+        "section: `[concerns]` then `\"Date received\" = \"received_on\"`.",
+        "- An extract's own wording of a listed value is mapped there too, under "
+        "`[KIND.values.COLUMN]`: `[concerns.values.location]` then "
+        "`\"Care Home (Res)\" = \"care_home_residential\"`. It is matched the way codes are "
+        "(see the rule on listed values below). A mapping naming an unknown file, column or "
+        "code, a column without listed values, or one value twice is refused, naming its "
+        "line, before any file is read.",
+        "- A rejected file's report lists each unknown header and each unknown value once, "
+        "with how many rows hold it, the closest column or code, and the mapping line to add.",
         "- A listed value may be written as its code or its label. Case, accents, apostrophes, "
         "punctuation, underscores, hyphens, brackets and repeated spaces do not count, so "
         "`care_home_residential`, `Care home: residential`, `Care Home - Residential` and "

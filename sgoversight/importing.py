@@ -1,9 +1,16 @@
 """All-or-nothing import of the contract files (CONTRACT.md §1), CSV or XLSX.
 
 Rules implemented here (row rules live in sgoversight.schemas):
-- CSV is UTF-8 (a BOM tolerated) with a header row, columns in any order; XLSX is the first
+- CSV (UTF-8 with or without a BOM, Windows-1252, or UTF-16 with a BOM; comma, semicolon or
+  tab separated: sgoversight.sheets) has a header row, columns in any order; XLSX is the first
   visible sheet with the same headers. Header names are matched ignoring case and surrounding
-  spaces (inner spaces read as underscores, so "Alert ID" is alert_id).
+  spaces (inner spaces read as underscores, so "Alert ID" is alert_id). The separator is the one
+  that splits the header line into the most known names (contract columns and mapped headers);
+  when it names none, the one that splits it into the most cells.
+- A council's own headers and values are renamed by its mappings (sgoversight.mappings); a
+  text cell whose folded value a mapping names reads as the mapped code.
+- A rejected file's report lists each unknown header and value once, with the closest column
+  or code and the mapping line that would read it (sgoversight.import_hints).
 - The file is read row by row within limits (sgoversight.sheets.ImportLimits: size, rows,
   columns, cells, XLSX unpacked size, shared strings and text length, problems listed, time and
   memory); a file over one is refused where it crosses it, with a problem naming the limit. An
@@ -49,7 +56,21 @@ from sgoversight import audit
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import begin_write, session_factory
 from sgoversight.errors import BadInput
-from sgoversight.mappings import ColumnMapping, apply_mapping, load_mapping
+from sgoversight.import_hints import (
+    UnknownText,
+    ValueTally,
+    header_hints,
+    mapping_block,
+    value_hints,
+)
+from sgoversight.mappings import (
+    ColumnMapping,
+    ImportMappings,
+    apply_mapping,
+    column_vocabulary,
+    header_key,
+    load_mappings,
+)
 from sgoversight.models import (
     ImportRun,
     ImprovementAction,
@@ -72,6 +93,7 @@ from sgoversight.sheets import (
     is_blank,
     read_sheet,
 )
+from sgoversight.vocabulary import fold
 
 #: The most an uploaded file may hold (ImportLimits.file_bytes by default).
 MAX_FILE_BYTES = DEFAULT_LIMITS.file_bytes
@@ -133,10 +155,37 @@ class ImportReport:
     dry_run: bool = False
     created_ids: list[str] = field(default_factory=list, repr=False)
     updated_ids: list[str] = field(default_factory=list, repr=False)
+    #: A rejected file's unknown headers, then unknown values, each once (import_hints).
+    unknowns: list[UnknownText] = field(default_factory=list)
+    #: Further different unknown values, beyond those listed.
+    more_unknown_values: int = 0
+
+    def __post_init__(self) -> None:
+        # A report read back from JSON (sgoversight.import_jobs) holds plain dictionaries.
+        self.unknowns = [UnknownText(**u) if isinstance(u, dict) else u for u in self.unknowns]
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def mapping_text(self) -> str:
+        """The lines to add to config/import_mappings.toml for the suggestions found."""
+        return mapping_block(self.unknowns)
+
+    def hint_lines(self) -> list[str]:
+        """Each unknown header and value once with its suggestion (`FILE: hint`), then the
+        mapping lines to add; nothing for a file without unknowns."""
+        if not self.unknowns:
+            return []
+        lines = [f"{self.filename}: {hint}" for hint in self.unknowns]
+        if self.more_unknown_values:
+            lines.append(
+                f"{self.filename}: and {self.more_unknown_values:,} more unknown values, not listed"
+            )
+        block = self.mapping_text()
+        if block:
+            lines += ["Lines to add to config/import_mappings.toml:", block]
+        return lines
 
     def summary(self) -> str:
         """One line of counts: `alerts.csv: 12 rows valid: 10 created, 2 updated, 0 unchanged`."""
@@ -224,7 +273,7 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     today: dt.date | None = None,
-    mapping: ColumnMapping | None = None,
+    mapping: ColumnMapping | ImportMappings | None = None,
     limits: ImportLimits | None = None,
     cancel: threading.Event | None = None,
 ) -> ImportReport:
@@ -236,8 +285,9 @@ def import_file(
     PermissionDenied unless the actor may import data, BadInput for an unknown kind; a bad file
     is never an exception but a report with problems.
 
-    `mapping` renames a council's own headers to contract columns (sgoversight.mappings); by
-    default the one in config/import_mappings.toml. A broken mapping raises BadInput.
+    `mapping` renames a council's own headers to contract columns and (an ImportMappings) its
+    own values to codes (sgoversight.mappings); by default the mappings in
+    config/import_mappings.toml. A broken mapping raises BadInput before the file is read.
 
     `limits` bound what the file may hold and the time and memory the import may take
     (sgoversight.sheets.ImportLimits; the defaults otherwise): a file over one is refused with a
@@ -248,7 +298,13 @@ def import_file(
     target = _TARGETS.get(kind)
     if target is None:
         raise BadInput(f"unknown kind '{kind}': one of {', '.join(IMPORT_KINDS)}")
-    kind_mapping = (mapping if mapping is not None else load_mapping()).get(kind, {})
+    if mapping is None:
+        mapping = load_mappings()
+    if isinstance(mapping, ImportMappings):
+        kind_mapping = mapping.headers.get(kind, {})
+        value_mapping = mapping.values.get(kind, {})
+    else:
+        kind_mapping, value_mapping = mapping.get(kind, {}), {}
     name = _display_name(source, filename, kind)
     report = ImportReport(kind=kind, filename=name, dry_run=dry_run)
     notify = _notifier(progress)
@@ -257,10 +313,24 @@ def import_file(
     budget = Budget(limits, cancel)
     with _collector_paused():
         try:
-            sheet = read_sheet(_read_bytes(source, limits), name, limits, budget, _delimiter)
+            sheet = read_sheet(
+                _read_bytes(source, limits),
+                name,
+                limits,
+                budget,
+                lambda text: _delimiter(text, kind_mapping),
+            )
             sheet.header = apply_mapping(sheet.header, kind_mapping)
             _import_rows(
-                engine, target, sheet, report, actor, notify, today or dt.date.today(), budget
+                engine,
+                target,
+                sheet,
+                report,
+                actor,
+                notify,
+                today or dt.date.today(),
+                budget,
+                value_mapping,
             )
         except FileProblem as exc:
             report.rows = 0
@@ -286,21 +356,76 @@ def _import_rows(
     notify: Progress,
     today: dt.date,
     budget: Budget,
+    value_mapping: dict[str, dict[str, str]],
 ) -> None:
     """Map the header, validate every row, then check and write against the database.
 
-    Reads the sheet's rows as it validates them (see _validate_rows).
+    Reads the sheet's rows as it validates them (see _validate_rows), reading mapped values as
+    their codes (_map_values). A rejected file's report gets its hints (_add_hints).
     """
     layout = _Layout.from_header(sheet.header, target.schema, report.filename)
     report.unknown_columns = layout.unknown
     if layout.problems:
         report.problems = layout.problems
+        _add_hints(report, layout, target.schema, ValueTally())
         return
+    tables = {
+        layout.positions[column]: table
+        for column, table in value_mapping.items()
+        if column in layout.positions
+    }
+    if tables:
+        sheet.chunks = _map_values(sheet.chunks, tables)
     checked = _validate_rows(sheet, layout, target.schema, report.filename, today, notify, budget)
     report.rows = checked.rows
     problems = checked.problems + _duplicate_problems(checked, target.schema, report.filename)
     _write(engine, target, layout, checked, problems, report, actor, notify, budget)
     report.problems = sorted(problems, key=layout.sort_key)
+    if report.problems:
+        _add_hints(report, layout, target.schema, checked.unknown)
+
+
+def _add_hints(
+    report: ImportReport, layout: _Layout, schema: type[RowSchema], tally: ValueTally
+) -> None:
+    """Rule: a rejected file's report lists its unknown headers, then its unknown values, each
+    once with a suggestion and a mapping line (sgoversight.import_hints)."""
+    columns = schema.columns()
+    absent = [c for c in columns if c not in layout.positions]
+    missing = [c for c in schema.required_columns() if c in absent]
+    headers = header_hints(layout.unknown, missing, absent, report.kind)
+    report.unknowns = headers + value_hints(report.kind, tally)
+    report.more_unknown_values = tally.more
+
+
+#: Mapped value texts remembered per column (a file repeats the same few values).
+_MAPPED_REMEMBERED = 16_384
+
+
+def _map_values(chunks: Iterator[Rows], tables: dict[int, dict[str, str]]) -> Iterator[Rows]:
+    """Rule: a text cell at a mapped column whose folded text its value mapping names reads as
+    the mapped code; any other cell is left as it is (and judged by its column's rule)."""
+    remembered: dict[int, dict[str, str | None]] = {position: {} for position in tables}
+    for chunk in chunks:
+        for _number, cells in chunk:
+            width = len(cells)
+            for position, table in tables.items():
+                if position >= width:
+                    continue
+                cell = cells[position]
+                if type(cell) is not str:
+                    continue
+                known = remembered[position]
+                if cell in known:
+                    code = known[cell]
+                else:
+                    # No value a mapping names is longer than a header may be.
+                    code = table.get(fold(cell)) if len(cell) <= _LONGEST_HEADER else None
+                    if len(known) < _MAPPED_REMEMBERED:
+                        known[cell] = code
+                if code is not None:
+                    cells[position] = code
+        yield chunk
 
 
 @contextmanager
@@ -373,22 +498,31 @@ def _read_bytes(source: Source, limits: ImportLimits) -> bytes:
     return data
 
 
-def _delimiter(text: str) -> str:
-    """The separator that makes the most of the first line's names known contract columns."""
+def _delimiter(text: str, kind_mapping: dict[str, str] | None = None) -> str:
+    """Rule: the separator (comma, semicolon or tab) that splits the header line into the most
+    known names: contract columns, or headers `kind_mapping` maps; when no separator gives a
+    known name, the one that splits it into the most cells (a comma on a tie)."""
     text = text[:_SNIFFED_CHARS].lstrip("\r\n")
     end = _LINE_BREAK.search(text)
     first_line = text[: end.start()] if end else text  # text.splitlines()[0], without the rest
     known = {column for schema in ROW_SCHEMAS.values() for column in schema.columns()}
+    mapped = set(kind_mapping or ())
 
-    def score(delimiter: str) -> int:
+    def names(delimiter: str) -> list[str]:
         try:
-            names = next(csv.reader([first_line], delimiter=delimiter), [])
+            return next(csv.reader([first_line], delimiter=delimiter), [])
         except csv.Error:
-            return 0
-        return sum(_header_key(n) in known for n in names)
+            return []
 
-    best = max(_DELIMITERS, key=score)
-    return best if score(best) > 0 else ","
+    def score(delimiter: str) -> tuple[int, int]:
+        found = names(delimiter)
+        known_names = sum(
+            _header_key(n) in known or (len(n) <= _LONGEST_HEADER and header_key(n) in mapped)
+            for n in found
+        )
+        return known_names, len(found)
+
+    return max(_DELIMITERS, key=score)
 
 
 def _header_key(cell: Any) -> str:
@@ -521,6 +655,8 @@ class _Checked:
     rejected: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
+    #: Unknown values of columns holding listed values (for the rejected file's hints).
+    unknown: ValueTally = field(default_factory=ValueTally)
 
     def keys(self, columns: Sequence[str]) -> list[tuple[Any, ...]]:
         """The valid rows' values of `columns`, one tuple per row."""
@@ -618,7 +754,11 @@ def _validate_batch(
         else:
             values = _read_column(schema.cell(name), by_position[position], today, text_only)
         if _INVALID in values:
-            suspect.update(i for i, value in enumerate(values) if value is _INVALID)
+            invalid = [i for i, value in enumerate(values) if value is _INVALID]
+            suspect.update(invalid)
+            if position is not None and column_vocabulary(_schema_kind(schema), name):
+                raw = by_position[position]
+                checked.unknown.add(name, [raw[i] for i in invalid], [numbers[i] for i in invalid])
         columns[name] = values
     suspect.update(_rule_failures(schema, columns, suspect, count))
     if suspect:
@@ -629,6 +769,11 @@ def _validate_batch(
     checked.numbers.extend(numbers if keep is None else [numbers[i] for i in keep])
     for name, values in columns.items():
         checked.values[name].extend(values if keep is None else [values[i] for i in keep])
+
+
+def _schema_kind(schema: type[RowSchema]) -> str:
+    """The import kind a row schema validates."""
+    return next(kind for kind, found in ROW_SCHEMAS.items() if found is schema)
 
 
 def _read_column(cell: Cell, raw: Sequence[Any], today: dt.date, text_only: bool) -> list[Any]:

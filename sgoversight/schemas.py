@@ -248,20 +248,21 @@ class Identifier(Text):
 
 @dataclass(frozen=True, eq=False)
 class Code(Cell):
-    """Rule: one of the vocabulary's codes, written as the code or its label, any case."""
+    """Rule: one of the vocabulary's codes, written as the code or its label, any case; an
+    unknown value's message names the closest code or two (`Vocabulary.normalise`)."""
 
     vocabulary: v.Vocabulary
 
     def parse(self, value: Any, today: dt.date) -> str:
+        text = cell_text(value)
+        if len(text) > _LONGEST_CODE_TEXT:
+            raise ValueError(f"{shown(value)} is not one of: {', '.join(self.vocabulary.codes)}")
         try:
-            text = cell_text(value)
-            if len(text) > _LONGEST_CODE_TEXT:
-                raise ValueError(text)
             return self.vocabulary.normalise(text)
-        except ValueError:
-            raise ValueError(
-                f"{shown(value)} is not one of: {', '.join(self.vocabulary.codes)}"
-            ) from None
+        except ValueError as exc:
+            # The vocabulary's own reason (the codes, and the closest one or two, or the codes a
+            # value could mean), quoting the value as every message does.
+            raise ValueError(str(exc).replace(f"'{text}'", shown(value), 1)) from None
 
 
 @dataclass(frozen=True, eq=False)

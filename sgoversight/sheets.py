@@ -11,9 +11,14 @@ Rules implemented here:
   of a text in a workbook (Excel's own maximum, 32,767 characters); the problems listed (the
   importer stops reading past them); and a time and memory budget per import (`Budget`), which
   also lets an import be cancelled.
-- CSV: UTF-8 (a BOM tolerated). A cell is never refused for its length by the reader: a cell in a
-  contract column is refused by that column's rule, naming its row and column, and a cell in an
-  ignored column is not read at all.
+- CSV: the encoding is read from the file's start (`csv_encoding`): UTF-16 (little- or
+  big-endian) after its byte order mark, as "Unicode text" exports write it; UTF-8, with or
+  without its byte order mark; otherwise Windows-1252, as Excel's "CSV" exports write a £ or an
+  accented name. A file that starts mostly in NUL bytes without a UTF-16 mark (UTF-16 without a
+  mark, UTF-32, a binary file) or holds a byte Windows-1252 leaves undefined is refused with one
+  message naming the line. The limits hold whatever the encoding. A cell is never refused for
+  its length by the reader: a cell in a contract column is refused by that column's rule, naming
+  its row and column, and a cell in an ignored column is not read at all.
 - XLSX: the first *visible* worksheet is read (a hidden first sheet is skipped); the declared
   dimensions of a sheet are ignored, only the cells present count. A cell keeps its type
   (numbers, TRUE/FALSE, dates by their number format). A spreadsheet error value (`#N/A`) reads
@@ -49,6 +54,7 @@ _EXCEL_MAX_COLUMNS = 16_384  # column XFD
 _EXCEL_MAX_CELL_CHARS = 32_767
 _READ_CHUNK = 256 * 1024  # bytes of an XLSX part parsed at a time
 _CHECK_EVERY = 4_096  # CSV rows between budget checks
+_SNIFFED_BYTES = 4 * MIB  # the start of a CSV file its separator is judged from
 # An XLSX part whose element is still open this many bytes after the last one ended is refused
 # (a legitimate element is a few hundred bytes; text is delivered in pieces and counted).
 _STALL_BYTES = 4 * MIB
@@ -238,6 +244,54 @@ def _after(rest: Rows, chunks: Iterator[Rows]) -> Iterator[Rows]:
 # --- CSV ------------------------------------------------------------------------------------------
 
 
+_UTF16_MARKS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_UTF32_MARKS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+_SAVE_AS = "save it as 'CSV UTF-8'"
+# A file whose first _NUL_CHECKED_BYTES are more than one in _NUL_SHARE NUL bytes is not text
+# in an 8-bit encoding (a rare NUL in a cell is left to its column's rule).
+_NUL_CHECKED_BYTES = 4_096
+_NUL_SHARE = 10
+
+
+def csv_encoding(data: bytes) -> tuple[str, int]:
+    """Rule (see the module's): the encoding a CSV file's bytes are read with, and the length of
+    its byte order mark. Raises FileProblem for a file no rule reads."""
+    if data.startswith(_UTF32_MARKS):
+        raise FileProblem(1, f"the file is UTF-32 text, which the import does not read: {_SAVE_AS}")
+    for mark, encoding in _UTF16_MARKS:
+        if data.startswith(mark):
+            if len(data) % 2:
+                raise FileProblem(
+                    data.count(b"\n") + 1,
+                    "the file is marked as UTF-16 text but ends in half a character (it was cut "
+                    f"short?): {_SAVE_AS}",
+                )
+            return encoding, len(mark)
+    start = data[:_NUL_CHECKED_BYTES]
+    if start.count(b"\x00") * _NUL_SHARE > len(start):
+        raise FileProblem(
+            1,
+            "the file is mostly NUL bytes: it is not CSV text, or it is UTF-16 text without a "
+            f"byte order mark: {_SAVE_AS}",
+        )
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8", 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FileProblem(
+            line,
+            f"neither UTF-8 nor Windows-1252 text (byte 0x{data[exc.start]:02x} on line {line:,} "
+            f"cannot be read in either): {_SAVE_AS}",
+        ) from None
+    return "cp1252", 0
+
+
 def _csv_records(
     data: bytes,
     limits: ImportLimits,
@@ -245,20 +299,15 @@ def _csv_records(
     delimiter_of: Callable[[str], str],
     position: Position,
 ) -> Iterator[Rows]:
-    """Rule: CSV is UTF-8, a byte order mark tolerated; each record is one spreadsheet row.
+    """Rule: a CSV file is read in its encoding (`csv_encoding`); each record is one
+    spreadsheet row.
 
     Records are read _CHECK_EVERY at a time and the limits checked on each chunk (a refusal
     names the exact row that crossed one)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise FileProblem(
-            line,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be read): "
-            "save the file as 'CSV UTF-8'",
-        ) from None
-    if not text or text.isspace():
+    encoding, mark = csv_encoding(data)
+    # The separator is judged from the file's start only (the header line).
+    text = data[mark : mark + _SNIFFED_BYTES].decode(encoding, errors="ignore")
+    if not text or (text.isspace() and len(data) - mark <= _SNIFFED_BYTES):
         return
     delimiter = delimiter_of(text)
     del text
@@ -267,8 +316,9 @@ def _csv_records(
         csv.field_size_limit(len(data) + 1)
     # Decoded again piece by piece as it is read: lines end as in StringIO(newline="").
     raw = io.BytesIO(data)
+    raw.seek(mark)
     position.total = len(data)
-    lines = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+    lines = io.TextIOWrapper(raw, encoding=encoding, newline="")
     reader = csv.reader(_lines_within(lines, delimiter, limits), delimiter=delimiter)
     cells = 0
     number = 0
@@ -294,6 +344,11 @@ def _csv_records(
                 yield rows
     except csv.Error as exc:
         raise FileProblem(reader.line_num or 1, f"not a readable CSV file ({exc})") from None
+    except UnicodeDecodeError:
+        raise FileProblem(
+            reader.line_num + 1,
+            f"line {reader.line_num + 1:,} is not readable {encoding.upper()} text: {_SAVE_AS}",
+        ) from None
 
 
 def _over_a_limit_in(chunk: list[list[str]], number: int, cells: int, limits: ImportLimits) -> None:

@@ -39,7 +39,7 @@ class Vocabulary:
         Raises ValueError listing the accepted codes when the value names none of them, or naming
         the candidates when it folds to more than one.
         """
-        candidates = self._lookup.get(fold(value), ())
+        candidates = self.matches(value)
         if len(candidates) == 1:
             return candidates[0]
         if candidates:
@@ -51,6 +51,10 @@ class Vocabulary:
         if closest:
             message += f"; did you mean {' or '.join(closest)}?"
         raise ValueError(message)
+
+    def matches(self, value: str) -> tuple[str, ...]:
+        """Every code whose code or label folds (`fold`) to the same text as `value`."""
+        return self._lookup.get(fold(value), ())
 
     def closest(self, value: str, most: int = 2) -> list[str]:
         """Rule: the codes (at most `most`, best first) whose code or label is closest to `value`

@@ -61,6 +61,8 @@ def test_rejected_file_exits_2_with_problems_on_stderr(database: Path, tmp_path:
         "alerts.csv:2:provider_id: 'P1' is not a known provider (import providers first)",
         "alerts.csv:3:provider_id: 'P9' is not a known provider (import providers first)",
         "alerts.csv:3:severity: 'urgent' is not one of: low, medium, high, critical",
+        # Each unknown value once, after the problems (no code is close to "urgent").
+        'alerts.csv: severity: unknown value "urgent" in 1 row (first row 3); no close match',
         "alerts.csv: rejected, 3 problems in 2 rows; nothing written",
     ]
 

@@ -1,8 +1,9 @@
 """Reading contract files: CSV and XLSX, headers, encodings, and files that are not files at all.
 
-Rules (CONTRACT.md §1): UTF-8 with a BOM tolerated, header row required, any column order; XLSX is
-the first sheet with the same headers; a missing required column rejects the file with one message
-naming it; unknown columns are listed and ignored; unreadable input is a problem, never a traceback.
+Rules (CONTRACT.md §1, extended): UTF-8 (a BOM tolerated), Windows-1252 or UTF-16 with a BOM,
+header row required, any column order; XLSX is the first sheet with the same headers; a missing
+required column rejects the file with one message naming it; unknown columns are listed and
+ignored; unreadable input is a problem, never a traceback.
 """
 
 from __future__ import annotations
@@ -174,19 +175,21 @@ def test_semicolon_separated_file_is_read(seeded: Engine) -> None:
     assert report.ok, report.problems
 
 
-def test_wrong_encoding_is_a_problem_on_its_line(seeded: Engine) -> None:
-    data = csv_bytes([good_row("alerts"), good_row("alerts", 2, summary="Café")])
-    data = data.replace("Café".encode(), "Café".encode("cp1252"))
+def test_a_byte_no_encoding_reads_is_a_problem_on_its_line(seeded: Engine) -> None:
+    # 0x81 is neither UTF-8 on its own nor a Windows-1252 character.
+    data = csv_bytes([good_row("alerts"), good_row("alerts", 2, summary="Caf\u00e9")])
+    data = data.replace("Caf\u00e9".encode(), b"Caf\x81")
     report = _rejected_without_writing(seeded, data)
     assert _problems(report) == [
-        "alerts.csv:3:-: not UTF-8 text (byte 0xe9 cannot be read): save the file as 'CSV UTF-8'"
+        "alerts.csv:3:-: neither UTF-8 nor Windows-1252 text (byte 0x81 on line 3 cannot be "
+        "read in either): save it as 'CSV UTF-8'"
     ]
 
 
-def test_utf16_file_is_a_problem(seeded: Engine) -> None:
-    data = csv_bytes([good_row("alerts")]).decode().encode("utf-16")
+def test_utf16_without_a_byte_order_mark_is_a_problem(seeded: Engine) -> None:
+    data = csv_bytes([good_row("alerts")]).decode().encode("utf-16-le")
     report = _rejected_without_writing(seeded, data)
-    assert "not UTF-8 text" in report.problems[0].message
+    assert "UTF-16 text without a byte order mark" in report.problems[0].message
 
 
 @pytest.mark.parametrize(
@@ -203,7 +206,7 @@ def test_utf16_file_is_a_problem(seeded: Engine) -> None:
         ),
         (b"PK\x03\x04not really a zip", "not a readable XLSX workbook (BadZipFile"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "an old-style .xls workbook"),
-        (b"\x00\x01\x02\xff\xfe" * 50, "not UTF-8 text"),
+        (b"\x00\x01\x02\xff\xfe" * 50, "the file is mostly NUL bytes"),
         (b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n", "no header row"),
         # An unclosed quote makes the rest of the file one cell, which names no column.
         (b'"unclosed, ' + b"x" * 200_000, "no header row"),

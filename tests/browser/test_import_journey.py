@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sgoversight.sheets import column_letters
-from tests.browser.conftest import sign_in, wait_for_app
+from tests.browser.conftest import screenshot, sign_in, wait_for_app
 from tests.fixtures.importing import GOOD, csv_bytes, good_row, header_row_xml, write_xlsx
 
 pytestmark = pytest.mark.browser
@@ -86,3 +86,34 @@ def test_a_slow_check_holds_nobody_up_and_can_be_cancelled(
     # The problem table is drawn on a canvas: its one row says the import was cancelled.
     page.get_by_text("alerts.xlsx: rejected, 1 problem; nothing written").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_rejected_extract_shows_its_unknown_values_and_the_lines_to_add(
+    page, app_url: str, tmp_path: Path
+) -> None:
+    # A case-system extract as Excel saves it: semicolons, Windows-1252, its own wording.
+    rows = [
+        good_row("concerns", 1, provider_id=PROVIDER, location="Residential care home"),
+        good_row("concerns", 2, provider_id=PROVIDER, location="Residential Care Home"),
+        good_row("concerns", 3, provider_id=PROVIDER, location="Hosp - acute", gender="F"),
+        good_row("concerns", 4, provider_id=PROVIDER, location="Café on the high street"),
+    ]
+    for row in rows:
+        row["Feedback to referrer"] = row.pop("feedback_to_referrer_on")
+    text = csv_bytes(rows, delimiter=";").decode("utf-8")
+    path = tmp_path / "concerns extract.csv"
+    path.write_bytes(text.encode("cp1252"))
+    _open_imports(page, app_url)
+    _upload(page, path)
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_text("Headers and values the app does not know").wait_for()
+    # The table is drawn on a canvas; the lines to add are plain text in a code block.
+    page.locator('[data-testid="stCode"]').first.wait_for()
+    page.locator('[data-testid="stDataFrame"]').nth(1).wait_for()
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    code = page.locator('[data-testid="stCode"]').first.inner_text()
+    assert '[concerns]\n"Feedback to referrer" = "feedback_to_referrer_on"' in code
+    assert '[concerns.values.location]\n"Residential care home" = "care_home_residential"' in code
+    page.get_by_text("Download import_mappings.toml with these lines added").wait_for()
+    screenshot(page, "data-imports-unknown-values")

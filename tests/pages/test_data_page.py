@@ -114,3 +114,48 @@ def test_dictionary_lists_every_file_column_and_value(run_page: Callable[..., Ap
 def test_a_role_without_imports_cannot_open_it(run_page: Callable[..., AppTest]) -> None:
     app = run_page(PAGE, as_user="qa")
     assert "does not give you access" in app.error[0].value
+
+
+def test_a_rejected_files_unknown_values_come_with_the_mapping_line_to_add(
+    run_page: Callable[..., AppTest], page_db: Engine
+) -> None:
+    seed(page_db)
+    rows = [
+        good_row("concerns", 1, location="Residential care home"),
+        good_row("concerns", 2, location="residential care HOME"),
+        good_row("concerns", 3, location="Moon base"),
+    ]
+    app = _upload(run_page(PAGE), "concerns.csv", csv_bytes(rows))
+    app = _button(app, "Check the file").click().run()  # type: ignore[attr-defined]
+    assert _job(app).wait(WAIT).finished
+    app = app.run()
+    assert not app.exception
+    assert "Headers and values the app does not know" in [h.value for h in app.subheader]
+    hints = app.dataframe[1].value
+    assert list(hints["In the file"]) == ["Residential care home", "Moon base"]
+    assert list(hints["Rows"]) == ["2", "1"]
+    assert list(hints["Did you mean"])[1] == "no close match"
+    assert list(hints["Mapping line to add"]) == [
+        '"Residential care home" = "care_home_residential"',
+        '"Moon base" = ""',
+    ]
+    assert [c.value for c in app.code] == [
+        '[concerns.values.location]\n"Residential care home" = "care_home_residential"'
+    ]
+
+
+def test_a_broken_mapping_file_is_shown_and_no_check_starts(
+    run_page: Callable[..., AppTest], page_db: Engine, tmp_path: Path, monkeypatch
+) -> None:
+    from sgoversight import mappings
+
+    broken = tmp_path / "import_mappings.toml"
+    broken.write_text('[concerns.values.location]\n"Res" = "nowhere"\n', encoding="utf-8")
+    monkeypatch.setattr(mappings, "DEFAULT_PATH", broken)
+    seed(page_db)
+    app = _upload(run_page(PAGE), "concerns.csv", csv_bytes([good_row("concerns")]))
+    app = _button(app, "Check the file").click().run()  # type: ignore[attr-defined]
+    assert not app.exception
+    assert "import_job" not in app.session_state
+    assert app.error[0].value.startswith("The import mappings (config/import_mappings.toml)")
+    assert 'line 2: [concerns.values.location] "Res"' in app.code[0].value
