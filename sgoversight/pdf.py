@@ -137,8 +137,15 @@ class PdfReport(FPDF):
         self.multi_cell(0, 7, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
-    def paragraph(self, text: str, size: int = 10) -> None:
+    def paragraph(self, text: str, size: int = 10, keep_with_next: float = 0) -> None:
+        """Text in `size` points; with `keep_with_next` (mm), a paragraph that would leave less
+        than that below it on the page (a table's title) starts the next page instead."""
         self.set_font(FONT_FAMILY, "", size)
+        if keep_with_next:
+            lines = len(self.multi_cell(0, 5, pdf_text(text), dry_run=True, output="LINES"))
+            if self.get_y() + lines * 5 + keep_with_next > self.page_break_trigger:
+                self.add_page()
+                self.set_font(FONT_FAMILY, "", size)
         self.multi_cell(0, 5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 

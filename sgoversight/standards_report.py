@@ -287,7 +287,7 @@ def quarterly_pdf(report: QuarterlyReport, suppress: bool = False) -> bytes:
     pdf.heading("Concerns received: breakdowns over 8 quarters")
     for name, table in tables.items():
         if name in standards.BREAKDOWN_TITLES.values():
-            pdf.paragraph(name, 11)
+            pdf.paragraph(name, 11, keep_with_next=20)  # the title stays with its table
             first = 48
             rest = (usable - first) / max(len(table.columns) - 1, 1)
             pdf.table(table, widths=[first] + [rest] * (len(table.columns) - 1), font_size=7)

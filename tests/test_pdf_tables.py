@@ -39,3 +39,13 @@ def test_a_header_moves_to_the_next_page_with_its_first_row() -> None:
     assert bytes(pdf.pages[1].contents).count(b" re") == boxes  # no cell on the first page
     assert pdf.page_no() == 2
     assert bytes(pdf.pages[2].contents).count(b" re") == 2 * len(TITLES)  # header and the row
+
+
+def test_a_tables_title_moves_to_the_next_page_with_it() -> None:
+    pdf = PdfReport("Standards")
+    while pdf.get_y() < pdf.page_break_trigger - 14:  # room for the title, not for its table
+        pdf.paragraph("Filler line.")
+    pdf.paragraph("Concerns received by ethnicity", 11, keep_with_next=20)
+    assert pdf.page_no() == 2
+    pdf.paragraph("A paragraph on its own may end a page.")
+    assert pdf.page_no() == 2
