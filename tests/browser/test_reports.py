@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import screenshot, sign_in, wait_for_app
@@ -41,4 +43,8 @@ def test_standards_scorecard(page, app_url: str) -> None:
     _no_errors(page)
     for standard in ("Empowerment", "Prevention", "Protection", "Partnership"):
         assert page.get_by_role("heading", name=standard).count() >= 1
+    # read without a legend: words for each status and for each quarter's change
+    assert page.get_by_text("○ No target").count() >= 1
+    assert page.get_by_text("↗").count() == 0
+    assert page.get_by_text(re.compile(r"(▲ up|▼ down|= same as).* 2026-Q2")).count() >= 1
     screenshot(page, "standards-scorecard")
