@@ -207,7 +207,7 @@ def _chart_counts(frame: pd.DataFrame, column: str, suppress: bool) -> pd.DataFr
     return result
 
 
-def _marked_bars(base: alt.Chart, colour: alt.FillDatum | alt.Fill | str) -> alt.Chart:
+def _marked_bars(base: alt.Chart, colour: alt.Fill | str) -> alt.Chart:
     """Bars filled in `colour`; a suppressed bar is unfilled with a dashed outline instead."""
     fill = colour if not isinstance(colour, str) else alt.value(colour)
     return base.mark_bar(stroke=RAISED_COLOUR, strokeWidth=1).encode(
