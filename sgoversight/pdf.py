@@ -171,7 +171,8 @@ class PdfReport(FPDF):
 
         A header that does not fit its column wraps onto more lines (the row grows), so no
         column's name is cut off or runs into the next; the header is never left alone at the
-        foot of a page: it moves to the next page with the first row."""
+        foot of a page: it moves to the next page with the first row. Text is set flush left,
+        never stretched word by word across a narrow column."""
         columns = list(frame.columns)
         usable = self.w - self.l_margin - self.r_margin
         widths = list(widths) if widths else [usable / len(columns)] * len(columns)
@@ -207,7 +208,7 @@ class PdfReport(FPDF):
             texts = [pdf_text(v) for v in row]
             self.set_font(FONT_FAMILY, "", font_size)
             heights = [
-                len(self.multi_cell(w, line, t, dry_run=True, output="LINES")) * line
+                len(self.multi_cell(w, line, t, dry_run=True, output="LINES", align="L")) * line
                 for t, w in zip(texts, widths, strict=True)
             ]
             height = max([*heights, line + 2])
@@ -222,7 +223,7 @@ class PdfReport(FPDF):
                     self.rag_label(text, width, height)
                 else:
                     self.set_font(FONT_FAMILY, "", font_size)
-                    self.multi_cell(width, line, text, border=0)
+                    self.multi_cell(width, line, text, border=0, align="L")
                 self.rect(x, y, width, height)
                 x += width
             self.set_xy(self.l_margin, y + height)
