@@ -6,7 +6,9 @@ Every figure comes from sgoversight.standards (CONTRACT.md section 5). Rules sta
   (a measure without a target, watched for change; never an arrow, which would read as "rising").
 - Each measure's change on the previous quarter is this quarter's shown value minus the previous
   quarter's (percentage points for a percentage, a difference of counts for a count), said in
-  words with ▲ or ▼; "no figure to compare" when either quarter has no value.
+  words with ▲ or ▼; "no figure to compare" when either quarter has no value. The council's
+  files carry it as a column of the scorecard; shared files leave it out, since the change of a
+  count can reveal a count below 5.
 - Trend charts show the measure over 8 quarters with its target as a dashed rule; quarters with
   no data are gaps, not zeros.
 - Versions shared outside the council suppress counts below 5 (`<5`), as the scorecard's own
@@ -236,8 +238,18 @@ def export_tables(report: QuarterlyReport, suppress: bool) -> dict[str, pd.DataF
             )
     values = values.astype(object).where(values.notna(), "–").reset_index()
     values = values.rename(columns={"measure_id": "Measure"})
+    scorecard = scorecard_table(report.results, suppress)
+    if not suppress:
+        scorecard.insert(
+            6,
+            "Change on previous quarter",
+            [
+                change_on_previous(report.series, r.measure_id, report.quarter.label)
+                for r in report.results
+            ],
+        )
     tables = {
-        "Scorecard": scorecard_table(report.results, suppress),
+        "Scorecard": scorecard,
         "8 quarters": values,
     }
     for field, frame in report.breakdowns.items():
@@ -272,10 +284,9 @@ def quarterly_pdf(report: QuarterlyReport, suppress: bool = False) -> bytes:
     pdf.add_page()
     pdf.heading("Scorecard")
     usable = pdf.w - pdf.l_margin - pdf.r_margin
-    pdf.table(
-        tables["Scorecard"],
-        widths=[27, 16, usable - 27 - 16 - 16 - 22 - 14 - 22, 16, 22, 14, 22],
-    )
+    fixed = [27, 16, 16, 22, 14, *([30] if not suppress else []), 22]
+    widths = [*fixed[:2], usable - sum(fixed), *fixed[2:]]
+    pdf.table(tables["Scorecard"], widths=widths)
     pdf.add_page()
     pdf.heading("Trends over 8 quarters (dashed line: target)")
     for result in report.results:

@@ -13,6 +13,7 @@ from sgoversight.queries import CONCERN_COLUMNS, PROVIDER_COLUMNS, TRAINING_COLU
 from sgoversight.standards_report import (
     QuarterlyReport,
     change_on_previous,
+    export_tables,
     quarterly_pdf,
     quarterly_xlsx,
     scorecard_table,
@@ -124,3 +125,12 @@ def test_change_is_computed_from_the_scorecard_series() -> None:
     assert change_on_previous(report.series, "ACC-1", "2026-Q3") == (
         "no figure to compare with 2026-Q2"
     )
+
+
+def test_council_files_give_each_measures_change_and_shared_files_do_not() -> None:
+    council = export_tables(_report(), suppress=False)["Scorecard"].set_index("Measure")
+    assert council.loc["PROP-1", "Change on previous quarter"] == "▲ up 12 on 2026-Q2"
+    assert list(council.columns)[-2:] == ["Change on previous quarter", "Status"]
+    shared = export_tables(_report(), suppress=True)["Scorecard"]
+    assert "Change on previous quarter" not in shared.columns  # a change can reveal a small count
+    assert quarterly_pdf(_report(), suppress=True).startswith(b"%PDF")
