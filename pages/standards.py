@@ -11,6 +11,7 @@ from sgoversight.periods import last_complete_quarter
 from sgoversight.standards_report import (
     STANDARDS,
     breakdown_chart,
+    change_on_previous,
     counted,
     quarterly_pdf,
     quarterly_xlsx,
@@ -53,8 +54,16 @@ report = cache.quarterly(actor, quarter)
 met, judged = report.met_summary()
 st.markdown(
     f"**{met} of {judged}** measures with a target met it in {quarter.label}. "
-    "Measures marked *Trend* have no target: they are watched for change."
+    "Measures with no target are watched for change, not judged."
 )
+
+
+def status_markdown(status: str) -> str:
+    """The status as icon and word; "Not met" in bold red as well, so it stands out by word, icon
+    and weight, not by colour alone."""
+    text = status_text(status)
+    return f":red[**{text}**]" if status == "not_met" else text
+
 
 by_standard = {name: [r for r in report.results if r.standard == name] for name in STANDARDS}
 for row_start in (0, 3):
@@ -64,9 +73,11 @@ for row_start in (0, 3):
             st.subheader(name)
             for result in by_standard[name]:
                 target = "no target" if result.target is None else f"target {result.target:g}%"
+                change = change_on_previous(report.series, result.measure_id, quarter.label)
                 st.markdown(
-                    f"**{shown_value(result)}** {status_text(result.status)}  \n"
+                    f"**{shown_value(result)}** {status_markdown(result.status)}  \n"
                     f"{result.label}  \n"
+                    f"{change}  \n"
                     f":gray[{result.measure_id} · {counted(result) or 'count'} · {target}]"
                 )
 

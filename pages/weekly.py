@@ -12,6 +12,7 @@ from sgoversight.periods import last_complete_week
 from sgoversight.weekly_pack import (
     abuse_type_chart,
     alerts_chart,
+    headline_table,
     location_chart,
     open_alerts_age_chart,
     provider_concerns_chart,
@@ -53,36 +54,34 @@ week = period_picker(
 )
 pack = cache.weekly(actor, week)
 report = pack.report
-headline = pack.headline().set_index("measure")
 
 st.subheader("This week in numbers")
-metrics = [
-    ("concerns_received", "Concerns received"),
-    ("provider_concerns", "Concerns about a provider"),
-    ("enquiries_started", "Enquiries started"),
-    ("enquiries_concluded", "Enquiries concluded"),
-    ("alerts_raised", "Quality alerts raised"),
-    ("alerts_closed", "Quality alerts closed"),
-    ("open_alerts", "Alerts open at week end"),
-]
-for row_start in range(0, len(metrics), 4):
-    columns = st.columns(4)
-    for column, (name, label) in zip(columns, metrics[row_start : row_start + 4], strict=False):
-        line = headline.loc[name]
-        change = int(line["Change on previous week"])
-        column.metric(
-            label,
-            fmt.whole(int(line["This week"])),
-            delta=f"{change:+,} on the previous week" if change else "same as the previous week",
-            delta_arrow=fmt.change_arrow(change, 0),
-            delta_color="off",
-            help=f"{line['Measure']}. 12-week average: {line['12-week average']:.1f} a week.",
-            border=True,
-        )
+st.dataframe(
+    headline_table(
+        pack,
+        {
+            "concerns_received": "Safeguarding concerns received",
+            "provider_concerns": "Concerns about a provider (of those received)",
+            "enquiries_started": "Enquiries started",
+            "enquiries_concluded": "Enquiries concluded",
+            "alerts_raised": "Quality alerts raised",
+            "alerts_closed": "Quality alerts closed",
+            "open_alerts": "Quality alerts open at the week's end",
+        },
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Measure": st.column_config.TextColumn(width="large"),
+        "12-week average": st.column_config.NumberColumn(
+            format="%.1f",
+            help="The average a week over the 12 weeks before this one (this week not included).",
+        ),
+    },
+)
 st.caption(
     "Concerns are safeguarding concerns; enquiries are the safeguarding enquiries of section 42 of "
-    "the Care Act 2014. Point at a figure (the ? beside it) for what it counts and its average "
-    "over the 12 weeks before this one."
+    "the Care Act 2014. The 12-week average is over the 12 weeks before this one."
 )
 
 st.subheader("Significant issues this week")

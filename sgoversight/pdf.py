@@ -120,9 +120,10 @@ class PdfReport(FPDF):
         super().set_font(family, style, size)
 
     def header(self) -> None:
+        """The report's title atop every page after the first, wrapped rather than cut off."""
         if self.page_no() > 1:
             self.set_font(FONT_FAMILY, "I", 8)
-            self.cell(0, 5, self.report_title, new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 5, self.report_title, new_x="LMARGIN", new_y="NEXT")
             self.ln(2)
 
     def footer(self) -> None:
@@ -136,8 +137,15 @@ class PdfReport(FPDF):
         self.multi_cell(0, 7, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
-    def paragraph(self, text: str, size: int = 10) -> None:
+    def paragraph(self, text: str, size: int = 10, keep_with_next: float = 0) -> None:
+        """Text in `size` points; with `keep_with_next` (mm), a paragraph that would leave less
+        than that below it on the page (a table's title) starts the next page instead."""
         self.set_font(FONT_FAMILY, "", size)
+        if keep_with_next:
+            lines = len(self.multi_cell(0, 5, pdf_text(text), dry_run=True, output="LINES"))
+            if self.get_y() + lines * 5 + keep_with_next > self.page_break_trigger:
+                self.add_page()
+                self.set_font(FONT_FAMILY, "", size)
         self.multi_cell(0, 5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
@@ -159,25 +167,48 @@ class PdfReport(FPDF):
         rag_column: str | None = None,
         font_size: int = 8,
     ) -> None:
-        """A table with a bold header repeated on each page; `rag_column` drawn as RAG labels."""
+        """A table with a bold header repeated on each page; `rag_column` drawn as RAG labels.
+
+        A header that does not fit its column wraps onto more lines (the row grows), so no
+        column's name is cut off or runs into the next; the header is never left alone at the
+        foot of a page: it moves to the next page with the first row. Text is set flush left,
+        never stretched word by word across a narrow column."""
         columns = list(frame.columns)
         usable = self.w - self.l_margin - self.r_margin
         widths = list(widths) if widths else [usable / len(columns)] * len(columns)
         line = font_size * 0.5
+        titles = [pdf_text(title) for title in columns]
+
+        def lines_high(texts: Sequence[str], style: str) -> float:
+            self.set_font(FONT_FAMILY, style, font_size)
+            return max(
+                len(self.multi_cell(w, line, t, dry_run=True, output="LINES", align="L")) * line
+                for t, w in zip(texts, widths, strict=True)
+            )
+
+        header_height = lines_high(titles, "B") + 2
 
         def draw_header() -> None:
             self.set_font(FONT_FAMILY, "B", font_size)
             self.set_fill_color(230, 230, 230)
-            for title, width in zip(columns, widths, strict=True):
-                self.cell(width, line + 2, pdf_text(title), border=1, fill=True)
-            self.ln()
+            y, x = self.get_y(), self.l_margin
+            for title, width in zip(titles, widths, strict=True):
+                self.rect(x, y, width, header_height, style="DF")
+                self.set_xy(x, y + 1)
+                self.multi_cell(width, line, title, border=0, align="L")
+                x += width
+            self.set_xy(self.l_margin, y + header_height)
 
+        first = next(frame.itertuples(index=False), None)
+        first_height = max(lines_high([pdf_text(v) for v in first], ""), line + 2) if first else 0
+        if self.get_y() + header_height + first_height > self.page_break_trigger:
+            self.add_page()
         draw_header()
         for row in frame.itertuples(index=False):
             texts = [pdf_text(v) for v in row]
             self.set_font(FONT_FAMILY, "", font_size)
             heights = [
-                len(self.multi_cell(w, line, t, dry_run=True, output="LINES")) * line
+                len(self.multi_cell(w, line, t, dry_run=True, output="LINES", align="L")) * line
                 for t, w in zip(texts, widths, strict=True)
             ]
             height = max([*heights, line + 2])
@@ -192,7 +223,7 @@ class PdfReport(FPDF):
                     self.rag_label(text, width, height)
                 else:
                     self.set_font(FONT_FAMILY, "", font_size)
-                    self.multi_cell(width, line, text, border=0)
+                    self.multi_cell(width, line, text, border=0, align="L")
                 self.rect(x, y, width, height)
                 x += width
             self.set_xy(self.l_margin, y + height)

@@ -98,7 +98,9 @@ SERIES_QUARTERS = 8
 FORMATS = ("table", "csv", "json")
 
 MET, NOT_MET, NO_DATA, TREND = "met", "not_met", "no_data", "trend"
-STATUS_LABELS = {MET: "Met", NOT_MET: "Not met", NO_DATA: "No data", TREND: "Trend"}
+#: Each status as read on screen and in files. A measure without a target (status code `trend`)
+#: reads "No target": the word "Trend" was read as "rising", which it never meant.
+STATUS_LABELS = {MET: "Met", NOT_MET: "Not met", NO_DATA: "No data", TREND: "No target"}
 
 #: Every measure id in contract order, with its standard.
 MEASURE_STANDARDS: dict[str, str] = {
@@ -1011,11 +1013,13 @@ def breakdowns(
 
 
 def breakdown_table(frame: pd.DataFrame, suppress: bool = False) -> pd.DataFrame:
-    """A breakdown as a table to read: one row per code (its label), one column per quarter;
-    counts below 5 shown as `<5` when `suppress`."""
+    """A breakdown as a table to read: one row per code (its label), one column per quarter with
+    the newest quarter first (beside the labels, where the eye starts); counts below 5 shown as
+    `<5` when `suppress`."""
     table = frame.pivot(index="label", columns="quarter", values="concerns")
     table = table.reindex(
-        index=list(dict.fromkeys(frame["label"])), columns=list(dict.fromkeys(frame["quarter"]))
+        index=list(dict.fromkeys(frame["label"])),
+        columns=list(dict.fromkeys(frame["quarter"]))[::-1],  # `breakdowns` lists oldest first
     )
     table.columns.name = None
     table = table.reset_index().rename(columns={"label": ""})

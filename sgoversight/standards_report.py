@@ -2,7 +2,13 @@
 Social Worker's narrative, on the page and as PDF and XLSX.
 
 Every figure comes from sgoversight.standards (CONTRACT.md section 5). Rules stated here:
-- A status is always shown as a word with an icon: Met ✔, Not met ✖, No data –, Trend ↗.
+- A status is always shown as a word with an icon: Met ✔, Not met ✖, No data –, No target ○
+  (a measure without a target, watched for change; never an arrow, which would read as "rising").
+- Each measure's change on the previous quarter is this quarter's shown value minus the previous
+  quarter's (percentage points for a percentage, a difference of counts for a count), said in
+  words with ▲ or ▼; "no figure to compare" when either quarter has no value. The council's
+  files carry it as a column of the scorecard; shared files leave it out, since the change of a
+  count can reveal a count below 5.
 - Trend charts show the measure over 8 quarters with its target as a dashed rule; quarters with
   no data are gaps, not zeros.
 - Versions shared outside the council suppress counts below 5 (`<5`), as the scorecard's own
@@ -25,7 +31,7 @@ from sgoversight.narratives import read_narrative, sections
 from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_quarters
 
-STATUS_ICON = {"met": "✔", "not_met": "✖", "no_data": "–", "trend": "↗"}
+STATUS_ICON = {"met": "✔", "not_met": "✖", "no_data": "–", "trend": "○"}
 STANDARDS = (
     "Empowerment",
     "Prevention",
@@ -52,6 +58,34 @@ UNRELATED_ENTITIES = frozenset(
 def status_text(status: str) -> str:
     """The status as icon and word, e.g. '✔ Met'."""
     return f"{STATUS_ICON[status]} {standards.STATUS_LABELS[status]}"
+
+
+def change_on_previous(series: pd.DataFrame, measure_id: str, quarter: str) -> str:
+    """The measure's change from the quarter before `quarter` to `quarter`, in words: e.g.
+    '▲ up 2.5 points on 2026-Q2', '▼ down 3 on 2026-Q2' (a count), '= same as 2026-Q2', or
+    'no figure to compare with 2026-Q2' when either quarter has no value. Up and down say only
+    the direction, not whether it is good: that depends on the measure."""
+    rows = series[series["measure_id"] == measure_id].reset_index(drop=True)
+    position = rows.index[rows["quarter"] == quarter]
+    if len(position) == 0 or position[0] == 0:
+        return "no earlier quarter to compare with"
+    now, before = rows.iloc[position[0]], rows.iloc[position[0] - 1]
+    previous = str(before["quarter"])
+    if pd.isna(now["value"]) or pd.isna(before["value"]):
+        return f"no figure to compare with {previous}"
+    is_count = pd.isna(now["denominator"])
+    difference = (
+        int(now["value"]) - int(before["value"])
+        if is_count
+        else round(float(now["value"]) - float(before["value"]), 1)
+    )
+    if difference == 0:
+        return f"= same as {previous}"
+    size = abs(difference)
+    amount = f"{size:,}" if is_count else f"{size:.1f} point{'' if size == 1 else 's'}"
+    if difference > 0:
+        return f"▲ up {amount} on {previous}"
+    return f"▼ down {amount} on {previous}"
 
 
 @dataclass(frozen=True)
@@ -204,8 +238,18 @@ def export_tables(report: QuarterlyReport, suppress: bool) -> dict[str, pd.DataF
             )
     values = values.astype(object).where(values.notna(), "–").reset_index()
     values = values.rename(columns={"measure_id": "Measure"})
+    scorecard = scorecard_table(report.results, suppress)
+    if not suppress:
+        scorecard.insert(
+            6,
+            "Change on previous quarter",
+            [
+                change_on_previous(report.series, r.measure_id, report.quarter.label)
+                for r in report.results
+            ],
+        )
     tables = {
-        "Scorecard": scorecard_table(report.results, suppress),
+        "Scorecard": scorecard,
         "8 quarters": values,
     }
     for field, frame in report.breakdowns.items():
@@ -240,10 +284,9 @@ def quarterly_pdf(report: QuarterlyReport, suppress: bool = False) -> bytes:
     pdf.add_page()
     pdf.heading("Scorecard")
     usable = pdf.w - pdf.l_margin - pdf.r_margin
-    pdf.table(
-        tables["Scorecard"],
-        widths=[27, 16, usable - 27 - 16 - 16 - 22 - 14 - 22, 16, 22, 14, 22],
-    )
+    fixed = [27, 16, 16, 22, 14, *([30] if not suppress else []), 22]
+    widths = [*fixed[:2], usable - sum(fixed), *fixed[2:]]
+    pdf.table(tables["Scorecard"], widths=widths)
     pdf.add_page()
     pdf.heading("Trends over 8 quarters (dashed line: target)")
     for result in report.results:
@@ -255,7 +298,7 @@ def quarterly_pdf(report: QuarterlyReport, suppress: bool = False) -> bytes:
     pdf.heading("Concerns received: breakdowns over 8 quarters")
     for name, table in tables.items():
         if name in standards.BREAKDOWN_TITLES.values():
-            pdf.paragraph(name, 11)
+            pdf.paragraph(name, 11, keep_with_next=20)  # the title stays with its table
             first = 48
             rest = (usable - first) / max(len(table.columns) - 1, 1)
             pdf.table(table, widths=[first] + [rest] * (len(table.columns) - 1), font_size=7)

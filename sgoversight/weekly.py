@@ -338,15 +338,23 @@ def flag_reasons(
     alerts + provider concerns at or above the threshold, a `critical` alert, an `organisational`
     abuse concern (the last two only when switched on in the config).
 
-    `shown` writes each count (for example `<5` in versions shared outside the council); with it,
-    sentences never reveal a count by grammar ("A critical alert") either.
+    `shown` writes each count (for example `<5` in versions shared outside the council). A count
+    it hides is never printed, nor given away by grammar ("A critical alert"): the sentence says
+    only what the rule itself says, in words ("At least 3 quality alerts and safeguarding
+    concerns this week (flag at 3)", "At least one critical quality alert this week"); a count it
+    shows is printed as it shows it.
     """
     reasons = []
     total, threshold = alerts_raised + provider_concerns, config.min_alerts_plus_provider_concerns
 
-    def counted(n: int, singular: str, plural: str, article: str) -> str:
+    def counted(n: int, singular: str, plural: str, article: str, at_least: int) -> str:
         if shown is not None:
-            return f"{shown(n)} {plural}"
+            text = shown(n)
+            if text != str(n):  # hidden: say only what the rule says
+                return (
+                    f"At least one {singular}" if at_least == 1 else f"At least {at_least} {plural}"
+                )
+            return f"{text} {plural}" if n != 1 else f"{text} {singular}"
         return f"{article} {singular}" if n == 1 else f"{n} {plural}"
 
     if total >= threshold:
@@ -355,10 +363,13 @@ def flag_reasons(
             "quality alert or safeguarding concern",
             "quality alerts and safeguarding concerns",
             "1",
+            threshold,
         )
         reasons.append(f"{phrase} this week (flag at {threshold})")
     if config.flag_critical_alert and critical_alerts > 0:
-        phrase = counted(critical_alerts, "critical quality alert", "critical quality alerts", "A")
+        phrase = counted(
+            critical_alerts, "critical quality alert", "critical quality alerts", "A", 1
+        )
         reasons.append(f"{phrase} this week")
     if config.flag_organisational_abuse and organisational_concerns > 0:
         phrase = counted(
@@ -366,6 +377,7 @@ def flag_reasons(
             "organisational abuse concern",
             "organisational abuse concerns",
             "An",
+            1,
         )
         reasons.append(f"{phrase} this week")
     if config.flag_cqc_rating_fell and cqc_alerts > 0:

@@ -6,10 +6,16 @@ Every count comes from sgoversight.weekly (CONTRACT.md section 4), so the page, 
 and the exports agree. Rules stated here:
 - The 12-week average is the mean of the 12 ISO weeks before the chosen week (the chosen week not
   included), rounded to 1 decimal.
+- On screen the headline is one table: this week, the previous week, the change in words with an
+  arrow ("▲ 2 more", "▼ 1 fewer", "= same") and the 12-week average as a column of its own.
 - Open alerts by age: alerts open at the end of the week (raised by then, not closed by then),
   banded by whole days from raised_on to the week's last day.
 - Versions shared outside the council suppress every count below 5 (shown as `<5`), averages
   included, and the flagged providers' reasons never reveal a small count.
+- Their charts are kept: a count below 5 is drawn as a dashed, unfilled bar reaching 5 and
+  labelled `<5`, so it reads as "fewer than 5" without a legend. The count itself never enters
+  the chart's data (its bars, labels and tooltips are built from the suppressed figures only),
+  so it cannot be read back from the chart or the file it is drawn into.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from sgoversight.auth import Actor, Permission
 from sgoversight.counts import open_alerts_mask
 from sgoversight.exporting import (
     SUPPRESSED,
+    SUPPRESSION_THRESHOLD,
     chart_png,
     suppress_count,
     to_xlsx_bytes,
@@ -99,6 +106,41 @@ class WeeklyPack:
         return pd.DataFrame(rows)
 
 
+def change_words(change: int) -> str:
+    """A week-on-week change as read without a legend: '▲ 2 more', '▼ 1 fewer' or '= same'."""
+    if change > 0:
+        return f"▲ {change:,} more"
+    if change < 0:
+        return f"▼ {-change:,} fewer"
+    return "= same"
+
+
+HEADLINE_COLUMNS = [
+    "Measure",
+    "This week",
+    "Previous week",
+    "Change on the previous week",
+    "12-week average",
+]
+
+
+def headline_table(pack: WeeklyPack, labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The headline as the page shows it: one row per count (named by `labels`, else by
+    HEADLINE_LABELS), with the change in words and the 12-week average as its own column."""
+    headline = pack.headline()
+    names = labels or {name: HEADLINE_LABELS[name].strip() for name in COUNT_NAMES}
+    return pd.DataFrame(
+        {
+            "Measure": headline["measure"].map(names),
+            "This week": headline["This week"],
+            "Previous week": headline["Previous week"],
+            "Change on the previous week": headline["Change on previous week"].map(change_words),
+            "12-week average": headline["12-week average"],
+        },
+        columns=HEADLINE_COLUMNS,
+    )
+
+
 def open_alerts_by_age(alerts: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     """Alerts open at the end of `day`, counted per AGE_BANDS (every band, zeros included)."""
     open_alerts = alerts[open_alerts_mask(alerts, day)]
@@ -148,6 +190,36 @@ def recent_weeks(last: Period, count: int = 52) -> list[Period]:
 # --- charts ---------------------------------------------------------------------------------------
 
 
+#: What a chart says under a bar whose count is suppressed, and in its subtitle.
+SUPPRESSED_NOTE = "Dashed bars marked <5: fewer than 5, not shown exactly."
+
+
+def _chart_counts(frame: pd.DataFrame, column: str, suppress: bool) -> pd.DataFrame:
+    """`frame` with `column` made the bar's height, plus `Shown` (the label: the count, or `<5`)
+    and `Suppressed`. With `suppress`, a count below 5 is replaced by 5 (a bar reaching the
+    threshold) and `<5`: the count itself is dropped here, before any chart sees the data."""
+    counts = frame[column].astype(int)
+    hidden = counts < SUPPRESSION_THRESHOLD if suppress else pd.Series(False, index=frame.index)
+    result = frame.copy()
+    result[column] = counts.where(~hidden, SUPPRESSION_THRESHOLD).astype(int)
+    result["Shown"] = counts.map(lambda n: f"{n:,}").where(~hidden, SUPPRESSED)
+    result["Suppressed"] = hidden.astype(bool)
+    return result
+
+
+def _marked_bars(base: alt.Chart, colour: alt.Fill | str) -> alt.Chart:
+    """Bars filled in `colour`; a suppressed bar is unfilled with a dashed outline instead."""
+    fill = colour if not isinstance(colour, str) else alt.value(colour)
+    return base.mark_bar(stroke=RAISED_COLOUR, strokeWidth=1).encode(
+        fill=alt.condition("datum.Suppressed", alt.value("#ffffff"), fill),
+        strokeDash=alt.condition("datum.Suppressed", alt.value([4, 3]), alt.value([1, 0])),
+    )
+
+
+def _title_with_note(title: str, suppress: bool) -> alt.Title | str:
+    return alt.Title(title, subtitle=SUPPRESSED_NOTE) if suppress else title
+
+
 def _breakdown_frame(values: dict[str, int], labels: dict[str, str]) -> pd.DataFrame:
     frame = pd.DataFrame(
         {"Category": [labels.get(code, code) for code in values], "Concerns": list(values.values())}
@@ -155,27 +227,32 @@ def _breakdown_frame(values: dict[str, int], labels: dict[str, str]) -> pd.DataF
     return frame.sort_values(["Concerns", "Category"], ascending=[False, True])
 
 
-def _bar(frame: pd.DataFrame, title: str) -> alt.LayerChart:
-    base = alt.Chart(frame, title=title).encode(
+def _bar(frame: pd.DataFrame, title: str, suppress: bool = False) -> alt.LayerChart:
+    data = _chart_counts(frame, "Concerns", suppress)
+    base = alt.Chart(data, title=_title_with_note(title, suppress)).encode(
         y=alt.Y("Category:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("Concerns:Q", title="Concerns received", axis=alt.Axis(tickMinStep=1)),
-        tooltip=["Category", "Concerns"],
+        tooltip=["Category", alt.Tooltip("Shown:N", title="Concerns")],
     )
-    bars = base.mark_bar(color=RAISED_COLOUR)
-    labels = base.mark_text(align="left", dx=3, color="#1b1b1b").encode(text="Concerns:Q")
+    bars = _marked_bars(base, RAISED_COLOUR)
+    labels = base.mark_text(align="left", dx=3, color="#1b1b1b").encode(text="Shown:N")
     return (bars + labels).properties(width="container", height=alt.Step(22))
 
 
-def abuse_type_chart(report: WeeklyReport) -> alt.LayerChart:
-    """This week's concerns by abuse type, largest first, every type listed."""
+def abuse_type_chart(report: WeeklyReport, suppress: bool = False) -> alt.LayerChart:
+    """This week's concerns by abuse type, largest first, every type listed (counts below 5
+    marked, not shown, when `suppress`)."""
     labels = {code: ABUSE_TYPE.label(code) for code in report.concerns_by_abuse_type}
-    return _bar(_breakdown_frame(report.concerns_by_abuse_type, labels), "By type of abuse")
+    frame = _breakdown_frame(report.concerns_by_abuse_type, labels)
+    return _bar(frame, "By type of abuse", suppress)
 
 
-def location_chart(report: WeeklyReport) -> alt.LayerChart:
-    """This week's concerns by location of risk, largest first."""
+def location_chart(report: WeeklyReport, suppress: bool = False) -> alt.LayerChart:
+    """This week's concerns by location of risk, largest first (counts below 5 marked, not
+    shown, when `suppress`)."""
     labels = {code: LOCATION.label(code) for code in report.concerns_by_location}
-    return _bar(_breakdown_frame(report.concerns_by_location, labels), "By location of risk")
+    frame = _breakdown_frame(report.concerns_by_location, labels)
+    return _bar(frame, "By location of risk", suppress)
 
 
 def _week_starting(series: pd.DataFrame) -> pd.Series:
@@ -183,64 +260,80 @@ def _week_starting(series: pd.DataFrame) -> pd.Series:
     return series["start"].map(lambda day: f"{day.day} {day:%b}")
 
 
-def provider_concerns_chart(series: pd.DataFrame) -> alt.LayerChart:
-    """Concerns whose source of risk was a service provider, per week over the series."""
+def provider_concerns_chart(series: pd.DataFrame, suppress: bool = False) -> alt.LayerChart:
+    """Concerns whose source of risk was a service provider, per week over the series: a line,
+    or with `suppress` bars (a line through a marked bar would draw a count that is not known)."""
     frame = series[["week", "provider_concerns"]].rename(
         columns={"week": "Week", "provider_concerns": "Concerns about providers"}
     )
     frame["Week starting"] = _week_starting(series)
-    base = alt.Chart(frame, title="Concerns about providers, week by week").encode(
+    data = _chart_counts(frame, "Concerns about providers", suppress)
+    title = _title_with_note("Concerns about providers, week by week", suppress)
+    base = alt.Chart(data, title=title).encode(
         x=alt.X(
             "Week starting:N",
             sort=list(frame["Week starting"]),
             axis=alt.Axis(labelAngle=0),
         ),
         y=alt.Y("Concerns about providers:Q", axis=alt.Axis(tickMinStep=1)),
-        tooltip=["Week", "Week starting", "Concerns about providers"],
+        tooltip=["Week", "Week starting", alt.Tooltip("Shown:N", title="Concerns about providers")],
     )
-    line = base.mark_line(color=RAISED_COLOUR, point=alt.OverlayMarkDef(color=RAISED_COLOUR))
-    labels = base.mark_text(dy=-9, color="#1b1b1b").encode(text="Concerns about providers:Q")
-    return (line + labels).properties(width="container", height=220)
+    if suppress:
+        marks = _marked_bars(base, RAISED_COLOUR)
+    else:
+        marks = base.mark_line(color=RAISED_COLOUR, point=alt.OverlayMarkDef(color=RAISED_COLOUR))
+    labels = base.mark_text(dy=-9, color="#1b1b1b").encode(text="Shown:N")
+    return (marks + labels).properties(width="container", height=220)
 
 
-def alerts_chart(series: pd.DataFrame) -> alt.Chart:
-    """Quality alerts raised and closed per week, side by side, over the series."""
+def alerts_chart(series: pd.DataFrame, suppress: bool = False) -> alt.LayerChart:
+    """Quality alerts raised and closed per week, side by side, over the series (counts below 5
+    marked, not shown, when `suppress`; then each bar is labelled too)."""
     frame = series[["week", "alerts_raised", "alerts_closed"]].melt(
         id_vars="week", var_name="what", value_name="Alerts"
     )
     frame["What"] = frame["what"].map({"alerts_raised": "Raised", "alerts_closed": "Closed"})
     starts = dict(zip(series["week"], _week_starting(series), strict=True))
     frame["Week starting"] = frame["week"].map(starts)
-    frame = frame.rename(columns={"week": "Week"})
-    return (
-        alt.Chart(frame, title="Quality alerts raised and closed, week by week")
-        .mark_bar()
-        .encode(
-            x=alt.X("Week starting:N", sort=list(starts.values()), axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("What:N", sort=["Raised", "Closed"]),
-            y=alt.Y("Alerts:Q", axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "What:N",
-                sort=["Raised", "Closed"],
-                scale=alt.Scale(domain=["Raised", "Closed"], range=[RAISED_COLOUR, CLOSED_COLOUR]),
-                legend=alt.Legend(title=None, orient="top"),
-            ),
-            tooltip=["Week", "Week starting", "What", "Alerts"],
-        )
-        .properties(width="container", height=220)
+    frame = frame.drop(columns="what").rename(columns={"week": "Week"})
+    data = _chart_counts(frame, "Alerts", suppress)
+    scale = alt.Scale(domain=["Raised", "Closed"], range=[RAISED_COLOUR, CLOSED_COLOUR])
+    base = alt.Chart(
+        data, title=_title_with_note("Quality alerts raised and closed, week by week", suppress)
+    ).encode(
+        x=alt.X("Week starting:N", sort=list(starts.values()), axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("What:N", sort=["Raised", "Closed"]),
+        y=alt.Y("Alerts:Q", axis=alt.Axis(tickMinStep=1)),
+        tooltip=["Week", "Week starting", "What", alt.Tooltip("Shown:N", title="Alerts")],
     )
+    bars = _marked_bars(
+        base,
+        alt.Fill(
+            "What:N",
+            sort=["Raised", "Closed"],
+            scale=scale,
+            legend=alt.Legend(title=None, orient="top"),
+        ),
+    )
+    layers = [bars]
+    if suppress:
+        layers.append(base.mark_text(dy=-6, fontSize=8, color="#1b1b1b").encode(text="Shown:N"))
+    return alt.layer(*layers).properties(width="container", height=220)
 
 
-def open_alerts_age_chart(by_age: pd.DataFrame) -> alt.LayerChart:
-    """Open alerts at the week's end by how long they have been open."""
+def open_alerts_age_chart(by_age: pd.DataFrame, suppress: bool = False) -> alt.LayerChart:
+    """Open alerts at the week's end by how long they have been open (counts below 5 marked,
+    not shown, when `suppress`)."""
     frame = by_age.rename(columns={"age": "Open for", "open_alerts": "Open alerts"})
-    base = alt.Chart(frame, title="Open quality alerts by how long they have been open").encode(
+    data = _chart_counts(frame, "Open alerts", suppress)
+    title = _title_with_note("Open quality alerts by how long they have been open", suppress)
+    base = alt.Chart(data, title=title).encode(
         x=alt.X("Open for:N", sort=[band[0] for band in AGE_BANDS], axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Open alerts:Q", axis=alt.Axis(tickMinStep=1)),
-        tooltip=["Open for", "Open alerts"],
+        tooltip=["Open for", alt.Tooltip("Shown:N", title="Open alerts")],
     )
-    bars = base.mark_bar(color=RAISED_COLOUR)
-    labels = base.mark_text(dy=-7, color="#1b1b1b").encode(text="Open alerts:Q")
+    bars = _marked_bars(base, RAISED_COLOUR)
+    labels = base.mark_text(dy=-7, color="#1b1b1b").encode(text="Shown:N")
     return (bars + labels).properties(width="container", height=220)
 
 
@@ -357,7 +450,8 @@ def weekly_xlsx(pack: WeeklyPack, suppress: bool = False) -> bytes:
 def weekly_pdf(pack: WeeklyPack, suppress: bool = False) -> bytes:
     """The week's report as an A4 PDF: headline table, significant issues, flagged providers,
     breakdowns and charts. Charts carry their numbers as labels, so they read in greyscale; with
-    suppression on, charts are left out (their labels would show small counts)."""
+    suppression on they are drawn from the suppressed figures (a count below 5 is a dashed bar
+    marked <5), so they keep their shape without showing a small count."""
     title, dates = _title(pack)
     tables = export_tables(pack, suppress)
     pdf = PdfReport(title, f"{dates}. {_sharing_note(suppress)}")
@@ -379,13 +473,17 @@ def weekly_pdf(pack: WeeklyPack, suppress: bool = False) -> bytes:
     pdf.table(tables["By location of risk"], widths=[half * 1.3, half * 0.7])
     pdf.heading("Open quality alerts by how long they have been open")
     pdf.table(tables["Open alerts by age"], widths=[half * 1.3, half * 0.7])
-    if not suppress:
-        pdf.add_page()
-        pdf.heading("The last 13 weeks")
-        for chart in (
-            provider_concerns_chart(pack.series),
-            alerts_chart(pack.series),
-            abuse_type_chart(pack.report),
-        ):
-            pdf.image_png(chart_png(chart.properties(width=640)), width=170)
+    pdf.add_page()
+    pdf.heading("The last 13 weeks")
+    for chart in shared_charts(pack, suppress):
+        pdf.image_png(chart_png(chart.properties(width=640)), width=170)
     return pdf.to_bytes()
+
+
+def shared_charts(pack: WeeklyPack, suppress: bool) -> list[alt.TopLevelMixin]:
+    """The charts a downloaded report carries, drawn from suppressed figures when `suppress`."""
+    return [
+        provider_concerns_chart(pack.series, suppress),
+        alerts_chart(pack.series, suppress),
+        abuse_type_chart(pack.report, suppress),
+    ]

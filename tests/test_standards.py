@@ -804,7 +804,8 @@ def test_table_shows_every_measure_with_its_status_in_words() -> None:
     assert text.startswith("Safeguarding standards scorecard 2026-Q3: 1 July 2026 to 30 September")
     for result in results:
         assert result.label in text
-    assert "66.7%" in text and "Not met" in text and "No data" in text and "Trend" in text
+    assert "66.7%" in text and "Not met" in text and "No data" in text and "No target" in text
+    assert "Trend" not in text  # read as "rising", which a measure without a target is not
 
 
 def test_unknown_format_is_refused() -> None:
@@ -914,7 +915,7 @@ def test_breakdowns_use_the_quarters_own_days_and_list_unknown_codes_last() -> N
 def test_breakdown_table_reads_across_quarters_and_can_suppress() -> None:
     frame = standards.breakdowns(_busy_borough().inputs(), quarters=2)["abuse_type"]
     table = standards.breakdown_table(frame)
-    assert list(table.columns) == ["", "2026-Q2", "2026-Q3"]
+    assert list(table.columns) == ["", "2026-Q3", "2026-Q2"]  # the newest quarter first
     assert table[""].tolist() == [ABUSE_TYPE.label(code) for code in ABUSE_TYPE.codes]
     suppressed = standards.breakdown_table(frame, suppress=True)
     assert set(suppressed["2026-Q3"]) == {"<5"}

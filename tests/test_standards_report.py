@@ -12,6 +12,8 @@ from sgoversight.periods import parse_quarter
 from sgoversight.queries import CONCERN_COLUMNS, PROVIDER_COLUMNS, TRAINING_COLUMNS, as_dates
 from sgoversight.standards_report import (
     QuarterlyReport,
+    change_on_previous,
+    export_tables,
     quarterly_pdf,
     quarterly_xlsx,
     scorecard_table,
@@ -58,7 +60,7 @@ def test_status_is_always_a_word_with_an_icon() -> None:
         "✔ Met",
         "✖ Not met",
         "– No data",
-        "↗ Trend",
+        "○ No target",  # no arrow, no "Trend": neither may be read as "rising"
     ]
 
 
@@ -87,3 +89,48 @@ def test_pdf_has_charts_and_the_narrative() -> None:
     pdf = quarterly_pdf(_report(), suppress=False)
     assert pdf.startswith(b"%PDF")
     assert b"/Subtype /Image" in pdf
+
+
+def _series(measure_id: str, values: list[float | None], denominator: int | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "quarter": ["2026-Q1", "2026-Q2", "2026-Q3"][: len(values)],
+            "measure_id": measure_id,
+            "value": [float("nan") if v is None else v for v in values],
+            "denominator": float("nan") if denominator is None else denominator,
+        }
+    )
+
+
+def test_change_on_previous_quarter_in_points_words_and_arrows() -> None:
+    series = _series("ACC-1", [50.0, 87.5, 85.0], 40)
+    assert change_on_previous(series, "ACC-1", "2026-Q2") == "▲ up 37.5 points on 2026-Q1"
+    assert change_on_previous(series, "ACC-1", "2026-Q3") == "▼ down 2.5 points on 2026-Q2"
+    assert change_on_previous(series, "ACC-1", "2026-Q1") == "no earlier quarter to compare with"
+    one = _series("ACC-1", [70.0, 71.0], 40)
+    assert change_on_previous(one, "ACC-1", "2026-Q2") == "▲ up 1.0 point on 2026-Q1"
+
+
+def test_change_on_previous_quarter_for_counts_and_missing_figures() -> None:
+    counts = _series("PROP-1", [12, 12, 9], None)
+    assert change_on_previous(counts, "PROP-1", "2026-Q2") == "= same as 2026-Q1"
+    assert change_on_previous(counts, "PROP-1", "2026-Q3") == "▼ down 3 on 2026-Q2"
+    gaps = _series("EMP-2", [80.0, None, 90.0], 10)
+    assert change_on_previous(gaps, "EMP-2", "2026-Q3") == "no figure to compare with 2026-Q2"
+
+
+def test_change_is_computed_from_the_scorecard_series() -> None:
+    report = _report()  # 12 concerns in 2026-Q3, none in 2026-Q2
+    assert change_on_previous(report.series, "PROP-1", "2026-Q3") == "▲ up 12 on 2026-Q2"
+    assert change_on_previous(report.series, "ACC-1", "2026-Q3") == (
+        "no figure to compare with 2026-Q2"
+    )
+
+
+def test_council_files_give_each_measures_change_and_shared_files_do_not() -> None:
+    council = export_tables(_report(), suppress=False)["Scorecard"].set_index("Measure")
+    assert council.loc["PROP-1", "Change on previous quarter"] == "▲ up 12 on 2026-Q2"
+    assert list(council.columns)[-2:] == ["Change on previous quarter", "Status"]
+    shared = export_tables(_report(), suppress=True)["Scorecard"]
+    assert "Change on previous quarter" not in shared.columns  # a change can reveal a small count
+    assert quarterly_pdf(_report(), suppress=True).startswith(b"%PDF")

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from sgoversight import weekly_pack
@@ -88,9 +89,21 @@ def test_shared_version_suppresses_every_small_count() -> None:
     assert abuse["Organisational"] == "<5"
     assert abuse["Cuckooing"] == "<5"  # zero is a small number too
     reasons = tables["Providers flagged"]["Why flagged"].iloc[0]
-    assert reasons == (
-        "<5 quality alerts and safeguarding concerns this week (flag at 3); "
-        "<5 critical quality alerts this week; <5 organisational abuse concerns this week"
+    assert reasons == (  # what the rules say, in words; never the count (4, 1 and 1 here)
+        "At least 3 quality alerts and safeguarding concerns this week (flag at 3); "
+        "At least one critical quality alert this week; "
+        "At least one organisational abuse concern this week"
+    )
+
+
+def test_shared_reasons_print_a_count_of_5_or_more() -> None:
+    borough = Borough().provider("P1", "Harbour View")
+    for day in ("2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"):
+        borough.alert(day, severity="critical")
+    tables = weekly_pack.export_tables(_pack(borough), suppress=True)
+    assert tables["Providers flagged"]["Why flagged"].iloc[0] == (
+        "5 quality alerts and safeguarding concerns this week (flag at 3); "
+        "5 critical quality alerts this week"
     )
 
 
@@ -136,8 +149,80 @@ def test_pdf_reads_as_text_with_the_figures(tmp_path: Path) -> None:
     assert "Council use only" in text
 
 
-def test_shared_pdf_leaves_out_charts_and_says_so() -> None:
+def test_shared_pdf_keeps_its_charts() -> None:
     council = weekly_pack.weekly_pdf(_pack(_flagged()), suppress=False)
     shared = weekly_pack.weekly_pdf(_pack(_flagged()), suppress=True)
-    assert b"/Subtype /Image" in council
-    assert b"/Subtype /Image" not in shared
+    assert council.count(b"/Subtype /Image") == 3
+    assert shared.count(b"/Subtype /Image") == 3
+
+
+def _numbers_in(value: object) -> list[float]:
+    """Every number anywhere in a chart's data (nested lists and records included)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, dict):
+        return [n for item in value.values() for n in _numbers_in(item)]
+    if isinstance(value, list):
+        return [n for item in value for n in _numbers_in(item)]
+    return []
+
+
+def _small_counts_borough() -> Borough:
+    """Counts 0 to 7 in the week and the 12 before it: every small count from 0 to 4 appears
+    in each chart, beside counts of 5 or more."""
+    borough = _flagged()  # this week: 4 alerts raised, organisational 1, financial 6, 1 critical
+    for week_back, alerts in enumerate([0, 1, 2, 3, 4, 5, 7, 1, 2, 3, 6, 0], start=1):
+        monday = pd.Timestamp("2026-11-16") - pd.Timedelta(weeks=week_back)
+        for n in range(alerts):
+            day = f"{monday + pd.Timedelta(days=n % 7):%Y-%m-%d}"
+            borough.alert(day, closed_on=day if n % 2 else None)
+            borough.provider_concern(day, abuse_type="neglect")
+    return borough
+
+
+def test_no_suppressed_count_can_be_read_back_from_the_shared_charts() -> None:
+    """In the shared charts' data every number is 5 or more (a suppressed bar reaches 5), each
+    bar below 5 is labelled <5 and marked, and the small counts the council version shows are
+    nowhere in it: not as heights, labels or tooltips."""
+    pack = _pack(_small_counts_borough())
+    council = [chart.to_dict() for chart in weekly_pack.shared_charts(pack, suppress=False)]
+    small_in_council = {n for spec in council for n in _numbers_in(spec["datasets"]) if n < 5}
+    assert small_in_council >= {0.0, 1.0, 2.0, 3.0, 4.0}  # the test data has every small count
+    charts = [
+        *weekly_pack.shared_charts(pack, suppress=True),
+        weekly_pack.location_chart(pack.report, suppress=True),
+        weekly_pack.open_alerts_age_chart(pack.open_alerts_by_age, suppress=True),
+    ]
+    marked = 0
+    for chart in charts:
+        spec = chart.to_dict()
+        assert spec["datasets"], "the chart's data travels with it"
+        assert [n for n in _numbers_in(spec["datasets"]) if n < 5] == []
+        for rows in spec["datasets"].values():
+            for row in rows:
+                texts = {str(v) for v in row.values() if isinstance(v, str)}
+                assert not texts & {"0", "1", "2", "3", "4"}, row
+                if row["Suppressed"]:
+                    marked += 1
+                    assert row["Shown"] == "<5"
+                else:
+                    assert int(row["Shown"].replace(",", "")) >= 5
+    assert marked > 20
+    assert all(weekly_pack.SUPPRESSED_NOTE in str(chart.to_dict()) for chart in charts)
+
+
+def test_headline_table_says_the_change_in_words_beside_the_average() -> None:
+    borough = Borough().provider("P1")
+    borough.alert("2026-11-16").alert("2026-11-17")  # 2 this week
+    for day in ("2026-11-09", "2026-11-10", "2026-11-11"):  # 3 in 2026-W46
+        borough.alert(day)
+    table = weekly_pack.headline_table(_pack(borough)).set_index("Measure")
+    raised = table.loc["Quality alerts raised"]
+    assert raised["This week"] == 2
+    assert raised["Previous week"] == 3
+    assert raised["Change on the previous week"] == "▼ 1 fewer"
+    assert raised["12-week average"] == round(3 / 12, 1)
+    assert table.loc["Quality alerts closed", "Change on the previous week"] == "= same"
+    assert weekly_pack.change_words(4) == "▲ 4 more"

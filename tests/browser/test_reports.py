@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import screenshot, sign_in, wait_for_app
@@ -22,7 +24,8 @@ def test_weekly_report_and_its_downloads(page, app_url: str) -> None:
     page.get_by_text("Providers flagged this week").wait_for()
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     _no_errors(page)
-    assert page.locator('[data-testid="stMetric"]').count() == 7
+    headline = page.locator('[data-testid="stDataFrame"]').first
+    headline.get_by_text("12-week average").first.wait_for(state="attached")
     screenshot(page, "weekly-report")
     page.get_by_role("button", name="Prepare the PDF").click()
     wait_for_app(page)
@@ -40,4 +43,8 @@ def test_standards_scorecard(page, app_url: str) -> None:
     _no_errors(page)
     for standard in ("Empowerment", "Prevention", "Protection", "Partnership"):
         assert page.get_by_role("heading", name=standard).count() >= 1
+    # read without a legend: words for each status and for each quarter's change
+    assert page.get_by_text("○ No target").count() >= 1
+    assert page.get_by_text("↗").count() == 0
+    assert page.get_by_text(re.compile(r"(▲ up|▼ down|= same as).* 2026-Q2")).count() >= 1
     screenshot(page, "standards-scorecard")

@@ -60,8 +60,19 @@ def test_cards_show_value_status_word_and_icon(
     assert "9 of 10" in _card_text(app, "ACC-1")
     assert _card_text(app, "EMP-1").startswith("**100.0%** ✔ Met")
     assert _card_text(app, "EMP-2").startswith("**–** – No data")
-    assert _card_text(app, "PROP-1").startswith("**10** ↗ Trend")
+    assert _card_text(app, "PROP-1").startswith("**10** ○ No target")
     assert _card_text(app, "PROP-3").startswith("**40.0%** ✔ Met")
+
+
+def test_not_met_stands_out_and_each_measure_shows_its_change(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="safeguarding", timeout=60)
+    assert _card_text(app, "EMP-3").startswith("**0.0%** :red[**✖ Not met**]")
+    assert "Not met**" not in _card_text(app, "ACC-1")
+    assert "▲ up 10 on 2026-Q2" in _card_text(app, "PROP-1")  # no concerns in 2026-Q2
+    assert "no figure to compare with 2026-Q2" in _card_text(app, "ACC-1")
+    assert not any("Trend" in m.value for m in app.markdown)
 
 
 def test_breakdowns_include_cuckooing_and_referral_sources(
@@ -73,6 +84,7 @@ def test_breakdowns_include_cuckooing_and_referral_sources(
     assert abuse.loc["Cuckooing", "2026-Q3"] == 1
     assert abuse["2026-Q3"].sum() == 10
     assert len(abuse.columns) == 8
+    assert list(abuse.columns)[:2] == ["2026-Q3", "2026-Q2"]  # the newest quarter first
 
 
 def test_safeguarding_team_saves_the_quarterly_narrative(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -71,8 +72,13 @@ def seeded(page_db: Engine) -> Engine:
     return page_db
 
 
+def _headline(app: AppTest) -> pd.DataFrame:
+    return next(d.value for d in app.dataframe if "12-week average" in d.value.columns)
+
+
 def _metric(app: AppTest, label: str) -> str:
-    return next(m.value for m in app.metric if m.label == label)
+    """This week's figure for `label` in the headline table, as text."""
+    return str(_headline(app).set_index("Measure").loc[label, "This week"])
 
 
 def test_headline_counts_and_change_on_previous_week(
@@ -82,19 +88,38 @@ def test_headline_counts_and_change_on_previous_week(
     assert not app.exception
     assert app.selectbox[0].value == "2026-W47"
     assert _metric(app, "Quality alerts raised") == "2"
-    assert _metric(app, "Concerns received") == "1"
-    raised = next(m for m in app.metric if m.label == "Quality alerts raised")
-    assert raised.delta == "+1 on the previous week"
-    received = next(m for m in app.metric if m.label == "Concerns received")
-    assert received.delta == "same as the previous week"  # 1 and 1: no "+0" with an up arrow
-    assert _metric(app, "Alerts open at week end") == "3"
+    assert _metric(app, "Safeguarding concerns received") == "1"
+    headline = _headline(app).set_index("Measure")
+    assert headline.loc["Quality alerts raised", "Change on the previous week"] == "▲ 1 more"
+    # 1 and 1: said as "same", never "+0" with an arrow
+    assert headline.loc["Safeguarding concerns received", "Change on the previous week"] == (
+        "= same"
+    )
+    assert _metric(app, "Quality alerts open at the week's end") == "3"
+
+
+def test_the_twelve_week_average_is_a_column_of_the_table(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    """Seeded: one alert and one concern in 2026-W46, none in the 11 weeks before it."""
+    app = run_page(PAGE, as_user="safeguarding")
+    headline = _headline(app).set_index("Measure")
+    assert list(headline.columns) == [
+        "This week",
+        "Previous week",
+        "Change on the previous week",
+        "12-week average",
+    ]
+    assert headline.loc["Quality alerts raised", "12-week average"] == round(1 / 12, 1)
+    assert headline.loc["Safeguarding concerns received", "12-week average"] == round(1 / 12, 1)
+    assert not app.metric  # one table, not cards whose average hid in a tooltip
 
 
 def test_flagged_provider_listed_with_reasons(
     run_page: Callable[..., AppTest], seeded: Engine
 ) -> None:
     app = run_page(PAGE, as_user="safeguarding")
-    flagged = app.dataframe[0].value
+    flagged = next(d.value for d in app.dataframe if "Why flagged" in d.value.columns)
     assert list(flagged["Provider"]) == ["Harbour View"]
     reasons = flagged["Why flagged"].iloc[0]
     assert "3 quality alerts and safeguarding concerns this week (flag at 3)" in reasons
@@ -158,7 +183,7 @@ def test_roles_without_concerns_access_are_turned_away(
 ) -> None:
     app = run_page(PAGE, as_user=user)
     assert [e.value for e in app.error] == ["Your role does not give you access to this page."]
-    assert not app.metric
+    assert not app.dataframe
 
 
 def test_pdf_is_prepared_on_request_for_the_chosen_version(

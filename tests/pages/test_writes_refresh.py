@@ -70,7 +70,9 @@ def _cells(xlsx: bytes) -> list[str]:
 
 
 def _metric(app: AppTest, label: str) -> str:
-    return next(m.value for m in app.metric if m.label == label)
+    """This week's figure for `label` in the weekly page's headline table, as text."""
+    headline = next(d.value for d in app.dataframe if "12-week average" in d.value.columns)
+    return str(headline.set_index("Measure").loc[label, "This week"])
 
 
 def _prepare_pdf(app: AppTest, key: str) -> tuple[AppTest, bytes]:
@@ -100,7 +102,7 @@ def test_weekly_extract_saved_then_in_the_figures_and_the_excel(
     from tests.fixtures.importing import csv_bytes, good_row
 
     app = run_page("pages/weekly.py", as_user="admin", timeout=60)
-    assert _metric(app, "Concerns received") == "1"
+    assert _metric(app, "Safeguarding concerns received") == "1"
     rows = [
         {
             column: value
@@ -117,7 +119,7 @@ def test_weekly_extract_saved_then_in_the_figures_and_the_excel(
     app = next(b for b in app.button if b.label == "Save the extract").click().run()
     assert not app.exception
     assert any("2" in s.value for s in app.success), [e.value for e in app.error]
-    assert _metric(app, "Concerns received") == "3"
+    assert _metric(app, "Safeguarding concerns received") == "3"
     excel = downloads.get("weekly-safeguarding-report-2026-W47-council.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(excel), read_only=True)
     headline = [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
