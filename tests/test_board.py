@@ -41,6 +41,10 @@ def test_table_counts_and_movement(borough: Engine) -> None:
     assert table.loc["P-GRN", "Why"] == "No indicator amber or red"
     assert table.loc["P-GRN", "Commissioned"] == "No"
     assert list(table["Provider"]) == ["Beech Court", "Ash Lodge", "Cedar House"]
+    # May to October: quiet until September (4 alerts, rising: Amber), then 6 alerts (Red)
+    assert table.loc["P-RED", "Last 6 months"] == "● ● ● ● ▲ ✖"
+    assert table.loc["P-GRN", "Last 6 months"] == "● ● ● ● ● ●"
+    assert table.loc["P-RED", "Red indicators"] == 1
 
 
 def test_decision_shown_beside_the_computed_rating(borough: Engine) -> None:
