@@ -227,12 +227,21 @@ st.caption(
     "happens next."
 )
 
-month_label = st.selectbox(
+month_column, order_column = st.columns(2)
+month_label = month_column.selectbox(
     "Board month",
     list(months),
     format_func=lambda label: f"{months[label].start:%B %Y}",
     help="Ratings use the 3 months ending with this month. The last complete month comes first.",
     key=MONTH_KEY,
+    on_change=_to_address,
+)
+order_column.selectbox(
+    "Order the table",
+    list(board.ORDERS),
+    format_func=lambda code: board.ORDERS[code].label,
+    help="Kept in the address, so a link or a reload shows the same order.",
+    key=ORDER_KEY,
     on_change=_to_address,
 )
 month = months[month_label]
@@ -294,23 +303,18 @@ if commissioned != "All":
 if search.strip():
     shown = shown[shown["Provider"].str.contains(search.strip(), case=False, regex=False)]
 
-left, right = st.columns([1, 3], vertical_alignment="bottom")
-left.selectbox(
-    "Order the table",
-    list(board.ORDERS),
-    format_func=lambda code: board.ORDERS[code].label,
-    key=ORDER_KEY,
-    on_change=_to_address,
-)
-right.markdown(
+st.markdown(
     f"**{len(shown):,}** of {len(table):,} providers shown. {board.ORDERS[order].explanation}"
 )
 st.caption(
-    f"Main reason is the worst; select a row to read every reason. "
-    f"Last {board.HISTORY_MONTHS} months: {board.STRIP_KEY} CQC is the Care Quality Commission, "
-    "which registers and inspects regulated services."
+    "Main reason: the worst one (select a row to read them all below). "
+    f"Last {board.HISTORY_MONTHS} months: {board.STRIP_KEY} "
+    "CQC: the Care Quality Commission, which registers and inspects regulated services."
 )
 STRIP = f"Last {board.HISTORY_MONTHS} months"
+#: Rows tall enough for three lines: the table wraps text in rows taller than 64 pixels, so a
+#: long reason or provider name is read in full, not cut off.
+ROW_HEIGHT = 68
 # The leading columns fit a 1366-pixel-wide laptop screen (sidebar open) without scrolling
 # sideways; the rest follow. No link column: a link in a table opens a new tab; a selected row
 # opens the review below.
@@ -333,20 +337,21 @@ st.dataframe(
     visible.style.map(rag_cell_style, subset=["Rating"]),
     hide_index=True,
     width="stretch",
-    height=min(36 * (len(visible) + 1) + 4, 560),
+    row_height=ROW_HEIGHT,
+    height=min(ROW_HEIGHT * len(visible) + 40, 600),
     on_select=partial(_row_chosen, table_key, list(shown["provider_id"])),
     selection_mode="single-row",
     key=table_key,
     column_config={
-        "Provider": st.column_config.TextColumn(width=190, pinned=True),
+        "Provider": st.column_config.TextColumn(width=170),
         "Rating": st.column_config.TextColumn(width=84),
         "Main reason": st.column_config.TextColumn(
-            width=330,
+            width=250,
             help="The worst of the provider's reasons, and how many more there are. Select the "
             "row to read them all in the review below.",
         ),
-        "Recommended action": st.column_config.TextColumn(width=190),
-        "Board decision": st.column_config.TextColumn(width=170),
+        "Recommended action": st.column_config.TextColumn(width=170),
+        "Board decision": st.column_config.TextColumn(width=150),
         STRIP: st.column_config.TextColumn(width=110, help=board.STRIP_KEY),
         "Plan or monitoring": st.column_config.TextColumn(
             help="What is open for the provider now. A plan needs setting up until it has an "

@@ -141,22 +141,20 @@ ORDERS: dict[str, BoardOrder] = {
         BoardOrder(
             RISK,
             "Most at risk first",
-            "Ordered by risk: Red, then Amber, then Green; within each, more red indicators "
-            "first, then more amber indicators, then worse than last month, then by name.",
+            "Most at risk first: Red, Amber, Green; then more red indicators, more amber "
+            "indicators, worse than last month, name.",
         ),
         BoardOrder(
             WORSE_FIRST,
             "Worse than last month first",
-            "Worse than last month first, then new, the same and better; within each, most at "
-            "risk first (rating, red indicators, amber indicators, name).",
+            "Worse than last month first, then new, the same and better; then most at risk first.",
         ),
         BoardOrder(
             UNDECIDED_FIRST,
             "Not yet decided first",
-            "Providers without a Board decision this month first; within each, most at risk "
-            "first (rating, red indicators, amber indicators, worse than last month, name).",
+            "Providers without a Board decision this month first; then most at risk first.",
         ),
-        BoardOrder(BY_NAME, "By name", "Ordered by provider name, A to Z."),
+        BoardOrder(BY_NAME, "By name", "By provider name, A to Z."),
     )
 }
 DEFAULT_ORDER = RISK

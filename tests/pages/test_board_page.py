@@ -326,7 +326,7 @@ def test_the_order_is_explained_chosen_and_kept_in_the_address_by_its_code(
     app = picker.select("name").run()
     assert app.query_params["order"] == "name"
     assert list(app.dataframe[0].value["Provider"]) == ["Ash Lodge", "Beech Court", "Cedar House"]
-    assert any(m.value.endswith("Ordered by provider name, A to Z.") for m in app.markdown)
+    assert any(m.value.endswith("By provider name, A to Z.") for m in app.markdown)
 
 
 def test_an_order_in_the_address_opens_it_and_an_unknown_one_falls_back_to_risk(
