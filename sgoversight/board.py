@@ -9,6 +9,10 @@ decision from sgoversight.decisions. Rules stated here:
   rating; the computed rating is always shown beside it.
 - A provider profile's timeline covers the 12 months ending with the Board month: quality alerts
   raised per month by severity, and safeguarding concerns received per month naming the provider.
+  Its lists: the provider's alerts raised in those 12 months or still open at the month's end,
+  and (for people who may see concerns) its concerns received in those 12 months or with an
+  enquiry open at the month's end, by reference, date and category only (never the person).
+  Its rating history covers the same 12 months, each with the Board's current decision.
 - Rating history re-scores each of the 6 months ending with the Board month from today's records;
   the Board's table shows it for every provider as a strip of icons, oldest first.
 - The Board's table is ordered by risk unless the Board chooses another order (ORDERS): rating
@@ -44,6 +48,7 @@ from sgoversight.models import (
     EnhancedMonitoring,
     ImprovementAction,
     ImprovementPlan,
+    Provider,
     QualityAlert,
     SafeguardingConcern,
 )
@@ -56,7 +61,7 @@ from sgoversight.queries import (
     load_concerns,
     load_providers,
 )
-from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE, SEVERITY
+from sgoversight.vocabulary import ABUSE_TYPE, ALERT_STATUS, CQC_RATING, SERVICE_TYPE, SEVERITY
 
 RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
 #: Movement since last month, as on a chart of how a provider is doing: down is worse.
@@ -67,7 +72,10 @@ MOVEMENT_TEXT = {
     scoring.NEW: "★ New",
 }
 TIMELINE_MONTHS = 12
+#: Months in the Board table's rating strip.
 HISTORY_MONTHS = 6
+#: Months of ratings (with the Board's decisions) on a provider's profile.
+PROFILE_HISTORY_MONTHS = 12
 #: Severity colours dark to light in even steps of lightness, so neighbouring severities are told
 #: apart and the stack also reads in greyscale; concerns in a contrasting tone.
 TIMELINE_COLOURS = {
@@ -517,18 +525,81 @@ def indicator_table(view: BoardMonth) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class ProfileAlert:
+    """A quality alert as listed on a provider's profile (the register opens it by its id)."""
+
+    alert_id: str
+    raised_on: dt.date
+    severity: str
+    status: str
+    category: str
+
+    @property
+    def severity_text(self) -> str:
+        return SEVERITY.label(self.severity)
+
+    @property
+    def status_text(self) -> str:
+        return ALERT_STATUS.label(self.status)
+
+
+@dataclass(frozen=True)
+class ProfileConcern:
+    """A safeguarding concern as listed on a provider's profile: its reference, when it was
+    received, its category (abuse type) and whether its enquiry is open. Nothing about the
+    person: no person id, age, gender or ethnicity."""
+
+    concern_id: str
+    received_on: dt.date
+    abuse_type: str
+    enquiry_open: bool
+
+    @property
+    def category_text(self) -> str:
+        return ABUSE_TYPE.label(self.abuse_type)
+
+
+@dataclass(frozen=True)
+class ProviderContact:
+    """Where the service is, how to reach it and its registered manager; None = not recorded."""
+
+    address: str | None = None
+    contact: str | None = None
+    registered_manager: str | None = None
+
+
+@dataclass(frozen=True)
 class ProviderProfile:
-    """One provider as the Board drills into it."""
+    """One provider as the Board drills into it.
+
+    `history` has one row per month of the PROFILE_HISTORY_MONTHS ending with the Board month,
+    oldest first: month, rating (computed), decision (the Board's current decision in words, or
+    ""), board_rating (the rating the Board works to, or ""). `alerts` and `concerns` are newest
+    first; `concerns` is None for someone who may not see safeguarding concerns.
+    """
 
     provider: dict[str, object]
     rating: scoring.ProviderRating
     timeline: pd.DataFrame  # month, start, what, count
     open_enquiries: int
-    history: pd.DataFrame  # month, rating
+    history: pd.DataFrame  # month, rating, decision, board_rating
     decisions: list[DecisionSummary]
     decision_months: list[str]
     plans: list[dict[str, object]]
     monitoring: list[dict[str, object]]
+    contact: ProviderContact = field(default_factory=ProviderContact)
+    alerts: list[ProfileAlert] = field(default_factory=list)
+    concerns: list[ProfileConcern] | None = None
+
+    @property
+    def open_plans(self) -> list[dict[str, object]]:
+        """Improvement plans still open, with their next review date."""
+        return [plan for plan in self.plans if plan["status"] == "open"]
+
+    @property
+    def open_monitoring(self) -> list[dict[str, object]]:
+        """Enhanced monitoring not yet ended, with its review date."""
+        return [item for item in self.monitoring if item["ended_on"] is None]
 
 
 def provider_profile(
@@ -553,16 +624,29 @@ def provider_profile(
         actions=frames.actions[frames.actions["provider_id"] == provider_id],
     )
     rating = _score(month, only, config)[0]
-    history = pd.DataFrame(
-        [
-            {"month": m.label, "rating": _score(m, only, config)[0].rating}
-            for m in (add_months(month, -back) for back in range(HISTORY_MONTHS - 1, -1, -1))
-        ]
-    )
+    history_months = [
+        add_months(month, -back) for back in range(PROFILE_HISTORY_MONTHS - 1, -1, -1)
+    ]
+    span = months_window(month, TIMELINE_MONTHS)
     with Session(engine) as session:
         rows = decision_history(session, provider_id)
         decisions = [DecisionSummary.of(row) for row in rows]
         decision_months = [row.board_month for row in rows]
+        current = {d.board_month: d for d in decisions if d.status == CURRENT}
+        registered = session.get(Provider, provider_id)
+        contact = ProviderContact(
+            address=registered.address if registered else None,
+            contact=registered.contact if registered else None,
+            registered_manager=registered.registered_manager if registered else None,
+        )
+        alerts = (
+            _profile_alerts(session, provider_id, span) if actor.can(Permission.VIEW_ALERTS) else []
+        )
+        concerns = (
+            _profile_concerns(session, provider_id, span)
+            if actor.can(Permission.VIEW_CONCERNS)
+            else None
+        )
         action_counts = dict(
             session.execute(
                 select(ImprovementAction.plan_id, func.count())
@@ -579,6 +663,7 @@ def provider_profile(
                 "closed_on": plan.closed_on,
                 "reason": plan.reason,
                 "owner": plan.owner,
+                "next_review_on": plan.next_review_on,
                 "needs": (
                     setup_missing(
                         plan.owner, plan.next_review_on, action_counts.get(plan.plan_id, 0)
@@ -606,6 +691,23 @@ def provider_profile(
                 .order_by(EnhancedMonitoring.started_on.desc())
             )
         ]
+    history = pd.DataFrame(
+        [
+            {
+                "month": m.label,
+                "rating": _score(m, only, config)[0].rating,
+                "decision": DECISIONS[current[m.label].decision] if m.label in current else "",
+                "board_rating": (
+                    rag_text(current[m.label].rating)
+                    + ("" if current[m.label].agreed else " (override)")
+                    if m.label in current
+                    else ""
+                ),
+            }
+            for m in history_months
+        ],
+        columns=["month", "rating", "decision", "board_rating"],
+    )
     return ProviderProfile(
         provider={k: None if pd.isna(v) else v for k, v in register.iloc[0].to_dict().items()},
         rating=rating,
@@ -616,7 +718,57 @@ def provider_profile(
         decision_months=decision_months,
         plans=plans,
         monitoring=monitoring,
+        contact=contact,
+        alerts=alerts,
+        concerns=concerns,
     )
+
+
+def _profile_alerts(session: Session, provider_id: str, span: Period) -> list[ProfileAlert]:
+    """The provider's alerts raised in `span` or raised before its end and still open then,
+    newest first."""
+    rows = session.execute(
+        select(
+            QualityAlert.alert_id,
+            QualityAlert.raised_on,
+            QualityAlert.severity,
+            QualityAlert.status,
+            QualityAlert.category,
+        )
+        .where(
+            QualityAlert.provider_id == provider_id,
+            or_(
+                dated_between(QualityAlert.raised_on, span.start, span.end),
+                (QualityAlert.raised_on <= span.end)
+                & or_(QualityAlert.closed_on.is_(None), QualityAlert.closed_on > span.end),
+            ),
+        )
+        .order_by(QualityAlert.raised_on.desc(), QualityAlert.alert_id.desc())
+    ).all()
+    return [ProfileAlert(*row) for row in rows]
+
+
+def _profile_concerns(session: Session, provider_id: str, span: Period) -> list[ProfileConcern]:
+    """The provider's concerns received in `span` or with an enquiry open at its end, newest
+    first: reference, date, category and whether the enquiry is open (nothing about the person)."""
+    concern = SafeguardingConcern
+    open_at_end = (
+        concern.enquiry_started_on.is_not(None)
+        & (concern.enquiry_started_on <= span.end)
+        & or_(concern.enquiry_concluded_on.is_(None), concern.enquiry_concluded_on > span.end)
+    )
+    rows = session.execute(
+        select(concern.concern_id, concern.received_on, concern.abuse_type, open_at_end)
+        .where(
+            concern.provider_id == provider_id,
+            or_(dated_between(concern.received_on, span.start, span.end), open_at_end),
+        )
+        .order_by(concern.received_on.desc(), concern.concern_id.desc())
+    ).all()
+    return [
+        ProfileConcern(concern_id, received_on, abuse_type, bool(is_open))
+        for concern_id, received_on, abuse_type, is_open in rows
+    ]
 
 
 def timeline(alerts: pd.DataFrame, concerns: pd.DataFrame, month: Period) -> pd.DataFrame:

@@ -57,6 +57,19 @@ FILES: dict[str, FileNotes] = {
                 "providers.",
                 "40",
             ),
+            "address": (
+                "The service's address, shown on its profile and visit sheet.",
+                "12 Elm Road, Northtown NT1 2AB",
+            ),
+            "contact": (
+                "How to reach the service: a phone number, an e-mail address, or both.",
+                "01234 567890, manager@elmfield.example",
+            ),
+            "registered_manager": (
+                "The manager registered with the Care Quality Commission (or the service's "
+                "manager, if not regulated).",
+                "Sam Patel",
+            ),
         },
     ),
     "alerts": FileNotes(

@@ -71,6 +71,11 @@ class Provider(Timestamped, Base):
     commissioned: Mapped[bool] = mapped_column(Boolean, default=True)
     cqc_rating: Mapped[str | None] = mapped_column(CODE)
     capacity: Mapped[int | None] = mapped_column(Integer)
+    #: Where the service is, how to reach it (phone, e-mail) and its registered manager: shown
+    #: on the provider profile and its PDF; None when not recorded.
+    address: Mapped[str | None] = mapped_column(String(500))
+    contact: Mapped[str | None] = mapped_column(String(500))
+    registered_manager: Mapped[str | None] = mapped_column(String(200))
 
 
 class QualityAlert(Timestamped, Base):
