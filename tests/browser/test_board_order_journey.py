@@ -4,6 +4,8 @@ first screen without scrolling sideways; another order is kept in the address.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import PAGE_TIMEOUT_MS, SCREENSHOTS, screenshot, sign_in, wait_for_app
@@ -74,3 +76,29 @@ def test_board_member_on_a_laptop_sees_rating_reason_action_and_decision(
     wait_for_app(page)
     page.get_by_text("Worse than last month first, then new").wait_for()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_complete_profile_lists_alerts_and_concerns_and_prints_a_visit_sheet(
+    laptop, app_url: str
+) -> None:
+    page = laptop
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    sign_in(page, app_url, "board", "demo-board")
+    page.goto(f"{app_url}/provider?provider=PRV-0048&month=2026-10")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Kestrelwell Care Home").wait_for()
+    for heading in (
+        "Quality alerts",
+        "Safeguarding concerns",
+        "Open improvement plans and enhanced monitoring",
+        "Ratings and the Board's decisions, last 12 months",
+        "Board decisions",
+    ):
+        page.get_by_role("heading", name=heading).wait_for()
+    page.get_by_text("Registered manager:").wait_for()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download a one-page visit sheet (PDF)").click()
+    assert download.value.suggested_filename == "visit-sheet-PRV-0048-2026-10.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+    screenshot(page, "provider-profile-complete")

@@ -142,8 +142,14 @@ def test_profile_from_a_link(page_db: Engine, borough: Engine) -> None:
     assert "Rating for October 2026" in [c.value for c in app.caption]
     assert "**✖ Red**" in [m.value for m in app.markdown]
     assert any(m.value.startswith("- 6 quality alerts in 3 months") for m in app.markdown)
-    history = app.dataframe[1].value
-    assert list(history["Computed rating"])[-2:] == ["▲ Amber", "✖ Red"]
+    history = next(d.value for d in app.dataframe if "Computed rating" in d.value.columns)
+    assert len(history) == 12
+    assert list(history["Computed rating"])[:2] == ["✖ Red", "▲ Amber"]  # newest first
+    alerts = next(d.value for d in app.dataframe if "Alert" in d.value.columns)
+    assert alerts["Alert"].iloc[0] == "alerts?alert=R5"  # opens the alert in the register
+    assert set(alerts["Severity"]) == {"Medium"}
+    assert any(m.value.startswith("**Address:** not recorded") for m in app.markdown)
+    assert [b for b in app.get("download_button") if "visit sheet" in b.proto.label]
 
 
 def _button(app: AppTest, label: str):
@@ -269,7 +275,9 @@ def test_the_profile_shows_every_decision_with_its_status(page_db: Engine, borou
     app.query_params["month"] = "2026-10"
     app.run()
     assert not app.exception
-    decided = next(d.value for d in app.dataframe if "Status" in d.value.columns)
+    decided = next(
+        d.value for d in app.dataframe if "Why amended or withdrawn" in d.value.columns
+    )
     assert list(decided["Status"]) == ["Current", "Amended later"]
     assert list(decided["Why amended or withdrawn"]) == ["The inspection is next week", ""]
     # choosing another provider moves the address bar with it
