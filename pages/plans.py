@@ -56,6 +56,7 @@ from sgoversight.plans import (
 from ui import cards, forms, writes
 from ui import format as fmt
 from ui.context import current_actor, engine, require, today
+from ui.navigation import link_to_page
 from ui.rag import RAG_BACKGROUND
 
 WORKSTREAM_PAGE = "plans-workstream"
@@ -90,6 +91,12 @@ def _our_workstream(provider_actor: Actor) -> None:
     st.caption(
         "What the council is working on with your service. Actions marked as yours are "
         "assigned to your service: add evidence to them here. Other actions are the council's."
+    )
+    link_to_page(
+        "pages/alerts.py",
+        "Your service's quality alerts and the notes the council shares with you",
+        ":material/list_alt:",
+        {},
     )
     if seen.rating is not None:
         st.markdown(
