@@ -168,3 +168,21 @@ def test_the_providers_file_carries_the_contact_columns(engine: Engine, tmp_path
         "PRV-1": ("1 High St, Town", "01234 567890", "Ann Lee"),
         "PRV-2": (None, None, None),
     }
+
+
+def test_a_providers_file_without_the_contact_columns_keeps_them(engine: Engine, tmp_path) -> None:
+    first = tmp_path / "providers.csv"
+    first.write_text(
+        "provider_id,name,service_type,regulated,address,registered_manager\n"
+        "PRV-1,Elmfield House,care_home,yes,1 High St,Ann Lee\n"
+    )
+    assert not import_file(engine, "providers", first, actor=SYSTEM).problems
+    older = tmp_path / "providers-old-format.csv"
+    older.write_text(
+        "provider_id,name,service_type,regulated\nPRV-1,Elmfield House,care_home,yes\n"
+    )
+    assert not import_file(engine, "providers", older, actor=SYSTEM).problems
+    with Session(engine) as session:
+        kept = session.get(Provider, "PRV-1")
+        assert kept is not None
+        assert (kept.address, kept.registered_manager) == ("1 High St", "Ann Lee")
