@@ -1,8 +1,12 @@
 """Provider Oversight Board: every provider rated Red, Amber or Green, with the reasons, and the
 Board's decisions.
 
-The address bar holds the month and the provider under review (`?month=YYYY-MM&provider=ID`), so
-a link, a reload and the browser's back button all come back to the same place. Every write runs
+The address bar holds the month, the table's order and the provider under review
+(`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in sgoversight.board.ORDERS), so a
+link, a reload and the browser's back button all come back to the same place. The table is most
+at risk first unless the Board chooses another order; its leading columns (provider, rating,
+main reason, recommended action, the Board's decision) fit a 1366-pixel-wide laptop screen
+without scrolling sideways, the full reasons being in the review panel below. Every write runs
 in its button's callback (ui.writes) before the page reads, so the counts, the table, the review
 panel and the packs drawn after a save include it.
 """
@@ -39,7 +43,7 @@ from ui.navigation import link_to_page
 from ui.rag import rag_cell_style
 
 PAGE = "board"
-MONTH_KEY, PROVIDER_KEY = "board-month", "board-provider"
+MONTH_KEY, PROVIDER_KEY, ORDER_KEY = "board-month", "board-provider", "board-order"
 #: The decision form's fields in the words on the form (ui.forms): each problem about one of
 #: them is shown beside it; any other (the rating changed meanwhile, say) at the form's top.
 DECISION_LABELS = {
@@ -73,6 +77,7 @@ months = {m.label: m for m in (add_months(latest, -back) for back in range(12))}
 def _to_address() -> None:
     """The month and the provider under review, in the address bar (by id, never by label)."""
     st.query_params["month"] = st.session_state[MONTH_KEY]
+    st.query_params["order"] = st.session_state.get(ORDER_KEY, board.DEFAULT_ORDER)
     chosen = st.session_state.get(PROVIDER_KEY)
     if chosen:
         st.query_params["provider"] = chosen
@@ -210,6 +215,9 @@ def _workstream_question(form: str, streams: list, because: str, labels: dict[st
 if MONTH_KEY not in st.session_state:
     wanted = st.query_params.get("month")
     st.session_state[MONTH_KEY] = wanted if wanted in months else latest.label
+if ORDER_KEY not in st.session_state:
+    wanted = st.query_params.get("order")
+    st.session_state[ORDER_KEY] = wanted if wanted in board.ORDERS else board.DEFAULT_ORDER
 if PROVIDER_KEY not in st.session_state and st.query_params.get("provider"):
     st.session_state[PROVIDER_KEY] = st.query_params.get("provider")
 
@@ -220,7 +228,8 @@ st.caption(
     "happens next."
 )
 
-month_label = st.selectbox(
+month_column, order_column = st.columns(2)
+month_label = month_column.selectbox(
     "Board month",
     list(months),
     format_func=lambda label: f"{months[label].start:%B %Y}",
@@ -228,10 +237,19 @@ month_label = st.selectbox(
     key=MONTH_KEY,
     on_change=_to_address,
 )
+order_column.selectbox(
+    "Order the table",
+    list(board.ORDERS),
+    format_func=lambda code: board.ORDERS[code].label,
+    help="Kept in the address, so a link or a reload shows the same order.",
+    key=ORDER_KEY,
+    on_change=_to_address,
+)
 month = months[month_label]
 frames = cache.board_frames(actor, month)
 view = cache.board_month(actor, month)
-table = board.board_table(view)
+order = st.session_state[ORDER_KEY]
+table = board.board_table(view, order)
 names = dict(zip(table["provider_id"], table["Provider"], strict=True))
 if st.session_state.get(PROVIDER_KEY) not in names:
     unknown = st.session_state.pop(PROVIDER_KEY, None)
@@ -287,34 +305,55 @@ if search.strip():
     shown = shown[shown["Provider"].str.contains(search.strip(), case=False, regex=False)]
 
 st.markdown(
-    f"**{len(shown):,}** of {len(table):,} providers shown. CQC is the Care Quality Commission, "
-    "which registers and inspects regulated services."
+    f"**{len(shown):,}** of {len(table):,} providers shown. {board.ORDERS[order].explanation}"
 )
+st.caption(
+    "Main reason: the worst one (select a row to read them all below). "
+    f"Last {board.HISTORY_MONTHS} months: {board.STRIP_KEY} "
+    "CQC: the Care Quality Commission, which registers and inspects regulated services."
+)
+STRIP = f"Last {board.HISTORY_MONTHS} months"
+#: Rows tall enough for three lines: the table wraps text in rows taller than 64 pixels, so a
+#: long reason or provider name is read in full, not cut off.
+ROW_HEIGHT = 68
+# The leading columns fit a 1366-pixel-wide laptop screen (sidebar open) without scrolling
+# sideways; the rest follow. No link column: a link in a table opens a new tab; a selected row
+# opens the review below.
 visible = shown[
     [
         "Provider",
         "Rating",
-        "Movement",
-        "Board decision",
-        "Why",
+        "Main reason",
         "Recommended action",
+        "Board decision",
+        STRIP,
+        "Movement",
         "Board's rating",
         "Plan or monitoring",
         "Service",
     ]
-]  # no link column: a link in a table opens a new tab; a selected row opens the review below
+]
 table_key = f"board-table-{month.label}"
 st.dataframe(
     visible.style.map(rag_cell_style, subset=["Rating"]),
     hide_index=True,
     width="stretch",
-    height=min(36 * (len(visible) + 1) + 4, 560),
+    row_height=ROW_HEIGHT,
+    height=min(ROW_HEIGHT * len(visible) + 40, 600),
     on_select=partial(_row_chosen, table_key, list(shown["provider_id"])),
     selection_mode="single-row",
     key=table_key,
     column_config={
-        "Why": st.column_config.TextColumn(width="large"),
-        "Recommended action": st.column_config.TextColumn(width="medium"),
+        "Provider": st.column_config.TextColumn(width=170),
+        "Rating": st.column_config.TextColumn(width=84),
+        "Main reason": st.column_config.TextColumn(
+            width=250,
+            help="The worst of the provider's reasons, and how many more there are. Select the "
+            "row to read them all in the review below.",
+        ),
+        "Recommended action": st.column_config.TextColumn(width=170),
+        "Board decision": st.column_config.TextColumn(width=150),
+        STRIP: st.column_config.TextColumn(width=110, help=board.STRIP_KEY),
         "Plan or monitoring": st.column_config.TextColumn(
             help="What is open for the provider now. A plan needs setting up until it has an "
             "owner, a next review date and at least one action."
@@ -346,7 +385,15 @@ if chosen:
         ":material/open_in_full:",
         {"provider": chosen, "month": month.label},
     )
-    for reason in rating.reasons or ["No indicator is amber or red."]:
+    st.markdown(
+        f"Last {board.HISTORY_MONTHS} months: "
+        + ", ".join(
+            f"{add_months(month, back - board.HISTORY_MONTHS + 1).start:%b} {board.rag_text(r)}"
+            for back, r in enumerate(view.history.get(chosen, (rating.rating,)))
+        )
+    )
+    st.markdown("**Why**")
+    for reason in board.reasons_worst_first(rating) or ["No indicator is amber or red."]:
         st.markdown(f"- {fmt.plain(reason)}")
     if view.open_work.get(chosen):
         st.markdown(f"**Open now:** {fmt.plain(view.open_work[chosen])}")

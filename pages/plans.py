@@ -1,7 +1,10 @@
 """Improvement plans and enhanced monitoring: what is open and due, one plan in detail, monitoring.
 
 Other pages link to one plan with `plans?plan=PLAN-ID` and to one arrangement with
-`plans?monitoring=ID` (sgoversight.plans.plan_link, monitoring_link). Every change runs in its
+`plans?monitoring=ID` (sgoversight.plans.plan_link, monitoring_link). Provider staff get their
+own service's workstream here instead (sgoversight.plans.provider_workstream): the open plan and
+its actions without the council's internal text, with a box to add evidence to each action
+assigned to their service. Every change runs in its
 button's callback (ui.writes), so the page drawn next shows the record as saved; a form that is
 refused shows every problem at once, beside its field, in the words on the form (ui.forms).
 """
@@ -17,8 +20,10 @@ import pandas as pd
 import streamlit as st
 from dateutil.relativedelta import relativedelta
 
-from sgoversight.auth import Permission
+from sgoversight.auth import Actor, Permission
+from sgoversight.board import rag_text
 from sgoversight.errors import FormInvalid
+from sgoversight.periods import parse_month
 from sgoversight.plans import (
     ACTION_STATUS_ORDER,
     DUE_SOON_DAYS,
@@ -27,6 +32,7 @@ from sgoversight.plans import (
     PLAN_KIND,
     action_timeline_chart,
     add_action,
+    add_provider_evidence,
     close_plan,
     due_soon,
     end_monitoring,
@@ -39,6 +45,7 @@ from sgoversight.plans import (
     plan_detail,
     portfolio,
     provider_choices,
+    provider_workstream,
     record_visit,
     start_monitoring,
     status_badge,
@@ -48,8 +55,103 @@ from sgoversight.plans import (
 )
 from ui import cards, forms, writes
 from ui import format as fmt
-from ui.context import engine, require, today
+from ui.context import current_actor, engine, require, today
+from ui.navigation import link_to_page
 from ui.rag import RAG_BACKGROUND
+
+WORKSTREAM_PAGE = "plans-workstream"
+
+
+def _add_evidence(provider_actor: Actor, action_id: str, version: int) -> None:
+    """The provider's evidence form's callback."""
+    key = f"our-evidence-{action_id}"
+    writes.run(
+        WORKSTREAM_PAGE,
+        lambda: add_provider_evidence(
+            engine(),
+            provider_actor,
+            action_id,
+            st.session_state.get(key, ""),
+            version=version,
+            today=today(),
+        ),
+        "Evidence added. The council will see it.",
+        form=f"{key}-form",
+        where=action_id,
+        clear=[key],
+    )
+
+
+def _our_workstream(provider_actor: Actor) -> None:
+    """What provider staff see here: their service's open plan, its actions, and a box to add
+    evidence to each action assigned to the service (the domain checks every part of it)."""
+    provider_id = provider_actor.provider_scope()
+    seen = provider_workstream(engine(), provider_actor, str(provider_id), today())
+    st.title(f"{fmt.plain(seen.provider_name)}: improvement plan")
+    st.caption(
+        "What the council is working on with your service. Actions marked as yours are "
+        "assigned to your service: add evidence to them here. Other actions are the council's."
+    )
+    link_to_page(
+        "pages/alerts.py",
+        "Your service's quality alerts and the notes the council shares with you",
+        ":material/list_alt:",
+        {},
+    )
+    if seen.rating is not None:
+        st.markdown(
+            f"**Monthly rating for {parse_month(seen.rating.board_month).start:%B %Y}:** "
+            f"{rag_text(seen.rating.rating)}"
+        )
+        for reason in seen.rating.reasons:
+            st.markdown(f"- {fmt.plain(reason)}")
+    if seen.plan_id is None:
+        st.info("Your service has no open improvement plan.", icon=":material/check_circle:")
+        return
+    review = fmt.long_date(seen.next_review_on) if seen.next_review_on else "not set yet"
+    st.markdown(
+        f"Plan **{fmt.plain(seen.plan_id)}**, opened {fmt.long_date(seen.opened_on)} · "
+        f"progress: {status_badge(seen.progress or '')} · next review: {review}"
+    )
+    for action in seen.actions:
+        with st.container(border=True):
+            whose = "Yours" if action.ours else "The council's"
+            done = (
+                f"done {fmt.long_date(action.completed_on)}"
+                if action.completed_on
+                else f"due {fmt.long_date(action.due_on)}"
+            )
+            st.markdown(
+                f"**{fmt.plain(action.description)}**  \n"
+                f"{whose} · {status_badge(action.status)} · {done}"
+            )
+            if not action.ours:
+                continue
+            writes.show(WORKSTREAM_PAGE, where=action.action_id)
+            if action.evidence:
+                st.caption("Evidence so far")
+                st.markdown(fmt.plain(action.evidence))
+            if action.completed_on is None:
+                key = f"our-evidence-{action.action_id}"
+                with st.form(f"{key}-form"):
+                    st.text_area("Add evidence", max_chars=5000, height=90, key=key)
+                    forms.beside(f"{key}-form", "evidence")
+                    st.form_submit_button(
+                        "Add the evidence",
+                        icon=":material/note_add:",
+                        on_click=_add_evidence,
+                        args=(provider_actor, action.action_id, action.version),
+                    )
+
+
+signed_in = current_actor()
+if (
+    signed_in is not None
+    and not signed_in.can(Permission.VIEW_PLANS)
+    and signed_in.can(Permission.WORK_ON_OWN_PLAN)
+):
+    _our_workstream(signed_in)
+    st.stop()
 
 actor = require(Permission.VIEW_PLANS)
 now = today()

@@ -1,7 +1,12 @@
-"""A provider's profile for the Board: rating and reasons, 12-month timeline, enquiries, CQC
-rating, improvement plans and monitoring, previous ratings and Board decisions."""
+"""A provider's profile for the Board: details and contact, rating and reasons, 12-month
+timeline, enquiries, CQC rating, the provider's quality alerts (each opening in the register) and
+safeguarding concerns (reference and category only), open plans and monitoring with their next
+review dates, 12 months of ratings with the Board's decisions and every decision's history, and
+a one-page PDF for a contract-monitoring visit."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -11,13 +16,16 @@ from sgoversight.auth import Permission
 from sgoversight.decisions import DECISIONS
 from sgoversight.periods import add_months, last_complete_month, parse_month
 from sgoversight.plans import NEEDS_SETUP, status_text
+from sgoversight.profile_pdf import profile_pdf
 from sgoversight.scoring import INDICATOR_LABELS
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
 from ui import cache, cards
 from ui import cqc as cqc_ui
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.downloads import PDF
 from ui.navigation import link_to_page
+from ui.rag import rag_cell_style
 
 actor = require(Permission.VIEW_BOARD)
 PROVIDER_KEY, MONTH_KEY = "profile-provider", "profile-month"
@@ -103,6 +111,28 @@ facts = [
     f"{int(capacity)} places" if pd.notna(capacity) else "places not known",
 ]
 st.markdown(" · ".join(facts))
+contact = profile.contact
+st.markdown(
+    "  \n".join(
+        f"**{label}:** {fmt.plain(value) if value else 'not recorded'}"
+        for label, value in (
+            ("Address", contact.address),
+            ("Contact", contact.contact),
+            ("Registered manager", contact.registered_manager),
+        )
+    )
+)
+st.download_button(
+    "Download a one-page visit sheet (PDF)",
+    partial(profile_pdf, profile, month, today()),  # drawn when clicked, from this run's reads
+    file_name=f"visit-sheet-{provider_id}-{month.label}.pdf",
+    mime=PDF,
+    icon=":material/picture_as_pdf:",
+    on_click="ignore",
+    help="Details, contact, this month's rating and reasons, open alerts, concerns, open plans "
+    "and monitoring, and 12 months of ratings with the Board's decisions, for a "
+    "contract-monitoring visit.",
+)
 
 cards.facts(
     (f"Rating for {month.start:%B %Y}", board.rag_text(rating.rating)),
@@ -113,9 +143,11 @@ cards.facts(
     ("CQC rating", CQC_RATING.label(cqc) if isinstance(cqc, str) else "Not rated"),
 )
 
+cqc_ui.provider_ratings(actor, provider_id, today())
+
 st.subheader("Why this rating")
-for reason in rating.reasons or ["No indicator is amber or red."]:
-    st.markdown(f"- {reason}")
+for reason in board.reasons_worst_first(rating) or ["No indicator is amber or red."]:
+    st.markdown(f"- {fmt.plain(reason)}")
 st.caption(f"Recommended action: {rating.recommended_action}.")
 with st.expander("Every indicator"):
     st.dataframe(
@@ -137,24 +169,104 @@ with st.expander("Every indicator"):
         width="stretch",
     )
 
-cqc_ui.provider_ratings(actor, provider_id, today())
-
+months_shown = f"{add_months(month, -11).start:%B %Y} to {month.start:%B %Y}"
 st.subheader("The last 12 months")
 st.altair_chart(board.timeline_chart(profile.timeline), width="stretch", height=300)
 
-left, _ = st.columns(2)
-with left:
-    st.subheader("Previous ratings")
+st.subheader("Quality alerts")
+if profile.alerts:
+    st.caption(
+        f"{len(profile.alerts):,} raised from {months_shown} or still open, newest first. Select "
+        "an alert's number to open it in the register (in a new tab, keeping this profile)."
+    )
     st.dataframe(
         pd.DataFrame(
             {
-                "Month": [parse_month(m).start.strftime("%B %Y") for m in profile.history["month"]],
-                "Computed rating": [board.rag_text(r) for r in profile.history["rating"]],
+                "Alert": [f"alerts?alert={a.alert_id}" for a in profile.alerts],
+                "Raised": [a.raised_on for a in profile.alerts],
+                "Severity": [a.severity_text for a in profile.alerts],
+                "Status": [a.status_text for a in profile.alerts],
             }
         ),
         hide_index=True,
         width="stretch",
+        height=min(36 * (len(profile.alerts) + 1) + 4, 320),
+        column_config={
+            "Alert": st.column_config.LinkColumn(display_text=r"alert=(.*)$"),
+            "Raised": st.column_config.DateColumn(format="D MMM YYYY"),
+        },
     )
+else:
+    st.caption(f"No quality alert raised from {months_shown}, and none open.")
+
+if profile.concerns is not None:
+    st.subheader("Safeguarding concerns")
+    if profile.concerns:
+        st.caption(
+            f"{len(profile.concerns):,} received from {months_shown} or with an enquiry still "
+            "open, newest first: the reference and category only, nothing about the person."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Reference": [c.concern_id for c in profile.concerns],
+                    "Received": [c.received_on for c in profile.concerns],
+                    "Category": [c.category_text for c in profile.concerns],
+                    "Enquiry": ["Open" if c.enquiry_open else "" for c in profile.concerns],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height=min(36 * (len(profile.concerns) + 1) + 4, 320),
+            column_config={"Received": st.column_config.DateColumn(format="D MMM YYYY")},
+        )
+    else:
+        st.caption(f"No safeguarding concern received from {months_shown}, and no enquiry open.")
+
+st.subheader("Open improvement plans and enhanced monitoring")
+if not profile.open_plans and not profile.open_monitoring:
+    st.caption("No improvement plan or enhanced monitoring is open.")
+for plan in profile.open_plans:
+    review = plan["next_review_on"]
+    status = f"next review {fmt.long_date(review)}" if review else "no review date set"
+    if plan["needs"]:
+        status += f", {status_text(NEEDS_SETUP)}: it needs {' and '.join(plan['needs'])}"
+    link_to_page(
+        "pages/plans.py",
+        f"Improvement plan {plan['plan_id']}, opened {fmt.long_date(plan['opened_on'])}, {status}",
+        ":material/assignment:",
+        {"plan": str(plan["plan_id"])},
+    )
+    st.caption(fmt.plain(str(plan["reason"])))
+for item in profile.open_monitoring:
+    review = (
+        f"next review {fmt.long_date(item['review_on'])}"
+        if item["review_on"]
+        else "no review date set"
+    )
+    st.markdown(
+        f"- Enhanced monitoring from {fmt.long_date(item['started_on'])}, {review}"
+        + (f": {fmt.plain(str(item['reason']))}" if item["reason"] else "")
+    )
+
+st.subheader("Ratings and the Board's decisions, last 12 months")
+history = profile.history
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Month": [parse_month(m).start.strftime("%B %Y") for m in history["month"]],
+            "Computed rating": [board.rag_text(r) for r in history["rating"]],
+            "Board's decision": [d or "No decision recorded" for d in history["decision"]],
+            "Board's rating": list(history["board_rating"]),
+        }
+    )
+    .iloc[::-1]
+    .style.map(rag_cell_style, subset=["Computed rating"]),
+    hide_index=True,
+    width="stretch",
+    height=36 * (len(history) + 1) + 4,
+)
+st.caption("Newest month first. Each month is rated from today's records.")
 # The decisions take the full width: their reasons need the room.
 st.subheader("Board decisions")
 if profile.decisions:
@@ -187,27 +299,22 @@ if profile.decisions:
 else:
     st.caption("The Board has not recorded a decision about this provider yet.")
 
-st.subheader("Improvement plans and enhanced monitoring")
-if not profile.plans and not profile.monitoring:
-    st.caption("No improvement plan or enhanced monitoring on record.")
-for plan in profile.plans:
-    status = f"closed {fmt.long_date(plan['closed_on'])}" if plan["status"] == "closed" else "open"
-    if plan["needs"]:
-        status += f", {status_text(NEEDS_SETUP)}: it needs {' and '.join(plan['needs'])}"
+closed_plans = [plan for plan in profile.plans if plan["status"] == "closed"]
+ended = [item for item in profile.monitoring if item["ended_on"]]
+if closed_plans or ended:
+    st.subheader("Earlier improvement plans and enhanced monitoring")
+for plan in closed_plans:
     link_to_page(
         "pages/plans.py",
-        f"Improvement plan {plan['plan_id']}, opened {fmt.long_date(plan['opened_on'])}, {status}",
+        f"Improvement plan {plan['plan_id']}, opened {fmt.long_date(plan['opened_on'])}, "
+        f"closed {fmt.long_date(plan['closed_on'])}",
         ":material/assignment:",
         {"plan": str(plan["plan_id"])},
     )
     st.caption(fmt.plain(str(plan["reason"])))
-for item in profile.monitoring:
-    state = (
-        f"ended {fmt.long_date(item['ended_on'])}"
-        if item["ended_on"]
-        else (f"review due {fmt.long_date(item['review_on'])}" if item["review_on"] else "open")
-    )
+for item in ended:
     st.markdown(
-        f"- Enhanced monitoring from {fmt.long_date(item['started_on'])}, {state}"
+        f"- Enhanced monitoring from {fmt.long_date(item['started_on'])}, "
+        f"ended {fmt.long_date(item['ended_on'])}"
         + (f": {fmt.plain(str(item['reason']))}" if item["reason"] else "")
     )

@@ -45,6 +45,8 @@ class Permission(StrEnum):
     UPDATE_OWN_ACTIONS = "update_own_actions"
     MANAGE_PLANS = "manage_plans"
     SIGN_OFF_PLANS = "sign_off_plans"
+    #: Provider staff: their own service's open plan, and evidence on the actions assigned to it.
+    WORK_ON_OWN_PLAN = "work_on_own_plan"
     VIEW_STANDARDS = "view_standards"
     WRITE_REPORT_TEXT = "write_report_text"
     BACKUP_RESTORE = "backup_restore"
@@ -100,7 +102,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.QA_ATTENDEE: frozenset({P.VIEW_OVERVIEW, P.VIEW_ALERTS, P.VIEW_PLANS}),
     Role.PLAN_OWNER: frozenset({P.VIEW_OVERVIEW, P.VIEW_PLANS, P.UPDATE_OWN_ACTIONS}),
-    Role.PROVIDER: frozenset({P.VIEW_OVERVIEW, P.VIEW_ALERTS, P.LOG_ALERT}),
+    Role.PROVIDER: frozenset({P.VIEW_OVERVIEW, P.VIEW_ALERTS, P.LOG_ALERT, P.WORK_ON_OWN_PLAN}),
 }
 
 

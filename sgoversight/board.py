@@ -9,7 +9,15 @@ decision from sgoversight.decisions. Rules stated here:
   rating; the computed rating is always shown beside it.
 - A provider profile's timeline covers the 12 months ending with the Board month: quality alerts
   raised per month by severity, and safeguarding concerns received per month naming the provider.
-- Rating history re-scores each of the 6 months ending with the Board month from today's records.
+  Its lists: the provider's alerts raised in those 12 months or still open at the month's end,
+  and (for people who may see concerns) its concerns received in those 12 months or with an
+  enquiry open at the month's end, by reference, date and category only (never the person).
+  Its rating history covers the same 12 months, each with the Board's current decision.
+- Rating history re-scores each of the 6 months ending with the Board month from today's records;
+  the Board's table shows it for every provider as a strip of icons, oldest first.
+- The Board's table is ordered by risk unless the Board chooses another order (ORDERS): rating
+  (Red, Amber, Green), then the number of red indicators, then the number of amber indicators
+  (more first), then worse than last month first, then name.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from sgoversight.models import (
     EnhancedMonitoring,
     ImprovementAction,
     ImprovementPlan,
+    Provider,
     QualityAlert,
     SafeguardingConcern,
 )
@@ -52,7 +61,7 @@ from sgoversight.queries import (
     load_concerns,
     load_providers,
 )
-from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE, SEVERITY
+from sgoversight.vocabulary import ABUSE_TYPE, ALERT_STATUS, CQC_RATING, SERVICE_TYPE, SEVERITY
 
 RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
 #: Movement since last month, as on a chart of how a provider is doing: down is worse.
@@ -63,7 +72,10 @@ MOVEMENT_TEXT = {
     scoring.NEW: "★ New",
 }
 TIMELINE_MONTHS = 12
+#: Months in the Board table's rating strip.
 HISTORY_MONTHS = 6
+#: Months of ratings (with the Board's decisions) on a provider's profile.
+PROFILE_HISTORY_MONTHS = 12
 #: Severity colours dark to light in even steps of lightness, so neighbouring severities are told
 #: apart and the stack also reads in greyscale; concerns in a contrasting tone.
 TIMELINE_COLOURS = {
@@ -78,6 +90,136 @@ TIMELINE_COLOURS = {
 def rag_text(rating: str) -> str:
     """'✖ Red', '▲ Amber' or '● Green'."""
     return f"{RAG_ICON[rating]} {rating}"
+
+
+def rating_strip(ratings: tuple[str, ...] | list[str]) -> str:
+    """A provider's ratings over several months as shape icons, oldest first: '● ▲ ▲ ✖' (the
+    shapes, not colour, tell Red, Amber and Green apart; STRIP_KEY says so beside the table)."""
+    return " ".join(RAG_ICON[rating] for rating in ratings)
+
+
+#: How to read a rating strip, in words.
+STRIP_KEY = "Oldest month first: ✖ Red, ▲ Amber, ● Green."
+
+
+# --- the order of the Board's table -----------------------------------------------------------
+
+#: Movement since last month, most worrying first, for the "worse first" order.
+_MOVEMENT_RANK = {scoring.WORSE: 0, scoring.NEW: 1, scoring.SAME: 2, scoring.BETTER: 3}
+
+
+def red_indicators(rating: scoring.ProviderRating) -> int:
+    """How many of the provider's indicators are red."""
+    return sum(1 for level in rating.levels.values() if level == scoring.RED)
+
+
+def amber_indicators(rating: scoring.ProviderRating) -> int:
+    """How many of the provider's indicators are amber."""
+    return sum(1 for level in rating.levels.values() if level == scoring.AMBER)
+
+
+def risk_key(rating: scoring.ProviderRating, movement: str) -> tuple[object, ...]:
+    """The Board's default order, most at risk first: rating (Red, Amber, Green), then more red
+    indicators, then more amber indicators, then worse than last month before any other
+    movement, then name (ignoring case), then provider id."""
+    return (
+        scoring.RATINGS.index(rating.rating),
+        -red_indicators(rating),
+        -amber_indicators(rating),
+        0 if movement == scoring.WORSE else 1,
+        rating.provider_name.casefold(),
+        rating.provider_id,
+    )
+
+
+@dataclass(frozen=True)
+class BoardOrder:
+    """One way to order the Board's table: `code` goes in the address bar (?order=CODE), `label`
+    on the picker, `explanation` in the line above the table."""
+
+    code: str
+    label: str
+    explanation: str
+
+
+RISK, WORSE_FIRST, UNDECIDED_FIRST, BY_NAME = "risk", "worse", "undecided", "name"
+ORDERS: dict[str, BoardOrder] = {
+    order.code: order
+    for order in (
+        BoardOrder(
+            RISK,
+            "Most at risk first",
+            "Most at risk first: Red, Amber, Green; then more red indicators, more amber "
+            "indicators, worse than last month, name.",
+        ),
+        BoardOrder(
+            WORSE_FIRST,
+            "Worse than last month first",
+            "Worse than last month first, then new, the same and better; then most at risk first.",
+        ),
+        BoardOrder(
+            UNDECIDED_FIRST,
+            "Not yet decided first",
+            "Providers without a Board decision this month first; then most at risk first.",
+        ),
+        BoardOrder(BY_NAME, "By name", "By provider name, A to Z."),
+    )
+}
+DEFAULT_ORDER = RISK
+
+
+def order_ratings(
+    ratings: list[scoring.ProviderRating],
+    movement: dict[str, str],
+    order: str = DEFAULT_ORDER,
+    decided: frozenset[str] | set[str] = frozenset(),
+) -> list[scoring.ProviderRating]:
+    """`ratings` in the Board's `order` (a code of ORDERS; BadInput for another). `movement` maps
+    provider id to its movement since last month (scoring.movement); `decided` holds the ids of
+    providers with a decision this month (for "not yet decided first")."""
+    if order not in ORDERS:
+        raise BadInput(f"no order {order!r}: choose one of {', '.join(ORDERS)}")
+
+    def risk(rating: scoring.ProviderRating) -> tuple[object, ...]:
+        return risk_key(rating, movement.get(rating.provider_id, scoring.SAME))
+
+    if order == RISK:
+        return sorted(ratings, key=risk)
+    if order == WORSE_FIRST:
+        return sorted(
+            ratings,
+            key=lambda r: (_MOVEMENT_RANK[movement.get(r.provider_id, scoring.SAME)], *risk(r)),
+        )
+    if order == UNDECIDED_FIRST:
+        return sorted(ratings, key=lambda r: (r.provider_id in decided, *risk(r)))
+    return sorted(ratings, key=lambda r: (r.provider_name.casefold(), r.provider_id))
+
+
+def reasons_worst_first(rating: scoring.ProviderRating) -> list[str]:
+    """The rating's reasons with those of red indicators first (then the "Red because N
+    indicators are amber" sentence, then amber ones), each group in the contract's order."""
+    red = [
+        reason
+        for name, reason in rating.indicator_reasons.items()
+        if rating.levels.get(name) == scoring.RED
+    ]
+    amber = [
+        reason
+        for name, reason in rating.indicator_reasons.items()
+        if rating.levels.get(name) != scoring.RED
+    ]
+    others = [r for r in rating.reasons if r not in red and r not in amber]
+    return red + others + amber
+
+
+def main_reason(rating: scoring.ProviderRating) -> str:
+    """The worst reason, and how many more the review panel lists: "CQC rating: Inadequate (red)
+    (+2 more)"; "No indicator amber or red" for a Green provider with none."""
+    reasons = reasons_worst_first(rating)
+    if not reasons:
+        return "No indicator amber or red"
+    more = len(reasons) - 1
+    return reasons[0] + (f" (+{more} more)" if more else "")
 
 
 @dataclass(frozen=True)
@@ -98,24 +240,24 @@ def load_register(engine: Engine, actor: Actor) -> pd.DataFrame:
 
 
 def rows_read(month: Period | str, config: scoring.ScoringConfig) -> scoring.RowsRead:
-    """The rows the Board's page and pack for `month` can count: the month's and the month
-    before's ratings (scoring.rows_read; the movement compares them) and the 12 months of insight
-    (alerts raised and concerns received in insight_window). A superset, never the count."""
+    """The rows the Board's page and pack for `month` can count: the ratings of the HISTORY_MONTHS
+    ending with it (scoring.rows_read of each: the movement and the rating strip) and the 12
+    months of insight (alerts raised and concerns received in insight_window). A superset,
+    never the count."""
     month = scoring.as_board_month(month)
-    now = scoring.rows_read(month, config)
-    before = scoring.rows_read(add_months(month, -1), config)
+    each = [scoring.rows_read(add_months(month, -back), config) for back in range(HISTORY_MONTHS)]
     window = insight_window(month)
     return scoring.RowsRead(
         alerts=or_(
-            now.alerts, before.alerts,
+            *(rows.alerts for rows in each),
             dated_between(QualityAlert.raised_on, window.start, window.end),
         ),
         concerns=or_(
-            now.concerns, before.concerns,
+            *(rows.concerns for rows in each),
             dated_between(SafeguardingConcern.received_on, window.start, window.end),
         ),
-        actions=or_(now.actions, before.actions),
-    )  # fmt: skip
+        actions=or_(*(rows.actions for rows in each)),
+    )
 
 
 def load_board_frames(
@@ -209,6 +351,8 @@ class BoardMonth:
     #: What is open for each provider now, in words: "Improvement plan PLAN-ID (◇ Needs setting
     #: up)", "Enhanced monitoring EM-3", both joined by "; " (open_work_by_provider).
     open_work: dict[str, str] = field(default_factory=dict)
+    #: Each provider's computed ratings over the HISTORY_MONTHS ending with `month`, oldest first.
+    history: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         """Providers per computed rating, Red first."""
@@ -231,12 +375,21 @@ def board_month(
     frames: BoardFrames | None = None,
     config: scoring.ScoringConfig | None = None,
 ) -> BoardMonth:
-    """Score `month` and the month before from one load, with the Board's decisions."""
+    """Score `month` and the HISTORY_MONTHS - 1 months before it from one load (the movement
+    compares with the month before; the history is the rating strip), with the decisions."""
     month = scoring.as_board_month(month)
     config = config or scoring.load_scoring_config()
     frames = frames or load_board_frames(engine, actor, month, config=config)
     current = _score(month, frames, config)
-    previous = _score(add_months(month, -1), frames, config)
+    earlier = [
+        _score(add_months(month, -back), frames, config) for back in range(1, HISTORY_MONTHS)
+    ]
+    previous = earlier[0]
+    by_month = [{r.provider_id: r.rating for r in ratings} for ratings in reversed(earlier)]
+    history = {
+        r.provider_id: (*(m[r.provider_id] for m in by_month if r.provider_id in m), r.rating)
+        for r in current
+    }
     with Session(engine) as session:
         decisions = {
             pid: DecisionSummary.of(row)
@@ -246,7 +399,13 @@ def board_month(
         open_work = open_work_by_provider(session, actor.provider_scope())
         session.expunge_all()
     return BoardMonth(
-        month, current, scoring.movement(current, previous), decisions, meetings, open_work
+        month,
+        current,
+        scoring.movement(current, previous),
+        decisions,
+        meetings,
+        open_work,
+        history,
     )
 
 
@@ -300,15 +459,18 @@ def _score(
     )
 
 
-def board_table(view: BoardMonth) -> pd.DataFrame:
-    """The RAG table as the Board reads it, one row per provider in the scoring's order.
+def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
+    """The RAG table as the Board reads it, one row per provider in `order` (ORDERS; most at
+    risk first unless told).
 
-    Columns: provider_id, Provider, Service, Regulated, Commissioned, Rating, Movement, Why,
-    Recommended action, Board decision, Board's rating, Plan or monitoring (open now); plus
-    `rating` (the computed word) and `movement` (code) for filtering.
+    Columns: provider_id, Provider, Service, Regulated, Commissioned, Rating, Movement, Last 6
+    months (rating_strip), Main reason (main_reason), Why (every reason), Red indicators, Amber
+    indicators, Recommended action, Board decision, Board's rating, Plan or monitoring (open
+    now); plus `rating` (the computed word) and `movement` (code) for filtering.
     """
     rows = []
-    for rating in view.ratings:
+    ordered = order_ratings(view.ratings, view.movement, order, set(view.decisions))
+    for rating in ordered:
         decided = view.decisions.get(rating.provider_id)
         rows.append(
             {
@@ -319,7 +481,13 @@ def board_table(view: BoardMonth) -> pd.DataFrame:
                 "Commissioned": "No" if rating.commissioned is False else "Yes",
                 "Rating": rag_text(rating.rating),
                 "Movement": MOVEMENT_TEXT[view.movement[rating.provider_id]],
-                "Why": "; ".join(rating.reasons) or "No indicator amber or red",
+                f"Last {HISTORY_MONTHS} months": rating_strip(
+                    view.history.get(rating.provider_id, (rating.rating,))
+                ),
+                "Main reason": main_reason(rating),
+                "Why": "; ".join(reasons_worst_first(rating)) or "No indicator amber or red",
+                "Red indicators": red_indicators(rating),
+                "Amber indicators": amber_indicators(rating),
                 "Recommended action": rating.recommended_action,
                 "Board decision": DECISIONS[decided.decision] if decided else "Not yet decided",
                 "Board's rating": (
@@ -357,18 +525,81 @@ def indicator_table(view: BoardMonth) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class ProfileAlert:
+    """A quality alert as listed on a provider's profile (the register opens it by its id)."""
+
+    alert_id: str
+    raised_on: dt.date
+    severity: str
+    status: str
+    category: str
+
+    @property
+    def severity_text(self) -> str:
+        return SEVERITY.label(self.severity)
+
+    @property
+    def status_text(self) -> str:
+        return ALERT_STATUS.label(self.status)
+
+
+@dataclass(frozen=True)
+class ProfileConcern:
+    """A safeguarding concern as listed on a provider's profile: its reference, when it was
+    received, its category (abuse type) and whether its enquiry is open. Nothing about the
+    person: no person id, age, gender or ethnicity."""
+
+    concern_id: str
+    received_on: dt.date
+    abuse_type: str
+    enquiry_open: bool
+
+    @property
+    def category_text(self) -> str:
+        return ABUSE_TYPE.label(self.abuse_type)
+
+
+@dataclass(frozen=True)
+class ProviderContact:
+    """Where the service is, how to reach it and its registered manager; None = not recorded."""
+
+    address: str | None = None
+    contact: str | None = None
+    registered_manager: str | None = None
+
+
+@dataclass(frozen=True)
 class ProviderProfile:
-    """One provider as the Board drills into it."""
+    """One provider as the Board drills into it.
+
+    `history` has one row per month of the PROFILE_HISTORY_MONTHS ending with the Board month,
+    oldest first: month, rating (computed), decision (the Board's current decision in words, or
+    ""), board_rating (the rating the Board works to, or ""). `alerts` and `concerns` are newest
+    first; `concerns` is None for someone who may not see safeguarding concerns.
+    """
 
     provider: dict[str, object]
     rating: scoring.ProviderRating
     timeline: pd.DataFrame  # month, start, what, count
     open_enquiries: int
-    history: pd.DataFrame  # month, rating
+    history: pd.DataFrame  # month, rating, decision, board_rating
     decisions: list[DecisionSummary]
     decision_months: list[str]
     plans: list[dict[str, object]]
     monitoring: list[dict[str, object]]
+    contact: ProviderContact = field(default_factory=ProviderContact)
+    alerts: list[ProfileAlert] = field(default_factory=list)
+    concerns: list[ProfileConcern] | None = None
+
+    @property
+    def open_plans(self) -> list[dict[str, object]]:
+        """Improvement plans still open, with their next review date."""
+        return [plan for plan in self.plans if plan["status"] == "open"]
+
+    @property
+    def open_monitoring(self) -> list[dict[str, object]]:
+        """Enhanced monitoring not yet ended, with its review date."""
+        return [item for item in self.monitoring if item["ended_on"] is None]
 
 
 def provider_profile(
@@ -393,16 +624,29 @@ def provider_profile(
         actions=frames.actions[frames.actions["provider_id"] == provider_id],
     )
     rating = _score(month, only, config)[0]
-    history = pd.DataFrame(
-        [
-            {"month": m.label, "rating": _score(m, only, config)[0].rating}
-            for m in (add_months(month, -back) for back in range(HISTORY_MONTHS - 1, -1, -1))
-        ]
-    )
+    history_months = [
+        add_months(month, -back) for back in range(PROFILE_HISTORY_MONTHS - 1, -1, -1)
+    ]
+    span = months_window(month, TIMELINE_MONTHS)
     with Session(engine) as session:
         rows = decision_history(session, provider_id)
         decisions = [DecisionSummary.of(row) for row in rows]
         decision_months = [row.board_month for row in rows]
+        current = {d.board_month: d for d in decisions if d.status == CURRENT}
+        registered = session.get(Provider, provider_id)
+        contact = ProviderContact(
+            address=registered.address if registered else None,
+            contact=registered.contact if registered else None,
+            registered_manager=registered.registered_manager if registered else None,
+        )
+        alerts = (
+            _profile_alerts(session, provider_id, span) if actor.can(Permission.VIEW_ALERTS) else []
+        )
+        concerns = (
+            _profile_concerns(session, provider_id, span)
+            if actor.can(Permission.VIEW_CONCERNS)
+            else None
+        )
         action_counts = dict(
             session.execute(
                 select(ImprovementAction.plan_id, func.count())
@@ -419,6 +663,7 @@ def provider_profile(
                 "closed_on": plan.closed_on,
                 "reason": plan.reason,
                 "owner": plan.owner,
+                "next_review_on": plan.next_review_on,
                 "needs": (
                     setup_missing(
                         plan.owner, plan.next_review_on, action_counts.get(plan.plan_id, 0)
@@ -446,6 +691,23 @@ def provider_profile(
                 .order_by(EnhancedMonitoring.started_on.desc())
             )
         ]
+    history = pd.DataFrame(
+        [
+            {
+                "month": m.label,
+                "rating": _score(m, only, config)[0].rating,
+                "decision": DECISIONS[current[m.label].decision] if m.label in current else "",
+                "board_rating": (
+                    rag_text(current[m.label].rating)
+                    + ("" if current[m.label].agreed else " (override)")
+                    if m.label in current
+                    else ""
+                ),
+            }
+            for m in history_months
+        ],
+        columns=["month", "rating", "decision", "board_rating"],
+    )
     return ProviderProfile(
         provider={k: None if pd.isna(v) else v for k, v in register.iloc[0].to_dict().items()},
         rating=rating,
@@ -456,7 +718,57 @@ def provider_profile(
         decision_months=decision_months,
         plans=plans,
         monitoring=monitoring,
+        contact=contact,
+        alerts=alerts,
+        concerns=concerns,
     )
+
+
+def _profile_alerts(session: Session, provider_id: str, span: Period) -> list[ProfileAlert]:
+    """The provider's alerts raised in `span` or raised before its end and still open then,
+    newest first."""
+    rows = session.execute(
+        select(
+            QualityAlert.alert_id,
+            QualityAlert.raised_on,
+            QualityAlert.severity,
+            QualityAlert.status,
+            QualityAlert.category,
+        )
+        .where(
+            QualityAlert.provider_id == provider_id,
+            or_(
+                dated_between(QualityAlert.raised_on, span.start, span.end),
+                (QualityAlert.raised_on <= span.end)
+                & or_(QualityAlert.closed_on.is_(None), QualityAlert.closed_on > span.end),
+            ),
+        )
+        .order_by(QualityAlert.raised_on.desc(), QualityAlert.alert_id.desc())
+    ).all()
+    return [ProfileAlert(*row) for row in rows]
+
+
+def _profile_concerns(session: Session, provider_id: str, span: Period) -> list[ProfileConcern]:
+    """The provider's concerns received in `span` or with an enquiry open at its end, newest
+    first: reference, date, category and whether the enquiry is open (nothing about the person)."""
+    concern = SafeguardingConcern
+    open_at_end = (
+        concern.enquiry_started_on.is_not(None)
+        & (concern.enquiry_started_on <= span.end)
+        & or_(concern.enquiry_concluded_on.is_(None), concern.enquiry_concluded_on > span.end)
+    )
+    rows = session.execute(
+        select(concern.concern_id, concern.received_on, concern.abuse_type, open_at_end)
+        .where(
+            concern.provider_id == provider_id,
+            or_(dated_between(concern.received_on, span.start, span.end), open_at_end),
+        )
+        .order_by(concern.received_on.desc(), concern.concern_id.desc())
+    ).all()
+    return [
+        ProfileConcern(concern_id, received_on, abuse_type, bool(is_open))
+        for concern_id, received_on, abuse_type, is_open in rows
+    ]
 
 
 def timeline(alerts: pd.DataFrame, concerns: pd.DataFrame, month: Period) -> pd.DataFrame:

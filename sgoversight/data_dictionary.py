@@ -62,6 +62,19 @@ FILES: dict[str, FileNotes] = {
                 "(`import cqc-ratings`) then keeps its rating up to date. Blank if not registered.",
                 "1-101234567",
             ),
+            "address": (
+                "The service's address, shown on its profile and visit sheet.",
+                "12 Elm Road, Northtown NT1 2AB",
+            ),
+            "contact": (
+                "How to reach the service: a phone number, an e-mail address, or both.",
+                "01234 567890, manager@elmfield.example",
+            ),
+            "registered_manager": (
+                "The manager registered with the Care Quality Commission (or the service's "
+                "manager, if not regulated).",
+                "Sam Patel",
+            ),
         },
     ),
     "alerts": FileNotes(

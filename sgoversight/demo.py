@@ -606,6 +606,7 @@ class _Provider:
             "cqc_rating": self.cqc_rating or None,
             "capacity": self.capacity,
             "cqc_location_id": self.cqc_location_id,
+            **_contact(self.provider_id),
         }
 
     @property
@@ -613,6 +614,22 @@ class _Provider:
         """Rule: a regulated service has an invented CQC location id made from its number
         (PRV-0042 → 1-500000042); an unregulated one has none."""
         return f"1-5{int(self.provider_id.split('-')[1]):08d}" if self.regulated else None
+
+
+_STREETS = ("Mill Lane", "Church Road", "Station Road", "Park Avenue", "High Street", "Elm Grove")
+_MANAGERS = ("A. Khan", "B. Jones", "C. Okafor", "D. Evans", "E. Nowak", "F. Murphy", "G. Singh")
+
+
+def _contact(provider_id: str) -> Row:
+    """A made-up address, phone number (in the range kept for drama, 01632 960xxx) and registered
+    manager, from the provider's number alone, so the random streams of the borough are unchanged;
+    every seventh provider has no manager recorded."""
+    number = int(provider_id.rsplit("-", 1)[-1])
+    return {
+        "address": f"{number} {_STREETS[number % len(_STREETS)]}, Northtown NT{number % 9 + 1}",
+        "contact": f"01632 960{number % 1000:03d}",
+        "registered_manager": None if number % 7 == 0 else _MANAGERS[number % len(_MANAGERS)],
+    }
 
 
 def _type_counts(total: int) -> dict[str, int]:

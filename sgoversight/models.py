@@ -74,6 +74,12 @@ class Provider(Timestamped, Base):
     #: The Care Quality Commission's location id ("1-101234567"): the ratings feed matches on it.
     cqc_location_id: Mapped[str | None] = mapped_column(ID, index=True)
 
+    #: Where the service is, how to reach it (phone, e-mail) and its registered manager: shown
+    #: on the provider profile and its PDF; None when not recorded.
+    address: Mapped[str | None] = mapped_column(String(500))
+    contact: Mapped[str | None] = mapped_column(String(500))
+    registered_manager: Mapped[str | None] = mapped_column(String(200))
+
 
 class CqcRating(Base):
     """One published Care Quality Commission (CQC) rating of a provider for one key question

@@ -2,7 +2,19 @@
 
 Who may do what (checked here, whatever the page shows):
 - Reading plans, actions and monitoring needs VIEW_PLANS (council staff, Board members, QA meeting
-  attendees, plan owners). Provider users have no access to plans.
+  attendees, plan owners). Provider users have no access to those reads; they see their own
+  workstream instead (WORK_ON_OWN_PLAN, below).
+- Provider staff's workstream (provider_workstream, add_provider_evidence; WORK_ON_OWN_PLAN):
+  their own service's open improvement plan and its actions, never another provider's (an
+  administrator may open any provider's, to see what its staff see). An action is *assigned to
+  the provider* when its owner is the provider's name or its provider id (ignoring case and
+  surrounding spaces): the council gives an action to the service by writing the service as its
+  owner. Provider staff see no internal text: not the plan's reason, sign-off rationale or
+  owner, not who owns the council's actions (shown as "The council") and not the evidence on
+  them; they see and add to the evidence of the actions assigned to their service. Adding
+  evidence keeps what was there and adds the new text, dated and signed, below it; it does not
+  mark the action done. Whether they also see the service's monthly rating is
+  `show_monthly_rating` in config/provider_staff.toml, off by default.
 - Opening and updating a plan, adding actions, changing any action, and starting, reviewing and
   ending enhanced monitoring need MANAGE_PLANS (commissioners, Board members, administrators).
 - Closing a plan is its sign-off and needs SIGN_OFF_PLANS (Board members, administrators).
@@ -56,9 +68,11 @@ Every write records an audit event in the same transaction as the change.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import altair as alt
@@ -82,8 +96,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sgoversight import audit
 from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.counts import overdue_actions_mask
-from sgoversight.db import session_scope
-from sgoversight.errors import EditConflict, FormInvalid
+from sgoversight.db import PROJECT_ROOT, session_scope
+from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import (
     BoardDecision,
     EnhancedMonitoring,
@@ -2012,3 +2026,205 @@ def action_timeline_chart(detail: PlanDetail, today: dt.date) -> alt.LayerChart:
         )
         .configure_legend(labelLimit=260)
     )
+
+
+# --- provider staff's own workstream --------------------------------------------------------------
+
+PROVIDER_STAFF_CONFIG = PROJECT_ROOT / "config" / "provider_staff.toml"
+#: How an action the council keeps is shown to provider staff (never the person's username).
+COUNCIL_OWNER = "The council"
+
+
+class ProviderStaffConfig(BaseModel):
+    """config/provider_staff.toml [provider_staff]: what provider staff see beyond their plan."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    show_monthly_rating: bool = False
+
+
+def load_provider_staff_config(path: Path | str | None = None) -> ProviderStaffConfig:
+    """The [provider_staff] settings; a missing file or section means the defaults (rating not
+    shown); an unknown or mistyped key is BadInput naming it."""
+    source = Path(path) if path is not None else PROVIDER_STAFF_CONFIG
+    if not source.exists():
+        return ProviderStaffConfig()
+    with source.open("rb") as handle:
+        section = tomllib.load(handle).get("provider_staff", {})
+    try:
+        return ProviderStaffConfig.model_validate(section)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise BadInput(f"{source.name} [provider_staff]: {problems}") from exc
+
+
+def assigned_to_provider(owner: str | None, provider: Provider) -> bool:
+    """Rule: an action is assigned to the provider when its owner is the provider's name or its
+    provider id, ignoring case and surrounding spaces."""
+    return _same_user(owner, provider.name) or _same_user(owner, provider.provider_id)
+
+
+@dataclass(frozen=True)
+class WorkstreamAction:
+    """A plan action as provider staff see it. `owner` is their service's name or "The council";
+    `evidence` is shown only for actions assigned to the service (None otherwise)."""
+
+    action_id: str
+    description: str
+    owner: str
+    due_on: dt.date
+    completed_on: dt.date | None
+    status: str
+    ours: bool
+    evidence: str | None
+    version: int
+
+    @property
+    def status_text(self) -> str:
+        return status_text(self.status)
+
+
+@dataclass(frozen=True)
+class MonthlyRating:
+    """The service's computed rating for a month, shown to its staff only when config allows."""
+
+    board_month: str
+    rating: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProviderWorkstream:
+    """What a provider's staff see of the council's oversight of their service (no internal
+    text: see the module's rules). `plan_id` is None when no plan is open."""
+
+    provider_id: str
+    provider_name: str
+    plan_id: str | None
+    opened_on: dt.date | None
+    next_review_on: dt.date | None
+    progress: str | None
+    actions: tuple[WorkstreamAction, ...]
+    rating: MonthlyRating | None = None
+
+
+def _require_workstream(actor: Actor, provider_id: str) -> None:
+    actor.require(Permission.WORK_ON_OWN_PLAN)
+    actor.require_provider(provider_id)
+
+
+def provider_workstream(
+    engine: Engine,
+    actor: Actor,
+    provider_id: str,
+    today: dt.date,
+    config: ProviderStaffConfig | None = None,
+) -> ProviderWorkstream:
+    """`provider_id`'s open plan and its actions as its staff see them, with the last complete
+    month's rating when config shows it (WORK_ON_OWN_PLAN; a provider user only their own)."""
+    _require_workstream(actor, provider_id)
+    config = config or load_provider_staff_config()
+    with Session(engine) as session:
+        provider = _provider(session, provider_id, "No such provider")
+        plan = open_plan_of(session, provider_id)
+        rows: list[WorkstreamAction] = []
+        progress = None
+        if plan is not None:
+            actions = sorted(plan.actions, key=lambda a: (a.due_on, a.action_id))
+            frame = as_dates(
+                pd.DataFrame(
+                    [{"due_on": a.due_on, "completed_on": a.completed_on} for a in actions],
+                    columns=["due_on", "completed_on"],
+                )
+            )
+            statuses = list(action_statuses(frame, today)) if actions else []
+            for action, status in zip(actions, statuses, strict=True):
+                ours = assigned_to_provider(action.owner, provider)
+                rows.append(
+                    WorkstreamAction(
+                        action_id=action.action_id,
+                        description=action.description,
+                        owner=provider.name if ours else COUNCIL_OWNER,
+                        due_on=action.due_on,
+                        completed_on=action.completed_on,
+                        status=status,
+                        ours=ours,
+                        evidence=action.evidence if ours else None,
+                        version=action.version,
+                    )
+                )
+            missing = setup_missing(plan.owner, plan.next_review_on, len(actions))
+            progress = progress_of(action_tally(frame, today), missing=missing)
+        workstream = ProviderWorkstream(
+            provider_id=provider.provider_id,
+            provider_name=provider.name,
+            plan_id=plan.plan_id if plan else None,
+            opened_on=plan.opened_on if plan else None,
+            next_review_on=plan.next_review_on if plan else None,
+            progress=progress,
+            actions=tuple(rows),
+        )
+    if not config.show_monthly_rating:
+        return workstream
+    from sgoversight import scoring  # scoring reads plans' rules: imported when needed
+    from sgoversight.auth import SYSTEM
+    from sgoversight.periods import last_complete_month
+
+    month = last_complete_month(today)
+    # The permission is checked above for this provider; the rules then run on its rows only.
+    (rated,) = scoring.score_from_database(engine, month, provider_id=provider_id, actor=SYSTEM)
+    return replace(
+        workstream,
+        rating=MonthlyRating(rated.board_month, rated.rating, tuple(rated.reasons)),
+    )
+
+
+def add_provider_evidence(
+    engine: Engine,
+    actor: Actor,
+    action_id: str,
+    evidence: str,
+    *,
+    version: int | None = None,
+    today: dt.date | None = None,
+) -> None:
+    """Provider staff add evidence to an action assigned to their service (WORK_ON_OWN_PLAN).
+
+    Rules: only an action of their own service's open plan that is assigned to the provider
+    (assigned_to_provider), else PermissionDenied; the text may not be blank; what was recorded
+    stays and the new text is added below it with the date and who added it; the action is not
+    marked done. `version` (the one the person saw) must still be current, else StaleEdit.
+    """
+    actor.require(Permission.WORK_ON_OWN_PLAN)
+    refusal = "The evidence was not added"
+    text = (evidence or "").strip()
+    day = today or dt.date.today()
+    with _plan_write(engine, f"action {action_id}") as session:
+        action = _action(session, action_id, refusal)
+        plan = action.plan
+        actor.require_provider(plan.provider_id)
+        provider = _provider(session, plan.provider_id, refusal)
+        if not assigned_to_provider(action.owner, provider):
+            raise PermissionDenied(
+                f"{actor.username} may add evidence only to actions assigned to the service"
+            )
+        if version is not None and action.version != version:
+            raise _stale_plan(f"action {action_id}")
+        _open_plan_or_refuse(session, plan.plan_id, refusal)
+        if not text:
+            raise _invalid(refusal, ["evidence: write what you have done or can show"])
+        added = f"{text}\n(added by {actor.username}, {day.day} {day:%B %Y})"
+        before = action.evidence
+        action.evidence = f"{before}\n\n{added}" if before else added
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "update",
+            "improvement_action",
+            action_id,
+            before={"evidence": before},
+            after={"evidence": action.evidence},
+        )

@@ -37,7 +37,8 @@ from pydantic_core import core_schema
 from sgoversight import vocabulary as v
 
 MAX_ID_LENGTH = 64  # models.ID
-MAX_NAME_LENGTH = 200  # providers.name, improvement_actions.owner
+MAX_NAME_LENGTH = 200  # providers.name and registered_manager, improvement_actions.owner
+MAX_ADDRESS_LENGTH = 500  # providers.address and contact
 MAX_SUMMARY_LENGTH = 2_000  # CONTRACT.md §1, alerts.summary
 MAX_TEXT_LENGTH = 10_000  # free text with no contract limit (plan reason, action description)
 MAX_WHOLE_NUMBER = 2_147_483_647  # the largest value a database INTEGER column holds
@@ -530,6 +531,9 @@ class ProviderRow(RowSchema):
     cqc_rating: Annotated[str | None, _optional(v.CQC_RATING)] = None
     capacity: Annotated[int | None, WholeNumber()] = None
     cqc_location_id: Annotated[str | None, OPTIONAL_ID] = None
+    address: Annotated[str | None, Text(max_length=MAX_ADDRESS_LENGTH)] = None
+    contact: Annotated[str | None, Text(max_length=MAX_ADDRESS_LENGTH)] = None
+    registered_manager: Annotated[str | None, Text(max_length=MAX_NAME_LENGTH)] = None
 
 
 class AlertRow(RowSchema):

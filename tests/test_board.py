@@ -41,6 +41,10 @@ def test_table_counts_and_movement(borough: Engine) -> None:
     assert table.loc["P-GRN", "Why"] == "No indicator amber or red"
     assert table.loc["P-GRN", "Commissioned"] == "No"
     assert list(table["Provider"]) == ["Beech Court", "Ash Lodge", "Cedar House"]
+    # May to October: quiet until September (4 alerts, rising: Amber), then 6 alerts (Red)
+    assert table.loc["P-RED", "Last 6 months"] == "● ● ● ● ▲ ✖"
+    assert table.loc["P-GRN", "Last 6 months"] == "● ● ● ● ● ●"
+    assert table.loc["P-RED", "Red indicators"] == 1
 
 
 def test_decision_shown_beside_the_computed_rating(borough: Engine) -> None:
@@ -76,8 +80,9 @@ def test_profile_timeline_history_and_decisions(borough: Engine) -> None:
     }
     assert len(profile.timeline["month"].unique()) == 12
     assert list(profile.history["month"]) == [
+        "2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04",
         "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10",
-    ]  # fmt: skip
+    ]  # fmt: skip (12 months on the profile)
     assert list(profile.history["rating"])[-2:] == ["Amber", "Red"]
     with pytest.raises(BadInput, match="no provider"):
         board.provider_profile(borough, BOARD, "P-NONE", "2026-10")

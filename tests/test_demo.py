@@ -42,7 +42,7 @@ SMALL = demo.BoroughScale(
 CONTRACT_COLUMNS = {
     "providers": [
         "provider_id", "name", "service_type", "regulated", "commissioned", "cqc_rating",
-        "capacity", "cqc_location_id",
+        "capacity", "cqc_location_id", "address", "contact", "registered_manager",
     ],
     "alerts": [
         "alert_id", "provider_id", "raised_on", "raised_by", "category", "severity", "summary",

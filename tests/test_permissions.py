@@ -97,7 +97,8 @@ class World:
     """Three providers and one record of each kind the use cases act on.
 
     - Harbour View (PRV-A): an open alert (on the QA meeting's agenda) and an open improvement plan
-      with two actions not done, one owned by the plan owner `owen` and one by `cara`.
+      with three actions not done, one owned by the plan owner `owen`, one by `cara` and one
+      assigned to the service itself (owner "Harbour View").
     - Elm Court (PRV-B): an open alert and an open plan with no actions (so it can be signed off).
     - Ashgrove Home Care (PRV-C): no plan (so one can be opened).
     - A user `vic` to disable; `spare`, an empty migrated SQLite database to restore
@@ -114,6 +115,7 @@ class World:
     owens_action: str
     caras_action: str
     plan_b: str
+    providers_action: str = ""
 
     @property
     def engines(self) -> tuple[Engine, ...]:
@@ -142,6 +144,7 @@ def build_world(engine: Engine, spare: Engine, backup_file: Path) -> World:
     plan_a = _open_plan(engine, "PRV-A")
     owens = plans.add_action(engine, ADMIN, plan_a, "Audit the medicine records", "owen", TODAY)
     caras = plans.add_action(engine, ADMIN, plan_a, "Retrain night staff", "cara", TODAY)
+    providers = plans.add_action(engine, ADMIN, plan_a, "Send the rota", "Harbour View", TODAY)
     plan_b = _open_plan(engine, "PRV-B")
     with Session(engine) as session, session.begin():
         session.add(
@@ -154,8 +157,9 @@ def build_world(engine: Engine, spare: Engine, backup_file: Path) -> World:
             )
         )
     return World(
-        engine, spare, backup_file, alert_a, alert_b, meeting, plan_a, owens, caras, plan_b
-    )
+        engine, spare, backup_file, alert_a, alert_b, meeting, plan_a, owens, caras, plan_b,
+        providers,
+    )  # fmt: skip
 
 
 def _open_plan(engine: Engine, provider_id: str) -> str:
@@ -340,6 +344,17 @@ def decisions_record_decision(w: World, a: Actor) -> object:
 @use_case(P.DECIDE_BOARD, writes=True)
 def decisions_create_meeting(w: World, a: Actor) -> object:
     return decisions.create_meeting(w.engine, a, board_month=BOARD_MONTH, meeting_on=TODAY)
+
+
+@use_case(P.WORK_ON_OWN_PLAN)
+def plans_provider_workstream(w: World, a: Actor) -> object:
+    return plans.provider_workstream(w.engine, a, "PRV-A", TODAY)
+
+
+@use_case(P.WORK_ON_OWN_PLAN, writes=True)
+def plans_add_provider_evidence(w: World, a: Actor) -> object:
+    plans.add_provider_evidence(w.engine, a, w.providers_action, "Rota sent", today=TODAY)
+    return None
 
 
 @use_case(P.VIEW_PLANS)

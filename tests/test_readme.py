@@ -20,6 +20,7 @@ ROWS = {
     "record Board decisions": P.DECIDE_BOARD,
     "see improvement plans": P.VIEW_PLANS,
     "update own plan actions": P.UPDATE_OWN_ACTIONS,
+    "see own service's open plan and add evidence to actions assigned to it": P.WORK_ON_OWN_PLAN,
     "manage plans": P.MANAGE_PLANS,
     "sign off plans": P.SIGN_OFF_PLANS,
     "see the standards scorecard": P.VIEW_STANDARDS,

@@ -23,6 +23,9 @@ class PageSpec:
     permission: Permission
     section: str
     default: bool = False
+    #: A second permission that also opens the page (provider staff's own plan on the plans
+    #: page, which shows them only their workstream).
+    also: Permission | None = None
 
 
 PAGES: tuple[PageSpec, ...] = (
@@ -75,6 +78,7 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/assignment_turned_in:",
         Permission.VIEW_PLANS,
         "Providers",
+        also=Permission.WORK_ON_OWN_PLAN,
     ),
     PageSpec(
         "pages/weekly.py",
@@ -116,7 +120,11 @@ PAGES: tuple[PageSpec, ...] = (
 
 def pages_for(actor: Actor) -> list[PageSpec]:
     """The pages `actor` may open, in menu order."""
-    return [page for page in PAGES if actor.can(page.permission)]
+    return [
+        page
+        for page in PAGES
+        if actor.can(page.permission) or (page.also is not None and actor.can(page.also))
+    ]
 
 
 def link_to_page(path: str, label: str, icon: str, query_params: dict[str, str]) -> None:

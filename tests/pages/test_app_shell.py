@@ -227,7 +227,7 @@ REPORTS = {
         ({Role.BOARD_MEMBER}, {*REPORTS, *ALERTS, "pages/audit.py"}),
         ({Role.QA_ATTENDEE}, {"pages/overview.py", "pages/plans.py", *ALERTS}),
         ({Role.PLAN_OWNER}, {"pages/overview.py", "pages/plans.py"}),
-        ({Role.PROVIDER}, {"pages/overview.py", *ALERTS, "pages/alert_log.py"}),
+        ({Role.PROVIDER}, {"pages/overview.py", *ALERTS, "pages/alert_log.py", "pages/plans.py"}),
         ({Role.ADMIN}, {p.path for p in PAGES}),
     ],
 )

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from sgoversight import board
 from sgoversight.models import BoardDecision, BoardMeeting, ImprovementPlan
 from tests.pages.conftest import PROJECT_ROOT
 from tests.support.board import seed_board
@@ -141,8 +142,14 @@ def test_profile_from_a_link(page_db: Engine, borough: Engine) -> None:
     assert "Rating for October 2026" in [c.value for c in app.caption]
     assert "**✖ Red**" in [m.value for m in app.markdown]
     assert any(m.value.startswith("- 6 quality alerts in 3 months") for m in app.markdown)
-    history = app.dataframe[1].value
-    assert list(history["Computed rating"])[-2:] == ["▲ Amber", "✖ Red"]
+    history = next(d.value for d in app.dataframe if "Computed rating" in d.value.columns)
+    assert len(history) == 12
+    assert list(history["Computed rating"])[:2] == ["✖ Red", "▲ Amber"]  # newest first
+    alerts = next(d.value for d in app.dataframe if "Alert" in d.value.columns)
+    assert alerts["Alert"].iloc[0] == "alerts?alert=R5"  # opens the alert in the register
+    assert set(alerts["Severity"]) == {"Medium"}
+    assert any(m.value.startswith("**Address:** not recorded") for m in app.markdown)
+    assert [b for b in app.get("download_button") if "visit sheet" in b.proto.label]
 
 
 def _button(app: AppTest, label: str):
@@ -268,7 +275,9 @@ def test_the_profile_shows_every_decision_with_its_status(page_db: Engine, borou
     app.query_params["month"] = "2026-10"
     app.run()
     assert not app.exception
-    decided = next(d.value for d in app.dataframe if "Status" in d.value.columns)
+    decided = next(
+        d.value for d in app.dataframe if "Why amended or withdrawn" in d.value.columns
+    )
     assert list(decided["Status"]) == ["Current", "Amended later"]
     assert list(decided["Why amended or withdrawn"]) == ["The inspection is next week", ""]
     # choosing another provider moves the address bar with it
@@ -293,3 +302,47 @@ def test_a_rating_that_changed_after_the_page_was_drawn_is_named_at_the_top(
     assert "The records now rate P\\-GRN Amber for 2026\\-10, not Green" in errors[0]
     with Session(borough) as session:
         assert session.scalars(select(BoardDecision)).all() == []
+
+
+def _board_app(query: dict[str, str]) -> AppTest:
+    app = AppTest.from_file(str(PROJECT_ROOT / BOARD_PAGE), default_timeout=60)
+    app.session_state["sgo_user"] = {
+        "username": "board",
+        "name": "Board",
+        "roles": ["board_member"],
+        "provider_id": None,
+    }
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_the_order_is_explained_chosen_and_kept_in_the_address_by_its_code(
+    page_db: Engine, borough: Engine
+) -> None:
+    app = _board_app({"month": "2026-10"})
+    assert not app.exception
+    assert app.query_params["order"] == "risk"
+    assert any(m.value.endswith(board.ORDERS["risk"].explanation) for m in app.markdown)
+    table = app.dataframe[0].value
+    assert list(table.columns[:5]) == [
+        "Provider", "Rating", "Main reason", "Recommended action", "Board decision",
+    ]  # fmt: skip
+    assert list(table["Last 6 months"]) == ["● ● ● ● ▲ ✖", "● ● ● ● ● ▲", "● ● ● ● ● ●"]
+
+    picker = next(s for s in app.selectbox if s.label == "Order the table")
+    app = picker.select("name").run()
+    assert app.query_params["order"] == "name"
+    assert list(app.dataframe[0].value["Provider"]) == ["Ash Lodge", "Beech Court", "Cedar House"]
+    assert any(m.value.endswith("By provider name, A to Z.") for m in app.markdown)
+
+
+def test_an_order_in_the_address_opens_it_and_an_unknown_one_falls_back_to_risk(
+    page_db: Engine, borough: Engine
+) -> None:
+    app = _board_app({"month": "2026-10", "order": "name"})
+    assert list(app.dataframe[0].value["Provider"]) == ["Ash Lodge", "Beech Court", "Cedar House"]
+    app = _board_app({"month": "2026-10", "order": "Most at risk first"})
+    assert not app.exception
+    assert app.query_params["order"] == "risk"
+    assert list(app.dataframe[0].value["Provider"]) == ["Beech Court", "Ash Lodge", "Cedar House"]

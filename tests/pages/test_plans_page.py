@@ -234,11 +234,25 @@ def test_monitoring_start_visit_and_stale_edit_refused(
     assert len(plans.monitoring_detail(seeded, COMMISSIONER, monitoring_id, TODAY).visits) == 2
 
 
-def test_provider_users_cannot_open_the_page(
+def test_provider_users_get_only_their_own_workstream(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    _plan_with_action(seeded, TODAY)  # Harbour View's plan: the provider user's own
+    plans.open_plan(
+        seeded, COMMISSIONER, "PRV-B", "Willow's reason", "commissioner",
+        TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=30), today=TODAY,
+    )  # fmt: skip
+    app = run_page(PAGE, as_user="provider")
+    assert not app.exception and not app.error
+    assert not app.tabs  # no portfolio, no other plan, no monitoring
+    assert "Willow" not in _texts(app)
+
+
+def test_provider_users_without_a_plan_are_told_so(
     run_page: Callable[..., AppTest], seeded: Engine
 ) -> None:
     app = run_page(PAGE, as_user="provider")
-    assert [e.value for e in app.error] == ["Your role does not give you access to this page."]
+    assert [i.value for i in app.info] == ["Your service has no open improvement plan."]
 
 
 def _as(user: str, **params: str) -> AppTest:
@@ -307,3 +321,39 @@ def test_two_people_saving_one_action_the_second_is_told_and_nothing_is_lost(
     assert "someone else changed action" in _texts(app)
     detail = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY)
     assert detail.actions.at[0, "evidence"] == "Their evidence"
+
+
+def test_provider_staff_see_their_plan_without_internal_text_and_add_evidence(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    ours = _plan_with_action(seeded, TODAY + dt.timedelta(days=5))  # the council's action
+    plans.add_action(
+        seeded,
+        COMMISSIONER,
+        ours,
+        "Send the staffing rota",
+        "Harbour View",
+        TODAY + dt.timedelta(days=9),
+    )
+    other = plans.open_plan(
+        seeded, COMMISSIONER, "PRV-B", "Willow's internal reason", "commissioner",
+        TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=30), today=TODAY,
+    )  # fmt: skip
+    plans.add_action(seeded, COMMISSIONER, other, "Willow's action", "Willow Care", TODAY)
+
+    app = run_page(PAGE, as_user="provider")
+    assert not app.exception
+    text = _texts(app)
+    assert next(t.value for t in app.title).replace("\\", "") == "Harbour View: improvement plan"
+    assert "Send the staffing rota" in text and "Audit medicine records" in text
+    assert "Medication errors" not in text  # the plan's reason is the council's
+    assert "planowner" not in text and "commissioner" not in text  # nobody's username
+    assert "Willow" not in text and "PRV-B" not in text
+    assert "Monthly rating" not in text  # off by default
+    assert len(app.text_area) == 1  # evidence only on the action assigned to the service
+
+    app.text_area[0].input("Rota sent to the contracts team")
+    app = _button(app, "Add the evidence").click().run()
+    assert not app.exception
+    assert "Evidence added." in _texts(app)
+    assert "Rota sent to the contracts team" in _texts(app)
