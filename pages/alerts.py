@@ -478,6 +478,7 @@ else:
                 help=f"Alerts not closed within {config.response_days} days of being raised are "
                 "past their response time.",
             ),
+            "Assigned to": st.column_config.TextColumn(width="medium"),
             "What happened": st.column_config.TextColumn(width="large"),
         },
     )
@@ -846,9 +847,13 @@ def _details() -> None:
             st.markdown("**Change who it is assigned to**")
             st.caption(f"Now: {fmt.plain(detail.assigned_label)}.")
             forms.summary(form, alerts.ASSIGN_LABELS, "The assignment was not changed")
+            assignable = ["", *officers]
             st.selectbox(
                 alerts.ASSIGN_LABELS["assigned_to"],
-                ["", *officers],
+                assignable,
+                index=assignable.index(detail.assigned_to)
+                if detail.assigned_to in assignable
+                else 0,
                 format_func=lambda u: _officer(u) or "Nobody (unassigned)",
                 key=f"{K}assign_assigned_to_{alert_id}",
             )
