@@ -168,7 +168,9 @@ def test_an_at_risk_alert_is_followed_through_its_workflow_and_its_notes_reach_t
     wait_for_app(page)
     page.get_by_text("Note added (internal to the council).").wait_for()
     page.get_by_role("textbox", name="Note", exact=True).fill(SHARED_NOTE)
-    page.get_by_text("Shared with the provider (their staff can read it)").click()
+    page.get_by_role("radiogroup", name="Who can read this note?").get_by_text(
+        "Shared with the provider (their staff can read it)"
+    ).click()
     page.get_by_role("button", name="Add the note").click()
     wait_for_app(page)
     page.get_by_text("Note added (shared with the provider).").wait_for()
