@@ -289,3 +289,29 @@ def test_search_finds_an_alert_a_row_click_opens_it_and_a_reload_keeps_the_filte
         alert_id,
     )
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_landing_pages_past_response_line_opens_the_same_list_in_the_register(
+    page, app_url: str
+) -> None:
+    sign_in(page, app_url, "commissioner", "demo-commissioner")
+    page.get_by_role("heading", name="This month at a glance").wait_for()
+    page.get_by_text("Alerts assigned to you").first.wait_for()
+    line = page.get_by_text(re.compile(r"^[\d,]+ · Quality alerts past their response time$"))
+    count = int(line.first.inner_text().split(" · ")[0].replace(",", ""))
+    line.first.click()
+    page.get_by_test_id("stExpander").filter(has=line.first).get_by_role(
+        "link", name=re.compile(r"open the full list")
+    ).click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Quality alert register").wait_for()
+    assert _address(page).get("past_response") == "yes", page.url
+    past_only = page.get_by_role("checkbox", name="Only alerts past their response time")
+    expect(past_only).to_be_checked()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Alerts shown")).to_have_text(
+        re.compile(rf"Alerts shown\s*{count:,}\s*$")
+    )
+    page.get_by_role("link", name="This month at a glance").click()
+    wait_for_app(page)
+    page.get_by_text("Alerts assigned to you").first.wait_for()
+    screenshot(page, "landing-commissioner-attention")
