@@ -254,7 +254,11 @@ def _read_address(provider_ids: list[str]) -> None:
     state[FILTERS["age"]] = alerts.AGE_FILTER_CODES.get(asked["age"] or "", "Any age")
     state[FILTERS["past_response"]] = asked["past_response"] == "yes"
     state[FILTERS["risk"]] = _codes(asked["risk"], list(alerts.RISK_FILTER))
-    state[FILTERS["assigned"]] = _codes(asked["assigned"], list(alerts.ASSIGNED_FILTER))
+    # Provider staff have no provider or assigned choice: those parameters are not theirs.
+    council = scope is None
+    state[FILTERS["assigned"]] = (
+        _codes(asked["assigned"], list(alerts.ASSIGNED_FILTER)) if council else []
+    )
     state[FILTERS["q"]] = (asked["q"] or "")[: alerts.MAX_SEARCH]
 
 

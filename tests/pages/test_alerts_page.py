@@ -495,3 +495,17 @@ def test_start_work_assigns_the_officer_and_the_assigned_filters_follow(
     assert alert.assigned_to == "colin"
     assert alert.notes[-1].text.endswith("Colin covers Harbour View.")
     assert alert.notes[-1].visibility == "internal"
+
+
+def test_provider_staff_links_cannot_widen_their_register(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE, as_user="provider")
+    app.query_params["provider"] = "PRV-B"
+    app.query_params["assigned"] = "me"
+    app.query_params["q"] = "medicines"
+    app = app.run()
+    assert not app.exception
+    assert not any(m.label in ("Provider", "Assigned") for m in app.multiselect)
+    assert set(_register_ids(app)) == {seeded["late"], seeded["recent"]}  # their own, PRV-A
+    assert "assigned" not in app.query_params
