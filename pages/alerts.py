@@ -27,6 +27,7 @@ CLOSE_LABELS = {
     "no_concern_reason": "Or, if no safeguarding concern was raised: why not",
 }
 REOPEN_LABELS = {"reason": "Why is it being reopened?"}
+START_LABELS = {"assigned_to": "Assigned officer"}
 FEEDBACK_LABELS = {"to": "Feedback given to", "on": "Date of feedback"}
 NOTE_LABELS = {"note": "Note", "visibility": "Who can read this note?"}
 
@@ -62,17 +63,54 @@ def _picked() -> None:
     _choose(st.session_state.get(PICK))
 
 
+TABLE = f"{K}table"
+SHOWN_IDS = f"{K}shown_ids"
+
+
+def _row_clicked() -> None:
+    """A row of the register was clicked: open its alert (by the id shown in that row)."""
+    event = st.session_state.get(TABLE) or {}
+    rows = (event.get("selection") or {}).get("rows") or []
+    shown = st.session_state.get(SHOWN_IDS) or []
+    if rows and 0 <= rows[0] < len(shown):
+        _choose(shown[rows[0]])
+
+
 # --- changes: run in callbacks (ui.writes), with the version shown when the buttons were drawn ----
 
 
 def _start(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
+    officer = st.session_state.get(f"{K}start_officer_{alert_id}") or None
     writes.run(
         PAGE,
         lambda: alerts.start_progress(
-            engine(), actor, alert_id, expected_version=version, today=now
+            engine(), actor, alert_id, expected_version=version, today=now, assigned_to=officer
         ),
         f"{alert_id} is now in progress.",
+        form=f"{K}form_start_{alert_id}",
         where=alert_id,
+    )
+
+
+def _assign(actor: Actor, alert_id: str, version: int) -> None:
+    keys = {name: f"{K}assign_{name}_{alert_id}" for name in alerts.ASSIGN_LABELS}
+    officer = st.session_state.get(keys["assigned_to"]) or None
+    writes.run(
+        PAGE,
+        lambda: alerts.assign_alert(
+            engine(),
+            actor,
+            alert_id,
+            assigned_to=officer,
+            note=st.session_state.get(keys["note"], ""),
+            expected_version=version,
+            visibility=st.session_state.get(keys["visibility"]),
+        ),
+        f"{alert_id} is now assigned to {officer}." if officer else f"{alert_id} is unassigned.",
+        form=f"{K}form_assign_{alert_id}",
+        where=alert_id,
+        clear=(keys["note"],),
+        reset={keys["visibility"]: alerts.INTERNAL},
     )
 
 
@@ -167,18 +205,113 @@ st.caption(
     "raised; alerts still open after that are marked ⚠ Past response time."
 )
 
+# --- the filters: kept in the address bar by codes and ids, so a link reproduces the list --------
+
+FILTERS = {  # address parameter → session key of its widget
+    "provider": f"{K}f_provider",
+    "category": f"{K}f_category",
+    "severity": f"{K}f_severity",
+    "status": f"{K}f_status",
+    "raised_by": f"{K}f_raised_by",
+    "age": f"{K}f_age",
+    "past_response": f"{K}f_past_response",
+    "risk": f"{K}f_risk",
+    "assigned": f"{K}f_assigned",
+    "q": f"{K}f_search",
+}
+DEFAULT_STATUSES = ["open", "in_progress"]
+ANY = "any"  # ?status=any: every status (no parameter means the default, open and in progress)
+WRITTEN = f"{K}address_written"
+
+
+def _codes(value: str | None, allowed: list[str]) -> list[str]:
+    """The comma-separated codes of an address parameter that are offered, in the offered order
+    (an unknown code is dropped, never an error: the link still opens)."""
+    asked = {part.strip() for part in (value or "").split(",")}
+    return [code for code in allowed if code in asked]
+
+
+def _address_filters() -> dict[str, str | None]:
+    return {param: st.query_params.get(param) for param in FILTERS}
+
+
+def _read_address(provider_ids: list[str]) -> None:
+    """Rule: when the address's filters are not the ones this page last wrote (a link, a reload
+    in a new session, typing, back or forward), the address wins: each filter is set from it and
+    a filter it does not name goes back to its default."""
+    asked = _address_filters()
+    state = st.session_state
+    if asked == state.get(WRITTEN) and FILTERS["status"] in state:
+        return
+    state[FILTERS["provider"]] = _codes(asked["provider"], provider_ids)
+    state[FILTERS["category"]] = _codes(asked["category"], ALERT_CATEGORY.codes)
+    state[FILTERS["severity"]] = _codes(asked["severity"], SEVERITY.codes)
+    status = asked["status"]
+    state[FILTERS["status"]] = (
+        DEFAULT_STATUSES if status is None else _codes(status, ALERT_STATUS.codes)
+    )
+    state[FILTERS["raised_by"]] = _codes(asked["raised_by"], ALERT_RAISED_BY.codes)
+    state[FILTERS["age"]] = alerts.AGE_FILTER_CODES.get(asked["age"] or "", "Any age")
+    state[FILTERS["past_response"]] = asked["past_response"] == "yes"
+    state[FILTERS["risk"]] = _codes(asked["risk"], list(alerts.RISK_FILTER))
+    # Provider staff have no provider or assigned choice: those parameters are not theirs.
+    council = scope is None
+    state[FILTERS["assigned"]] = (
+        _codes(asked["assigned"], list(alerts.ASSIGNED_FILTER)) if council else []
+    )
+    state[FILTERS["q"]] = (asked["q"] or "")[: alerts.MAX_SEARCH]
+
+
+def _write_address() -> None:
+    """Put every filter in the address bar (codes and ids only); an empty filter is left out,
+    except status, whose empty choice is written `any` (no parameter means the default)."""
+    state = st.session_state
+    age_codes = {label: code for code, label in alerts.AGE_FILTER_CODES.items()}
+    values: dict[str, str | None] = {
+        "provider": ",".join(state.get(FILTERS["provider"]) or []),
+        "category": ",".join(state[FILTERS["category"]]),
+        "severity": ",".join(state[FILTERS["severity"]]),
+        "status": ",".join(state[FILTERS["status"]]) or ANY,
+        "raised_by": ",".join(state[FILTERS["raised_by"]]),
+        "age": age_codes.get(state[FILTERS["age"]], ANY),
+        "past_response": "yes" if state[FILTERS["past_response"]] else "",
+        "risk": ",".join(state[FILTERS["risk"]]),
+        "assigned": ",".join(state.get(FILTERS["assigned"]) or []),
+        "q": (state[FILTERS["q"]] or "").strip(),
+    }
+    if values["age"] == ANY:
+        values["age"] = ""
+    for param, value in values.items():
+        if value:
+            if st.query_params.get(param) != value:
+                st.query_params[param] = value
+        elif param in st.query_params:
+            del st.query_params[param]
+    state[WRITTEN] = _address_filters()
+
+
+names = alerts.providers_with_alerts(engine(), actor) if scope is None else {}
+_read_address(list(names))
 with st.container(border=True):
-    st.markdown("**Filter the register**")
-    # Seven filters for council staff, six for provider staff (no provider choice): three a row.
+    st.markdown("**Search and filter the register**")
+    search = st.text_input(
+        "Search",
+        key=FILTERS["q"],
+        max_chars=alerts.MAX_SEARCH,
+        placeholder="A word from what happened or a note, a provider, an alert number",
+        help="Finds the text, ignoring capitals, in the alert number (new or former), the "
+        "provider's name, what happened and the notes you can read. Press Enter to search.",
+    )
+    # Eight filters for council staff, six for provider staff (no provider or assigned
+    # choice): three a row.
     cells = [column for _ in range(3) for column in st.columns(3)]
     if scope is None:
-        names = alerts.providers_with_alerts(engine(), actor)
         provider_ids = cells.pop(0).multiselect(
             "Provider",
             list(names),
             format_func=lambda p: names.get(p, p),
             placeholder="All providers",
-            key=f"{K}f_provider",
+            key=FILTERS["provider"],
         )
     else:
         provider_ids = []
@@ -187,41 +320,53 @@ with st.container(border=True):
         ALERT_CATEGORY.codes,
         format_func=ALERT_CATEGORY.label,
         placeholder="All categories",
-        key=f"{K}f_category",
+        key=FILTERS["category"],
     )
     severities = cells.pop(0).multiselect(
         "Severity",
         SEVERITY.codes,
         format_func=SEVERITY.label,
         placeholder="All severities",
-        key=f"{K}f_severity",
+        key=FILTERS["severity"],
     )
     statuses = cells.pop(0).multiselect(
         "Status",
         ALERT_STATUS.codes,
-        default=["open", "in_progress"],
         format_func=ALERT_STATUS.label,
         placeholder="Any status",
-        key=f"{K}f_status",
+        key=FILTERS["status"],
     )
     raised_by = cells.pop(0).multiselect(
         "Raised by",
         ALERT_RAISED_BY.codes,
         format_func=ALERT_RAISED_BY.label,
         placeholder="Anyone",
-        key=f"{K}f_raised_by",
+        key=FILTERS["raised_by"],
     )
-    age = cells.pop(0).selectbox("How long open", list(alerts.AGE_FILTERS), key=f"{K}f_age")
+    age = cells.pop(0).selectbox("How long open", list(alerts.AGE_FILTERS), key=FILTERS["age"])
     risk = cells.pop(0).multiselect(
         "Someone at risk of harm",
         list(alerts.RISK_FILTER),
         format_func=alerts.RISK_FILTER.__getitem__,
         placeholder="Any answer",
-        key=f"{K}f_risk",
+        key=FILTERS["risk"],
         help='The answer given to "Is someone at risk of harm?" when the alert was logged. '
         "Alerts imported from another system were never asked: Not recorded.",
     )
-    past_only = st.checkbox("Only alerts past their response time", key=f"{K}f_past_response")
+    if scope is None:
+        assigned = cells.pop(0).multiselect(
+            "Assigned",
+            list(alerts.ASSIGNED_FILTER),
+            format_func=alerts.ASSIGNED_FILTER.__getitem__,
+            placeholder="Anyone or nobody",
+            key=FILTERS["assigned"],
+            help="Assigned to me: alerts whose assigned officer is you. Unassigned: alerts "
+            "nobody owns yet.",
+        )
+    else:
+        assigned = []
+    past_only = st.checkbox("Only alerts past their response time", key=FILTERS["past_response"])
+_write_address()
 
 low, high = alerts.AGE_FILTERS[age]
 frame = alerts.alert_register(
@@ -237,6 +382,8 @@ frame = alerts.alert_register(
     max_days_open=high,
     past_response_only=past_only,
     risk=risk,
+    assigned=assigned,
+    search=search,
     config=config,
 )
 
@@ -279,7 +426,9 @@ else:
         "Raised on",
         "Severity",
         "Status",
+        "Assigned to",
         "Days open",
+        "Days past response time",
         "Response",
         "Someone at risk of harm",
         "Category",
@@ -307,22 +456,33 @@ else:
             f"Rows {first + 1:,} to {first + len(shown_rows):,} of {len(table):,}, newest "
             "first. The downloads below hold every row."
         )
+    # A click on a row opens that alert: the callback maps the row's position to its id.
+    st.session_state[SHOWN_IDS] = list(shown_rows["Alert"])
+    st.caption("Click a row to open that alert below the table.")
     st.dataframe(
         shown_rows.style.map(_late_style, subset=["Response"]),
         hide_index=True,
         width="stretch",
         height=min(420, 38 + 35 * len(shown_rows)),
         column_order=shown_columns,
+        key=TABLE,
+        on_select=_row_clicked,
+        selection_mode="single-row",
         column_config={
             "Raised on": st.column_config.DateColumn(format="D MMM YYYY"),
             "Days open": st.column_config.NumberColumn(
                 help="Calendar days from raised to closed, or to today if not closed."
+            ),
+            "Days past response time": st.column_config.NumberColumn(
+                help=f"For an alert not closed within {config.response_days} days of being "
+                "raised: the days since its response was due. 0 for any other alert."
             ),
             "Response": st.column_config.TextColumn(
                 width="medium",
                 help=f"Alerts not closed within {config.response_days} days of being raised are "
                 "past their response time.",
             ),
+            "Assigned to": st.column_config.TextColumn(width="medium"),
             "What happened": st.column_config.TextColumn(width="large"),
         },
     )
@@ -336,9 +496,12 @@ else:
             ("Statuses", [ALERT_STATUS.label(c) for c in statuses]),
             ("Raised by", [ALERT_RAISED_BY.label(c) for c in raised_by]),
             ("Someone at risk of harm", [alerts.RISK_FILTER[c] for c in risk]),
+            ("Assigned", [alerts.ASSIGNED_FILTER[c] for c in assigned]),
         )
         if values
     ]
+    if search.strip():
+        filters.append(f"Search: {search.strip()}")
     if age != "Any age":
         filters.append(f"Open for: {age}")
     if past_only:
@@ -467,6 +630,7 @@ def _details() -> None:
                 f"{fmt.long_date(detail.response_due_on)}"
             )
         d.markdown(f"**Response**  \n{response}")
+        st.markdown(f"**Assigned officer:** {fmt.plain(detail.assigned_label)}")
         raised = (
             f"**Raised** {fmt.long_date(detail.raised_on)} by "
             f"{ALERT_RAISED_BY.label(detail.raised_by).lower()}"
@@ -568,14 +732,34 @@ def _details() -> None:
         "you see theirs instead."
     )
     version = detail.version
+    officers = alerts.council_officers(engine(), actor) if "assign" in allowed else {}
+
+    def _officer(username: str) -> str:
+        return alerts.officer_label(username, officers.get(username)) if username else ""
+
     if "start_progress" in allowed:
-        st.button(
-            "Start work on this alert (mark it in progress)",
-            icon=":material/play_arrow:",
-            key=f"{K}start_{alert_id}",
-            on_click=_start,
-            args=(actor, alert_id, version, now),
-        )
+        form = f"{K}form_start_{alert_id}"
+        with st.form(form):
+            st.markdown("**Start work on this alert**")
+            forms.summary(form, START_LABELS, f"{alert_id} was not moved to in progress")
+            choices = list(officers)
+            if actor.username not in officers:
+                choices.insert(0, "")
+            st.selectbox(
+                START_LABELS["assigned_to"],
+                choices,
+                index=choices.index(actor.username) if actor.username in choices else 0,
+                format_func=lambda u: _officer(u) or f"Leave as it is ({detail.assigned_label})",
+                key=f"{K}start_officer_{alert_id}",
+                help="The council officer who owns the work on this alert.",
+            )
+            forms.beside(form, "assigned_to")
+            st.form_submit_button(
+                "Start work on this alert (mark it in progress)",
+                icon=":material/play_arrow:",
+                on_click=_start,
+                args=(actor, alert_id, version, now),
+            )
 
     left, right = st.columns(2)
     if "close" in allowed:
@@ -660,6 +844,41 @@ def _details() -> None:
                 icon=":material/forum:",
                 on_click=_feedback,
                 args=(actor, alert_id, version, now),
+            )
+    if "assign" in allowed:
+        form = f"{K}form_assign_{alert_id}"
+        with left.form(form):
+            st.markdown("**Change who it is assigned to**")
+            st.caption(f"Now: {fmt.plain(detail.assigned_label)}.")
+            forms.summary(form, alerts.ASSIGN_LABELS, "The assignment was not changed")
+            assignable = ["", *officers]
+            st.selectbox(
+                alerts.ASSIGN_LABELS["assigned_to"],
+                assignable,
+                index=assignable.index(detail.assigned_to)
+                if detail.assigned_to in assignable
+                else 0,
+                format_func=lambda u: _officer(u) or "Nobody (unassigned)",
+                key=f"{K}assign_assigned_to_{alert_id}",
+            )
+            forms.beside(form, "assigned_to")
+            st.text_area(
+                alerts.ASSIGN_LABELS["note"], key=f"{K}assign_note_{alert_id}", height=80
+            )
+            forms.beside(form, "note")
+            st.radio(
+                alerts.ASSIGN_LABELS["visibility"],
+                list(alerts.NOTE_VISIBILITY),
+                index=0,
+                format_func=alerts.NOTE_VISIBILITY.__getitem__,
+                key=f"{K}assign_visibility_{alert_id}",
+            )
+            forms.beside(form, "visibility")
+            st.form_submit_button(
+                "Change the assigned officer",
+                icon=":material/person_edit:",
+                on_click=_assign,
+                args=(actor, alert_id, version),
             )
     if "note" in allowed:
         form = f"{K}form_note_{alert_id}"

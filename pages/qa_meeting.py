@@ -277,7 +277,7 @@ for entry in group.entries:
         f"{entry.alert_id} · {SEVERITY.label(entry.severity)} severity · "
         f"{ALERT_CATEGORY.label(entry.category)} · "
         f"{ALERT_STATUS.label(entry.status_at_meeting)} at the meeting, "
-        f"{open_for(entry.days_open_at_meeting)}{done_mark}"
+        f"{open_for(entry.days_open_at_meeting)} · {fmt.plain(entry.assigned_label)}{done_mark}"
     )
     flash = writes.peek(PAGE)
     with st.expander(label, expanded=bool(flash and flash.where == entry.alert_id)):
@@ -287,6 +287,7 @@ for entry in group.entries:
             f"Raised {fmt.long_date(entry.raised_on)} · CQC key question: "
             f"{entry.key_question} · Someone at risk of harm: {yes_no(entry.risk_of_harm)} · "
             f"Status now: {ALERT_STATUS.label(entry.status_now)} · "
+            f"Assigned officer: {fmt.plain(entry.assigned_label)} · "
             f"Why on the agenda: {'; '.join(entry.reasons).lower()}"
         )
         if entry.notes:

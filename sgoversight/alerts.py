@@ -42,6 +42,19 @@ Workflow
   or changing another provider's alert raises PermissionDenied). A QA meeting attendee reads only.
 - Every change is audited (entity `quality_alert`) in the same transaction as the change.
 
+Ownership
+- An alert may have an assigned officer (`assigned_to`): a council user, i.e. a username in the
+  users table whose roles include one other than provider staff (is_council_user). Provider
+  staff are never assigned an alert. New alerts start unassigned.
+- Starting work (`start_progress`, the triage) sets the assigned officer: the one chosen, or the
+  person starting work when they are a council user and none was chosen.
+- The officer is changed with `assign_alert` (MANAGE_ALERTS, not on a closed alert): the new
+  officer (or nobody) and a written note, saved as an alert note (internal to the council by
+  default, as notes are) in the same transaction; audited with the officers before and after.
+  Choosing the officer already assigned is refused. Only an enabled council user can be chosen
+  in the app; an import may name any council user (disabled ones included: old alerts keep the
+  owner they had).
+
 Notes
 - Each note is internal to the council (the default) or shared with the provider. A note written
   by provider staff is shared by definition. Provider staff are served only shared notes, by every
@@ -53,6 +66,12 @@ Register
   (calendar days).
 - Past response time: an alert not closed whose days open exceed `response_days` (config
   `[alerts]` in config/alerts.toml, default 20), i.e. today is after the day raised + response_days.
+  Days past response time: today minus the response due day for such an alert, 0 for any other.
+- Search: words typed are matched, ignoring case, as one piece of text against the alert's id,
+  its former id, the provider's name, the summary and the notes the person may read
+  (may_read_note); an alert matches when any of them contains the text.
+- "Assigned to me" (assigned code `me`): the assigned officer is the person looking;
+  "Unassigned" (`unassigned`): nobody is assigned. Both chosen: either.
 - Each category is counted under one CQC key question (CQC_KEY_QUESTION, below).
 - Provider staff only ever see their own provider's alerts, and never the raiser's contact.
 """
@@ -76,14 +95,14 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from sqlalchemy import Engine, Select, false, or_, select, text
+from sqlalchemy import Engine, Select, exists, false, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from sgoversight import audit, errors, uktime
 from sgoversight import vocabulary as v
-from sgoversight.auth import Actor, Permission
+from sgoversight.auth import Actor, Permission, Role
 from sgoversight.db import PROJECT_ROOT, session_scope
 from sgoversight.errors import BadInput, FormInvalid, field_messages
 from sgoversight.exporting import to_csv_bytes, to_xlsx_bytes
@@ -95,6 +114,7 @@ from sgoversight.models import (
     QaAgendaItem,
     QaMeeting,
     QualityAlert,
+    User,
 )
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "alerts.toml"
@@ -437,6 +457,15 @@ def past_response_time(
     return status != CLOSED and today > response_due_on(raised_on, config)
 
 
+def days_past_response(
+    status: str, raised_on: dt.date, today: dt.date, config: AlertConfig
+) -> int:
+    """Rule: for an alert past its response time, the days since its response due day; else 0."""
+    if not past_response_time(status, raised_on, today, config):
+        return 0
+    return (today - response_due_on(raised_on, config)).days
+
+
 def can_add_note(actor: Actor) -> bool:
     """Rule: those who manage alerts or may log them (provider staff: own provider only)."""
     return actor.can(Permission.MANAGE_ALERTS) or actor.can(Permission.LOG_ALERT)
@@ -455,8 +484,88 @@ def _snapshot(alert: QualityAlert) -> dict[str, Any]:
         "no_concern_reason": alert.no_concern_reason,
         "feedback_to_raiser_on": alert.feedback_to_raiser_on,
         "feedback_to_provider_on": alert.feedback_to_provider_on,
+        "assigned_to": alert.assigned_to,
         "version": alert.version,
     }
+
+
+# --- who can own an alert -------------------------------------------------------------------------
+
+ASSIGN_LABELS: dict[str, str] = {
+    "assigned_to": "Assigned officer",
+    "note": "Why (saved as a note)",
+    "visibility": "Who can read the note about this change?",
+}
+NOT_COUNCIL_MESSAGE = (
+    "{name} is not a council user who can be assigned an alert (provider staff never are): "
+    "choose one from the list"
+)
+
+
+def is_council_user(roles: Iterable[str]) -> bool:
+    """Rule: a council user has at least one role other than provider staff."""
+    return any(str(role) != Role.PROVIDER for role in roles)
+
+
+def council_usernames(
+    session: Session, names: Collection[str], *, enabled_only: bool = False
+) -> set[str]:
+    """Which of `names` are council users (is_council_user) in the users table; with
+    `enabled_only`, only those whose account is not disabled. A few queries, never one a name."""
+    wanted = sorted({name for name in names if isinstance(name, str)})
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        statement = select(User.username, User.roles, User.disabled).where(
+            User.username.in_(wanted[start : start + 500])
+        )
+        for row in session.execute(statement):
+            if is_council_user(row.roles or []) and not (enabled_only and row.disabled):
+                found.add(row.username)
+    return found
+
+
+def council_officers(engine: Engine, actor: Actor) -> dict[str, str]:
+    """Username → display name of the enabled council users an alert can be assigned to, by
+    name (the assign and start-work pickers). Needs MANAGE_ALERTS."""
+    actor.require(Permission.MANAGE_ALERTS)
+    statement = select(User.username, User.display_name, User.roles).where(
+        User.disabled.is_(False)
+    )
+    with Session(engine) as session:
+        rows = session.execute(statement.order_by(User.display_name, User.username)).all()
+    return {row.username: row.display_name for row in rows if is_council_user(row.roles or [])}
+
+
+def _display_names(session: Session, usernames: Collection[str | None]) -> dict[str, str]:
+    wanted = sorted({name for name in usernames if name})
+    if not wanted:
+        return {}
+    statement = select(User.username, User.display_name).where(User.username.in_(wanted))
+    return {row.username: row.display_name for row in session.execute(statement)}
+
+
+def officer_label(username: str | None, display_name: str | None) -> str:
+    """How an assigned officer is named on screen: 'Cara Jones (cara)'; 'Unassigned' for none
+    (a missing value read back from a table, NaN, counts as none)."""
+    username = username if isinstance(username, str) else None
+    display_name = display_name if isinstance(display_name, str) else None
+    if not username:
+        return "Unassigned"
+    if display_name and display_name != username:
+        return f"{display_name} ({username})"
+    return username
+
+
+def _assignee(session: Session, value: str | None, problems: dict[str, str]) -> str | None:
+    """Rule for an officer chosen in the app: blank is nobody; otherwise an enabled council user.
+    A problem is added to `problems` under `assigned_to`."""
+    if _blank(value):
+        return None
+    name = str(value).strip()
+    if name not in council_usernames(session, [name], enabled_only=True):
+        problems["assigned_to"] = NOT_COUNCIL_MESSAGE.format(name=f"'{name[:64]}'")
+        return None
+    return name
 
 
 # --- providers for the intake form ----------------------------------------------------------------
@@ -766,9 +875,21 @@ def _label(status: str) -> str:
 
 
 def start_progress(
-    engine: Engine, actor: Actor, alert_id: str, *, expected_version: int, today: dt.date
+    engine: Engine,
+    actor: Actor,
+    alert_id: str,
+    *,
+    expected_version: int,
+    today: dt.date,
+    assigned_to: str | None = None,
 ) -> int:
-    """Move an open alert to in progress. Needs MANAGE_ALERTS; refused unless the alert is open."""
+    """Move an open alert to in progress (the triage) and set its assigned officer. Needs
+    MANAGE_ALERTS; refused unless the alert is open.
+
+    The officer is `assigned_to` when given (an enabled council user, else FormInvalid on field
+    assigned_to and nothing is saved); otherwise the person starting work when they are an
+    enabled council user; otherwise the alert keeps the officer it had.
+    """
     actor.require(Permission.MANAGE_ALERTS)
 
     def apply(session: Session, alert: QualityAlert) -> str:
@@ -777,10 +898,86 @@ def start_progress(
                 f"{alert.alert_id} is {_label(alert.status)}: only an open alert can be moved to "
                 "in progress — nothing was saved"
             )
+        problems: dict[str, str] = {}
+        if _blank(assigned_to):
+            mine = council_usernames(session, [actor.username], enabled_only=True)
+            officer = actor.username if mine else alert.assigned_to
+        else:
+            officer = _assignee(session, assigned_to, problems)
+        if problems:
+            raise FormInvalid(problems, f"{alert.alert_id} was not moved to in progress")
         _status_change(session, actor, alert, IN_PROGRESS, today, None)
-        return "open → in progress"
+        alert.assigned_to = officer
+        return "open → in progress" + (f"; assigned to {officer}" if officer else "")
 
     return _change(engine, actor, alert_id, expected_version, "start_progress", apply)
+
+
+def assign_alert(
+    engine: Engine,
+    actor: Actor,
+    alert_id: str,
+    *,
+    assigned_to: str | None,
+    note: str,
+    expected_version: int,
+    visibility: str | None = None,
+) -> int:
+    """Change an alert's assigned officer (None or blank: nobody), with a written note.
+
+    Needs MANAGE_ALERTS; refused on a closed alert. The officer must be an enabled council user
+    and differ from the one assigned; the note (1 to 10,000 characters) is saved as an alert note
+    saying who it moved from and to, internal to the council unless `visibility` is "shared".
+    Problems come all at once as FormInvalid (fields assigned_to, note, visibility); nothing is
+    saved. Audited (action "assign") with the officers before and after.
+    """
+    actor.require(Permission.MANAGE_ALERTS)
+
+    def apply(session: Session, alert: QualityAlert) -> str:
+        if alert.status == CLOSED:
+            raise IllegalTransition(
+                f"{alert.alert_id} is closed: reopen it before changing who it is assigned to "
+                "— nothing was saved"
+            )
+        problems: dict[str, str] = {}
+        officer = _assignee(session, assigned_to, problems)
+        body = _text_problem(note, "say why the assignment changes", problems, "note")
+        if visibility is not None and visibility not in NOTE_VISIBILITY:
+            problems["visibility"] = (
+                "choose who can read the note: internal or shared with the provider"
+            )
+        if "assigned_to" not in problems and officer == alert.assigned_to:
+            problems["assigned_to"] = (
+                f"it is already assigned to {officer}: choose someone else"
+                if officer
+                else "it is already unassigned: choose an officer"
+            )
+        if problems:
+            raise FormInvalid(problems, "The assignment was not changed")
+        names = _display_names(session, [alert.assigned_to, officer])
+        before = officer_label(alert.assigned_to, names.get(alert.assigned_to or ""))
+        after = officer_label(officer, names.get(officer or ""))
+        change = f"Assigned to {after} (was {before})" if officer else f"Unassigned (was {before})"
+        session.add(
+            AlertNote(
+                alert_id=alert.alert_id,
+                author=actor.username,
+                text=f"{change}: {body}",
+                visibility=note_visibility(actor, visibility),
+            )
+        )
+        alert.assigned_to = officer
+        return change
+
+    return _change(
+        engine,
+        actor,
+        alert_id,
+        expected_version,
+        "assign",
+        apply,
+        after={"note_visibility": note_visibility(actor, visibility)},
+    )
 
 
 SAFEGUARDING_ANSWER_MESSAGE = (
@@ -1064,6 +1261,14 @@ class AlertDetail:
     status_history: tuple[StatusChangeView, ...]
     notes: tuple[NoteView, ...]
     qa_discussions: tuple[QaDiscussionView, ...]
+    assigned_to: str | None = None
+    assigned_name: str | None = None
+    days_past_response: int = 0
+
+    @property
+    def assigned_label(self) -> str:
+        """The assigned officer in words ("Unassigned" for nobody)."""
+        return officer_label(self.assigned_to, self.assigned_name)
 
 
 def get_alert(
@@ -1110,6 +1315,7 @@ def get_alert(
             for item in items
         )
         hidden = actor.is_provider_user
+        officer_names = _display_names(session, [alert.assigned_to])
         return AlertDetail(
             alert_id=alert.alert_id,
             former_id=alert.former_id,
@@ -1144,12 +1350,15 @@ def get_alert(
             ),
             notes=readable_notes(actor, alert.notes),
             qa_discussions=discussions,
+            assigned_to=alert.assigned_to,
+            assigned_name=officer_names.get(alert.assigned_to or ""),
+            days_past_response=days_past_response(alert.status, alert.raised_on, today, config),
         )
 
 
 def allowed_actions(actor: Actor, detail: AlertDetail) -> frozenset[str]:
     """The changes `actor` may make to the alert now (pages show only these; the use cases check
-    again): "start_progress", "close", "reopen", "feedback", "note"."""
+    again): "start_progress", "close", "reopen", "feedback", "assign", "note"."""
     if actor.is_provider_user and detail.provider_id != actor.provider_id:
         return frozenset()
     actions: set[str] = set()
@@ -1159,6 +1368,7 @@ def allowed_actions(actor: Actor, detail: AlertDetail) -> frozenset[str]:
             actions.add("start_progress")
         if detail.status in NOT_CLOSED:
             actions.add("close")
+            actions.add("assign")
         if detail.status == CLOSED:
             actions.add("reopen")
     if can_add_note(actor):
@@ -1183,6 +1393,9 @@ REGISTER_COLUMNS = [
     "days_open",
     "response_due_on",
     "past_response_time",
+    "days_past_response",
+    "assigned_to",
+    "assigned_name",
     "feedback_to_raiser_on",
     "feedback_to_provider_on",
     "risk_of_harm",
@@ -1218,6 +1431,42 @@ AGE_FILTERS: dict[str, tuple[int | None, int | None]] = {
     "4 to 12 weeks": (28, 83),
     "12 weeks or more": (84, None),
 }
+#: The age filter's code (kept in the address bar) → its label in AGE_FILTERS.
+AGE_FILTER_CODES: dict[str, str] = {
+    "any": "Any age",
+    "under_1_week": "Under 1 week",
+    "1_to_4_weeks": "1 to 4 weeks",
+    "4_to_12_weeks": "4 to 12 weeks",
+    "12_weeks_plus": "12 weeks or more",
+}
+#: The register's "Assigned" filter: code → words (module rules).
+ASSIGNED_FILTER: dict[str, str] = {"me": "Assigned to me", "unassigned": "Unassigned"}
+MAX_SEARCH = 200
+
+
+def _like(words: str) -> str:
+    """A LIKE pattern matching `words` anywhere, its own % and _ taken literally."""
+    escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_clause(actor: Actor, words: str) -> Any:
+    """Rule (module "Search"): id, former id, provider name, summary, or a note `actor` may read
+    contains `words`, ignoring case."""
+    pattern = _like(words)
+    notes = select(AlertNote.id).where(
+        AlertNote.alert_id == QualityAlert.alert_id,
+        AlertNote.text.ilike(pattern, escape="\\"),
+    )
+    if actor.is_provider_user:  # may_read_note: provider staff read shared notes only
+        notes = notes.where(AlertNote.visibility == SHARED)
+    return or_(
+        QualityAlert.alert_id.ilike(pattern, escape="\\"),
+        QualityAlert.former_id.ilike(pattern, escape="\\"),
+        Provider.name.ilike(pattern, escape="\\"),
+        QualityAlert.summary.ilike(pattern, escape="\\"),
+        exists(notes),
+    )
 
 
 def _in(statement: Select, column: Any, values: Collection[str] | None) -> Select:
@@ -1238,15 +1487,19 @@ def alert_register(
     max_days_open: int | None = None,
     past_response_only: bool = False,
     risk: Collection[str] | None = None,
+    assigned: Collection[str] | None = None,
+    search: str | None = None,
     config: AlertConfig | None = None,
 ) -> pd.DataFrame:
     """The alerts `actor` may see, filtered, newest first, one row each (REGISTER_COLUMNS).
 
-    Needs VIEW_ALERTS. An empty or None filter means "any". Days open, the response due day and the
-    past-response-time flag follow the module's register rules; min/max days open are inclusive.
-    `risk` holds RISK_FILTER codes for the answer to "Is someone at risk of harm?" ("yes", "no",
-    "not_recorded"). Provider staff get only their own provider's rows, whatever `provider_ids`
-    says.
+    Needs VIEW_ALERTS. An empty or None filter means "any". Days open, the response due day, the
+    past-response-time flag and the days past it follow the module's register rules; min/max days
+    open are inclusive. `risk` holds RISK_FILTER codes for the answer to "Is someone at risk of
+    harm?" ("yes", "no", "not_recorded"); `assigned` ASSIGNED_FILTER codes ("me", "unassigned");
+    `search` is free text (module "Search"; blank means none, only its first 200 characters
+    count). Provider staff get only their own provider's rows, whatever `provider_ids` says, and
+    their search never reads internal notes.
     """
     actor.require(Permission.VIEW_ALERTS)
     config = config or load_alert_config()
@@ -1269,7 +1522,10 @@ def alert_register(
         QualityAlert.no_concern_reason,
         QualityAlert.summary,
         QualityAlert.version,
+        QualityAlert.assigned_to,
+        User.display_name.label("assigned_name"),
     ).join(Provider, Provider.provider_id == QualityAlert.provider_id)
+    statement = statement.outerjoin(User, User.username == QualityAlert.assigned_to)
     if (scope := actor.provider_scope()) is not None:
         statement = statement.where(QualityAlert.provider_id == scope)
     statement = _in(statement, QualityAlert.provider_id, provider_ids)
@@ -1286,6 +1542,16 @@ def alert_register(
         if "not_recorded" in risk:
             answers.append(QualityAlert.risk_of_harm.is_(None))
         statement = statement.where(or_(*answers) if answers else false())
+    if assigned:
+        owners = []
+        if "me" in assigned:
+            owners.append(QualityAlert.assigned_to == actor.username)
+        if "unassigned" in assigned:
+            owners.append(QualityAlert.assigned_to.is_(None))
+        statement = statement.where(or_(*owners) if owners else false())
+    words = (search or "").strip()[:MAX_SEARCH]
+    if words:
+        statement = statement.where(_search_clause(actor, words))
     statement = statement.order_by(QualityAlert.raised_on.desc(), QualityAlert.alert_id.desc())
     with Session(engine) as session:
         rows = session.execute(statement).all()
@@ -1315,6 +1581,9 @@ def alert_register(
                 "days_open": opened,
                 "response_due_on": response_due_on(row.raised_on, config),
                 "past_response_time": late,
+                "days_past_response": days_past_response(row.status, row.raised_on, today, config),
+                "assigned_to": row.assigned_to,
+                "assigned_name": row.assigned_name,
                 "feedback_to_raiser_on": row.feedback_to_raiser_on,
                 "feedback_to_provider_on": row.feedback_to_provider_on,
                 "risk_of_harm": row.risk_of_harm,
@@ -1328,6 +1597,7 @@ def alert_register(
     frame = pd.DataFrame.from_records(records, columns=REGISTER_COLUMNS)
     frame["days_open"] = frame["days_open"].astype("int64")
     frame["past_response_time"] = frame["past_response_time"].astype(bool)
+    frame["days_past_response"] = frame["days_past_response"].astype("int64")
     return frame
 
 
@@ -1362,7 +1632,8 @@ def safeguarding_answer(reference: str | None, reason: str | None) -> str:
 
 TABLE_COLUMNS = [
     "Alert", "Provider", "Raised on", "Category", "CQC key question", "Severity", "Status",
-    "Days open", "Response", "Response due by", "Raised by", "Closed on", "Feedback to raiser",
+    "Assigned to", "Days open", "Days past response time", "Response", "Response due by",
+    "Raised by", "Closed on", "Feedback to raiser",
     "Feedback to provider", "Someone at risk of harm", "Safeguarding concern raised",
     "Safeguarding answer at closing", "What happened", "Former alert number",
 ]  # fmt: skip
@@ -1380,7 +1651,11 @@ def register_table(frame: pd.DataFrame) -> pd.DataFrame:
             "CQC key question": frame["key_question"],
             "Severity": frame["severity"].map(v.SEVERITY.label),
             "Status": frame["status"].map(v.ALERT_STATUS.label),
+            "Assigned to": [
+                officer_label(r["assigned_to"], r["assigned_name"]) for r in records
+            ],
             "Days open": frame["days_open"],
+            "Days past response time": frame["days_past_response"],
             "Response": [response_text(r) for r in records],
             "Response due by": frame["response_due_on"],
             "Raised by": frame["raised_by"].map(v.ALERT_RAISED_BY.label),

@@ -5,6 +5,8 @@ Rules (one line each; a line's count is the number of records it lists, by const
   - alerts past their response time (not closed, today after raised_on + response_days; the rule of
     `alerts.past_response_time`), most serious first, then most days past;
   - critical and high alerts not started (status open);
+  - alerts assigned to you: not closed, and the assigned officer (`assigned_to`) is the actor; most
+    serious first, then oldest (the register's "Assigned to me" filter with open and in progress);
   - providers rated Red for the current Board month (the last complete month) or worse than the
     month before;
   - plan and enhanced monitoring reviews due in the next 14 days or overdue (open plans'
@@ -151,7 +153,7 @@ def _alert_lines(session: Session, actor: Actor, today: dt.date) -> list[Line]:
     config = alert_rules.load_alert_config()
     open_alerts = _open_alerts(session, actor)
     late = [
-        (alert, name, (today - alert_rules.response_due_on(alert.raised_on, config)).days)
+        (alert, name, alert_rules.days_past_response(alert.status, alert.raised_on, today, config))
         for alert, name in open_alerts
         if alert_rules.past_response_time(alert.status, alert.raised_on, today, config)
     ]
@@ -163,6 +165,12 @@ def _alert_lines(session: Session, actor: Actor, today: dt.date) -> list[Line]:
     ]
     not_started.sort(
         key=lambda row: (_SEVERITY_ORDER[row[0].severity], row[0].raised_on, row[0].alert_id)
+    )
+    mine = [(alert, name) for alert, name in open_alerts if alert.assigned_to == actor.username]
+    mine.sort(
+        key=lambda row: (
+            _SEVERITY_ORDER.get(row[0].severity, 9), row[0].raised_on, row[0].alert_id
+        )
     )
     return [
         Line(
@@ -193,7 +201,29 @@ def _alert_lines(session: Session, actor: Actor, today: dt.date) -> list[Line]:
             ALERT_PAGE,
             {"status": "open", "severity": "critical,high"},
         ),
+        Line(
+            "alerts_assigned_to_me",
+            "Alerts assigned to you",
+            tuple(
+                _alert_item(alert, name, _assigned_detail(alert, today, config))
+                for alert, name in mine
+            ),
+            ALERT_PAGE,
+            {"assigned": "me", "status": "open,in_progress"},
+        ),
     ]
+
+
+def _assigned_detail(
+    alert: QualityAlert, today: dt.date, config: alert_rules.AlertConfig
+) -> str:
+    late = alert_rules.days_past_response(alert.status, alert.raised_on, today, config)
+    status = "in progress" if alert.status == alert_rules.IN_PROGRESS else "not started"
+    if late:
+        when = f"{_days(late)} past its response time"
+    else:
+        when = f"raised {_ago(alert.raised_on, today)}"
+    return f"{SEVERITY.label(alert.severity)}, {status}, {when}"
 
 
 def _provider_open_alerts(session: Session, actor: Actor, today: dt.date) -> Line:

@@ -93,6 +93,14 @@ FILES: dict[str, FileNotes] = {
             ),
             "status": ("Where it is in the workflow.", "open"),
             "closed_on": ("The date it was closed.", ""),
+            "assigned_to": (
+                "The council officer who owns the alert: the username they sign in with. It "
+                "must be a council user in the app's users table, never provider staff; an "
+                "unknown username rejects the file (for example cara.jones, once that account "
+                "exists). Blank = nobody assigned yet. A file without this column leaves each "
+                "alert's officer as it is.",
+                "",
+            ),
         },
     ),
     "concerns": FileNotes(

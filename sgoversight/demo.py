@@ -25,7 +25,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -1592,7 +1591,8 @@ def _cells(values: list[Any]) -> list[str]:
 
 def _frame(kind: str, rows: Sequence[Row]) -> pd.DataFrame:
     columns = COLUMNS[kind]
-    data = {column: _cells(list(map(itemgetter(column), rows))) for column in columns}
+    # A column the demo does not fill (an optional one such as assigned_to) is left blank.
+    data = {column: _cells([row.get(column) for row in rows]) for column in columns}
     return pd.DataFrame(data, columns=list(columns), dtype=object)
 
 

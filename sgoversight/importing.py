@@ -52,7 +52,7 @@ from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
+from sgoversight import alerts, audit
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import begin_write, session_factory
 from sgoversight.errors import BadInput
@@ -222,6 +222,8 @@ class _Reference:
     target: Any  # an InstrumentedAttribute: the referenced primary key
     noun: str
     hint: str
+    #: Which of the values are acceptable, when a stricter rule than "in `target`" applies.
+    known: Callable[[Session, set[Any]], set[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -243,9 +245,16 @@ _PROVIDER = _Reference(
 _PLAN = _Reference(
     "plan_id", ImprovementPlan.plan_id, "a known improvement plan", "import plans first"
 )
+_ASSIGNEE = _Reference(
+    "assigned_to",
+    QualityAlert.assigned_to,
+    "a council user's username",
+    "an alert is assigned to a council user in the users table, never to provider staff",
+    known=lambda session, names: alerts.council_usernames(session, names),
+)
 _TARGETS: dict[str, _Target] = {
     "providers": _Target(ROW_SCHEMAS["providers"], Provider.__table__),
-    "alerts": _Target(ROW_SCHEMAS["alerts"], QualityAlert.__table__, (_PROVIDER,)),
+    "alerts": _Target(ROW_SCHEMAS["alerts"], QualityAlert.__table__, (_PROVIDER, _ASSIGNEE)),
     "concerns": _Target(ROW_SCHEMAS["concerns"], SafeguardingConcern.__table__, (_PROVIDER,)),
     "plans": _Target(ROW_SCHEMAS["plans"], ImprovementPlan.__table__, (_PROVIDER,)),
     "actions": _Target(ROW_SCHEMAS["actions"], ImprovementAction.__table__, (_PLAN,)),
@@ -860,7 +869,7 @@ def _validate_one_by_one(
 
 
 def _key_columns(schema: type[RowSchema]) -> tuple[str, ...]:
-    references = ("provider_id", "plan_id")
+    references = ("provider_id", "plan_id", "assigned_to")
     extra = tuple(c for c in references if c in schema.model_fields and c not in schema.key_columns)
     return schema.key_columns + extra
 
@@ -1008,11 +1017,16 @@ def _existing_values(session: Session, column: Any, values: set[Any]) -> set[Any
 def _reference_problems(
     session: Session, target: _Target, checked: _Checked, filename: str
 ) -> list[Problem]:
-    """Rule: provider_id names a known provider; an action's plan_id a known plan."""
+    """Rule: provider_id names a known provider; an action's plan_id a known plan; an alert's
+    assigned_to a council user (sgoversight.alerts.council_usernames)."""
     problems = []
     for reference in target.references:
         named = checked.all_keys((reference.column,))
-        known = _existing_values(session, reference.target, {v for _, (v,) in named} - {None})
+        values = {v for _, (v,) in named} - {None}
+        if reference.known is not None:
+            known = reference.known(session, values)
+        else:
+            known = _existing_values(session, reference.target, values)
         for number, (value,) in named:
             if value is not None and value not in known:
                 problems.append(

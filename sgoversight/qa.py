@@ -49,6 +49,7 @@ from sgoversight.alerts import (
     days_open,
     key_question,
     long_date,
+    officer_label,
     open_for,
     readable_notes,
     yes_no,
@@ -65,6 +66,7 @@ from sgoversight.models import (
     QaAgendaItem,
     QaMeeting,
     QualityAlert,
+    User,
 )
 from sgoversight.pdf import PdfReport
 
@@ -247,10 +249,17 @@ class AgendaEntry:
     discussion_by: str | None
     discussion_at: dt.datetime | None
     actions: tuple[ActionView, ...]
+    assigned_to: str | None = None
+    assigned_name: str | None = None
 
     @property
     def key_question(self) -> str:
         return key_question(self.category)
+
+    @property
+    def assigned_label(self) -> str:
+        """The alert's assigned officer now, in words ("Unassigned" for nobody)."""
+        return officer_label(self.assigned_to, self.assigned_name)
 
 
 @dataclass(frozen=True)
@@ -404,6 +413,14 @@ def agenda(engine: Engine, actor: Actor, meeting_id: int) -> Agenda:
             .order_by(AlertNote.written_at, AlertNote.id)
         ):
             window_notes.setdefault(note.alert_id, []).append(note)
+        officers = {
+            row.username: row.display_name
+            for row in session.execute(
+                select(User.username, User.display_name).where(
+                    User.username.in_({a.assigned_to for a in alerts if a.assigned_to})
+                )
+            )
+        }
         entries: list[AgendaEntry] = []
         for alert in alerts:
             item = items.get(alert.alert_id)
@@ -439,6 +456,8 @@ def agenda(engine: Engine, actor: Actor, meeting_id: int) -> Agenda:
                         )
                         for a in (item.actions if item else [])
                     ),
+                    assigned_to=alert.assigned_to,
+                    assigned_name=officers.get(alert.assigned_to or ""),
                 )
             )
         info = _info(meeting, actor)
@@ -644,8 +663,8 @@ def _status_label(code: str) -> str:
 
 AGENDA_COLUMNS = [
     "Provider", "Alert", "Severity", "Category", "CQC key question", "Status at the meeting",
-    "Days open", "Someone at risk of harm", "Why on the agenda", "What happened",
-    "Notes since the last meeting", "Discussion",
+    "Assigned officer", "Days open", "Someone at risk of harm", "Why on the agenda",
+    "What happened", "Notes since the last meeting", "Discussion",
 ]  # fmt: skip
 
 
@@ -679,6 +698,7 @@ def minutes_tables(minutes: Agenda) -> dict[str, pd.DataFrame]:
             "Category": v.ALERT_CATEGORY.label(e.category),
             "CQC key question": e.key_question,
             "Status at the meeting": _status_label(e.status_at_meeting),
+            "Assigned officer": e.assigned_label,
             "Days open": e.days_open_at_meeting,
             "Someone at risk of harm": yes_no(e.risk_of_harm),
             "Why on the agenda": "; ".join(e.reasons),
@@ -755,7 +775,11 @@ def minutes_pdf(engine: Engine, actor: Actor, meeting_id: int) -> bytes:
                 new_y="NEXT",
             )
             pdf.paragraph(f"What happened: {e.summary}", size=9)
-            pdf.paragraph(f"Someone at risk of harm: {yes_no(e.risk_of_harm)}.", size=9)
+            pdf.paragraph(
+                f"Someone at risk of harm: {yes_no(e.risk_of_harm)}. "
+                f"Assigned officer: {e.assigned_label}.",
+                size=9,
+            )
             pdf.paragraph(f"Why on the agenda: {'; '.join(e.reasons)}.", size=9)
             if e.notes:
                 pdf.paragraph(f"Notes since the last meeting:\n{notes_in_words(e.notes)}", size=9)

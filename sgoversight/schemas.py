@@ -555,6 +555,9 @@ class AlertRow(RowSchema):
     summary: Annotated[str, Text(max_length=MAX_SUMMARY_LENGTH, required=True)]
     status: Annotated[str, _required(v.ALERT_STATUS)]
     closed_on: Annotated[dt.date | None, OPTIONAL_DAY] = None
+    #: Optional: the username of the council officer who owns the alert (checked against the
+    #: users table on import: a council user, never provider staff).
+    assigned_to: Annotated[str | None, OPTIONAL_ID] = None
 
 
 class ConcernRow(RowSchema):

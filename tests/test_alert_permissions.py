@@ -239,7 +239,7 @@ def test_provider_user_sees_only_their_part_of_the_agenda_and_minutes(world: Wor
 def test_what_pages_offer_matches_the_rules(world: World) -> None:
     detail = alerts.get_alert(world.engine, COMMISSIONER, world.alert_a, today=TODAY)
     assert alerts.allowed_actions(COMMISSIONER, detail) == {
-        "start_progress", "close", "feedback", "note"
+        "start_progress", "close", "feedback", "assign", "note"
     }  # fmt: skip
     assert alerts.allowed_actions(PROVIDER_A, detail) == {"note"}
     assert alerts.allowed_actions(PROVIDER_B, detail) == frozenset()

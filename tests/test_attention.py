@@ -195,3 +195,31 @@ def test_board_decisions_whose_work_has_not_started(borough: Engine) -> None:
     assert _ids(line) == ["PRV-C"]
     assert "still needs an owner, a next review date, an action" in line.items[0].detail
     assert "PRV-C" not in _ids(_lines(borough, BOARD)["awaiting_decision"])
+
+
+def test_commissioner_alerts_assigned_to_them_equal_the_register_it_opens(
+    borough: Engine,
+) -> None:
+    from sgoversight import alerts as alert_rules
+    from sgoversight.models import QualityAlert
+
+    with Session(borough) as session, session.begin():
+        for alert_id, owner in (("AL-1", "cara"), ("AL-4", "cara"), ("AL-5", "cara"),
+                                ("AL-2", "colin")):  # fmt: skip
+            row = session.get(QualityAlert, alert_id)
+            assert row is not None
+            row.assigned_to = owner
+    line = _lines(borough, COMMISSIONER)["alerts_assigned_to_me"]
+    # AL-5 is closed: not counted. Critical first, then the oldest.
+    assert _ids(line) == ["AL-1", "AL-4"]
+    assert line.items[0].detail == "Critical, not started, 35 days past its response time"
+    assert line.items[1].detail == "Critical, in progress, raised 5 days ago"
+    assert line.params == {"assigned": "me", "status": "open,in_progress"}
+    register = alert_rules.alert_register(
+        borough, COMMISSIONER, today=TODAY, assigned=["me"], statuses=["open", "in_progress"]
+    )
+    assert sorted(register["alert_id"]) == sorted(_ids(line))
+    assert _ids(_lines(borough, Actor("colin", frozenset({Role.COMMISSIONER})))[
+        "alerts_assigned_to_me"
+    ]) == ["AL-2"]
+    assert "alerts_assigned_to_me" not in _lines(borough, PROVIDER)

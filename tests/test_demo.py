@@ -46,7 +46,7 @@ CONTRACT_COLUMNS = {
     ],
     "alerts": [
         "alert_id", "provider_id", "raised_on", "raised_by", "category", "severity", "summary",
-        "status", "closed_on",
+        "status", "closed_on", "assigned_to",
     ],
     "concerns": [
         "concern_id", "person_id", "received_on", "screened_on", "referral_source", "abuse_type",

@@ -4,6 +4,7 @@ a QA attendee opens the meeting agenda; a provider user sees only their own serv
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -12,6 +13,11 @@ from tests.browser.conftest import choose, screenshot, sign_in, wait_for_app
 from tests.browser.test_accessibility import _violations
 
 pytestmark = pytest.mark.browser
+
+
+def _address(page) -> dict[str, str]:
+    """The page's query parameters (the register keeps its filters there too)."""
+    return {key: values[-1] for key, values in parse_qs(urlsplit(page.url).query).items()}
 SUMMARY = "Night staff could not find the controlled drugs key; two doses were given late."
 
 
@@ -90,7 +96,7 @@ def _shows_alert(page, alert_id: str, status: str) -> None:
             has_text=re.compile(rf"^\s*Status\s*{status}\s*$")
         )
     ).to_be_visible()
-    assert page.url.endswith(f"alert={alert_id}"), page.url
+    assert _address(page).get("alert") == alert_id, page.url
     assert page.get_by_text("There is no quality alert").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -162,7 +168,9 @@ def test_an_at_risk_alert_is_followed_through_its_workflow_and_its_notes_reach_t
     wait_for_app(page)
     page.get_by_text("Note added (internal to the council).").wait_for()
     page.get_by_role("textbox", name="Note", exact=True).fill(SHARED_NOTE)
-    page.get_by_text("Shared with the provider (their staff can read it)").click()
+    page.get_by_role("radiogroup", name="Who can read this note?").get_by_text(
+        "Shared with the provider (their staff can read it)"
+    ).click()
     page.get_by_role("button", name="Add the note").click()
     wait_for_app(page)
     page.get_by_text("Note added (shared with the provider).").wait_for()
@@ -178,8 +186,8 @@ def test_an_at_risk_alert_is_followed_through_its_workflow_and_its_notes_reach_t
 
     # Back and forward move between the alerts chosen, by the address.
     choose(page, "Choose an alert to see its details", "ALT-", "ALT-")
-    page.wait_for_url(re.compile(r"alert=ALT-\d+$"))
-    other = page.url.rsplit("alert=", 1)[1]
+    page.wait_for_url(re.compile(r"[?&]alert=ALT-\d+(&|$)"))
+    other = _address(page)["alert"]
     page.get_by_role("heading", name=re.compile(rf"^{other}: ")).wait_for()
     page.go_back()
     wait_for_app(page)
@@ -208,3 +216,102 @@ def test_an_at_risk_alert_is_followed_through_its_workflow_and_its_notes_reach_t
         assert provider.locator('[data-testid="stException"]').count() == 0
     finally:
         context.close()
+
+
+OWNED_SUMMARY = "Quillfeather mattress audit found three pressure cushions missing."
+
+
+def test_search_finds_an_alert_a_row_click_opens_it_and_a_reload_keeps_the_filters(
+    page, app_url: str
+) -> None:
+    sign_in(page, app_url, "commissioner", "demo-commissioner")
+    page.get_by_role("link", name="Log a quality alert").click()
+    page.get_by_role("heading", name="Log a quality alert").wait_for()
+    wait_for_app(page)
+    choose(page, "Provider", "Elmfield", "Elmfield House")
+    choose(page, "Category", "Pressure", "Pressure care")
+    page.get_by_text("Medium", exact=True).click()
+    page.get_by_role("textbox", name="What happened").fill(OWNED_SUMMARY)
+    choose(page, "Who raised it", "Commiss", "Commissioner")
+    page.get_by_role("button", name="Log the alert").click()
+    wait_for_app(page)
+    logged = page.get_by_text(re.compile(r"Quality alert AL-\d{4}-\d{5} logged")).first
+    logged.wait_for()
+    alert_id = re.search(r"(AL-\d{4}-\d{5})", logged.inner_text()).group(1)
+
+    # Search by one word of the summary, any case.
+    page.get_by_role("link", name="Quality alert register").click()
+    wait_for_app(page)
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("quillFEATHER")
+    search.press("Enter")
+    wait_for_app(page)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Alerts shown")).to_contain_text("1")
+    assert _address(page).get("q") == "quillFEATHER", page.url
+
+    # A click on the row opens the alert under the table.
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the first row's selection box
+    wait_for_app(page)
+    _shows_alert(page, alert_id, "Open")
+    page.get_by_text("Assigned officer: Unassigned").first.wait_for()
+
+    # Start work: the commissioner becomes its officer; "Assigned to me" then lists it.
+    page.get_by_role("button", name="Start work on this alert (mark it in progress)").click()
+    wait_for_app(page)
+    page.get_by_text(f"{alert_id} is now in progress.").wait_for()
+    page.get_by_text(re.compile(r"Assigned officer: .*\(commissioner\)")).first.wait_for()
+    wait_for_app(page)
+    assigned = page.get_by_role("combobox", name="Assigned", exact=True)
+    assigned.click()
+    assigned.fill("Assigned to me")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    wait_for_app(page)
+    page.wait_for_url(re.compile(r"[?&]assigned=me(&|$)"))
+    expect(page.get_by_test_id("stMetric").filter(has_text="Alerts shown")).to_contain_text("1")
+    assert _address(page).get("assigned") == "me", page.url
+    screenshot(page, "alert-register-search-and-owner")
+
+    # A reload keeps the search, the filters and the open alert.
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("textbox", name="Search")).to_have_value("quillFEATHER")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Alerts shown")).to_contain_text("1")
+    _shows_alert(page, alert_id, "In progress")
+    address = _address(page)
+    assert (address["q"], address["assigned"], address["alert"]) == (
+        "quillFEATHER",
+        "me",
+        alert_id,
+    )
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_the_landing_pages_past_response_line_opens_the_same_list_in_the_register(
+    page, app_url: str
+) -> None:
+    sign_in(page, app_url, "commissioner", "demo-commissioner")
+    page.get_by_role("heading", name="This month at a glance").wait_for()
+    page.get_by_text("Alerts assigned to you").first.wait_for()
+    line = page.get_by_text(re.compile(r"^[\d,]+ · Quality alerts past their response time$"))
+    count = int(line.first.inner_text().split(" · ")[0].replace(",", ""))
+    line.first.click()
+    page.get_by_test_id("stExpander").filter(has=line.first).get_by_role(
+        "link", name=re.compile(r"open the full list")
+    ).click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Quality alert register").wait_for()
+    assert _address(page).get("past_response") == "yes", page.url
+    past_only = page.get_by_role("checkbox", name="Only alerts past their response time")
+    expect(past_only).to_be_checked()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Alerts shown")).to_have_text(
+        re.compile(rf"Alerts shown\s*{count:,}\s*$")
+    )
+    page.get_by_role("link", name="This month at a glance").click()
+    wait_for_app(page)
+    page.get_by_text("Alerts assigned to you").first.wait_for()
+    screenshot(page, "landing-commissioner-attention")

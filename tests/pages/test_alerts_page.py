@@ -389,3 +389,123 @@ def test_a_register_of_many_thousand_alerts_is_shown_a_page_at_a_time(
     assert len(_table(app)) == 17_000 - 33 * 500
     # The last page ends with the oldest alert: raised 399 days ago, the lowest id of those.
     assert list(_table(app)["Alert"])[-1] == "ALT-000399"
+
+
+# --- search, the address bar and the assigned officer ---------------------------------------------
+
+
+def _register_ids(app: AppTest) -> list[str]:
+    if not app.dataframe or any("No alerts match" in i.value for i in app.info):
+        return []
+    return list(_table(app)["Alert"])
+
+
+def test_search_finds_an_alert_by_a_word_of_its_summary_and_keeps_it_in_the_address(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE)
+    app = next(t for t in app.text_input if t.label == "Search").input("hyperLINK").run()
+    assert _register_ids(app) == [seeded["recent"]]
+    assert app.query_params["q"] == "hyperLINK"
+    assert app.query_params["status"] == "open,in_progress"
+
+
+def test_filters_are_written_to_the_address_by_code(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE)
+    app = next(m for m in app.multiselect if m.label == "Severity").set_value(["critical"]).run()
+    app = next(m for m in app.multiselect if m.label == "Status").set_value([]).run()
+    app = next(s for s in app.selectbox if s.label == "How long open").set_value(
+        "4 to 12 weeks"
+    ).run()
+    app = app.checkbox[0].check().run()
+    params = {key: app.query_params[key] for key in app.query_params if key != "alert"}
+    assert params == {
+        "severity": "critical",
+        "status": "any",
+        "age": "4_to_12_weeks",
+        "past_response": "yes",
+    }
+    assert _register_ids(app) == [seeded["late"]]
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ({"past_response": "yes"}, ["late"]),  # the landing page's "past their response time"
+        ({"status": "open", "severity": "critical,high"}, ["recent", "late"]),
+        ({"provider": "PRV-B", "category": "dignity_respect"}, ["other"]),
+        ({"age": "4_to_12_weeks", "status": "any"}, ["late"]),
+        ({"q": "harbour", "severity": "nonsense,critical"}, ["late"]),  # unknown codes dropped
+    ],
+)
+def test_an_address_reproduces_the_list(
+    run_page: Callable[..., AppTest],
+    seeded: dict[str, str],
+    address: dict[str, str],
+    expected: list[str],
+) -> None:
+    app = run_page(PAGE)
+    for key, value in address.items():
+        app.query_params[key] = value
+    app = app.run()
+    assert not app.exception
+    assert _register_ids(app) == [seeded[name] for name in expected]
+
+
+def test_start_work_assigns_the_officer_and_the_assigned_filters_follow(
+    run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
+) -> None:
+    from sgoversight.auth import Role
+    from tests.test_alert_owner import add_user
+
+    add_user(page_db, "commissioner", [Role.COMMISSIONER])
+    add_user(page_db, "colin", [Role.COMMISSIONER])
+    add_user(page_db, "pat", [Role.PROVIDER], provider_id="PRV-A")
+    alert_id = seeded["recent"]
+    app = _choose(run_page(PAGE), alert_id)
+    officer = next(s for s in app.selectbox if s.label == "Assigned officer")
+    assert officer.value == "commissioner"
+    assert "pat" not in officer.options and "Colin Example (colin)" in officer.options
+    app = _button(app, "Start work on this alert (mark it in progress)").click().run()
+    assert stored(page_db, alert_id).assigned_to == "commissioner"
+    assert any(
+        m.value.startswith("**Assigned officer:** Commissioner Example") for m in app.markdown
+    )
+
+    app = next(m for m in app.multiselect if m.label == "Assigned").set_value(["me"]).run()
+    assert _register_ids(app) == [alert_id]
+    assert app.query_params["assigned"] == "me"
+    app = next(m for m in app.multiselect if m.label == "Assigned").set_value(
+        ["unassigned"]
+    ).run()
+    assert _register_ids(app) == [seeded["other"], seeded["late"]]
+
+    # Changing the officer needs a note; the change is saved with it.
+    next(s for s in app.selectbox if s.label == "Assigned officer").set_value("colin")
+    app = _button(app, "Change the assigned officer").click().run()
+    assert any(e.value.startswith("Say why the assignment changes") for e in app.error)
+    assert stored(page_db, alert_id).assigned_to == "commissioner"
+    next(s for s in app.selectbox if s.label == "Assigned officer").set_value("colin")
+    _text_area(app, "Why (saved as a note)").input("Colin covers Harbour View.")
+    app = _button(app, "Change the assigned officer").click().run()
+    assert any(f"{alert_id} is now assigned to colin." in s.value for s in app.success)
+    alert = stored(page_db, alert_id)
+    assert alert.assigned_to == "colin"
+    assert alert.notes[-1].text.endswith("Colin covers Harbour View.")
+    assert alert.notes[-1].visibility == "internal"
+
+
+def test_provider_staff_links_cannot_widen_their_register(
+    run_page: Callable[..., AppTest], seeded: dict[str, str]
+) -> None:
+    app = run_page(PAGE, as_user="provider")
+    app.query_params["provider"] = "PRV-B"
+    app.query_params["assigned"] = "me"
+    app.query_params["q"] = "medicines"
+    app = app.run()
+    assert not app.exception
+    assert not any(m.label in ("Provider", "Assigned") for m in app.multiselect)
+    assert set(_register_ids(app)) == {seeded["late"], seeded["recent"]}  # their own, PRV-A
+    assert "assigned" not in app.query_params
