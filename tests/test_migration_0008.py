@@ -8,10 +8,8 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from sgoversight.migrate import alembic_config, current_revision, head_revision
-from sgoversight.models import Provider
 
 
 def _decision(conn, decision_id: int, provider_id: str, month: str) -> None:
@@ -34,12 +32,16 @@ def _decision(conn, decision_id: int, provider_id: str, month: str) -> None:
 def test_the_newest_decision_per_provider_and_month_stays_current(engine: Engine) -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     command.downgrade(config, "0008-1")
-    with Session(engine) as session, session.begin():
+    with engine.begin() as conn:  # the table as 0007 left it: no later columns
         for pid in ("PRV-1", "PRV-2"):
-            session.add(
-                Provider(provider_id=pid, name=pid, service_type="care_home", regulated=True)
+            conn.execute(
+                text(
+                    "INSERT INTO providers (provider_id, name, service_type, regulated, "
+                    "commissioned, created_at, updated_at) VALUES (:pid, :pid, 'care_home', "
+                    ":yes, :yes, :now, :now)"
+                ),
+                {"pid": pid, "yes": True, "now": dt.datetime(2026, 11, 1)},
             )
-    with engine.begin() as conn:
         _decision(conn, 1, "PRV-1", "2026-10")
         _decision(conn, 2, "PRV-1", "2026-10")  # the Board page showed this one
         _decision(conn, 3, "PRV-1", "2026-09")

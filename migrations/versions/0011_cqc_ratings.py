@@ -57,6 +57,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_cqc_ratings_provider_question", table_name="cqc_ratings")
     op.drop_table("cqc_ratings")
-    with op.batch_alter_table("providers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_providers_cqc_location_id"))
-        batch_op.drop_column("cqc_location_id")
+    # Dropped in place (SQLite 3.35+ and PostgreSQL), not by copying the table: a copy would
+    # drop `providers` while alerts, concerns and plans still refer to it.
+    op.drop_index("ix_providers_cqc_location_id", table_name="providers")
+    op.drop_column("providers", "cqc_location_id")

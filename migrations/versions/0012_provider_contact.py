@@ -28,7 +28,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("providers") as batch:
-        batch.drop_column("registered_manager")
-        batch.drop_column("contact")
-        batch.drop_column("address")
+    # Dropped in place (SQLite 3.35+ and PostgreSQL), not by copying the table: a copy would
+    # drop `providers` while alerts, concerns and plans still refer to it.
+    for column in ("registered_manager", "contact", "address"):
+        op.drop_column("providers", column)

@@ -26,7 +26,9 @@ def _open_imports(page, app_url: str) -> None:
 
 
 def _upload(page, path: Path) -> None:
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    # The page's first uploader takes contract files (the second, further down, takes the Care
+    # Quality Commission's ratings file).
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
     page.get_by_text(path.name).first.wait_for()
     wait_for_app(page)
 
