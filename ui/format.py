@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sgoversight import uktime
 
@@ -44,11 +45,32 @@ def change_arrow(now: int, before: int) -> str:
     return "auto" if now != before else "off"
 
 
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&")
+#: Every character that can start or close Markdown in Streamlit's renderer: CommonMark and GFM
+#: (emphasis, links, images, code, HTML, entities, lists, headings, quotes, tables, strikethrough,
+#: setext underlines `===`), Streamlit's directives (`:red[…]`, `:blue-badge[…]`, `:small[…]`),
+#: icons (`:material/…:`), emoji shortcodes (`:smile:`) and LaTeX (`$…$`).
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~:$&=")
+#: What the renderer still turns into a link or an icon after escapes are read, so escaping cannot
+#: stop it: bare web addresses (`http://`, `https://`, `www.`) and e-mail addresses, which GFM finds
+#: in the text, and Streamlit's icons (`:material/…:`, `:streamlit:`), which it replaces in the
+#: source before reading it. An invisible word joiner (U+2060) after `http:`, `www`, `@` or that
+#: `:` breaks each pattern, and the text reads as typed.
+_NOT_ESCAPABLE = re.compile(r"(?i)https?:(?=//)|\bwww(?=\.)|@(?=[-\w])|:(?=material|streamlit)")
+WORD_JOINER = "\u2060"
 
 
 def plain(text: str) -> str:
-    """User-written text for st.markdown shown exactly as typed: every Markdown character
-    escaped (so `**`, links and HTML stay text) and line breaks kept."""
-    escaped = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in text)
+    """Text that came from a person or a file, made safe to put into Markdown.
+
+    Rule: every value typed into the app, imported from a file or taken from the address bar goes
+    through this before any call that renders Markdown (st.markdown, st.caption, titles and
+    headers, alert boxes, toasts, expander, tab, button and other widget labels, help tooltips,
+    radio options, metric labels). Every Markdown character is backslash-escaped, so `**`, links,
+    images, coloured text, icons, emoji shortcodes, LaTeX and HTML show exactly as typed; a bare
+    web or e-mail address stays text and an icon name stays words (a word joiner, which has no
+    width, is put inside each); line breaks are kept as line breaks. Text shown outside Markdown
+    (table cells, select box options, text box values) is left as it is.
+    """
+    unlinked = _NOT_ESCAPABLE.sub(lambda m: m.group(0) + WORD_JOINER, text)
+    escaped = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in unlinked)
     return "  \n".join(escaped.splitlines())
