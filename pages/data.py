@@ -77,11 +77,11 @@ if uploaded is not None and (check or save):
     )
     progress.empty()
     for message in report.unknown_column_messages():
-        st.info(message)
+        st.info(fmt.plain(message))
     if report.ok:
-        st.success(report.summary(), icon=":material/check_circle:")
+        st.success(fmt.plain(report.summary()), icon=":material/check_circle:")
     else:
-        st.error(report.summary(), icon=":material/error:")
+        st.error(fmt.plain(report.summary()), icon=":material/error:")
         problems = pd.DataFrame(
             [
                 {"Row": p.row, "Column": p.column or "—", "Problem": p.message}

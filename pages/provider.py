@@ -193,7 +193,8 @@ for plan in profile.plans:
         status += f", {status_text(NEEDS_SETUP)}: it needs {' and '.join(plan['needs'])}"
     link_to_page(
         "pages/plans.py",
-        f"Improvement plan {plan['plan_id']}, opened {fmt.long_date(plan['opened_on'])}, {status}",
+        f"Improvement plan {fmt.plain(str(plan['plan_id']))}, "
+        f"opened {fmt.long_date(plan['opened_on'])}, {status}",
         ":material/assignment:",
         {"plan": str(plan["plan_id"])},
     )
