@@ -45,18 +45,48 @@ def change_arrow(now: int, before: int) -> str:
     return "auto" if now != before else "off"
 
 
-#: Every character that can start or close Markdown in Streamlit's renderer: CommonMark and GFM
-#: (emphasis, links, images, code, HTML, entities, lists, headings, quotes, tables, strikethrough,
-#: setext underlines `===`), Streamlit's directives (`:red[…]`, `:blue-badge[…]`, `:small[…]`),
-#: icons (`:material/…:`), emoji shortcodes (`:smile:`) and LaTeX (`$…$`).
-_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~:$&=")
-#: What the renderer still turns into a link or an icon after escapes are read, so escaping cannot
-#: stop it: bare web addresses (`http://`, `https://`, `www.`) and e-mail addresses, which GFM finds
-#: in the text, and Streamlit's icons (`:material/…:`, `:streamlit:`), which it replaces in the
-#: source before reading it. An invisible word joiner (U+2060) after `http:`, `www`, `@` or that
-#: `:` breaks each pattern, and the text reads as typed.
-_NOT_ESCAPABLE = re.compile(r"(?i)https?:(?=//)|\bwww(?=\.)|@(?=[-\w])|:(?=material|streamlit)")
+#: The Markdown that Streamlit's renderer reads in plain text, and how each is kept as text.
+#: - Anywhere in a line, a backslash before: emphasis and strikethrough (`*`, `~`, and `_` except
+#:   between two letters or digits, where it cannot emphasise: `SGO_COOKIE_KEY` stays), code
+#:   (`` ` ``), links and images (`[`, `]`: `![i](…)` and `[l](…)` need them), HTML, autolinks
+#:   and entities (`<`, `>`, `&`), LaTeX (`$`), tables (`|`), directive attributes (`{`, `}`) and
+#:   the backslash itself.
+#: - At the start of a line, a backslash before a block marker: lists (`-`, `+`, `1.`, `1)`),
+#:   headings (`#`, a line of `=` or `-`), quotes (`>`).
+#: - Before a name, a backslash before the colon: Streamlit's directives (`:red[…]`,
+#:   `:blue-badge[…]`, `:small[…]`, `:help`), and both colons of an emoji shortcode (`:smile:`).
+#: - What the renderer finds after escapes are read, so escaping cannot stop it, gets an invisible
+#:   word joiner (U+2060) that breaks the pattern: bare web and e-mail addresses (after `http:`,
+#:   `https:`, `www`, `@`), which GFM makes links of, and icon names (after the `:` of
+#:   `:material/…:` and `:streamlit:`), which Streamlit replaces in the source.
 WORD_JOINER = "\u2060"
+_ESCAPED_ANYWHERE = "\\\\`*~\\[\\]<>&$|{}"
+_MARKDOWN = re.compile(
+    r"(?P<joined>https?:(?=//)|\bwww(?=\.)|@(?=[-\w])|:(?=material|streamlit))"
+    r"|(?P<block>^[ \t]*(?:[-+=#>]|\d+[.)]))"
+    r"|(?P<shortcode>:[\w+-]+:)"
+    r"|(?P<directive>:(?=[\w+-]))"
+    rf"|(?P<anywhere>[{_ESCAPED_ANYWHERE}]|(?<![^\W_])_|_(?![^\W_]))",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _escape_anywhere(text: str) -> str:
+    return re.sub(rf"([{_ESCAPED_ANYWHERE}_])", r"\\\1", text)
+
+
+def _kept_as_text(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if match.group("joined"):
+        return found + WORD_JOINER
+    if match.group("block"):
+        marker_at = len(found) - len(found.lstrip(" \t"))
+        if found[-1] in ".)":  # an ordered list: the backslash goes before its `.` or `)`
+            return found[:-1] + "\\" + found[-1]
+        return found[:marker_at] + "\\" + found[marker_at:]
+    if match.group("shortcode"):
+        return "\\:" + _escape_anywhere(found[1:-1]) + "\\:"
+    return "\\" + found
 
 
 def plain(text: str) -> str:
@@ -65,12 +95,10 @@ def plain(text: str) -> str:
     Rule: every value typed into the app, imported from a file or taken from the address bar goes
     through this before any call that renders Markdown (st.markdown, st.caption, titles and
     headers, alert boxes, toasts, expander, tab, button and other widget labels, help tooltips,
-    radio options, metric labels). Every Markdown character is backslash-escaped, so `**`, links,
-    images, coloured text, icons, emoji shortcodes, LaTeX and HTML show exactly as typed; a bare
-    web or e-mail address stays text and an icon name stays words (a word joiner, which has no
-    width, is put inside each); line breaks are kept as line breaks. Text shown outside Markdown
+    radio options, metric labels). Links, images, bold, coloured text, icons, emoji shortcodes,
+    LaTeX and HTML in it show exactly as typed, a bare web or e-mail address stays text, and line
+    breaks stay line breaks; ordinary punctuation (`.`, `-`, `(`, `!`) is left alone, so ids and
+    sentences read the same in the Markdown source as on screen. Text shown outside Markdown
     (table cells, select box options, text box values) is left as it is.
     """
-    unlinked = _NOT_ESCAPABLE.sub(lambda m: m.group(0) + WORD_JOINER, text)
-    escaped = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in unlinked)
-    return "  \n".join(escaped.splitlines())
+    return "  \n".join(_MARKDOWN.sub(_kept_as_text, line) for line in text.splitlines())
