@@ -56,13 +56,15 @@ def change_arrow(now: int, before: int) -> str:
 #: - Before a name, a backslash before the colon: Streamlit's directives (`:red[…]`,
 #:   `:blue-badge[…]`, `:small[…]`, `:help`), and both colons of an emoji shortcode (`:smile:`).
 #: - What the renderer finds after escapes are read, so escaping cannot stop it, gets an invisible
-#:   word joiner (U+2060) that breaks the pattern: bare web and e-mail addresses (after `http:`,
-#:   `https:`, `www`, `@`), which GFM makes links of, and icon names (after the `:` of
-#:   `:material/…:` and `:streamlit:`), which Streamlit replaces in the source.
+#:   word joiner (U+2060) that breaks the pattern: bare web addresses (after `http:`, `https:`,
+#:   `www`), which GFM makes links of, and icon names (after the `:` of `:material/…:` and
+#:   `:streamlit:`), which Streamlit replaces in the source. An e-mail address is left whole (GFM
+#:   makes it a mailto: link, which fetches nothing), so a copied address (the safeguarding
+#:   team's) works.
 WORD_JOINER = "\u2060"
 _ESCAPED_ANYWHERE = "\\\\`*~\\[\\]<>&$|{}"
 _MARKDOWN = re.compile(
-    r"(?P<joined>https?:(?=//)|\bwww(?=\.)|@(?=[-\w])|:(?=material|streamlit))"
+    r"(?P<joined>https?:(?=//)|\bwww(?=\.)|:(?=material|streamlit))"
     r"|(?P<block>^[ \t]*(?:[-+=#>]|\d+[.)]))"
     r"|(?P<shortcode>:[\w+-]+:)"
     r"|(?P<directive>:(?=[\w+-]))"
@@ -96,7 +98,7 @@ def plain(text: str) -> str:
     through this before any call that renders Markdown (st.markdown, st.caption, titles and
     headers, alert boxes, toasts, expander, tab, button and other widget labels, help tooltips,
     radio options, metric labels). Links, images, bold, coloured text, icons, emoji shortcodes,
-    LaTeX and HTML in it show exactly as typed, a bare web or e-mail address stays text, and line
+    LaTeX and HTML in it show exactly as typed, a bare web address stays text, and line
     breaks stay line breaks; ordinary punctuation (`.`, `-`, `(`, `!`) is left alone, so ids and
     sentences read the same in the Markdown source as on screen. Text shown outside Markdown
     (table cells, select box options, text box values) is left as it is.

@@ -71,9 +71,9 @@ QA_MEETINGS = (dt.date(2026, 10, 13), dt.date(2026, 11, 10))
 
 
 #: What the renderer makes a link or an icon of however it was escaped, in the text it reads once
-#: escapes are taken out: a bare web or e-mail address to the hostile site (GFM), an icon name
+#: escapes are taken out: a bare web address to the hostile site (GFM), an icon name
 #: (Streamlit replaces `:material/` before reading the escapes).
-NOT_ESCAPABLE = re.compile(r"(?i)(https?://|www\.)evil|@evil\.|:material/home")
+NOT_ESCAPABLE = re.compile(r"(?i)(https?://|www\.)evil|:material/home")
 ESCAPE = re.compile(r"\\(.)")
 
 
