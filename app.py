@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sgoversight.auth import ROLE_LABELS
 from sgoversight.users import development_mode
 from ui.context import current_actor, current_name
+from ui.format import plain
 from ui.login import database_failure, sign_in, sign_out_button
 from ui.navigation import PAGES, pages_for
 from ui.page_style import apply_page_style
@@ -59,7 +60,7 @@ def _run() -> None:
         )
 
     with st.sidebar:
-        st.markdown(f"**{current_name()}**")
+        st.markdown(f"**{plain(current_name())}**")
         st.caption(", ".join(ROLE_LABELS[role] for role in sorted(actor.roles)))
     sign_out_button()
 

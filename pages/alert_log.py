@@ -86,7 +86,7 @@ def _open_errors() -> dict[str, str]:
 def _field_error(name: str) -> None:
     message = _open_errors().get(name)
     if message:
-        st.error(f"{message[0].upper()}{message[1:]}.", icon=":material/error:")
+        st.error(fmt.plain(f"{message[0].upper()}{message[1:]}."), icon=":material/error:")
 
 
 # Defaults set once through session state, so the callback can reset them after a save.
@@ -103,8 +103,8 @@ st.markdown(
 saved = st.session_state.pop(SAVED, None)
 if saved:
     st.success(
-        f"Quality alert **{saved['alert_id']}** logged. You can follow it in the quality alert "
-        "register.",
+        f"Quality alert **{fmt.plain(saved['alert_id'])}** logged. You can follow it in the "
+        "quality alert register.",
         icon=":material/check_circle:",
     )
     if saved["risk_without_concern"]:
@@ -117,7 +117,7 @@ if saved:
         )
     link_to_page(
         "pages/alerts.py",
-        f"Open {saved['alert_id']} in the register",
+        f"Open {fmt.plain(saved['alert_id'])} in the register",
         ":material/open_in_new:",
         {"alert": saved["alert_id"]},
     )
@@ -131,7 +131,7 @@ if errors:
         icon=":material/error:",
     )
     if "form" in errors:
-        st.error(errors["form"])
+        st.error(fmt.plain(errors["form"]))
 
 choices = alerts.provider_choices(engine(), actor)
 if not choices:
@@ -176,7 +176,7 @@ if provider_id and category:
     duplicates = alerts.possible_duplicates(engine(), actor, provider_id, category, now, config)
     if duplicates:
         lines = "\n".join(
-            f"- **{d.alert_id}**, raised {fmt.long_date(d.raised_on)}, "
+            f"- **{fmt.plain(d.alert_id)}**, raised {fmt.long_date(d.raised_on)}, "
             f"{SEVERITY.label(d.severity).lower()} severity, "
             f"{ALERT_STATUS.label(d.status).lower()}: "
             f"{fmt.plain(textwrap.shorten(d.summary, 140, placeholder=' …'))}"

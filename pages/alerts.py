@@ -608,8 +608,8 @@ def _details() -> None:
     _outcome()
 
     with st.container(border=True):
-        former = f" (formerly {detail.former_id})" if detail.former_id else ""
-        st.markdown(f"### {detail.alert_id}{former}: {fmt.plain(detail.provider_name)}")
+        former = f" (formerly {fmt.plain(detail.former_id)})" if detail.former_id else ""
+        st.markdown(f"### {fmt.plain(detail.alert_id)}{former}: {fmt.plain(detail.provider_name)}")
         a, b, c, d = st.columns(4)
         a.markdown(f"**Status**  \n{ALERT_STATUS.label(detail.status)}")
         b.markdown(f"**Severity**  \n{SEVERITY.label(detail.severity)}")

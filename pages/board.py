@@ -203,7 +203,7 @@ def _workstream_question(form: str, streams: list, because: str, labels: dict[st
         format_func=WORKSTREAM_CHOICES.get,
         horizontal=True,
         key=f"{form}-workstream",
-        help=f"{because} {names}. It is never left open or closed without saying so.",
+        help=f"{because} {fmt.plain(names)}. It is never left open or closed without saying so.",
     )
     st.caption(f"{because} {fmt.plain(names)}.")
     forms.beside(form, "workstream")

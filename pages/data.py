@@ -87,11 +87,11 @@ def _start(kind: str, dry_run: bool) -> None:
 def _show_report(report: ImportReport) -> None:
     """The finished job's outcome: its counts, or every problem with its row and column."""
     for message in report.unknown_column_messages():
-        st.info(message)
+        st.info(fmt.plain(message))
     if report.ok:
-        st.success(report.summary(), icon=":material/check_circle:")
+        st.success(fmt.plain(report.summary()), icon=":material/check_circle:")
         return
-    st.error(report.summary(), icon=":material/error:")
+    st.error(fmt.plain(report.summary()), icon=":material/error:")
     problems = pd.DataFrame(
         [{"Row": p.row, "Column": p.column or "—", "Problem": p.message} for p in report.problems]
     )

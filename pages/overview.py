@@ -20,7 +20,7 @@ glance = cache.month_at_a_glance(actor, now)
 
 st.title("This month at a glance")
 scope_note = (
-    f" for your service, {glance.service_name or actor.provider_id}"
+    f" for your service, {fmt.plain(glance.service_name or actor.provider_id or '')}"
     if actor.provider_scope() is not None
     else ""
 )

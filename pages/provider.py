@@ -233,7 +233,8 @@ for plan in profile.open_plans:
         status += f", {status_text(NEEDS_SETUP)}: it needs {' and '.join(plan['needs'])}"
     link_to_page(
         "pages/plans.py",
-        f"Improvement plan {plan['plan_id']}, opened {fmt.long_date(plan['opened_on'])}, {status}",
+        f"Improvement plan {fmt.plain(str(plan['plan_id']))}, "
+        f"opened {fmt.long_date(plan['opened_on'])}, {status}",
         ":material/assignment:",
         {"plan": str(plan["plan_id"])},
     )
@@ -306,8 +307,8 @@ if closed_plans or ended:
 for plan in closed_plans:
     link_to_page(
         "pages/plans.py",
-        f"Improvement plan {plan['plan_id']}, opened {fmt.long_date(plan['opened_on'])}, "
-        f"closed {fmt.long_date(plan['closed_on'])}",
+        f"Improvement plan {fmt.plain(str(plan['plan_id']))}, "
+        f"opened {fmt.long_date(plan['opened_on'])}, closed {fmt.long_date(plan['closed_on'])}",
         ":material/assignment:",
         {"plan": str(plan["plan_id"])},
     )

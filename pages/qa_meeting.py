@@ -266,7 +266,7 @@ if len(groups) > 1:  # the meeting goes through the agenda one provider at a tim
     group = by_provider[chosen]
 
 count = len(group.entries)
-st.subheader(group.provider_name)
+st.subheader(fmt.plain(group.provider_name))
 st.caption(
     f"{count} alert{'s' if count != 1 else ''} · highest severity: "
     f"{SEVERITY.label(group.highest_severity)}"
@@ -274,7 +274,7 @@ st.caption(
 for entry in group.entries:
     done_mark = " · ✓ discussed" if entry.discussion else ""
     label = (
-        f"{entry.alert_id} · {SEVERITY.label(entry.severity)} severity · "
+        f"{fmt.plain(entry.alert_id)} · {SEVERITY.label(entry.severity)} severity · "
         f"{ALERT_CATEGORY.label(entry.category)} · "
         f"{ALERT_STATUS.label(entry.status_at_meeting)} at the meeting, "
         f"{open_for(entry.days_open_at_meeting)} · {fmt.plain(entry.assigned_label)}{done_mark}"
@@ -308,7 +308,7 @@ for entry in group.entries:
                 forms.beside(discussion_form, "discussion")
                 if entry.discussion and st.session_state[key].strip() != entry.discussion:
                     st.caption(
-                        f"Saved by {entry.discussion_by or 'someone'}: "
+                        f"Saved by {fmt.plain(entry.discussion_by or 'someone')}: "
                         f"{fmt.plain(entry.discussion)}"
                     )
                 st.form_submit_button(
@@ -346,7 +346,7 @@ for entry in group.entries:
         for action in entry.actions:
             if action.completed_on is None:
                 st.button(
-                    f"Mark done today: {action.description[:60]}",
+                    f"Mark done today: {fmt.plain(action.description[:60])}",
                     key=f"{K}complete_{action.action_id}",
                     icon=":material/done:",
                     on_click=_complete,

@@ -131,7 +131,7 @@ if flags:
         for flag in flags:
             link_to_page(
                 "pages/provider.py",
-                f"{flag.provider_name}: open the profile",
+                f"{fmt.plain(flag.provider_name)}: open the profile",
                 ":material/home_work:",
                 {"provider": flag.provider_id},
             )
@@ -220,15 +220,15 @@ if actor.can(Permission.IMPORT_DATA):
                 today=today(),
             )
         except BadInput as exc:
-            st.error(str(exc))
+            st.error(fmt.plain(str(exc)))
             for problem in exc.problems:
                 st.markdown(f"- {fmt.plain(problem)}")
             preview = None
         if preview is not None:
             for message in preview.unknown_column_messages():
-                st.info(message)
+                st.info(fmt.plain(message))
             if not preview.ok:
-                st.error(preview.summary(), icon=":material/error:")
+                st.error(fmt.plain(preview.summary()), icon=":material/error:")
                 st.dataframe(
                     pd.DataFrame(
                         [

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from sgoversight.periods import Period
+from ui.format import plain
 
 _WRITTEN = "address_written_"
 
@@ -43,8 +44,9 @@ def period_picker(
         else:
             default = options[0].label
             st.warning(
-                f"The address asks for the {what} “{asked}”, which is not one this page offers "
-                f"(a {what} is written like {example}, from {options[-1].label} to {default}). "
+                f"The address asks for the {what} “{plain(asked)}”, which is not one this page "
+                f"offers (a {what} is written like {example}, from {options[-1].label} to "
+                f"{default}). "
                 f"Showing {default} instead.",
                 icon=":material/link_off:",
             )

@@ -55,6 +55,7 @@ from streamlit_authenticator.utilities import LoginError
 from sgoversight import migrate, users
 from sgoversight.errors import BadInput
 from ui.context import USER_KEY, engine, set_current_user
+from ui.format import plain
 
 COOKIE_PENDING_KEY = "sgo_cookie_pending"
 COOKIE_DELETE_KEY = "sgo_cookie_delete"
@@ -141,9 +142,9 @@ def _read_cookie() -> dict[str, Any] | None:
 
 
 def _stop_with(problems: list[str], heading: str) -> None:
-    st.error(heading)
+    st.error(plain(heading))
     for problem in problems:
-        st.error(problem)
+        st.error(plain(problem))
     st.stop()
 
 

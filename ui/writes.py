@@ -19,6 +19,7 @@ import streamlit as st
 from sgoversight.auth import PermissionDenied
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from ui import forms
+from ui.format import plain
 
 T = TypeVar("T")
 Kind = Literal["success", "error", "conflict"]
@@ -102,13 +103,14 @@ def show(page: str, where: str | None = None, container: Any = None) -> Flash | 
     if flash is None:
         return None
     target = container if container is not None else st
+    text = plain(flash.text)  # names, ids and typed values in it are shown as written
     if flash.kind == "success":
-        target.success(flash.text, icon=":material/check_circle:")
+        target.success(text, icon=":material/check_circle:")
     elif flash.kind == "conflict":
         target.error(
-            f"{flash.text} What is shown now includes their change; what you typed is kept.",
+            f"{text} What is shown now includes their change; what you typed is kept.",
             icon=":material/sync_problem:",
         )
     else:
-        target.error(flash.text, icon=":material/error:")
+        target.error(text, icon=":material/error:")
     return flash

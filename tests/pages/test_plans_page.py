@@ -305,7 +305,8 @@ def test_an_unknown_or_hostile_plan_in_the_address_is_plain_text(seeded: Engine)
     app = _as("qa", plan="[Sign in again](http://evil.example) **now**")
     assert not app.exception
     (warning,) = app.warning
-    assert warning.value.startswith("There is no improvement plan \\[Sign in again\\]\\(http")
+    # No link, and no bare link either (a word joiner sits inside the address).
+    assert warning.value.startswith("There is no improvement plan \\[Sign in again\\](http:\u2060")
     assert "\\*\\*now\\*\\*" in warning.value
 
 
