@@ -69,6 +69,33 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float
     raise RuntimeError(f"Streamlit not healthy after {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
+@contextlib.contextmanager
+def serve(script: str, env: dict[str, str], log: Path) -> Iterator[str]:
+    """A Streamlit server running `script` (a path from the project root) with `env`, on a free
+    loopback port, its output in `log`; yields its base URL once healthy, and stops it after."""
+    port = _free_port()
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", script,
+                "--server.port", str(port), "--server.address", "127.0.0.1",
+                "--server.headless", "true", "--server.fileWatcherType", "none",
+                "--browser.gatherUsageStats", "false",
+            ],
+            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Streamlit server on the demo borough; yields its base URL."""
@@ -91,42 +118,8 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             check=True,
             capture_output=True,
         )
-    port = _free_port()
-    log = workdir / "streamlit.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
+    with serve("app.py", env, workdir / "streamlit.log") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,8 @@ from sgoversight import demo
 from tests.browser.conftest import (
     DEMO_AS_OF,
     PROJECT_ROOT,
-    _free_port,
-    _wait_healthy,
     screenshot,
+    serve,
     sign_in,
     wait_for_app,
 )
@@ -32,37 +31,6 @@ from tests.fixtures.cqc_ratings import RatedLocation, demo_locations, write_rati
 pytestmark = pytest.mark.browser
 
 TODAY = DEMO_AS_OF + dt.timedelta(days=4)
-
-
-def _serve(script: str, env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen]:
-    port = _free_port()
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                script,
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--server.fileWatcherType",
-                "none",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    _wait_healthy(url, process, log)
-    return url, process
 
 
 @pytest.fixture(scope="module")
@@ -87,19 +55,11 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
             check=True,
             capture_output=True,
         )
-    processes = []
-    try:
-        app_url, process = _serve("app.py", env, workdir / "app.log")
-        processes.append(process)
-        pieces_url, process = _serve(
-            "tests/browser/cqc_pieces_page.py", env, workdir / "pieces.log"
-        )
-        processes.append(process)
+    with (
+        serve("app.py", env, workdir / "app.log") as app_url,
+        serve("tests/browser/cqc_pieces_page.py", env, workdir / "pieces.log") as pieces_url,
+    ):
         yield app_url, pieces_url, workdir
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def test_commissioner_imports_the_cqc_ratings_and_sees_what_changed(

@@ -26,8 +26,7 @@ from sgoversight.users import COOKIE_NAME, IDLE_TIMEOUT, MAX_FAILED_LOGINS, utc_
 from tests.browser.conftest import (
     PAGE_TIMEOUT_MS,
     PROJECT_ROOT,
-    _free_port,
-    _wait_healthy,
+    serve,
     wait_for_app,
 )
 
@@ -73,31 +72,8 @@ def race_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
             check=True,
             capture_output=True,
         )
-    port = _free_port()
-    log = workdir / "streamlit.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.port", str(port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
+    with serve("app.py", env, workdir / "streamlit.log") as url:
         yield url, database
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _sign_in_events(database: Path) -> list[tuple[str, str]]:

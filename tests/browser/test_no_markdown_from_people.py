@@ -9,8 +9,6 @@ Quality Assurance meeting as provider staff see it are opened and read.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from urllib.parse import quote, urlparse
 
@@ -24,8 +22,7 @@ from sgoversight.models import User
 from sgoversight.users import seed_users
 from tests.browser.conftest import (
     PROJECT_ROOT,
-    _free_port,
-    _wait_healthy,
+    serve,
     sign_in,
     wait_for_app,
 )
@@ -75,28 +72,8 @@ def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     env.pop("SGO_ENV", None)
-    port = _free_port()
-    log = workdir / "streamlit.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.port", str(port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, process, log)
+    with serve("app.py", env, workdir / "streamlit.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _hostile(address: str) -> bool:
