@@ -159,16 +159,17 @@ def wait_for_app(page) -> None:
     page.wait_for_function("!document.querySelector('[data-testid=\"stSkeleton\"]')")
 
 
-def choose(page, label: str, typed: str, option: str) -> None:
+def choose(page, label: str, typed: str, option: str, within=None) -> None:
     """Type into the select box `label` and pick `option`. A change elsewhere on the page reruns
     it (leaving a text box commits it, clicking a radio button), and a rerun can close the list
-    just opened: then open it again, up to three times, and check the choice took."""
+    just opened: then open it again, up to three times, and check the choice took. `within`
+    limits where the box is looked for (a form, when the page has two boxes of that label)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect
 
     for attempt in range(3):
         wait_for_app(page)
-        box = page.get_by_role("combobox", name=label, exact=True)
+        box = (within or page).get_by_role("combobox", name=label, exact=True)
         box.click()
         box.fill(typed)
         try:
@@ -178,7 +179,7 @@ def choose(page, label: str, typed: str, option: str) -> None:
                 raise
             continue
         wait_for_app(page)
-        expect(page.get_by_role("combobox", name=label, exact=True)).to_have_value(
+        expect((within or page).get_by_role("combobox", name=label, exact=True)).to_have_value(
             re.compile(re.escape(option))
         )
         return

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PAGE_TIMEOUT_MS, screenshot, sign_in, wait_for_app
+from tests.browser.conftest import PAGE_TIMEOUT_MS, choose, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +33,7 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     wait_for_app(page)
     page.get_by_text("Open a new improvement plan").click()
     form = page.get_by_test_id("stForm").filter(has_text="Why the plan is needed", visible=True)
-    provider = form.get_by_role("combobox", name="Provider", exact=True)
-    provider.click()
-    provider.fill("Elmfield")
-    page.get_by_role("option", name="Elmfield House").first.click()
+    choose(page, "Provider", "Elmfield", "Elmfield House", within=form)
     form.get_by_role("textbox", name="Why the plan is needed").fill(
         "Medication errors found at a visit."
     )
@@ -69,9 +66,7 @@ def test_open_plan_add_action_mark_done(browser, app_url: str) -> None:
     wait_for_app(page)
     page.get_by_role("tab", name="One plan in detail").click()
     wait_for_app(page)
-    plan = page.get_by_role("combobox", name="Improvement plan")
-    plan.click()
-    page.get_by_role("option", name="Elmfield House").first.click()
+    choose(page, "Improvement plan", "Elmfield", "Elmfield House")
     # Choosing the plan reruns the page; wait for that plan to be drawn before typing into it.
     page.get_by_role("heading", name="Elmfield House: improvement plan").wait_for()
     wait_for_app(page)
