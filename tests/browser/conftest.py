@@ -96,10 +96,10 @@ def serve(script: str, env: dict[str, str], log: Path) -> Iterator[str]:
             process.kill()
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A Streamlit server on the demo borough; yields its base URL."""
-    workdir = tmp_path_factory.mktemp("browser-app")
+@contextlib.contextmanager
+def demo_server(workdir: Path) -> Iterator[str]:
+    """A Streamlit server on a new database holding the demo borough, in `workdir`; yields its
+    base URL."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'demo.db'}",
@@ -119,6 +119,15 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             capture_output=True,
         )
     with serve("app.py", env, workdir / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Streamlit server on the demo borough, shared by the browser tests; yields its base URL.
+    A journey whose records another journey may change overrides it with `demo_server` of its
+    own (see test_plans_journey.py)."""
+    with demo_server(tmp_path_factory.mktemp("browser-app")) as url:
         yield url
 
 

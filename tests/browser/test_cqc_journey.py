@@ -99,7 +99,7 @@ def test_commissioner_imports_the_cqc_ratings_and_sees_what_changed(
     page.get_by_text("Quality alerts raised (1)").wait_for()
     matched = len(demo_locations(providers, DEMO_AS_OF)) - 1
     assert page.get_by_text(f"Providers matched ({matched})", exact=True).count() == 1
-    assert page.get_by_text("Registered with the CQC in Oakshire but not in the register").count()
+    page.get_by_text("Registered with the CQC in Oakshire but not in the register").first.wait_for()
     assert page.get_by_text("In the register but not found in the file (1)").count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "cqc-ratings-import")

@@ -4,13 +4,29 @@ plan owner; the plan owner marks it done with evidence and sees the plan's progr
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PAGE_TIMEOUT_MS, choose, screenshot, sign_in, wait_for_app
+from tests.browser.conftest import (
+    PAGE_TIMEOUT_MS,
+    choose,
+    demo_server,
+    screenshot,
+    sign_in,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A demo borough of this journey's own: the journeys that open Elmfield House's plan must
+    not find one another's plan already open."""
+    with demo_server(tmp_path_factory.mktemp("own-borough")) as url:
+        yield url
 
 
 def _progress(page) -> str:
