@@ -428,15 +428,9 @@ def _reviews_due(session: Session, actor: Actor, today: dt.date) -> Line:
 
 
 def _awaiting_sign_off(session: Session, actor: Actor, today: dt.date) -> Line:
-    rows = session.execute(
-        _scoped(
-            select(ImprovementPlan, Provider.name)
-            .join(Provider, Provider.provider_id == ImprovementPlan.provider_id)
-            .where(ImprovementPlan.status == "open"),
-            ImprovementPlan.provider_id,
-            actor,
-        )
-    ).all()
+    from sgoversight.plans import open_arrangements  # the one read of the open plans
+
+    rows, _monitoring = open_arrangements(session, actor.provider_scope())
     ready = [
         (plan, name)
         for plan, name in rows

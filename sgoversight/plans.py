@@ -1406,7 +1406,7 @@ def _actions_frame(session: Session, actor: Actor) -> pd.DataFrame:
     return load_actions(session, actor.provider_scope())
 
 
-def _open_arrangements(
+def open_arrangements(
     session: Session, scope: str | None
 ) -> tuple[list[tuple[ImprovementPlan, str]], list[tuple[EnhancedMonitoring, str]]]:
     """The open improvement plans and the enhanced monitoring not yet ended, each with its
@@ -1439,7 +1439,7 @@ def portfolio(engine: Engine, actor: Actor, today: dt.date) -> pd.DataFrame:
     _require_view(actor)
     scope = actor.provider_scope()
     with Session(engine) as session:
-        plans, monitoring = _open_arrangements(session, scope)
+        plans, monitoring = open_arrangements(session, scope)
         actions = _actions_frame(session, actor)
     tallies = action_tallies(actions, today)
     rows: list[dict[str, Any]] = []
@@ -1542,7 +1542,7 @@ def due_soon(
     end = start + pd.Timedelta(days=days)
     scope = actor.provider_scope()
     with Session(engine) as session:
-        plans, monitoring = _open_arrangements(session, scope)
+        plans, monitoring = open_arrangements(session, scope)
         open_ids = [plan.plan_id for plan, _ in plans]
         actions = _open_actions(session, open_ids)
         counted = dict(
