@@ -194,6 +194,30 @@ def choose(page, label: str, typed: str, option: str, within=None) -> None:
         return
 
 
+def upload(page, path: Path, uploader=None) -> None:
+    """Give the file at `path` to the file uploader `uploader` (the page's first one when None)
+    and wait until the app has it. A file set while the page is still drawing its first run can
+    be dropped when the uploader is drawn again: then set it again, up to three times, and wait
+    for its name on the uploader's own file chip (not elsewhere on the page)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    box = uploader or page.locator('[data-testid="stFileUploader"]').first
+    for attempt in range(3):
+        wait_for_app(page)
+        box.locator('input[type="file"]').set_input_files(str(path))
+        chip = box.locator('[data-testid="stFileChipName"]').filter(has_text=path.name)
+        try:
+            chip.first.wait_for(timeout=15_000)
+            box.locator('[data-testid="stFileChipIconSpinner"]').wait_for(state="detached")
+            wait_for_app(page)
+            chip.first.wait_for(timeout=2_000)
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            continue
+        return
+
+
 def screenshot(page, name: str) -> Path:
     """The whole page: Streamlit scrolls inside its main area, so the window is made as tall as
     that area for the picture, then put back."""

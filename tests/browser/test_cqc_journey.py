@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     screenshot,
     serve,
     sign_in,
+    upload,
     wait_for_app,
 )
 from tests.fixtures.cqc_ratings import RatedLocation, demo_locations, write_ratings_file
@@ -92,8 +93,7 @@ def test_commissioner_imports_the_cqc_ratings_and_sees_what_changed(
     uploader = page.locator('[data-testid="stFileUploader"]').filter(
         has_text="CQC latest ratings file"
     )
-    uploader.locator('input[type="file"]').set_input_files(str(later))
-    wait_for_app(page)
+    upload(page, later, uploader)
     page.get_by_role("button", name="Import the ratings").click()
     wait_for_app(page)
     page.get_by_text("Quality alerts raised (1)").wait_for()

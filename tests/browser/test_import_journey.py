@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sgoversight.sheets import column_letters
-from tests.browser.conftest import screenshot, sign_in, wait_for_app
+from tests.browser.conftest import screenshot, sign_in, upload, wait_for_app
 from tests.fixtures.importing import GOOD, csv_bytes, good_row, header_row_xml, write_xlsx
 
 pytestmark = pytest.mark.browser
@@ -23,14 +23,6 @@ def _open_imports(page, app_url: str) -> None:
     page.goto(f"{app_url}/data")
     wait_for_app(page)
     page.get_by_role("heading", name="Data imports").wait_for()
-
-
-def _upload(page, path: Path) -> None:
-    # The page's first uploader takes contract files (the second, further down, takes the Care
-    # Quality Commission's ratings file).
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
-    page.get_by_text(path.name).first.wait_for()
-    wait_for_app(page)
 
 
 def _large_workbook(path: Path, rows: int) -> Path:
@@ -57,7 +49,7 @@ def test_a_problem_is_listed_with_its_row_and_column(page, app_url: str, tmp_pat
     path = tmp_path / "alerts.csv"
     path.write_bytes(csv_bytes([good_row("alerts", provider_id=PROVIDER, summary="#N/A")]))
     _open_imports(page, app_url)
-    _upload(page, path)
+    upload(page, path)
     page.get_by_role("button", name="Check the file").click()
     page.get_by_text("alerts.csv: rejected, 1 problem in 1 row; nothing written").wait_for()
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
@@ -69,7 +61,7 @@ def test_a_slow_check_holds_nobody_up_and_can_be_cancelled(
 ) -> None:
     path = _large_workbook(tmp_path / "alerts.xlsx", 300_000)
     _open_imports(page, app_url)
-    _upload(page, path)
+    upload(page, path)
     page.get_by_role("button", name="Check the file").click()
     page.get_by_role("button", name="Cancel").wait_for()
     progress = page.locator('[data-testid="stProgress"]')
@@ -106,7 +98,7 @@ def test_a_rejected_extract_shows_its_unknown_values_and_the_lines_to_add(
     path = tmp_path / "concerns extract.csv"
     path.write_bytes(text.encode("cp1252"))
     _open_imports(page, app_url)
-    _upload(page, path)
+    upload(page, path)
     page.get_by_role("button", name="Check the file").click()
     page.get_by_text("Headers and values the app does not know").wait_for()
     # The table is drawn on a canvas; the lines to add are plain text in a code block.
