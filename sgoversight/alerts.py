@@ -598,9 +598,12 @@ def _take_numbering_turn(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBERING_LOCK})
 
 
-def _next_alert_id(session: Session, year: int) -> str:
-    """The next free `AL-YYYY-NNNNN` of `year` (numbers grow past five digits if they must); call
-    after _take_numbering_turn in the same transaction."""
+def next_alert_id(session: Session, year: int) -> str:
+    """The next free `AL-YYYY-NNNNN` of `year` (numbers grow past five digits if they must), the
+    one id allocator of every path that raises alerts (the form, the ratings import). It takes
+    the numbering turn first (_take_numbering_turn), so the number stays this transaction's
+    until it commits."""
+    _take_numbering_turn(session)
     prefix = f"{ID_PREFIX}-{year}-"
     numbers = [
         int(suffix)
@@ -632,8 +635,7 @@ def log_alert(
                     raise AlertFormInvalid(
                         {"provider_id": f"there is no provider '{entry.provider_id}'"}
                     )
-                _take_numbering_turn(session)
-                alert_id = _next_alert_id(session, today.year)
+                alert_id = next_alert_id(session, today.year)
                 alert = QualityAlert(
                     alert_id=alert_id,
                     provider_id=entry.provider_id,

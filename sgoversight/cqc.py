@@ -908,7 +908,7 @@ def _record(
 ) -> None:
     """Work out and (unless a dry run) write the new ratings, register ratings and alerts in one
     transaction, with the ImportRun and audit events."""
-    from sgoversight.alerts import _next_alert_id  # the alerts module's one id allocator
+    from sgoversight.alerts import next_alert_id  # the alerts module's one id allocator
 
     report.matched, report.alerts = [], []
     report.new_ratings = report.ratings_updated = 0
@@ -992,7 +992,7 @@ def _record(
                 severity = _severity(changes, config)
                 summary = alert_summary(name, location_id_of(published), changes, changed)
                 session.flush()
-                alert_id = _next_alert_id(session, today.year)
+                alert_id = next_alert_id(session, today.year)
                 session.add(
                     QualityAlert(
                         alert_id=alert_id,

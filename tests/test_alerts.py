@@ -208,16 +208,28 @@ def test_an_id_clash_with_another_writer_is_retried(
     db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = log(db)
-    real = alerts._next_alert_id
+    real = alerts.next_alert_id
     calls = []
 
     def stale_then_real(session: Session, year: int) -> str:
         calls.append(year)
         return first if len(calls) == 1 else real(session, year)
 
-    monkeypatch.setattr(alerts, "_next_alert_id", stale_then_real)
+    monkeypatch.setattr(alerts, "next_alert_id", stale_then_real)
     assert log(db) == "AL-2026-00002"
     assert len(calls) == 2
+
+
+def test_every_alert_number_is_taken_in_turn(db: Engine) -> None:
+    """The ratings import and the form share one allocator, and it holds the numbering turn
+    (on PostgreSQL an advisory lock) until the transaction that uses the number ends."""
+    with Session(db) as session, session.begin():
+        assert alerts.next_alert_id(session, 2026) == "AL-2026-00001"
+        if db.dialect.name == "postgresql":
+            held = session.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            ).scalar_one()
+            assert held >= 1
 
 
 def test_unknown_provider_is_a_field_problem_and_nothing_is_written(db: Engine) -> None:
