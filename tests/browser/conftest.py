@@ -125,9 +125,17 @@ def demo_server(workdir: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Streamlit server on the demo borough, shared by the browser tests; yields its base URL.
-    A journey whose records another journey may change overrides it with `demo_server` of its
-    own (see test_plans_journey.py)."""
+    A journey whose records another journey may change takes a borough of its own
+    instead (own_borough)."""
     with demo_server(tmp_path_factory.mktemp("browser-app")) as url:
+        yield url
+
+
+def own_borough(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A demo borough of the test module's own, for journeys that change records another journey
+    reads (opening Elmfield House's plan, say). A module takes it as its `app_url` with
+    `app_url = pytest.fixture(scope="module", name="app_url")(own_borough)`."""
+    with demo_server(tmp_path_factory.mktemp("own-borough")) as url:
         yield url
 
 

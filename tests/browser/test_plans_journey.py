@@ -4,7 +4,6 @@ plan owner; the plan owner marks it done with evidence and sees the plan's progr
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import (
     PAGE_TIMEOUT_MS,
     choose,
-    demo_server,
+    own_borough,
     screenshot,
     sign_in,
     wait_for_app,
@@ -21,12 +20,9 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A demo borough of this journey's own: the journeys that open Elmfield House's plan must
-    not find one another's plan already open."""
-    with demo_server(tmp_path_factory.mktemp("own-borough")) as url:
-        yield url
+# A demo borough of its own: the journeys that open Elmfield House's plan must not find one
+# another's plan already open.
+app_url = pytest.fixture(scope="module", name="app_url")(own_borough)
 
 
 def _progress(page) -> str:
