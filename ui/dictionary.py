@@ -42,15 +42,8 @@ def show_dictionary(labels: dict[str, str]) -> None:
         with tab:
             notes = data_dictionary.FILES[kind]
             st.markdown(f"**{labels.get(kind, notes.title)}**: {notes.about}")
-            st.dataframe(
-                _column_rows(kind),
-                hide_index=True,
-                width="stretch",
-                column_config={
-                    "What it holds": st.column_config.TextColumn(width="large"),
-                    "Accepted values (code: label)": st.column_config.TextColumn(width="large"),
-                },
-            )
+            # A table, not a data grid: every column's text wraps and is read in full.
+            st.table(_column_rows(kind), hide_index=True)
             st.download_button(
                 f"Download a template of {kind}.csv",
                 data_dictionary.template_csv(kind),

@@ -103,7 +103,7 @@ def test_dictionary_lists_every_file_column_and_value(run_page: Callable[..., Ap
     assert not app.exception
     titles = [tab.label for tab in app.tabs]
     assert titles == [data_dictionary.FILES[kind].title for kind in schemas.ROW_SCHEMAS]
-    tables = {tuple(frame.value["Column"]): frame.value for frame in app.dataframe[1:]}
+    tables = {tuple(frame.value["Column"]): frame.value for frame in app.table}
     for kind, schema in schemas.ROW_SCHEMAS.items():
         table = tables[tuple(schema.columns())]
         if kind == "providers":
