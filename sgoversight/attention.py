@@ -124,7 +124,7 @@ def needs_attention(
 
         @cache
         def _arrangements() -> _Arrangements:
-            return _Arrangements.read(session, actor, today)
+            return _Arrangements(session, actor, today)
 
         if actor.can(Permission.MANAGE_ALERTS):
             lines += _alert_lines(session, actor, today)
@@ -377,48 +377,51 @@ def _work_not_started(
 # --- plans and monitoring -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class _Arrangements:
-    """What the plan lines read, once per list: the open plans and running monitoring with their
-    providers' names (`plans.open_arrangements`), each open plan's action count and how many of
-    its actions are done by today (one grouped count), and the provider names."""
+    """What the plan lines read, once per list and only when a line asks: the open plans and
+    running monitoring with their providers' names (`plans.open_arrangements`), each open plan's
+    action count and how many of its actions are done by today (one grouped count), and the
+    provider names."""
 
     plans: list[tuple[ImprovementPlan, str]]
     monitoring: list[tuple[EnhancedMonitoring, str]]
-    action_counts: dict[str, tuple[int, int]]
-    names: dict[str, str]
 
-    @classmethod
-    def read(cls, session: Session, actor: Actor, today: dt.date) -> _Arrangements:
-        scope = actor.provider_scope()
-        plans, monitoring = open_arrangements(session, scope)
+    def __init__(self, session: Session, actor: Actor, today: dt.date) -> None:
+        self._session = session
+        self._scope = actor.provider_scope()
+        self._today = today
+        self.plans, self.monitoring = open_arrangements(session, self._scope)
+
+    @cached_property
+    def action_counts(self) -> dict[str, tuple[int, int]]:
+        """(actions, actions done by today) by open plan, for plans with any action."""
         done = case(
             (
                 ImprovementAction.completed_on.is_not(None)
-                & (ImprovementAction.completed_on <= today),
+                & (ImprovementAction.completed_on <= self._today),
                 1,
             ),
             else_=0,
         )
-        counts = session.execute(
+        counts = self._session.execute(
             scoped(
                 select(ImprovementAction.plan_id, func.count(), func.sum(done))
                 .join(ImprovementPlan, ImprovementPlan.plan_id == ImprovementAction.plan_id)
                 .where(ImprovementPlan.status == "open")
                 .group_by(ImprovementAction.plan_id),
                 ImprovementPlan.provider_id,
-                scope,
+                self._scope,
             )
         ).all()
-        names = session.execute(
-            scoped(select(Provider.provider_id, Provider.name), Provider.provider_id, scope)
+        return {plan_id: (int(total), int(finished or 0)) for plan_id, total, finished in counts}
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Provider names by provider id."""
+        rows = self._session.execute(
+            scoped(select(Provider.provider_id, Provider.name), Provider.provider_id, self._scope)
         ).all()
-        return cls(
-            plans,
-            monitoring,
-            {plan_id: (int(total), int(finished or 0)) for plan_id, total, finished in counts},
-            {provider_id: name for provider_id, name in names},
-        )
+        return {provider_id: name for provider_id, name in rows}
 
     def actions(self, plan_id: str) -> tuple[int, int]:
         """(actions, actions done by today) of an open plan."""
@@ -646,7 +649,12 @@ def _concerns_not_screened(session: Session, actor: Actor, today: dt.date) -> Li
 
 def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
     week = periods.week_of(today)
-    report = weekly.report_for_week(session, week, provider_scope=actor.provider_scope())
+    # The flags alone, by the weekly report's own rule, from the rows the week's report reads.
+    flagged = weekly.providers_flagged(
+        weekly.load_frames(session, actor.provider_scope(), week),
+        week,
+        weekly.load_weekly_config(),
+    )
     return Line(
         "flagged_this_week",
         "Providers flagged on this week's safeguarding report",
@@ -658,7 +666,7 @@ def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
                 PROVIDER_PAGE,
                 {"provider": flag.provider_id},
             )
-            for flag in report.providers_flagged
+            for flag in flagged
         ),
         WEEKLY_PAGE,
         {"week": week.label},
