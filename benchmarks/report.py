@@ -26,7 +26,15 @@ REPORT_ENV = "SGO_BENCH_REPORT"
 PACKAGES = ("pandas", "numpy", "SQLAlchemy", "pydantic", "streamlit", "psycopg")
 MET, MISSED = "met", "MISSED"
 #: The order sections are shown in (others follow in the order measured).
-SECTION_ORDER = ("Data set", "Import", "Commands", "Pages", "Peak memory", "National scale")
+SECTION_ORDER = (
+    "Data set",
+    "Import",
+    "Commands",
+    "Pages",
+    "Landing page",
+    "Peak memory",
+    "National scale",
+)
 
 
 @dataclass(frozen=True)

@@ -23,21 +23,26 @@ Rules (one line each; a line's count is the number of records it lists, by const
   needs setting up (`plans.setup_missing`), or enhanced monitoring with none running;
 - plan owners (those who update their own actions): their actions overdue, and due in 14 days;
 - provider staff: their service's open alerts.
-Every read is limited to the actor's provider scope, in the query.
+Every read is limited to the actor's provider scope, in the query, and reads only the columns and
+rows its line lists (counts and filters in SQL, no read per record); the Board month's ratings are
+taken from the caller when it has them (`board_view`), not scored again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, case, func, select
 from sqlalchemy.orm import Session
 
 from sgoversight import alerts as alert_rules
 from sgoversight import board, periods, scoring, weekly, workdays
 from sgoversight.auth import Actor, Permission, Role
+from sgoversight.decisions import latest_decisions
 from sgoversight.models import (
     EnhancedMonitoring,
     ImprovementAction,
@@ -46,6 +51,9 @@ from sgoversight.models import (
     QualityAlert,
     SafeguardingConcern,
 )
+from sgoversight.periods import Period
+from sgoversight.plans import open_arrangements, owns_action, setup_missing
+from sgoversight.queries import scoped
 from sgoversight.vocabulary import SEVERITY
 
 ALERT_PAGE = "pages/alerts.py"
@@ -91,32 +99,45 @@ def _is_safeguarding_team(actor: Actor) -> bool:
     return Role.SAFEGUARDING in actor.roles or Role.ADMIN in actor.roles
 
 
-def needs_attention(engine: Engine, actor: Actor, today: dt.date) -> list[Line]:
+BoardView = Callable[[Period], board.BoardMonth]
+
+
+def needs_attention(
+    engine: Engine, actor: Actor, today: dt.date, board_view: BoardView | None = None
+) -> list[Line]:
     """Every attention line for `actor` on `today`, in the order of the module docstring; a role's
-    lines are included when the actor has that role's permission."""
+    lines are included when the actor has that role's permission.
+
+    `board_view(month)` gives the Board month's ratings and decisions as `board.board_month` does
+    for `actor` (a page passes its cached copy); without it they are scored here, once."""
     actor.require(Permission.VIEW_OVERVIEW)
     lines: list[Line] = []
-    board_view: board.BoardMonth | None = None
+    month = periods.last_complete_month(today)
 
+    @cache
     def _board() -> board.BoardMonth:
-        nonlocal board_view
-        if board_view is None:
-            board_view = board.board_month(engine, actor, periods.last_complete_month(today))
-        return board_view
+        if board_view is not None:
+            return board_view(month)
+        return board.board_month(engine, actor, month)
 
     with Session(engine) as session:
+
+        @cache
+        def _arrangements() -> _Arrangements:
+            return _Arrangements(session, actor, today)
+
         if actor.can(Permission.MANAGE_ALERTS):
             lines += _alert_lines(session, actor, today)
             lines.append(_rated_red_or_worse(_board()))
-            lines.append(_reviews_due(session, actor, today))
+            lines.append(_reviews_due(_arrangements(), today))
         if actor.can(Permission.VIEW_CONCERNS) and _is_safeguarding_team(actor):
             lines.append(_enquiries_overdue(session, actor, today))
             lines.append(_concerns_not_screened(session, actor, today))
             lines.append(_flagged_this_week(session, actor, today))
         if actor.can(Permission.DECIDE_BOARD):
             lines.append(_awaiting_decision(_board()))
-            lines.append(_awaiting_sign_off(session, actor, today))
-            lines.append(_work_not_started(session, actor, today))
+            lines.append(_awaiting_sign_off(_arrangements()))
+            lines.append(_work_not_started(session, actor, month, _arrangements()))
         if actor.can(Permission.UPDATE_OWN_ACTIONS) and not actor.can(Permission.MANAGE_PLANS):
             lines += _my_actions(session, actor, today)
         if actor.is_provider_user:
@@ -127,7 +148,7 @@ def needs_attention(engine: Engine, actor: Actor, today: dt.date) -> list[Line]:
 # --- alerts ---------------------------------------------------------------------------------------
 
 
-def _alert_item(alert: QualityAlert, name: str, detail: str) -> Item:
+def _alert_item(alert: Row[Any], name: str, detail: str) -> Item:
     return Item(
         alert.alert_id,
         f"{alert.alert_id} · {name}",
@@ -137,16 +158,24 @@ def _alert_item(alert: QualityAlert, name: str, detail: str) -> Item:
     )
 
 
-def _open_alerts(session: Session, actor: Actor) -> list[tuple[QualityAlert, str]]:
-    query = (
-        select(QualityAlert, Provider.name)
+def _open_alerts(session: Session, actor: Actor) -> list[tuple[Row[Any], str]]:
+    """The actor's alerts not closed, each with its provider's name: only the columns the alert
+    lines use."""
+    query = scoped(
+        select(
+            QualityAlert.alert_id,
+            QualityAlert.status,
+            QualityAlert.severity,
+            QualityAlert.raised_on,
+            QualityAlert.assigned_to,
+            Provider.name,
+        )
         .join(Provider, Provider.provider_id == QualityAlert.provider_id)
-        .where(QualityAlert.status != alert_rules.CLOSED)
+        .where(QualityAlert.status != alert_rules.CLOSED),
+        QualityAlert.provider_id,
+        actor.provider_scope(),
     )
-    scope = actor.provider_scope()
-    if scope is not None:
-        query = query.where(QualityAlert.provider_id == scope)
-    return [(alert, name) for alert, name in session.execute(query)]
+    return [(row, row.name) for row in session.execute(query)]
 
 
 def _alert_lines(session: Session, actor: Actor, today: dt.date) -> list[Line]:
@@ -215,7 +244,7 @@ def _alert_lines(session: Session, actor: Actor, today: dt.date) -> list[Line]:
 
 
 def _assigned_detail(
-    alert: QualityAlert, today: dt.date, config: alert_rules.AlertConfig
+    alert: Row[Any], today: dt.date, config: alert_rules.AlertConfig
 ) -> str:
     late = alert_rules.days_past_response(alert.status, alert.raised_on, today, config)
     status = "in progress" if alert.status == alert_rules.IN_PROGRESS else "not started"
@@ -300,11 +329,9 @@ def _awaiting_decision(view: board.BoardMonth) -> Line:
     )
 
 
-def _work_not_started(session: Session, actor: Actor, today: dt.date) -> Line:
-    from sgoversight.decisions import latest_decisions
-    from sgoversight.plans import setup_missing
-
-    month = periods.last_complete_month(today)
+def _work_not_started(
+    session: Session, actor: Actor, month: Period, arrangements: _Arrangements
+) -> Line:
     scope = actor.provider_scope()
     decided = [
         d
@@ -312,30 +339,21 @@ def _work_not_started(session: Session, actor: Actor, today: dt.date) -> Line:
         if d.decision in {"improvement_plan", "enhanced_monitoring"}
         and (scope is None or d.provider_id == scope)
     ]
-    names = dict(session.execute(select(Provider.provider_id, Provider.name)).tuples().all())
+    names = arrangements.names
     items: list[Item] = []
     for decision in sorted(decided, key=lambda d: (names.get(d.provider_id, ""), d.provider_id)):
         if decision.decision == "improvement_plan":
-            plan = session.scalars(
-                select(ImprovementPlan).where(
-                    ImprovementPlan.provider_id == decision.provider_id,
-                    ImprovementPlan.status == "open",
-                )
-            ).first()
+            plan = arrangements.plan_of(decision.provider_id)
             if plan is None:
                 why = "improvement plan decided, none open"
-            elif missing := setup_missing(plan.owner, plan.next_review_on, len(plan.actions)):
+            elif missing := setup_missing(
+                plan.owner, plan.next_review_on, arrangements.actions(plan.plan_id)[0]
+            ):
                 why = f"plan {plan.plan_id} still needs {', '.join(missing)}"
             else:
                 continue
         else:
-            running = session.scalars(
-                select(EnhancedMonitoring.id).where(
-                    EnhancedMonitoring.provider_id == decision.provider_id,
-                    EnhancedMonitoring.ended_on.is_(None),
-                )
-            ).first()
-            if running is not None:
+            if decision.provider_id in arrangements.monitored:
                 continue
             why = "enhanced monitoring decided, none running"
         items.append(
@@ -359,39 +377,75 @@ def _work_not_started(session: Session, actor: Actor, today: dt.date) -> Line:
 # --- plans and monitoring -------------------------------------------------------------------------
 
 
-def _scoped(query, column, actor: Actor):  # type: ignore[no-untyped-def]
-    scope = actor.provider_scope()
-    return query if scope is None else query.where(column == scope)
+class _Arrangements:
+    """What the plan lines read, once per list and only when a line asks: the open plans and
+    running monitoring with their providers' names (`plans.open_arrangements`), each open plan's
+    action count and how many of its actions are done by today (one grouped count), and the
+    provider names."""
+
+    plans: list[tuple[ImprovementPlan, str]]
+    monitoring: list[tuple[EnhancedMonitoring, str]]
+
+    def __init__(self, session: Session, actor: Actor, today: dt.date) -> None:
+        self._session = session
+        self._scope = actor.provider_scope()
+        self._today = today
+        self.plans, self.monitoring = open_arrangements(session, self._scope)
+
+    @cached_property
+    def action_counts(self) -> dict[str, tuple[int, int]]:
+        """(actions, actions done by today) by open plan, for plans with any action."""
+        done = case(
+            (
+                ImprovementAction.completed_on.is_not(None)
+                & (ImprovementAction.completed_on <= self._today),
+                1,
+            ),
+            else_=0,
+        )
+        counts = self._session.execute(
+            scoped(
+                select(ImprovementAction.plan_id, func.count(), func.sum(done))
+                .join(ImprovementPlan, ImprovementPlan.plan_id == ImprovementAction.plan_id)
+                .where(ImprovementPlan.status == "open")
+                .group_by(ImprovementAction.plan_id),
+                ImprovementPlan.provider_id,
+                self._scope,
+            )
+        ).all()
+        return {plan_id: (int(total), int(finished or 0)) for plan_id, total, finished in counts}
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Provider names by provider id."""
+        rows = self._session.execute(
+            scoped(select(Provider.provider_id, Provider.name), Provider.provider_id, self._scope)
+        ).all()
+        return {provider_id: name for provider_id, name in rows}
+
+    def actions(self, plan_id: str) -> tuple[int, int]:
+        """(actions, actions done by today) of an open plan."""
+        return self.action_counts.get(plan_id, (0, 0))
+
+    def plan_of(self, provider_id: str) -> ImprovementPlan | None:
+        """The provider's open plan (the lowest plan id should there be more than one)."""
+        return self._plan_by_provider.get(provider_id)
+
+    @cached_property
+    def _plan_by_provider(self) -> dict[str, ImprovementPlan]:
+        chosen: dict[str, ImprovementPlan] = {}
+        for plan, _ in sorted(self.plans, key=lambda row: row[0].plan_id, reverse=True):
+            chosen[plan.provider_id] = plan
+        return chosen
+
+    @cached_property
+    def monitored(self) -> set[str]:
+        """Providers with enhanced monitoring running."""
+        return {record.provider_id for record, _ in self.monitoring}
 
 
-def _reviews_due(session: Session, actor: Actor, today: dt.date) -> Line:
+def _reviews_due(arrangements: _Arrangements, today: dt.date) -> Line:
     horizon = today + dt.timedelta(days=DUE_SOON_DAYS)
-    plans = session.execute(
-        _scoped(
-            select(ImprovementPlan, Provider.name)
-            .join(Provider, Provider.provider_id == ImprovementPlan.provider_id)
-            .where(
-                ImprovementPlan.status == "open",
-                ImprovementPlan.next_review_on.is_not(None),
-                ImprovementPlan.next_review_on <= horizon,
-            ),
-            ImprovementPlan.provider_id,
-            actor,
-        )
-    ).all()
-    monitoring = session.execute(
-        _scoped(
-            select(EnhancedMonitoring, Provider.name)
-            .join(Provider, Provider.provider_id == EnhancedMonitoring.provider_id)
-            .where(
-                EnhancedMonitoring.ended_on.is_(None),
-                EnhancedMonitoring.review_on.is_not(None),
-                EnhancedMonitoring.review_on <= horizon,
-            ),
-            EnhancedMonitoring.provider_id,
-            actor,
-        )
-    ).all()
     items = [
         (
             plan.next_review_on,
@@ -403,7 +457,8 @@ def _reviews_due(session: Session, actor: Actor, today: dt.date) -> Line:
                 {"plan": plan.plan_id},
             ),
         )
-        for plan, name in plans
+        for plan, name in arrangements.plans
+        if plan.next_review_on is not None and plan.next_review_on <= horizon
     ] + [
         (
             record.review_on,
@@ -415,7 +470,8 @@ def _reviews_due(session: Session, actor: Actor, today: dt.date) -> Line:
                 {"monitoring": str(record.id)},
             ),
         )
-        for record, name in monitoring
+        for record, name in arrangements.monitoring
+        if record.review_on is not None and record.review_on <= horizon
     ]
     items.sort(key=lambda pair: (pair[0], pair[1].record_id))
     return Line(
@@ -427,16 +483,12 @@ def _reviews_due(session: Session, actor: Actor, today: dt.date) -> Line:
     )
 
 
-def _awaiting_sign_off(session: Session, actor: Actor, today: dt.date) -> Line:
-    from sgoversight.plans import open_arrangements  # the one read of the open plans
-
-    rows, _monitoring = open_arrangements(session, actor.provider_scope())
-    ready = [
-        (plan, name)
-        for plan, name in rows
-        if plan.actions
-        and all(a.completed_on is not None and a.completed_on <= today for a in plan.actions)
-    ]
+def _awaiting_sign_off(arrangements: _Arrangements) -> Line:
+    ready = []
+    for plan, name in arrangements.plans:
+        total, done = arrangements.actions(plan.plan_id)
+        if total and done == total:
+            ready.append((plan, name, total))
     ready.sort(key=lambda row: row[0].plan_id)
     return Line(
         "awaiting_sign_off",
@@ -445,11 +497,11 @@ def _awaiting_sign_off(session: Session, actor: Actor, today: dt.date) -> Line:
             Item(
                 plan.plan_id,
                 f"Plan {plan.plan_id} · {name}",
-                f"{len(plan.actions)} action{'s' if len(plan.actions) != 1 else ''} done",
+                f"{total} action{'s' if total != 1 else ''} done",
                 PLAN_PAGE,
                 {"plan": plan.plan_id},
             )
-            for plan, name in ready
+            for plan, name, total in ready
         ),
         PLAN_PAGE,
         {},
@@ -457,16 +509,14 @@ def _awaiting_sign_off(session: Session, actor: Actor, today: dt.date) -> Line:
 
 
 def _my_actions(session: Session, actor: Actor, today: dt.date) -> list[Line]:
-    from sgoversight.plans import owns_action  # the one ownership rule
-
     rows = session.execute(
-        _scoped(
+        scoped(
             select(ImprovementAction, ImprovementPlan, Provider.name)
             .join(ImprovementPlan, ImprovementPlan.plan_id == ImprovementAction.plan_id)
             .join(Provider, Provider.provider_id == ImprovementPlan.provider_id)
             .where(ImprovementPlan.status == "open", ImprovementAction.completed_on.is_(None)),
             ImprovementPlan.provider_id,
-            actor,
+            actor.provider_scope(),
         )
     ).all()
     mine = sorted(
@@ -508,7 +558,7 @@ def _my_actions(session: Session, actor: Actor, today: dt.date) -> list[Line]:
 # --- safeguarding ---------------------------------------------------------------------------------
 
 
-def _concern_item(concern: SafeguardingConcern, detail: str) -> Item:
+def _concern_item(concern: Row[Any], detail: str) -> Item:
     params = {"provider": concern.provider_id} if concern.provider_id else {}
     return Item(
         concern.concern_id,
@@ -519,23 +569,32 @@ def _concern_item(concern: SafeguardingConcern, detail: str) -> Item:
     )
 
 
+def _working_days_to(today: dt.date) -> Callable[[dt.date], int]:
+    """`workdays.working_days_after(day, today)`, worked out once per distinct day."""
+    return cache(lambda day: workdays.working_days_after(day, today))
+
+
 def _enquiries_overdue(session: Session, actor: Actor, today: dt.date) -> Line:
-    rows = session.scalars(
-        _scoped(
-            select(SafeguardingConcern).where(
+    # More than 20 working days after the start needs more than 20 calendar days: the rest of the
+    # open enquiries cannot be late, so they are not read.
+    latest_start = today - dt.timedelta(days=ENQUIRY_WORKING_DAYS + 1)
+    rows = session.execute(
+        scoped(
+            select(
+                SafeguardingConcern.concern_id,
+                SafeguardingConcern.provider_id,
+                SafeguardingConcern.enquiry_started_on,
+            ).where(
                 SafeguardingConcern.enquiry_started_on.is_not(None),
-                SafeguardingConcern.enquiry_started_on <= today,
+                SafeguardingConcern.enquiry_started_on <= latest_start,
                 SafeguardingConcern.enquiry_concluded_on.is_(None),
             ),
             SafeguardingConcern.provider_id,
-            actor,
+            actor.provider_scope(),
         )
     ).all()
-    late = [
-        (concern, workdays.working_days_after(concern.enquiry_started_on, today))
-        for concern in rows
-        if concern.enquiry_started_on is not None
-    ]
+    days_to_today = _working_days_to(today)
+    late = [(concern, days_to_today(concern.enquiry_started_on)) for concern in rows]
     late = [(c, days) for c, days in late if days > ENQUIRY_WORKING_DAYS]
     late.sort(key=lambda row: (-row[1], row[0].concern_id))
     return Line(
@@ -550,27 +609,30 @@ def _enquiries_overdue(session: Session, actor: Actor, today: dt.date) -> Line:
     )
 
 
-def _long(concern: SafeguardingConcern) -> str:
+def _long(concern: Row[Any]) -> str:
     started = concern.enquiry_started_on
     return f"{started.day} {started:%B %Y}" if started else ""
 
 
 def _concerns_not_screened(session: Session, actor: Actor, today: dt.date) -> Line:
     week = periods.week_of(today)
-    rows = session.scalars(
-        _scoped(
-            select(SafeguardingConcern).where(
+    rows = session.execute(
+        scoped(
+            select(
+                SafeguardingConcern.concern_id,
+                SafeguardingConcern.provider_id,
+                SafeguardingConcern.received_on,
+            ).where(
                 SafeguardingConcern.received_on >= week.start,
                 SafeguardingConcern.received_on <= today,
                 SafeguardingConcern.screened_on.is_(None),
             ),
             SafeguardingConcern.provider_id,
-            actor,
+            actor.provider_scope(),
         )
     ).all()
-    waiting = [
-        (concern, workdays.working_days_after(concern.received_on, today)) for concern in rows
-    ]
+    days_to_today = _working_days_to(today)
+    waiting = [(concern, days_to_today(concern.received_on)) for concern in rows]
     waiting = [(c, days) for c, days in waiting if days > SCREENING_WORKING_DAYS]
     waiting.sort(key=lambda row: (-row[1], row[0].concern_id))
     return Line(
@@ -587,7 +649,12 @@ def _concerns_not_screened(session: Session, actor: Actor, today: dt.date) -> Li
 
 def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
     week = periods.week_of(today)
-    report = weekly.report_for_week(session, week, provider_scope=actor.provider_scope())
+    # The flags alone, by the weekly report's own rule, from the rows the week's report reads.
+    flagged = weekly.providers_flagged(
+        weekly.load_frames(session, actor.provider_scope(), week),
+        week,
+        weekly.load_weekly_config(),
+    )
     return Line(
         "flagged_this_week",
         "Providers flagged on this week's safeguarding report",
@@ -599,7 +666,7 @@ def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
                 PROVIDER_PAGE,
                 {"provider": flag.provider_id},
             )
-            for flag in report.providers_flagged
+            for flag in flagged
         ),
         WEEKLY_PAGE,
         {"week": week.label},

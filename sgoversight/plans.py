@@ -106,7 +106,7 @@ from sgoversight.models import (
     MonitoringVisit,
     Provider,
 )
-from sgoversight.queries import as_dates, load_actions
+from sgoversight.queries import as_dates, load_actions, scoped
 
 #: "Due soon" and "At risk" look this many days ahead (today included).
 DUE_SOON_DAYS = 14
@@ -1412,7 +1412,7 @@ def open_arrangements(
     """The open improvement plans and the enhanced monitoring not yet ended, each with its
     provider's name (only `scope`'s when given)."""
     plans = session.execute(
-        _scoped(
+        scoped(
             select(ImprovementPlan, Provider.name)
             .join(Provider, Provider.provider_id == ImprovementPlan.provider_id)
             .where(ImprovementPlan.status == "open"),
@@ -1421,7 +1421,7 @@ def open_arrangements(
         )
     ).all()
     monitoring = session.execute(
-        _scoped(
+        scoped(
             select(EnhancedMonitoring, Provider.name)
             .join(Provider, Provider.provider_id == EnhancedMonitoring.provider_id)
             .where(EnhancedMonitoring.ended_on.is_(None)),
@@ -1496,10 +1496,6 @@ def portfolio(engine: Engine, actor: Actor, today: dt.date) -> pd.DataFrame:
         na_position="last",
     )
     return frame.drop(columns=["_rank", "_review"]).reset_index(drop=True)
-
-
-def _scoped(statement: Any, column: Any, scope: str | None) -> Any:
-    return statement if scope is None else statement.where(column == scope)
 
 
 DUE_SOON_COLUMNS = [
@@ -1772,7 +1768,7 @@ def plan_choices(engine: Engine, actor: Actor) -> list[PlanChoice]:
     _require_view(actor)
     with Session(engine) as session:
         rows = session.execute(
-            _scoped(
+            scoped(
                 select(ImprovementPlan.plan_id, Provider.name, ImprovementPlan.status).join(
                     Provider, Provider.provider_id == ImprovementPlan.provider_id
                 ),
@@ -1789,7 +1785,7 @@ def provider_choices(engine: Engine, actor: Actor) -> list[tuple[str, str]]:
     _require_view(actor)
     with Session(engine) as session:
         rows = session.execute(
-            _scoped(
+            scoped(
                 select(Provider.provider_id, Provider.name),
                 Provider.provider_id,
                 actor.provider_scope(),
@@ -1894,7 +1890,7 @@ def monitoring_choices(engine: Engine, actor: Actor) -> list[MonitoringChoice]:
     _require_view(actor)
     with Session(engine) as session:
         rows = session.execute(
-            _scoped(
+            scoped(
                 select(
                     EnhancedMonitoring.id,
                     Provider.name,

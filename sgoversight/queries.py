@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, or_, select
@@ -94,6 +95,16 @@ def open_on(
 ) -> ColumnElement[bool]:
     """Rows started on or before `day` and not ended by it: `ended` blank or after `day`."""
     return and_(started <= day, or_(ended.is_(None), ended > day))
+
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def scoped(statement: SelectT, column: Any, scope: str | None) -> SelectT:
+    """`statement` limited to the provider `scope` on `column` (a provider id column), or
+    unchanged when `scope` is None (council staff see every provider): the one way a read is
+    limited to an actor's provider (`Actor.provider_scope`, `Actor.scope_for`) in the query."""
+    return statement if scope is None else statement.where(column == scope)
 
 
 def _frame(session: Session, statement: Select, columns: list[str]) -> pd.DataFrame:

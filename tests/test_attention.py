@@ -223,3 +223,40 @@ def test_commissioner_alerts_assigned_to_them_equal_the_register_it_opens(
         "alerts_assigned_to_me"
     ]) == ["AL-2"]
     assert "alerts_assigned_to_me" not in _lines(borough, PROVIDER)
+
+
+def test_board_month_given_by_the_caller_is_used_not_scored_again(
+    borough: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page that has the Board month cached passes it in: the lines are the same, the month is
+    asked for once (for both the commissioner's and the Board's lines) and nothing is scored."""
+    admin = Actor("ada", frozenset({Role.ADMIN}))
+    expected = attention.needs_attention(borough, admin, TODAY)
+    month = periods.last_complete_month(TODAY)
+    view = board.board_month(borough, admin, month)
+    asked: list[periods.Period] = []
+
+    def cached(wanted: periods.Period) -> board.BoardMonth:
+        asked.append(wanted)
+        return view
+
+    def not_again(*args: object, **kwargs: object) -> board.BoardMonth:
+        raise AssertionError("the Board month was scored again")
+
+    monkeypatch.setattr(board, "board_month", not_again)
+    assert attention.needs_attention(borough, admin, TODAY, board_view=cached) == expected
+    assert asked == [month]
+
+
+def test_plan_with_an_action_completed_after_today_is_not_awaiting_sign_off(
+    borough: Engine,
+) -> None:
+    with Session(borough) as session, session.begin():
+        session.add(
+            ImprovementAction(
+                action_id="ACT-5", plan_id="PLN-B", description="Finished next week",
+                owner="someone", due_on=dt.date(2026, 12, 1),
+                completed_on=dt.date(2026, 12, 2), evidence="Booked",
+            )
+        )
+    assert _ids(_lines(borough, BOARD)["awaiting_sign_off"]) == []

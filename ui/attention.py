@@ -1,8 +1,9 @@
 """The landing page's "Needs your attention": each line a count and the records it counts, each
 record a link that opens it (sgoversight.attention holds the rules).
 
-Rule: the lists are cached on the data version like every heavy read (ui.cache), so a change made
-anywhere shows on the next view; a line with nothing in it says so, so an empty queue reads as
+Rule: the lists are cached on the data version like every heavy read (ui.cache), and take the
+Board month's ratings from the Board page's cached copy, so a change made anywhere shows on the
+next view; a line with nothing in it says so, so an empty queue reads as
 done rather than as missing.
 """
 
@@ -25,7 +26,11 @@ SHOWN = 10  # records listed under a line; the line's own link opens the whole l
 
 @st.cache_data(ttl=cache.TTL_SECONDS, max_entries=32, show_spinner="Finding what needs doing…")
 def _lines(actor: Actor, today: dt.date, at: tuple[str, int]) -> list[attention.Line]:
-    return attention.needs_attention(engine(), actor, today)
+    # The Board month's ratings come from the Board page's cache (ui.cache.board_month): scored
+    # once for both pages, on the same data version.
+    return attention.needs_attention(
+        engine(), actor, today, board_view=lambda month: cache.board_month(actor, month)
+    )
 
 
 def attention_lines(actor: Actor, today: dt.date) -> list[attention.Line]:
