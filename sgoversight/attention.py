@@ -56,6 +56,7 @@ WEEKLY_PAGE = "pages/weekly.py"
 DUE_SOON_DAYS = 14
 SCREENING_WORKING_DAYS = 1
 ENQUIRY_WORKING_DAYS = 20
+ACTION_CHARS = 80  # an action's description in its line, at most (then cut at a word, with …)
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 _RATING_ORDER = {rating: i for i, rating in enumerate(scoring.RATINGS)}
 _ActionRow = tuple[ImprovementAction, ImprovementPlan, str]
@@ -63,23 +64,26 @@ _ActionRow = tuple[ImprovementAction, ImprovementPlan, str]
 
 @dataclass(frozen=True)
 class Item:
-    """One record needing attention: what it is, why, and the page and address that open it."""
+    """One record needing attention: what it is, why, and the page and address that open it
+    (`page` None when no page of the app shows the record)."""
 
     record_id: str
     label: str
     detail: str
-    page: str
+    page: str | None
     params: dict[str, str]
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a person's attention list: a heading and the records it counts."""
+    """One line of a person's attention list: a heading and the records it counts. `page` and
+    `params` open the full list elsewhere; `page` is None when no other page lists exactly these
+    records, and then the landing page lists them all."""
 
     key: str
     title: str
     items: tuple[Item, ...]
-    page: str
+    page: str | None
     params: dict[str, str]
 
     @property
@@ -479,7 +483,7 @@ def _my_actions(session: Session, actor: Actor, today: dt.date) -> list[Line]:
         return tuple(
             Item(
                 action.action_id,
-                f"{action.description[:80]} · {name}",
+                f"{_shortened(action.description, ACTION_CHARS)} · {name}",
                 _due(action.due_on, today, "due"),
                 PLAN_PAGE,
                 {"plan": plan.plan_id},
@@ -508,21 +512,26 @@ def _my_actions(session: Session, actor: Actor, today: dt.date) -> list[Line]:
 # --- safeguarding ---------------------------------------------------------------------------------
 
 
-def _concern_item(concern: SafeguardingConcern, detail: str) -> Item:
-    params = {"provider": concern.provider_id} if concern.provider_id else {}
+def _concern_item(concern: SafeguardingConcern, name: str | None, detail: str) -> Item:
+    """A concern about a provider names it and opens its profile (where its concerns are listed);
+    no page lists a concern about no provider, so it opens none."""
+    if concern.provider_id is None:
+        return Item(concern.concern_id, f"Concern {concern.concern_id}", detail, None, {})
     return Item(
         concern.concern_id,
-        f"Concern {concern.concern_id}",
+        f"Concern {concern.concern_id} · {name or concern.provider_id}",
         detail,
-        PROVIDER_PAGE if concern.provider_id else WEEKLY_PAGE,
-        params,
+        PROVIDER_PAGE,
+        {"provider": concern.provider_id},
     )
 
 
 def _enquiries_overdue(session: Session, actor: Actor, today: dt.date) -> Line:
-    rows = session.scalars(
+    rows = session.execute(
         _scoped(
-            select(SafeguardingConcern).where(
+            select(SafeguardingConcern, Provider.name)
+            .outerjoin(Provider, Provider.provider_id == SafeguardingConcern.provider_id)
+            .where(
                 SafeguardingConcern.enquiry_started_on.is_not(None),
                 SafeguardingConcern.enquiry_started_on <= today,
                 SafeguardingConcern.enquiry_concluded_on.is_(None),
@@ -532,20 +541,20 @@ def _enquiries_overdue(session: Session, actor: Actor, today: dt.date) -> Line:
         )
     ).all()
     late = [
-        (concern, workdays.working_days_after(concern.enquiry_started_on, today))
-        for concern in rows
+        (concern, name, workdays.working_days_after(concern.enquiry_started_on, today))
+        for concern, name in rows
         if concern.enquiry_started_on is not None
     ]
-    late = [(c, days) for c, days in late if days > ENQUIRY_WORKING_DAYS]
-    late.sort(key=lambda row: (-row[1], row[0].concern_id))
+    late = [(c, name, days) for c, name, days in late if days > ENQUIRY_WORKING_DAYS]
+    late.sort(key=lambda row: (-row[2], row[0].concern_id))
     return Line(
         "enquiries_overdue",
         f"Enquiries open more than {ENQUIRY_WORKING_DAYS} working days",
         tuple(
-            _concern_item(concern, f"open {days} working days since {_long(concern)}")
-            for concern, days in late
+            _concern_item(concern, name, f"open {days} working days since {_long(concern)}")
+            for concern, name, days in late
         ),
-        WEEKLY_PAGE,
+        None,  # the weekly report counts enquiries but lists none
         {},
     )
 
@@ -557,9 +566,11 @@ def _long(concern: SafeguardingConcern) -> str:
 
 def _concerns_not_screened(session: Session, actor: Actor, today: dt.date) -> Line:
     week = periods.week_of(today)
-    rows = session.scalars(
+    rows = session.execute(
         _scoped(
-            select(SafeguardingConcern).where(
+            select(SafeguardingConcern, Provider.name)
+            .outerjoin(Provider, Provider.provider_id == SafeguardingConcern.provider_id)
+            .where(
                 SafeguardingConcern.received_on >= week.start,
                 SafeguardingConcern.received_on <= today,
                 SafeguardingConcern.screened_on.is_(None),
@@ -569,19 +580,20 @@ def _concerns_not_screened(session: Session, actor: Actor, today: dt.date) -> Li
         )
     ).all()
     waiting = [
-        (concern, workdays.working_days_after(concern.received_on, today)) for concern in rows
+        (concern, name, workdays.working_days_after(concern.received_on, today))
+        for concern, name in rows
     ]
-    waiting = [(c, days) for c, days in waiting if days > SCREENING_WORKING_DAYS]
-    waiting.sort(key=lambda row: (-row[1], row[0].concern_id))
+    waiting = [(c, name, days) for c, name, days in waiting if days > SCREENING_WORKING_DAYS]
+    waiting.sort(key=lambda row: (-row[2], row[0].concern_id))
     return Line(
         "concerns_not_screened",
         f"Concerns this week not screened within {SCREENING_WORKING_DAYS} working day",
         tuple(
-            _concern_item(concern, f"received {days} working days ago, not screened")
-            for concern, days in waiting
+            _concern_item(concern, name, f"received {days} working days ago, not screened")
+            for concern, name, days in waiting
         ),
-        WEEKLY_PAGE,
-        {"week": week.label},
+        None,  # the weekly report counts concerns but lists none
+        {},
     )
 
 
@@ -607,6 +619,17 @@ def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
 
 
 # --- words ----------------------------------------------------------------------------------------
+
+
+def _shortened(text: str, most: int) -> str:
+    """`text` if it has at most `most` characters; else cut at the last whole word that fits,
+    with "…" so it reads as shortened."""
+    if len(text) <= most:
+        return text
+    cut = text[: most - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
 
 
 def _days(n: int) -> str:
