@@ -300,7 +300,7 @@ def _awaiting_decision(view: board.BoardMonth) -> Line:
             for r in waiting
         ),
         BOARD_PAGE,
-        {"month": month},
+        {"month": month, "order": board.UNDECIDED_FIRST},  # the ones it counts come first
     )
 
 

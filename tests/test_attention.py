@@ -156,6 +156,8 @@ def test_safeguarding_lines_no_page_lists_have_no_full_list_link(borough: Engine
 def test_board_awaiting_decision_and_sign_off(borough: Engine) -> None:
     lines = _lines(borough, BOARD)
     assert sorted(_ids(lines["awaiting_decision"])) == ["PRV-A", "PRV-B"]
+    # Its full list is the Board's table with the providers not yet decided first.
+    assert lines["awaiting_decision"].params == {"month": "2026-10", "order": "undecided"}
     assert _ids(lines["awaiting_sign_off"]) == ["PLN-B"]
 
 

@@ -170,6 +170,9 @@ def test_board_member_opens_a_provider_awaiting_its_decision(page: Page, app_url
         month = _follow(page, line.get_by_role("link", name=FULL_LIST))["month"]
         page.get_by_role("heading", name="Provider Oversight Board").wait_for()
         assert _address(page.url).get("month") == month, page.url
+        expect(page.get_by_role("combobox", name="Order the table", exact=True)).to_have_value(
+            "Not yet decided first"
+        )
         recorded = page.get_by_test_id("stMetric").filter(has_text="Decisions recorded")
         decided, rated = map(
             int, re.search(r"([\d,]+) of ([\d,]+)", recorded.inner_text()).groups()
