@@ -64,6 +64,7 @@ WEEKLY_PAGE = "pages/weekly.py"
 DUE_SOON_DAYS = 14
 SCREENING_WORKING_DAYS = 1
 ENQUIRY_WORKING_DAYS = 20
+ACTION_CHARS = 80  # an action's description in its line, at most (then cut at a word, with …)
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 _RATING_ORDER = {rating: i for i, rating in enumerate(scoring.RATINGS)}
 _ActionRow = tuple[ImprovementAction, ImprovementPlan, str]
@@ -71,23 +72,26 @@ _ActionRow = tuple[ImprovementAction, ImprovementPlan, str]
 
 @dataclass(frozen=True)
 class Item:
-    """One record needing attention: what it is, why, and the page and address that open it."""
+    """One record needing attention: what it is, why, and the page and address that open it
+    (`page` None when no page of the app shows the record)."""
 
     record_id: str
     label: str
     detail: str
-    page: str
+    page: str | None
     params: dict[str, str]
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a person's attention list: a heading and the records it counts."""
+    """One line of a person's attention list: a heading and the records it counts. `page` and
+    `params` open the full list elsewhere; `page` is None when no other page lists exactly these
+    records, and then the landing page lists them all."""
 
     key: str
     title: str
     items: tuple[Item, ...]
-    page: str
+    page: str | None
     params: dict[str, str]
 
     @property
@@ -325,7 +329,7 @@ def _awaiting_decision(view: board.BoardMonth) -> Line:
             for r in waiting
         ),
         BOARD_PAGE,
-        {"month": month},
+        {"month": month, "order": board.UNDECIDED_FIRST},  # the ones it counts come first
     )
 
 
@@ -529,7 +533,7 @@ def _my_actions(session: Session, actor: Actor, today: dt.date) -> list[Line]:
         return tuple(
             Item(
                 action.action_id,
-                f"{action.description[:80]} · {name}",
+                f"{_shortened(action.description, ACTION_CHARS)} · {name}",
                 _due(action.due_on, today, "due"),
                 PLAN_PAGE,
                 {"plan": plan.plan_id},
@@ -558,14 +562,17 @@ def _my_actions(session: Session, actor: Actor, today: dt.date) -> list[Line]:
 # --- safeguarding ---------------------------------------------------------------------------------
 
 
-def _concern_item(concern: Row[Any], detail: str) -> Item:
-    params = {"provider": concern.provider_id} if concern.provider_id else {}
+def _concern_item(concern: Row[Any], name: str | None, detail: str) -> Item:
+    """A concern about a provider names it and opens its profile (where its concerns are listed);
+    no page lists a concern about no provider, so it opens none."""
+    if concern.provider_id is None:
+        return Item(concern.concern_id, f"Concern {concern.concern_id}", detail, None, {})
     return Item(
         concern.concern_id,
-        f"Concern {concern.concern_id}",
+        f"Concern {concern.concern_id} · {name or concern.provider_id}",
         detail,
-        PROVIDER_PAGE if concern.provider_id else WEEKLY_PAGE,
-        params,
+        PROVIDER_PAGE,
+        {"provider": concern.provider_id},
     )
 
 
@@ -584,7 +591,10 @@ def _enquiries_overdue(session: Session, actor: Actor, today: dt.date) -> Line:
                 SafeguardingConcern.concern_id,
                 SafeguardingConcern.provider_id,
                 SafeguardingConcern.enquiry_started_on,
-            ).where(
+                Provider.name,
+            )
+            .outerjoin(Provider, Provider.provider_id == SafeguardingConcern.provider_id)
+            .where(
                 SafeguardingConcern.enquiry_started_on.is_not(None),
                 SafeguardingConcern.enquiry_started_on <= latest_start,
                 SafeguardingConcern.enquiry_concluded_on.is_(None),
@@ -594,17 +604,17 @@ def _enquiries_overdue(session: Session, actor: Actor, today: dt.date) -> Line:
         )
     ).all()
     days_to_today = _working_days_to(today)
-    late = [(concern, days_to_today(concern.enquiry_started_on)) for concern in rows]
-    late = [(c, days) for c, days in late if days > ENQUIRY_WORKING_DAYS]
-    late.sort(key=lambda row: (-row[1], row[0].concern_id))
+    late = [(row, row.name, days_to_today(row.enquiry_started_on)) for row in rows]
+    late = [(c, name, days) for c, name, days in late if days > ENQUIRY_WORKING_DAYS]
+    late.sort(key=lambda row: (-row[2], row[0].concern_id))
     return Line(
         "enquiries_overdue",
         f"Enquiries open more than {ENQUIRY_WORKING_DAYS} working days",
         tuple(
-            _concern_item(concern, f"open {days} working days since {_long(concern)}")
-            for concern, days in late
+            _concern_item(concern, name, f"open {days} working days since {_long(concern)}")
+            for concern, name, days in late
         ),
-        WEEKLY_PAGE,
+        None,  # the weekly report counts enquiries but lists none
         {},
     )
 
@@ -622,7 +632,10 @@ def _concerns_not_screened(session: Session, actor: Actor, today: dt.date) -> Li
                 SafeguardingConcern.concern_id,
                 SafeguardingConcern.provider_id,
                 SafeguardingConcern.received_on,
-            ).where(
+                Provider.name,
+            )
+            .outerjoin(Provider, Provider.provider_id == SafeguardingConcern.provider_id)
+            .where(
                 SafeguardingConcern.received_on >= week.start,
                 SafeguardingConcern.received_on <= today,
                 SafeguardingConcern.screened_on.is_(None),
@@ -632,18 +645,18 @@ def _concerns_not_screened(session: Session, actor: Actor, today: dt.date) -> Li
         )
     ).all()
     days_to_today = _working_days_to(today)
-    waiting = [(concern, days_to_today(concern.received_on)) for concern in rows]
-    waiting = [(c, days) for c, days in waiting if days > SCREENING_WORKING_DAYS]
-    waiting.sort(key=lambda row: (-row[1], row[0].concern_id))
+    waiting = [(row, row.name, days_to_today(row.received_on)) for row in rows]
+    waiting = [(c, name, days) for c, name, days in waiting if days > SCREENING_WORKING_DAYS]
+    waiting.sort(key=lambda row: (-row[2], row[0].concern_id))
     return Line(
         "concerns_not_screened",
         f"Concerns this week not screened within {SCREENING_WORKING_DAYS} working day",
         tuple(
-            _concern_item(concern, f"received {days} working days ago, not screened")
-            for concern, days in waiting
+            _concern_item(concern, name, f"received {days} working days ago, not screened")
+            for concern, name, days in waiting
         ),
-        WEEKLY_PAGE,
-        {"week": week.label},
+        None,  # the weekly report counts concerns but lists none
+        {},
     )
 
 
@@ -674,6 +687,17 @@ def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
 
 
 # --- words ----------------------------------------------------------------------------------------
+
+
+def _shortened(text: str, most: int) -> str:
+    """`text` if it has at most `most` characters; else cut at the last whole word that fits,
+    with "…" so it reads as shortened."""
+    if len(text) <= most:
+        return text
+    cut = text[: most - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
 
 
 def _days(n: int) -> str:

@@ -132,9 +132,32 @@ def test_safeguarding_team_enquiries_and_screening(borough: Engine) -> None:
     assert "alerts_past_response" not in lines  # not a commissioner's line
 
 
+def test_a_concern_names_its_provider_and_opens_its_profile_and_one_about_none_opens_nothing(
+    borough: Engine,
+) -> None:
+    lines = _lines(borough, SAFEGUARDING)
+    (overdue,) = lines["enquiries_overdue"].items
+    assert (overdue.label, overdue.page, overdue.params) == (
+        "Concern C-1 · Ashgrove",
+        "pages/provider.py",
+        {"provider": "PRV-A"},
+    )
+    (unscreened,) = lines["concerns_not_screened"].items
+    assert (unscreened.label, unscreened.page, unscreened.params) == ("Concern C-4", None, {})
+
+
+def test_safeguarding_lines_no_page_lists_have_no_full_list_link(borough: Engine) -> None:
+    lines = _lines(borough, SAFEGUARDING)
+    assert lines["enquiries_overdue"].page is None
+    assert lines["concerns_not_screened"].page is None
+    assert lines["flagged_this_week"].page == "pages/weekly.py"  # the report lists its flags
+
+
 def test_board_awaiting_decision_and_sign_off(borough: Engine) -> None:
     lines = _lines(borough, BOARD)
     assert sorted(_ids(lines["awaiting_decision"])) == ["PRV-A", "PRV-B"]
+    # Its full list is the Board's table with the providers not yet decided first.
+    assert lines["awaiting_decision"].params == {"month": "2026-10", "order": "undecided"}
     assert _ids(lines["awaiting_sign_off"]) == ["PLN-B"]
 
 
@@ -144,6 +167,17 @@ def test_plan_owner_sees_only_their_actions_overdue_and_due_soon(borough: Engine
     assert _ids(lines["my_actions_overdue"]) == ["ACT-1"]
     assert _ids(lines["my_actions_due_soon"]) == ["ACT-2"]
     assert lines["my_actions_due_soon"].items[0].detail == "due in 10 days"
+
+
+def test_a_long_action_is_shortened_at_a_word_and_says_so(borough: Engine) -> None:
+    long = "Review every care plan and risk assessment with the person or their representative"
+    with Session(borough) as session, session.begin():
+        session.get(ImprovementAction, "ACT-1").description = long
+    (item,) = _lines(borough, PLAN_OWNER)["my_actions_overdue"].items
+    assert item.label == (
+        "Review every care plan and risk assessment with the person or their… · Ashgrove"
+    )
+    assert len(item.label.split(" · ")[0]) <= attention.ACTION_CHARS
 
 
 def test_provider_user_sees_only_their_own_open_alerts(borough: Engine) -> None:

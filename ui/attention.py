@@ -1,10 +1,11 @@
 """The landing page's "Needs your attention": each line a count and the records it counts, each
 record a link that opens it (sgoversight.attention holds the rules).
 
-Rule: the lists are cached on the data version like every heavy read (ui.cache), and take the
-Board month's ratings from the Board page's cached copy, so a change made anywhere shows on the
-next view; a line with nothing in it says so, so an empty queue reads as
-done rather than as missing.
+Rule: a line lists its first SHOWN records and links to the page that lists them all, or, when
+no page lists exactly those records, lists them all itself. The lists are cached on the data
+version like every heavy read (ui.cache), and take the Board month's ratings from the Board page's
+cached copy, so a change made anywhere shows on the next view; a line with nothing in it says so,
+so an empty queue reads as done rather than as missing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ui import format as fmt
 from ui.context import engine
 from ui.navigation import link_to_page
 
-SHOWN = 10  # records listed under a line; the line's own link opens the whole list
+SHOWN = 10  # records listed under a line; the line's own link, if any, opens the whole list
 
 
 @st.cache_data(ttl=cache.TTL_SECONDS, max_entries=32, show_spinner="Finding what needs doing…")
@@ -57,15 +58,16 @@ def show_attention(actor: Actor, today: dt.date) -> None:
         if not line.count:
             st.markdown(f"✓ **{line.title}**: none")
             continue
+        # A line no other page lists in full lists every record here.
+        shown = line.items if line.page is None else line.items[:SHOWN]
         with st.expander(f"**{line.count:,}** · {line.title}", icon=":material/priority_high:"):
-            for item in line.items[:SHOWN]:
-                link_to_page(
-                    item.page,
-                    fmt.plain(f"{item.label} — {item.detail}" if item.detail else item.label),
-                    ":material/arrow_forward:",
-                    item.params,
-                )
-            if line.count > SHOWN:
+            for item in shown:
+                text = fmt.plain(f"{item.label} — {item.detail}" if item.detail else item.label)
+                if item.page is None:  # no page shows it: listed, not linked
+                    st.caption(f":material/remove: {text} (no page to open)")
+                else:
+                    link_to_page(item.page, text, ":material/arrow_forward:", item.params)
+            if line.page is not None and line.count > SHOWN:
                 link_to_page(
                     line.page,
                     f"and {line.count - SHOWN:,} more: open the full list",
