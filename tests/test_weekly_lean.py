@@ -1,5 +1,5 @@
-"""The weekly report's rules and reads load no pandas, numpy, SQLAlchemy or pydantic, and the
-command writes compact JSON unless asked to indent it.
+"""The weekly report's rules and reads, and working days, load no pandas, numpy, SQLAlchemy or
+pydantic, and the command writes compact JSON unless asked to indent it.
 
 Rule (issue: commands that load only what they use): `weekly-report` on SQLite computes the
 report through sgoversight.weekly (rules over rows) and sgoversight.weekly_read (plain DB-API);
@@ -27,7 +27,9 @@ HEAVY = ("pandas", "numpy", "sqlalchemy", "pydantic", "pyarrow", "streamlit", "p
 
 PROBE = """
 import json, sys
-from sgoversight import database_url, schema_stamp, weekly, weekly_read
+import datetime as dt
+from sgoversight import database_url, schema_stamp, weekly, weekly_read, workdays
+assert workdays.working_days_after(dt.date(2026, 8, 28), dt.date(2026, 9, 1)) == 1
 from sgoversight.read import connect
 with connect(sys.argv[1]) as connection:
     assert not schema_stamp.stamped_by_a_newer_version(connection)
