@@ -112,3 +112,59 @@ def test_the_lean_reader_leaves_a_missing_sqlite_file_uncreated(tmp_path: Path) 
     with pytest.raises(Exception, match="unable to open"), connect(f"sqlite:///{missing}"):
         pass
     assert not missing.exists()
+
+
+# The words the configuration's former validator (pydantic, strict) gave for each broken value,
+# recorded before it was replaced by a plain function: a council's error messages do not change.
+FORMER_MESSAGES = [
+    (
+        {"min_alerts_plus_provider_concerns": 0},
+        "[weekly] min_alerts_plus_provider_concerns = 0: "
+        "Input should be greater than or equal to 1",
+    ),
+    (
+        {"min_alerts_plus_provider_concerns": "3"},
+        "[weekly] min_alerts_plus_provider_concerns = '3': Input should be a valid integer",
+    ),
+    (
+        {"min_alerts_plus_provider_concerns": 2.0},
+        "[weekly] min_alerts_plus_provider_concerns = 2.0: Input should be a valid integer",
+    ),
+    (
+        {"min_alerts_plus_provider_concerns": True},
+        "[weekly] min_alerts_plus_provider_concerns = True: Input should be a valid integer",
+    ),
+    (
+        {"min_alerts_plus_provider_concerns": [1]},
+        "[weekly] min_alerts_plus_provider_concerns = [1]: Input should be a valid integer",
+    ),
+    (
+        {"flag_critical_alert": "yes"},
+        "[weekly] flag_critical_alert = 'yes': Input should be a valid boolean",
+    ),
+    (
+        {"flag_organisational_abuse": 1},
+        "[weekly] flag_organisational_abuse = 1: Input should be a valid boolean",
+    ),
+    (
+        {"min_alerts_plus_provider_concern": 2},
+        "[weekly] min_alerts_plus_provider_concern = 2: Extra inputs are not permitted",
+    ),
+    (
+        {"flag_cqc_rating_fell": None, "x": 1, "min_alerts_plus_provider_concerns": -1},
+        "[weekly] min_alerts_plus_provider_concerns = -1: "
+        "Input should be greater than or equal to 1; "
+        "[weekly] flag_cqc_rating_fell = None: Input should be a valid boolean; "
+        "[weekly] x = 1: Extra inputs are not permitted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("section", "message"), FORMER_MESSAGES)
+def test_a_broken_config_reads_as_it_always_has(section: dict[str, object], message: str) -> None:
+    from sgoversight.errors import BadInput
+    from sgoversight.weekly import weekly_config_from
+
+    with pytest.raises(BadInput) as raised:
+        weekly_config_from(section, source="rag_thresholds.toml")
+    assert str(raised.value) == f"rag_thresholds.toml: {message}"
