@@ -53,6 +53,17 @@ def _database(*, creates: bool = False) -> Engine:
     return engine
 
 
+def _indent(text: str) -> int:
+    """`--indent N`: a whole number of spaces from 0 to 8."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of spaces from 0 to 8")
+    return value
+
+
 def _new_file(out: str, force: bool) -> Path:
     """The path `out` for a command to write, checked before anything is read: an existing file
     is replaced only with --force, and a folder never."""
@@ -124,12 +135,20 @@ def _date(value: str) -> dt.date:
 
 
 def _weekly_report(args: argparse.Namespace) -> int:
-    from sgoversight import weekly
+    """Reads through plain DB-API (sgoversight.weekly_read): no pandas, SQLAlchemy or pydantic is
+    loaded unless the database turns out to be unusable, when `_database` says why."""
+    from sgoversight import weekly, weekly_read
+    from sgoversight.database_url import database_url
+    from sgoversight.read import connect
+    from sgoversight.schema_stamp import stamped_by_a_newer_version
 
     # Parsed before the database is touched, so a bad week is exit 2 even with no database.
     week = weekly.as_week(args.week)
-    report = weekly.report_for_week(_database(), week)
-    sys.stdout.write(weekly.render_report(report, args.format))
+    with connect(database_url()) as connection:
+        if stamped_by_a_newer_version(connection):
+            _database()  # refuses it in the usual words
+        report = weekly_read.report_for_week(connection, week)
+    sys.stdout.write(weekly.render_report(report, args.format, args.indent))
     return EXIT_OK
 
 
@@ -331,6 +350,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("weekly-report", help="the weekly safeguarding data report")
     p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--indent",
+        type=_indent,
+        default=None,
+        metavar="N",
+        help="JSON only: indent N spaces per level, for people (default: compact)",
+    )
     p.set_defaults(handler=_weekly_report)
 
     p = commands.add_parser("score", help="the Provider Oversight Board's RAG table for a month")

@@ -7,7 +7,6 @@ every command, init-db included. That check does not load Alembic (every command
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,13 +14,11 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from sgoversight.db import PROJECT_ROOT, missing_problem, write_problem
+from sgoversight.schema_stamp import MIGRATIONS_DIR, known_revisions
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
-
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
-_REVISION_LINE = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.MULTILINE)
 
 
 def alembic_config(url: str) -> Config:
@@ -99,16 +96,6 @@ def newer_schema_problem(engine: Engine) -> str | None:
     if current is None or current in known_revisions():
         return None
     return schema_problem(engine)
-
-
-def known_revisions() -> frozenset[str]:
-    """Every revision in migrations/versions, read from the files' `revision = "…"` lines without
-    loading Alembic (tests check it is Alembic's own list)."""
-    return frozenset(
-        match.group(1)
-        for path in (MIGRATIONS_DIR / "versions").glob("*.py")
-        for match in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))
-    )
 
 
 def usable_problem(engine: Engine) -> str | None:

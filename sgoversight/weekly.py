@@ -26,7 +26,10 @@ How the rule is read where the contract leaves room:
   is listed after them, so each breakdown still adds up to concerns_received.
 
 Every count is computed by one function here (`weekly_counts`, `providers_flagged`); the report,
-the 12-week series, the page and the command line all go through them.
+the 12-week series, the pack, the page and the command line all go through them. The rules are
+plain Python over typed rows (`WeeklyRows`, dates as `datetime.date`, None = not recorded): they
+read no database and load neither pandas nor SQLAlchemy nor pydantic. sgoversight.weekly_read
+reads the rows a week needs; the pack and the page turn the results into tables and charts.
 """
 
 from __future__ import annotations
@@ -36,27 +39,21 @@ import datetime as dt
 import io
 import json
 import tomllib
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
-from sqlalchemy import ColumnElement, Engine, and_, or_
-from sqlalchemy.orm import Session
-
-from sgoversight import counts
-from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
-from sgoversight.exporting import neutralise
-from sgoversight.models import QualityAlert, SafeguardingConcern
+from sgoversight.formulas import neutralise
 from sgoversight.periods import Period, add_weeks, parse_week
-from sgoversight.queries import dated_between, load_alerts, load_concerns, load_providers
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION, Vocabulary
 
-CONFIG_PATH = PROJECT_ROOT / "config" / "rag_thresholds.toml"
+if TYPE_CHECKING:
+    from sgoversight.read import Connection
+
+CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "rag_thresholds.toml"
 CONFIG_SECTION = "weekly"
 SERVICE_PROVIDER = "service_provider"
 CRITICAL = "critical"
@@ -76,24 +73,39 @@ HEADLINE_LABELS: dict[str, str] = {
     "open_alerts": "Quality alerts open at the end of the week",
 }
 
+#: (label, first day of age, last day of age or None) for open alerts at the week's end.
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("Under 1 week", 0, 6),
+    ("1 to 4 weeks", 7, 27),
+    ("4 to 12 weeks", 28, 83),
+    ("12 weeks or more", 84, None),
+)
+
 
 # --- configuration --------------------------------------------------------------------------------
 
 
-class WeeklyConfig(BaseModel):
+@dataclass(frozen=True)
+class WeeklyConfig:
     """`[weekly]` of config/rag_thresholds.toml: when the report flags a provider.
 
     Strict, so a quoted number or a 1 for true is refused rather than guessed at, and closed to
     unknown keys, so a misspelt threshold is reported instead of silently falling back to its
-    default.
+    default (weekly_config_from). Built directly, the same checks apply.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    min_alerts_plus_provider_concerns: int = Field(default=3, ge=1)
+    min_alerts_plus_provider_concerns: int = 3
     flag_critical_alert: bool = True
     flag_organisational_abuse: bool = True
     flag_cqc_rating_fell: bool = True
+
+    def __post_init__(self) -> None:
+        problems = _config_problems(asdict(self))
+        if problems:
+            raise BadInput("config: " + "; ".join(problems))
+
+
+_CONFIG_KEYS: tuple[str, ...] = tuple(f.name for f in fields(WeeklyConfig))
 
 
 def load_weekly_config(path: Path | str | None = None) -> WeeklyConfig:
@@ -117,30 +129,83 @@ def load_weekly_config(path: Path | str | None = None) -> WeeklyConfig:
 
 
 def weekly_config_from(section: Mapping[str, Any], source: str = "config") -> WeeklyConfig:
-    """Validate the keys of a `[weekly]` table; BadInput naming every broken key otherwise."""
-    try:
-        return WeeklyConfig.model_validate(dict(section))
-    except ValidationError as exc:
-        problems = [_config_problem(error) for error in exc.errors()]
-        raise BadInput(f"{source}: " + "; ".join(problems)) from exc
+    """Validate the keys of a `[weekly]` table; BadInput naming every broken key otherwise.
+
+    Rules: min_alerts_plus_provider_concerns is a whole number (not text, a decimal or true/false)
+    of 1 or more; each flag_ switch is true or false (not 1 or text); no other key is allowed.
+    Problems are listed in the order of the settings above, then unknown keys as written.
+    """
+    problems = _config_problems(section)
+    if problems:
+        raise BadInput(f"{source}: " + "; ".join(problems))
+    return WeeklyConfig(**{key: section[key] for key in _CONFIG_KEYS if key in section})
 
 
-def _config_problem(error: ErrorDetails) -> str:
-    key = ".".join(str(part) for part in error["loc"])
-    return f"[{CONFIG_SECTION}] {key} = {error['input']!r}: {error['msg']}"
+def _config_problems(section: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for key in _CONFIG_KEYS:
+        if key not in section:
+            continue
+        value = section[key]
+        if key == "min_alerts_plus_provider_concerns":
+            if type(value) is not int:
+                problems.append(_config_problem(key, value, "Input should be a valid integer"))
+            elif value < 1:
+                message = "Input should be greater than or equal to 1"
+                problems.append(_config_problem(key, value, message))
+        elif type(value) is not bool:
+            problems.append(_config_problem(key, value, "Input should be a valid boolean"))
+    problems += [
+        _config_problem(str(key), section[key], "Extra inputs are not permitted")
+        for key in section
+        if key not in _CONFIG_KEYS
+    ]
+    return problems
+
+
+def _config_problem(key: str, value: object, message: str) -> str:
+    return f"[{CONFIG_SECTION}] {key} = {value!r}: {message}"
 
 
 # --- inputs ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WeeklyFrames:
-    """The frames the report is computed from, shaped as sgoversight.queries returns them
-    (load_providers, load_alerts, load_concerns; date columns datetime64, NaT = not recorded)."""
+class ProviderRow(NamedTuple):
+    """A provider of the register, as far as the report names it."""
 
-    providers: pd.DataFrame
-    alerts: pd.DataFrame
-    concerns: pd.DataFrame
+    provider_id: str
+    name: str
+
+
+class AlertRow(NamedTuple):
+    """A quality alert: the columns the report reads (None = not recorded)."""
+
+    provider_id: str | None
+    raised_on: dt.date | None
+    severity: str | None
+    closed_on: dt.date | None
+    raised_by: str | None = None
+
+
+class ConcernRow(NamedTuple):
+    """A safeguarding concern: the columns the report reads (None = not recorded)."""
+
+    provider_id: str | None
+    received_on: dt.date | None
+    source_of_risk: str | None
+    abuse_type: str | None
+    location: str | None
+    enquiry_started_on: dt.date | None = None
+    enquiry_concluded_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class WeeklyRows:
+    """The rows the report is computed from (sgoversight.weekly_read reads them)."""
+
+    providers: tuple[ProviderRow, ...] = ()
+    alerts: tuple[AlertRow, ...] = ()
+    concerns: tuple[ConcernRow, ...] = ()
 
 
 def as_week(week: Period | str) -> Period:
@@ -152,84 +217,34 @@ def as_week(week: Period | str) -> Period:
     return week
 
 
-#: The concern columns the weekly report reads.
-WEEKLY_CONCERN_COLUMNS = (
-    "provider_id",
-    "received_on",
-    "source_of_risk",
-    "abuse_type",
-    "location",
-    "enquiry_started_on",
-    "enquiry_concluded_on",
-)
-
-
-def rows_read(span: Period) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """(alerts, concerns): database conditions keeping every row the reports of the weeks within
-    `span` can count, so a large register is not read whole.
-
-    A superset, never the count: concerns received, with an enquiry started or concluded in the
-    span; alerts raised or closed in the span, or raised by its end and not closed before its
-    start (open at some week's end). The rules then run on these rows exactly as on every row.
-    """
-    start, end = span.start, span.end
-    alerts = or_(
-        dated_between(QualityAlert.raised_on, start, end),
-        dated_between(QualityAlert.closed_on, start, end),
-        and_(
-            QualityAlert.raised_on <= end,
-            or_(QualityAlert.closed_on.is_(None), QualityAlert.closed_on >= start),
-        ),
-    )
-    concerns = or_(
-        dated_between(SafeguardingConcern.received_on, start, end),
-        dated_between(SafeguardingConcern.enquiry_started_on, start, end),
-        dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
-    )
-    return alerts, concerns
-
-
-def load_frames(
-    session_or_engine: Session | Engine,
-    provider_scope: str | None = None,
-    span: Period | None = None,
-) -> WeeklyFrames:
-    """Load the report's frames with sgoversight.queries (only `provider_scope`'s rows if given).
-
-    With `span`, only the rows the reports of the weeks within it can count (rows_read): the
-    frames then answer for those weeks only.
-    """
-    if isinstance(session_or_engine, Engine):
-        with Session(session_or_engine) as session:
-            return load_frames(session, provider_scope, span)
-    session = session_or_engine
-    alerts_read, concerns_read = rows_read(span) if span is not None else (None, None)
-    return WeeklyFrames(
-        providers=load_providers(session, provider_scope),
-        alerts=load_alerts(session, provider_scope, where=alerts_read),
-        concerns=load_concerns(
-            session, provider_scope, columns=WEEKLY_CONCERN_COLUMNS, where=concerns_read
-        ),
-    )
-
-
 # --- which rows count -----------------------------------------------------------------------------
 
 
-def received_mask(concerns: pd.DataFrame, week: Period) -> pd.Series:
+def dated_in(day: dt.date | None, period: Period) -> bool:
+    """Whether a recorded date falls in `period` (both ends inclusive; not recorded never does)."""
+    return day is not None and period.start <= day <= period.end
+
+
+def is_open_at(alert: AlertRow, day: dt.date) -> bool:
+    """An alert open at the end of `day`: raised on or before it and not closed by it (closed_on
+    not recorded, or after `day`)."""
+    raised, closed = alert.raised_on, alert.closed_on
+    return raised is not None and raised <= day and (closed is None or closed > day)
+
+
+def received(concerns: Iterable[ConcernRow], week: Period) -> list[ConcernRow]:
     """Concerns received in the week: "concerns_received (received_on)"."""
-    return counts.dated_in_mask(concerns, "received_on", week)
+    return [c for c in concerns if dated_in(c.received_on, week)]
 
 
-def provider_concern_mask(concerns: pd.DataFrame, week: Period) -> pd.Series:
-    """Concerns received in the week with source_of_risk `service_provider`: "provider_concerns
-    (of those, source_of_risk `service_provider`)"."""
-    return received_mask(concerns, week) & (concerns["source_of_risk"] == SERVICE_PROVIDER)
+def is_provider_concern(concern: ConcernRow) -> bool:
+    """A concern whose source_of_risk is `service_provider` ("provider_concerns")."""
+    return concern.source_of_risk == SERVICE_PROVIDER
 
 
-def raised_mask(alerts: pd.DataFrame, week: Period) -> pd.Series:
+def raised(alerts: Iterable[AlertRow], week: Period) -> list[AlertRow]:
     """Quality alerts raised in the week: "alerts_raised"."""
-    return counts.dated_in_mask(alerts, "raised_on", week)
+    return [a for a in alerts if dated_in(a.raised_on, week)]
 
 
 # --- headline counts ------------------------------------------------------------------------------
@@ -251,7 +266,7 @@ class WeeklyCounts:
 COUNT_NAMES: tuple[str, ...] = tuple(f.name for f in fields(WeeklyCounts))
 
 
-def weekly_counts(frames: WeeklyFrames, week: Period | str) -> WeeklyCounts:
+def weekly_counts(rows: WeeklyRows, week: Period | str) -> WeeklyCounts:
     """The week's headline counts: rows whose date falls in the week, and alerts open at its end.
 
     "Counts are of rows whose date falls in the week: concerns_received (received_on),
@@ -260,25 +275,25 @@ def weekly_counts(frames: WeeklyFrames, week: Period | str) -> WeeklyCounts:
     the week's end and not closed by it."
     """
     week = as_week(week)
-    concerns, alerts = frames.concerns, frames.alerts
+    in_week = received(rows.concerns, week)
     return WeeklyCounts(
-        concerns_received=int(received_mask(concerns, week).sum()),
-        provider_concerns=int(provider_concern_mask(concerns, week).sum()),
-        enquiries_started=counts.dated_in(concerns, "enquiry_started_on", week),
-        enquiries_concluded=counts.dated_in(concerns, "enquiry_concluded_on", week),
-        alerts_raised=int(raised_mask(alerts, week).sum()),
-        alerts_closed=counts.dated_in(alerts, "closed_on", week),
-        open_alerts=counts.open_alerts_on(alerts, week.end),
+        concerns_received=len(in_week),
+        provider_concerns=sum(1 for c in in_week if is_provider_concern(c)),
+        enquiries_started=sum(1 for c in rows.concerns if dated_in(c.enquiry_started_on, week)),
+        enquiries_concluded=sum(1 for c in rows.concerns if dated_in(c.enquiry_concluded_on, week)),
+        alerts_raised=len(raised(rows.alerts, week)),
+        alerts_closed=sum(1 for a in rows.alerts if dated_in(a.closed_on, week)),
+        open_alerts=sum(1 for a in rows.alerts if is_open_at(a, week.end)),
     )
 
 
-def breakdown(values: pd.Series, vocabulary: Vocabulary) -> dict[str, int]:
+def breakdown(values: Iterable[str | None], vocabulary: Vocabulary) -> dict[str, int]:
     """Count of each code of `vocabulary` in `values`, every code in contract order, zeros
-    included; codes outside the vocabulary follow, sorted, so the total is len(values)."""
-    counted = values.value_counts()
-    result = {code: int(counted.get(code, 0)) for code in vocabulary.codes}
-    for code in sorted(str(c) for c in counted.index if c not in result):
-        result[code] = int(counted[code])
+    included; codes outside the vocabulary follow, sorted. A value not recorded is not counted."""
+    counted = Counter(value for value in values if value is not None)
+    result = {code: counted.get(code, 0) for code in vocabulary.codes}
+    for code in sorted(str(c) for c in counted if c not in result):
+        result[code] = counted[code]
     return result
 
 
@@ -300,28 +315,40 @@ class ProviderFlag:
     cqc_alerts: int = 0
 
 
-def provider_week_counts(frames: WeeklyFrames, week: Period) -> pd.DataFrame:
-    """Per provider with anything in the week, indexed by provider_id: alerts_raised,
-    provider_concerns, critical_alerts, organisational_concerns, cqc_alerts (see the module
-    docstring)."""
-    alerts = frames.alerts[raised_mask(frames.alerts, week)]
-    concerns = frames.concerns
-    provider_concerns = concerns[provider_concern_mask(concerns, week)]
-    received = concerns[received_mask(concerns, week)]
-    raised_by = alerts["raised_by"] if "raised_by" in alerts.columns else None
-    cqc = alerts[raised_by == RAISED_BY_CQC] if raised_by is not None else alerts.iloc[0:0]
-    per_provider = pd.DataFrame(
-        {
-            "alerts_raised": alerts.groupby("provider_id").size(),
-            "provider_concerns": provider_concerns.groupby("provider_id").size(),
-            "critical_alerts": alerts[alerts["severity"] == CRITICAL].groupby("provider_id").size(),
-            "organisational_concerns": received[received["abuse_type"] == ORGANISATIONAL]
-            .groupby("provider_id")
-            .size(),
-            "cqc_alerts": cqc.groupby("provider_id").size(),
-        }
-    )
-    return per_provider.fillna(0).astype(int)
+@dataclass(frozen=True)
+class ProviderWeek:
+    """One provider's week as the flag rules see it (see the module docstring)."""
+
+    alerts_raised: int = 0
+    provider_concerns: int = 0
+    critical_alerts: int = 0
+    organisational_concerns: int = 0
+    cqc_alerts: int = 0
+
+
+def provider_week_counts(rows: WeeklyRows, week: Period) -> dict[str, ProviderWeek]:
+    """Per provider with anything in the week: its alerts raised in the week, its provider
+    concerns (received in the week, source of risk `service_provider`), its critical alerts and
+    alerts raised by the CQC feed in the week, and its organisational abuse concerns received in
+    the week whatever the source of risk. Rows about no provider count for none."""
+    tallies: dict[str, Counter[str]] = {}
+
+    def tally(provider_id: str | None, name: str) -> None:
+        if provider_id is not None:
+            tallies.setdefault(provider_id, Counter())[name] += 1
+
+    for alert in raised(rows.alerts, week):
+        tally(alert.provider_id, "alerts_raised")
+        if alert.severity == CRITICAL:
+            tally(alert.provider_id, "critical_alerts")
+        if alert.raised_by == RAISED_BY_CQC:
+            tally(alert.provider_id, "cqc_alerts")
+    for concern in received(rows.concerns, week):
+        if is_provider_concern(concern):
+            tally(concern.provider_id, "provider_concerns")
+        if concern.abuse_type == ORGANISATIONAL:
+            tally(concern.provider_id, "organisational_concerns")
+    return {provider_id: ProviderWeek(**counted) for provider_id, counted in tallies.items()}
 
 
 def flag_reasons(
@@ -389,30 +416,29 @@ def flag_reasons(
 
 
 def providers_flagged(
-    frames: WeeklyFrames, week: Period | str, config: WeeklyConfig
+    rows: WeeklyRows, week: Period | str, config: WeeklyConfig
 ) -> tuple[ProviderFlag, ...]:
-    """The providers flagged in the week, sorted by name (then id).
+    """The providers flagged in the week, sorted by name (then id); a provider missing from the
+    register is named by its id.
 
     "A provider is flagged when, in the week, its alerts + provider concerns are 3 or more, or it
     has a `critical` alert, or an `organisational` abuse concern" (3 and the two switches are
     `[weekly]` in config/rag_thresholds.toml).
     """
     week = as_week(week)
-    per_provider = provider_week_counts(frames, week)
-    names = dict(zip(frames.providers["provider_id"], frames.providers["name"], strict=True))
+    names = {provider.provider_id: provider.name for provider in rows.providers}
     result = []
-    # Only providers with something in the week are looked at, so this loop is bounded by the
-    # register's size, and flag_reasons stays the one statement of the rules.
-    for provider_id, *values in per_provider.itertuples(name=None):
-        week_counts = dict(zip(per_provider.columns, map(int, values), strict=True))
-        reasons = flag_reasons(**week_counts, config=config)
+    # Only providers with something in the week are looked at, and flag_reasons stays the one
+    # statement of the rules.
+    for provider_id, counted in provider_week_counts(rows, week).items():
+        reasons = flag_reasons(**asdict(counted), config=config)
         if reasons:
             result.append(
                 ProviderFlag(
-                    provider_id=str(provider_id),
+                    provider_id=provider_id,
                     provider_name=str(names.get(provider_id, provider_id)),
                     reasons=reasons,
-                    **week_counts,
+                    **asdict(counted),
                 )
             )
     return tuple(sorted(result, key=lambda f: (f.provider_name.casefold(), f.provider_id)))
@@ -444,56 +470,71 @@ class WeeklyReport:
         return WeeklyCounts(**{name: getattr(self, name) for name in COUNT_NAMES})
 
 
-def weekly_report(frames: WeeklyFrames, week: Period | str, config: WeeklyConfig) -> WeeklyReport:
-    """Compute the report for `week` from `frames` with the flag thresholds of `config`."""
+def weekly_report(rows: WeeklyRows, week: Period | str, config: WeeklyConfig) -> WeeklyReport:
+    """Compute the report for `week` from `rows` with the flag thresholds of `config`."""
     week = as_week(week)
-    received = frames.concerns[received_mask(frames.concerns, week)]
+    in_week = received(rows.concerns, week)
     return WeeklyReport(
         week=week.label,
         start=week.start,
         end=week.end,
-        **asdict(weekly_counts(frames, week)),
-        concerns_by_abuse_type=breakdown(received["abuse_type"], ABUSE_TYPE),
-        concerns_by_location=breakdown(received["location"], LOCATION),
-        providers_flagged=providers_flagged(frames, week, config),
+        **asdict(weekly_counts(rows, week)),
+        concerns_by_abuse_type=breakdown((c.abuse_type for c in in_week), ABUSE_TYPE),
+        concerns_by_location=breakdown((c.location for c in in_week), LOCATION),
+        providers_flagged=providers_flagged(rows, week, config),
     )
 
 
-def weekly_series(
-    frames: WeeklyFrames, end_week: Period | str, weeks: int = SERIES_WEEKS
-) -> pd.DataFrame:
-    """The headline counts of the `weeks` ISO weeks ending with `end_week`, oldest first.
+@dataclass(frozen=True)
+class SeriesWeek:
+    """One week of the series: its label and dates, then its headline counts."""
 
-    Columns: week (label), start, end (dates), then the counts of COUNT_NAMES, each computed by
-    `weekly_counts`, so a week's row always equals that week's report.
-    """
+    week: str
+    start: dt.date
+    end: dt.date
+    counts: WeeklyCounts
+
+
+def weekly_series(
+    rows: WeeklyRows, end_week: Period | str, weeks: int = SERIES_WEEKS
+) -> tuple[SeriesWeek, ...]:
+    """The headline counts of the `weeks` ISO weeks ending with `end_week`, oldest first, each
+    computed by `weekly_counts`, so a week of the series always equals that week's report."""
     if weeks < 1:
         raise BadInput(f"weeks must be 1 or more, not {weeks}")
     last = as_week(end_week)
-    rows = []
+    result = []
     for back in range(weeks - 1, -1, -1):
         week = add_weeks(last, -back)
-        rows.append(
-            {"week": week.label, "start": week.start, "end": week.end}
-            | asdict(weekly_counts(frames, week))
-        )
-    return pd.DataFrame(rows, columns=["week", "start", "end", *COUNT_NAMES])
+        result.append(SeriesWeek(week.label, week.start, week.end, weekly_counts(rows, week)))
+    return tuple(result)
+
+
+def open_alerts_by_age(alerts: Iterable[AlertRow], day: dt.date) -> tuple[tuple[str, int], ...]:
+    """Alerts open at the end of `day` (is_open_at), counted per AGE_BANDS by whole days from
+    raised_on to `day`: (band label, count) for every band, zeros included."""
+    ages = [(day - a.raised_on).days for a in alerts if is_open_at(a, day) and a.raised_on]
+    return tuple(
+        (label, sum(1 for age in ages if age >= first and (last is None or age <= last)))
+        for label, first, last in AGE_BANDS
+    )
 
 
 def report_for_week(
-    session_or_engine: Session | Engine,
+    source: str | Connection | Any,
     week: Period | str,
     config: WeeklyConfig | None = None,
     provider_scope: str | None = None,
 ) -> WeeklyReport:
-    """Load the rows the week can count (load_frames with the week as span) and compute its report.
+    """Read the rows the week can count (sgoversight.weekly_read) and compute its report.
 
-    `config` defaults to `[weekly]` of config/rag_thresholds.toml; `provider_scope` limits every
-    frame to one provider's rows (a provider user's view).
+    `source` is a database URL, a DB-API connection, the app's engine or a session. `config`
+    defaults to `[weekly]` of config/rag_thresholds.toml; `provider_scope` limits every row to
+    one provider's (a provider user's view).
     """
-    week = as_week(week)
-    config = config if config is not None else load_weekly_config()
-    return weekly_report(load_frames(session_or_engine, provider_scope, week), week, config)
+    from sgoversight import weekly_read  # reading is not a rule: loaded only when asked to read
+
+    return weekly_read.report_for_week(source, week, config, provider_scope)
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -531,7 +572,7 @@ def report_csv(report: WeeklyReport) -> str:
     - `providers_flagged` (how many), then `providers_flagged.<provider_id>` per flagged provider
       with value `<provider name>: <reason>; <reason>`.
 
-    Text a spreadsheet would run as a formula is neutralised (sgoversight.exporting.neutralise).
+    Text a spreadsheet would run as a formula is neutralised (sgoversight.formulas.neutralise).
     """
     rows: list[tuple[str, object]] = [
         ("week", report.week),
@@ -592,10 +633,13 @@ def report_table(report: WeeklyReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_report(report: WeeklyReport, output_format: str) -> str:
-    """The report in one of FORMATS (`table`, `csv`, `json`) as text for stdout."""
+def render_report(report: WeeklyReport, output_format: str, indent: int | None = None) -> str:
+    """The report in one of FORMATS (`table`, `csv`, `json`) as text for stdout. JSON is compact
+    (no spaces) unless `indent` asks for that many spaces per level, for people to read."""
     if output_format == "json":
-        return json.dumps(report_json(report), indent=2) + "\n"
+        if indent is None:
+            return json.dumps(report_json(report), separators=(",", ":")) + "\n"
+        return json.dumps(report_json(report), indent=indent) + "\n"
     if output_format == "csv":
         return report_csv(report)
     if output_format == "table":

@@ -3,13 +3,13 @@ previous week and the 12-week average, charts, flagged providers, open alerts by
 significant-issues text, and the XLSX and PDF versions.
 
 Every count comes from sgoversight.weekly (CONTRACT.md section 4), so the page, the command line
-and the exports agree. Rules stated here:
+and the exports agree; this module only turns its results into tables, charts and files. Rules
+stated here:
 - The 12-week average is the mean of the 12 ISO weeks before the chosen week (the chosen week not
   included), rounded to 1 decimal.
 - On screen the headline is one table: this week, the previous week, the change in words with an
   arrow ("▲ 2 more", "▼ 1 fewer", "= same") and the 12-week average as a column of its own.
-- Open alerts by age: alerts open at the end of the week (raised by then, not closed by then),
-  banded by whole days from raised_on to the week's last day.
+- Open alerts by age: sgoversight.weekly.open_alerts_by_age at the week's last day.
 - Versions shared outside the council suppress every count below 5 (shown as `<5`), averages
   included, and the flagged providers' reasons never reveal a small count.
 - Their charts are kept: a count below 5 is drawn as a dashed, unfilled bar reaching 5 and
@@ -20,15 +20,14 @@ and the exports agree. Rules stated here:
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import Engine
 
+from sgoversight import weekly_read
 from sgoversight.auth import Actor, Permission
-from sgoversight.counts import open_alerts_mask
 from sgoversight.exporting import (
     SUPPRESSED,
     SUPPRESSION_THRESHOLD,
@@ -41,27 +40,25 @@ from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_weeks
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
 from sgoversight.weekly import (
+    AGE_BANDS,
     COUNT_NAMES,
     HEADLINE_LABELS,
+    SeriesWeek,
     WeeklyConfig,
-    WeeklyFrames,
     WeeklyReport,
+    WeeklyRows,
     as_week,
     flag_reasons,
-    load_frames,
     load_weekly_config,
+    open_alerts_by_age,
     weekly_report,
     weekly_series,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 AVERAGE_WEEKS = 12
-#: (label, first day of age, last day of age or None) for open alerts at the week's end.
-AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
-    ("Under 1 week", 0, 6),
-    ("1 to 4 weeks", 7, 27),
-    ("4 to 12 weeks", 28, 83),
-    ("12 weeks or more", 84, None),
-)
 # Two colours that differ in lightness as well as hue, so charts read in greyscale.
 RAISED_COLOUR, CLOSED_COLOUR = "#1f4e79", "#9ecae1"
 
@@ -141,29 +138,37 @@ def headline_table(pack: WeeklyPack, labels: dict[str, str] | None = None) -> pd
     )
 
 
-def open_alerts_by_age(alerts: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """Alerts open at the end of `day`, counted per AGE_BANDS (every band, zeros included)."""
-    open_alerts = alerts[open_alerts_mask(alerts, day)]
-    ages = (pd.Timestamp(day) - open_alerts["raised_on"]).dt.days
-    counts = []
-    for label, first, last in AGE_BANDS:
-        in_band = ages >= first if last is None else ages.between(first, last)
-        counts.append({"age": label, "open_alerts": int(in_band.sum())})
-    return pd.DataFrame(counts)
+def series_frame(series: tuple[SeriesWeek, ...]) -> pd.DataFrame:
+    """The series as a table: week (label), start, end (dates), then the counts of COUNT_NAMES."""
+    return pd.DataFrame(
+        [
+            {"week": row.week, "start": row.start, "end": row.end} | asdict(row.counts)
+            for row in series
+        ],
+        columns=["week", "start", "end", *COUNT_NAMES],
+    )
+
+
+def open_alerts_frame(by_age: tuple[tuple[str, int], ...]) -> pd.DataFrame:
+    """Open alerts by age as a table: columns age, open_alerts (every band, zeros included)."""
+    return pd.DataFrame(
+        [{"age": label, "open_alerts": count} for label, count in by_age],
+        columns=["age", "open_alerts"],
+    )
 
 
 def build_pack(
-    frames: WeeklyFrames,
+    rows: WeeklyRows,
     week: Period | str,
     config: WeeklyConfig,
     significant_issues: str = "",
 ) -> WeeklyPack:
-    """The pack for `week` from loaded frames (no database: tests build the frames by hand)."""
+    """The pack for `week` from rows already read (no database: tests build the rows by hand)."""
     week = as_week(week)
     return WeeklyPack(
-        report=weekly_report(frames, week, config),
-        series=weekly_series(frames, week, AVERAGE_WEEKS + 1),
-        open_alerts_by_age=open_alerts_by_age(frames.alerts, week.end),
+        report=weekly_report(rows, week, config),
+        series=series_frame(weekly_series(rows, week, AVERAGE_WEEKS + 1)),
+        open_alerts_by_age=open_alerts_frame(open_alerts_by_age(rows.alerts, week.end)),
         significant_issues=significant_issues,
         config=config,
     )
@@ -177,9 +182,10 @@ def weekly_pack(
     week = as_week(week)
     first = add_weeks(week, -AVERAGE_WEEKS)
     span = Period(first.start, week.end, f"{first.label} to {week.label}")
-    frames = load_frames(engine, actor.provider_scope(), span)
+    with weekly_read.connection_for(engine) as connection:
+        rows = weekly_read.read_rows(connection, span, actor.provider_scope())
     text = read_narrative(engine, actor, "weekly", week.label)["significant_issues"]
-    return build_pack(frames, week, config or load_weekly_config(), text)
+    return build_pack(rows, week, config or load_weekly_config(), text)
 
 
 def recent_weeks(last: Period, count: int = 52) -> list[Period]:

@@ -12,26 +12,31 @@ Rules:
   `start` the count is negative (the working days after `end` up to and including `start`, negated).
 - `add_working_days(start, n)` is the earliest day `d` with `working_days_after(start, d) == n`.
 
-There is one definition: the numpy business-day calendar of `bank_holiday_calendar()`. The scalar
-and the pandas Series functions both call `numpy.busday_count` with it, so they cannot disagree.
-The calendar covers every year the `holidays` package knows England's bank holidays for
-(1872 to 2100 in version 0.109); a date outside that range raises ValueError rather than being
-counted as if it had no bank holidays.
+There is one definition: `working_day_number(day)`, the number of working days from 1 January of
+year 1 up to and including `day` (weekdays counted arithmetically, weekday bank holidays found by
+bisection). Every count is a difference of two such numbers, in plain Python, so the scalar
+functions load neither pandas nor numpy; the pandas Series helper (for the standards) numbers
+each distinct date with the same function. The calendar covers every year the `holidays` package
+knows England's bank holidays for (1872 to 2100 in version 0.109); a date outside that range
+raises ValueError rather than being counted as if it had no bank holidays.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import holidays
-import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COUNTRY = "GB"
 SUBDIVISION = "ENG"  # England; Wales has the same bank holidays.
-
-_ONE_DAY = np.timedelta64(1, "D")
+_SATURDAY = 5
+_UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 @lru_cache(maxsize=1)
@@ -49,57 +54,68 @@ def bank_holidays() -> tuple[dt.date, ...]:
 
 
 @lru_cache(maxsize=1)
-def bank_holiday_calendar() -> np.busdaycalendar:
-    """The numpy business-day calendar: Monday to Friday, bank holidays removed."""
-    days = np.array(bank_holidays(), dtype="datetime64[D]")
-    return np.busdaycalendar(weekmask="1111100", holidays=days)
+def _weekday_holiday_ordinals() -> tuple[int, ...]:
+    """The bank holidays that fall Monday to Friday, as date ordinals in order."""
+    return tuple(day.toordinal() for day in bank_holidays() if day.weekday() < _SATURDAY)
 
 
-def is_working_day(day: dt.date) -> bool:
-    """Whether `day` is a Monday to Friday that is not a bank holiday."""
-    _check_range(np.array([day], dtype="datetime64[D]"))
-    return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=bank_holiday_calendar()))
+@lru_cache(maxsize=1)
+def _holiday_set() -> frozenset[dt.date]:
+    return frozenset(bank_holidays())
 
 
-def _check_range(days: np.ndarray) -> None:
-    if days.size == 0:
-        return
+@lru_cache(maxsize=1)
+def _known_ordinals() -> tuple[int, int]:
     first, last = _supported_years()
-    low = np.datetime64(f"{first:04d}-01-01", "D")
-    high = np.datetime64(f"{last:04d}-12-31", "D")
-    if days.min() < low or days.max() > high:
+    return dt.date(first, 1, 1).toordinal(), dt.date(last, 12, 31).toordinal()
+
+
+def _check_range(ordinal: int) -> None:
+    low, high = _known_ordinals()
+    if not low <= ordinal <= high:
         raise ValueError(
-            f"working days are known only from {low} to {high} "
+            f"working days are known only from {dt.date.fromordinal(low)} to "
+            f"{dt.date.fromordinal(high)} "
             f"(England and Wales bank holidays in holidays {holidays.__version__})"
         )
 
 
-def _count(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The one definition: working days in (start, end], i.e. in [start + 1, end + 1); when end
-    is before start, minus the working days in (end, start]."""
-    _check_range(starts)
-    _check_range(ends)
-    # numpy counts a reversed range as minus [end, start); the contract's "after ... up to and
-    # including" needs (end, start], so order each pair first and put the sign back after.
-    backwards = ends < starts
-    low = np.where(backwards, ends, starts)
-    high = np.where(backwards, starts, ends)
-    counted = np.busday_count(low + _ONE_DAY, high + _ONE_DAY, busdaycal=bank_holiday_calendar())
-    return np.where(backwards, -counted, counted)
+def _number(ordinal: int) -> int:
+    """The one definition: working days from 1 January of year 1 (a Monday, ordinal 1) up to
+    and including the day of `ordinal`."""
+    _check_range(ordinal)
+    weeks, days = divmod(ordinal, 7)
+    weekdays = weeks * 5 + min(days, 5)
+    return weekdays - bisect.bisect_right(_weekday_holiday_ordinals(), ordinal)
+
+
+def working_day_number(day: dt.date) -> int:
+    """Working days from 1 January of year 1 up to and including `day`; a weekend or bank holiday
+    has the number of the working day before it."""
+    return _number(_as_date(day).toordinal())
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Whether `day` is a Monday to Friday that is not a bank holiday."""
+    day = _as_date(day)
+    _check_range(day.toordinal())
+    return day.weekday() < _SATURDAY and day not in _holiday_set()
 
 
 def working_days_after(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (same day 0, Friday to Monday 1)."""
-    starts = np.array([_as_date(start)], dtype="datetime64[D]")
-    ends = np.array([_as_date(end)], dtype="datetime64[D]")
-    return int(_count(starts, ends)[0])
+    return working_day_number(end) - working_day_number(start)
 
 
 def working_days_after_series(start: pd.Series, end: pd.Series) -> pd.Series:
     """`working_days_after` row by row for two aligned date Series (datetime64 or dates).
 
     Returns a nullable Int64 Series on `start`'s index: <NA> where either date is not recorded.
+    Each distinct date is numbered once by `working_day_number`.
     """
+    import numpy as np
+    import pandas as pd
+
     if len(start) != len(end):
         raise ValueError(f"start and end differ in length ({len(start)} and {len(end)})")
     # Positional, not aligned on the index: the two Series are columns of one frame.
@@ -108,7 +124,12 @@ def working_days_after_series(start: pd.Series, end: pd.Series) -> pd.Series:
     known = ~(np.isnat(starts) | np.isnat(ends))
     counted = np.zeros(len(starts), dtype="int64")
     if known.any():
-        counted[known] = _count(starts[known], ends[known])
+        # Days since 1970-01-01 as date ordinals; each distinct one numbered once.
+        ordinals = np.concatenate([starts[known], ends[known]]).astype("int64") + _UNIX_ORDINAL
+        distinct, where = np.unique(ordinals, return_inverse=True)
+        numbers = np.array([_number(int(ordinal)) for ordinal in distinct], dtype="int64")[where]
+        half = int(known.sum())
+        counted[known] = numbers[half:] - numbers[:half]
     return pd.Series(
         pd.arrays.IntegerArray(counted, ~known), index=pd.Series(start).index, dtype="Int64"
     )
@@ -125,18 +146,17 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
     start = _as_date(start)
     if n == 0:
         return start
-    origin = np.datetime64(start, "D")
-    _check_range(np.array([origin]))
-    # Rolling a weekend or bank holiday back to the previous working day does not change which
-    # working days come after it, and lets busday_offset count from a working day.
-    moved = np.busday_offset(origin, n, roll="backward", busdaycal=bank_holiday_calendar())
-    _check_range(np.array([moved]))
-    return moved.astype(dt.date)
+    target = working_day_number(start) + n
+    # (n - 1) // 5 whole weeks hold fewer than n working days, so the answer is after this day;
+    # from there each day adds at most one working day, so the first to reach n is the earliest.
+    day = start + dt.timedelta(days=((n - 1) // 5) * 7)
+    while working_day_number(day) < target:
+        day += dt.timedelta(days=1)
+    return day
 
 
 def _as_date(value: dt.date) -> dt.date:
-    if isinstance(value, pd.Timestamp):
-        return value.date()
+    """A date, or the day of a datetime (pandas Timestamps included)."""
     if isinstance(value, dt.datetime):
         return value.date()
     return value

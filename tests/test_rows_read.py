@@ -3,9 +3,9 @@ changes no figure: on a demo borough, every month's ratings, every week's report
 quarter's scorecard and report, and the landing page agree with the same functions reading every
 row, on SQLite and PostgreSQL.
 
-"Reading every row" is the same function with the loaders' `where` dropped (the standards: their
-inputs loaded without `quarters`), so the rules are the same code in both runs and only the rows
-differ.
+"Reading every row" is the same function with the loaders' `where` dropped (the weekly report:
+weekly_read.read_rows without its span; the standards: their inputs loaded without `quarters`), so
+the rules are the same code in both runs and only the rows differ.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from sgoversight import (
     standards_report,
     weekly,
     weekly_pack,
+    weekly_read,
 )
 from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.models import (
@@ -55,7 +56,7 @@ SMALL = demo.BoroughScale(
 )
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
 LOADERS = ("load_alerts", "load_concerns", "load_actions")
-MODULES = (scoring, weekly, overview)
+MODULES = (scoring, overview)
 
 
 D = dt.date.fromisoformat
@@ -140,7 +141,15 @@ def every_row(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             for name in LOADERS:
                 if hasattr(module, name):
                     patch.setattr(module, name, _ignoring_where(getattr(queries, name)))
+        patch.setattr(weekly_read, "read_rows", _ignoring_span(weekly_read.read_rows))
         yield
+
+
+def _ignoring_span(reader: Callable[..., weekly.WeeklyRows]) -> Callable[..., weekly.WeeklyRows]:
+    def read(connection: Any, span: object = None, provider_scope: str | None = None) -> Any:
+        return reader(connection, None, provider_scope)
+
+    return read
 
 
 def _ignoring_where(loader: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:

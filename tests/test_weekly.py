@@ -1,4 +1,4 @@
-"""The weekly safeguarding data report (CONTRACT.md section 4), on small hand-built frames.
+"""The weekly safeguarding data report (CONTRACT.md section 4), on small hand-built rows.
 
 Week 2026-W47 runs from Monday 16 November to Sunday 22 November 2026.
 """
@@ -13,15 +13,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from sgoversight import weekly
 from sgoversight.errors import BadInput
 from sgoversight.periods import Period, parse_week
-from sgoversight.queries import ALERT_COLUMNS, CONCERN_COLUMNS, PROVIDER_COLUMNS, as_dates
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
-from sgoversight.weekly import WeeklyConfig, WeeklyFrames
+from sgoversight.weekly import AlertRow, ConcernRow, ProviderRow, WeeklyConfig, WeeklyRows
 
 WEEK = "2026-W47"
 SUNDAY_BEFORE, MONDAY, SUNDAY, MONDAY_AFTER = "2026-11-15", "2026-11-16", "2026-11-22", "2026-11-23"
@@ -30,7 +28,7 @@ DEFAULTS = WeeklyConfig()
 
 @dataclass
 class Borough:
-    """A builder of the three frames the report reads, shaped as sgoversight.queries returns them.
+    """A builder of the rows the report reads (sgoversight.weekly.WeeklyRows).
 
     Unnamed columns are left not recorded; each method returns the builder so rows chain.
     """
@@ -91,18 +89,31 @@ class Borough:
     def provider_concern(self, received_on: str, provider_id: str = "P1", **kwargs: Any) -> Borough:
         return self.concern(received_on, provider_id, source_of_risk="service_provider", **kwargs)
 
-    def frames(self) -> WeeklyFrames:
-        return WeeklyFrames(
-            providers=pd.DataFrame(self.providers, columns=PROVIDER_COLUMNS),
-            alerts=as_dates(pd.DataFrame(self.alerts, columns=ALERT_COLUMNS)),
-            concerns=as_dates(pd.DataFrame(self.concerns, columns=CONCERN_COLUMNS)),
+    def rows(self) -> WeeklyRows:
+        return WeeklyRows(
+            providers=tuple(ProviderRow(p["provider_id"], p["name"]) for p in self.providers),
+            alerts=tuple(_typed(AlertRow, a) for a in self.alerts),
+            concerns=tuple(_typed(ConcernRow, c) for c in self.concerns),
         )
+
+
+def _typed(row_type: type[Any], values: dict[str, Any]) -> Any:
+    """A row of `row_type` from the builder's fields: ISO text made a date, blank None."""
+    return row_type(
+        **{
+            name: D(values[name]) if name.endswith("_on") and values.get(name) else values.get(name)
+            for name in row_type._fields
+        }
+    )
+
+
+D = dt.date.fromisoformat
 
 
 def _report(
     borough: Borough, week: str | Period = WEEK, config: WeeklyConfig = DEFAULTS
 ) -> weekly.WeeklyReport:
-    return weekly.weekly_report(borough.frames(), week, config)
+    return weekly.weekly_report(borough.rows(), week, config)
 
 
 def _flags(borough: Borough, config: WeeklyConfig = DEFAULTS) -> dict[str, tuple[str, ...]]:
@@ -468,9 +479,10 @@ def test_a_missing_config_file_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_series_gives_each_of_the_last_weeks_oldest_first_across_the_year_end() -> None:
-    series = weekly.weekly_series(Borough().frames(), "2027-W02", weeks=4)
-    assert list(series["week"]) == ["2026-W52", "2026-W53", "2027-W01", "2027-W02"]
-    assert list(series.columns) == ["week", "start", "end", *weekly.COUNT_NAMES]
+    series = weekly.weekly_series(Borough().rows(), "2027-W02", weeks=4)
+    assert [row.week for row in series] == ["2026-W52", "2026-W53", "2027-W01", "2027-W02"]
+    assert (series[0].start, series[0].end) == (D("2026-12-21"), D("2026-12-27"))
+    assert all(list(asdict(row.counts)) == list(weekly.COUNT_NAMES) for row in series)
 
 
 def test_each_week_of_the_series_equals_that_weeks_report() -> None:
@@ -479,19 +491,20 @@ def test_each_week_of_the_series_equals_that_weeks_report() -> None:
         borough.concern(day, enquiry_started_on=day)
         borough.provider_concern(day)
         borough.alert(day, closed_on="2026-11-12" if day < "2026-11-12" else None)
-    frames = borough.frames()
-    series = weekly.weekly_series(frames, WEEK)
+    rows = borough.rows()
+    series = weekly.weekly_series(rows, WEEK)
     assert len(series) == weekly.SERIES_WEEKS
-    for row in series.to_dict("records"):
-        report = weekly.weekly_report(frames, row["week"], DEFAULTS)
-        assert {n: row[n] for n in weekly.COUNT_NAMES} == asdict(report.headline_counts)
+    for row in series:
+        report = weekly.weekly_report(rows, row.week, DEFAULTS)
+        assert asdict(row.counts) == asdict(report.headline_counts)
     # Two concerns a day on five days: MONDAY_AFTER is after the last week of the series.
-    assert (series["concerns_received"].sum(), series["provider_concerns"].sum()) == (10, 5)
+    received = sum(row.counts.concerns_received for row in series)
+    assert (received, sum(row.counts.provider_concerns for row in series)) == (10, 5)
 
 
 def test_series_needs_at_least_one_week() -> None:
     with pytest.raises(BadInput, match="weeks"):
-        weekly.weekly_series(Borough().frames(), WEEK, weeks=0)
+        weekly.weekly_series(Borough().rows(), WEEK, weeks=0)
 
 
 # --- output ---------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ CONFIG = WeeklyConfig()
 
 
 def _pack(borough: Borough, text: str = "") -> weekly_pack.WeeklyPack:
-    return weekly_pack.build_pack(borough.frames(), WEEK, CONFIG, text)
+    return weekly_pack.build_pack(borough.rows(), WEEK, CONFIG, text)
 
 
 def test_average_is_over_the_twelve_weeks_before_not_this_one() -> None:
