@@ -40,7 +40,7 @@ from sqlalchemy import Engine, Row, case, func, select
 from sqlalchemy.orm import Session
 
 from sgoversight import alerts as alert_rules
-from sgoversight import board, periods, scoring, weekly, workdays
+from sgoversight import board, periods, scoring, weekly, weekly_read, workdays
 from sgoversight.auth import Actor, Permission, Role
 from sgoversight.decisions import latest_decisions
 from sgoversight.models import (
@@ -663,11 +663,9 @@ def _concerns_not_screened(session: Session, actor: Actor, today: dt.date) -> Li
 def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
     week = periods.week_of(today)
     # The flags alone, by the weekly report's own rule, from the rows the week's report reads.
-    flagged = weekly.providers_flagged(
-        weekly.load_frames(session, actor.provider_scope(), week),
-        week,
-        weekly.load_weekly_config(),
-    )
+    with weekly_read.connection_for(session) as connection:
+        rows = weekly_read.read_rows(connection, week, actor.provider_scope())
+    flagged = weekly.providers_flagged(rows, week, weekly.load_weekly_config())
     return Line(
         "flagged_this_week",
         "Providers flagged on this week's safeguarding report",
