@@ -40,9 +40,7 @@ def database_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_engine.cache_clear()
 
 
-def _score(
-    database: Path, month: str, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys
-) -> str:
+def _score(database: Path, month: str, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys) -> str:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
     capsys.readouterr()
     assert cli.main(["score", "--month", month, "--format", fmt]) == cli.EXIT_OK

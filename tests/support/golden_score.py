@@ -34,7 +34,7 @@ DEMO_SCALE_ARGS = {"providers": 100, "months": 18, "concerns_per_month": 120.0,
                    "alerts_per_month": 30.0, "staff": 60}  # fmt: skip
 #: Board months recorded for each borough (at least eight, across a year end).
 MONTHS: dict[str, tuple[str, ...]] = {
-    "demo": tuple(f"2026-{m:02d}" for m in range(1, 12)) + ("2025-12",),
+    "demo": ("2025-12", *(f"2026-{m:02d}" for m in range(1, 12))),
     "boundary": (
         "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12", "2027-01",
         "2027-02", "2027-03",
@@ -130,7 +130,8 @@ def _boundary_rows() -> Iterator[object]:
     for n in (0, 1, 2, 3, 4, 5, 6, 7):
         pid = provider(f"Alerts {n}")
         for day in spread[n]:
-            rows.append(alert(ids("A"), pid, day.isoformat(), "2026-09-02" if day < AS_OF else None))
+            closed = "2026-09-02" if day < AS_OF else None
+            rows.append(alert(ids("A"), pid, day.isoformat(), closed))
     for severity in ("high", "critical"):
         for n in (0, 1, 2, 3, 4):
             pid = provider(f"{severity.title()} alerts {n}")
@@ -203,7 +204,7 @@ def _boundary_rows() -> Iterator[object]:
                         started="2026-11-02"))  # fmt: skip
     rows.append(alert(ids("A"), pid, "2026-09-05", "2026-09-06", severity="high"))
     # Register details a CSV must carry safely: a formula, a comma and quotes, accents, blanks.
-    provider("=HYPERLINK(\"x\")", commissioned=None, service_type="other")
+    provider('=HYPERLINK("x")', commissioned=None, service_type="other")
     provider('Home, "Sweet" Home', regulated=False, commissioned=False)
     provider("Élan Court", service_type="home_care")
     provider("élan Court")
