@@ -9,7 +9,6 @@ make its folder (`create_folder`), so a mistyped path never leaves folders behin
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,26 +19,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "sgoversight.db"
+from sgoversight.paths import DEFAULT_SQLITE_PATH as DEFAULT_SQLITE_PATH
+from sgoversight.paths import PROJECT_ROOT as PROJECT_ROOT
+from sgoversight.paths import database_url, normalise_url
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-def database_url() -> str:
-    """The configured database URL: DATABASE_URL, else the default SQLite file."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return normalise_url(url)
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
-
-
-def normalise_url(url: str) -> str:
-    """Use the psycopg 3 driver for plain postgresql:// URLs (the one in requirements.txt)."""
-    if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:

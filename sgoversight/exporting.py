@@ -20,20 +20,15 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from sgoversight.formulas import FORMULA_STARTS as FORMULA_STARTS
+from sgoversight.formulas import neutralise
+
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = "<5"
 EXCEL_CELL_LIMIT = 32_767
 LONG_VALUES_SHEET = "Long values"
 #: Characters kept in the cell itself, leaving room for the note saying where the rest is.
 _KEPT_IN_CELL = EXCEL_CELL_LIMIT - 200
-
-
-def neutralise(value: object) -> object:
-    """Prefix text that a spreadsheet would treat as a formula with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
