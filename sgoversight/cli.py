@@ -3,7 +3,8 @@
 Exit codes: 0 success, 2 bad input (nothing written), 1 any other failure. Errors go to stderr,
 results to stdout. DATABASE_URL selects the database. A database set up by a newer version of the
 application is refused before any command reads or writes it (exit 1). A command writing a file
-(`--out`) never replaces an existing one unless given `--force`.
+(`--out`) never replaces an existing one unless given `--force`. Each command imports only what
+it uses: `score` on SQLite loads no pandas, SQLAlchemy, pydantic or Streamlit.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sgoversight.auth import SYSTEM, Role
-from sgoversight.db import get_engine
 from sgoversight.errors import BadInput
 
 if TYPE_CHECKING:
@@ -32,6 +32,14 @@ class _Parser(argparse.ArgumentParser):
 
 class DatabaseUnusable(Exception):
     """This version of the application must not read or write the database; says why."""
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for DATABASE_URL; loads SQLAlchemy, so only the commands that
+    work through it call this."""
+    from sgoversight.db import get_engine as engine_for
+
+    return engine_for()
 
 
 def _database(*, creates: bool = False) -> Engine:
@@ -134,12 +142,22 @@ def _weekly_report(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from sgoversight import scoring
+    from sgoversight import read, scoring
+    from sgoversight.migrate import newer_schema_problem_in
+    from sgoversight.paths import database_url
 
     # Parsed before the database is touched, so a bad month is exit 2 even with no database.
     month = scoring.as_board_month(args.month)
-    ratings = scoring.score_from_database(_database(), month, actor=SYSTEM)
-    sys.stdout.write(scoring.render_ratings(ratings, args.format))
+    url = database_url()
+    if read.is_sqlite(url):  # plain sqlite3: the same refusal of a newer schema, in plain SQL
+        with read.connect(url) as connection:
+            problem = newer_schema_problem_in(connection, url)
+            if problem is not None:
+                raise DatabaseUnusable(problem)
+            ratings = scoring.score_from_connection(connection, month, actor=SYSTEM)
+    else:
+        ratings = scoring.score_from_database(_database(), month, actor=SYSTEM)
+    sys.stdout.write(scoring.render_ratings(ratings, args.format, indent=args.indent))
     return EXIT_OK
 
 
@@ -338,6 +356,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--month", required=True, metavar="YYYY-MM", help="the Board month, e.g. 2026-10"
     )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--indent",
+        type=int,
+        default=None,
+        metavar="N",
+        help="JSON indented N spaces per level, for people (default: compact, one line)",
+    )
     p.set_defaults(handler=_score)
 
     p = commands.add_parser("export", help="write a pack for a meeting")

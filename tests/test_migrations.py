@@ -166,6 +166,8 @@ def test_every_command_refuses_a_database_from_a_newer_version_before_reading_or
     _stamp_newer(engine)
     before = _everything(engine)
     monkeypatch.setattr(cli, "get_engine", lambda: engine)
+    # `score` on SQLite reads DATABASE_URL with plain sqlite3, not through the engine
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     code = cli.main([a.format(tmp=files) for a in arguments])
     err = capsys.readouterr().err
@@ -181,6 +183,7 @@ def test_only_the_commands_that_create_a_database_create_its_folder(
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'new' / 'app.db'}")
     monkeypatch.setattr(cli, "get_engine", lambda: engine)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new' / 'app.db'}")
     assert cli.main(["score", "--month", "2026-10"]) == cli.EXIT_FAILURE
     assert not (tmp_path / "new").exists()
     assert cli.main(["init-db"]) == cli.EXIT_OK
@@ -194,3 +197,10 @@ def test_the_quick_list_of_revisions_is_alembics_own() -> None:
     from sgoversight.migrate import _script, known_revisions
 
     assert known_revisions() == {revision.revision for revision in _script().walk_revisions()}
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics_head() -> None:
+    """The plain check of `score` names the same newest schema as Alembic."""
+    from sgoversight.migrate import head_from_files
+
+    assert head_from_files() == head_revision()
