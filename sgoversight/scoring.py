@@ -60,6 +60,8 @@ from sgoversight.periods import month as calendar_month
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from sgoversight.read import Connection
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "rag_thresholds.toml"
@@ -737,11 +739,13 @@ class ProviderRating:
 
 
 def _unique(providers: list[ProviderRow]) -> None:
+    """A provider_id given twice is BadInput naming it."""
     seen: set[str] = set()
-    repeated = sorted({str(p.provider_id) for p in providers if p.provider_id in seen
-                       or seen.add(p.provider_id)})  # fmt: skip
+    repeated: set[str] = set()
+    for provider in providers:
+        (repeated if provider.provider_id in seen else seen).add(str(provider.provider_id))
     if repeated:
-        raise BadInput(f"provider_id repeated in the providers: {', '.join(repeated)}")
+        raise BadInput(f"provider_id repeated in the providers: {', '.join(sorted(repeated))}")
 
 
 def _rate(
@@ -857,7 +861,7 @@ def score_from_connection(
 
 
 def score_from_database(
-    database: str | Any,
+    database: str | Engine,
     month: Period | str,
     *,
     actor: Actor,

@@ -24,12 +24,12 @@ from sgoversight.scoring import (
     ScoringWindow,
 )
 
-_PROVIDERS = (
-    "SELECT provider_id, name, service_type, regulated, commissioned, cqc_rating FROM providers"
-)
+_PROVIDERS = """
+SELECT provider_id, name, service_type, regulated, commissioned, cqc_rating FROM providers
+WHERE {scope}"""
 _ALERTS = """
 SELECT provider_id, raised_on, severity, closed_on FROM quality_alerts
-WHERE provider_id IS NOT NULL AND (
+WHERE provider_id IS NOT NULL AND {scope} AND (
     raised_on BETWEEN ? AND ?
     OR (raised_on <= ? AND (closed_on IS NULL OR closed_on > ?))
 )"""
@@ -37,7 +37,7 @@ _CONCERNS = """
 SELECT provider_id, received_on, source_of_risk, abuse_type, enquiry_started_on,
        enquiry_concluded_on, risk_outcome
 FROM safeguarding_concerns
-WHERE provider_id IS NOT NULL AND (
+WHERE provider_id IS NOT NULL AND {scope} AND (
     received_on BETWEEN ? AND ?
     OR enquiry_concluded_on BETWEEN ? AND ?
     OR (enquiry_started_on <= ? AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on > ?))
@@ -45,7 +45,7 @@ WHERE provider_id IS NOT NULL AND (
 _ACTIONS = """
 SELECT p.provider_id, a.due_on, a.completed_on
 FROM improvement_actions a JOIN improvement_plans p ON p.plan_id = a.plan_id
-WHERE a.due_on < ? AND (a.completed_on IS NULL OR a.completed_on > ?)"""
+WHERE {scope} AND a.due_on < ? AND (a.completed_on IS NULL OR a.completed_on > ?)"""
 
 
 def _flag(value: object) -> bool | None:
@@ -67,10 +67,10 @@ def read_month(
     unresolved_by = as_iso(span.as_of - dt.timedelta(days=config.unresolved_after_days))
 
     def scoped(sql: str, params: list[object], column: str) -> tuple[str, list[object]]:
+        """`sql` for every provider, or with `column` = provider_id (its parameter first)."""
         if provider_id is None:
-            return sql, params
-        joiner = " AND " if " WHERE " in sql.replace("\n", " ") else " WHERE "
-        return f"{sql}{joiner}{column} = ?", [*params, provider_id]
+            return sql.format(scope="1 = 1"), params
+        return sql.format(scope=f"{column} = ?"), [provider_id, *params]
 
     providers = [
         ProviderRow(pid, name, service, _flag(regulated), _flag(commissioned), cqc)
