@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sgoversight import insight, scoring
@@ -60,7 +60,9 @@ from sgoversight.queries import (
     load_alerts,
     load_concerns,
     load_providers,
+    open_on,
 )
+from sgoversight.scoring_frames import CONCERN_COLUMNS_READ, ratings_frame, rows_from_frames
 from sgoversight.vocabulary import ABUSE_TYPE, ALERT_STATUS, CQC_RATING, SERVICE_TYPE, SEVERITY
 
 RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
@@ -239,15 +241,52 @@ def load_register(engine: Engine, actor: Actor) -> pd.DataFrame:
         return load_providers(session, actor.provider_scope())
 
 
-def rows_read(month: Period | str, config: scoring.ScoringConfig) -> scoring.RowsRead:
+@dataclass(frozen=True)
+class RowsRead:
+    """Database conditions keeping every row the frames are read for (see rows_read)."""
+
+    alerts: ColumnElement[bool]
+    concerns: ColumnElement[bool]
+    actions: ColumnElement[bool]
+
+
+def month_rows_read(month: Period | str, config: scoring.ScoringConfig) -> RowsRead:
+    """The rows one month's ratings can count, as conditions for sgoversight.queries' loaders:
+    the same rows as sgoversight.scoring_read reads for the month (see its docstring)."""
+    span = scoring.scoring_window(month, config)
+    as_of = span.as_of
+    unresolved_by = as_of - dt.timedelta(days=config.unresolved_after_days)
+    return RowsRead(
+        alerts=or_(
+            dated_between(QualityAlert.raised_on, span.previous.start, as_of),
+            open_on(QualityAlert.raised_on, QualityAlert.closed_on, as_of)
+            & (QualityAlert.raised_on <= unresolved_by),
+        ),
+        concerns=or_(
+            dated_between(SafeguardingConcern.received_on, span.previous.start, as_of),
+            dated_between(SafeguardingConcern.enquiry_concluded_on, span.window.start, as_of),
+            open_on(
+                SafeguardingConcern.enquiry_started_on,
+                SafeguardingConcern.enquiry_concluded_on,
+                as_of,
+            ),
+        ),
+        actions=and_(
+            ImprovementAction.due_on < as_of,
+            or_(ImprovementAction.completed_on.is_(None), ImprovementAction.completed_on > as_of),
+        ),
+    )
+
+
+def rows_read(month: Period | str, config: scoring.ScoringConfig) -> RowsRead:
     """The rows the Board's page and pack for `month` can count: the ratings of the HISTORY_MONTHS
-    ending with it (scoring.rows_read of each: the movement and the rating strip) and the 12
+    ending with it (month_rows_read of each: the movement and the rating strip) and the 12
     months of insight (alerts raised and concerns received in insight_window). A superset,
     never the count."""
     month = scoring.as_board_month(month)
-    each = [scoring.rows_read(add_months(month, -back), config) for back in range(HISTORY_MONTHS)]
+    each = [month_rows_read(add_months(month, -back), config) for back in range(HISTORY_MONTHS)]
     window = insight_window(month)
-    return scoring.RowsRead(
+    return RowsRead(
         alerts=or_(
             *(rows.alerts for rows in each),
             dated_between(QualityAlert.raised_on, window.start, window.end),
@@ -286,7 +325,7 @@ def load_board_frames(
             providers=load_providers(session, scope),
             alerts=load_alerts(session, scope, where=alerts),
             concerns=load_concerns(
-                session, scope, columns=scoring.CONCERN_COLUMNS_READ, where=concerns
+                session, scope, columns=CONCERN_COLUMNS_READ, where=concerns
             ),
             actions=load_actions(session, scope, where=actions),
         )
@@ -454,9 +493,8 @@ def decision_trail(
 def _score(
     month: Period, frames: BoardFrames, config: scoring.ScoringConfig
 ) -> list[scoring.ProviderRating]:
-    return scoring.score_month(
-        month, frames.providers, frames.alerts, frames.concerns, frames.actions, config
-    )
+    rows = rows_from_frames(frames.providers, frames.alerts, frames.concerns, frames.actions)
+    return scoring.score_month(month, *rows, config)
 
 
 def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
@@ -508,7 +546,7 @@ def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
 
 def indicator_table(view: BoardMonth) -> pd.DataFrame:
     """Every indicator's value per provider, with plain-English column names."""
-    frame = scoring.ratings_frame(view.ratings)
+    frame = ratings_frame(view.ratings)
     frame["cqc_rating"] = frame["cqc_rating"].map(
         lambda code: CQC_RATING.label(code) if isinstance(code, str) else "Not rated"
     )

@@ -3,7 +3,8 @@
 Exit codes: 0 success, 2 bad input (nothing written), 1 any other failure. Errors go to stderr,
 results to stdout. DATABASE_URL selects the database. A database set up by a newer version of the
 application is refused before any command reads or writes it (exit 1). A command writing a file
-(`--out`) never replaces an existing one unless given `--force`.
+(`--out`) never replaces an existing one unless given `--force`. Each command imports only what
+it uses: `score` on SQLite loads no pandas, SQLAlchemy, pydantic or Streamlit.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sgoversight.auth import SYSTEM, Role
-from sgoversight.db import get_engine
 from sgoversight.errors import BadInput
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from sgoversight.read import Connection
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training", "cqc-ratings")
@@ -32,6 +35,14 @@ class _Parser(argparse.ArgumentParser):
 
 class DatabaseUnusable(Exception):
     """This version of the application must not read or write the database; says why."""
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for DATABASE_URL; loads SQLAlchemy, so only the commands that
+    work through it call this."""
+    from sgoversight.db import get_engine as engine_for
+
+    return engine_for()
 
 
 def _database(*, creates: bool = False) -> Engine:
@@ -134,19 +145,31 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date YYYY-MM-DD") from exc
 
 
+@contextmanager
+def _plain_reader() -> Iterator[Connection]:
+    """A plain DB-API read connection to the configured database (sgoversight.read), once this
+    version may read it, for the commands that load no pandas, SQLAlchemy or pydantic: a
+    database set up by a newer version is refused in newer_schema_problem's words (exit 1)."""
+    from sgoversight import read
+    from sgoversight.migrate import newer_schema_problem_in
+    from sgoversight.paths import database_url, shown_url
+
+    url = database_url()
+    if read.is_sqlite(url) and not read.sqlite_path(url).exists():
+        _database()  # says the file is missing, in the usual words
+    with read.connect(url) as connection:
+        problem = newer_schema_problem_in(connection, shown_url(url))
+        if problem is not None:
+            raise DatabaseUnusable(problem)
+        yield connection
+
+
 def _weekly_report(args: argparse.Namespace) -> int:
-    """Reads through plain DB-API (sgoversight.weekly_read): no pandas, SQLAlchemy or pydantic is
-    loaded unless the database turns out to be unusable, when `_database` says why."""
     from sgoversight import weekly, weekly_read
-    from sgoversight.database_url import database_url
-    from sgoversight.read import connect
-    from sgoversight.schema_stamp import stamped_by_a_newer_version
 
     # Parsed before the database is touched, so a bad week is exit 2 even with no database.
     week = weekly.as_week(args.week)
-    with connect(database_url()) as connection:
-        if stamped_by_a_newer_version(connection):
-            _database()  # refuses it in the usual words
+    with _plain_reader() as connection:
         report = weekly_read.report_for_week(connection, week)
     sys.stdout.write(weekly.render_report(report, args.format, args.indent))
     return EXIT_OK
@@ -157,8 +180,9 @@ def _score(args: argparse.Namespace) -> int:
 
     # Parsed before the database is touched, so a bad month is exit 2 even with no database.
     month = scoring.as_board_month(args.month)
-    ratings = scoring.score_from_database(_database(), month, actor=SYSTEM)
-    sys.stdout.write(scoring.render_ratings(ratings, args.format))
+    with _plain_reader() as connection:
+        ratings = scoring.score_from_connection(connection, month, actor=SYSTEM)
+    sys.stdout.write(scoring.render_ratings(ratings, args.format, indent=args.indent))
     return EXIT_OK
 
 
@@ -364,6 +388,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--month", required=True, metavar="YYYY-MM", help="the Board month, e.g. 2026-10"
     )
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument(
+        "--indent",
+        type=int,
+        default=None,
+        metavar="N",
+        help="JSON indented N spaces per level, for people (default: compact, one line)",
+    )
     p.set_defaults(handler=_score)
 
     p = commands.add_parser("export", help="write a pack for a meeting")

@@ -55,7 +55,8 @@ def overdue_actions_mask(actions: pd.DataFrame, as_of: dt.date | pd.Timestamp) -
     """CONTRACT.md §3 `overdue_actions`, per action: due_on before `as_of` and not completed by
     `as_of` (completed on `as_of` counts as completed; an action due on `as_of` is not overdue).
 
-    The one statement of the rule: the Board's rating and the improvement plans page both use it.
+    The improvement plans page counts with it; the Board's rating counts the same rule over rows
+    (sgoversight.scoring), and tests/test_plans.py checks the two agree.
     """
     day = pd.Timestamp(as_of).normalize()
     due, completed = pd.to_datetime(actions["due_on"]), pd.to_datetime(actions["completed_on"])

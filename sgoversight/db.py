@@ -19,9 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sgoversight.database_url import DEFAULT_SQLITE_PATH as DEFAULT_SQLITE_PATH
-from sgoversight.database_url import PROJECT_ROOT as PROJECT_ROOT
-from sgoversight.database_url import database_url, normalise_url
+from sgoversight.paths import DEFAULT_SQLITE_PATH as DEFAULT_SQLITE_PATH
+from sgoversight.paths import PROJECT_ROOT as PROJECT_ROOT
+from sgoversight.paths import database_url, normalise_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 

@@ -483,8 +483,12 @@ def withdraw_decision(
 
 def _rating_problem(session: Session, actor: Actor, entry: DecisionInput) -> str | None:
     """Why the computed rating is refused (not the one the records give now), or None."""
-    (current,) = scoring.score_from_database(
-        session, entry.board_month, actor=actor, provider_id=entry.provider_id
+    # Read through the session's own connection, inside its transaction.
+    (current,) = scoring.score_from_connection(
+        session.connection().connection,
+        entry.board_month,
+        actor=actor,
+        provider_id=entry.provider_id,
     )
     if current.rating == entry.computed_rating:
         return None

@@ -20,7 +20,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from sgoversight.formulas import FORMULA_STARTS, neutralise
+from sgoversight.formulas import FORMULA_STARTS as FORMULA_STARTS
+from sgoversight.formulas import neutralise
 
 SUPPRESSION_THRESHOLD = 5
 SUPPRESSED = "<5"

@@ -7,18 +7,24 @@ every command, init-db included. That check does not load Alembic (every command
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
-
-from sgoversight.db import PROJECT_ROOT, missing_problem, write_problem
-from sgoversight.schema_stamp import MIGRATIONS_DIR, known_revisions
+from sgoversight.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy import Engine
+
+    from sgoversight.read import Connection
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+_REVISION_LINE = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+_DOWN_LINE = re.compile(
+    r"""^down_revision\s*(?::\s*[^=]+)?=\s*["']([^"']+)["']""", re.MULTILINE
+)
 
 
 def alembic_config(url: str) -> Config:
@@ -67,19 +73,25 @@ def schema_problem(engine: Engine) -> str | None:
     if current == head:
         return None
     if current not in {revision.revision for revision in script.walk_revisions()}:
-        return (
-            f"the database {where} is at schema {current}, which this version of the "
-            f"application does not know (its newest is {head}): it was set up by a newer "
-            "version, so run that version, or restore a backup taken with this one"
-        )
+        return _newer_words(where, current, head)
     return (
         f"the database {where} is at schema {current}, older than this version needs "
         f"({head}): run `python -m sgoversight init-db` to migrate it"
     )
 
 
+def _newer_words(where: str, current: str, head: str | None) -> str:
+    return (
+        f"the database {where} is at schema {current}, which this version of the "
+        f"application does not know (its newest is {head}): it was set up by a newer "
+        "version, so run that version, or restore a backup taken with this one"
+    )
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
+    from sqlalchemy import inspect, text
+
     if not inspect(engine).has_table("alembic_version"):
         return None
     with engine.connect() as connection:
@@ -90,12 +102,55 @@ def newer_schema_problem(engine: Engine) -> str | None:
     """schema_problem's words when the database was set up by a newer version of the application
     (a revision not in migrations/), else None. A missing SQLite file is not opened (opening would
     create it): it has no schema at all."""
+    from sgoversight.db import missing_problem
+
     if missing_problem(engine) is not None:
         return None
     current = current_revision(engine)
     if current is None or current in known_revisions():
         return None
     return schema_problem(engine)
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision in migrations/versions, read from the files' `revision = "…"` lines without
+    loading Alembic (tests check it is Alembic's own list)."""
+    return frozenset(
+        match.group(1)
+        for path in (MIGRATIONS_DIR / "versions").glob("*.py")
+        for match in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))
+    )
+
+
+def head_from_files() -> str | None:
+    """The newest revision in migrations/versions (the one no other revises), read from the
+    files without loading Alembic; None when there is not exactly one."""
+    known, revised = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        known |= {m.group(1) for m in _REVISION_LINE.finditer(text)}
+        revised |= {m.group(1) for m in _DOWN_LINE.finditer(text)}
+    heads = known - revised
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def newer_schema_problem_in(connection: Connection, where: str) -> str | None:
+    """newer_schema_problem over a plain DB-API connection (sgoversight.read), for the commands
+    that load no SQLAlchemy: the same words when the database is stamped by a revision not in
+    migrations/, else None (no alembic_version table: no schema, not newer). `where` names the
+    database as the words show it."""
+    from sgoversight.read import rows
+
+    try:
+        stamped = rows(connection, "SELECT version_num FROM alembic_version")
+    except Exception as exc:  # no such table: the schema is missing, which is not this check's
+        if "alembic_version" in str(exc) or "no such table" in str(exc).lower():
+            return None
+        raise
+    current = stamped[0][0] if stamped else None
+    if current is None or current in known_revisions():
+        return None
+    return _newer_words(where, current, head_from_files())
 
 
 def usable_problem(engine: Engine) -> str | None:
@@ -107,6 +162,10 @@ def usable_problem(engine: Engine) -> str | None:
     written by a newer version (schema_problem); nothing can be written to it (write_problem: the
     app writes on every sign-in).
     """
+    from sqlalchemy.exc import DBAPIError
+
+    from sgoversight.db import missing_problem, write_problem
+
     missing = missing_problem(engine)
     if missing is not None:
         return missing

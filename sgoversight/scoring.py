@@ -35,53 +35,34 @@ How the rule is read where the contract leaves room:
 - A "Red because N indicators are amber" reason is added only when no indicator is red itself.
 - Reasons follow the contract's indicator order, so they read the same every month.
 
-`score_month` is the one statement of the rules (pure: frames and a config in, ratings out);
-`score_from_database`, the pages, the CLI and the exports all go through it.
+`score_month` is the one statement of the rules (pure: typed rows and a config in, ratings out;
+no pandas, numpy, SQLAlchemy or pydantic, so the `score` command loads none of them);
+`score_from_database` (rows read by sgoversight.scoring_read), the pages, the CLI and the exports
+all go through it. Frames for display are made from the results (sgoversight.scoring_frames).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import numpy as np
-import pandas as pd
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-)
-from pydantic_core import ErrorDetails
-from sqlalchemy import ColumnElement, Engine, and_, or_
-from sqlalchemy.orm import Session
-
-from sgoversight import counts
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
-from sgoversight.exporting import neutralise_frame
-from sgoversight.models import ImprovementAction, QualityAlert, SafeguardingConcern
+from sgoversight.paths import PROJECT_ROOT
 from sgoversight.periods import Period, add_months, months_window, parse_month
 from sgoversight.periods import month as calendar_month
-from sgoversight.queries import (
-    dated_between,
-    load_actions,
-    load_alerts,
-    load_concerns,
-    load_providers,
-    open_on,
-)
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from sgoversight.read import Connection
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "rag_thresholds.toml"
 CONFIG_SECTION = "scoring"
@@ -90,7 +71,6 @@ FORMATS = ("table", "csv", "json")
 RED, AMBER, GREEN = "Red", "Amber", "Green"
 #: Worst first: the order of the Board's table.
 RATINGS: tuple[str, ...] = (RED, AMBER, GREEN)
-_LEVELS: tuple[str, ...] = (GREEN, AMBER, RED)  # index = level code 0, 1, 2
 
 #: How a rating moved since an earlier month (see `movement`).
 WORSE, BETTER, SAME, NEW = "worse", "better", "same", "new"
@@ -118,8 +98,6 @@ INDICATORS: tuple[str, ...] = (
 COUNT_INDICATORS: tuple[str, ...] = tuple(
     name for name in INDICATORS if name not in {"cqc_rating", "rising_trend"}
 )
-#: Column of `indicator_values` holding the previous window's alerts + provider concerns.
-PREVIOUS_SUM = "previous_alerts_and_provider_concerns"
 
 #: Plain-English names of the indicators, for column headings on screen and in packs.
 INDICATOR_LABELS: dict[str, str] = {
@@ -140,84 +118,40 @@ IndicatorValue = int | str | bool | None
 
 
 # --- configuration --------------------------------------------------------------------------------
+# Plain frozen dataclasses; `scoring_config_from` checks a `[scoring]` table strictly (a quoted
+# number or a 1 for true is refused, not guessed at) and closed to unknown keys (a misspelt
+# threshold is reported instead of silently falling back to its default).
 
 
-class _Settings(BaseModel):
-    """Strict (a quoted number or a 1 for true is refused, not guessed at) and closed to unknown
-    keys (a misspelt threshold is reported instead of silently falling back to its default)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class CountThresholds(_Settings):
+@dataclass(frozen=True)
+class CountThresholds:
     """When a count indicator turns amber and red: the value at which it does, or None for no such
     level (written `false` in the file). Amber must be below red when both exist."""
 
     amber: int | None
     red: int | None
 
-    @field_validator("amber", "red", mode="before")
-    @classmethod
-    def _false_means_no_level(cls, value: object) -> object:
-        if value is False:
-            return None
-        if value is True:
-            raise ValueError("must be a whole number of 1 or more, or false for no such level")
-        return value
 
-    @field_validator("amber", "red")
-    @classmethod
-    def _at_least_one(cls, value: int | None) -> int | None:
-        if value is not None and value < 1:
-            raise ValueError("must be a whole number of 1 or more, or false for no such level")
-        return value
-
-    @field_validator("red")
-    @classmethod
-    def _red_above_amber(cls, red: int | None, info: ValidationInfo) -> int | None:
-        amber = info.data.get("amber")
-        if red is not None and amber is not None and amber >= red:
-            raise ValueError(f"must be above amber ({amber})")
-        return red
-
-
-class CqcThresholds(_Settings):
+@dataclass(frozen=True)
+class CqcThresholds:
     """The CQC ratings (codes or labels of CONTRACT.md section 1) that make `cqc_rating` amber and
     red; an empty list for no such level. A rating may not be both."""
 
-    amber: tuple[str, ...] = Field(strict=False)
-    red: tuple[str, ...] = Field(strict=False)
-
-    @field_validator("amber", "red", mode="before")
-    @classmethod
-    def _known_ratings(cls, values: object) -> object:
-        if not isinstance(values, list | tuple):
-            raise ValueError('must be a list of CQC ratings, e.g. ["inadequate"] (or [] for none)')
-        codes = []
-        for value in values:
-            if not isinstance(value, str):
-                raise ValueError(f"{value!r} is not a CQC rating")
-            codes.append(CQC_RATING.normalise(value))
-        return tuple(codes)
-
-    @field_validator("red")
-    @classmethod
-    def _not_also_amber(cls, red: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        both = [code for code in red if code in info.data.get("amber", ())]
-        if both:
-            raise ValueError(f"{', '.join(both)} is also amber")
-        return red
+    amber: tuple[str, ...]
+    red: tuple[str, ...]
 
 
-class TrendRule(_Settings):
+@dataclass(frozen=True)
+class TrendRule:
     """`rising_trend` (amber): alerts_3m + provider_concerns_3m is at least `min_sum` and at least
     `factor` times the same sum in the previous window."""
 
-    min_sum: int = Field(ge=1)
-    factor: float = Field(gt=1)
+    min_sum: int
+    factor: float
 
 
-class IndicatorThresholds(_Settings):
+@dataclass(frozen=True)
+class IndicatorThresholds:
     """The thresholds of every indicator of CONTRACT.md section 3 (defaults: the contract's table).
     An indicator not in the contract is refused."""
 
@@ -234,20 +168,20 @@ class IndicatorThresholds(_Settings):
     rising_trend: TrendRule = TrendRule(min_sum=3, factor=1.5)
 
 
-class RecommendedActions(_Settings):
+@dataclass(frozen=True)
+class RecommendedActions:
     """The recommended action shown for each overall rating."""
 
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    green: str = Field(default="Routine contract monitoring", min_length=1)
-    amber: str = Field(default="Enhanced monitoring", min_length=1)
-    red: str = Field(default="Improvement plan required", min_length=1)
+    green: str = "Routine contract monitoring"
+    amber: str = "Enhanced monitoring"
+    red: str = "Improvement plan required"
 
     def for_rating(self, rating: str) -> str:
         return {GREEN: self.green, AMBER: self.amber, RED: self.red}[rating]
 
 
-class ScoringConfig(_Settings):
+@dataclass(frozen=True)
+class ScoringConfig:
     """`[scoring]` of config/rag_thresholds.toml. The defaults are the contract's.
 
     - window_months: length of the window and of the previous window (3);
@@ -257,11 +191,11 @@ class ScoringConfig(_Settings):
     - recommended_action: the wording for Green, Amber and Red.
     """
 
-    window_months: int = Field(default=3, ge=1, le=12)
-    unresolved_after_days: int = Field(default=28, ge=1)
-    reds_from_ambers: int = Field(default=3, ge=2)
-    indicators: IndicatorThresholds = IndicatorThresholds()
-    recommended_action: RecommendedActions = RecommendedActions()
+    window_months: int = 3
+    unresolved_after_days: int = 28
+    reds_from_ambers: int = 3
+    indicators: IndicatorThresholds = field(default_factory=IndicatorThresholds)
+    recommended_action: RecommendedActions = field(default_factory=RecommendedActions)
 
 
 def _shown(path: Path) -> str:
@@ -297,53 +231,200 @@ def load_scoring_config(path: Path | str | None = None) -> ScoringConfig:
     return scoring_config_from(section, source=shown)
 
 
-def scoring_config_from(section: Mapping[str, Any], source: str = "config") -> ScoringConfig:
-    """Validate a whole `[scoring]` table; BadInput naming every missing or broken key."""
-    missing = _missing_keys(ScoringConfig, section, CONFIG_SECTION)
-    problems = [f"{key}: missing" for key in missing]
-    config = None
-    try:
-        config = ScoringConfig.model_validate(dict(section))
-    except ValidationError as exc:
-        problems += [
-            _config_problem(error)
-            for error in exc.errors()
-            if not (error["type"] == "missing" and _error_key(error) in missing)
-        ]
-    if problems or config is None:
-        raise BadInput(f"{source}: " + "; ".join(problems))
-    return config
+class _Invalid(ValueError):
+    """One broken setting: the words, and whether to show the value given ("(got …)")."""
+
+    def __init__(self, message: str, *, show_value: bool = True) -> None:
+        super().__init__(message)
+        self.show_value = show_value
 
 
-def _missing_keys(model: type[BaseModel], data: Mapping[str, Any], prefix: str) -> list[str]:
-    missing = []
-    for name, field in model.model_fields.items():
-        key = f"{prefix}.{name}"
+_LEVEL_WORDS = "must be a whole number of 1 or more, or false for no such level"
+
+
+def _whole(value: object, *, at_least: int | None = None, at_most: int | None = None) -> int:
+    """A whole number (never text, a fraction or true/false) within the bounds given."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("Input should be a valid integer")
+    if at_least is not None and value < at_least:
+        raise _Invalid(f"Input should be greater than or equal to {at_least}")
+    if at_most is not None and value > at_most:
+        raise _Invalid(f"Input should be less than or equal to {at_most}")
+    return value
+
+
+def _level(value: object) -> int | None:
+    """A count level: false for none, else a whole number of 1 or more."""
+    if value is False:
+        return None
+    if value is True:
+        raise _Invalid(_LEVEL_WORDS)
+    number = _whole(value)
+    if number < 1:
+        raise _Invalid(_LEVEL_WORDS)
+    return number
+
+
+def _ratings(value: object) -> tuple[str, ...]:
+    """A list of CQC ratings (codes or labels) as codes."""
+    if not isinstance(value, list | tuple):
+        raise _Invalid('must be a list of CQC ratings, e.g. ["inadequate"] (or [] for none)')
+    codes = []
+    for item in value:
+        if not isinstance(item, str):
+            raise _Invalid(f"{item!r} is not a CQC rating")
+        try:
+            codes.append(CQC_RATING.normalise(item))
+        except ValueError as exc:
+            raise _Invalid(str(exc)) from exc
+    return tuple(codes)
+
+
+def _factor(value: object) -> float:
+    """A number above 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Invalid("Input should be a valid number")
+    if not value > 1:
+        raise _Invalid("Input should be greater than 1")
+    return float(value)
+
+
+def _wording(value: object) -> str:
+    """Text with something in it once spaces are trimmed."""
+    if not isinstance(value, str):
+        raise _Invalid("Input should be a valid string")
+    text = value.strip()
+    if not text:
+        raise _Invalid("String should have at least 1 character")
+    return text
+
+
+class _Checker:
+    """Collects every broken key of a `[scoring]` table, in the order of the settings."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def table(self, data: object, key: str, names: Iterable[str]) -> Mapping[str, Any] | None:
+        """`data` as a table of settings with every one of `names`, else None (reported)."""
+        if not isinstance(data, Mapping):
+            self.problems.append(f"{key}: must be a table of settings (got {data!r})")
+            return None
+        names = tuple(names)
+        self.problems += [f"{key}.{name}: missing" for name in names if name not in data]
+        return data
+
+    def unknown(self, data: Mapping[str, Any], key: str, names: Iterable[str]) -> None:
+        known = set(names)
+        self.problems += [f"{key}.{name}: unknown key" for name in data if name not in known]
+
+    def value(self, data: Mapping[str, Any], key: str, name: str, check: Callable[[object], Any]):
+        """`check(data[name])`, or None when missing (reported already) or broken (reported)."""
         if name not in data:
-            missing.append(key)
-            continue
-        inner = field.annotation
-        nested = isinstance(inner, type) and issubclass(inner, BaseModel)
-        if nested and isinstance(data[name], Mapping):
-            missing += _missing_keys(inner, data[name], key)
-    return missing
+            return None
+        try:
+            return check(data[name])
+        except _Invalid as exc:
+            value = data[name]
+            shown = f" (got {value!r})" if exc.show_value and not isinstance(value, Mapping) else ""
+            self.problems.append(f"{key}.{name}: {exc}{shown}")
+            return None
 
 
-def _error_key(error: ErrorDetails) -> str:
-    return ".".join([CONFIG_SECTION, *(str(part) for part in error["loc"])])
+def _missing_first(problems: list[str]) -> list[str]:
+    """Missing keys first, then every other problem, each group in the settings' order."""
+    missing = [p for p in problems if p.endswith(": missing")]
+    return missing + [p for p in problems if not p.endswith(": missing")]
 
 
-def _config_problem(error: ErrorDetails) -> str:
-    key = _error_key(error)
-    if error["type"] == "extra_forbidden":
-        return f"{key}: unknown key"
-    if error["type"] == "model_type":
-        return f"{key}: must be a table of settings (got {error['input']!r})"
-    message = error["msg"].removeprefix("Value error, ")
-    value = error["input"]
-    if isinstance(value, Mapping):
-        return f"{key}: {message}"
-    return f"{key}: {message} (got {value!r})"
+def _count_thresholds(check: _Checker, data: object, key: str) -> CountThresholds | None:
+    table = check.table(data, key, ("amber", "red"))
+    if table is None:
+        return None
+    amber = check.value(table, key, "amber", _level)
+    amber_ok = "amber" in table and (amber is not None or table["amber"] is False)
+    red = check.value(table, key, "red", _level)
+    if red is not None and amber is not None and amber >= red:
+        check.problems.append(f"{key}.red: must be above amber ({amber}) (got {table['red']!r})")
+        red = None
+    check.unknown(table, key, ("amber", "red"))
+    red_ok = "red" in table and (red is not None or table["red"] is False)
+    return CountThresholds(amber=amber, red=red) if amber_ok and red_ok else None
+
+
+def _cqc_thresholds(check: _Checker, data: object, key: str) -> CqcThresholds | None:
+    table = check.table(data, key, ("amber", "red"))
+    if table is None:
+        return None
+    amber = check.value(table, key, "amber", _ratings)
+    red = check.value(table, key, "red", _ratings)
+    if red is not None:
+        both = [code for code in red if code in (amber or ())]
+        if both:
+            check.problems.append(
+                f"{key}.red: {', '.join(both)} is also amber (got {table['red']!r})"
+            )
+            red = None
+    check.unknown(table, key, ("amber", "red"))
+    return None if amber is None or red is None else CqcThresholds(amber=amber, red=red)
+
+
+def _trend_rule(check: _Checker, data: object, key: str) -> TrendRule | None:
+    table = check.table(data, key, ("min_sum", "factor"))
+    if table is None:
+        return None
+    min_sum = check.value(table, key, "min_sum", lambda v: _whole(v, at_least=1))
+    factor = check.value(table, key, "factor", _factor)
+    check.unknown(table, key, ("min_sum", "factor"))
+    return None if min_sum is None or factor is None else TrendRule(min_sum, factor)
+
+
+def scoring_config_from(section: Mapping[str, Any], source: str = "config") -> ScoringConfig:
+    """Validate a whole `[scoring]` table; BadInput naming every missing or broken key (missing
+    keys first), e.g. "scoring.indicators.alerts_3m.red: must be above amber (6) (got 5)"."""
+    check = _Checker()
+    top = tuple(f.name for f in fields(ScoringConfig))
+    check.table(section, CONFIG_SECTION, top)
+    window = check.value(section, CONFIG_SECTION, "window_months",
+                         lambda v: _whole(v, at_least=1, at_most=12))  # fmt: skip
+    unresolved = check.value(section, CONFIG_SECTION, "unresolved_after_days",
+                             lambda v: _whole(v, at_least=1))  # fmt: skip
+    reds = check.value(section, CONFIG_SECTION, "reds_from_ambers",
+                       lambda v: _whole(v, at_least=2))  # fmt: skip
+    indicators = None
+    key = f"{CONFIG_SECTION}.indicators"
+    names = tuple(f.name for f in fields(IndicatorThresholds))
+    table = section.get("indicators") if "indicators" in section else None
+    if "indicators" in section and (table := check.table(table, key, names)) is not None:
+        parsed: dict[str, Any] = {}
+        for name in names:
+            if name not in table:
+                continue
+            if name == "cqc_rating":
+                parsed[name] = _cqc_thresholds(check, table[name], f"{key}.{name}")
+            elif name == "rising_trend":
+                parsed[name] = _trend_rule(check, table[name], f"{key}.{name}")
+            else:
+                parsed[name] = _count_thresholds(check, table[name], f"{key}.{name}")
+        check.unknown(table, key, names)
+        if len(parsed) == len(names) and None not in parsed.values():
+            indicators = IndicatorThresholds(**parsed)
+    wording = None
+    key = f"{CONFIG_SECTION}.recommended_action"
+    words = tuple(f.name for f in fields(RecommendedActions))
+    if (
+        "recommended_action" in section
+        and (table := check.table(section["recommended_action"], key, words)) is not None
+    ):
+        given = {name: check.value(table, key, name, _wording) for name in words}
+        check.unknown(table, key, words)
+        if None not in given.values():
+            wording = RecommendedActions(**given)
+    check.unknown(section, CONFIG_SECTION, top)
+    parts = (window, unresolved, reds, indicators, wording)
+    if check.problems or None in parts:
+        raise BadInput(f"{source}: " + "; ".join(_missing_first(check.problems)))
+    return ScoringConfig(*parts)
 
 
 # --- the month --------------------------------------------------------------------------------
@@ -382,184 +463,161 @@ def scoring_window(month: Period | str, config: ScoringConfig) -> ScoringWindow:
     )
 
 
+# --- the rows the rules read ------------------------------------------------------------------
+
+
+class ProviderRow(NamedTuple):
+    """A provider in the register (the columns the Board shows and the rules read)."""
+
+    provider_id: str
+    name: str
+    service_type: str | None = None
+    regulated: bool | None = None
+    commissioned: bool | None = None
+    cqc_rating: str | None = None
+
+
+class AlertRow(NamedTuple):
+    """A quality alert: who it is about, when it was raised and closed, how severe."""
+
+    provider_id: str | None
+    raised_on: dt.date | None
+    severity: str | None
+    closed_on: dt.date | None = None
+
+
+class ConcernRow(NamedTuple):
+    """A safeguarding concern and its enquiry, as far as the rules read it."""
+
+    provider_id: str | None
+    received_on: dt.date | None
+    source_of_risk: str | None = None
+    abuse_type: str | None = None
+    enquiry_started_on: dt.date | None = None
+    enquiry_concluded_on: dt.date | None = None
+    risk_outcome: str | None = None
+
+
+class ActionRow(NamedTuple):
+    """An improvement plan action: the plan's provider, when it is due and was completed."""
+
+    provider_id: str | None
+    due_on: dt.date | None
+    completed_on: dt.date | None = None
+
+
 # --- the indicators ---------------------------------------------------------------------------
 
-_NEEDED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # frame: (columns the rules read, of which dates)
-    "providers": (("provider_id", "name", "cqc_rating"), ()),
-    "alerts": (("provider_id", "raised_on", "severity", "closed_on"), ("raised_on", "closed_on")),
-    "concerns": (
-        (
-            "provider_id",
-            "received_on",
-            "source_of_risk",
-            "abuse_type",
-            "enquiry_started_on",
-            "enquiry_concluded_on",
-            "risk_outcome",
-        ),
-        ("received_on", "enquiry_started_on", "enquiry_concluded_on"),
-    ),
-    "actions": (("provider_id", "due_on", "completed_on"), ("due_on", "completed_on")),
-}
+
+def _within(day: dt.date | None, period: Period) -> bool:
+    """`day` falls in `period`, both ends included (no date: never)."""
+    return day is not None and period.start <= day <= period.end
 
 
-#: The concern columns the rules read: loading only these keeps large registers quick.
-CONCERN_COLUMNS_READ: tuple[str, ...] = _NEEDED["concerns"][0]
+def _not_done_by(day: dt.date | None, as_of: dt.date) -> bool:
+    """A closure, conclusion or completion on `day` had not happened by the end of `as_of`."""
+    return day is None or day > as_of
 
 
-def _needed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """The columns the rules read, dates as datetime64 (python dates and text accepted too)."""
-    columns, dates = _NEEDED[kind]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise BadInput(f"the {kind} frame has no column {', '.join(missing)}")
-    result = frame[list(columns)]  # a new frame: the caller's is never changed
-    for column in dates:
-        if not pd.api.types.is_datetime64_any_dtype(result[column]):
-            result[column] = pd.to_datetime(result[column])
-    return result
+@dataclass
+class _Tally:
+    """One provider's counts for a month, filled in one pass over the rows."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_INDICATORS, 0))
+    previous_sum: int = 0
 
 
-def _provider_index(providers: pd.DataFrame) -> pd.Index:
-    index = pd.Index(providers["provider_id"], name="provider_id")
-    if index.has_duplicates:
-        repeated = sorted({str(p) for p in index[index.duplicated()]})
-        raise BadInput(f"provider_id repeated in the providers frame: {', '.join(repeated)}")
-    return index
-
-
-def _provider_codes(frame: pd.DataFrame, index: pd.Index) -> np.ndarray:
-    """Each row's provider as its position in `index`; -1 for none or one not in the register."""
-    return index.get_indexer(frame["provider_id"])
-
-
-def _per_provider(codes: np.ndarray, mask: pd.Series, size: int) -> np.ndarray:
-    """How many rows selected by `mask` each of `size` providers has (0 for none), from
-    `_provider_codes`. Counting positions with numpy rather than grouping text keeps a
-    30,000-provider register quick, and a test's handful of rows quick too."""
-    selected = codes[mask.to_numpy(dtype=bool, na_value=False) & (codes >= 0)]
-    return np.bincount(selected, minlength=size).astype(np.int64)
-
-
-def indicator_values(
-    month: Period | str,
-    providers: pd.DataFrame,
-    alerts: pd.DataFrame,
-    concerns: pd.DataFrame,
-    actions: pd.DataFrame,
+def _tallies(
+    span: ScoringWindow,
+    providers: list[ProviderRow],
+    alerts: Iterable[AlertRow],
+    concerns: Iterable[ConcernRow],
+    actions: Iterable[ActionRow],
     config: ScoringConfig,
-) -> pd.DataFrame:
-    """Every indicator's value for every provider, indexed by provider_id in the providers' order.
-
-    Columns: the INDICATORS (counts as int, cqc_rating the code or None, rising_trend bool), then
-    PREVIOUS_SUM (alerts + provider concerns in the previous window, which rising_trend compares
-    against). Each count follows its rule in CONTRACT.md section 3 as read in the module docstring.
-    """
-    span = scoring_window(month, config)
-    window, previous = span.window, span.previous
-    as_of = pd.Timestamp(span.as_of)
-    providers = _needed(providers, "providers")
-    alerts = _needed(alerts, "alerts")
-    concerns = _needed(concerns, "concerns")
-    actions = _needed(actions, "actions")
-    index = _provider_index(providers)
-    size = len(index)
-    alert_codes = _provider_codes(alerts, index)
-    concern_codes = _provider_codes(concerns, index)
-    action_codes = _provider_codes(actions, index)
-
-    def per_alert(mask: pd.Series) -> np.ndarray:
-        return _per_provider(alert_codes, mask, size)
-
-    def per_concern(mask: pd.Series) -> np.ndarray:
-        return _per_provider(concern_codes, mask, size)
-
-    raised = counts.dated_in_mask(alerts, "raised_on", window)
-    severity = alerts["severity"]
-    received = counts.dated_in_mask(concerns, "received_on", window)
-    from_provider = concerns["source_of_risk"] == SERVICE_PROVIDER
-    concluded = counts.dated_in_mask(concerns, "enquiry_concluded_on", window)
-    unresolved_by = as_of - pd.Timedelta(days=config.unresolved_after_days)
-    closed = alerts["closed_on"]
-
-    values: dict[str, Any] = {
-        "alerts_3m": per_alert(raised),
-        "high_alerts_3m": per_alert(raised & (severity == HIGH)),
-        "critical_alerts_3m": per_alert(raised & (severity == CRITICAL)),
-        "provider_concerns_3m": per_concern(received & from_provider),
-        "open_enquiries": per_concern(counts.open_enquiries_mask(concerns, span.as_of)),
-        "risk_remains_3m": per_concern(concluded & (concerns["risk_outcome"] == REMAINS)),
-        "organisational_abuse_3m": per_concern(
-            received & (concerns["abuse_type"] == ORGANISATIONAL)
-        ),
-        # object, not pandas' text dtype, so "not rated" stays None rather than NaN
-        "cqc_rating": pd.Series(
-            [_optional_text(v) for v in providers["cqc_rating"]], index=index, dtype=object
-        ),
-        "overdue_actions": _per_provider(
-            action_codes, counts.overdue_actions_mask(actions, as_of), size
-        ),
-        "unresolved_alerts": per_alert(
-            (alerts["raised_on"] <= unresolved_by) & (closed.isna() | (closed > as_of))
-        ),
-    }
-    previous_sum = per_alert(counts.dated_in_mask(alerts, "raised_on", previous)) + per_concern(
-        counts.dated_in_mask(concerns, "received_on", previous) & from_provider
-    )
-    current_sum = values["alerts_3m"] + values["provider_concerns_3m"]
-    values["rising_trend"] = _rising(current_sum, previous_sum, config.indicators.rising_trend)
-    values[PREVIOUS_SUM] = previous_sum
-    return pd.DataFrame(values, index=index, columns=[*INDICATORS, PREVIOUS_SUM])
+) -> dict[str, _Tally]:
+    """Every count indicator of every provider (CONTRACT.md section 3 as read in the module
+    docstring), and the previous window's alerts + provider concerns; records about no provider
+    or one not in `providers` are ignored."""
+    tallies = {p.provider_id: _Tally() for p in providers}
+    window, previous, as_of = span.window, span.previous, span.as_of
+    unresolved_by = as_of - dt.timedelta(days=config.unresolved_after_days)
+    for alert in alerts:
+        tally = tallies.get(alert.provider_id)  # type: ignore[arg-type]
+        if tally is None or alert.raised_on is None:
+            continue
+        counts = tally.counts
+        if _within(alert.raised_on, window):
+            counts["alerts_3m"] += 1
+            if alert.severity == HIGH:
+                counts["high_alerts_3m"] += 1
+            elif alert.severity == CRITICAL:
+                counts["critical_alerts_3m"] += 1
+        elif _within(alert.raised_on, previous):
+            tally.previous_sum += 1
+        if alert.raised_on <= unresolved_by and _not_done_by(alert.closed_on, as_of):
+            counts["unresolved_alerts"] += 1
+    for concern in concerns:
+        tally = tallies.get(concern.provider_id)  # type: ignore[arg-type]
+        if tally is None:
+            continue
+        counts = tally.counts
+        from_provider = concern.source_of_risk == SERVICE_PROVIDER
+        if _within(concern.received_on, window):
+            if from_provider:
+                counts["provider_concerns_3m"] += 1
+            if concern.abuse_type == ORGANISATIONAL:
+                counts["organisational_abuse_3m"] += 1
+        elif from_provider and _within(concern.received_on, previous):
+            tally.previous_sum += 1
+        started = concern.enquiry_started_on
+        concluded = concern.enquiry_concluded_on
+        if started is not None and started <= as_of and _not_done_by(concluded, as_of):
+            counts["open_enquiries"] += 1
+        if concern.risk_outcome == REMAINS and _within(concern.enquiry_concluded_on, window):
+            counts["risk_remains_3m"] += 1
+    for action in actions:
+        tally = tallies.get(action.provider_id)  # type: ignore[arg-type]
+        if tally is None or action.due_on is None:
+            continue
+        if action.due_on < as_of and _not_done_by(action.completed_on, as_of):
+            tally.counts["overdue_actions"] += 1
+    return tallies
 
 
-def _rising(current: np.ndarray, previous: np.ndarray, rule: TrendRule) -> np.ndarray:
+def rising(current: int, previous: int, rule: TrendRule) -> bool:
     """current >= min_sum and current >= factor × previous, in whole numbers so that a factor
     such as 1.1 is not spoilt by binary rounding (the factor as written: 1.5 = 3/2)."""
     factor = Fraction(repr(rule.factor))
-    return (current >= rule.min_sum) & (current * factor.denominator >= previous * factor.numerator)
+    return current >= rule.min_sum and current * factor.denominator >= previous * factor.numerator
 
 
-def _count_levels(values: np.ndarray, thresholds: CountThresholds) -> np.ndarray:
-    """0 (green), 1 (amber, value >= amber) or 2 (red, value >= red) per value."""
-    levels = np.zeros(len(values), dtype=np.int8)
-    if thresholds.amber is not None:
-        levels[values >= thresholds.amber] = 1
-    if thresholds.red is not None:
-        levels[values >= thresholds.red] = 2
-    return levels
+def count_level(value: int, thresholds: CountThresholds) -> str:
+    """Red at or above `red`, else Amber at or above `amber`, else Green (a level of None does
+    not exist)."""
+    if thresholds.red is not None and value >= thresholds.red:
+        return RED
+    if thresholds.amber is not None and value >= thresholds.amber:
+        return AMBER
+    return GREEN
 
 
-def indicator_levels(values: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
-    """Each indicator's level as a code, 0 green, 1 amber, 2 red, for a frame of `indicator_values`.
-
-    Counts: red at or above `red`, else amber at or above `amber`. cqc_rating: red or amber when
-    the rating is in that level's list. rising_trend: amber when rising.
-    """
-    thresholds = config.indicators
-    levels = {
-        name: _count_levels(values[name].to_numpy(dtype=np.int64), getattr(thresholds, name))
-        for name in COUNT_INDICATORS
-    }
-    cqc = values["cqc_rating"]
-    levels["cqc_rating"] = np.where(
-        cqc.isin(thresholds.cqc_rating.red),
-        2,
-        np.where(cqc.isin(thresholds.cqc_rating.amber), 1, 0),
-    ).astype(np.int8)
-    levels["rising_trend"] = values["rising_trend"].to_numpy(dtype=bool).astype(np.int8)
-    return pd.DataFrame(levels, index=values.index, columns=list(INDICATORS))
+def cqc_level(rating: str | None, thresholds: CqcThresholds) -> str:
+    """Red or Amber when the rating is in that level's list, else Green."""
+    if rating in thresholds.red:
+        return RED
+    if rating in thresholds.amber:
+        return AMBER
+    return GREEN
 
 
-def overall_levels(levels: pd.DataFrame, config: ScoringConfig) -> np.ndarray:
-    """The overall rating per row of `indicator_levels`: Red if any indicator is red or
-    `reds_from_ambers` or more are amber; else Amber if any is amber; else Green."""
-    matrix = levels.to_numpy()
-    any_red = (matrix == 2).any(axis=1)
-    ambers = (matrix == 1).sum(axis=1)
-    return np.where(
-        any_red | (ambers >= config.reds_from_ambers), RED, np.where(ambers > 0, AMBER, GREEN)
-    )
+def overall_rating(levels: Iterable[str], config: ScoringConfig) -> str:
+    """Red if any indicator is red or `reds_from_ambers` or more are amber; else Amber if any is
+    amber; else Green."""
+    levels = list(levels)
+    ambers = levels.count(AMBER)
+    if RED in levels or ambers >= config.reds_from_ambers:
+        return RED
+    return AMBER if ambers else GREEN
 
 
 # --- reasons ----------------------------------------------------------------------------------
@@ -680,88 +738,88 @@ class ProviderRating:
         )
 
 
-def _optional_bool(value: object) -> bool | None:
-    return None if value is None or pd.isna(value) else bool(value)
+def _unique(providers: list[ProviderRow]) -> None:
+    """A provider_id given twice is BadInput naming it."""
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for provider in providers:
+        (repeated if provider.provider_id in seen else seen).add(str(provider.provider_id))
+    if repeated:
+        raise BadInput(f"provider_id repeated in the providers: {', '.join(sorted(repeated))}")
 
 
-def _optional_text(value: object) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)
-
-
-def _column(frame: pd.DataFrame, name: str) -> list[object]:
-    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+def _rate(
+    provider: ProviderRow, tally: _Tally, config: ScoringConfig, board_month: str
+) -> ProviderRating:
+    """One provider's levels, overall rating and reasons from its counts."""
+    thresholds = config.indicators
+    counts = tally.counts
+    current = counts["alerts_3m"] + counts["provider_concerns_3m"]
+    trend = rising(current, tally.previous_sum, thresholds.rising_trend)
+    indicators: dict[str, IndicatorValue] = {}
+    levels: dict[str, str] = {}
+    for name in INDICATORS:
+        if name == "cqc_rating":
+            indicators[name] = provider.cqc_rating
+            levels[name] = cqc_level(provider.cqc_rating, thresholds.cqc_rating)
+        elif name == "rising_trend":
+            indicators[name] = trend
+            levels[name] = AMBER if trend else GREEN
+        else:
+            indicators[name] = counts[name]
+            levels[name] = count_level(counts[name], getattr(thresholds, name))
+    rating = overall_rating(levels.values(), config)
+    reasons: dict[str, str] = {}
+    if rating != GREEN:
+        for name, level in levels.items():
+            if level == GREEN:
+                continue
+            if name == "rising_trend":
+                reasons[name] = trend_reason(current, tally.previous_sum, config, level)
+            else:
+                reasons[name] = str(indicator_reason(name, indicators[name], level, config))
+    sentences = list(reasons.values())
+    if rating == RED and RED not in levels.values():
+        sentences.append(ambers_reason(list(levels.values()).count(AMBER), config))
+    return ProviderRating(
+        provider_id=str(provider.provider_id),
+        provider_name=str(provider.name),
+        service_type=provider.service_type,
+        regulated=None if provider.regulated is None else bool(provider.regulated),
+        commissioned=None if provider.commissioned is None else bool(provider.commissioned),
+        rating=rating,
+        recommended_action=config.recommended_action.for_rating(rating),
+        reasons=sentences,
+        indicators=indicators,
+        levels=levels,
+        board_month=board_month,
+        indicator_reasons=reasons,
+    )
 
 
 def score_month(
     month: Period | str,
-    providers: pd.DataFrame,
-    alerts: pd.DataFrame,
-    concerns: pd.DataFrame,
-    actions: pd.DataFrame,
+    providers: Iterable[ProviderRow],
+    alerts: Iterable[AlertRow],
+    concerns: Iterable[ConcernRow],
+    actions: Iterable[ActionRow],
     config: ScoringConfig,
 ) -> list[ProviderRating]:
     """Every provider's rating for Board month `month` (CONTRACT.md section 3).
 
-    Frames are shaped as sgoversight.queries returns them (load_providers, load_alerts,
-    load_concerns, load_actions; only the columns the rules read are needed; dates as datetime64,
-    python dates or ISO text). One rating per row of `providers`, those without any record
-    included, sorted Red, Amber, Green, then by name (ignoring case), then by provider_id.
-    Records about a provider not in `providers` are ignored.
+    Rows as sgoversight.scoring_read returns them (dates as `datetime.date`). One rating per
+    provider, those without any record included, sorted Red, Amber, Green, then by name (ignoring
+    case), then by provider_id. Records about a provider not in `providers` are ignored; a
+    provider_id given twice is BadInput.
     """
     board_month = as_board_month(month)
-    values = indicator_values(board_month, providers, alerts, concerns, actions, config)
-    levels = indicator_levels(values, config)
-    level_matrix = levels.to_numpy()
-    overall = overall_levels(levels, config).tolist()
-    red_rows = (level_matrix == 2).any(axis=1).tolist()
-    ambers = (level_matrix == 1).sum(axis=1).tolist()
-    # Row-wise plain Python values, so building 30,000 results touches no pandas per value.
-    value_rows = list(zip(*(values[name].tolist() for name in INDICATORS), strict=True))
-    level_rows = np.array(_LEVELS, dtype=object)[level_matrix].tolist()
-    current_sums = (values["alerts_3m"] + values["provider_concerns_3m"]).tolist()
-    previous_sums = values[PREVIOUS_SUM].tolist()
-    names = providers["name"].tolist()
-    service_types = _column(providers, "service_type")
-    regulated = _column(providers, "regulated")
-    commissioned = _column(providers, "commissioned")
-    wording = config.recommended_action
-
-    ratings = []
-    # One pass over providers to build the result objects; every count was made above, vectorised.
-    for row, provider_id in enumerate(values.index.tolist()):
-        indicators: dict[str, IndicatorValue] = dict(zip(INDICATORS, value_rows[row], strict=True))
-        provider_levels = dict(zip(INDICATORS, level_rows[row], strict=True))
-        reasons: dict[str, str] = {}
-        if overall[row] != GREEN:
-            for name, level in provider_levels.items():
-                if level == GREEN:
-                    continue
-                if name == "rising_trend":
-                    reason = trend_reason(current_sums[row], previous_sums[row], config, level)
-                else:
-                    reason = str(indicator_reason(name, indicators[name], level, config))
-                reasons[name] = reason
-        sentences = list(reasons.values())
-        rating = overall[row]
-        if rating == RED and not red_rows[row]:
-            sentences.append(ambers_reason(ambers[row], config))
-        ratings.append(
-            ProviderRating(
-                provider_id=str(provider_id),
-                provider_name=str(names[row]),
-                service_type=_optional_text(service_types[row]),
-                regulated=_optional_bool(regulated[row]),
-                commissioned=_optional_bool(commissioned[row]),
-                rating=rating,
-                recommended_action=wording.for_rating(rating),
-                reasons=sentences,
-                indicators=indicators,
-                levels=provider_levels,
-                board_month=board_month.label,
-                indicator_reasons=reasons,
-            )
-        )
-    return sort_ratings(ratings)
+    span = scoring_window(board_month, config)
+    providers = list(providers)
+    _unique(providers)
+    tallies = _tallies(span, providers, alerts, concerns, actions, config)
+    return sort_ratings(
+        _rate(p, tallies[p.provider_id], config, board_month.label) for p in providers
+    )
 
 
 def sort_ratings(ratings: Iterable[ProviderRating]) -> list[ProviderRating]:
@@ -772,86 +830,55 @@ def sort_ratings(ratings: Iterable[ProviderRating]) -> list[ProviderRating]:
     )
 
 
-@dataclass(frozen=True)
-class RowsRead:
-    """Database conditions keeping every row `indicator_values` can count for one month."""
-
-    alerts: ColumnElement[bool]
-    concerns: ColumnElement[bool]
-    actions: ColumnElement[bool]
-
-
-def rows_read(month: Period | str, config: ScoringConfig) -> RowsRead:
-    """The rows the month's rules can count, so a large register is not read whole.
-
-    A superset, never the count: alerts raised in the previous window or the window (the alert
-    counts and the trend) or raised by as-of minus `unresolved_after_days` and not closed by as-of
-    (`unresolved_alerts`); concerns received in either window (`provider_concerns_3m`,
-    `organisational_abuse_3m`, the trend), concluded in the window (`risk_remains_3m`) or with an
-    enquiry open at as-of (`open_enquiries`); actions due before as-of and not completed by it
-    (`overdue_actions`). The rules then run on these rows exactly as on every row.
-    """
-    span = scoring_window(month, config)
-    as_of = span.as_of
-    unresolved_by = as_of - dt.timedelta(days=config.unresolved_after_days)
-    return RowsRead(
-        alerts=or_(
-            dated_between(QualityAlert.raised_on, span.previous.start, as_of),
-            open_on(QualityAlert.raised_on, QualityAlert.closed_on, as_of)
-            & (QualityAlert.raised_on <= unresolved_by),
-        ),
-        concerns=or_(
-            dated_between(SafeguardingConcern.received_on, span.previous.start, as_of),
-            dated_between(SafeguardingConcern.enquiry_concluded_on, span.window.start, as_of),
-            open_on(
-                SafeguardingConcern.enquiry_started_on,
-                SafeguardingConcern.enquiry_concluded_on,
-                as_of,
-            ),
-        ),
-        actions=and_(
-            ImprovementAction.due_on < as_of,
-            or_(ImprovementAction.completed_on.is_(None), ImprovementAction.completed_on > as_of),
-        ),
-    )
-
-
-def score_from_database(
-    engine: Engine | Session,
+def score_from_connection(
+    connection: Connection,
     month: Period | str,
     *,
     actor: Actor,
     config: ScoringConfig | None = None,
     provider_id: str | None = None,
 ) -> list[ProviderRating]:
-    """Load the register and the records the month's rules can count (rows_read) with
-    sgoversight.queries, and score `month` (score_month); with `provider_id`, that provider only
-    (its rating is the same as in the whole register's: every indicator is the provider's own).
+    """Read the register and the records the month's rules can count (sgoversight.scoring_read)
+    through a DB-API `connection` and score `month` (score_month); with `provider_id`, that
+    provider only (its rating is the same as in the whole register's: every indicator is the
+    provider's own).
 
     The actor (the command line passes SYSTEM; there is no default, so no caller is an
-    administrator by omission) needs Permission.VIEW_BOARD, else
-    PermissionDenied; a provider user's scope limits every frame to their own provider
-    (Actor.scope_for: another provider is PermissionDenied). `config`
-    defaults to `[scoring]` of config/rag_thresholds.toml. The month is checked before the
-    database is touched.
+    administrator by omission) needs Permission.VIEW_BOARD, else PermissionDenied; a provider
+    user's scope limits every read to their own provider (Actor.scope_for: another provider is
+    PermissionDenied). `config` defaults to `[scoring]` of config/rag_thresholds.toml. The month is
+    checked before the database is touched.
     """
+    from sgoversight import scoring_read
+
     board_month = as_board_month(month)
     actor.require(Permission.VIEW_BOARD)
     config = config if config is not None else load_scoring_config()
-    if isinstance(engine, Engine):
-        with Session(engine) as session:
-            return score_from_database(
-                session, board_month, actor=actor, config=config, provider_id=provider_id
-            )
-    session, scope, rows = engine, actor.scope_for(provider_id), rows_read(board_month, config)
-    return score_month(
-        board_month,
-        load_providers(session, scope),
-        load_alerts(session, scope, where=rows.alerts),
-        load_concerns(session, scope, columns=CONCERN_COLUMNS_READ, where=rows.concerns),
-        load_actions(session, scope, where=rows.actions),
-        config,
-    )
+    scope = actor.scope_for(provider_id)
+    span = scoring_window(board_month, config)
+    rows = scoring_read.read_month(connection, span, config, provider_id=scope)
+    return score_month(board_month, *rows, config)
+
+
+def score_from_database(
+    database: str | Engine,
+    month: Period | str,
+    *,
+    actor: Actor,
+    config: ScoringConfig | None = None,
+    provider_id: str | None = None,
+) -> list[ProviderRating]:
+    """score_from_connection on a connection to `database`: a database URL (the command line)
+    or the app's SQLAlchemy engine (its pool's raw connection), closed or returned after use."""
+    from sgoversight import read
+
+    board_month = as_board_month(month)  # checked before the database is touched
+    actor.require(Permission.VIEW_BOARD)
+    opened = read.connect(database) if isinstance(database, str) else read.from_engine(database)
+    with opened as connection:
+        return score_from_connection(
+            connection, board_month, actor=actor, config=config, provider_id=provider_id
+        )
 
 
 def movement(
@@ -893,29 +920,21 @@ FRAME_COLUMNS: tuple[str, ...] = (
 )
 
 
-def ratings_frame(ratings: Iterable[ProviderRating]) -> pd.DataFrame:
-    """One row per rating, in the given order: FRAME_COLUMNS, reasons joined with "; " and each
-    indicator's value in its own column (counts int, cqc_rating code or None, rising_trend bool)."""
-    rows = [
-        {
-            "board_month": r.board_month,
-            "provider_id": r.provider_id,
-            "provider_name": r.provider_name,
-            "service_type": r.service_type,
-            "regulated": r.regulated,
-            "commissioned": r.commissioned,
-            "rating": r.rating,
-            "recommended_action": r.recommended_action,
-            "reasons": "; ".join(r.reasons),
-            **r.indicators,
-        }
-        for r in ratings
-    ]
-    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
-    for name in COUNT_INDICATORS:
-        frame[name] = frame[name].astype(np.int64)
-    frame["rising_trend"] = frame["rising_trend"].astype(bool)
-    return frame
+def rating_row(rating: ProviderRating) -> dict[str, Any]:
+    """One rating as a row of FRAME_COLUMNS: reasons joined with "; ", each indicator's value in
+    its own column (counts int, cqc_rating code or None, rising_trend bool)."""
+    return {
+        "board_month": rating.board_month,
+        "provider_id": rating.provider_id,
+        "provider_name": rating.provider_name,
+        "service_type": rating.service_type,
+        "regulated": rating.regulated,
+        "commissioned": rating.commissioned,
+        "rating": rating.rating,
+        "recommended_action": rating.recommended_action,
+        "reasons": "; ".join(rating.reasons),
+        **rating.indicators,
+    }
 
 
 def rating_json(rating: ProviderRating) -> dict[str, Any]:
@@ -937,25 +956,38 @@ def rating_json(rating: ProviderRating) -> dict[str, Any]:
     }
 
 
-def ratings_json(ratings: Iterable[ProviderRating]) -> str:
-    """The `score` command's JSON (CONTRACT.md section 2): a list of `rating_json` objects."""
-    return json.dumps([rating_json(r) for r in ratings], indent=2) + "\n"
+def ratings_json(ratings: Iterable[ProviderRating], indent: int | None = None) -> str:
+    """The `score` command's JSON (CONTRACT.md section 2): a list of `rating_json` objects,
+    compact on one line unless `indent` (spaces per level, for people) is given."""
+    items = [rating_json(r) for r in ratings]
+    if indent is None:
+        return json.dumps(items, separators=(",", ":")) + "\n"
+    return json.dumps(items, indent=indent) + "\n"
 
 
 def _yes_no(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None:
         return ""
     return "yes" if value else "no"
 
 
 def ratings_csv(ratings: Iterable[ProviderRating]) -> str:
-    """`ratings_frame` as CSV (header row, one row per provider, yes/no for true/false, blank for
-    not recorded); text a spreadsheet would run as a formula is neutralised."""
-    frame = ratings_frame(ratings)
-    for column in ("regulated", "commissioned", "rising_trend"):
-        frame[column] = frame[column].map(_yes_no).astype(object)
+    """The ratings as CSV: a header row of FRAME_COLUMNS, one row per provider (`rating_row`),
+    yes/no for true/false, blank for not recorded; text a spreadsheet would run as a formula is
+    neutralised (sgoversight.formulas)."""
+    import csv
+    import io
+
+    from sgoversight.formulas import neutralise
+
     buffer = io.StringIO()
-    neutralise_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(name) for name in FRAME_COLUMNS])
+    for rating in ratings:
+        row = rating_row(rating)
+        for column in ("regulated", "commissioned", "rising_trend"):
+            row[column] = _yes_no(row[column])
+        writer.writerow([neutralise(row[name]) for name in FRAME_COLUMNS])
     return buffer.getvalue()
 
 
@@ -985,10 +1017,11 @@ def ratings_table(ratings: Iterable[ProviderRating]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_ratings(ratings: Iterable[ProviderRating], fmt: str) -> str:
-    """The ratings in one of FORMATS (`table`, `csv`, `json`) as text for stdout."""
+def render_ratings(ratings: Iterable[ProviderRating], fmt: str, indent: int | None = None) -> str:
+    """The ratings in one of FORMATS (`table`, `csv`, `json`; JSON indented by `indent` when
+    given) as text for stdout."""
     if fmt == "json":
-        return ratings_json(ratings)
+        return ratings_json(ratings, indent)
     if fmt == "csv":
         return ratings_csv(ratings)
     if fmt == "table":

@@ -183,6 +183,7 @@ def test_only_the_commands_that_create_a_database_create_its_folder(
 ) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'new' / 'app.db'}")
     monkeypatch.setattr(cli, "get_engine", lambda: engine)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'new' / 'app.db'}")
     assert cli.main(["score", "--month", "2026-10"]) == cli.EXIT_FAILURE
     assert not (tmp_path / "new").exists()
     assert cli.main(["init-db"]) == cli.EXIT_OK
@@ -196,3 +197,10 @@ def test_the_quick_list_of_revisions_is_alembics_own() -> None:
     from sgoversight.migrate import _script, known_revisions
 
     assert known_revisions() == {revision.revision for revision in _script().walk_revisions()}
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics_head() -> None:
+    """The plain check of `score` names the same newest schema as Alembic."""
+    from sgoversight.migrate import head_from_files
+
+    assert head_from_files() == head_revision()

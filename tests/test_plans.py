@@ -21,6 +21,7 @@ from sgoversight.models import (
     MonitoringVisit,
     Provider,
 )
+from sgoversight.scoring_frames import rows_from_frames
 
 TODAY = dt.date(2026, 11, 24)
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
@@ -619,7 +620,9 @@ def test_overdue_actions_on_the_plans_page_and_in_the_rating_agree() -> None:
     empty_alerts = pd.DataFrame(columns=scoring_columns("alerts"))
     empty_concerns = pd.DataFrame(columns=scoring_columns("concerns"))
     ratings = scoring.score_month(
-        "2026-10", providers, empty_alerts, empty_concerns, actions, scoring.load_scoring_config()
+        "2026-10",
+        *rows_from_frames(providers, empty_alerts, empty_concerns, actions),
+        scoring.load_scoring_config(),
     )
     from_rating = {r.provider_id: r.indicators["overdue_actions"] for r in ratings}
     from_page = plans.overdue_actions_by_provider(actions, dt.date(2026, 10, 31))

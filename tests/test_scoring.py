@@ -11,14 +11,14 @@ import datetime as dt
 import io
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from sgoversight import scoring
+from sgoversight import scoring, scoring_frames
 from sgoversight.errors import BadInput
 from sgoversight.periods import Period, parse_month
 from sgoversight.queries import (
@@ -29,6 +29,7 @@ from sgoversight.queries import (
     as_dates,
 )
 from sgoversight.scoring import AMBER, GREEN, RED, ProviderRating, ScoringConfig
+from sgoversight.scoring_frames import rows_from_frames
 
 MONTH = "2026-11"
 DAY_BEFORE_WINDOW, FIRST_DAY, AS_OF, DAY_AFTER = (
@@ -157,7 +158,7 @@ class Borough:
 def _score(
     borough: Borough, month: str | Period = MONTH, config: ScoringConfig = DEFAULTS
 ) -> list[ProviderRating]:
-    return scoring.score_month(month, *borough.frames(), config)
+    return scoring.score_month(month, *rows_from_frames(*borough.frames()), config)
 
 
 def _rated(
@@ -418,7 +419,7 @@ def test_an_alert_closed_on_as_of_is_resolved_one_closed_the_day_after_is_not(
 
 
 def test_unresolved_after_days_comes_from_the_config() -> None:
-    config = DEFAULTS.model_copy(update={"unresolved_after_days": 10})
+    config = replace(DEFAULTS, unresolved_after_days=10)
     borough = Borough().provider().alert(days_before_as_of(10)).alert(days_before_as_of(9))
     rating = _p1(borough, config)
     assert rating.indicators["unresolved_alerts"] == 1
@@ -532,10 +533,8 @@ def test_concerns_from_others_do_not_count_towards_the_trend() -> None:
 
 def test_a_trend_factor_is_compared_exactly() -> None:
     # 1.1 × 10 is 11.000000000000002 in binary floating point; 11 must still count as rising.
-    trend = DEFAULTS.indicators.rising_trend.model_copy(update={"factor": 1.1})
-    config = DEFAULTS.model_copy(
-        update={"indicators": DEFAULTS.indicators.model_copy(update={"rising_trend": trend})}
-    )
+    trend = replace(DEFAULTS.indicators.rising_trend, factor=1.1)
+    config = replace(DEFAULTS, indicators=replace(DEFAULTS.indicators, rising_trend=trend))
     assert _trend(11, 10, config).indicators["rising_trend"] is True
     assert _trend(10, 10, config).indicators["rising_trend"] is False
 
@@ -599,7 +598,7 @@ def test_red_from_one_red_indicator_has_no_ambers_sentence() -> None:
 
 def test_reds_from_ambers_comes_from_the_config() -> None:
     borough = Borough().provider(cqc_rating="requires_improvement").action(IN_WINDOW)
-    rating = _p1(borough, DEFAULTS.model_copy(update={"reds_from_ambers": 2}))
+    rating = _p1(borough, replace(DEFAULTS, reds_from_ambers=2))
     assert rating.rating == RED
     assert rating.reasons[-1] == "Red because 2 indicators are amber (red at 2)"
 
@@ -674,15 +673,19 @@ def test_python_dates_and_datetime64_give_the_same_ratings() -> None:
                 frame[column] = [None if pd.isna(v) else v.date() for v in frame[column]]
         return frame
 
-    expected = scoring.score_month(MONTH, providers, alerts, concerns, actions, DEFAULTS)
+    expected = scoring.score_month(
+        MONTH, *rows_from_frames(providers, alerts, concerns, actions), DEFAULTS
+    )
     assert expected[0].rating == AMBER
     assert (
         scoring.score_month(
             MONTH,
-            providers,
-            as_python_dates(alerts),
-            as_python_dates(concerns),
-            as_python_dates(actions),
+            *rows_from_frames(
+                providers,
+                as_python_dates(alerts),
+                as_python_dates(concerns),
+                as_python_dates(actions),
+            ),
             DEFAULTS,
         )
         == expected
@@ -693,7 +696,9 @@ def test_a_frame_without_a_needed_column_is_bad_input() -> None:
     providers, alerts, concerns, actions = Borough().provider().frames()
     with pytest.raises(BadInput, match="alerts frame has no column severity"):
         scoring.score_month(
-            MONTH, providers, alerts.drop(columns="severity"), concerns, actions, DEFAULTS
+            MONTH,
+            *rows_from_frames(providers, alerts.drop(columns="severity"), concerns, actions),
+            DEFAULTS,
         )
 
 
@@ -930,13 +935,13 @@ def test_json_of_no_ratings_is_an_empty_list() -> None:
 
 
 def test_the_frame_has_one_row_per_provider_with_indicator_columns() -> None:
-    frame = scoring.ratings_frame(_mixed())
+    frame = scoring_frames.ratings_frame(_mixed())
     assert list(frame.columns) == list(scoring.FRAME_COLUMNS)
     assert frame["provider_id"].tolist() == ["P1", "P2", "P3"]
     assert frame.loc[0, "reasons"].startswith("3 quality alerts in 3 months (amber at 3); CQC")
     assert frame["alerts_3m"].tolist() == [3, 0, 0]
     assert frame["rising_trend"].tolist() == [True, False, False]
-    assert list(scoring.ratings_frame([]).columns) == list(scoring.FRAME_COLUMNS)
+    assert list(scoring_frames.ratings_frame([]).columns) == list(scoring.FRAME_COLUMNS)
 
 
 def test_csv_neutralises_formulas_and_writes_yes_no() -> None:

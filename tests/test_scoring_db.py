@@ -23,6 +23,7 @@ from sgoversight.models import (
     Provider,
 )
 from sgoversight.scoring import AMBER, GREEN, RED, ScoringConfig
+from sgoversight.scoring_frames import rows_from_frames
 from tests.support.records import alert, concern
 
 D = dt.date.fromisoformat
@@ -220,10 +221,12 @@ def test_ratings_from_the_database_are_the_hand_worked_ones(seeded: Engine) -> N
 
 def test_the_database_agrees_with_the_pure_function(seeded: Engine) -> None:
     from_database = scoring.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
-    assert from_database == scoring.score_month(MONTH, *_frames_by_hand(), DEFAULTS)
+    assert from_database == scoring.score_month(
+        MONTH, *rows_from_frames(*_frames_by_hand()), DEFAULTS
+    )
     for month in ("2026-09", "2026-12", "2027-02"):
         assert scoring.score_from_database(seeded, month, config=DEFAULTS, actor=SYSTEM) == (
-            scoring.score_month(month, *_frames_by_hand(), DEFAULTS)
+            scoring.score_month(month, *rows_from_frames(*_frames_by_hand()), DEFAULTS)
         )
 
 
@@ -240,8 +243,10 @@ def test_one_providers_rating_is_its_rating_in_the_whole_register(seeded: Engine
 
 
 def test_a_session_works_as_well_as_an_engine(seeded: Engine) -> None:
+    """Read through an open session's connection (inside its transaction), as decisions do."""
     with Session(seeded) as session:
-        assert scoring.score_from_database(session, MONTH, config=DEFAULTS, actor=SYSTEM) == (
+        connection = session.connection().connection
+        assert scoring.score_from_connection(connection, MONTH, config=DEFAULTS, actor=SYSTEM) == (
             scoring.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
         )
 

@@ -26,6 +26,7 @@ from sgoversight.queries import (
     as_dates,
 )
 from sgoversight.scoring import AMBER, GREEN, RED, ScoringConfig
+from sgoversight.scoring_frames import rows_from_frames
 
 MONTH = "2026-11"
 CONFIG = ScoringConfig()
@@ -141,7 +142,10 @@ def _frames(borough: dict[str, list[dict[str, Any]]]) -> list[pd.DataFrame]:
 
 
 def _ratings(borough: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
-    return {r.provider_id: r.rating for r in scoring.score_month(MONTH, *_frames(borough), CONFIG)}
+    return {
+        r.provider_id: r.rating
+        for r in scoring.score_month(MONTH, *rows_from_frames(*_frames(borough)), CONFIG)
+    }
 
 
 @PROPERTY_SETTINGS
@@ -172,7 +176,7 @@ def test_adding_a_record_never_lowers_any_indicator_but_the_trend(
     def levels(b: dict[str, list[dict[str, Any]]]) -> dict[tuple[str, str], int]:
         return {
             (r.provider_id, name): RANK[level]
-            for r in scoring.score_month(MONTH, *_frames(b), CONFIG)
+            for r in scoring.score_month(MONTH, *rows_from_frames(*_frames(b)), CONFIG)
             for name, level in r.levels.items()
             if name != "rising_trend"
         }
@@ -193,8 +197,8 @@ def test_adding_a_record_never_lowers_any_indicator_but_the_trend(
 def test_row_order_never_matters(borough: dict[str, list[dict[str, Any]]], seed: int) -> None:
     frames = _frames(borough)
     shuffled = [frame.sample(frac=1, random_state=seed) for frame in frames]
-    assert scoring.score_month(MONTH, *shuffled, CONFIG) == scoring.score_month(
-        MONTH, *frames, CONFIG
+    assert scoring.score_month(MONTH, *rows_from_frames(*shuffled), CONFIG) == scoring.score_month(
+        MONTH, *rows_from_frames(*frames), CONFIG
     )
 
 
@@ -213,7 +217,9 @@ def test_a_provider_with_no_records_is_green_unless_its_cqc_rating_says_otherwis
         "capacity": None,
     }
     ratings = scoring.score_month(
-        MONTH, *_frames({**borough, "providers": [*borough["providers"], quiet]}), CONFIG
+        MONTH,
+        *rows_from_frames(*_frames({**borough, "providers": [*borough["providers"], quiet]})),
+        CONFIG,
     )
     rating = next(r for r in ratings if r.provider_id == "Q1")
     expected = {"requires_improvement": AMBER, "inadequate": RED}.get(str(cqc), GREEN)
@@ -237,7 +243,7 @@ def _label(cqc: str | None) -> str:
 def test_every_provider_is_rated_once_in_board_order(
     borough: dict[str, list[dict[str, Any]]],
 ) -> None:
-    ratings = scoring.score_month(MONTH, *_frames(borough), CONFIG)
+    ratings = scoring.score_month(MONTH, *rows_from_frames(*_frames(borough)), CONFIG)
     assert sorted(r.provider_id for r in ratings) == list(PROVIDER_IDS)
     keys = [(scoring.RATINGS.index(r.rating), r.provider_name.casefold()) for r in ratings]
     assert keys == sorted(keys)

@@ -28,11 +28,11 @@ HEAVY = ("pandas", "numpy", "sqlalchemy", "pydantic", "pyarrow", "streamlit", "p
 PROBE = """
 import json, sys
 import datetime as dt
-from sgoversight import database_url, schema_stamp, weekly, weekly_read, workdays
+from sgoversight import migrate, paths, weekly, weekly_read, workdays
 assert workdays.working_days_after(dt.date(2026, 8, 28), dt.date(2026, 9, 1)) == 1
 from sgoversight.read import connect
 with connect(sys.argv[1]) as connection:
-    assert not schema_stamp.stamped_by_a_newer_version(connection)
+    assert migrate.newer_schema_problem_in(connection, sys.argv[1]) is None
     report = weekly_read.report_for_week(connection, "2026-W47")
 text = weekly.render_report(report, "json") + weekly.render_report(report, "csv")
 text += weekly.render_report(report, "table")

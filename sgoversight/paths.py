@@ -1,7 +1,8 @@
-"""Which database: DATABASE_URL, else the SQLite file data/sgoversight.db (CONTRACT.md section 2).
+"""Where the project lives and which database it uses, without loading any database library.
 
-Plain Python, so a command that reads through sgoversight.read learns its database without
-loading SQLAlchemy (sgoversight.db builds the app's engine from the same URL).
+Rule (DESIGN.md, CONTRACT.md §2): the database is the SQLite file `data/sgoversight.db` unless
+DATABASE_URL names another (any SQLAlchemy URL, PostgreSQL included); a plain `postgresql://` or
+`postgres://` URL means the psycopg 3 driver.
 """
 
 from __future__ import annotations
@@ -28,3 +29,13 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def shown_url(url: str) -> str:
+    """`url` as messages show it: a password replaced by `***`, as SQLAlchemy renders it."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, place = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{place}"
