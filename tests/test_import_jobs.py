@@ -3,6 +3,7 @@ it, and the child is held to its memory and time budget from outside."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -142,3 +143,21 @@ def test_a_child_that_fails_is_logged_not_shown(
         "parts"
     ]
     assert "ended without a report" in caplog.text and "OperationalError" in caplog.text
+
+
+def test_the_child_gives_way_to_the_web_app(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """The check runs at a lower CPU priority than the process that started it."""
+    add_providers(sqlite_engine, 10)
+    data = large_alerts_csv(tmp_path / "alerts.csv", 150_000).read_bytes()
+    job = _job(sqlite_engine, data)
+    deadline = time.monotonic() + WAIT
+    while not job.status().message.startswith("Checking"):
+        assert time.monotonic() < deadline and not job.status().finished
+        time.sleep(0.05)
+    child = job._process.pid
+    try:
+        niceness = os.getpriority(os.PRIO_PROCESS, child)
+    finally:
+        job.cancel()
+        job.wait(WAIT)
+    assert niceness - os.getpriority(os.PRIO_PROCESS, 0) == import_jobs.CHILD_NICENESS

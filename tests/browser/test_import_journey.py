@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sgoversight.sheets import column_letters
-from tests.browser.conftest import screenshot, sign_in, upload, wait_for_app
+from tests.browser.conftest import PAGE_TIMEOUT_MS, screenshot, sign_in, upload, wait_for_app
 from tests.fixtures.importing import GOOD, csv_bytes, good_row, header_row_xml, write_xlsx
 
 pytestmark = pytest.mark.browser
@@ -69,6 +69,7 @@ def test_a_slow_check_holds_nobody_up_and_can_be_cancelled(
 
     # Meanwhile another person opens the app: their page is not held up by the check.
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    other.set_default_timeout(PAGE_TIMEOUT_MS)
     started = time.monotonic()
     sign_in(other, app_url, "board", "demo-board")
     other.get_by_role("heading", name="This month at a glance").wait_for()
