@@ -33,6 +33,7 @@ from sgoversight.decisions import (
 )
 from sgoversight.periods import add_months, last_complete_month
 from sgoversight.scoring import RATINGS
+from sgoversight.search import is_active
 from sgoversight.vocabulary import SERVICE_TYPE
 from ui import cache, forms, writes
 from ui import cqc as cqc_ui
@@ -41,8 +42,22 @@ from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
 from ui.navigation import link_to_page
 from ui.rag import rag_cell_style
+from ui.table_search import filter_frame, nothing_found, search_box
 
 PAGE = "board"
+#: The table's columns the search box reads: everything a row says about the provider.
+SEARCHED = [
+    "Provider",
+    "provider_id",
+    "Service",
+    "Rating",
+    "Main reason",
+    "Why",
+    "Recommended action",
+    "Board decision",
+    "Board's rating",
+    "Plan or monitoring",
+]
 MONTH_KEY, PROVIDER_KEY, ORDER_KEY = "board-month", "board-provider", "board-order"
 #: The decision form's fields in the words on the form (ui.forms): each problem about one of
 #: them is shown beside it; any other (the rating changed meanwhile, say) at the form's top.
@@ -272,6 +287,12 @@ columns[3].metric(
     border=True,
 )
 
+search = search_box(
+    "Search provider name or id, reasons, recommended action, decision, plan",
+    page=PAGE,
+    placeholder="e.g. a provider's name, PRV-0048, medication, staffing",
+    help="Searches every reason, not only the main one.",
+)
 with st.expander("Filter the table", expanded=False, icon=":material/filter_list:"):
     left, middle, right = st.columns(3)
     ratings_shown = left.multiselect("Rating", RATINGS, default=list(RATINGS))
@@ -287,10 +308,9 @@ with st.expander("Filter the table", expanded=False, icon=":material/filter_list
         format_func=board.MOVEMENT_TEXT.get,
         placeholder="Any movement",
     )
-    left, middle, right = st.columns(3)
+    left, middle, _ = st.columns(3)
     regulated = left.radio("Regulated by CQC", ["All", "Yes", "No"], horizontal=True)
     commissioned = middle.radio("Commissioned", ["All", "Yes", "No"], horizontal=True)
-    search = right.text_input("Provider name contains")
 
 shown = table[table["rating"].isin(ratings_shown)]
 if services:
@@ -301,12 +321,15 @@ if regulated != "All":
     shown = shown[shown["regulated"] == (regulated == "Yes")]
 if commissioned != "All":
     shown = shown[shown["commissioned"] == (commissioned == "Yes")]
-if search.strip():
-    shown = shown[shown["Provider"].str.contains(search.strip(), case=False, regex=False)]
+filtered = len(shown)
+shown = filter_frame(shown, search, SEARCHED)
 
+searched = f" for the search “{fmt.plain(search)}”" if is_active(search) else ""
 st.markdown(
-    f"**{len(shown):,}** of {len(table):,} providers shown. {board.ORDERS[order].explanation}"
+    f"**{len(shown):,}** of {len(table):,} providers shown{searched}. "
+    f"{board.ORDERS[order].explanation}"
 )
+anything = nothing_found(search, len(shown), filtered, "providers")
 st.caption(
     "Main reason: the worst one (select a row to read them all below). "
     f"Last {board.HISTORY_MONTHS} months: {board.STRIP_KEY} "
@@ -334,32 +357,33 @@ visible = shown[
     ]
 ]
 table_key = f"board-table-{month.label}"
-st.dataframe(
-    visible.style.map(rag_cell_style, subset=["Rating"]),
-    hide_index=True,
-    width="stretch",
-    row_height=ROW_HEIGHT,
-    height=min(ROW_HEIGHT * len(visible) + 40, 600),
-    on_select=partial(_row_chosen, table_key, list(shown["provider_id"])),
-    selection_mode="single-row",
-    key=table_key,
-    column_config={
-        "Provider": st.column_config.TextColumn(width=170),
-        "Rating": st.column_config.TextColumn(width=84),
-        "Main reason": st.column_config.TextColumn(
-            width=250,
-            help="The worst of the provider's reasons, and how many more there are. Select the "
-            "row to read them all in the review below.",
-        ),
-        "Recommended action": st.column_config.TextColumn(width=170),
-        "Board decision": st.column_config.TextColumn(width=150),
-        STRIP: st.column_config.TextColumn(width=110, help=board.STRIP_KEY),
-        "Plan or monitoring": st.column_config.TextColumn(
-            help="What is open for the provider now. A plan needs setting up until it has an "
-            "owner, a next review date and at least one action."
-        ),
-    },
-)
+if anything:  # a search that found nothing says so instead of drawing an empty table
+    st.dataframe(
+        visible.style.map(rag_cell_style, subset=["Rating"]),
+        hide_index=True,
+        width="stretch",
+        row_height=ROW_HEIGHT,
+        height=min(ROW_HEIGHT * len(visible) + 40, 600),
+        on_select=partial(_row_chosen, table_key, list(shown["provider_id"])),
+        selection_mode="single-row",
+        key=table_key,
+        column_config={
+            "Provider": st.column_config.TextColumn(width=170),
+            "Rating": st.column_config.TextColumn(width=84),
+            "Main reason": st.column_config.TextColumn(
+                width=250,
+                help="The worst of the provider's reasons, and how many more there are. Select the "
+                "row to read them all in the review below.",
+            ),
+            "Recommended action": st.column_config.TextColumn(width=170),
+            "Board decision": st.column_config.TextColumn(width=150),
+            STRIP: st.column_config.TextColumn(width=110, help=board.STRIP_KEY),
+            "Plan or monitoring": st.column_config.TextColumn(
+                help="What is open for the provider now. A plan needs setting up until it has an "
+                "owner, a next review date and at least one action."
+            ),
+        },
+    )
 
 st.header("Review a provider")
 st.caption("Select a row in the table, or choose the provider here.")

@@ -346,3 +346,41 @@ def test_an_order_in_the_address_opens_it_and_an_unknown_one_falls_back_to_risk(
     assert not app.exception
     assert app.query_params["order"] == "risk"
     assert list(app.dataframe[0].value["Provider"]) == ["Beech Court", "Ash Lodge", "Cedar House"]
+
+
+def _search(app: AppTest):
+    return next(t for t in app.text_input if t.label.startswith("Search"))
+
+
+def test_the_search_narrows_the_table_says_how_many_and_keeps_it_in_the_address(
+    page_db: Engine, borough: Engine
+) -> None:
+    app = _board_app({"month": "2026-10"})
+    assert len(app.dataframe[0].value) == 3
+    app = _search(app).input("cedar").run()
+    assert not app.exception
+    assert list(app.dataframe[0].value["Provider"]) == ["Cedar House"]
+    assert app.query_params["q"] == "cedar"
+    assert any(
+        m.value.startswith("**1** of 3 providers shown for the search “cedar”") for m in app.markdown
+    )
+    # A link (or a reload) with the search in the address opens it.
+    again = _board_app({"month": "2026-10", "q": "BEECH"})
+    assert _search(again).value == "BEECH"
+    assert list(again.dataframe[0].value["Provider"]) == ["Beech Court"]
+    # Emptying the box shows every provider and takes the search out of the address.
+    app = _search(app).input("").run()
+    assert len(app.dataframe[0].value) == 3
+    assert "q" not in app.query_params
+
+
+def test_a_search_that_finds_nothing_says_so_and_shows_the_words_as_typed(
+    page_db: Engine, borough: Engine
+) -> None:
+    hostile = "[evil](http://x.example) **bold** .*"
+    app = _board_app({"month": "2026-10", "q": hostile})
+    assert not app.exception
+    assert all("Main reason" not in frame.value.columns for frame in app.dataframe)  # no table
+    message = next(i.value for i in app.info if "No providers match" in i.value)
+    assert "\\[evil\\]" in message and "\\*\\*bold\\*\\*" in message
+    assert "to see all 3" in message
