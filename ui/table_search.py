@@ -74,17 +74,22 @@ def filter_frame(frame: pd.DataFrame, search: str, columns: Sequence[str]) -> pd
 
 def found_line(search: str, shown: int, total: int, what: str) -> bool:
     """While `search` is active: "N of M <what> shown" and, when nothing matches, a plain empty
-    state. Returns whether there is anything to draw (False only when a search found nothing).
-    """
+    state (nothing_found). Returns whether there is anything to draw (False only when a search
+    found nothing)."""
     if not is_active(search):
-        return shown > 0 or total == 0
-    typed = plain(search)
-    st.markdown(f"**{shown:,}** of {total:,} {what} shown for the search “{typed}”.")
-    if shown == 0:
-        st.info(
-            f"No {what} match the search “{typed}”. Check the spelling, use fewer words, or "
-            f"empty the search box to see all {total:,}.",
-            icon=":material/search_off:",
-        )
-        return False
-    return True
+        return True
+    st.markdown(f"**{shown:,}** of {total:,} {what} shown for the search “{plain(search)}”.")
+    return nothing_found(search, shown, total, what)
+
+
+def nothing_found(search: str, shown: int, total: int, what: str) -> bool:
+    """When an active `search` leaves none of `total` rows, say so plainly (for a page whose own
+    line already counts the rows shown). Returns whether there is anything to draw."""
+    if shown or not is_active(search):
+        return True
+    st.info(
+        f"No {what} match the search “{plain(search)}”. Check the spelling, use fewer words, or "
+        f"empty the search box to see all {total:,}.",
+        icon=":material/search_off:",
+    )
+    return False

@@ -362,7 +362,8 @@ def test_the_search_narrows_the_table_says_how_many_and_keeps_it_in_the_address(
     assert list(app.dataframe[0].value["Provider"]) == ["Cedar House"]
     assert app.query_params["q"] == "cedar"
     assert any(
-        m.value.startswith("**1** of 3 providers shown for the search “cedar”") for m in app.markdown
+        m.value.startswith("**1** of 3 providers shown for the search “cedar”")
+        for m in app.markdown
     )
     # A link (or a reload) with the search in the address opens it.
     again = _board_app({"month": "2026-10", "q": "BEECH"})
