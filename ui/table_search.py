@@ -66,9 +66,9 @@ def filter_frame(frame: pd.DataFrame, search: str, columns: Sequence[str]) -> pd
     words = search_words(search)
     if not words or frame.empty:
         return frame
-    keep = [
-        fields_match(words, row) for row in frame[list(columns)].itertuples(index=False, name=None)
-    ]
+    values = frame[list(columns)].astype(object)
+    values = values.where(values.notna(), None)  # a missing value is blank, never "nan"
+    keep = [fields_match(words, row) for row in values.itertuples(index=False, name=None)]
     return frame[keep]
 
 
