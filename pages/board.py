@@ -42,7 +42,7 @@ from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
 from ui.navigation import link_to_page
 from ui.rag import rag_cell_style
-from ui.table_search import filter_frame, nothing_found, search_box
+from ui.table_search import filter_frame, found_line, nothing_found, search_box
 
 PAGE = "board"
 #: The table's columns the search box reads: everything a row says about the provider.
@@ -597,7 +597,11 @@ with rates_tab:
         "places, beside the median for its service type. A high rate can point to a problem a "
         "small count hides."
     )
-    st.dataframe(board.rates_table(frames, month), hide_index=True, width="stretch", height=320)
+    rates = board.rates_table(frames, month)
+    rates_search = search_box("Search provider name or service type", page=PAGE, param="rates_q")
+    found = filter_frame(rates, rates_search, ["Provider", "Service"])
+    if found_line(rates_search, len(found), len(rates), "providers"):
+        st.dataframe(found, hide_index=True, width="stretch", height=320)
 with quiet_tab:
     quiet = board.quiet_table(frames, month)
     st.caption(
@@ -607,7 +611,12 @@ with quiet_tab:
     if quiet.empty:
         st.success("No large service has been silent for 12 months.")
     else:
-        st.dataframe(quiet, hide_index=True, width="stretch")
+        quiet_search = search_box(
+            "Search provider name, service type, rating", page=PAGE, param="quiet_q"
+        )
+        found = filter_frame(quiet, quiet_search, ["Provider", "Service", "CQC rating"])
+        if found_line(quiet_search, len(found), len(quiet), "services"):
+            st.dataframe(found, hide_index=True, width="stretch")
 
 st.header("Board pack")
 st.caption("Both packs are built from the records as they are now, saved decisions included.")

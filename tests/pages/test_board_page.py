@@ -432,3 +432,20 @@ def test_a_profile_search_that_finds_nothing_says_so(page_db: Engine, borough: E
     assert not app.exception
     assert not [d for d in app.dataframe if "Alert" in d.value.columns]
     assert any(i.value.startswith("No alerts match the search “critical”") for i in app.info)
+
+
+def test_the_rates_and_quiet_tables_have_searches_of_their_own(
+    page_db: Engine, borough: Engine
+) -> None:
+    app = _board_app({"month": "2026-10", "rates_q": "cedar", "q": "beech"})
+    assert not app.exception
+    rates = next(d.value for d in app.dataframe if "Per 10 places" in d.value.columns)
+    assert list(rates["Provider"]) == ["Cedar House"]
+    assert list(app.dataframe[0].value["Provider"]) == ["Beech Court"]  # the Board's own search
+    assert any(m.value.startswith("**1** of 3 providers shown for the search “cedar”")
+               for m in app.markdown)  # fmt: skip
+    box = next(t for t in app.text_input if t.label == "Search provider name or service type")
+    app = box.input("home-care").run()  # one word: "Care home" does not hold it
+    rates = next(d.value for d in app.dataframe if "Per 10 places" in d.value.columns)
+    assert list(rates["Provider"]) == ["Ash Lodge"]
+    assert app.query_params["rates_q"] == "home-care" and app.query_params["q"] == "beech"
