@@ -6,7 +6,16 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sgoversight.search import MAX_SEARCH, fields_match, is_active, matching, search_words
+from sgoversight.search import (
+    MAX_SEARCH,
+    fields_match,
+    fold_column,
+    fold_field,
+    is_active,
+    matching,
+    search_words,
+)
+from sgoversight.vocabulary import fold
 
 ROWS = [
     ("PRV-0012", "Ash Lodge", "Medication errors on two night shifts"),
@@ -89,3 +98,16 @@ def test_a_field_always_matches_itself_typed_back(typed: str, others: list[str])
 def test_adding_a_word_never_finds_more(first: str, second: str) -> None:
     narrower = matching(ROWS, f"{first} {second}", lambda row: row)
     assert all(row in matching(ROWS, first, lambda row: row) for row in narrower)
+
+
+@given(st.text(max_size=80))
+def test_the_quick_fold_for_fields_is_the_vocabulary_fold(text: str) -> None:
+    assert fold_field(text) == fold(text)
+    assert fold_field(text.encode("ascii", "ignore").decode()) == fold(
+        text.encode("ascii", "ignore").decode()
+    )
+
+
+@given(st.lists(st.text(max_size=30) | st.text(alphabet=st.characters(max_codepoint=127))))
+def test_a_column_folds_cell_by_cell_the_same(texts: list[str]) -> None:
+    assert fold_column(texts) == [fold(text) for text in texts]

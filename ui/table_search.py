@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from sgoversight.search import MAX_SEARCH, fields_match, is_active, search_words
+from sgoversight.search import MAX_SEARCH, fold_column, folded_match, is_active, search_words
 from ui.format import plain
 
 _KEY = "table_search_{page}_{param}"
@@ -66,10 +66,11 @@ def filter_frame(frame: pd.DataFrame, search: str, columns: Sequence[str]) -> pd
     words = search_words(search)
     if not words or frame.empty:
         return frame
-    values = frame[list(columns)].astype(object)
-    values = values.where(values.notna(), None)  # a missing value is blank, never "nan"
-    keep = [fields_match(words, row) for row in values.itertuples(index=False, name=None)]
-    return frame[keep]
+    folded = [
+        fold_column(["" if pd.isna(value) else str(value) for value in frame[column]])
+        for column in columns  # a missing value is blank, never "nan"
+    ]
+    return frame[[folded_match(words, row) for row in zip(*folded, strict=True)]]
 
 
 def found_line(search: str, shown: int, total: int, what: str) -> bool:
