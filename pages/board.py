@@ -243,7 +243,9 @@ st.caption(
     "happens next."
 )
 
-month_column, order_column = st.columns(2)
+# The month, the order and the search share one row, so the table's first rows stay on a
+# laptop's first screen.
+month_column, order_column, search_column = st.columns([1, 1, 2])
 month_label = month_column.selectbox(
     "Board month",
     list(months),
@@ -260,6 +262,14 @@ order_column.selectbox(
     key=ORDER_KEY,
     on_change=_to_address,
 )
+with search_column:
+    search = search_box(
+        "Search providers, reasons, actions, decisions",
+        page=PAGE,
+        placeholder="e.g. a provider's name, PRV-0048, medication",
+        help="Reads the provider's name and id, every reason (not only the main one), the "
+        "recommended action, the Board's decision and rating, and any plan or monitoring.",
+    )
 month = months[month_label]
 frames = cache.board_frames(actor, month)
 view = cache.board_month(actor, month)
@@ -287,12 +297,6 @@ columns[3].metric(
     border=True,
 )
 
-search = search_box(
-    "Search provider name or id, reasons, recommended action, decision, plan",
-    page=PAGE,
-    placeholder="e.g. a provider's name, PRV-0048, medication, staffing",
-    help="Searches every reason, not only the main one.",
-)
 with st.expander("Filter the table", expanded=False, icon=":material/filter_list:"):
     left, middle, right = st.columns(3)
     ratings_shown = left.multiselect("Rating", RATINGS, default=list(RATINGS))
@@ -598,7 +602,12 @@ with rates_tab:
         "small count hides."
     )
     rates = board.rates_table(frames, month)
-    rates_search = search_box("Search provider name or service type", page=PAGE, param="rates_q")
+    rates_search = search_box(
+        "Search provider name or service type",
+        page=PAGE,
+        param="rates_q",
+        placeholder="e.g. a provider's name, supported living",
+    )
     found = filter_frame(rates, rates_search, ["Provider", "Service"])
     if found_line(rates_search, len(found), len(rates), "providers"):
         st.dataframe(found, hide_index=True, width="stretch", height=320)
@@ -612,7 +621,10 @@ with quiet_tab:
         st.success("No large service has been silent for 12 months.")
     else:
         quiet_search = search_box(
-            "Search provider name, service type, rating", page=PAGE, param="quiet_q"
+            "Search provider name, service type, rating",
+            page=PAGE,
+            param="quiet_q",
+            placeholder="e.g. a provider's name, nursing home, good",
         )
         found = filter_frame(quiet, quiet_search, ["Provider", "Service", "CQC rating"])
         if found_line(quiet_search, len(found), len(quiet), "services"):

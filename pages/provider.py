@@ -213,7 +213,7 @@ if profile.alerts:
         "Search alert number, category, severity, status, date raised",
         page=PAGE,
         param=ALERTS_SEARCH,
-        placeholder="e.g. QA-0123, medication, high, open, November",
+        placeholder="e.g. an alert number, medication, high, open, November",
     )
     alerts = matching(profile.alerts, alert_search, _alert_fields)
     if found_line(alert_search, len(alerts), len(profile.alerts), "alerts"):

@@ -13,7 +13,7 @@ from tests.browser.conftest import screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-SEARCH = "Search provider name or id, reasons, recommended action, decision, plan"
+SEARCH = "Search providers, reasons, actions, decisions"
 
 
 def _address(page) -> dict[str, str]:
