@@ -2,7 +2,8 @@
 Board's decisions.
 
 The address bar holds the month, the table's order and the provider under review
-(`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in sgoversight.board.ORDERS), so a
+(`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in sgoversight.board.ORDERS) and
+any search of the table (`&q=…`; the rates and quiet tables' own as `rates_q`, `quiet_q`), so a
 link, a reload and the browser's back button all come back to the same place. The table is most
 at risk first unless the Board chooses another order; its leading columns (provider, rating,
 main reason, recommended action, the Board's decision) fit a 1366-pixel-wide laptop screen
