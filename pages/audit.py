@@ -17,10 +17,19 @@ from sgoversight.exporting import (
     to_csv_bytes,
     to_xlsx_bytes,
 )
+from sgoversight.search import is_active
 from ui import downloads
+from ui import format as fmt
 from ui.context import engine, require, today
+from ui.table_search import filter_frame, nothing_found, search_box
 
 actor = require(Permission.VIEW_AUDIT)
+
+PAGE = "audit"
+#: The most changes read for one choice of dates and filters (the newest); the search reads these.
+LIMIT = 5_000
+#: The table's columns the search box reads.
+SEARCHED = ["Who", "Change", "Record", "Record id", "Before", "After", "Detail"]
 
 #: The kinds of record in the trail, in words (imports are named after their file).
 RECORD_KINDS = {
@@ -80,11 +89,16 @@ with st.container(border=True):
     action = first.selectbox(
         "Change", choices["action"], index=None, placeholder="Any", format_func=_change
     )
-    text = second.text_input("Record id or detail contains", placeholder="e.g. PRV-0012")
+    with second:
+        search = search_box(
+            "Search who, record id, before and after, detail",
+            page=PAGE,
+            placeholder="e.g. PRV-0012, a username, a status",
+        )
 
 since, until = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
 events = audit_trail(
-    engine(), actor, since=since, until=until, who=who, entity=entity, action=action, text=text
+    engine(), actor, since=since, until=until, who=who, entity=entity, action=action, limit=LIMIT
 )
 
 
@@ -112,20 +126,30 @@ table = pd.DataFrame(
         "Detail": events["detail"].fillna(""),
     }
 )
-st.markdown(
-    f"**{len(table):,}** change{'s' if len(table) != 1 else ''} match. Times are UK time "
-    "(GMT in winter, BST in summer)."
-)
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "When (UK time)": st.column_config.TextColumn(width="medium"),
-        "Before": st.column_config.TextColumn(width="medium"),
-        "After": st.column_config.TextColumn(width="medium"),
-    },
-)
+listed = len(table)
+table = filter_frame(table, search, SEARCHED)
+if is_active(search):
+    typed = fmt.plain(search)
+    counted = f"**{len(table):,}** of {listed:,} changes shown for the search “{typed}”."
+else:
+    counted = f"**{len(table):,}** change{'s' if len(table) != 1 else ''} match."
+st.markdown(f"{counted} Times are UK time (GMT in winter, BST in summer).")
+if listed == LIMIT:
+    st.caption(
+        f"Only the newest {LIMIT:,} changes for these dates and filters are listed and searched. "
+        "Choose fewer days to reach older ones."
+    )
+if nothing_found(search, len(table), listed, "changes"):
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "When (UK time)": st.column_config.TextColumn(width="medium"),
+            "Before": st.column_config.TextColumn(width="medium"),
+            "After": st.column_config.TextColumn(width="medium"),
+        },
+    )
 long = long_values(table)
 if long:
     st.info(

@@ -2,7 +2,8 @@
 Board's decisions.
 
 The address bar holds the month, the table's order and the provider under review
-(`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in sgoversight.board.ORDERS), so a
+(`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in sgoversight.board.ORDERS) and
+any search of the table (`&q=…`; the rates and quiet tables' own as `rates_q`, `quiet_q`), so a
 link, a reload and the browser's back button all come back to the same place. The table is most
 at risk first unless the Board chooses another order; its leading columns (provider, rating,
 main reason, recommended action, the Board's decision) fit a 1366-pixel-wide laptop screen
@@ -33,6 +34,7 @@ from sgoversight.decisions import (
 )
 from sgoversight.periods import add_months, last_complete_month
 from sgoversight.scoring import RATINGS
+from sgoversight.search import is_active
 from sgoversight.vocabulary import SERVICE_TYPE
 from ui import cache, forms, writes
 from ui import cqc as cqc_ui
@@ -41,8 +43,22 @@ from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
 from ui.navigation import link_to_page
 from ui.rag import rag_cell_style
+from ui.table_search import filter_frame, found_line, nothing_found, search_box
 
 PAGE = "board"
+#: The table's columns the search box reads: everything a row says about the provider.
+SEARCHED = [
+    "Provider",
+    "provider_id",
+    "Service",
+    "Rating",
+    "Main reason",
+    "Why",
+    "Recommended action",
+    "Board decision",
+    "Board's rating",
+    "Plan or monitoring",
+]
 MONTH_KEY, PROVIDER_KEY, ORDER_KEY = "board-month", "board-provider", "board-order"
 #: The decision form's fields in the words on the form (ui.forms): each problem about one of
 #: them is shown beside it; any other (the rating changed meanwhile, say) at the form's top.
@@ -228,7 +244,9 @@ st.caption(
     "happens next."
 )
 
-month_column, order_column = st.columns(2)
+# The month, the order and the search share one row, so the table's first rows stay on a
+# laptop's first screen.
+month_column, order_column, search_column = st.columns([1, 1, 2])
 month_label = month_column.selectbox(
     "Board month",
     list(months),
@@ -245,6 +263,14 @@ order_column.selectbox(
     key=ORDER_KEY,
     on_change=_to_address,
 )
+with search_column:
+    search = search_box(
+        "Search providers, reasons, actions, decisions",
+        page=PAGE,
+        placeholder="e.g. a provider's name, PRV-0048, medication",
+        help="Reads the provider's name and id, every reason (not only the main one), the "
+        "recommended action, the Board's decision and rating, and any plan or monitoring.",
+    )
 month = months[month_label]
 frames = cache.board_frames(actor, month)
 view = cache.board_month(actor, month)
@@ -287,10 +313,9 @@ with st.expander("Filter the table", expanded=False, icon=":material/filter_list
         format_func=board.MOVEMENT_TEXT.get,
         placeholder="Any movement",
     )
-    left, middle, right = st.columns(3)
+    left, middle, _ = st.columns(3)
     regulated = left.radio("Regulated by CQC", ["All", "Yes", "No"], horizontal=True)
     commissioned = middle.radio("Commissioned", ["All", "Yes", "No"], horizontal=True)
-    search = right.text_input("Provider name contains")
 
 shown = table[table["rating"].isin(ratings_shown)]
 if services:
@@ -301,12 +326,15 @@ if regulated != "All":
     shown = shown[shown["regulated"] == (regulated == "Yes")]
 if commissioned != "All":
     shown = shown[shown["commissioned"] == (commissioned == "Yes")]
-if search.strip():
-    shown = shown[shown["Provider"].str.contains(search.strip(), case=False, regex=False)]
+filtered = len(shown)
+shown = filter_frame(shown, search, SEARCHED)
 
+searched = f" for the search “{fmt.plain(search)}”" if is_active(search) else ""
 st.markdown(
-    f"**{len(shown):,}** of {len(table):,} providers shown. {board.ORDERS[order].explanation}"
+    f"**{len(shown):,}** of {len(table):,} providers shown{searched}. "
+    f"{board.ORDERS[order].explanation}"
 )
+anything = nothing_found(search, len(shown), filtered, "providers")
 st.caption(
     "Main reason: the worst one (select a row to read them all below). "
     f"Last {board.HISTORY_MONTHS} months: {board.STRIP_KEY} "
@@ -334,32 +362,33 @@ visible = shown[
     ]
 ]
 table_key = f"board-table-{month.label}"
-st.dataframe(
-    visible.style.map(rag_cell_style, subset=["Rating"]),
-    hide_index=True,
-    width="stretch",
-    row_height=ROW_HEIGHT,
-    height=min(ROW_HEIGHT * len(visible) + 40, 600),
-    on_select=partial(_row_chosen, table_key, list(shown["provider_id"])),
-    selection_mode="single-row",
-    key=table_key,
-    column_config={
-        "Provider": st.column_config.TextColumn(width=170),
-        "Rating": st.column_config.TextColumn(width=84),
-        "Main reason": st.column_config.TextColumn(
-            width=250,
-            help="The worst of the provider's reasons, and how many more there are. Select the "
-            "row to read them all in the review below.",
-        ),
-        "Recommended action": st.column_config.TextColumn(width=170),
-        "Board decision": st.column_config.TextColumn(width=150),
-        STRIP: st.column_config.TextColumn(width=110, help=board.STRIP_KEY),
-        "Plan or monitoring": st.column_config.TextColumn(
-            help="What is open for the provider now. A plan needs setting up until it has an "
-            "owner, a next review date and at least one action."
-        ),
-    },
-)
+if anything:  # a search that found nothing says so instead of drawing an empty table
+    st.dataframe(
+        visible.style.map(rag_cell_style, subset=["Rating"]),
+        hide_index=True,
+        width="stretch",
+        row_height=ROW_HEIGHT,
+        height=min(ROW_HEIGHT * len(visible) + 40, 600),
+        on_select=partial(_row_chosen, table_key, list(shown["provider_id"])),
+        selection_mode="single-row",
+        key=table_key,
+        column_config={
+            "Provider": st.column_config.TextColumn(width=170),
+            "Rating": st.column_config.TextColumn(width=84),
+            "Main reason": st.column_config.TextColumn(
+                width=250,
+                help="The worst of the provider's reasons, and how many more there are. Select the "
+                "row to read them all in the review below.",
+            ),
+            "Recommended action": st.column_config.TextColumn(width=170),
+            "Board decision": st.column_config.TextColumn(width=150),
+            STRIP: st.column_config.TextColumn(width=110, help=board.STRIP_KEY),
+            "Plan or monitoring": st.column_config.TextColumn(
+                help="What is open for the provider now. A plan needs setting up until it has an "
+                "owner, a next review date and at least one action."
+            ),
+        },
+    )
 
 st.header("Review a provider")
 st.caption("Select a row in the table, or choose the provider here.")
@@ -573,7 +602,16 @@ with rates_tab:
         "places, beside the median for its service type. A high rate can point to a problem a "
         "small count hides."
     )
-    st.dataframe(board.rates_table(frames, month), hide_index=True, width="stretch", height=320)
+    rates = board.rates_table(frames, month)
+    rates_search = search_box(
+        "Search provider name or service type",
+        page=PAGE,
+        param="rates_q",
+        placeholder="e.g. a provider's name, supported living",
+    )
+    found = filter_frame(rates, rates_search, ["Provider", "Service"])
+    if found_line(rates_search, len(found), len(rates), "providers"):
+        st.dataframe(found, hide_index=True, width="stretch", height=320)
 with quiet_tab:
     quiet = board.quiet_table(frames, month)
     st.caption(
@@ -583,7 +621,15 @@ with quiet_tab:
     if quiet.empty:
         st.success("No large service has been silent for 12 months.")
     else:
-        st.dataframe(quiet, hide_index=True, width="stretch")
+        quiet_search = search_box(
+            "Search provider name, service type, rating",
+            page=PAGE,
+            param="quiet_q",
+            placeholder="e.g. a provider's name, nursing home, good",
+        )
+        found = filter_frame(quiet, quiet_search, ["Provider", "Service", "CQC rating"])
+        if found_line(quiet_search, len(found), len(quiet), "services"):
+            st.dataframe(found, hide_index=True, width="stretch")
 
 st.header("Board pack")
 st.caption("Both packs are built from the records as they are now, saved decisions included.")

@@ -58,6 +58,7 @@ from ui import format as fmt
 from ui.context import current_actor, engine, require, today
 from ui.navigation import link_to_page
 from ui.rag import RAG_BACKGROUND
+from ui.table_search import filter_frame, found_line, search_box
 
 WORKSTREAM_PAGE = "plans-workstream"
 
@@ -159,6 +160,7 @@ db = engine()
 can_manage = actor.can(Permission.MANAGE_PLANS)
 
 PAGE = "plans"
+SEARCH = "q"  # the overview's search, kept in the address while a plan or arrangement is open
 PLAN_CHOICE, MONITORING_CHOICE = "plan_choice", "monitoring_choice"
 TAB_KEY = "plans_tab"
 FORM_GENERATION = "plans_form_generation"
@@ -260,20 +262,26 @@ def _flash(where: str) -> None:
     writes.show(PAGE, where=where)
 
 
+def _clear_address() -> None:
+    """Leave only the overview's search in the address, before naming one plan or arrangement."""
+    for param in [p for p in st.query_params if p != SEARCH]:
+        del st.query_params[param]
+
+
 def _show_plan(plan_id: str) -> None:
     st.session_state[PLAN_CHOICE] = plan_id
-    st.query_params.clear()
+    _clear_address()
     st.query_params["plan"] = plan_id
 
 
 def _show_monitoring(monitoring_id: int) -> None:
     st.session_state[MONITORING_CHOICE] = monitoring_id
-    st.query_params.clear()
+    _clear_address()
     st.query_params["monitoring"] = str(monitoring_id)
 
 
 def _sync_param(key: str, param: str) -> None:
-    st.query_params.clear()
+    _clear_address()
     st.query_params[param] = str(st.session_state[key])
 
 
@@ -499,10 +507,21 @@ with overview_tab:
         border=True,
     )
 
+    search = search_box(
+        "Search provider, reference, why, owner, action",
+        page=PAGE,
+        param=SEARCH,
+        placeholder="e.g. a provider's name, PLAN-0003, medication, an owner",
+        help="Searches both lists below.",
+    )
     st.subheader("Everything open, most urgent first")
-    if open_items.empty:
+    open_listed = len(open_items)
+    open_items = filter_frame(
+        open_items, search, ["progress_text", "kind", "reference", "provider", "why", "owner"]
+    )
+    if not open_listed:
         st.info("No improvement plan or enhanced monitoring is open.")
-    else:
+    elif found_line(search, len(open_items), open_listed, "plans and arrangements"):
         shown = pd.DataFrame(
             {
                 "Progress": open_items["progress_text"],
@@ -538,14 +557,16 @@ with overview_tab:
     else:
         st.subheader(f"Due in the next {DUE_SOON_DAYS} days")
         due = due_soon(db, actor, now)
-    if due.empty:
+    due_listed = len(due)
+    due = filter_frame(due, search, ["status_text", "what", "kind", "provider", "owner"])
+    if not due_listed:
         st.caption(
             "Nothing of yours is overdue or due in the next "
             f"{DUE_SOON_DAYS} days. An action counts as yours when you own it or its plan."
             if own_only
             else f"Nothing is due in the next {DUE_SOON_DAYS} days."
         )
-    else:
+    elif found_line(search, len(due), due_listed, "actions and reviews"):
         listed = pd.DataFrame(
             {
                 "Due": due["due_on"],

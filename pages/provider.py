@@ -18,7 +18,8 @@ from sgoversight.periods import add_months, last_complete_month, parse_month
 from sgoversight.plans import NEEDS_SETUP, status_text
 from sgoversight.profile_pdf import profile_pdf
 from sgoversight.scoring import INDICATOR_LABELS
-from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
+from sgoversight.search import matching
+from sgoversight.vocabulary import ALERT_CATEGORY, CQC_RATING, SERVICE_TYPE
 from ui import cache, cards
 from ui import cqc as cqc_ui
 from ui import format as fmt
@@ -26,9 +27,13 @@ from ui.context import engine, require, today
 from ui.downloads import PDF
 from ui.navigation import link_to_page
 from ui.rag import rag_cell_style
+from ui.table_search import found_line, search_box
 
 actor = require(Permission.VIEW_BOARD)
 PROVIDER_KEY, MONTH_KEY = "profile-provider", "profile-month"
+PAGE = "provider"
+#: The address parameters of the two lists' search boxes (cleared when the provider changes).
+ALERTS_SEARCH, CONCERNS_SEARCH = "alerts_q", "concerns_q"
 
 register = cache.register(actor).sort_values("name")
 names = dict(zip(register["provider_id"], register["name"], strict=True))
@@ -56,11 +61,36 @@ elif MONTH_KEY not in st.session_state:
 def _to_address() -> None:
     """The pickers' choice, in the address bar (by id) before the page runs again."""
     chosen = st.session_state.get(PROVIDER_KEY)
+    if chosen != st.query_params.get("provider"):  # another provider's lists: a fresh search
+        st.query_params.pop(ALERTS_SEARCH, None)
+        st.query_params.pop(CONCERNS_SEARCH, None)
     if chosen:
         st.query_params["provider"] = chosen
     else:
         st.query_params.pop("provider", None)
     st.query_params["month"] = st.session_state[MONTH_KEY]
+
+
+def _alert_fields(alert: board.ProfileAlert) -> list[str]:
+    """What the alerts' search reads: everything the list shows, in words."""
+    return [
+        alert.alert_id,
+        fmt.long_date(alert.raised_on),
+        ALERT_CATEGORY.label(alert.category),
+        alert.severity_text,
+        alert.status_text,
+    ]
+
+
+def _concern_fields(concern: board.ProfileConcern) -> list[str]:
+    """What the concerns' search reads: the reference, date, category and whether an enquiry is
+    open, nothing about the person."""
+    return [
+        concern.concern_id,
+        fmt.long_date(concern.received_on),
+        concern.category_text,
+        "Enquiry open" if concern.enquiry_open else "",
+    ]
 
 
 st.title("Provider profile")
@@ -179,23 +209,32 @@ if profile.alerts:
         f"{len(profile.alerts):,} raised from {months_shown} or still open, newest first. Select "
         "an alert's number to open it in the register (in a new tab, keeping this profile)."
     )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "Alert": [f"alerts?alert={a.alert_id}" for a in profile.alerts],
-                "Raised": [a.raised_on for a in profile.alerts],
-                "Severity": [a.severity_text for a in profile.alerts],
-                "Status": [a.status_text for a in profile.alerts],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        height=min(36 * (len(profile.alerts) + 1) + 4, 320),
-        column_config={
-            "Alert": st.column_config.LinkColumn(display_text=r"alert=(.*)$"),
-            "Raised": st.column_config.DateColumn(format="D MMM YYYY"),
-        },
+    alert_search = search_box(
+        "Search alert number, category, severity, status, date raised",
+        page=PAGE,
+        param=ALERTS_SEARCH,
+        placeholder="e.g. an alert number, medication, high, open, November",
     )
+    alerts = matching(profile.alerts, alert_search, _alert_fields)
+    if found_line(alert_search, len(alerts), len(profile.alerts), "alerts"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Alert": [f"alerts?alert={a.alert_id}" for a in alerts],
+                    "Raised": [a.raised_on for a in alerts],
+                    "Category": [ALERT_CATEGORY.label(a.category) for a in alerts],
+                    "Severity": [a.severity_text for a in alerts],
+                    "Status": [a.status_text for a in alerts],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height=min(36 * (len(alerts) + 1) + 4, 320),
+            column_config={
+                "Alert": st.column_config.LinkColumn(display_text=r"alert=(.*)$"),
+                "Raised": st.column_config.DateColumn(format="D MMM YYYY"),
+            },
+        )
 else:
     st.caption(f"No quality alert raised from {months_shown}, and none open.")
 
@@ -206,20 +245,28 @@ if profile.concerns is not None:
             f"{len(profile.concerns):,} received from {months_shown} or with an enquiry still "
             "open, newest first: the reference and category only, nothing about the person."
         )
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Reference": [c.concern_id for c in profile.concerns],
-                    "Received": [c.received_on for c in profile.concerns],
-                    "Category": [c.category_text for c in profile.concerns],
-                    "Enquiry": ["Open" if c.enquiry_open else "" for c in profile.concerns],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            height=min(36 * (len(profile.concerns) + 1) + 4, 320),
-            column_config={"Received": st.column_config.DateColumn(format="D MMM YYYY")},
+        concern_search = search_box(
+            "Search reference, category, date received, open enquiry",
+            page=PAGE,
+            param=CONCERNS_SEARCH,
+            placeholder="e.g. a reference, neglect, October, enquiry open",
         )
+        concerns = matching(profile.concerns, concern_search, _concern_fields)
+        if found_line(concern_search, len(concerns), len(profile.concerns), "concerns"):
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Reference": [c.concern_id for c in concerns],
+                        "Received": [c.received_on for c in concerns],
+                        "Category": [c.category_text for c in concerns],
+                        "Enquiry": ["Open" if c.enquiry_open else "" for c in concerns],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                height=min(36 * (len(concerns) + 1) + 4, 320),
+                column_config={"Received": st.column_config.DateColumn(format="D MMM YYYY")},
+            )
     else:
         st.caption(f"No safeguarding concern received from {months_shown}, and no enquiry open.")
 

@@ -11,10 +11,12 @@ import streamlit as st
 from sgoversight import qa, uktime
 from sgoversight.alerts import open_for, yes_no
 from sgoversight.auth import Actor, Permission
+from sgoversight.search import matching
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_STATUS, SEVERITY
 from ui import downloads, forms, writes
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.table_search import found_line, search_box
 
 PAGE = "qa_meeting"
 K = "qa_"
@@ -35,6 +37,25 @@ can_record = actor.can(Permission.RECORD_QA)
 def _discussed(group: qa.AgendaGroup) -> str:
     """'1 of 3': how many of a provider's alerts on the agenda have a discussion recorded."""
     return f"{sum(1 for e in group.entries if e.discussion)} of {len(group.entries)}"
+
+
+def _searched(group: qa.AgendaGroup) -> list[object]:
+    """What the agenda's search reads for one provider: its name and, for each of its alerts on
+    the agenda, what the page shows about it (the notes being only those this person may read)."""
+    fields: list[object] = [group.provider_name, group.provider_id]
+    for entry in group.entries:
+        fields += [
+            entry.alert_id,
+            entry.summary,
+            ALERT_CATEGORY.label(entry.category),
+            SEVERITY.label(entry.severity),
+            ALERT_STATUS.label(entry.status_now),
+            entry.assigned_label,
+            entry.discussion,
+            *(f"{note.author} {note.text}" for note in entry.notes),
+            *(f"{action.description} {action.owner}" for action in entry.actions),
+        ]
+    return fields
 
 
 def _outcome(where: str | None = None) -> None:
@@ -213,8 +234,16 @@ if not agenda.groups:
     st.info("No quality alerts are on this meeting's agenda.", icon=":material/inbox:")
     st.stop()
 
-groups = agenda.groups
 st.subheader("Agenda")
+search = search_box(
+    "Search provider, alert number, what happened, notes, discussion, actions",
+    page=PAGE,
+    placeholder="e.g. a provider's name, an alert number, falls, an officer's name",
+    help="A provider is listed when its alerts on this agenda hold every word.",
+)
+groups = matching(agenda.groups, search, _searched)
+if not found_line(search, len(groups), len(agenda.groups), "providers"):
+    st.stop()
 st.dataframe(
     pd.DataFrame(
         {

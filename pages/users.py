@@ -19,11 +19,14 @@ from sgoversight.errors import BadInput, FormInvalid, field_messages
 from ui import format as fmt
 from ui import forms, writes
 from ui.context import engine, require, today
+from ui.table_search import filter_frame, found_line, search_box
 
 actor = require(Permission.MANAGE_USERS)
 
 PAGE = "users"
 ROUND_KEY = "users_page_round"  # a new round gives the forms new keys, so they start empty
+#: The list's columns the search box reads.
+SEARCHED = ["Username", "Name", "Roles", "Provider", "Status", "E-mail"]
 
 AGAIN = "typed_again"  # the second box of a password typed twice
 #: The fields of each form as the sgoversight.users rules name them, and their labels on screen.
@@ -73,33 +76,41 @@ def _status(account: users.Account) -> str:
     return "Can sign in"
 
 
-st.dataframe(
-    pd.DataFrame(
-        {
-            "Username": names,
-            "Name": [a.name for a in accounts],
-            "Roles": [", ".join(ROLE_LABELS[r] for r in a.roles) for a in accounts],
-            "Provider": [
-                f"{provider_names.get(a.provider_id, 'not in the register')} ({a.provider_id})"
-                if a.provider_id
-                else ""
-                for a in accounts
-            ],
-            "Status": [_status(a) for a in accounts],
-            "Locked until": [
-                uktime.clock(a.locked_until) if a.locked_until is not None and a.locked(now) else ""
-                for a in accounts
-            ],
-            "Last seen": [fmt.when(a.last_seen_at, today()) for a in accounts],
-            "Wrong passwords in a row": [a.failed_logins for a in accounts],
-            "E-mail": [a.email for a in accounts],
-            "Demo login": [a.demo for a in accounts],
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-    column_config={"Demo login": st.column_config.CheckboxColumn()},
+listed = pd.DataFrame(
+    {
+        "Username": names,
+        "Name": [a.name for a in accounts],
+        "Roles": [", ".join(ROLE_LABELS[r] for r in a.roles) for a in accounts],
+        "Provider": [
+            f"{provider_names.get(a.provider_id, 'not in the register')} ({a.provider_id})"
+            if a.provider_id
+            else ""
+            for a in accounts
+        ],
+        "Status": [_status(a) for a in accounts],
+        "Locked until": [
+            uktime.clock(a.locked_until) if a.locked_until is not None and a.locked(now) else ""
+            for a in accounts
+        ],
+        "Last seen": [fmt.when(a.last_seen_at, today()) for a in accounts],
+        "Wrong passwords in a row": [a.failed_logins for a in accounts],
+        "E-mail": [a.email for a in accounts],
+        "Demo login": [a.demo for a in accounts],
+    }
 )
+search = search_box(
+    "Search username, name, roles, provider, e-mail, status",
+    page=PAGE,
+    placeholder="e.g. a surname, Board member, Locked",
+)
+shown = filter_frame(listed, search, SEARCHED)
+if found_line(search, len(shown), len(listed), "users"):
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={"Demo login": st.column_config.CheckboxColumn()},
+    )
 
 
 def _fields(problems: list[str], labels: Mapping[str, str]) -> dict[str, str]:

@@ -9,6 +9,7 @@ from sgoversight.auth import Permission
 from sgoversight.errors import BadInput
 from sgoversight.importing import ImportReport, import_file
 from sgoversight.periods import last_complete_week
+from sgoversight.search import matching
 from sgoversight.weekly_pack import (
     abuse_type_chart,
     alerts_chart,
@@ -27,6 +28,7 @@ from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
 from ui.navigation import link_to_page
 from ui.report_text import narrative_form
+from ui.table_search import found_line, search_box
 
 PAGE = "weekly"
 
@@ -113,22 +115,29 @@ if flags:
         "quality alerts and concerns about it in the week, a critical quality alert, or a concern "
         "of organisational abuse."
     )
-    flagged = pd.DataFrame(
-        {
-            "Provider": [f.provider_name for f in flags],
-            "Why flagged": ["; ".join(f.reasons) for f in flags],
-            "Alerts": [f.alerts_raised for f in flags],
-            "Concerns about it": [f.provider_concerns for f in flags],
-        }
+    search = search_box(
+        "Search provider name or why it was flagged",
+        page=PAGE,
+        placeholder="e.g. a provider's name, critical, organisational",
     )
-    st.dataframe(
-        flagged,
-        hide_index=True,
-        width="stretch",
-        column_config={"Why flagged": st.column_config.TextColumn(width="large")},
-    )
+    found = matching(flags, search, lambda f: [f.provider_name, f.provider_id, *f.reasons])
+    if found_line(search, len(found), len(flags), "flagged providers"):
+        flagged = pd.DataFrame(
+            {
+                "Provider": [f.provider_name for f in found],
+                "Why flagged": ["; ".join(f.reasons) for f in found],
+                "Alerts": [f.alerts_raised for f in found],
+                "Concerns about it": [f.provider_concerns for f in found],
+            }
+        )
+        st.dataframe(
+            flagged,
+            hide_index=True,
+            width="stretch",
+            column_config={"Why flagged": st.column_config.TextColumn(width="large")},
+        )
     if actor.can(Permission.VIEW_BOARD):  # profiles are the Board's pages
-        for flag in flags:
+        for flag in found:
             link_to_page(
                 "pages/provider.py",
                 f"{fmt.plain(flag.provider_name)}: open the profile",

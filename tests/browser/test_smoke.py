@@ -100,7 +100,7 @@ def test_a_disabled_users_cookie_no_longer_signs_them_in(browser, page, app_url:
             ("Password again", "correct horse battery"),
         ):
             admin.get_by_label(label, exact=True).fill(value)
-        admin.get_by_label("Roles").click()
+        admin.get_by_label("Roles", exact=True).click()
         admin.get_by_role("option", name="Commissioner", exact=True).click()
         admin.keyboard.press("Escape")
         admin.get_by_role("button", name="Remove Commissioner").wait_for()  # the role is chosen

@@ -118,3 +118,21 @@ def test_a_long_entry_is_never_cut_silently(
     start = book["Audit trail"]["G2"].value.split(" […continued", 1)[0]
     rest = "".join(row[4] for row in book["Long values"].iter_rows(min_row=4, values_only=True))
     assert start + rest == f"note: {long}"
+
+
+def test_the_search_reads_every_column_in_words_and_is_kept_in_the_address(
+    run_page: Callable[..., AppTest], trail: Engine
+) -> None:
+    app = run_page(PAGE, as_user="board")
+    search = next(t for t in app.text_input if t.label.startswith("Search"))
+    app = search.input("bea").run()  # who made the change
+    assert list(app.dataframe[0].value["Record id"]) == ["PRV-0012"]
+    assert app.query_params["q"] == "bea"
+    assert any(m.value.startswith("**1** of 3 changes shown for the search") for m in app.markdown)
+    search = next(t for t in app.text_input if t.label.startswith("Search"))
+    app = search.input("STATUS: open qa").run()  # the before column, in words, and the id
+    assert list(app.dataframe[0].value["Record id"]) == ["QA-2", "QA-1"]
+    search = next(t for t in app.text_input if t.label.startswith("Search"))
+    app = search.input("closed").run()
+    assert not app.dataframe
+    assert any("No changes match the search “closed”" in i.value for i in app.info)

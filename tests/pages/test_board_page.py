@@ -13,6 +13,7 @@ from sgoversight import board
 from sgoversight.models import BoardDecision, BoardMeeting, ImprovementPlan
 from tests.pages.conftest import PROJECT_ROOT
 from tests.support.board import seed_board
+from tests.support.records import concern
 
 BOARD_PAGE, PROFILE_PAGE = "pages/board.py", "pages/provider.py"
 
@@ -346,3 +347,105 @@ def test_an_order_in_the_address_opens_it_and_an_unknown_one_falls_back_to_risk(
     assert not app.exception
     assert app.query_params["order"] == "risk"
     assert list(app.dataframe[0].value["Provider"]) == ["Beech Court", "Ash Lodge", "Cedar House"]
+
+
+def _search(app: AppTest):
+    return next(t for t in app.text_input if t.label.startswith("Search"))
+
+
+def test_the_search_narrows_the_table_says_how_many_and_keeps_it_in_the_address(
+    page_db: Engine, borough: Engine
+) -> None:
+    app = _board_app({"month": "2026-10"})
+    assert len(app.dataframe[0].value) == 3
+    app = _search(app).input("cedar").run()
+    assert not app.exception
+    assert list(app.dataframe[0].value["Provider"]) == ["Cedar House"]
+    assert app.query_params["q"] == "cedar"
+    assert any(
+        m.value.startswith("**1** of 3 providers shown for the search “cedar”")
+        for m in app.markdown
+    )
+    # A link (or a reload) with the search in the address opens it.
+    again = _board_app({"month": "2026-10", "q": "BEECH"})
+    assert _search(again).value == "BEECH"
+    assert list(again.dataframe[0].value["Provider"]) == ["Beech Court"]
+    # Emptying the box shows every provider and takes the search out of the address.
+    app = _search(app).input("").run()
+    assert len(app.dataframe[0].value) == 3
+    assert "q" not in app.query_params
+
+
+def test_a_search_that_finds_nothing_says_so_and_shows_the_words_as_typed(
+    page_db: Engine, borough: Engine
+) -> None:
+    hostile = "[evil](http://x.example) **bold** .*"
+    app = _board_app({"month": "2026-10", "q": hostile})
+    assert not app.exception
+    assert all("Main reason" not in frame.value.columns for frame in app.dataframe)  # no table
+    message = next(i.value for i in app.info if "No providers match" in i.value)
+    assert "\\[evil\\]" in message and "\\*\\*bold\\*\\*" in message
+    assert "to see all 3" in message
+
+
+def _profile_app(query: dict[str, str], user: str = "board") -> AppTest:
+    app = AppTest.from_file(str(PROJECT_ROOT / PROFILE_PAGE), default_timeout=60)
+    roles = {"board": ["board_member"], "commissioner": ["commissioner"]}[user]
+    app.session_state["sgo_user"] = {
+        "username": user, "name": user, "roles": roles, "provider_id": None,
+    }  # fmt: skip
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def test_the_profile_searches_its_alerts_and_concerns_each_in_its_own_address_key(
+    page_db: Engine, borough: Engine
+) -> None:
+    with Session(borough) as session, session.begin():
+        session.add(concern("CON-7", "P-RED", "2026-09-01"))
+        session.add(concern("CON-8", "P-RED", "2026-10-02", abuse_type="organisational"))
+    app = _profile_app({"provider": "P-RED", "month": "2026-10"}, user="commissioner")
+    assert not app.exception
+    alerts_box = next(t for t in app.text_input if t.label.startswith("Search alert number"))
+    app = alerts_box.input("august").run()
+    alerts = next(d.value for d in app.dataframe if "Alert" in d.value.columns)
+    assert list(alerts["Alert"]) == ["alerts?alert=R1", "alerts?alert=R0"]
+    assert set(alerts["Category"]) == {"Medication"}
+    assert app.query_params["alerts_q"] == "august"
+    assert any(m.value.startswith("**2** of 6 alerts shown") for m in app.markdown)
+    concerns_box = next(t for t in app.text_input if t.label.startswith("Search reference"))
+    app = concerns_box.input("organisational").run()
+    concerns = next(d.value for d in app.dataframe if "Reference" in d.value.columns)
+    assert list(concerns["Reference"]) == ["CON-8"]
+    assert app.query_params["concerns_q"] == "organisational"
+    assert app.query_params["alerts_q"] == "august"  # each list keeps its own search
+    # Another provider's profile starts with both lists unsearched.
+    picker = next(s for s in app.selectbox if s.label == "Provider")
+    app = picker.select("P-AMB").run()
+    assert "alerts_q" not in app.query_params and "concerns_q" not in app.query_params
+    assert all(t.value == "" for t in app.text_input if t.label.startswith("Search"))
+
+
+def test_a_profile_search_that_finds_nothing_says_so(page_db: Engine, borough: Engine) -> None:
+    app = _profile_app({"provider": "P-RED", "month": "2026-10", "alerts_q": "critical"})
+    assert not app.exception
+    assert not [d for d in app.dataframe if "Alert" in d.value.columns]
+    assert any(i.value.startswith("No alerts match the search “critical”") for i in app.info)
+
+
+def test_the_rates_and_quiet_tables_have_searches_of_their_own(
+    page_db: Engine, borough: Engine
+) -> None:
+    app = _board_app({"month": "2026-10", "rates_q": "cedar", "q": "beech"})
+    assert not app.exception
+    rates = next(d.value for d in app.dataframe if "Per 10 places" in d.value.columns)
+    assert list(rates["Provider"]) == ["Cedar House"]
+    assert list(app.dataframe[0].value["Provider"]) == ["Beech Court"]  # the Board's own search
+    assert any(m.value.startswith("**1** of 3 providers shown for the search “cedar”")
+               for m in app.markdown)  # fmt: skip
+    box = next(t for t in app.text_input if t.label == "Search provider name or service type")
+    app = box.input("home-care").run()  # one word: "Care home" does not hold it
+    rates = next(d.value for d in app.dataframe if "Per 10 places" in d.value.columns)
+    assert list(rates["Provider"]) == ["Ash Lodge"]
+    assert app.query_params["rates_q"] == "home-care" and app.query_params["q"] == "beech"

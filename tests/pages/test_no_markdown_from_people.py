@@ -56,11 +56,13 @@ ADDRESSES: dict[str, list[dict[str, str]]] = {
         {"month": "2026-10", "provider": HOSTILE_ID},
         {"month": "2026-11", "provider": OWN_PROVIDER},
         {"month": HOSTILE, "provider": HOSTILE},
+        {"month": "2026-10", "q": HOSTILE, "rates_q": HOSTILE, "quiet_q": HOSTILE},
     ],
     "pages/provider.py": [
         {"provider": HOSTILE_ID, "month": "2026-10"},
         {"provider": OWN_PROVIDER, "month": "2026-11"},
         {"provider": HOSTILE, "month": HOSTILE},
+        {"provider": OWN_PROVIDER, "month": "2026-10", "alerts_q": HOSTILE, "concerns_q": HOSTILE},
     ],
     "pages/plans.py": [
         {"plan": HOSTILE_ID},
@@ -68,9 +70,14 @@ ADDRESSES: dict[str, list[dict[str, str]]] = {
         {"monitoring": "2"},
         {"plan": HOSTILE},
         {"monitoring": HOSTILE},
+        {"q": HOSTILE},
     ],
     "pages/weekly.py": [{"week": WEEKS[0]}, {"week": HOSTILE}],
     "pages/standards.py": [{"quarter": QUARTER}, {"quarter": HOSTILE}],
+    # Searches typed into the address: reflected in the "N of M shown" line or the empty state.
+    "pages/audit.py": [{"q": HOSTILE}],
+    "pages/users.py": [{"q": HOSTILE}],
+    "pages/qa_meeting.py": [{"q": HOSTILE}],
 }
 
 

@@ -358,3 +358,41 @@ def test_provider_staff_see_their_plan_without_internal_text_and_add_evidence(
     assert not app.exception
     assert "Evidence added." in _texts(app)
     assert "Rota sent to the contracts team" in _texts(app)
+
+
+def test_the_overview_search_narrows_both_lists_and_stays_when_a_plan_opens(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    first = _plan_with_action(seeded, TODAY + dt.timedelta(days=5))
+    second = plans.open_plan(
+        seeded, COMMISSIONER, "PRV-B", "Missed calls", "commissioner", TODAY, TODAY, today=TODAY
+    )
+    plans.add_action(seeded, COMMISSIONER, second, "Call monitoring", "commissioner", TODAY)
+    app = run_page(PAGE)
+    everything, due = len(app.dataframe[0].value), len(app.dataframe[1].value)
+    assert everything == 2 and due > 2
+    box = next(t for t in app.text_input if t.label.startswith("Search provider, reference"))
+    app = box.input("willow").run()
+    assert not app.exception
+    assert list(app.dataframe[0].value["Reference"]) == [second]
+    found = app.dataframe[1].value
+    assert "Call monitoring" in set(found["What"]) and set(found["Provider"]) == {"Willow Care"}
+    assert app.query_params["q"] == "willow"
+    texts = [m.value for m in app.markdown]
+    assert any(t.startswith("**1** of 2 plans and arrangements shown") for t in texts)
+    assert any(t.startswith(f"**{len(found)}** of {due} actions and reviews shown") for t in texts)
+    # Choosing a plan to read keeps the search in the address beside it.
+    picker = app.selectbox(key="plan_choice")
+    other = first if picker.value == second else second
+    app = picker.select(other).run()
+    assert (app.query_params["plan"], app.query_params["q"]) == (other, "willow")
+    box = next(t for t in app.text_input if t.label.startswith("Search provider, reference"))
+    app = box.input("AUDIT medicine").run()  # an action's words: its row in the due list only
+    [due_found] = [d.value for d in app.dataframe if "You can update" in d.value.columns]
+    assert list(due_found["What"]) == ["Audit medicine records"]
+    assert any(i.value.startswith("No plans and arrangements match") for i in app.info)
+    box = next(t for t in app.text_input if t.label.startswith("Search provider, reference"))
+    app = box.input("nothing-like-this").run()
+    assert not [d for d in app.dataframe if "Reference" in d.value.columns]
+    assert any(i.value.startswith("No plans and arrangements match") for i in app.info)
+    assert any(i.value.startswith("No actions and reviews match") for i in app.info)

@@ -9,11 +9,13 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from sgoversight import alerts, qa
 from sgoversight.db import PROJECT_ROOT
+from sgoversight.models import AlertNote
 from tests.support.alerts import COMMISSIONER, OTHER_COMMISSIONER, add_providers, form
 
 PAGE = "pages/qa_meeting.py"
@@ -211,3 +213,47 @@ def test_provider_staff_see_only_their_own_part(
         seeded["a_low"],
     ]
     assert not app.button
+
+
+def _search(app: AppTest):
+    return next(t for t in app.text_input if t.label.startswith("Search provider"))
+
+
+def test_the_agenda_is_searched_by_provider_or_what_its_alerts_say(
+    run_page: Callable[..., AppTest], seeded: dict[str, object], page_db: Engine
+) -> None:
+    qa.record_discussion(
+        page_db, COMMISSIONER, seeded["meeting"], seeded["b_critical"], "Réview the rota."
+    )
+    app = run_page(PAGE)
+    app = _search(app).input("harbour").run()
+    assert not app.exception
+    assert _agenda_table(app) == [("Harbour View", 2, "High", "0 of 2")]
+    assert [s.value for s in app.subheader] == ["Agenda", "Harbour View"]
+    assert app.query_params["q"] == "harbour"
+    assert any(m.value.startswith("**1** of 2 providers shown") for m in app.markdown)
+    app = _search(app).input("review ROTA").run()  # the discussion, accents folded
+    assert [row[0] for row in _agenda_table(app)] == ["Elm Court"]
+    app = _search(app).input(str(seeded["a_low"])).run()  # an alert's number
+    assert [row[0] for row in _agenda_table(app)] == ["Harbour View"]
+    app = _search(app).input("nobody-here").run()
+    assert not app.dataframe and not _expander_labels(app)
+    assert any(i.value.startswith("No providers match the search") for i in app.info)
+
+
+def test_provider_staff_never_find_an_alert_by_a_note_they_cannot_read(
+    run_page: Callable[..., AppTest], seeded: dict[str, object], page_db: Engine
+) -> None:
+    alerts.add_note(
+        page_db, COMMISSIONER, str(seeded["a_high"]), "Zebra: internal only.", expected_version=1
+    )
+    with Session(page_db) as session, session.begin():  # written before the meeting: on its agenda
+        session.execute(update(AlertNote).values(written_at=dt.datetime(2026, 11, 19, 10)))
+    council = run_page(PAGE)
+    council = _search(council).input("zebra").run()
+    assert [row[0] for row in _agenda_table(council)] == ["Harbour View"]
+    app = run_page(PAGE, as_user="provider")
+    app = _search(app).input("zebra").run()
+    assert not app.exception
+    assert not app.dataframe
+    assert any(i.value.startswith("No providers match the search") for i in app.info)

@@ -14,6 +14,8 @@ from streamlit.testing.v1.element_tree import TextInput
 from sgoversight import users
 from sgoversight.auth import Role
 from sgoversight.models import AuditEvent, Provider, User
+from tests.pages.conftest import PROJECT_ROOT
+from ui.format import plain
 
 PAGE = "pages/users.py"
 PASSWORD = "correct horse battery"
@@ -234,3 +236,35 @@ def test_times_are_uk_time(run_page: Callable[..., AppTest], accounts: Engine) -
         board.failed_logins = 5
     table = run_page(PAGE, as_user="admin").dataframe[0].value.set_index("Username")
     assert table.loc["board", "Locked until"] == "09:15 BST on 24 July 2099"
+
+
+def test_the_list_is_searched_by_name_role_or_provider_and_kept_in_the_address(
+    run_page: Callable[..., AppTest], accounts: Engine
+) -> None:
+    app = run_page(PAGE, as_user="admin")
+    app = _text(app, "Search username, name, roles, provider, e-mail, status").input(
+        "board MEMBER"
+    )
+    app = app.run()
+    assert not app.exception
+    assert list(app.dataframe[0].value["Username"]) == ["board"]
+    assert app.query_params["q"] == "board MEMBER"
+    assert any(m.value.startswith("**1** of 7 users shown for the search") for m in app.markdown)
+    app = _text(app, "Search username, name, roles, provider, e-mail, status").input("prv-0001")
+    assert list(app.run().dataframe[0].value["Username"]) == ["provider"]  # by provider id
+
+
+def test_a_search_with_markdown_that_finds_nobody_is_shown_as_typed(
+    page_db: Engine, accounts: Engine
+) -> None:
+    app = AppTest.from_file(str(PROJECT_ROOT / PAGE), default_timeout=30)
+    app.session_state["sgo_user"] = {
+        "username": "admin", "name": "Admin", "roles": ["admin"], "provider_id": None,
+    }  # fmt: skip
+    hostile = "![x](http://x.example/a.png) :red[boo]"
+    app.query_params["q"] = hostile
+    app = app.run()
+    assert not app.exception
+    assert not app.dataframe
+    message = next(i.value for i in app.info if i.value.startswith("No users match"))
+    assert f"“{plain(hostile)}”" in message and plain(hostile) != hostile

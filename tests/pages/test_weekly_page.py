@@ -275,3 +275,22 @@ def test_an_untouched_box_follows_a_save_made_elsewhere(seeded: Engine) -> None:
     second.text_area[0].input("Visit arranged; police informed.")
     second = second.button[0].click().run()
     assert [s.value for s in second.success] == ["Saved."]
+
+
+def test_the_flagged_providers_are_searched_by_name_or_reason(
+    run_page: Callable[..., AppTest], seeded: Engine
+) -> None:
+    app = run_page(PAGE, as_user="commissioner")
+    box = next(t for t in app.text_input if t.label.startswith("Search provider name"))
+    app = box.input("ORGANISATIONAL abuse").run()
+    assert not app.exception
+    flagged = next(d.value for d in app.dataframe if "Why flagged" in d.value.columns)
+    assert list(flagged["Provider"]) == ["Harbour View"]
+    assert app.query_params["q"] == "ORGANISATIONAL abuse"
+    assert any(m.value.startswith("**1** of 1 flagged providers shown") for m in app.markdown)
+    assert any("Harbour View: open the profile" in m.value for m in app.markdown)
+    box = next(t for t in app.text_input if t.label.startswith("Search provider name"))
+    app = box.input("willow").run()
+    assert not [d for d in app.dataframe if "Why flagged" in d.value.columns]
+    assert not any("open the profile" in m.value for m in app.markdown)
+    assert any(i.value.startswith("No flagged providers match") for i in app.info)
