@@ -4,14 +4,12 @@ share of its time). Checked with the interpreter's own import log (`-X importtim
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from sgoversight.db import PROJECT_ROOT
+from tests.support.cli import run_cli
 from tests.support.golden_score import build_boundary
 
 HEAVY = {"pandas", "numpy", "pyarrow", "sqlalchemy", "pydantic", "streamlit", "psycopg", "altair"}
@@ -26,16 +24,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _imported(database: Path, *arguments: str) -> tuple[subprocess.CompletedProcess, set[str]]:
     """Run the command with the import log on; the top-level packages it imported."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "sgoversight", *arguments],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(database, *arguments, python_flags=("-X", "importtime"))
     names = set()
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:

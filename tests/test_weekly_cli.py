@@ -11,19 +11,18 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
 from sgoversight import weekly
-from sgoversight.db import PROJECT_ROOT, make_engine
+from sgoversight.db import make_engine
 from sgoversight.migrate import upgrade
 from sgoversight.models import Provider
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
+from tests.support.cli import run_cli
 from tests.support.records import alert, concern
 
 D = dt.date.fromisoformat
@@ -129,16 +128,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _cli(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    return subprocess.run(
-        [sys.executable, "-m", "sgoversight", "weekly-report", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(database, "weekly-report", *args)
 
 
 def test_json_matches_the_figures_worked_out_by_hand(database: Path) -> None:

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight.db import PROJECT_ROOT, make_engine
 from sgoversight.models import ImprovementAction, ImprovementPlan, Provider
+from tests.support.cli import run_cli
 from tests.support.records import alert, concern
 
 GOLDEN = PROJECT_ROOT / "tests" / "fixtures" / "golden" / "score"
@@ -55,27 +54,12 @@ def golden_path(borough: str, month: str, fmt: str) -> Path:
 
 def run_score(database: Path, month: str, fmt: str, *extra: str) -> subprocess.CompletedProcess:
     """`python -m sgoversight score --month month --format fmt` on the SQLite file `database`."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    return subprocess.run(
-        [sys.executable, "-m", "sgoversight", "score", "--month", month, "--format", fmt, *extra],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(database, "score", "--month", month, "--format", fmt, *extra)
 
 
 def _init(database: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    subprocess.run(
-        [sys.executable, "-m", "sgoversight", "init-db"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        check=True,
-        capture_output=True,
-    )
+    done = run_cli(database, "init-db")
+    assert done.returncode == 0, done.stderr
 
 
 def build_demo(database: Path) -> None:
