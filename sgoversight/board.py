@@ -407,6 +407,22 @@ class BoardMonth:
         raise BadInput(f"no provider {provider_id} in the register")
 
 
+RED_OR_WORSE = "red_or_worse"  # the Board table's filter of the providers below, by this code
+
+
+def red_or_worse(view: BoardMonth) -> list[scoring.ProviderRating]:
+    """The providers rated Red for the month or rated worse than the month before, Red first,
+    then by name and id: the landing page's line and the Board table's filter both list these."""
+    chosen = [
+        rating
+        for rating in view.ratings
+        if rating.rating == scoring.RED or view.movement.get(rating.provider_id) == scoring.WORSE
+    ]
+    order = {rating: i for i, rating in enumerate(scoring.RATINGS)}
+    chosen.sort(key=lambda r: (order[r.rating], r.provider_name, r.provider_id))
+    return chosen
+
+
 def board_month(
     engine: Engine,
     actor: Actor,
