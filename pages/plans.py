@@ -307,18 +307,18 @@ def _open_selected(table_key: str, links: list[str]) -> None:
 
 
 def _shown_line() -> attention.Line | None:
-    """The landing page's plan line the address asks to show (`?show=KEY`), by its own rule, with
-    a notice saying so and a button to show everything; None for everything."""
+    """The landing page's plan line the address asks to show (`?show=KEY`), by its own rule;
+    None for everything."""
     offered = {key: key for key in attention.PLAN_LISTS}
     if not actor.can(Permission.VIEW_BOARD):
         offered.pop(attention.WORK_NOT_STARTED)
     key = shown_list(offered)
-    if key is None:
-        return None
-    line = attention.plan_list(db, actor, now, key)
-    title = line.title[0].lower() + line.title[1:]
-    shown_list_notice(title, line.count, key="plans-show-all")
-    return line
+    return None if key is None else attention.plan_list(db, actor, now, key)
+
+
+def _notice(line: attention.Line, rows: int) -> None:
+    """Say which line's records are listed, counting the rows drawn, with "Show all"."""
+    shown_list_notice(line.title[0].lower() + line.title[1:], rows, key="plans-show-all")
 
 
 def _only(frame: pd.DataFrame, line: attention.Line) -> pd.DataFrame:
@@ -333,6 +333,7 @@ def _only(frame: pd.DataFrame, line: attention.Line) -> pd.DataFrame:
 
 def _decisions_not_started(line: attention.Line) -> None:
     """The Board's decisions whose work has not started: each provider, why, and a link to it."""
+    _notice(line, line.count)  # one link per record below
     if not line.count:
         st.info("Every decision of the month has its work under way.")
     for item in line.items:
@@ -561,6 +562,7 @@ with overview_tab:
     showing = _shown_line()
     if showing is not None and showing.key != attention.WORK_NOT_STARTED:
         open_items = _only(open_items, showing)
+        _notice(showing, len(open_items))
     open_listed = len(open_items)
     open_items = filter_frame(
         open_items, search, ["progress_text", "kind", "reference", "provider", "why", "owner"]

@@ -17,12 +17,14 @@ OFFICER = Actor("commissioner", frozenset({Role.COMMISSIONER}))
 BOARD = Actor("board", frozenset({Role.BOARD_MEMBER}))
 
 
-def start_plan_work(engine: Engine, today: dt.date) -> None:
+def start_plan_work(
+    engine: Engine, today: dt.date, *, monitored: int = 1, decided: int = 2
+) -> None:
     """Through the app's own rules: the first open plan is reviewed in 3 days with every action
     done (a review due, awaiting sign-off); the second's review is 2 days overdue; enhanced
-    monitoring of a provider with no plan is reviewed in 5 days; and the Board decides an
-    improvement plan for two Red providers with none open (a plan that still needs setting up:
-    work not started)."""
+    monitoring of `monitored` providers rated Red or worse with no plan is reviewed in 5 days; and
+    the Board decides an improvement plan for `decided` more such providers (a plan that still
+    needs setting up: work not started)."""
     with Session(engine) as session:
         open_plans = session.scalars(
             select(ImprovementPlan)
@@ -45,9 +47,10 @@ def start_plan_work(engine: Engine, today: dt.date) -> None:
     view = board.board_month(engine, BOARD, month)
     free = [r for r in board.red_or_worse(view) if r.provider_id not in planned]
     review_on = today + dt.timedelta(days=5)
-    plans.start_monitoring(engine, OFFICER, free[0].provider_id, today, review_on,
-                           "Amber for two months", "commissioner", today=today)
-    for rating in free[1:3]:
+    for rating in free[:monitored]:
+        plans.start_monitoring(engine, OFFICER, rating.provider_id, today, review_on,
+                               "Worse for two months", "commissioner", today=today)
+    for rating in free[monitored : monitored + decided]:
         record_decision(
             engine, BOARD, today=today, board_month=month.label,
             provider_id=rating.provider_id, computed_rating=rating.rating, agreed=True,
