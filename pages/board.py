@@ -4,8 +4,8 @@ Board's decisions.
 The address bar holds the month, the table's order and the provider under review
 (`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in sgoversight.board.ORDERS) and
 any search of the table (`&q=…`; the rates and quiet tables' own as `rates_q`, `quiet_q`) and
-any filtered list (`&show=red_or_worse`: the providers rated Red or worse than the month before,
-by the landing page's own rule, board.red_or_worse), so a
+any filtered list (`&show=red_or_worse` or `&show=awaiting_decision`: a landing page line's
+providers, by the line's own rule, board.red_or_worse or board.awaiting_decision), so a
 link, a reload and the browser's back button all come back to the same place. The table is most
 at risk first unless the Board chooses another order; its leading columns (provider, rating,
 main reason, recommended action, the Board's decision) fit a 1366-pixel-wide laptop screen
@@ -275,7 +275,16 @@ with search_column:
         "recommended action, the Board's decision and rating, and any plan or monitoring.",
     )
 month = months[month_label]
-showing = shown_list({board.RED_OR_WORSE: "providers rated Red or worse than the month before"})
+#: The landing page's lines this table can be filtered to (`?show=CODE`), each by the line's rule.
+SHOWN_LISTS = {
+    board.RED_OR_WORSE: (
+        board.red_or_worse, "providers rated Red for {month} or worse than the month before"
+    ),
+    board.AWAITING_DECISION: (
+        board.awaiting_decision, "providers awaiting the Board's decision for {month}"
+    ),
+}
+showing = shown_list({code: words for code, (_, words) in SHOWN_LISTS.items()})
 frames = cache.board_frames(actor, month)
 view = cache.board_month(actor, month)
 order = st.session_state[ORDER_KEY]
@@ -330,12 +339,11 @@ if regulated != "All":
     shown = shown[shown["regulated"] == (regulated == "Yes")]
 if commissioned != "All":
     shown = shown[shown["commissioned"] == (commissioned == "Yes")]
-if showing == board.RED_OR_WORSE:  # the landing page's line, by its own rule
-    shown = shown[shown["provider_id"].isin({r.provider_id for r in board.red_or_worse(view)})]
+if showing is not None:  # a landing page line's providers, by the line's own rule
+    rule, words = SHOWN_LISTS[showing]
+    shown = shown[shown["provider_id"].isin({r.provider_id for r in rule(view)})]
     shown_list_notice(
-        f"providers rated Red for {month.start:%B %Y} or worse than the month before",
-        len(shown),
-        key="board-show-all",
+        words.format(month=f"{month.start:%B %Y}"), len(shown), key="board-show-all"
     )
 filtered = len(shown)
 shown = filter_frame(shown, search, SEARCHED)

@@ -24,8 +24,9 @@ Rules (one line each; a line's count is the number of records it lists, by const
 - plan owners (those who update their own actions): their actions overdue, and due in 14 days;
 - provider staff: their service's open alerts.
 A line whose records another page lists opens that page filtered by the same rule (`?show=KEY`):
-the Board table by `board.red_or_worse`, the plans page by `plan_list`, so the count on the
-landing page and the rows of the list cannot differ.
+the Board table by `board.red_or_worse` or `board.awaiting_decision`, the plans page by
+`plan_list`, so the count on the landing page and the rows of the list cannot differ; a plan
+owner's action lines are listed whole on the landing page (no page lists exactly those).
 Every read is limited to the actor's provider scope, in the query, and reads only the columns and
 rows its line lists (counts and filters in SQL, no read per record); the Board month's ratings are
 taken from the caller when it has them (`board_view`), not scored again.
@@ -75,7 +76,6 @@ SCREENING_WORKING_DAYS = 1
 ENQUIRY_WORKING_DAYS = 20
 ACTION_CHARS = 80  # an action's description in its line, at most (then cut at a word, with …)
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-_RATING_ORDER = {rating: i for i, rating in enumerate(scoring.RATINGS)}
 _ActionRow = tuple[ImprovementAction, ImprovementPlan, str]
 
 
@@ -308,7 +308,7 @@ def _provider_open_alerts(session: Session, actor: Actor, today: dt.date) -> Lin
             for alert, name in rows
         ),
         ALERT_PAGE,
-        {},
+        {"status": "open,in_progress"},  # the register's own default, said in the link
     )
 
 
@@ -340,8 +340,7 @@ def _rated_red_or_worse(view: board.BoardMonth) -> Line:
 
 def _awaiting_decision(view: board.BoardMonth) -> Line:
     month = view.month.label
-    waiting = [r for r in view.ratings if r.provider_id not in view.decisions]
-    waiting.sort(key=lambda r: (_RATING_ORDER[r.rating], r.provider_name, r.provider_id))
+    waiting = board.awaiting_decision(view)
     return Line(
         "awaiting_decision",
         f"Providers awaiting the Board's decision for {view.month.start:%B %Y}",
@@ -356,7 +355,8 @@ def _awaiting_decision(view: board.BoardMonth) -> Line:
             for r in waiting
         ),
         BOARD_PAGE,
-        {"month": month, "order": board.UNDECIDED_FIRST},  # the ones it counts come first
+        # The Board table filtered by the same rule, in the order that puts them first.
+        {"month": month, "order": board.UNDECIDED_FIRST, SHOW: board.AWAITING_DECISION},
     )
 
 
@@ -573,14 +573,14 @@ def _my_actions(session: Session, actor: Actor, today: dt.date) -> list[Line]:
             "my_actions_overdue",
             "Your plan actions that are overdue",
             _items(row for row in mine if row[0].due_on < today),
-            PLAN_PAGE,
+            None,  # the plans page lists them with the reviews due: not exactly these
             {},
         ),
         Line(
             "my_actions_due_soon",
             f"Your plan actions due in the next {DUE_SOON_DAYS} days",
             _items(row for row in mine if today <= row[0].due_on <= horizon),
-            PLAN_PAGE,
+            None,  # the plans page lists them with the reviews due: not exactly these
             {},
         ),
     ]

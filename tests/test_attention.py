@@ -157,13 +157,18 @@ def test_board_awaiting_decision_and_sign_off(borough: Engine) -> None:
     lines = _lines(borough, BOARD)
     assert sorted(_ids(lines["awaiting_decision"])) == ["PRV-A", "PRV-B"]
     # Its full list is the Board's table with the providers not yet decided first.
-    assert lines["awaiting_decision"].params == {"month": "2026-10", "order": "undecided"}
+    assert lines["awaiting_decision"].params == {
+        "month": "2026-10", "order": "undecided", "show": board.AWAITING_DECISION
+    }
     assert _ids(lines["awaiting_sign_off"]) == ["PLN-B"]
 
 
 def test_plan_owner_sees_only_their_actions_overdue_and_due_soon(borough: Engine) -> None:
     lines = _lines(borough, PLAN_OWNER)
     assert list(lines) == ["my_actions_overdue", "my_actions_due_soon"]
+    # The plans page lists a plan owner's actions with their reviews: not exactly these, so the
+    # landing page lists them all.
+    assert lines["my_actions_overdue"].page is None and lines["my_actions_due_soon"].page is None
     assert _ids(lines["my_actions_overdue"]) == ["ACT-1"]
     assert _ids(lines["my_actions_due_soon"]) == ["ACT-2"]
     assert lines["my_actions_due_soon"].items[0].detail == "due in 10 days"
@@ -326,6 +331,8 @@ def test_each_line_with_a_full_list_opens_it_filtered_by_its_own_rule(borough: E
     assert red.params == {"month": "2026-10", "show": board.RED_OR_WORSE}
     view = board.board_month(borough, COMMISSIONER, periods.last_complete_month(TODAY))
     assert _ids(red) == [r.provider_id for r in board.red_or_worse(view)]
+    waiting = _lines(borough, BOARD)["awaiting_decision"]
+    assert _ids(waiting) == [r.provider_id for r in board.awaiting_decision(view)]
     lines = commissioner | _lines(borough, BOARD)
     for key in attention.PLAN_LISTS:
         assert lines[key].page == "pages/plans.py"

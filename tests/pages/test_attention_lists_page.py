@@ -97,6 +97,20 @@ def test_board_red_or_worse_lists_the_lines_providers(
     assert not [i for i in app.info if i.value.startswith("Showing")]
 
 
+def test_board_awaiting_decision_lists_the_lines_providers(
+    open_page: Callable[..., AppTest], borough: Engine
+) -> None:
+    line = _lines(borough, BOARD)["awaiting_decision"]
+    app = open_page("pages/board.py", "board", **line.params)
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert sorted(table["Provider"]) == sorted(item.label for item in line.items)
+    assert 0 < line.count < 250  # two of the demo borough's 250 providers are decided
+    assert _notice(app) == (
+        f"Showing **{line.count:,}** providers awaiting the Board's decision for October 2026."
+    )
+
+
 @pytest.mark.parametrize(
     ("key", "actor", "user", "count"),
     [
