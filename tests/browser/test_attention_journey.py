@@ -185,6 +185,9 @@ def test_board_member_opens_a_provider_awaiting_its_decision(page: Page, app_url
             int, re.search(r"([\d,]+) of ([\d,]+)", recorded.inner_text()).groups()
         )
         assert rated - decided == count
+        assert _address(page.url).get("show") == "awaiting_decision", page.url
+        _filtered(page, count, "providers awaiting the Board's decision for")
+        assert _grid_rows(page) == count
         _no_exception(page)
         _back_to_landing(page)
         line, _ = _open_line(page, title)
@@ -270,11 +273,15 @@ def _filtered(page: Page, count: int, what: str) -> Locator:
     return page.get_by_role("button", name="Show all")
 
 
-def _show_all(page: Page, button: Locator) -> None:
+def _show_all(page: Page, button: Locator, count: int) -> None:
+    """Show all: the filter leaves the address and the table lists more than its `count` rows."""
     button.click()
     page.wait_for_url(lambda url: "show" not in _address(url))
     wait_for_app(page)
     expect(page.get_by_role("button", name="Show all")).to_have_count(0)
+    grid = page.get_by_test_id("stDataFrame").first.locator("table[aria-rowcount]")
+    expect(grid).not_to_have_attribute("aria-rowcount", str(count + 1))  # redrawn whole
+    assert _grid_rows(page) > count
     _no_exception(page)
 
 
@@ -293,8 +300,7 @@ def test_commissioner_opens_the_providers_red_or_worse_on_the_board(
     expect(page.get_by_text(re.compile(rf"^{count:,} of [\d,]+ providers shown"))).to_have_count(1)
     assert _grid_rows(page) == count
     screenshot(page, "board-red-or-worse")
-    _show_all(page, show_all)
-    assert _grid_rows(page) > count
+    _show_all(page, show_all, count)
     assert _address(page.url).get("month") == wanted["month"], page.url
 
 
@@ -330,8 +336,7 @@ def test_plan_lines_open_the_plans_page_filtered_to_their_records(
         "plans-reviews-due",
     )
     assert _grid_rows(page) == count
-    _show_all(page, show_all)
-    assert _grid_rows(page) > count
+    _show_all(page, show_all, count)
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
