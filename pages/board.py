@@ -3,7 +3,9 @@ Board's decisions.
 
 The address bar holds the month, the table's order and the provider under review
 (`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in sgoversight.board.ORDERS) and
-any search of the table (`&q=…`; the rates and quiet tables' own as `rates_q`, `quiet_q`), so a
+any search of the table (`&q=…`; the rates and quiet tables' own as `rates_q`, `quiet_q`) and
+any filtered list (`&show=red_or_worse` or `&show=awaiting_decision`: a landing page line's
+providers, by the line's own rule, board.red_or_worse or board.awaiting_decision), so a
 link, a reload and the browser's back button all come back to the same place. The table is most
 at risk first unless the Board chooses another order; its leading columns (provider, rating,
 main reason, recommended action, the Board's decision) fit a 1366-pixel-wide laptop screen
@@ -39,6 +41,7 @@ from sgoversight.vocabulary import SERVICE_TYPE
 from ui import cache, forms, writes
 from ui import cqc as cqc_ui
 from ui import format as fmt
+from ui.address import shown_list, shown_list_notice
 from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
 from ui.navigation import link_to_page
@@ -272,6 +275,16 @@ with search_column:
         "recommended action, the Board's decision and rating, and any plan or monitoring.",
     )
 month = months[month_label]
+#: The landing page's lines this table can be filtered to (`?show=CODE`), each by the line's rule.
+SHOWN_LISTS = {
+    board.RED_OR_WORSE: (
+        board.red_or_worse, "providers rated Red for {month} or worse than the month before"
+    ),
+    board.AWAITING_DECISION: (
+        board.awaiting_decision, "providers awaiting the Board's decision for {month}"
+    ),
+}
+showing = shown_list({code: words for code, (_, words) in SHOWN_LISTS.items()})
 frames = cache.board_frames(actor, month)
 view = cache.board_month(actor, month)
 order = st.session_state[ORDER_KEY]
@@ -326,6 +339,12 @@ if regulated != "All":
     shown = shown[shown["regulated"] == (regulated == "Yes")]
 if commissioned != "All":
     shown = shown[shown["commissioned"] == (commissioned == "Yes")]
+if showing is not None:  # a landing page line's providers, by the line's own rule
+    rule, words = SHOWN_LISTS[showing]
+    shown = shown[shown["provider_id"].isin({r.provider_id for r in rule(view)})]
+    shown_list_notice(
+        words.format(month=f"{month.start:%B %Y}"), len(shown), key="board-show-all"
+    )
 filtered = len(shown)
 shown = filter_frame(shown, search, SEARCHED)
 

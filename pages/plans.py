@@ -1,7 +1,9 @@
 """Improvement plans and enhanced monitoring: what is open and due, one plan in detail, monitoring.
 
 Other pages link to one plan with `plans?plan=PLAN-ID` and to one arrangement with
-`plans?monitoring=ID` (sgoversight.plans.plan_link, monitoring_link). Provider staff get their
+`plans?monitoring=ID` (sgoversight.plans.plan_link, monitoring_link). The landing page's plan
+lines open `plans?show=KEY`: the "Everything open" list filtered to exactly that line's records,
+by its own rule (sgoversight.attention.plan_list). Provider staff get their
 own service's workstream here instead (sgoversight.plans.provider_workstream): the open plan and
 its actions without the council's internal text, with a box to add evidence to each action
 assigned to their service. Every change runs in its
@@ -20,6 +22,7 @@ import pandas as pd
 import streamlit as st
 from dateutil.relativedelta import relativedelta
 
+from sgoversight import attention
 from sgoversight.auth import Actor, Permission
 from sgoversight.board import rag_text
 from sgoversight.errors import FormInvalid
@@ -55,6 +58,7 @@ from sgoversight.plans import (
 )
 from ui import cards, forms, writes
 from ui import format as fmt
+from ui.address import shown_list, shown_list_notice
 from ui.context import current_actor, engine, require, today
 from ui.navigation import link_to_page
 from ui.rag import RAG_BACKGROUND
@@ -263,8 +267,9 @@ def _flash(where: str) -> None:
 
 
 def _clear_address() -> None:
-    """Leave only the overview's search in the address, before naming one plan or arrangement."""
-    for param in [p for p in st.query_params if p != SEARCH]:
+    """Leave only the overview's search and filter in the address, before naming one plan or
+    arrangement."""
+    for param in [p for p in st.query_params if p not in {SEARCH, attention.SHOW}]:
         del st.query_params[param]
 
 
@@ -299,6 +304,45 @@ def _open_selected(table_key: str, links: list[str]) -> None:
     elif "monitoring" in query:
         _show_monitoring(int(query["monitoring"][0]))
         st.session_state[TAB_KEY] = TABS[2]
+
+
+def _shown_line() -> attention.Line | None:
+    """The landing page's plan line the address asks to show (`?show=KEY`), by its own rule;
+    None for everything."""
+    offered = {key: key for key in attention.PLAN_LISTS}
+    if not actor.can(Permission.VIEW_BOARD):
+        offered.pop(attention.WORK_NOT_STARTED)
+    key = shown_list(offered)
+    return None if key is None else attention.plan_list(db, actor, now, key)
+
+
+def _notice(line: attention.Line, rows: int) -> None:
+    """Say which line's records are listed, counting the rows drawn, with "Show all"."""
+    shown_list_notice(line.title[0].lower() + line.title[1:], rows, key="plans-show-all")
+
+
+def _only(frame: pd.DataFrame, line: attention.Line) -> pd.DataFrame:
+    """The rows of the open plans and arrangements that `line` lists (by plan or arrangement id)."""
+    wanted = {tuple(sorted(item.params.items())) for item in line.items}
+    opened = [
+        tuple(sorted((k, v[0]) for k, v in parse_qs(urlsplit(link).query).items()))
+        for link in frame["link"]
+    ]
+    return frame[[row in wanted for row in opened]]
+
+
+def _decisions_not_started(line: attention.Line) -> None:
+    """The Board's decisions whose work has not started: each provider, why, and a link to it."""
+    _notice(line, line.count)  # one link per record below
+    if not line.count:
+        st.info("Every decision of the month has its work under way.")
+    for item in line.items:
+        link_to_page(
+            item.page or "pages/provider.py",
+            fmt.plain(f"{item.label} — {item.detail}"),
+            ":material/arrow_forward:",
+            item.params,
+        )
 
 
 # --- the forms' callbacks: each reads what was typed by the form's keys --------------------------
@@ -515,11 +559,17 @@ with overview_tab:
         help="Searches both lists below.",
     )
     st.subheader("Everything open, most urgent first")
+    showing = _shown_line()
+    if showing is not None and showing.key != attention.WORK_NOT_STARTED:
+        open_items = _only(open_items, showing)
+        _notice(showing, len(open_items))
     open_listed = len(open_items)
     open_items = filter_frame(
         open_items, search, ["progress_text", "kind", "reference", "provider", "why", "owner"]
     )
-    if not open_listed:
+    if showing is not None and showing.key == attention.WORK_NOT_STARTED:
+        _decisions_not_started(showing)  # providers, some with nothing open: a list of their own
+    elif not open_listed:
         st.info("No improvement plan or enhanced monitoring is open.")
     elif found_line(search, len(open_items), open_listed, "plans and arrangements"):
         shown = pd.DataFrame(

@@ -23,6 +23,10 @@ Rules (one line each; a line's count is the number of records it lists, by const
   needs setting up (`plans.setup_missing`), or enhanced monitoring with none running;
 - plan owners (those who update their own actions): their actions overdue, and due in 14 days;
 - provider staff: their service's open alerts.
+A line whose records another page lists opens that page filtered by the same rule (`?show=KEY`):
+the Board table by `board.red_or_worse` or `board.awaiting_decision`, the plans page by
+`plan_list`, so the count on the landing page and the rows of the list cannot differ; a plan
+owner's action lines are listed whole on the landing page (no page lists exactly those).
 Every read is limited to the actor's provider scope, in the query, and reads only the columns and
 rows its line lists (counts and filters in SQL, no read per record); the Board month's ratings are
 taken from the caller when it has them (`board_view`), not scored again.
@@ -62,11 +66,16 @@ PLAN_PAGE = "pages/plans.py"
 BOARD_PAGE = "pages/board.py"
 WEEKLY_PAGE = "pages/weekly.py"
 DUE_SOON_DAYS = 14
+#: The address key by which a line's "open the full list" link filters its page to the line's
+#: records (`?show=<the line's key>`), and the plans page's lists offered under it.
+SHOW = "show"
+REVIEWS_DUE = "reviews_due"
+WORK_NOT_STARTED = "work_not_started"
+AWAITING_SIGN_OFF = "awaiting_sign_off"
 SCREENING_WORKING_DAYS = 1
 ENQUIRY_WORKING_DAYS = 20
 ACTION_CHARS = 80  # an action's description in its line, at most (then cut at a word, with …)
 _SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-_RATING_ORDER = {rating: i for i, rating in enumerate(scoring.RATINGS)}
 _ActionRow = tuple[ImprovementAction, ImprovementPlan, str]
 
 
@@ -147,6 +156,29 @@ def needs_attention(
         if actor.is_provider_user:
             lines.append(_provider_open_alerts(session, actor, today))
     return lines
+
+
+PLAN_LISTS = (REVIEWS_DUE, WORK_NOT_STARTED, AWAITING_SIGN_OFF)
+
+
+def plan_list(engine: Engine, actor: Actor, today: dt.date, key: str) -> Line:
+    """One plan line alone (a key of PLAN_LISTS), by the very rule of the landing page's line:
+    the plans page lists exactly these records when its address says `?show=<key>`.
+
+    Needs VIEW_PLANS; the Board's decisions whose work has not started need VIEW_BOARD too. Reads
+    only the actor's provider scope, like every line."""
+    actor.require(Permission.VIEW_PLANS)
+    if key not in PLAN_LISTS:
+        raise ValueError(f"no plan list {key!r}")
+    with Session(engine) as session:
+        arrangements = _Arrangements(session, actor, today)
+        if key == REVIEWS_DUE:
+            return _reviews_due(arrangements, today)
+        if key == AWAITING_SIGN_OFF:
+            return _awaiting_sign_off(arrangements)
+        actor.require(Permission.VIEW_BOARD)
+        month = periods.last_complete_month(today)
+        return _work_not_started(session, actor, month, arrangements)
 
 
 # --- alerts ---------------------------------------------------------------------------------------
@@ -276,7 +308,7 @@ def _provider_open_alerts(session: Session, actor: Actor, today: dt.date) -> Lin
             for alert, name in rows
         ),
         ALERT_PAGE,
-        {},
+        {"status": "open,in_progress"},  # the register's own default, said in the link
     )
 
 
@@ -285,12 +317,7 @@ def _provider_open_alerts(session: Session, actor: Actor, today: dt.date) -> Lin
 
 def _rated_red_or_worse(view: board.BoardMonth) -> Line:
     month = view.month.label
-    chosen = [
-        rating
-        for rating in view.ratings
-        if rating.rating == scoring.RED or view.movement.get(rating.provider_id) == scoring.WORSE
-    ]
-    chosen.sort(key=lambda r: (_RATING_ORDER[r.rating], r.provider_name, r.provider_id))
+    chosen = board.red_or_worse(view)
     return Line(
         "providers_red_or_worse",
         f"Providers rated Red for {view.month.start:%B %Y} or worse than the month before",
@@ -307,14 +334,13 @@ def _rated_red_or_worse(view: board.BoardMonth) -> Line:
             for r in chosen
         ),
         BOARD_PAGE,
-        {"month": month},
+        {"month": month, SHOW: board.RED_OR_WORSE},  # the Board table filtered by the same rule
     )
 
 
 def _awaiting_decision(view: board.BoardMonth) -> Line:
     month = view.month.label
-    waiting = [r for r in view.ratings if r.provider_id not in view.decisions]
-    waiting.sort(key=lambda r: (_RATING_ORDER[r.rating], r.provider_name, r.provider_id))
+    waiting = board.awaiting_decision(view)
     return Line(
         "awaiting_decision",
         f"Providers awaiting the Board's decision for {view.month.start:%B %Y}",
@@ -329,7 +355,8 @@ def _awaiting_decision(view: board.BoardMonth) -> Line:
             for r in waiting
         ),
         BOARD_PAGE,
-        {"month": month, "order": board.UNDECIDED_FIRST},  # the ones it counts come first
+        # The Board table filtered by the same rule, in the order that puts them first.
+        {"month": month, "order": board.UNDECIDED_FIRST, SHOW: board.AWAITING_DECISION},
     )
 
 
@@ -370,11 +397,11 @@ def _work_not_started(
             )
         )
     return Line(
-        "work_not_started",
+        WORK_NOT_STARTED,
         f"Decisions for {month.start:%B %Y} whose work has not started",
         tuple(items),
         PLAN_PAGE,
-        {},
+        {SHOW: WORK_NOT_STARTED},
     )
 
 
@@ -479,11 +506,11 @@ def _reviews_due(arrangements: _Arrangements, today: dt.date) -> Line:
     ]
     items.sort(key=lambda pair: (pair[0], pair[1].record_id))
     return Line(
-        "reviews_due",
+        REVIEWS_DUE,
         f"Plan and monitoring reviews due in the next {DUE_SOON_DAYS} days or overdue",
         tuple(item for _, item in items),
         PLAN_PAGE,
-        {},
+        {SHOW: REVIEWS_DUE},
     )
 
 
@@ -495,7 +522,7 @@ def _awaiting_sign_off(arrangements: _Arrangements) -> Line:
             ready.append((plan, name, total))
     ready.sort(key=lambda row: row[0].plan_id)
     return Line(
-        "awaiting_sign_off",
+        AWAITING_SIGN_OFF,
         "Improvement plans with every action done, awaiting sign-off",
         tuple(
             Item(
@@ -508,7 +535,7 @@ def _awaiting_sign_off(arrangements: _Arrangements) -> Line:
             for plan, name, total in ready
         ),
         PLAN_PAGE,
-        {},
+        {SHOW: AWAITING_SIGN_OFF},
     )
 
 
@@ -546,14 +573,14 @@ def _my_actions(session: Session, actor: Actor, today: dt.date) -> list[Line]:
             "my_actions_overdue",
             "Your plan actions that are overdue",
             _items(row for row in mine if row[0].due_on < today),
-            PLAN_PAGE,
+            None,  # the plans page lists them with the reviews due: not exactly these
             {},
         ),
         Line(
             "my_actions_due_soon",
             f"Your plan actions due in the next {DUE_SOON_DAYS} days",
             _items(row for row in mine if today <= row[0].due_on <= horizon),
-            PLAN_PAGE,
+            None,  # the plans page lists them with the reviews due: not exactly these
             {},
         ),
     ]

@@ -407,6 +407,32 @@ class BoardMonth:
         raise BadInput(f"no provider {provider_id} in the register")
 
 
+RED_OR_WORSE = "red_or_worse"  # the Board table's filters of the providers below, by code
+AWAITING_DECISION = "awaiting_decision"
+
+
+def red_or_worse(view: BoardMonth) -> list[scoring.ProviderRating]:
+    """The providers rated Red for the month or rated worse than the month before, Red first,
+    then by name and id: the landing page's line and the Board table's filter both list these."""
+    chosen = [
+        rating
+        for rating in view.ratings
+        if rating.rating == scoring.RED or view.movement.get(rating.provider_id) == scoring.WORSE
+    ]
+    order = {rating: i for i, rating in enumerate(scoring.RATINGS)}
+    chosen.sort(key=lambda r: (order[r.rating], r.provider_name, r.provider_id))
+    return chosen
+
+
+def awaiting_decision(view: BoardMonth) -> list[scoring.ProviderRating]:
+    """The providers with no current decision for the month, Red first, then by name and id: the
+    landing page's line and the Board table's filter both list these."""
+    waiting = [r for r in view.ratings if r.provider_id not in view.decisions]
+    order = {rating: i for i, rating in enumerate(scoring.RATINGS)}
+    waiting.sort(key=lambda r: (order[r.rating], r.provider_name, r.provider_id))
+    return waiting
+
+
 def board_month(
     engine: Engine,
     actor: Actor,

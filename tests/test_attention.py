@@ -157,13 +157,18 @@ def test_board_awaiting_decision_and_sign_off(borough: Engine) -> None:
     lines = _lines(borough, BOARD)
     assert sorted(_ids(lines["awaiting_decision"])) == ["PRV-A", "PRV-B"]
     # Its full list is the Board's table with the providers not yet decided first.
-    assert lines["awaiting_decision"].params == {"month": "2026-10", "order": "undecided"}
+    assert lines["awaiting_decision"].params == {
+        "month": "2026-10", "order": "undecided", "show": board.AWAITING_DECISION
+    }
     assert _ids(lines["awaiting_sign_off"]) == ["PLN-B"]
 
 
 def test_plan_owner_sees_only_their_actions_overdue_and_due_soon(borough: Engine) -> None:
     lines = _lines(borough, PLAN_OWNER)
     assert list(lines) == ["my_actions_overdue", "my_actions_due_soon"]
+    # The plans page lists a plan owner's actions with their reviews: not exactly these, so the
+    # landing page lists them all.
+    assert lines["my_actions_overdue"].page is None and lines["my_actions_due_soon"].page is None
     assert _ids(lines["my_actions_overdue"]) == ["ACT-1"]
     assert _ids(lines["my_actions_due_soon"]) == ["ACT-2"]
     assert lines["my_actions_due_soon"].items[0].detail == "due in 10 days"
@@ -294,3 +299,50 @@ def test_plan_with_an_action_completed_after_today_is_not_awaiting_sign_off(
             )
         )
     assert _ids(_lines(borough, BOARD)["awaiting_sign_off"]) == []
+
+
+def test_red_or_worse_is_red_or_any_rating_worse_than_last_month_red_first(
+    borough: Engine,
+) -> None:
+    """board.red_or_worse: Red whatever its movement, Amber or Green only when worse than the
+    month before; Red first, then by name."""
+    from dataclasses import replace
+
+    view = board.board_month(borough, COMMISSIONER, periods.last_complete_month(TODAY))
+    template = view.ratings[0]
+    ratings = [
+        replace(template, provider_id="P-1", provider_name="Zed", rating=scoring.RED),
+        replace(template, provider_id="P-2", provider_name="Alder", rating=scoring.GREEN),
+        replace(template, provider_id="P-3", provider_name="Beech", rating=scoring.AMBER),
+        replace(template, provider_id="P-4", provider_name="Cherry", rating=scoring.AMBER),
+        replace(template, provider_id="P-5", provider_name="Damson", rating=scoring.RED),
+    ]
+    movement = {"P-1": scoring.BETTER, "P-2": scoring.WORSE, "P-3": scoring.SAME,
+                "P-4": scoring.NEW, "P-5": scoring.WORSE}
+    chosen = board.red_or_worse(replace(view, ratings=ratings, movement=movement))
+    assert [r.provider_id for r in chosen] == ["P-5", "P-1", "P-2"]
+
+
+def test_each_line_with_a_full_list_opens_it_filtered_by_its_own_rule(borough: Engine) -> None:
+    """The Board's Red-or-worse line opens the Board table filtered by board.red_or_worse, and
+    each plan line opens the plans page filtered by attention.plan_list: the same records."""
+    commissioner = _lines(borough, COMMISSIONER)
+    red = commissioner["providers_red_or_worse"]
+    assert red.params == {"month": "2026-10", "show": board.RED_OR_WORSE}
+    view = board.board_month(borough, COMMISSIONER, periods.last_complete_month(TODAY))
+    assert _ids(red) == [r.provider_id for r in board.red_or_worse(view)]
+    waiting = _lines(borough, BOARD)["awaiting_decision"]
+    assert _ids(waiting) == [r.provider_id for r in board.awaiting_decision(view)]
+    lines = commissioner | _lines(borough, BOARD)
+    for key in attention.PLAN_LISTS:
+        assert lines[key].page == "pages/plans.py"
+        assert lines[key].params == {"show": key}
+        alone = attention.plan_list(borough, BOARD, TODAY, key)
+        assert alone == lines[key], key
+
+
+def test_plan_lists_keep_to_their_permissions(borough: Engine) -> None:
+    with pytest.raises(PermissionDenied):
+        attention.plan_list(borough, PROVIDER, TODAY, attention.REVIEWS_DUE)
+    with pytest.raises(ValueError, match="no plan list"):
+        attention.plan_list(borough, BOARD, TODAY, "everything")

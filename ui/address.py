@@ -5,6 +5,9 @@ keeps it in the address as `?week=2026-W47` or `?quarter=2026-Q3` (the period's 
 label on screen), so reload, back and forward and a shared link show the same period. An address
 naming a period that is not offered, or no period at all, gets a plain message saying so and the
 page shows its default period (the first offered).
+
+A page that can list a filtered part of its records (the ones a landing page line counts) keeps
+that filter as `?show=CODE`, says on the page what it shows, and offers "Show all" to remove it.
 """
 
 from __future__ import annotations
@@ -60,3 +63,38 @@ def period_picker(
         st.query_params[param] = chosen
     st.session_state[_WRITTEN + param] = chosen
     return by_id[chosen]
+
+
+def shown_list(offered: dict[str, str], *, param: str = "show") -> str | None:
+    """Which of a page's `offered` filtered lists (code → what it shows, in words) the address
+    asks for with `?<param>=CODE`, or None for the whole list. An address naming a list the page
+    does not offer gets a plain message and the whole list."""
+    asked = st.query_params.get(param)
+    if asked is None or asked in offered:
+        return asked
+    st.warning(
+        f"The address asks to show “{plain(asked)}”, which this page does not offer; showing "
+        "everything instead.",
+        icon=":material/link_off:",
+    )
+    del st.query_params[param]
+    return None
+
+
+def _show_all(param: str) -> None:
+    st.query_params.pop(param, None)
+
+
+def shown_list_notice(what: str, count: int, *, param: str = "show", key: str) -> None:
+    """Say plainly which filtered list is shown ("Showing 55 providers rated Red …") with a
+    button that removes the filter from the address and shows everything again."""
+    text, button = st.columns([5, 1], vertical_alignment="center")
+    text.info(f"Showing **{count:,}** {what}.", icon=":material/filter_alt:")
+    button.button(
+        "Show all",
+        key=key,
+        icon=":material/filter_alt_off:",
+        on_click=_show_all,
+        args=(param,),
+        help="Removes this filter from the address and lists everything again.",
+    )

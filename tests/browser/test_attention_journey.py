@@ -1,10 +1,14 @@
 """Each role with an attention list signs in, opens one line of "Needs your attention" on the
 landing page, and reaches one of its records in one click: the page that opens shows exactly that
 record. For one line per role, the count shown is the number of records the line lists (on the
-landing page, or on the page its "open the full list" link opens)."""
+landing page, or on the page its "open the full list" link opens). The lines whose full list is a
+filtered page (the providers rated Red or worse on the Board; the reviews due and the decisions
+whose work has not started on the plans page) open it in one click with exactly as many rows as
+the count, and "Show all" removes the filter."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +17,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from sgoversight.db import make_engine
 from tests.browser.conftest import (
+    DEMO_AS_OF,
     PAGE_TIMEOUT_MS,
     demo_server,
     screenshot,
     sign_in,
     wait_for_app,
 )
+from tests.support.plan_work import start_plan_work
 
 pytestmark = pytest.mark.browser
 
@@ -178,6 +185,9 @@ def test_board_member_opens_a_provider_awaiting_its_decision(page: Page, app_url
             int, re.search(r"([\d,]+) of ([\d,]+)", recorded.inner_text()).groups()
         )
         assert rated - decided == count
+        assert _address(page.url).get("show") == "awaiting_decision", page.url
+        _filtered(page, count, "providers awaiting the Board's decision for")
+        assert _grid_rows(page) == count
         _no_exception(page)
         _back_to_landing(page)
         line, _ = _open_line(page, title)
@@ -243,3 +253,108 @@ def test_provider_staff_open_an_alert_about_their_service(page: Page, app_url: s
     assert provider == "Elmfield House"  # the demo provider user's own service
     _follow(page, first)
     _alert_shown(page, alert_id, provider)
+
+
+def _grid_rows(page: Page) -> int:
+    """The rows of the page's first table, as its accessible grid counts them (the heading row
+    left out)."""
+    grid = page.get_by_test_id("stDataFrame").first.locator("table[aria-rowcount]")
+    grid.wait_for(state="attached")
+    return int(grid.get_attribute("aria-rowcount") or 0) - 1
+
+
+def _filtered(page: Page, count: int, what: str) -> Locator:
+    """The page says it shows the `count` records of `what` (a pattern) and offers Show all."""
+    notice = page.get_by_test_id("stAlertContentInfo").filter(
+        has_text=re.compile(rf"Showing {count:,} {what}")
+    )
+    expect(notice).to_have_count(1)
+    _no_exception(page)
+    return page.get_by_role("button", name="Show all")
+
+
+def _show_all(page: Page, button: Locator, count: int) -> None:
+    """Show all: the filter leaves the address and the table lists more than its `count` rows."""
+    button.click()
+    page.wait_for_url(lambda url: "show" not in _address(url))
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="Show all")).to_have_count(0)
+    grid = page.get_by_test_id("stDataFrame").first.locator("table[aria-rowcount]")
+    expect(grid).not_to_have_attribute("aria-rowcount", str(count + 1))  # redrawn whole
+    assert _grid_rows(page) > count
+    _no_exception(page)
+
+
+def test_commissioner_opens_the_providers_red_or_worse_on_the_board(
+    page: Page, app_url: str
+) -> None:
+    _landing(page, app_url, "commissioner")
+    title = r"Providers rated Red for (\w+ \d{4}) or worse than the month before"
+    line, count = _open_line(page, title)
+    assert count > SHOWN  # the demo borough has 55: more than the line lists
+    assert not _listed_here(line, count)
+    wanted = _follow(page, line.get_by_role("link", name=FULL_LIST))
+    assert wanted["show"] == "red_or_worse"
+    page.get_by_role("heading", name="Provider Oversight Board").wait_for()
+    show_all = _filtered(page, count, "providers rated Red for")
+    expect(page.get_by_text(re.compile(rf"^{count:,} of [\d,]+ providers shown"))).to_have_count(1)
+    assert _grid_rows(page) == count
+    screenshot(page, "board-red-or-worse")
+    _show_all(page, show_all, count)
+    assert _address(page.url).get("month") == wanted["month"], page.url
+
+
+def _plan_line_opens_its_list(
+    page: Page, title: str, what: str, name: str
+) -> tuple[Locator, int]:
+    line, count = _open_line(page, title)
+    assert count > SHOWN  # made so by start_plan_work below
+    assert not _listed_here(line, count)
+    wanted = _follow(page, line.get_by_role("link", name=FULL_LIST))
+    assert _address(page.url).get("show") == wanted["show"], page.url
+    page.get_by_role("heading", name="Improvement plans and monitoring").wait_for()
+    show_all = _filtered(page, count, what)
+    screenshot(page, name)
+    return show_all, count
+
+
+def test_plan_lines_open_the_plans_page_filtered_to_their_records(
+    browser, own_borough: tuple[Page, str], tmp_path: Path
+) -> None:
+    page, url = own_borough
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    try:  # more reviews due and more decisions not started than a line lists on the landing page
+        start_plan_work(engine, DEMO_AS_OF + dt.timedelta(days=4), monitored=9, decided=11)
+    finally:
+        engine.dispose()
+
+    _landing(page, url, "commissioner")
+    show_all, count = _plan_line_opens_its_list(
+        page,
+        r"Plan and monitoring reviews due in the next 14 days or overdue",
+        "plan and monitoring reviews due",
+        "plans-reviews-due",
+    )
+    assert _grid_rows(page) == count
+    _show_all(page, show_all, count)
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        board = context.new_page()
+        board.set_default_timeout(PAGE_TIMEOUT_MS)
+        _landing(board, url, "board")
+        show_all, count = _plan_line_opens_its_list(
+            board,
+            r"Decisions for \w+ \d{4} whose work has not started",
+            "decisions for",
+            "plans-work-not-started",
+        )
+        providers = board.get_by_test_id("stPageLink-NavLink").filter(has_text=" — ")
+        expect(providers).to_have_count(count)
+        first = providers.first
+        name = first.inner_text().strip().splitlines()[-1].split(" — ")[0]
+        _follow(board, first)
+        board.get_by_role("heading", name=name, exact=True).wait_for()
+        _no_exception(board)
+    finally:
+        context.close()
