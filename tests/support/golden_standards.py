@@ -128,8 +128,8 @@ def _edges() -> list[SafeguardingConcern]:
 
 
 def _acc5_on_target() -> list[SafeguardingConcern]:
-    """107 enquiries concluded in 2027-Q2 (and no others), 16 with the protection plan reviewed: 14.95%, shown
-    15.0%, met against a target of 15."""
+    """107 enquiries concluded in 2027-Q2 (and no others), 16 with the protection plan reviewed:
+    14.95%, shown 15.0%, met against a target of 15."""
     rows = []
     for i in range(107):
         day = dt.date(2027, 4, 1) + dt.timedelta(days=i % 91)
