@@ -441,11 +441,23 @@ def _is_yes(value: object) -> bool:
     return value is True or value == YES
 
 
-def _working_days(start: dt.date | None, end: dt.date | None) -> int | None:
-    """Working days after `start` up to and including `end` (None when either is blank)."""
-    if start is None or end is None:
-        return None
-    return working_day_number(end) - working_day_number(start)
+class _WorkingDays:
+    """Working days after a start up to and including an end (None when either is blank), each
+    distinct date numbered once (`workdays.working_day_number`)."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[dt.date, int] = {}
+
+    def _number(self, day: dt.date) -> int:
+        number = self._numbers.get(day)
+        if number is None:
+            number = self._numbers[day] = working_day_number(day)
+        return number
+
+    def after(self, start: dt.date | None, end: dt.date | None) -> int | None:
+        if start is None or end is None:
+            return None
+        return self._number(end) - self._number(start)
 
 
 def days_since_previous_concern(concerns: Sequence[ConcernRow]) -> list[int | None]:
@@ -499,11 +511,12 @@ def concern_facts(
     """Every concern with its derived facts (see `ConcernFacts`)."""
     commissioned = commissioned_provider_ids(providers)
     gaps = days_since_previous_concern(concerns)
+    working_days = _WorkingDays().after
     return tuple(
         ConcernFacts(
             concern,
-            _working_days(concern.received_on, concern.screened_on),
-            _working_days(concern.enquiry_started_on, concern.enquiry_concluded_on),
+            working_days(concern.received_on, concern.screened_on),
+            working_days(concern.enquiry_started_on, concern.enquiry_concluded_on),
             gap,
             concern.provider_id is not None and concern.provider_id in commissioned,
         )

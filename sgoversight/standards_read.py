@@ -4,8 +4,9 @@
 Rule: only the columns the measures and breakdowns read (`standards.CONCERN_FIELDS`), and for the
 `quarters` quarters ending with a quarter only the concerns they can count (a superset, never the
 count): those received or concluded in the quarters (every column read), and the others received
-in the `repeat_window_days` before the first of them (ACC-3 looks back that far for the same
-person: concern_id, person_id and received_on only). Training records completed by the last
+in the `repeat_window_days` before the first of them about a person with a concern received in
+the quarters (ACC-3 looks back that far for the same person: concern_id, person_id and
+received_on only). Training records completed by the last
 quarter's end (ACC-6 never reads a later one), in the order they were recorded (which of two
 same-day records outside the contract's roles is later). Without `quarters`, every row. No other
 order is asked for: no measure depends on it. The rules then run on these rows exactly as on
@@ -48,7 +49,10 @@ WHERE received_on BETWEEN ? AND ? OR enquiry_concluded_on BETWEEN ? AND ?"""  # 
 _LOOK_BACK = """
 SELECT concern_id, person_id, received_on FROM safeguarding_concerns
 WHERE received_on BETWEEN ? AND ?
-  AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on NOT BETWEEN ? AND ?)"""
+  AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on NOT BETWEEN ? AND ?)
+  AND person_id IN (
+    SELECT person_id FROM safeguarding_concerns WHERE received_on BETWEEN ? AND ?
+  )"""
 _EVERY_CONCERN = f"SELECT {_COLUMNS} FROM safeguarding_concerns"  # noqa: S608
 _PROVIDERS = "SELECT provider_id, commissioned FROM providers"
 _TRAINING = """
@@ -64,15 +68,32 @@ def _flag(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _concern(values: tuple) -> ConcernRow:
-    cells = []
-    for name, value in zip(CONCERN_FIELDS, values, strict=True):
-        if name in _DATES:
-            value = as_date(value)
-        elif name in _FLAGS:
-            value = _flag(value)
-        cells.append(value)
-    return ConcernRow(*cells)
+_DATE_AT = tuple(i for i, name in enumerate(CONCERN_FIELDS) if name in _DATES)
+_FLAG_AT = tuple(i for i, name in enumerate(CONCERN_FIELDS) if name in _FLAGS)
+
+
+class _Dates(dict):
+    """Stored dates as `datetime.date`, each distinct stored value converted once."""
+
+    def __missing__(self, stored: object) -> dt.date | None:
+        day = self[stored] = as_date(stored)
+        return day
+
+
+def _concerns(found: list[tuple], dates: _Dates) -> list[ConcernRow]:
+    """Read concern rows (CONCERN_FIELDS in order) as ConcernRows: dates as dates, yes/no as
+    True/False, blanks None."""
+    result = []
+    for values in found:
+        cells = list(values)
+        for at in _DATE_AT:
+            if cells[at] is not None:
+                cells[at] = dates[cells[at]]
+        for at in _FLAG_AT:
+            if cells[at] is not None:
+                cells[at] = bool(cells[at])
+        result.append(ConcernRow._make(cells))
+    return result
 
 
 def read_inputs(
@@ -84,20 +105,21 @@ def read_inputs(
     """The rows the `quarters` quarters ending with `quarter` can count (module docstring; every
     row without `quarters`), as the inputs of `quarter`."""
     quarter = as_quarter(quarter)
+    dates = _Dates()
     if quarters is None:
-        concerns = [_concern(row) for row in rows(connection, _EVERY_CONCERN)]
+        concerns = _concerns(rows(connection, _EVERY_CONCERN), dates)
         training_rows = rows(connection, _EVERY_TRAINING)
     else:
         look_back_days = _config(config).repeat_window_days
         periods = quarters_ending(quarter, quarters)
         start, end = as_iso(periods[0].start), as_iso(periods[-1].end)
-        concerns = [_concern(row) for row in rows(connection, _COUNTED, [start, end, start, end])]
+        concerns = _concerns(rows(connection, _COUNTED, [start, end, start, end]), dates)
         earliest = periods[0].start - dt.timedelta(days=look_back_days)
         before = periods[0].start - dt.timedelta(days=1)
         concerns += [
-            ConcernRow(concern_id, person_id, as_date(received))
+            ConcernRow(concern_id, person_id, dates[received])
             for concern_id, person_id, received in rows(
-                connection, _LOOK_BACK, [as_iso(earliest), as_iso(before), start, end]
+                connection, _LOOK_BACK, [as_iso(earliest), as_iso(before), start, end, start, end]
             )
         ]
         training_rows = rows(connection, _TRAINING, [end])
@@ -106,7 +128,7 @@ def read_inputs(
         for provider_id, commissioned in rows(connection, _PROVIDERS)
     ]
     training = [
-        TrainingRow(staff_id, role, training_type, as_date(completed))
+        TrainingRow(staff_id, role, training_type, dates[completed])
         for staff_id, role, training_type, completed in training_rows
     ]
     return StandardsInputs(tuple(concerns), tuple(providers), tuple(training), quarter)
