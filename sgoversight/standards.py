@@ -528,6 +528,32 @@ def _within(day: dt.date | None, period: Period) -> bool:
     return day is not None and period.start <= day <= period.end
 
 
+def _quarter_key(day: dt.date) -> tuple[int, int]:
+    """The calendar quarter a day falls in, as (year, 0 to 3)."""
+    return day.year, (day.month - 1) // 3
+
+
+@dataclass(frozen=True)
+class _QuarterIndex:
+    """Concern facts grouped once by the calendar quarter of received_on and of
+    enquiry_concluded_on (a blank date in neither), in the facts' order, so each quarter of a
+    series picks its rows without a pass over every concern."""
+
+    received: dict[tuple[int, int], list[ConcernFacts]]
+    concluded: dict[tuple[int, int], list[ConcernFacts]]
+
+    @classmethod
+    def of(cls, facts: Iterable[ConcernFacts]) -> _QuarterIndex:
+        received: dict[tuple[int, int], list[ConcernFacts]] = {}
+        concluded: dict[tuple[int, int], list[ConcernFacts]] = {}
+        for fact in facts:
+            if (day := fact.concern.received_on) is not None:
+                received.setdefault(_quarter_key(day), []).append(fact)
+            if (day := fact.concern.enquiry_concluded_on) is not None:
+                concluded.setdefault(_quarter_key(day), []).append(fact)
+        return cls(received, concluded)
+
+
 @dataclass(frozen=True, eq=False)
 class StandardsInputs:
     """What the measures are computed from: the concerns, the provider register and the training
@@ -542,6 +568,7 @@ class StandardsInputs:
     training: tuple[TrainingRow, ...]
     quarter: Period
     _facts: tuple[ConcernFacts, ...] | None = field(default=None, repr=False)
+    _index: _QuarterIndex | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quarter", as_quarter(self.quarter))
@@ -556,18 +583,26 @@ class StandardsInputs:
         return concern_facts(self.concerns, self.providers)
 
     @cached_property
+    def index(self) -> _QuarterIndex:
+        """The facts by the quarter they were received in and the quarter their enquiry was
+        concluded in (see `_QuarterIndex`)."""
+        if self._index is not None:
+            return self._index
+        return _QuarterIndex.of(self.facts)
+
+    @cached_property
     def received(self) -> list[ConcernFacts]:
         """Concerns received in the quarter."""
-        return [f for f in self.facts if _within(f.concern.received_on, self.quarter)]
+        return self.index.received.get(_quarter_key(self.quarter.start), [])
 
     @cached_property
     def concluded(self) -> list[ConcernFacts]:
         """Enquiries concluded in the quarter."""
-        return [f for f in self.facts if _within(f.concern.enquiry_concluded_on, self.quarter)]
+        return self.index.concluded.get(_quarter_key(self.quarter.start), [])
 
     def for_quarter(self, quarter: Period | str) -> StandardsInputs:
-        """The same data for another quarter, sharing the derived facts."""
-        return replace(self, quarter=as_quarter(quarter), _facts=self.facts)
+        """The same data for another quarter, sharing the derived facts and their index."""
+        return replace(self, quarter=as_quarter(quarter), _facts=self.facts, _index=self.index)
 
 
 # --- results --------------------------------------------------------------------------------------
