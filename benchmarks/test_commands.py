@@ -37,7 +37,7 @@ from benchmarks.measure import (
 from benchmarks.report import Results, mib, seconds
 from sgoversight.auth import SYSTEM
 from sgoversight.scoring import INDICATORS, score_from_database
-from sgoversight.standards import scorecard_from_database
+from sgoversight.standards_read import scorecard_from_database
 from sgoversight.weekly import report_for_week
 
 pytestmark = pytest.mark.benchmark
@@ -141,7 +141,7 @@ COMMANDS = (
         "standards",
         QUARTER,
         ("standards", "--quarter", QUARTER, "--format", "json"),
-        "standards.scorecard_from_database",
+        "standards_read.scorecard_from_database",
         partial(scorecard_from_database, actor=SYSTEM),
         plain_standards,
         _standards_agree,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sgoversight import national_return, standards
+from sgoversight import national_return, standards, standards_frames
 from sgoversight.auth import Permission
 from sgoversight.narratives import sections
 from sgoversight.periods import last_complete_quarter
@@ -110,7 +110,7 @@ for tab, (field, title) in zip(tabs, standards.BREAKDOWN_TITLES.items(), strict=
         frame = report.breakdowns[field]
         left, right = st.columns([1, 1])
         left.altair_chart(breakdown_chart(frame, quarter.label, title), width="stretch")
-        right.dataframe(standards.breakdown_table(frame), hide_index=True, width="stretch")
+        right.dataframe(standards_frames.breakdown_table(frame), hide_index=True, width="stretch")
 
 st.header("Quarterly report")
 headings = sections("standards")

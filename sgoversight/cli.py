@@ -197,13 +197,16 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _standards(args: argparse.Namespace) -> int:
-    from sgoversight import standards
+    from sgoversight import standards, standards_read
 
     # Parsed before the database is touched, so a bad quarter is exit 2 even with no database.
     quarter = standards.as_quarter(args.quarter)
-    results = standards.scorecard_from_database(_database(), quarter, actor=SYSTEM)
+    with _plain_reader() as connection:
+        results = standards_read.scorecard_from_database(connection, quarter, actor=SYSTEM)
     sys.stdout.write(
-        standards.render_scorecard(results, args.format, quarter=quarter, suppress=args.suppress)
+        standards.render_scorecard(
+            results, args.format, quarter=quarter, suppress=args.suppress, indent=args.indent
+        )
     )
     return EXIT_OK
 
@@ -410,6 +413,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument(
         "--suppress", action="store_true", help="show counts below 5 as <5 (for sharing outside)"
+    )
+    p.add_argument(
+        "--indent",
+        type=_indent,
+        default=None,
+        metavar="N",
+        help="JSON only: indent N spaces per level, for people (default: compact)",
     )
     p.set_defaults(handler=_standards)
 

@@ -22,9 +22,10 @@ import pandas as pd
 
 from sgoversight.formulas import FORMULA_STARTS as FORMULA_STARTS
 from sgoversight.formulas import neutralise
+from sgoversight.suppression import SUPPRESSED as SUPPRESSED
+from sgoversight.suppression import SUPPRESSION_THRESHOLD as SUPPRESSION_THRESHOLD
+from sgoversight.suppression import suppress_count as suppress_count
 
-SUPPRESSION_THRESHOLD = 5
-SUPPRESSED = "<5"
 EXCEL_CELL_LIMIT = 32_767
 LONG_VALUES_SHEET = "Long values"
 #: Characters kept in the cell itself, leaving room for the note saying where the rest is.
@@ -39,15 +40,6 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if result[column].dtype == object or pd.api.types.is_string_dtype(result[column]):
             result[column] = result[column].map(neutralise)
     return result
-
-
-def suppress_count(value: object, threshold: int = SUPPRESSION_THRESHOLD) -> object:
-    """`<5` for a whole-number count below the threshold (0 included); anything else unchanged."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int | float) and not pd.isna(value) and float(value).is_integer():
-        return SUPPRESSED if value < threshold else value
-    return value
 
 
 def suppress_counts(

@@ -1,10 +1,15 @@
 """The six safeguarding standards: the quarterly scorecard (CONTRACT.md section 5).
 
 One named function per published measure (`emp_1` … `part_3`), each with the contract's definition
-in its docstring, each taking a `StandardsInputs` (the frames of sgoversight.queries and the
-quarter) and returning a `MeasureResult`. Targets and windows live in config/standards.toml
-(`StandardsConfig`). The command line, the page, the 8-quarter trends and the exports all go
-through `scorecard`, so a figure never differs between two screens.
+in its docstring, each taking a `StandardsInputs` (typed rows: `ConcernRow`, `ProviderRow`,
+`TrainingRow`, dates as `datetime.date`, and the quarter) and returning a `MeasureResult`. This is
+the only statement of each measure: plain Python over rows, importing neither pandas, SQLAlchemy
+nor pydantic, so the `standards` command loads none of them. Targets and windows live in
+config/standards.toml (`StandardsConfig`, read with tomllib and checked by a plain validator).
+The command line, the page, the 8-quarter trends, the quarterly report and its pack all go
+through `scorecard`, so a figure never differs between two screens. Rows are read by
+sgoversight.standards_read; the frames a page, a pack or a chart shows are made from the results
+by sgoversight.standards_frames, at the edge.
 
 The contract's words, and how they are read where they leave room:
 - Quarter Q is a calendar quarter, both end days included. "Received" = received_on in Q;
@@ -53,34 +58,25 @@ The contract's words, and how they are read where they leave room:
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import inspect
 import io
 import json
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any, NamedTuple
 
-import numpy as np
-import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import ErrorDetails
-from sqlalchemy import ColumnElement, Engine, and_, or_
-from sqlalchemy.orm import Session
-
-from sgoversight import counts
-from sgoversight.auth import Actor, Permission, PermissionDenied
-from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
-from sgoversight.exporting import neutralise, suppress_count
-from sgoversight.models import SafeguardingConcern
+from sgoversight.formulas import neutralise
+from sgoversight.paths import PROJECT_ROOT
 from sgoversight.periods import Period, add_quarters, parse_quarter, quarter_of
-from sgoversight.queries import dated_between, load_concerns, load_providers, load_training
+from sgoversight.suppression import suppress_count
 from sgoversight.vocabulary import (
     ABUSE_TYPE,
     AGE_BAND,
@@ -91,7 +87,7 @@ from sgoversight.vocabulary import (
     TRAINING_TYPE,
     Vocabulary,
 )
-from sgoversight.workdays import working_days_after_series
+from sgoversight.workdays import working_day_number
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "standards.toml"
 SERIES_QUARTERS = 8
@@ -155,126 +151,208 @@ ROLE_ORDER = {role: rank for rank, role in enumerate(TRAINING_ROLE.codes)}
 # --- configuration --------------------------------------------------------------------------------
 
 
-def _target(value: object) -> int | float | None:
-    """A target: a percentage from 0 to 100, or the text "trend" for a measure with none."""
-    if value == TREND:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError('must be a percentage from 0 to 100 or "trend"')
-    if not 0 <= value <= 100:
-        raise ValueError("must be from 0 to 100")
-    return value
-
-
-Target = Annotated[int | float | None, BeforeValidator(_target)]
-
-
-class StandardsConfig(BaseModel):
+@dataclass(frozen=True)
+class StandardsConfig:
     """config/standards.toml: a target for every measure and the windows the measures use.
 
-    Strict, closed to unknown keys and with no defaults, so a misspelt or missing setting is
-    reported by name instead of silently taking a value nobody chose.
+    Strict, closed to unknown keys and with no defaults (see `standards_config_from`), so a
+    misspelt or missing setting is reported by name instead of silently taking a value nobody
+    chose. A target is a percentage, or None for a measure reported without one ("trend").
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    acc1_working_days: int = Field(ge=0)
-    acc2_working_days: int = Field(ge=0)
-    repeat_window_days: int = Field(ge=1)
-    training_window_days: int = Field(ge=1)
-    targets: dict[str, Target]
+    acc1_working_days: int
+    acc2_working_days: int
+    repeat_window_days: int
+    training_window_days: int
+    targets: dict[str, int | float | None]
     required_training: dict[str, list[str]]
-
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _every_measure_once(cls, targets: object) -> object:
-        if not isinstance(targets, dict):
-            return targets  # reported by the type check
-        problems = []
-        unknown = [str(key) for key in targets if key not in MEASURE_STANDARDS]
-        if unknown:
-            problems.append(
-                f"unknown measure id {', '.join(unknown)} (measure ids: {', '.join(MEASURE_IDS)})"
-            )
-        missing = [key for key in MEASURE_IDS if key not in targets]
-        if missing:
-            problems.append(f"missing measure id {', '.join(missing)}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return {key: targets[key] for key in MEASURE_IDS}
-
-    @field_validator("targets")
-    @classmethod
-    def _counts_have_no_target(cls, targets: dict[str, Any]) -> dict[str, Any]:
-        counted = [key for key in sorted(COUNT_MEASURES) if targets[key] is not None]
-        if counted:
-            raise ValueError(f'{", ".join(counted)} is a count: its target must be "trend"')
-        return targets
-
-    @field_validator("required_training")
-    @classmethod
-    def _every_role_known_types(cls, required: dict[str, list[str]]) -> dict[str, list[str]]:
-        problems = []
-        unknown = [role for role in required if role not in TRAINING_ROLE.codes]
-        if unknown:
-            problems.append(
-                f"unknown role {', '.join(unknown)} (roles: {', '.join(TRAINING_ROLE.codes)})"
-            )
-        missing = [role for role in TRAINING_ROLE.codes if role not in required]
-        if missing:
-            problems.append(f"missing role {', '.join(missing)}")
-        for role, types in required.items():
-            bad = [t for t in types if t not in TRAINING_TYPE.codes]
-            if not types:
-                problems.append(f"{role} must require at least one training type")
-            elif bad:
-                problems.append(
-                    f"{role}: unknown training type {', '.join(bad)} "
-                    f"(types: {', '.join(TRAINING_TYPE.codes)})"
-                )
-            elif len(set(types)) != len(types):
-                problems.append(f"{role}: a training type is listed twice")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return required
 
     def target(self, measure_id: str) -> int | float | None:
         """The measure's target percentage, or None for a trend measure."""
         return self.targets[measure_id]
 
 
+class _Invalid(ValueError):
+    """One broken value, in the words the configuration's reader reports."""
+
+
+#: The settings, in the order they are checked and reported: whole numbers with their least value.
+_WINDOWS = {
+    "acc1_working_days": 0,
+    "acc2_working_days": 0,
+    "repeat_window_days": 1,
+    "training_window_days": 1,
+}
+_SETTINGS = (*_WINDOWS, "targets", "required_training")
+
+
+def _whole(value: object, least: int) -> int:
+    """A whole number (never a boolean or a decimal) of at least `least`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("Input should be a valid integer")
+    if value < least:
+        raise _Invalid(f"Input should be greater than or equal to {least}")
+    return value
+
+
+def _target(value: object) -> int | float | None:
+    """A target: a percentage from 0 to 100, or the text "trend" for a measure with none."""
+    if value == TREND:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Invalid('must be a percentage from 0 to 100 or "trend"')
+    if not 0 <= value <= 100:
+        raise _Invalid("must be from 0 to 100")
+    return value
+
+
+def _shown_problem(key: str, value: object, message: str) -> str:
+    if isinstance(value, dict | list):
+        return f"{key}: {message}"
+    return f"{key} = {value!r}: {message}"
+
+
+def _targets(value: object, problems: list[str]) -> dict[str, int | float | None] | None:
+    """Every measure once, each a valid target; counts only "trend"."""
+    if not isinstance(value, dict):
+        problems.append(_shown_problem("targets", value, "Input should be a valid dictionary"))
+        return None
+    found = []
+    unknown = [str(key) for key in value if key not in MEASURE_STANDARDS]
+    if unknown:
+        found.append(
+            f"unknown measure id {', '.join(unknown)} (measure ids: {', '.join(MEASURE_IDS)})"
+        )
+    missing = [key for key in MEASURE_IDS if key not in value]
+    if missing:
+        found.append(f"missing measure id {', '.join(missing)}")
+    if found:
+        problems.append("targets: " + "; ".join(found))
+        return None
+    targets: dict[str, int | float | None] = {}
+    broken = False
+    for key in MEASURE_IDS:
+        try:
+            targets[key] = _target(value[key])
+        except _Invalid as exc:
+            problems.append(_shown_problem(f"targets.{key}", value[key], str(exc)))
+            broken = True
+    if broken:
+        return None
+    counted = [key for key in sorted(COUNT_MEASURES) if targets[key] is not None]
+    if counted:
+        problems.append(f'targets: {", ".join(counted)} is a count: its target must be "trend"')
+        return None
+    return targets
+
+
+def _required_training_of(value: object, problems: list[str]) -> dict[str, list[str]] | None:
+    """Every contract role once, each requiring at least one known training type, none twice."""
+    key = "required_training"
+    if not isinstance(value, dict):
+        problems.append(_shown_problem(key, value, "Input should be a valid dictionary"))
+        return None
+    shaped = True
+    for role, types in value.items():
+        if not isinstance(types, list):
+            problems.append(_shown_problem(f"{key}.{role}", types, "Input should be a valid list"))
+            shaped = False
+            continue
+        for position, item in enumerate(types):
+            if not isinstance(item, str):
+                problems.append(
+                    _shown_problem(
+                        f"{key}.{role}.{position}", item, "Input should be a valid string"
+                    )
+                )
+                shaped = False
+    if not shaped:
+        return None
+    found = []
+    unknown = [role for role in value if role not in TRAINING_ROLE.codes]
+    if unknown:
+        found.append(f"unknown role {', '.join(unknown)} (roles: {', '.join(TRAINING_ROLE.codes)})")
+    missing = [role for role in TRAINING_ROLE.codes if role not in value]
+    if missing:
+        found.append(f"missing role {', '.join(missing)}")
+    for role, types in value.items():
+        bad = [t for t in types if t not in TRAINING_TYPE.codes]
+        if not types:
+            found.append(f"{role} must require at least one training type")
+        elif bad:
+            found.append(
+                f"{role}: unknown training type {', '.join(bad)} "
+                f"(types: {', '.join(TRAINING_TYPE.codes)})"
+            )
+        elif len(set(types)) != len(types):
+            found.append(f"{role}: a training type is listed twice")
+    if found:
+        problems.append(f"{key}: " + "; ".join(found))
+        return None
+    return {role: list(types) for role, types in value.items()}
+
+
+def standards_config_from(document: Mapping[str, Any], source: str = "config") -> StandardsConfig:
+    """Validate a parsed standards configuration; BadInput naming every broken key otherwise
+    (`key: missing`, `key: unknown setting`, `key = value: what is wrong`), settings in their
+    order and unknown ones last."""
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for key in _SETTINGS:
+        if key not in document:
+            problems.append(f"{key}: missing")
+            continue
+        value = document[key]
+        if key in _WINDOWS:
+            try:
+                values[key] = _whole(value, _WINDOWS[key])
+            except _Invalid as exc:
+                problems.append(_shown_problem(key, value, str(exc)))
+        elif key == "targets":
+            values[key] = _targets(value, problems)
+        else:
+            values[key] = _required_training_of(value, problems)
+    problems += [f"{key}: unknown setting" for key in document if key not in _SETTINGS]
+    if problems:
+        raise BadInput(f"{source}: " + "; ".join(problems), problems)
+    return StandardsConfig(**values)
+
+
 #: The contract's own settings (CONTRACT.md section 5); config/standards.toml ships with these.
-CONTRACT_DEFAULTS = StandardsConfig(
-    acc1_working_days=1,
-    acc2_working_days=20,
-    repeat_window_days=365,
-    training_window_days=730,
-    targets={
-        "EMP-1": 90,
-        "EMP-2": 80,
-        "EMP-3": 80,
-        "PREV-1": TREND,
-        "PREV-2": TREND,
-        "PROT-1": 90,
-        "PROP-1": TREND,
-        "PROP-2": TREND,
-        "PROP-3": 30,
-        "ACC-1": 90,
-        "ACC-2": 80,
-        "ACC-3": TREND,
-        "ACC-4": 90,
-        "ACC-5": 15,
-        "ACC-6": 90,
-        "PART-1": 90,
-        "PART-2": 90,
-        "PART-3": TREND,
+CONTRACT_DEFAULTS = standards_config_from(
+    {
+        "acc1_working_days": 1,
+        "acc2_working_days": 20,
+        "repeat_window_days": 365,
+        "training_window_days": 730,
+        "targets": {
+            "EMP-1": 90,
+            "EMP-2": 80,
+            "EMP-3": 80,
+            "PREV-1": TREND,
+            "PREV-2": TREND,
+            "PROT-1": 90,
+            "PROP-1": TREND,
+            "PROP-2": TREND,
+            "PROP-3": 30,
+            "ACC-1": 90,
+            "ACC-2": 80,
+            "ACC-3": TREND,
+            "ACC-4": 90,
+            "ACC-5": 15,
+            "ACC-6": 90,
+            "PART-1": 90,
+            "PART-2": 90,
+            "PART-3": TREND,
+        },
+        "required_training": {
+            "all_staff": ["corporate_mandatory"],
+            "asc_staff": ["corporate_mandatory", "asc_awareness"],
+            "practitioner": ["corporate_mandatory", "asc_awareness", "asc_enquiry"],
+            "operational_manager": ["corporate_mandatory", "asc_awareness", "asc_managers"],
+        },
     },
-    required_training={
-        "all_staff": ["corporate_mandatory"],
-        "asc_staff": ["corporate_mandatory", "asc_awareness"],
-        "practitioner": ["corporate_mandatory", "asc_awareness", "asc_enquiry"],
-        "operational_manager": ["corporate_mandatory", "asc_awareness", "asc_managers"],
-    },
+    source="the contract's settings",
 )
 
 
@@ -292,25 +370,8 @@ def load_standards_config(path: Path | str | None = None) -> StandardsConfig:
     return standards_config_from(document, source=str(source))
 
 
-def standards_config_from(document: Mapping[str, Any], source: str = "config") -> StandardsConfig:
-    """Validate a parsed standards configuration; BadInput naming every broken key otherwise."""
-    try:
-        return StandardsConfig.model_validate(dict(document))
-    except ValidationError as exc:
-        problems = [_config_problem(error) for error in exc.errors()]
-        raise BadInput(f"{source}: " + "; ".join(problems), problems) from exc
-
-
-def _config_problem(error: ErrorDetails) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    if error["type"] == "missing":
-        return f"{key}: missing"
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        return f"{key}: unknown setting"
-    if isinstance(error["input"], dict | list):
-        return f"{key}: {message}"
-    return f"{key} = {error['input']!r}: {message}"
+def _config(config: StandardsConfig | None) -> StandardsConfig:
+    return config if config is not None else load_standards_config()
 
 
 # --- inputs ---------------------------------------------------------------------------------------
@@ -326,109 +387,222 @@ def as_quarter(quarter: Period | str) -> Period:
     return expected
 
 
-def _is_yes(values: pd.Series) -> pd.Series:
-    return values.isin([True, YES])
+class ConcernRow(NamedTuple):
+    """A safeguarding concern as the measures and breakdowns read it (blank = None). Yes/no
+    fields hold True/False as the database stores them (the text "yes" also reads as yes)."""
+
+    concern_id: str
+    person_id: str | None = None
+    received_on: dt.date | None = None
+    screened_on: dt.date | None = None
+    referral_source: str | None = None
+    abuse_type: str | None = None
+    provider_id: str | None = None
+    age_band: str | None = None
+    gender: str | None = None
+    ethnicity: str | None = None
+    enquiry_started_on: dt.date | None = None
+    enquiry_concluded_on: dt.date | None = None
+    outcomes_asked: str | None = None
+    outcomes_achieved: str | None = None
+    risk_assessment: str | None = None
+    risk_outcome: str | None = None
+    protection_agreed: str | None = None
+    protection_plan_reviewed: bool | str | None = None
+    survey_completed: bool | str | None = None
+    feedback_to_referrer_on: dt.date | None = None
+    feedback_to_provider_on: dt.date | None = None
+    social_isolation: bool | str | None = None
+    fgc_elements: bool | str | None = None
 
 
-def days_since_previous_concern(concerns: pd.DataFrame) -> pd.Series:
+#: The concern columns the measures and breakdowns read, in ConcernRow's order.
+CONCERN_FIELDS: tuple[str, ...] = ConcernRow._fields
+
+
+class ProviderRow(NamedTuple):
+    """A provider in the register: PART-3 reads whether it is commissioned (blank = yes)."""
+
+    provider_id: str
+    commissioned: bool | str | None = True
+
+
+class TrainingRow(NamedTuple):
+    """One safeguarding training completion (ACC-6)."""
+
+    staff_id: str
+    role: str
+    training_type: str
+    completed_on: dt.date
+
+
+def _is_yes(value: object) -> bool:
+    """Yes/no fields read as yes when True (the database's booleans) or the text "yes"."""
+    return value is True or value == YES
+
+
+class _WorkingDays:
+    """Working days after a start up to and including an end (None when either is blank), each
+    distinct date numbered once (`workdays.working_day_number`)."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[dt.date, int] = {}
+
+    def _number(self, day: dt.date) -> int:
+        number = self._numbers.get(day)
+        if number is None:
+            number = self._numbers[day] = working_day_number(day)
+        return number
+
+    def after(self, start: dt.date | None, end: dt.date | None) -> int | None:
+        if start is None or end is None:
+            return None
+        return self._number(end) - self._number(start)
+
+
+def days_since_previous_concern(concerns: Sequence[ConcernRow]) -> list[int | None]:
     """Per concern, the days since the same person's latest concern received on an earlier day
-    (NaN when there is none). Concerns for the same person on the same day are not each other's
-    previous concern; a row without a person_id or received_on has none. Computed with one sort,
-    not a loop over rows."""
-    result = np.full(len(concerns), np.nan)
-    received = concerns["received_on"].to_numpy().astype("datetime64[D]")
-    known = ~np.isnat(received) & concerns["person_id"].notna().to_numpy()
-    if known.any():
-        positions = np.flatnonzero(known)
-        person = pd.factorize(concerns["person_id"].to_numpy()[known])[0]
-        days = received[known]
-        order = np.lexsort((days, person))
-        person, days = person[order], days[order]
-        size = len(order)
-        new_person = np.r_[True, person[1:] != person[:-1]]
-        new_day = new_person | np.r_[True, days[1:] != days[:-1]]
-        # For each row, the first row of its (person, day) run; the row before that run is the
-        # same person's previous day, unless the run starts a new person.
-        run_start = np.maximum.accumulate(np.where(new_day, np.arange(size), 0))
-        has_previous = ~new_person[run_start]
-        gaps = np.full(size, np.nan)
-        previous = run_start[has_previous] - 1
-        gaps[has_previous] = (days[has_previous] - days[previous]).astype("int64")
-        result[positions[order]] = gaps
-    return pd.Series(result, index=concerns.index, name="days_since_previous_concern")
+    (None when there is none). Concerns for the same person on the same day are not each other's
+    previous concern; a row without a person_id or received_on has none."""
+    days_by_person: dict[str, set[dt.date]] = {}
+    for concern in concerns:
+        if concern.person_id is not None and concern.received_on is not None:
+            days_by_person.setdefault(concern.person_id, set()).add(concern.received_on)
+    ordered = {person: sorted(days) for person, days in days_by_person.items()}
+    gaps: list[int | None] = []
+    for concern in concerns:
+        if concern.person_id is None or concern.received_on is None:
+            gaps.append(None)
+            continue
+        days = ordered[concern.person_id]
+        before = bisect.bisect_left(days, concern.received_on)
+        gaps.append((concern.received_on - days[before - 1]).days if before else None)
+    return gaps
 
 
-def commissioned_provider_ids(providers: pd.DataFrame) -> set[str]:
+def commissioned_provider_ids(providers: Iterable[ProviderRow]) -> set[str]:
     """Providers in the register with commissioned yes (blank = yes, the contract's default)."""
-    if "commissioned" not in providers.columns:
-        return set(providers["provider_id"])
-    commissioned = providers["commissioned"]
-    yes = _is_yes(commissioned) | commissioned.isna()
-    return set(providers.loc[yes, "provider_id"])
+    return {
+        provider.provider_id
+        for provider in providers
+        if provider.commissioned is None or _is_yes(provider.commissioned)
+    }
 
 
-def concern_facts(concerns: pd.DataFrame, providers: pd.DataFrame) -> pd.DataFrame:
-    """The concerns frame with the derived columns the measures read, computed once for any
-    number of quarters:
+class ConcernFacts(NamedTuple):
+    """A concern with what the measures derive from it, worked out once for any quarters:
 
     - screening_working_days: working days after received_on up to and including screened_on;
     - enquiry_working_days: working days after enquiry_started_on up to enquiry_concluded_on;
     - days_since_previous_concern (see `days_since_previous_concern`);
     - about_commissioned_provider: provider_id is a commissioned provider in the register.
     """
-    facts = concerns.copy()
-    facts["screening_working_days"] = working_days_after_series(
-        concerns["received_on"], concerns["screened_on"]
-    )
-    facts["enquiry_working_days"] = working_days_after_series(
-        concerns["enquiry_started_on"], concerns["enquiry_concluded_on"]
-    )
-    facts["days_since_previous_concern"] = days_since_previous_concern(concerns)
+
+    concern: ConcernRow
+    screening_working_days: int | None
+    enquiry_working_days: int | None
+    days_since_previous_concern: int | None
+    about_commissioned_provider: bool
+
+
+def concern_facts(
+    concerns: Sequence[ConcernRow], providers: Iterable[ProviderRow]
+) -> tuple[ConcernFacts, ...]:
+    """Every concern with its derived facts (see `ConcernFacts`)."""
     commissioned = commissioned_provider_ids(providers)
-    facts["about_commissioned_provider"] = (
-        concerns["provider_id"].isin(commissioned) & concerns["provider_id"].notna()
+    gaps = days_since_previous_concern(concerns)
+    working_days = _WorkingDays().after
+    return tuple(
+        ConcernFacts(
+            concern,
+            working_days(concern.received_on, concern.screened_on),
+            working_days(concern.enquiry_started_on, concern.enquiry_concluded_on),
+            gap,
+            concern.provider_id is not None and concern.provider_id in commissioned,
+        )
+        for concern, gap in zip(concerns, gaps, strict=True)
     )
-    return facts
+
+
+def _within(day: dt.date | None, period: Period) -> bool:
+    return day is not None and period.start <= day <= period.end
+
+
+def _quarter_key(day: dt.date) -> tuple[int, int]:
+    """The calendar quarter a day falls in, as (year, 0 to 3)."""
+    return day.year, (day.month - 1) // 3
+
+
+@dataclass(frozen=True)
+class _QuarterIndex:
+    """Concern facts grouped once by the calendar quarter of received_on and of
+    enquiry_concluded_on (a blank date in neither), in the facts' order, so each quarter of a
+    series picks its rows without a pass over every concern."""
+
+    received: dict[tuple[int, int], list[ConcernFacts]]
+    concluded: dict[tuple[int, int], list[ConcernFacts]]
+
+    @classmethod
+    def of(cls, facts: Iterable[ConcernFacts]) -> _QuarterIndex:
+        received: dict[tuple[int, int], list[ConcernFacts]] = {}
+        concluded: dict[tuple[int, int], list[ConcernFacts]] = {}
+        for fact in facts:
+            if (day := fact.concern.received_on) is not None:
+                received.setdefault(_quarter_key(day), []).append(fact)
+            if (day := fact.concern.enquiry_concluded_on) is not None:
+                concluded.setdefault(_quarter_key(day), []).append(fact)
+        return cls(received, concluded)
 
 
 @dataclass(frozen=True, eq=False)
 class StandardsInputs:
-    """What the measures are computed from: the frames of sgoversight.queries (load_concerns,
-    load_providers, load_training; dates datetime64, NaT = not recorded) and the quarter.
+    """What the measures are computed from: the concerns, the provider register and the training
+    records as rows, and the quarter.
 
-    The derived concern columns (`facts`) are computed once and shared by `for_quarter`, so a
+    The derived concern facts (`facts`) are worked out once and shared by `for_quarter`, so a
     series of quarters costs one pass over the concerns.
     """
 
-    concerns: pd.DataFrame
-    providers: pd.DataFrame
-    training: pd.DataFrame
+    concerns: tuple[ConcernRow, ...]
+    providers: tuple[ProviderRow, ...]
+    training: tuple[TrainingRow, ...]
     quarter: Period
-    _facts: pd.DataFrame | None = field(default=None, repr=False)
+    _facts: tuple[ConcernFacts, ...] | None = field(default=None, repr=False)
+    _index: _QuarterIndex | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quarter", as_quarter(self.quarter))
+        for name in ("concerns", "providers", "training"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @cached_property
-    def facts(self) -> pd.DataFrame:
-        """The concerns with their derived columns (see `concern_facts`)."""
+    def facts(self) -> tuple[ConcernFacts, ...]:
+        """The concerns with their derived facts (see `concern_facts`)."""
         if self._facts is not None:
             return self._facts
         return concern_facts(self.concerns, self.providers)
 
     @cached_property
-    def received(self) -> pd.DataFrame:
-        """Concerns received in the quarter."""
-        return self.facts[counts.dated_in_mask(self.facts, "received_on", self.quarter)]
+    def index(self) -> _QuarterIndex:
+        """The facts by the quarter they were received in and the quarter their enquiry was
+        concluded in (see `_QuarterIndex`)."""
+        if self._index is not None:
+            return self._index
+        return _QuarterIndex.of(self.facts)
 
     @cached_property
-    def concluded(self) -> pd.DataFrame:
+    def received(self) -> list[ConcernFacts]:
+        """Concerns received in the quarter."""
+        return self.index.received.get(_quarter_key(self.quarter.start), [])
+
+    @cached_property
+    def concluded(self) -> list[ConcernFacts]:
         """Enquiries concluded in the quarter."""
-        return self.facts[counts.dated_in_mask(self.facts, "enquiry_concluded_on", self.quarter)]
+        return self.index.concluded.get(_quarter_key(self.quarter.start), [])
 
     def for_quarter(self, quarter: Period | str) -> StandardsInputs:
-        """The same data for another quarter, sharing the derived columns."""
-        return replace(self, quarter=as_quarter(quarter), _facts=self.facts)
+        """The same data for another quarter, sharing the derived facts and their index."""
+        return replace(self, quarter=as_quarter(quarter), _facts=self.facts, _index=self.index)
 
 
 # --- results --------------------------------------------------------------------------------------
@@ -509,13 +683,9 @@ def measure_label(measure_id: str, config: StandardsConfig = CONTRACT_DEFAULTS) 
     return labels[measure_id]
 
 
-Count = int | np.integer
-
-
 def _rate(
-    measure_id: str, numerator: Count, denominator: Count, config: StandardsConfig
+    measure_id: str, numerator: int, denominator: int, config: StandardsConfig
 ) -> MeasureResult:
-    numerator, denominator = int(numerator), int(denominator)
     value = percentage(numerator, denominator)
     target = config.target(measure_id)
     return MeasureResult(
@@ -530,8 +700,7 @@ def _rate(
     )
 
 
-def _count(measure_id: str, count: Count, config: StandardsConfig) -> MeasureResult:
-    count = int(count)
+def _count(measure_id: str, count: int, config: StandardsConfig) -> MeasureResult:
     return MeasureResult(
         measure_id=measure_id,
         standard=MEASURE_STANDARDS[measure_id],
@@ -551,47 +720,50 @@ def emp_1(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) 
     """EMP-1 (Empowerment): enquiries concluded in the quarter with outcomes_asked
     `yes_expressed` or `yes_not_expressed` / enquiries concluded in the quarter. Target 90."""
     concluded = inputs.concluded
-    asked = concluded["outcomes_asked"].isin(OUTCOMES_WERE_ASKED)
-    return _rate("EMP-1", asked.sum(), len(concluded), config)
+    asked = sum(f.concern.outcomes_asked in OUTCOMES_WERE_ASKED for f in concluded)
+    return _rate("EMP-1", asked, len(concluded), config)
 
 
 def emp_2(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """EMP-2 (Empowerment): enquiries concluded in the quarter with protection_agreed `fully` or
     `partially` / enquiries concluded in the quarter with protection_agreed recorded. Target 80."""
-    agreed = inputs.concluded["protection_agreed"]
-    recorded = agreed.notna()
-    return _rate("EMP-2", agreed.isin(PROTECTION_WAS_AGREED).sum(), recorded.sum(), config)
+    agreed = [f.concern.protection_agreed for f in inputs.concluded]
+    recorded = [value for value in agreed if value is not None]
+    return _rate("EMP-2", sum(v in PROTECTION_WAS_AGREED for v in recorded), len(recorded), config)
 
 
 def emp_3(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """EMP-3 (Empowerment): enquiries concluded in the quarter with survey_completed `yes` /
     enquiries concluded in the quarter. Target 80."""
     concluded = inputs.concluded
-    return _rate("EMP-3", _is_yes(concluded["survey_completed"]).sum(), len(concluded), config)
+    completed = sum(_is_yes(f.concern.survey_completed) for f in concluded)
+    return _rate("EMP-3", completed, len(concluded), config)
 
 
 def prev_1(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """PREV-1 (Prevention): concerns received in the quarter with fgc_elements `yes` / concerns
     received in the quarter. Trend."""
     received = inputs.received
-    return _rate("PREV-1", _is_yes(received["fgc_elements"]).sum(), len(received), config)
+    return _rate(
+        "PREV-1", sum(_is_yes(f.concern.fgc_elements) for f in received), len(received), config
+    )
 
 
 def prev_2(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """PREV-2 (Prevention): concerns received in the quarter with social_isolation `yes` /
     concerns received in the quarter. Trend."""
     received = inputs.received
-    return _rate("PREV-2", _is_yes(received["social_isolation"]).sum(), len(received), config)
+    isolated = sum(_is_yes(f.concern.social_isolation) for f in received)
+    return _rate("PREV-2", isolated, len(received), config)
 
 
 def prot_1(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """PROT-1 (Protection): enquiries concluded in the quarter with risk_assessment
     `risk_identified` and risk_outcome `reduced` or `removed` / enquiries concluded in the quarter
     with risk_assessment `risk_identified`. Target 90."""
-    concluded = inputs.concluded
-    identified = concluded["risk_assessment"] == RISK_IDENTIFIED
-    reduced = identified & concluded["risk_outcome"].isin(RISK_REDUCED_OR_REMOVED)
-    return _rate("PROT-1", reduced.sum(), identified.sum(), config)
+    identified = [f for f in inputs.concluded if f.concern.risk_assessment == RISK_IDENTIFIED]
+    reduced = sum(f.concern.risk_outcome in RISK_REDUCED_OR_REMOVED for f in identified)
+    return _rate("PROT-1", reduced, len(identified), config)
 
 
 def prop_1(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
@@ -610,7 +782,12 @@ def prop_3(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS)
     enquiry_started_on / concerns received in the quarter (conversion of concerns, s42 "42.1",
     to enquiries, "42.2"). Target 30."""
     received = inputs.received
-    return _rate("PROP-3", received["enquiry_started_on"].notna().sum(), len(received), config)
+    started = sum(f.concern.enquiry_started_on is not None for f in received)
+    return _rate("PROP-3", started, len(received), config)
+
+
+def _at_most(days: int | None, limit: int) -> bool:
+    return days is not None and days <= limit
 
 
 def acc_1(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
@@ -619,8 +796,9 @@ def acc_1(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) 
     screened_on: same day 0, Friday to Monday 1) / concerns received in the quarter. A concern
     not yet screened counts in the denominator only. Target 90."""
     received = inputs.received
-    within = received["screening_working_days"].le(config.acc1_working_days).fillna(False)
-    return _rate("ACC-1", within.sum(), len(received), config)
+    limit = config.acc1_working_days
+    within = sum(_at_most(f.screening_working_days, limit) for f in received)
+    return _rate("ACC-1", within, len(received), config)
 
 
 def acc_2(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
@@ -628,8 +806,9 @@ def acc_2(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) 
     enquiry_started_on (working days after enquiry_started_on up to and including
     enquiry_concluded_on at most 20) / enquiries concluded in the quarter. Target 80."""
     concluded = inputs.concluded
-    within = concluded["enquiry_working_days"].le(config.acc2_working_days).fillna(False)
-    return _rate("ACC-2", within.sum(), len(concluded), config)
+    limit = config.acc2_working_days
+    within = sum(_at_most(f.enquiry_working_days, limit) for f in concluded)
+    return _rate("ACC-2", within, len(concluded), config)
 
 
 def acc_3(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
@@ -637,26 +816,26 @@ def acc_3(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) 
     concern received in the 365 days before (1 to 365 days earlier; the same day does not count)
     / concerns received in the quarter. Trend."""
     received = inputs.received
-    repeat = received["days_since_previous_concern"] <= config.repeat_window_days
-    return _rate("ACC-3", repeat.sum(), len(received), config)
+    limit = config.repeat_window_days
+    repeats = sum(_at_most(f.days_since_previous_concern, limit) for f in received)
+    return _rate("ACC-3", repeats, len(received), config)
 
 
 def acc_4(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """ACC-4 (Accountability): enquiries concluded in the quarter with outcomes_achieved `fully`
     or `partially` / enquiries concluded in the quarter with outcomes_achieved recorded.
     Target 90."""
-    achieved = inputs.concluded["outcomes_achieved"]
-    return _rate(
-        "ACC-4", achieved.isin(OUTCOMES_WERE_ACHIEVED).sum(), achieved.notna().sum(), config
-    )
+    achieved = [f.concern.outcomes_achieved for f in inputs.concluded]
+    recorded = [value for value in achieved if value is not None]
+    return _rate("ACC-4", sum(v in OUTCOMES_WERE_ACHIEVED for v in recorded), len(recorded), config)
 
 
 def acc_5(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """ACC-5 (Accountability): enquiries concluded in the quarter with protection_plan_reviewed
     `yes` / enquiries concluded in the quarter. Target 15."""
     concluded = inputs.concluded
-    reviewed = _is_yes(concluded["protection_plan_reviewed"])
-    return _rate("ACC-5", reviewed.sum(), len(concluded), config)
+    reviewed = sum(_is_yes(f.concern.protection_plan_reviewed) for f in concluded)
+    return _rate("ACC-5", reviewed, len(concluded), config)
 
 
 def acc_6(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
@@ -664,27 +843,25 @@ def acc_6(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) 
     (730 days) ending on the quarter's last day / staff. Staff = everyone with a training record
     on or before that day; their role is the role on their most recent such record; every
     training type the role requires needs a completion in the window. Target 90."""
-    staff = staff_training_compliance(inputs.training, inputs.quarter.end, config)
-    return _rate("ACC-6", staff["compliant"].sum(), len(staff), config)
+    staff = staff_training(inputs.training, inputs.quarter.end, config)
+    return _rate("ACC-6", sum(person.compliant for person in staff), len(staff), config)
 
 
 def part_1(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """PART-1 (Partnership): enquiries concluded in the quarter with feedback_to_referrer_on
     recorded / enquiries concluded in the quarter. Target 90."""
     concluded = inputs.concluded
-    return _rate(
-        "PART-1", concluded["feedback_to_referrer_on"].notna().sum(), len(concluded), config
-    )
+    fed_back = sum(f.concern.feedback_to_referrer_on is not None for f in concluded)
+    return _rate("PART-1", fed_back, len(concluded), config)
 
 
 def part_2(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
     """PART-2 (Partnership): enquiries concluded in the quarter with a provider_id and
     feedback_to_provider_on recorded / enquiries concluded in the quarter with a provider_id.
     Target 90."""
-    concluded = inputs.concluded
-    with_provider = concluded["provider_id"].notna()
-    fed_back = with_provider & concluded["feedback_to_provider_on"].notna()
-    return _rate("PART-2", fed_back.sum(), with_provider.sum(), config)
+    with_provider = [f for f in inputs.concluded if f.concern.provider_id is not None]
+    fed_back = sum(f.concern.feedback_to_provider_on is not None for f in with_provider)
+    return _rate("PART-2", fed_back, len(with_provider), config)
 
 
 def part_3(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS) -> MeasureResult:
@@ -692,7 +869,8 @@ def part_3(inputs: StandardsInputs, config: StandardsConfig = CONTRACT_DEFAULTS)
     (provider_id in the register with commissioned yes) / concerns received in the quarter.
     Trend."""
     received = inputs.received
-    return _rate("PART-3", received["about_commissioned_provider"].sum(), len(received), config)
+    about = sum(f.about_commissioned_provider for f in received)
+    return _rate("PART-3", about, len(received), config)
 
 
 MeasureFunction = Callable[[StandardsInputs, StandardsConfig], MeasureResult]
@@ -728,75 +906,49 @@ def measure_definition(measure_id: str) -> str:
 # --- training -------------------------------------------------------------------------------------
 
 
-STAFF_STATUS_COLUMNS = ["staff_id", "role", "compliant", "missing_training"]
+class StaffTraining(NamedTuple):
+    """One member of staff on a day (ACC-6): their role, whether they are compliant and the
+    required training types with no completion in the window, in the role's order."""
+
+    staff_id: str
+    role: str
+    compliant: bool
+    missing_training: tuple[str, ...]
 
 
-def _required_training(
-    training: pd.DataFrame, as_of: dt.date, config: StandardsConfig
-) -> pd.DataFrame:
-    """One row per staff member × training type their role requires, as of `as_of` (see ACC-6):
-    staff_id, role, training_type (blank for a role outside the config) and done (a completion
-    in the window)."""
-    end = pd.Timestamp(as_of)
-    records = training[training["completed_on"] <= end]
-    rank = records["role"].map(ROLE_ORDER).fillna(-1)
-    latest = (
-        records.assign(_rank=rank)
-        .sort_values(["staff_id", "completed_on", "_rank"], kind="stable")
-        .groupby("staff_id", sort=True)
-        .tail(1)
-    )
-    roles = latest[["staff_id", "role"]].sort_values("staff_id").reset_index(drop=True)
-    window_start = end - pd.Timedelta(days=config.training_window_days - 1)
-    recent = records[records["completed_on"] >= window_start]
-    done = recent[["staff_id", "training_type"]].drop_duplicates().assign(done=True)
-    required = pd.DataFrame(
-        [
-            (role, training_type)
-            for role, types in config.required_training.items()
-            for training_type in types
-        ],
-        columns=["role", "training_type"],
-    )
-    needed = roles.merge(required, on="role", how="left").merge(
-        done, on=["staff_id", "training_type"], how="left"
-    )
-    # A role outside the config requires nothing it could have done: never compliant.
-    needed["done"] = needed["done"].notna().to_numpy() & needed["training_type"].notna().to_numpy()
-    return needed
-
-
-def staff_training_compliance(
-    training: pd.DataFrame, as_of: dt.date, config: StandardsConfig = CONTRACT_DEFAULTS
-) -> pd.DataFrame:
-    """One row per member of staff as of `as_of` (see ACC-6), sorted by staff_id: staff_id, role
-    and compliant."""
-    needed = _required_training(training, as_of, config)
-    compliant = needed.groupby(["staff_id", "role"], sort=True, dropna=False)["done"].all()
-    return compliant.rename("compliant").reset_index()
-
-
-def staff_training_status(
-    training: pd.DataFrame, as_of: dt.date, config: StandardsConfig = CONTRACT_DEFAULTS
-) -> pd.DataFrame:
-    """`staff_training_compliance` with missing_training added: the required types with no
-    completion in the window, comma separated (for a drill-down beside ACC-6)."""
-    needed = _required_training(training, as_of, config)
-    status = staff_training_compliance(training, as_of, config)
-    missing = (
-        needed[~needed["done"] & needed["training_type"].notna()]
-        .groupby("staff_id", sort=True)["training_type"]
-        .agg(", ".join)
-    )
-    status["missing_training"] = status["staff_id"].map(missing).fillna("")
-    return status[STAFF_STATUS_COLUMNS]
+def staff_training(
+    training: Iterable[TrainingRow], as_of: dt.date, config: StandardsConfig = CONTRACT_DEFAULTS
+) -> list[StaffTraining]:
+    """Every member of staff as of `as_of` (see ACC-6), sorted by staff_id: staff = everyone with
+    a record completed on or before `as_of`; role = the role on their most recent such record
+    (two roles that day: the later in the contract's order; two roles outside it: the later
+    record); compliant = every type the role requires completed in the `training_window_days`
+    ending on `as_of`. A role outside the config is never compliant (and misses nothing named)."""
+    window_start = as_of - dt.timedelta(days=config.training_window_days - 1)
+    latest: dict[str, tuple[tuple[dt.date, int], str]] = {}
+    done: set[tuple[str, str]] = set()
+    for record in training:
+        if record.completed_on > as_of:
+            continue
+        key = (record.completed_on, ROLE_ORDER.get(record.role, -1))
+        held = latest.get(record.staff_id)
+        if held is None or key >= held[0]:
+            latest[record.staff_id] = (key, record.role)
+        if record.completed_on >= window_start:
+            done.add((record.staff_id, record.training_type))
+    staff = []
+    for staff_id in sorted(latest):
+        role = latest[staff_id][1]
+        required = config.required_training.get(role)
+        if required is None:
+            staff.append(StaffTraining(staff_id, role, False, ()))
+            continue
+        missing = tuple(t for t in required if (staff_id, t) not in done)
+        staff.append(StaffTraining(staff_id, role, not missing, missing))
+    return staff
 
 
 # --- the scorecard --------------------------------------------------------------------------------
-
-
-def _config(config: StandardsConfig | None) -> StandardsConfig:
-    return config if config is not None else load_standards_config()
 
 
 def scorecard(
@@ -808,225 +960,81 @@ def scorecard(
     return [MEASURES[measure_id](inputs, config) for measure_id in MEASURE_IDS]
 
 
-@dataclass(frozen=True)
-class RowsRead:
-    """Database conditions for the concerns some quarters' measures can count (see rows_read)."""
-
-    counted: ColumnElement[bool]
-    look_back: ColumnElement[bool]
-
-
-#: The columns ACC-3's look-back reads of the concerns before the quarters.
-LOOK_BACK_COLUMNS = ("concern_id", "person_id", "received_on")
-
-
-def rows_read(
-    quarter: Period | str, quarters: int, config: StandardsConfig | None = None
-) -> RowsRead:
-    """The concerns the measures and breakdowns of the `quarters` quarters ending with `quarter`
-    can count, so a large register is not read whole: `counted`, received or concluded in those
-    quarters (every column), and `look_back`, the others received in the `repeat_window_days`
-    before the first of them (ACC-3 looks back that far for the same person: LOOK_BACK_COLUMNS
-    only).
-
-    A superset, never the count: the rules then run on these rows exactly as on every row.
-    """
-    config = _config(config)
-    periods = _quarters_ending(as_quarter(quarter), quarters)
-    start, end = periods[0].start, periods[-1].end
-    return RowsRead(
-        counted=or_(
-            dated_between(SafeguardingConcern.received_on, start, end),
-            dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
-        ),
-        look_back=and_(
-            dated_between(
-                SafeguardingConcern.received_on,
-                start - dt.timedelta(days=config.repeat_window_days),
-                start - dt.timedelta(days=1),
-            ),
-            # not already counted (received before the quarters, so counted only if concluded)
-            or_(
-                SafeguardingConcern.enquiry_concluded_on.is_(None),
-                ~dated_between(SafeguardingConcern.enquiry_concluded_on, start, end),
-            ),
-        ),
-    )
-
-
-def _concerns_read(session: Session, rows: RowsRead) -> pd.DataFrame:
-    """The counted concerns with every column, then the look-back's (never counted) concerns with
-    LOOK_BACK_COLUMNS (their other columns blank)."""
-    counted = load_concerns(session, where=rows.counted)
-    earlier = load_concerns(session, columns=LOOK_BACK_COLUMNS, where=rows.look_back)
-    if earlier.empty:
-        return counted
-    blank = {c: pd.Series(None, index=earlier.index, dtype=counted[c].dtype)
-             for c in counted.columns if c not in earlier.columns}  # fmt: skip
-    earlier = earlier.assign(**blank)[list(counted.columns)]
-    return pd.concat([counted, earlier], ignore_index=True) if len(counted) else earlier
-
-
-def load_inputs(
-    session_or_engine: Session | Engine,
-    quarter: Period | str,
-    *,
-    actor: Actor,
-    quarters: int | None = None,
-    config: StandardsConfig | None = None,
-) -> StandardsInputs:
-    """Load the frames the standards are computed from (council-wide), once the actor is shown
-    to be allowed to view the standards (PermissionDenied otherwise).
-
-    With `quarters`, only the concerns the `quarters` quarters ending with `quarter` can count
-    (rows_read, with `config`'s look-back): the inputs then answer for those quarters only.
-    """
-    actor.require(Permission.VIEW_STANDARDS)
-    quarter = as_quarter(quarter)
-    if isinstance(session_or_engine, Engine):
-        with Session(session_or_engine) as session:
-            return load_inputs(session, quarter, actor=actor, quarters=quarters, config=config)
-    session = session_or_engine
-    concerns = (
-        load_concerns(session)
-        if quarters is None
-        else _concerns_read(session, rows_read(quarter, quarters, config))
-    )
-    return StandardsInputs(
-        concerns=concerns,
-        providers=load_providers(session),
-        training=load_training(session),
-        quarter=quarter,
-    )
-
-
-def scorecard_from_database(
-    session_or_engine: Session | Engine,
-    quarter: Period | str,
-    *,
-    actor: Actor,
-    config: StandardsConfig | None = None,
-) -> list[MeasureResult]:
-    """Load the data and compute the scorecard for `quarter` (requires VIEW_STANDARDS)."""
-    config = _config(config)
-    inputs = load_inputs(session_or_engine, quarter, actor=actor, quarters=1, config=config)
-    return scorecard(inputs, config)
-
-
-SERIES_COLUMNS = ["quarter", "start", "end", *SCORECARD_COLUMNS]
-
-
-def _quarters_ending(last: Period, quarters: int) -> list[Period]:
+def quarters_ending(last: Period, quarters: int) -> list[Period]:
+    """The `quarters` calendar quarters ending with `last`, oldest first (BadInput below 1)."""
     if quarters < 1:
         raise BadInput(f"quarters must be 1 or more, not {quarters}")
     return [add_quarters(last, -back) for back in range(quarters - 1, -1, -1)]
 
 
-def scorecard_series(
-    source: StandardsInputs | Session | Engine,
-    quarter: Period | str | None = None,
-    quarters: int = SERIES_QUARTERS,
-    *,
-    actor: Actor | None = None,
-    config: StandardsConfig | None = None,
-) -> pd.DataFrame:
-    """The scorecard of the `quarters` quarters ending with `quarter` (default: the inputs'
-    quarter), oldest first: one row per quarter × measure, columns SERIES_COLUMNS. Each quarter is
-    computed by `scorecard` from data loaded and prepared once. Numeric columns are numeric, for
-    charts: a missing value or target (no data, trend) is NaN there."""
-    config = _config(config)
-    if isinstance(source, StandardsInputs):
-        inputs = source
-    else:
-        if quarter is None:
-            raise BadInput("a quarter is needed to load the standards")
-        if actor is None:
-            raise PermissionDenied("loading the standards needs the actor who asks")
-        inputs = load_inputs(source, quarter, actor=actor, quarters=quarters, config=config)
-    last = as_quarter(quarter) if quarter is not None else inputs.quarter
-    rows = []
-    for period in _quarters_ending(last, quarters):
-        for result in scorecard(inputs.for_quarter(period), config):
-            rows.append(
-                {"quarter": period.label, "start": period.start, "end": period.end} | asdict(result)
-            )
-    return pd.DataFrame(rows, columns=SERIES_COLUMNS)
-
-
-BREAKDOWN_COLUMNS = ["quarter", "code", "label", "concerns"]
-NOT_RECORDED = "not_recorded"
-
-
-def breakdowns(
+def scorecard_series_results(
     inputs: StandardsInputs,
     quarter: Period | str | None = None,
     quarters: int = SERIES_QUARTERS,
-) -> dict[str, pd.DataFrame]:
+    config: StandardsConfig | None = None,
+) -> list[tuple[Period, list[MeasureResult]]]:
+    """The scorecard of each of the `quarters` quarters ending with `quarter` (default: the
+    inputs' quarter), oldest first, each computed by `scorecard` from the inputs' shared facts."""
+    config = _config(config)
+    last = as_quarter(quarter) if quarter is not None else inputs.quarter
+    return [
+        (period, scorecard(inputs.for_quarter(period), config))
+        for period in quarters_ending(last, quarters)
+    ]
+
+
+NOT_RECORDED = "not_recorded"
+
+
+class BreakdownCount(NamedTuple):
+    """Concerns received in one quarter with one code of a broken-down field."""
+
+    quarter: str
+    code: str
+    label: str
+    concerns: int
+
+
+def breakdown_counts(
+    inputs: StandardsInputs,
+    quarter: Period | str | None = None,
+    quarters: int = SERIES_QUARTERS,
+) -> dict[str, list[BreakdownCount]]:
     """Concerns received per quarter by abuse type, referral source, age band, gender and
     ethnicity, over the `quarters` quarters ending with `quarter` (default: the inputs' quarter).
 
-    Each frame has BREAKDOWN_COLUMNS (quarter label, code, plain-English label, concerns), quarters
-    oldest first and every code of the field's vocabulary in contract order, zeros included; codes
-    outside the vocabulary follow, sorted, so each quarter adds up to its PROP-1.
+    Per field: quarters oldest first, and in each every code of the field's vocabulary in
+    contract order, zeros included; codes outside the vocabulary (a blank as `not_recorded`)
+    follow, sorted, so each quarter adds up to its PROP-1.
     """
     last = as_quarter(quarter) if quarter is not None else inputs.quarter
-    periods = _quarters_ending(last, quarters)
-    labels = [p.label for p in periods]
-    concerns = inputs.concerns
-    span = Period(periods[0].start, periods[-1].end, f"{labels[0]} to {labels[-1]}")
-    received = concerns[counts.dated_in_mask(concerns, "received_on", span)]
-    days = received["received_on"]
+    periods = quarters_ending(last, quarters)
+    span = Period(periods[0].start, periods[-1].end, f"{periods[0].label} to {last.label}")
     first = periods[0].start.year * 4 + (periods[0].start.month - 1) // 3
-    quarter_codes = (days.dt.year * 4 + (days.dt.month - 1) // 3 - first).to_numpy()
-    in_quarter = pd.Categorical.from_codes(quarter_codes, categories=labels)
+    received = [
+        (day.year * 4 + (day.month - 1) // 3 - first, concern)
+        for concern in inputs.concerns
+        if (day := concern.received_on) is not None and _within(day, span)
+    ]
     result = {}
     for column, vocabulary in BREAKDOWN_FIELDS.items():
-        values = received[column].astype(object).where(received[column].notna(), NOT_RECORDED)
-        extra = sorted({str(v) for v in values.unique()} - set(vocabulary.codes))
+        tally: dict[tuple[int, str], int] = {}
+        for index, concern in received:
+            value = getattr(concern, column)
+            code = NOT_RECORDED if value is None else str(value)
+            tally[(index, code)] = tally.get((index, code), 0) + 1
+        extra = sorted({code for _, code in tally} - set(vocabulary.codes))
         codes = [*vocabulary.codes, *extra]
-        grouped = (
-            pd.DataFrame(
-                {
-                    "quarter": in_quarter,
-                    "code": pd.Categorical(values.astype(str), categories=codes),
-                }
-            )
-            .groupby(["quarter", "code"], observed=False)
-            .size()
-            .rename("concerns")
-            .reset_index()
-        )
-        frame = pd.DataFrame(
-            {
-                "quarter": grouped["quarter"].astype(str),
-                "code": grouped["code"].astype(str),
-                "concerns": grouped["concerns"].astype(int),
-            }
-        )
-        frame["label"] = frame["code"].map(
-            lambda code, vocab=vocabulary: (
-                "Not recorded" if code == NOT_RECORDED else vocab.label(code)
-            )
-        )
-        result[column] = frame[BREAKDOWN_COLUMNS]
+        labels = {
+            code: "Not recorded" if code == NOT_RECORDED else vocabulary.label(code)
+            for code in codes
+        }
+        result[column] = [
+            BreakdownCount(period.label, code, labels[code], tally.get((index, code), 0))
+            for index, period in enumerate(periods)
+            for code in codes
+        ]
     return result
-
-
-def breakdown_table(frame: pd.DataFrame, suppress: bool = False) -> pd.DataFrame:
-    """A breakdown as a table to read: one row per code (its label), one column per quarter with
-    the newest quarter first (beside the labels, where the eye starts); counts below 5 shown as
-    `<5` when `suppress`."""
-    table = frame.pivot(index="label", columns="quarter", values="concerns")
-    table = table.reindex(
-        index=list(dict.fromkeys(frame["label"])),
-        columns=list(dict.fromkeys(frame["quarter"]))[::-1],  # `breakdowns` lists oldest first
-    )
-    table.columns.name = None
-    table = table.reset_index().rename(columns={"label": ""})
-    if suppress:
-        for column in table.columns[1:]:
-            table[column] = table[column].map(suppress_count).astype(object)
-    return table
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -1047,12 +1055,6 @@ def _suppressed(row: dict[str, Any], suppress: bool) -> dict[str, Any]:
     if row["measure_id"] in COUNT_MEASURES:
         row["value"] = suppress_count(row["value"])
     return row
-
-
-def scorecard_frame(results: list[MeasureResult], suppress: bool = False) -> pd.DataFrame:
-    """The scorecard as a frame with the contract's keys as columns, in contract order. Cells
-    keep their JSON values (object dtype): a count stays a whole number and "no value" None."""
-    return pd.DataFrame(scorecard_json(results, suppress), columns=SCORECARD_COLUMNS, dtype=object)
 
 
 def scorecard_csv(results: list[MeasureResult], suppress: bool = False) -> str:
@@ -1123,10 +1125,16 @@ def render_scorecard(
     *,
     quarter: Period | str | None = None,
     suppress: bool = False,
+    indent: int | None = None,
 ) -> str:
-    """The scorecard in one of FORMATS (`table`, `csv`, `json`) as text for stdout."""
+    """The scorecard in one of FORMATS (`table`, `csv`, `json`) as text for stdout; JSON compact
+    on one line unless `indent` asks for people's layout."""
     if fmt == "json":
-        return json.dumps(scorecard_json(results, suppress), indent=2) + "\n"
+        separators = (",", ":") if indent is None else None
+        return (
+            json.dumps(scorecard_json(results, suppress), indent=indent, separators=separators)
+            + "\n"
+        )
     if fmt == "csv":
         return scorecard_csv(results, suppress)
     if fmt == "table":

@@ -24,7 +24,7 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
-from sgoversight import standards
+from sgoversight import standards, standards_frames, standards_read
 from sgoversight.auth import Actor
 from sgoversight.exporting import chart_png, suppress_count, to_xlsx_bytes
 from sgoversight.narratives import read_narrative, sections
@@ -106,17 +106,17 @@ class QuarterlyReport:
 
 def quarterly_report(engine: Engine, actor: Actor, quarter: Period | str) -> QuarterlyReport:
     """Load once and compute the quarter's scorecard, 8-quarter series, breakdowns and narrative
-    (needs the permission to see the standards, checked by standards.load_inputs)."""
+    (needs the permission to see the standards, checked by standards_read.load_inputs)."""
     quarter = standards.as_quarter(quarter)
     config = standards.load_standards_config()
-    inputs = standards.load_inputs(
+    inputs = standards_read.load_inputs(
         engine, quarter, actor=actor, quarters=standards.SERIES_QUARTERS, config=config
     )
     return QuarterlyReport(
         quarter=quarter,
         results=standards.scorecard(inputs, config),
-        series=standards.scorecard_series(inputs, quarter, config=config),
-        breakdowns=standards.breakdowns(inputs, quarter),
+        series=standards_frames.scorecard_series(inputs, quarter, config=config),
+        breakdowns=standards_frames.breakdowns(inputs, quarter),
         narrative=read_narrative(engine, actor, "standards", quarter.label),
     )
 
@@ -253,7 +253,8 @@ def export_tables(report: QuarterlyReport, suppress: bool) -> dict[str, pd.DataF
         "8 quarters": values,
     }
     for field, frame in report.breakdowns.items():
-        tables[standards.BREAKDOWN_TITLES[field]] = standards.breakdown_table(frame, suppress)
+        title = standards.BREAKDOWN_TITLES[field]
+        tables[title] = standards_frames.breakdown_table(frame, suppress)
     tables["Narrative"] = pd.DataFrame(
         {
             "Section": list(headings.values()),

@@ -44,7 +44,7 @@ from sgoversight import (
     plans,
     qa,
     scoring,
-    standards,
+    standards_read,
     standards_report,
     users,
     weekly_pack,
@@ -409,7 +409,7 @@ def plans_close_plan(w: World, a: Actor) -> object:
 
 @use_case(P.VIEW_STANDARDS)
 def standards_scorecard_from_database(w: World, a: Actor) -> object:
-    return standards.scorecard_from_database(w.engine, QUARTER, actor=a)
+    return standards_read.scorecard_from_database(w.engine, QUARTER, actor=a)
 
 
 @use_case(P.VIEW_STANDARDS)

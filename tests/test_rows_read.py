@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -29,6 +30,8 @@ from sgoversight import (
     scoring,
     scoring_read,
     standards,
+    standards_frames,
+    standards_read,
     standards_report,
     weekly,
     weekly_pack,
@@ -226,7 +229,7 @@ def test_every_weeks_report_and_pack_are_those_from_every_row(
 
 def _every_row_inputs(engine: Engine, quarter: Period) -> standards.StandardsInputs:
     """The standards' inputs from every row (load_inputs without `quarters`)."""
-    return standards.load_inputs(engine, quarter, actor=SYSTEM)
+    return standards_read.load_inputs(engine, quarter, actor=SYSTEM)
 
 
 def test_every_quarters_scorecard_and_report_are_those_from_every_row(borough: Engine) -> None:
@@ -235,25 +238,25 @@ def test_every_quarters_scorecard_and_report_are_those_from_every_row(borough: E
         quarter = add_quarters(last, -back)
         everything = _every_row_inputs(borough, quarter)
         expected = standards.scorecard(everything)
-        assert standards.scorecard_from_database(borough, quarter, actor=SYSTEM) == expected
+        assert standards_read.scorecard_from_database(borough, quarter, actor=SYSTEM) == expected
         report = standards_report.quarterly_report(borough, SYSTEM, quarter)
         assert report.results == expected, quarter.label
         pd.testing.assert_frame_equal(
-            report.series, standards.scorecard_series(everything, quarter)
+            report.series, standards_frames.scorecard_series(everything, quarter)
         )
-        for name, frame in standards.breakdowns(everything, quarter).items():
+        for name, frame in standards_frames.breakdowns(everything, quarter).items():
             pd.testing.assert_frame_equal(report.breakdowns[name], frame, obj=name)
 
 
 @pytest.mark.parametrize("days", [30, 700])
 def test_the_repeat_look_back_follows_the_config(borough: Engine, days: int) -> None:
     """ACC-3 looks back `repeat_window_days`, so the rows read look back as far."""
-    config = standards.load_standards_config().model_copy(update={"repeat_window_days": days})
+    config = replace(standards.load_standards_config(), repeat_window_days=days)
     for label in ("2026-Q4", "2026-Q2"):
         quarter = parse_quarter(label)
         expected = standards.scorecard(_every_row_inputs(borough, quarter), config)
         assert (
-            standards.scorecard_from_database(borough, quarter, config=config, actor=SYSTEM)
+            standards_read.scorecard_from_database(borough, quarter, config=config, actor=SYSTEM)
             == expected
         ), label
 

@@ -11,19 +11,25 @@ import datetime as dt
 import io
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from sgoversight import standards
+from sgoversight import standards, standards_frames
 from sgoversight.errors import BadInput
 from sgoversight.periods import parse_month, parse_quarter
-from sgoversight.queries import CONCERN_COLUMNS, PROVIDER_COLUMNS, TRAINING_COLUMNS, as_dates
-from sgoversight.standards import CONTRACT_DEFAULTS, MeasureResult, StandardsConfig, StandardsInputs
+from sgoversight.standards import (
+    CONTRACT_DEFAULTS,
+    MeasureResult,
+    StandardsConfig,
+    StandardsInputs,
+    TrainingRow,
+)
 from sgoversight.vocabulary import ABUSE_TYPE, AGE_BAND, ETHNICITY, GENDER, REFERRAL_SOURCE
+from tests.support.standards_rows import inputs_from, training_rows
 
 Q = "2026-Q3"
 BEFORE, FIRST, LAST, AFTER = "2026-06-30", "2026-07-01", "2026-09-30", "2026-10-01"
@@ -33,7 +39,7 @@ SHIPPED_CONFIG = standards.CONFIG_PATH
 
 @dataclass
 class Borough:
-    """A builder of the frames the standards read, shaped as sgoversight.queries returns them.
+    """A builder of the rows the standards read (tests.support.standards_rows).
 
     Unnamed fields are left not recorded; yes/no fields take True/False as the database stores
     them. Each method returns the builder so rows chain.
@@ -93,16 +99,11 @@ class Borough:
         )
         return self
 
-    def training_frame(self) -> pd.DataFrame:
-        return as_dates(pd.DataFrame(self.training, columns=TRAINING_COLUMNS))
+    def training_frame(self) -> list[TrainingRow]:
+        return training_rows(self.training)
 
     def inputs(self, quarter: str = Q) -> StandardsInputs:
-        return StandardsInputs(
-            concerns=as_dates(pd.DataFrame(self.concerns, columns=CONCERN_COLUMNS)),
-            providers=pd.DataFrame(self.providers, columns=PROVIDER_COLUMNS),
-            training=self.training_frame(),
-            quarter=parse_quarter(quarter),
-        )
+        return inputs_from(self.concerns, self.providers, self.training, parse_quarter(quarter))
 
 
 def measure(
@@ -451,7 +452,7 @@ def test_acc_1_not_screened_counts_as_not_within() -> None:
 
 def test_acc_1_window_comes_from_the_config() -> None:
     borough = Borough().concern("2026-08-07", screened_on="2026-08-10")
-    config = CONTRACT_DEFAULTS.model_copy(update={"acc1_working_days": 0})
+    config = replace(CONTRACT_DEFAULTS, acc1_working_days=0)
     result = measure(borough, "ACC-1", config=config)
     assert counted(result) == (0, 1)
     assert result.label == "Concerns screened within 0 working days"
@@ -537,9 +538,9 @@ def test_acc_3_looks_at_the_latest_earlier_concern() -> None:
 
 def test_acc_3_window_comes_from_the_config() -> None:
     borough = Borough().concern("2026-07-16", person_id="X").concern("2026-08-15", person_id="X")
-    config = CONTRACT_DEFAULTS.model_copy(update={"repeat_window_days": 29})
+    config = replace(CONTRACT_DEFAULTS, repeat_window_days=29)
     assert counted(measure(borough, "ACC-3", config=config)) == (0, 2)
-    config = CONTRACT_DEFAULTS.model_copy(update={"repeat_window_days": 30})
+    config = replace(CONTRACT_DEFAULTS, repeat_window_days=30)
     assert counted(measure(borough, "ACC-3", config=config)) == (1, 2)
 
 
@@ -555,7 +556,7 @@ def test_days_since_previous_concern_is_computed_per_row_in_any_order() -> None:
     borough.concern("2026-08-16", person_id=None).concern("2026-08-17", person_id=None)
     inputs = borough.inputs()
     gaps = standards.days_since_previous_concern(inputs.concerns)
-    assert gaps.fillna(-1).tolist() == [10, -1, 35, 10, -1, -1, -1]
+    assert [-1 if gap is None else gap for gap in gaps] == [10, -1, 35, 10, -1, -1, -1]
 
 
 # --- ACC-6: training ------------------------------------------------------------------------------
@@ -599,7 +600,7 @@ def test_acc_6_every_required_type_is_needed() -> None:
         .trained("S4", "asc_staff", "corporate_mandatory", "2026-01-10")
         .trained("S4", "asc_staff", "asc_awareness", "2024-06-10")  # out of date
     )
-    status = standards.staff_training_status(borough.training_frame(), dt.date(2026, 12, 31))
+    status = standards_frames.staff_training_status(borough.training_frame(), dt.date(2026, 12, 31))
     assert status.set_index("staff_id")["compliant"].to_dict() == {
         "S1": True,
         "S2": False,
@@ -625,7 +626,7 @@ def test_acc_6_role_is_the_role_on_the_most_recent_record() -> None:
         .trained("S2", "practitioner", "asc_awareness", "2026-01-10")
         .trained("S2", "all_staff", "corporate_mandatory", "2026-06-01")
     )
-    status = standards.staff_training_status(borough.training_frame(), dt.date(2026, 12, 31))
+    status = standards_frames.staff_training_status(borough.training_frame(), dt.date(2026, 12, 31))
     assert status.set_index("staff_id")["role"].to_dict() == {
         "S1": "practitioner",
         "S2": "all_staff",
@@ -654,7 +655,7 @@ def test_acc_6_same_day_records_with_two_roles_take_the_later_role_in_contract_o
         .trained("S1", "operational_manager", "corporate_mandatory", "2026-06-01")
         .trained("S1", "all_staff", "asc_awareness", "2026-06-01")
     )
-    status = standards.staff_training_status(borough.training_frame(), dt.date(2026, 12, 31))
+    status = standards_frames.staff_training_status(borough.training_frame(), dt.date(2026, 12, 31))
     assert status["role"].tolist() == ["operational_manager"]
     assert status["missing_training"].tolist() == ["asc_managers"]
 
@@ -819,10 +820,10 @@ def test_suppression_replaces_small_counts() -> None:
     assert rows["PROP-1"]["numerator"] == rows["PROP-1"]["value"] == "<5"
     assert rows["EMP-3"]["numerator"] == rows["EMP-3"]["denominator"] == "<5"
     assert rows["EMP-3"]["value"] == 66.7
-    frame = standards.scorecard_frame(results, suppress=True)
+    frame = standards_frames.scorecard_frame(results, suppress=True)
     assert list(frame.columns) == standards.SCORECARD_COLUMNS
     assert frame.set_index("measure_id").loc["PROP-1", "numerator"] == "<5"
-    plain = standards.scorecard_frame(results).set_index("measure_id")
+    plain = standards_frames.scorecard_frame(results).set_index("measure_id")
     assert plain.loc["PROP-1", "value"] == 4
     assert isinstance(plain.loc["PROP-1", "value"], int)
     assert plain.loc["PROP-1", "denominator"] is None
@@ -841,15 +842,15 @@ def test_quarter_must_be_a_calendar_quarter() -> None:
 
 def test_series_has_one_row_per_quarter_and_measure_equal_to_that_quarters_scorecard() -> None:
     inputs = _busy_borough().inputs()
-    series = standards.scorecard_series(inputs, quarters=8, config=CONTRACT_DEFAULTS)
+    series = standards_frames.scorecard_series(inputs, quarters=8, config=CONTRACT_DEFAULTS)
     quarters = [f"{y}-Q{n}" for y, n in [(2024, 4), *((2025, n) for n in range(1, 5)),
                                         (2026, 1), (2026, 2), (2026, 3)]]  # fmt: skip
     assert series["quarter"].unique().tolist() == quarters
     assert len(series) == 8 * 18
-    assert list(series.columns) == standards.SERIES_COLUMNS
+    assert list(series.columns) == standards_frames.SERIES_COLUMNS
     for quarter in ("2026-Q2", "2026-Q3"):
         rows = series[series["quarter"] == quarter].drop(columns=["quarter", "start", "end"])
-        expected = standards.scorecard_frame(
+        expected = standards_frames.scorecard_frame(
             standards.scorecard(inputs.for_quarter(quarter), CONTRACT_DEFAULTS)
         )
         pd.testing.assert_frame_equal(
@@ -862,15 +863,17 @@ def test_series_has_one_row_per_quarter_and_measure_equal_to_that_quarters_score
 
 def test_series_can_end_at_another_quarter_and_refuses_zero_quarters() -> None:
     inputs = _busy_borough().inputs()
-    series = standards.scorecard_series(inputs, "2026-Q2", quarters=2, config=CONTRACT_DEFAULTS)
+    series = standards_frames.scorecard_series(
+        inputs, "2026-Q2", quarters=2, config=CONTRACT_DEFAULTS
+    )
     assert series["quarter"].unique().tolist() == ["2026-Q1", "2026-Q2"]
     with pytest.raises(BadInput):
-        standards.scorecard_series(inputs, quarters=0, config=CONTRACT_DEFAULTS)
+        standards_frames.scorecard_series(inputs, quarters=0, config=CONTRACT_DEFAULTS)
 
 
 def test_breakdowns_list_every_code_with_zeros_and_cuckooing() -> None:
     inputs = _busy_borough().inputs()
-    tables = standards.breakdowns(inputs)
+    tables = standards_frames.breakdowns(inputs)
     assert list(tables) == ["abuse_type", "referral_source", "age_band", "gender", "ethnicity"]
     vocabularies = [ABUSE_TYPE, REFERRAL_SOURCE, AGE_BAND, GENDER, ETHNICITY]
     received = _prop_1_by_quarter(inputs)
@@ -890,7 +893,7 @@ def test_breakdowns_list_every_code_with_zeros_and_cuckooing() -> None:
 
 
 def _prop_1_by_quarter(inputs: StandardsInputs) -> dict[str, int]:
-    series = standards.scorecard_series(inputs, quarters=8, config=CONTRACT_DEFAULTS)
+    series = standards_frames.scorecard_series(inputs, quarters=8, config=CONTRACT_DEFAULTS)
     rows = series[series["measure_id"] == "PROP-1"]
     return dict(zip(rows["quarter"], rows["value"].astype(int), strict=True))
 
@@ -903,7 +906,7 @@ def test_breakdowns_use_the_quarters_own_days_and_list_unknown_codes_last() -> N
         .concern(LAST, abuse_type="grooming")  # not a contract code
         .concern(AFTER, abuse_type="physical")  # after them
     )
-    frame = standards.breakdowns(borough.inputs())["abuse_type"]
+    frame = standards_frames.breakdowns(borough.inputs())["abuse_type"]
     assert frame["concerns"].sum() == 2
     assert frame["code"].tolist()[-1] == "grooming"
     assert len(frame) == 8 * 13
@@ -913,11 +916,11 @@ def test_breakdowns_use_the_quarters_own_days_and_list_unknown_codes_last() -> N
 
 
 def test_breakdown_table_reads_across_quarters_and_can_suppress() -> None:
-    frame = standards.breakdowns(_busy_borough().inputs(), quarters=2)["abuse_type"]
-    table = standards.breakdown_table(frame)
+    frame = standards_frames.breakdowns(_busy_borough().inputs(), quarters=2)["abuse_type"]
+    table = standards_frames.breakdown_table(frame)
     assert list(table.columns) == ["", "2026-Q3", "2026-Q2"]  # the newest quarter first
     assert table[""].tolist() == [ABUSE_TYPE.label(code) for code in ABUSE_TYPE.codes]
-    suppressed = standards.breakdown_table(frame, suppress=True)
+    suppressed = standards_frames.breakdown_table(frame, suppress=True)
     assert set(suppressed["2026-Q3"]) == {"<5"}
 
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import standards
+from sgoversight import standards, standards_frames, standards_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.models import Provider, SafeguardingConcern, TrainingRecord
 from sgoversight.periods import parse_quarter
-from sgoversight.queries import CONCERN_COLUMNS, PROVIDER_COLUMNS, TRAINING_COLUMNS, as_dates
 from sgoversight.standards import CONTRACT_DEFAULTS, StandardsInputs
+from tests.support.standards_rows import inputs_from
 
 Q = "2026-Q3"
 
@@ -113,12 +113,7 @@ def _seed(engine: Engine) -> None:
 
 
 def _inputs_by_hand(quarter: str = Q) -> StandardsInputs:
-    return StandardsInputs(
-        concerns=as_dates(pd.DataFrame(CONCERNS, columns=CONCERN_COLUMNS)),
-        providers=pd.DataFrame(PROVIDERS, columns=PROVIDER_COLUMNS),
-        training=as_dates(pd.DataFrame(TRAINING, columns=TRAINING_COLUMNS)),
-        quarter=parse_quarter(quarter),
-    )
+    return inputs_from(CONCERNS, PROVIDERS, TRAINING, parse_quarter(quarter))
 
 
 @pytest.fixture
@@ -128,7 +123,7 @@ def seeded(engine: Engine) -> Engine:
 
 
 def test_scorecard_from_the_database_equals_the_pure_function(seeded: Engine) -> None:
-    from_database = standards.scorecard_from_database(
+    from_database = standards_read.scorecard_from_database(
         seeded, Q, config=CONTRACT_DEFAULTS, actor=SYSTEM
     )
     by_hand = standards.scorecard(_inputs_by_hand(), CONTRACT_DEFAULTS)
@@ -136,7 +131,9 @@ def test_scorecard_from_the_database_equals_the_pure_function(seeded: Engine) ->
 
 
 def test_scorecard_from_the_database_worked_out_by_hand(seeded: Engine) -> None:
-    results = {r.measure_id: r for r in standards.scorecard_from_database(seeded, Q, actor=SYSTEM)}
+    results = {
+        r.measure_id: r for r in standards_read.scorecard_from_database(seeded, Q, actor=SYSTEM)
+    }
     figures = {m: (r.numerator, r.denominator, r.value, r.status) for m, r in results.items()}
     assert figures == {
         "EMP-1": (1, 2, 50.0, "not_met"),  # C1 asked, C2 not
@@ -161,14 +158,16 @@ def test_scorecard_from_the_database_worked_out_by_hand(seeded: Engine) -> None:
 
 
 def test_series_and_breakdowns_from_the_database_equal_the_pure_functions(seeded: Engine) -> None:
-    series = standards.scorecard_series(
+    series = standards_frames.scorecard_series(
         seeded, Q, quarters=8, config=CONTRACT_DEFAULTS, actor=SYSTEM
     )
-    expected = standards.scorecard_series(_inputs_by_hand(), quarters=8, config=CONTRACT_DEFAULTS)
+    expected = standards_frames.scorecard_series(
+        _inputs_by_hand(), quarters=8, config=CONTRACT_DEFAULTS
+    )
     pd.testing.assert_frame_equal(series, expected)
-    inputs = standards.load_inputs(seeded, Q, actor=SYSTEM)
-    from_database = standards.breakdowns(inputs)
-    for name, frame in standards.breakdowns(_inputs_by_hand()).items():
+    inputs = standards_read.load_inputs(seeded, Q, actor=SYSTEM)
+    from_database = standards_frames.breakdowns(inputs)
+    for name, frame in standards_frames.breakdowns(_inputs_by_hand()).items():
         pd.testing.assert_frame_equal(from_database[name], frame)
     abuse = from_database["abuse_type"].set_index(["quarter", "code"])["concerns"]
     assert abuse[("2026-Q3", "cuckooing")] == 1
@@ -178,7 +177,7 @@ def test_series_and_breakdowns_from_the_database_equal_the_pure_functions(seeded
 def test_council_roles_may_view_the_standards(sqlite_engine: Engine, role: Role) -> None:
     _seed(sqlite_engine)
     actor = Actor(username="someone", roles=frozenset({role}))
-    results = standards.scorecard_from_database(sqlite_engine, Q, actor=actor)
+    results = standards_read.scorecard_from_database(sqlite_engine, Q, actor=actor)
     assert [r.measure_id for r in results] == list(standards.MEASURE_IDS)
 
 
@@ -186,23 +185,23 @@ def test_council_roles_may_view_the_standards(sqlite_engine: Engine, role: Role)
 def test_other_roles_may_not(sqlite_engine: Engine, role: Role) -> None:
     actor = Actor(username="someone", roles=frozenset({role}), provider_id="P1")
     with pytest.raises(PermissionDenied, match="view standards"):
-        standards.scorecard_from_database(sqlite_engine, Q, actor=actor)
+        standards_read.scorecard_from_database(sqlite_engine, Q, actor=actor)
     with pytest.raises(PermissionDenied):
-        standards.scorecard_series(sqlite_engine, Q, actor=actor)
+        standards_frames.scorecard_series(sqlite_engine, Q, actor=actor)
     with pytest.raises(PermissionDenied):
-        standards.load_inputs(sqlite_engine, Q, actor=actor)
+        standards_read.load_inputs(sqlite_engine, Q, actor=actor)
 
 
 def test_loading_needs_an_actor_nobody_is_an_administrator_by_omission(
     sqlite_engine: Engine,
 ) -> None:
     with pytest.raises(PermissionDenied, match="actor"):
-        standards.scorecard_series(sqlite_engine, Q)
+        standards_frames.scorecard_series(sqlite_engine, Q)
     with pytest.raises(TypeError):
-        standards.load_inputs(sqlite_engine, Q)  # type: ignore[call-arg]
+        standards_read.load_inputs(sqlite_engine, Q)  # type: ignore[call-arg]
 
 
 def test_an_empty_database_gives_no_data(sqlite_engine: Engine) -> None:
-    results = standards.scorecard_from_database(sqlite_engine, Q, actor=SYSTEM)
+    results = standards_read.scorecard_from_database(sqlite_engine, Q, actor=SYSTEM)
     assert {r.status for r in results} == {"no_data", "trend"}
     assert {r.measure_id for r in results if r.status == "trend"} == {"PROP-1", "PROP-2"}

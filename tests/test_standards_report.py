@@ -7,9 +7,8 @@ import io
 import openpyxl
 import pandas as pd
 
-from sgoversight import standards
+from sgoversight import standards, standards_frames
 from sgoversight.periods import parse_quarter
-from sgoversight.queries import CONCERN_COLUMNS, PROVIDER_COLUMNS, TRAINING_COLUMNS, as_dates
 from sgoversight.standards_report import (
     QuarterlyReport,
     change_on_previous,
@@ -19,6 +18,7 @@ from sgoversight.standards_report import (
     scorecard_table,
     status_text,
 )
+from tests.support.standards_rows import inputs_from
 
 QUARTER = parse_quarter("2026-Q3")
 
@@ -40,17 +40,12 @@ def _report(concerns: int = 12) -> QuarterlyReport:
         }
         for n in range(concerns)
     ]
-    inputs = standards.StandardsInputs(
-        concerns=as_dates(pd.DataFrame(rows, columns=CONCERN_COLUMNS)),
-        providers=pd.DataFrame(columns=PROVIDER_COLUMNS),
-        training=as_dates(pd.DataFrame(columns=TRAINING_COLUMNS)),
-        quarter=QUARTER,
-    )
+    inputs = inputs_from(rows, [], [], QUARTER)
     return QuarterlyReport(
         quarter=QUARTER,
         results=standards.scorecard(inputs),
-        series=standards.scorecard_series(inputs, QUARTER),
-        breakdowns=standards.breakdowns(inputs, QUARTER),
+        series=standards_frames.scorecard_series(inputs, QUARTER),
+        breakdowns=standards_frames.breakdowns(inputs, QUARTER),
         narrative={"performance_summary": "=SUM(A1:A9) is not a formula here"},
     )
 
