@@ -14,9 +14,8 @@ Rules:
 
 There is one definition: `working_day_number(day)`, the number of working days from 1 January of
 year 1 up to and including `day` (weekdays counted arithmetically, weekday bank holidays found by
-bisection). Every count is a difference of two such numbers, in plain Python, so the scalar
-functions load neither pandas nor numpy; the pandas Series helper (for the standards) numbers
-each distinct date with the same function. The calendar covers every year the `holidays` package
+bisection). Every count is a difference of two such numbers, in plain Python, so nothing here loads
+pandas or numpy. The calendar covers every year the `holidays` package
 knows England's bank holidays for (1872 to 2100 in version 0.109); a date outside that range
 raises ValueError rather than being counted as if it had no bank holidays.
 """
@@ -26,12 +25,8 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import holidays
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 COUNTRY = "GB"
 SUBDIVISION = "ENG"  # England; Wales has the same bank holidays.
@@ -105,34 +100,6 @@ def is_working_day(day: dt.date) -> bool:
 def working_days_after(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (same day 0, Friday to Monday 1)."""
     return working_day_number(end) - working_day_number(start)
-
-
-def working_days_after_series(start: pd.Series, end: pd.Series) -> pd.Series:
-    """`working_days_after` row by row for two aligned date Series (datetime64 or dates).
-
-    Returns a nullable Int64 Series on `start`'s index: <NA> where either date is not recorded.
-    Each distinct date is numbered once by `working_day_number`.
-    """
-    import numpy as np
-    import pandas as pd
-
-    if len(start) != len(end):
-        raise ValueError(f"start and end differ in length ({len(start)} and {len(end)})")
-    # Positional, not aligned on the index: the two Series are columns of one frame.
-    starts = pd.to_datetime(pd.Series(start).to_numpy()).to_numpy().astype("datetime64[D]")
-    ends = pd.to_datetime(pd.Series(end).to_numpy()).to_numpy().astype("datetime64[D]")
-    known = ~(np.isnat(starts) | np.isnat(ends))
-    counted = np.zeros(len(starts), dtype="int64")
-    if known.any():
-        # Days since 1970-01-01 as date ordinals; each distinct one numbered once.
-        ordinals = np.concatenate([starts[known], ends[known]]).astype("int64") + _UNIX_ORDINAL
-        distinct, where = np.unique(ordinals, return_inverse=True)
-        numbers = np.array([_number(int(ordinal)) for ordinal in distinct], dtype="int64")[where]
-        half = int(known.sum())
-        counted[known] = numbers[half:] - numbers[:half]
-    return pd.Series(
-        pd.arrays.IntegerArray(counted, ~known), index=pd.Series(start).index, dtype="Int64"
-    )
 
 
 def add_working_days(start: dt.date, n: int) -> dt.date:

@@ -18,7 +18,6 @@ from sgoversight.workdays import (
     bank_holidays,
     is_working_day,
     working_days_after,
-    working_days_after_series,
 )
 
 D = dt.date.fromisoformat
@@ -90,32 +89,6 @@ def test_timestamps_are_read_as_their_day() -> None:
     assert working_days_after(pd.Timestamp("2026-08-28"), pd.Timestamp("2026-09-01")) == 1
 
 
-def test_series_version_agrees_with_the_scalar_one_day_by_day() -> None:
-    starts = pd.date_range("2026-03-25", "2026-04-12").append(
-        pd.date_range("2026-12-18", "2027-01-06")
-    )
-    pairs = [(s, s + pd.Timedelta(days=k)) for s in starts for k in range(-10, 30)]
-    frame = pd.DataFrame(pairs, columns=["start", "end"]).astype("datetime64[s]")
-    counted = working_days_after_series(frame["start"], frame["end"])
-    expected = [working_days_after(s.date(), e.date()) for s, e in pairs]
-    assert counted.tolist() == expected
-
-
-def test_series_version_keeps_the_index_and_leaves_blanks_blank() -> None:
-    start = pd.Series(pd.to_datetime(["2026-08-28", None, "2026-12-24"]), index=[10, 20, 30])
-    end = pd.Series(pd.to_datetime(["2026-09-01", "2026-09-01", None]), index=[10, 20, 30])
-    counted = working_days_after_series(start, end)
-    assert list(counted.index) == [10, 20, 30]
-    assert str(counted.dtype) == "Int64"
-    assert counted[10] == 1
-    assert counted.isna().tolist() == [False, True, True]
-
-
-def test_series_version_of_nothing_is_empty() -> None:
-    empty = pd.Series([], dtype="datetime64[s]")
-    assert working_days_after_series(empty, empty).empty
-
-
 @pytest.mark.parametrize(
     ("start", "n", "expected"),
     [
@@ -155,6 +128,4 @@ def test_days_outside_the_known_bank_holidays_are_refused() -> None:
     with pytest.raises(ValueError, match="working days are known only"):
         working_days_after(D("2101-01-03"), D("2101-01-05"))
     with pytest.raises(ValueError, match="working days are known only"):
-        working_days_after_series(
-            pd.Series(pd.to_datetime(["1850-01-01"])), pd.Series(pd.to_datetime(["1850-01-02"]))
-        )
+        working_days_after(D("1850-01-01"), D("1850-01-02"))
