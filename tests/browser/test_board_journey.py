@@ -27,7 +27,7 @@ def test_board_member_overrides_a_rating_and_downloads_the_pack(page, app_url: s
     page.get_by_role("heading", name="Provider Oversight Board").wait_for()
     wait_for_app(page)
     _no_errors(page)
-    assert page.get_by_text("✖ Red providers").count() == 1
+    expect(page.get_by_text("✖ Red providers")).to_have_count(1)
     screenshot(page, "board-rag-table")
 
     choose(page, "Provider", "Kestrelwell", "Kestrelwell Care Home (PRV-0048)")

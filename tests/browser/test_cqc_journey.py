@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from sgoversight import demo
 from tests.browser.conftest import (
@@ -98,16 +99,17 @@ def test_commissioner_imports_the_cqc_ratings_and_sees_what_changed(
     wait_for_app(page)
     page.get_by_text("Quality alerts raised (1)").wait_for()
     matched = len(demo_locations(providers, DEMO_AS_OF)) - 1
-    assert page.get_by_text(f"Providers matched ({matched})", exact=True).count() == 1
+    # The report is drawn in pieces: wait for each, rather than counting what is there yet.
+    expect(page.get_by_text(f"Providers matched ({matched})", exact=True)).to_have_count(1)
     page.get_by_text("Registered with the CQC in Oakshire but not in the register").first.wait_for()
-    assert page.get_by_text("In the register but not found in the file (1)").count() == 1
+    expect(page.get_by_text("In the register but not found in the file (1)")).to_have_count(1)
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "cqc-ratings-import")
 
     page.goto(f"{pieces_url}/?provider={demo.DEMO_PROVIDER_ID}")
     wait_for_app(page)
     page.get_by_text("Last inspection report published 2 November 2026").wait_for()
-    assert page.get_by_text("Well-led", exact=True).count() == 1
+    expect(page.get_by_text("Well-led", exact=True)).to_have_count(1)
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "cqc-profile-and-board-pieces")
 

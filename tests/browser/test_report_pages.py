@@ -118,6 +118,6 @@ def test_users_form_shows_every_problem_at_once(page, app_url: str) -> None:
         "Use at least 12 characters.",
         "Is not the same as the password above.",
     ):
-        assert page.get_by_text(message, exact=True).count() == 1, message
+        expect(page.get_by_text(message, exact=True), message).to_have_count(1)
     assert page.get_by_text("password:").count() == 0
     screenshot(page, "users-form-problems")
