@@ -7,12 +7,11 @@ may not); CSV byte for byte."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sgoversight import cli
+from tests.support.golden import run_command, same_as_recorded
 from tests.support.golden_score import BUILDERS, FORMATS, MONTHS, golden_path, run_score
 
 CASES = [
@@ -30,42 +29,17 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return built
 
 
-@pytest.fixture
-def database_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each case reads its own borough: no engine kept from an earlier case."""
-    from sgoversight.db import get_engine
-
-    get_engine.cache_clear()
-    yield
-    get_engine.cache_clear()
-
-
-def _score(database: Path, month: str, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys) -> str:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
-    capsys.readouterr()
-    assert cli.main(["score", "--month", month, "--format", fmt]) == cli.EXIT_OK
-    return capsys.readouterr().out
-
-
-def _same(output: str, recorded: str, fmt: str) -> None:
-    if fmt == "json":
-        assert json.loads(output) == json.loads(recorded)
-    else:
-        assert output == recorded
-
-
 @pytest.mark.parametrize(("borough", "month", "fmt"), CASES)
 def test_the_command_gives_the_recorded_output(
     databases: dict[str, Path],
-    database_url: None,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
     borough: str,
     month: str,
     fmt: str,
 ) -> None:
-    recorded = golden_path(borough, month, fmt).read_text(encoding="utf-8")
-    _same(_score(databases[borough], month, fmt, monkeypatch, capsys), recorded, fmt)
+    url = f"sqlite:///{databases[borough]}"
+    output = run_command(url, "score", "--month", month, "--format", fmt, monkeypatch=monkeypatch)
+    same_as_recorded(output, golden_path(borough, month, fmt), fmt)
 
 
 def test_the_boroughs_cover_the_ratings_and_the_edges() -> None:

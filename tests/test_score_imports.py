@@ -4,15 +4,12 @@ share of its time). Checked with the interpreter's own import log (`-X importtim
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_cli
+from tests.support.cli import HEAVY, run_cli_importing
 from tests.support.golden_score import build_boundary
-
-HEAVY = {"pandas", "numpy", "pyarrow", "sqlalchemy", "pydantic", "streamlit", "psycopg", "altair"}
 
 
 @pytest.fixture(scope="module")
@@ -22,33 +19,23 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _imported(database: Path, *arguments: str) -> tuple[subprocess.CompletedProcess, set[str]]:
-    """Run the command with the import log on; the top-level packages it imported."""
-    result = run_cli(database, *arguments, python_flags=("-X", "importtime"))
-    names = set()
-    for line in result.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
-    return result, names
-
-
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 def test_score_on_sqlite_imports_none_of_the_heavy_libraries(database: Path, fmt: str) -> None:
-    result, names = _imported(database, "score", "--month", "2026-11", "--format", fmt)
+    result, names = run_cli_importing(database, "score", "--month", "2026-11", "--format", fmt)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sgoversight" in names and "sqlite3" in names  # the log was read
     assert not names & HEAVY, sorted(names & HEAVY)
 
 
 def test_a_refused_month_imports_none_of_them_either(database: Path) -> None:
-    result, names = _imported(database, "score", "--month", "2026-13")
+    result, names = run_cli_importing(database, "score", "--month", "2026-13")
     assert result.returncode == 2
     assert not names & HEAVY, sorted(names & HEAVY)
 
 
 def test_json_is_compact_unless_indented(database: Path) -> None:
-    compact, _ = _imported(database, "score", "--month", "2026-11", "--format", "json")
-    indented, _ = _imported(
+    compact, _ = run_cli_importing(database, "score", "--month", "2026-11", "--format", "json")
+    indented, _ = run_cli_importing(
         database, "score", "--month", "2026-11", "--format", "json", "--indent", "2"
     )
     assert compact.stdout.count("\n") == 1 and '": ' not in compact.stdout

@@ -14,29 +14,17 @@ Set SGO_WRITE_GOLDEN=1 to record the files again (only when a change of output i
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
-import os
-from collections.abc import Iterator
-from contextlib import redirect_stdout
-from pathlib import Path
 
 import pytest
 
-from sgoversight import cli, demo
-from sgoversight.db import get_engine, make_engine
-from sgoversight.migrate import upgrade
+from tests.support import golden
+from tests.support.golden import load_demo, run_command, same_as_recorded
 from tests.support.golden_standards import build_boundary
 
-GOLDEN = Path(__file__).parent / "fixtures" / "golden" / "standards"
+GOLDEN = golden.GOLDEN / "standards"
 FORMATS = ("table", "csv", "json")
-WRITE = os.environ.get("SGO_WRITE_GOLDEN") == "1"
 
-DEMO_AS_OF = dt.date(2026, 11, 20)
-DEMO_SCALE = demo.BoroughScale(
-    providers=40, months=16, concerns_per_month=120, alerts_per_month=40, staff=40
-)
 QUARTERS = (
     "2025-Q1",  # before both boroughs' history: no data
     "2025-Q3",
@@ -50,38 +38,13 @@ QUARTERS = (
 )
 
 
-def _load_demo(url: str) -> None:
-    engine = make_engine(url)
-    upgrade(engine)
-    demo.load_demo(engine, seed=2026, as_of=DEMO_AS_OF, scale=DEMO_SCALE)
-    engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def boroughs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("standards-golden")
     urls = {name: f"sqlite:///{folder / name}.db" for name in ("demo", "boundary")}
-    _load_demo(urls["demo"])
+    load_demo(urls["demo"])
     build_boundary(urls["boundary"])
     return urls
-
-
-@pytest.fixture
-def database() -> Iterator[None]:
-    """get_engine caches the engine of DATABASE_URL: forget it before and after each run."""
-    get_engine.cache_clear()
-    yield
-    get_engine.cache_clear()
-
-
-def _run(url: str, *args: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_engine.cache_clear()
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = cli.main(["standards", *args])
-    assert code == 0
-    return out.getvalue()
 
 
 def _name(borough: str, quarter: str, output_format: str, suppress: bool) -> str:
@@ -101,7 +64,6 @@ CASES = [
 @pytest.mark.parametrize(("borough", "quarter", "output_format", "suppress"), CASES)
 def test_the_command_gives_the_recorded_output(
     boroughs: dict[str, str],
-    database: None,
     monkeypatch: pytest.MonkeyPatch,
     borough: str,
     quarter: str,
@@ -109,16 +71,9 @@ def test_the_command_gives_the_recorded_output(
     suppress: bool,
 ) -> None:
     args = ["--quarter", quarter, "--format", output_format] + (["--suppress"] if suppress else [])
-    output = _run(boroughs[borough], *args, monkeypatch=monkeypatch)
+    output = run_command(boroughs[borough], "standards", *args, monkeypatch=monkeypatch)
     path = GOLDEN / _name(borough, quarter, output_format, suppress)
-    if WRITE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(output.encode("utf-8"))
-    recorded = path.read_bytes().decode("utf-8")
-    if output_format == "json":
-        assert json.loads(output) == json.loads(recorded)
-    else:
-        assert output == recorded
+    same_as_recorded(output, path, output_format)
 
 
 def _measures(name: str) -> dict[str, dict[str, object]]:

@@ -6,9 +6,6 @@ Its configuration, now checked by a plain function, is refused in the words it a
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -17,9 +14,8 @@ import pytest
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
 from sgoversight.standards import standards_config_from
+from tests.support.cli import HEAVY, run_cli_importing
 from tests.support.golden_standards import build_boundary
-
-HEAVY = {"pandas", "numpy", "pyarrow", "sqlalchemy", "pydantic", "streamlit", "psycopg", "altair"}
 
 
 @pytest.fixture(scope="module")
@@ -27,25 +23,6 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("standards-imports") / "db.sqlite"
     build_boundary(f"sqlite:///{path}")
     return path
-
-
-def _imported(database: Path, *arguments: str) -> tuple[subprocess.CompletedProcess, set[str]]:
-    """Run the command with the import log on; the top-level packages it imported."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "sgoversight", *arguments],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-        check=False,
-    )
-    names = set()
-    for line in result.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
-    return result, names
 
 
 @pytest.mark.parametrize(
@@ -60,21 +37,22 @@ def _imported(database: Path, *arguments: str) -> tuple[subprocess.CompletedProc
 def test_standards_on_sqlite_imports_none_of_the_heavy_libraries(
     database: Path, arguments: tuple[str, ...]
 ) -> None:
-    result, names = _imported(database, "standards", "--quarter", "2026-Q3", *arguments)
+    result, names = run_cli_importing(database, "standards", "--quarter", "2026-Q3", *arguments)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "sgoversight" in names and "sqlite3" in names  # the log was read
     assert not names & HEAVY, sorted(names & HEAVY)
 
 
 def test_a_refused_quarter_imports_none_of_them_either(database: Path) -> None:
-    result, names = _imported(database, "standards", "--quarter", "2026-Q5")
+    result, names = run_cli_importing(database, "standards", "--quarter", "2026-Q5")
     assert result.returncode == 2
     assert not names & HEAVY, sorted(names & HEAVY)
 
 
 def test_json_is_compact_unless_indented(database: Path) -> None:
-    compact, _ = _imported(database, "standards", "--quarter", "2026-Q3", "--format", "json")
-    indented, _ = _imported(
+    arguments = ("standards", "--quarter", "2026-Q3", "--format", "json")
+    compact, _ = run_cli_importing(database, *arguments)
+    indented, _ = run_cli_importing(
         database, "standards", "--quarter", "2026-Q3", "--format", "json", "--indent", "2"
     )
     assert compact.stdout.count("\n") == 1 and '": ' not in compact.stdout

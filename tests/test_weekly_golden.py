@@ -13,31 +13,21 @@ Set SGO_WRITE_GOLDEN=1 to record the files again (only when a change of output i
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
-import os
-from collections.abc import Iterator
-from contextlib import redirect_stdout
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from sgoversight import cli, demo
-from sgoversight.db import get_engine, make_engine
+from sgoversight.db import make_engine
 from sgoversight.migrate import upgrade
 from sgoversight.models import Provider
+from tests.support import golden
+from tests.support.golden import load_demo, run_command, same_as_recorded
 from tests.support.records import alert, concern
 
-GOLDEN = Path(__file__).parent / "fixtures" / "golden" / "weekly"
+GOLDEN = golden.GOLDEN / "weekly"
 FORMATS = ("table", "csv", "json")
-WRITE = os.environ.get("SGO_WRITE_GOLDEN") == "1"
 
-DEMO_AS_OF = dt.date(2026, 11, 20)
-DEMO_SCALE = demo.BoroughScale(
-    providers=40, months=16, concerns_per_month=120, alerts_per_month=40, staff=40
-)
 DEMO_WEEKS = (
     "2025-W01",  # before the demo's history: every count 0
     "2025-W35",  # late summer bank holiday (Monday 25 August 2025)
@@ -172,38 +162,13 @@ def _load_boundary(url: str) -> None:
     engine.dispose()
 
 
-def _load_demo(url: str) -> None:
-    engine = make_engine(url)
-    upgrade(engine)
-    demo.load_demo(engine, seed=2026, as_of=DEMO_AS_OF, scale=DEMO_SCALE)
-    engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def boroughs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("weekly-golden")
     urls = {name: f"sqlite:///{folder / name}.db" for name in ("demo", "boundary")}
-    _load_demo(urls["demo"])
+    load_demo(urls["demo"])
     _load_boundary(urls["boundary"])
     return urls
-
-
-@pytest.fixture
-def database() -> Iterator[None]:
-    """get_engine caches the engine of DATABASE_URL: forget it before and after each run."""
-    get_engine.cache_clear()
-    yield
-    get_engine.cache_clear()
-
-
-def _run(url: str, *args: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_engine.cache_clear()
-    out = io.StringIO()
-    with redirect_stdout(out):
-        code = cli.main(["weekly-report", *args])
-    assert code == 0
-    return out.getvalue()
 
 
 CASES = [
@@ -217,24 +182,17 @@ CASES = [
 @pytest.mark.parametrize(("borough", "week", "output_format"), CASES)
 def test_the_command_gives_the_recorded_output(
     boroughs: dict[str, str],
-    database: None,
     monkeypatch: pytest.MonkeyPatch,
     borough: str,
     week: str,
     output_format: str,
 ) -> None:
-    output = _run(
-        boroughs[borough], "--week", week, "--format", output_format, monkeypatch=monkeypatch
-    )
-    path = GOLDEN / f"{borough}-{week}.{output_format if output_format != 'table' else 'txt'}"
-    if WRITE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(output.encode("utf-8"))
-    recorded = path.read_bytes().decode("utf-8")
-    if output_format == "json":
-        assert json.loads(output) == json.loads(recorded)
-    else:
-        assert output == recorded
+    output = run_command(
+        boroughs[borough], "weekly-report", "--week", week, "--format", output_format,
+        monkeypatch=monkeypatch,
+    )  # fmt: skip
+    extension = "txt" if output_format == "table" else output_format
+    same_as_recorded(output, GOLDEN / f"{borough}-{week}.{extension}", output_format)
 
 
 def test_the_boundary_borough_flags_exactly_on_the_thresholds() -> None:

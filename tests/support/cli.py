@@ -34,3 +34,22 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+#: Libraries a lean command must not load (the app's pages and imports are built on them).
+HEAVY = frozenset(
+    {"pandas", "numpy", "pyarrow", "sqlalchemy", "pydantic", "streamlit", "psycopg", "altair"}
+)
+
+
+def run_cli_importing(
+    database: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """run_cli with Python's import log on: the result, and the top-level packages imported."""
+    result = run_cli(database, *args, python_flags=("-X", "importtime"))
+    names = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return result, names
