@@ -36,9 +36,10 @@ from benchmarks.measure import (
 )
 from benchmarks.report import Results, mib, seconds
 from sgoversight.auth import SYSTEM
-from sgoversight.scoring import INDICATORS, score_from_database
+from sgoversight.scoring import INDICATORS
+from sgoversight.scoring_read import score_from_database
 from sgoversight.standards_read import scorecard_from_database
-from sgoversight.weekly import report_for_week
+from sgoversight.weekly_read import report_for_week
 
 pytestmark = pytest.mark.benchmark
 
@@ -121,7 +122,7 @@ COMMANDS = (
         "score",
         MONTH,
         ("score", "--month", MONTH, "--format", "json"),
-        "scoring.score_from_database",
+        "scoring_read.score_from_database",
         partial(score_from_database, actor=SYSTEM),
         plain_score,
         _score_agrees,
@@ -131,7 +132,7 @@ COMMANDS = (
         "weekly-report",
         WEEK,
         ("weekly-report", "--week", WEEK, "--format", "json"),
-        "weekly.report_for_week",
+        "weekly_read.report_for_week",
         report_for_week,
         plain_weekly,
         _weekly_agrees,

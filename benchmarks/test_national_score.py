@@ -37,7 +37,7 @@ from sgoversight.db import make_engine
 from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
 from sgoversight.importing import import_file
 from sgoversight.migrate import upgrade
-from sgoversight.scoring import score_from_database
+from sgoversight.scoring_read import score_from_database
 from tests.support.postgres import Cluster
 
 pytestmark = pytest.mark.benchmark
@@ -145,7 +145,7 @@ def test_score_thirty_thousand_providers_on_postgresql(
     )
     results.add(
         SECTION,
-        "`scoring.score_from_database`, 30,000 providers, PostgreSQL (in-process)",
+        "`scoring_read.score_from_database`, 30,000 providers, PostgreSQL (in-process)",
         seconds(in_process),
         f"ratings: {tally}",
     )
@@ -153,6 +153,6 @@ def test_score_thirty_thousand_providers_on_postgresql(
         profile = profile_top(lambda: score_from_database(national.engine, MONTH, actor=SYSTEM))
         results.note(
             SECTION,
-            "Profile of `scoring.score_from_database` at national scale, top entries by "
+            "Profile of `scoring_read.score_from_database` at national scale, top entries by "
             f"cumulative time:\n\n```\n{profile}\n```",
         )

@@ -176,12 +176,12 @@ def _weekly_report(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from sgoversight import scoring
+    from sgoversight import scoring, scoring_read
 
     # Parsed before the database is touched, so a bad month is exit 2 even with no database.
     month = scoring.as_board_month(args.month)
     with _plain_reader() as connection:
-        ratings = scoring.score_from_connection(connection, month, actor=SYSTEM)
+        ratings = scoring_read.score_from_connection(connection, month, actor=SYSTEM)
     sys.stdout.write(scoring.render_ratings(ratings, args.format, indent=args.indent))
     return EXIT_OK
 

@@ -39,7 +39,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit, scoring
+from sgoversight import audit, scoring_read
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import session_scope
 from sgoversight.errors import BadInput, EditConflict, FormInvalid, field_messages
@@ -484,7 +484,7 @@ def withdraw_decision(
 def _rating_problem(session: Session, actor: Actor, entry: DecisionInput) -> str | None:
     """Why the computed rating is refused (not the one the records give now), or None."""
     # Read through the session's own connection, inside its transaction.
-    (current,) = scoring.score_from_connection(
+    (current,) = scoring_read.score_from_connection(
         session.connection().connection,
         entry.board_month,
         actor=actor,

@@ -2164,13 +2164,15 @@ def provider_workstream(
         )
     if not config.show_monthly_rating:
         return workstream
-    from sgoversight import scoring  # scoring reads plans' rules: imported when needed
+    from sgoversight import scoring_read  # scoring reads plans' rules: imported when needed
     from sgoversight.auth import SYSTEM
     from sgoversight.periods import last_complete_month
 
     month = last_complete_month(today)
     # The permission is checked above for this provider; the rules then run on its rows only.
-    (rated,) = scoring.score_from_database(engine, month, provider_id=provider_id, actor=SYSTEM)
+    (rated,) = scoring_read.score_from_database(
+        engine, month, provider_id=provider_id, actor=SYSTEM
+    )
     return replace(
         workstream,
         rating=MonthlyRating(rated.board_month, rated.rating, tuple(rated.reasons)),

@@ -50,19 +50,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from sgoversight.auth import Actor, Permission
 from sgoversight.errors import BadInput
 from sgoversight.paths import PROJECT_ROOT
 from sgoversight.periods import Period, add_months, months_window, parse_month
 from sgoversight.periods import month as calendar_month
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
-
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-    from sgoversight.read import Connection
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "rag_thresholds.toml"
 CONFIG_SECTION = "scoring"
@@ -828,57 +822,6 @@ def sort_ratings(ratings: Iterable[ProviderRating]) -> list[ProviderRating]:
         ratings,
         key=lambda r: (RATINGS.index(r.rating), r.provider_name.casefold(), r.provider_id),
     )
-
-
-def score_from_connection(
-    connection: Connection,
-    month: Period | str,
-    *,
-    actor: Actor,
-    config: ScoringConfig | None = None,
-    provider_id: str | None = None,
-) -> list[ProviderRating]:
-    """Read the register and the records the month's rules can count (sgoversight.scoring_read)
-    through a DB-API `connection` and score `month` (score_month); with `provider_id`, that
-    provider only (its rating is the same as in the whole register's: every indicator is the
-    provider's own).
-
-    The actor (the command line passes SYSTEM; there is no default, so no caller is an
-    administrator by omission) needs Permission.VIEW_BOARD, else PermissionDenied; a provider
-    user's scope limits every read to their own provider (Actor.scope_for: another provider is
-    PermissionDenied). `config` defaults to `[scoring]` of config/rag_thresholds.toml. The month is
-    checked before the database is touched.
-    """
-    from sgoversight import scoring_read
-
-    board_month = as_board_month(month)
-    actor.require(Permission.VIEW_BOARD)
-    config = config if config is not None else load_scoring_config()
-    scope = actor.scope_for(provider_id)
-    span = scoring_window(board_month, config)
-    rows = scoring_read.read_month(connection, span, config, provider_id=scope)
-    return score_month(board_month, *rows, config)
-
-
-def score_from_database(
-    database: str | Engine,
-    month: Period | str,
-    *,
-    actor: Actor,
-    config: ScoringConfig | None = None,
-    provider_id: str | None = None,
-) -> list[ProviderRating]:
-    """score_from_connection on a connection to `database`: a database URL (the command line)
-    or the app's SQLAlchemy engine (its pool's raw connection), closed or returned after use."""
-    from sgoversight import read
-
-    board_month = as_board_month(month)  # checked before the database is touched
-    actor.require(Permission.VIEW_BOARD)
-    opened = read.connect(database) if isinstance(database, str) else read.from_engine(database)
-    with opened as connection:
-        return score_from_connection(
-            connection, board_month, actor=actor, config=config, provider_id=provider_id
-        )
 
 
 def movement(

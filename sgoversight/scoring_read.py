@@ -1,4 +1,5 @@
-"""The rows one Board month's rules can count, read through a DB-API connection (sgoversight.read).
+"""The rows one Board month's rules can count, read through a DB-API connection (sgoversight.read),
+and the month's ratings scored from them (score_from_connection, score_from_database).
 
 Rule: only the columns `scoring.score_month` reads, and only the rows its rules can count for the
 month (a superset, never the count): alerts raised in the previous window or the window (the alert
@@ -13,16 +14,27 @@ that provider's rows only. No order is asked for: the ratings are sorted after s
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from sgoversight.read import Connection, as_date, as_iso, rows
+from sgoversight.auth import Actor, Permission
+from sgoversight.periods import Period
+from sgoversight.read import Connection, as_date, as_iso, connect, from_engine, rows
 from sgoversight.scoring import (
     ActionRow,
     AlertRow,
     ConcernRow,
+    ProviderRating,
     ProviderRow,
     ScoringConfig,
     ScoringWindow,
+    as_board_month,
+    load_scoring_config,
+    score_month,
+    scoring_window,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 _PROVIDERS = """
 SELECT provider_id, name, service_type, regulated, commissioned, cqc_rating FROM providers
@@ -100,3 +112,50 @@ def read_month(
         )
     ]
     return providers, alerts, concerns, actions
+
+
+def score_from_connection(
+    connection: Connection,
+    month: Period | str,
+    *,
+    actor: Actor,
+    config: ScoringConfig | None = None,
+    provider_id: str | None = None,
+) -> list[ProviderRating]:
+    """Read the register and the records the month's rules can count (sgoversight.scoring_read)
+    through a DB-API `connection` and score `month` (score_month); with `provider_id`, that
+    provider only (its rating is the same as in the whole register's: every indicator is the
+    provider's own).
+
+    The actor (the command line passes SYSTEM; there is no default, so no caller is an
+    administrator by omission) needs Permission.VIEW_BOARD, else PermissionDenied; a provider
+    user's scope limits every read to their own provider (Actor.scope_for: another provider is
+    PermissionDenied). `config` defaults to `[scoring]` of config/rag_thresholds.toml. The month is
+    checked before the database is touched.
+    """
+    board_month = as_board_month(month)
+    actor.require(Permission.VIEW_BOARD)
+    config = config if config is not None else load_scoring_config()
+    scope = actor.scope_for(provider_id)
+    span = scoring_window(board_month, config)
+    month_rows = read_month(connection, span, config, provider_id=scope)
+    return score_month(board_month, *month_rows, config)
+
+
+def score_from_database(
+    database: str | Engine,
+    month: Period | str,
+    *,
+    actor: Actor,
+    config: ScoringConfig | None = None,
+    provider_id: str | None = None,
+) -> list[ProviderRating]:
+    """score_from_connection on a connection to `database`: a database URL (the command line)
+    or the app's SQLAlchemy engine (its pool's raw connection), closed or returned after use."""
+    board_month = as_board_month(month)  # checked before the database is touched
+    actor.require(Permission.VIEW_BOARD)
+    opened = connect(database) if isinstance(database, str) else from_engine(database)
+    with opened as connection:
+        return score_from_connection(
+            connection, board_month, actor=actor, config=config, provider_id=provider_id
+        )

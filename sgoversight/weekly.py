@@ -43,15 +43,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sgoversight.errors import BadInput
 from sgoversight.formulas import neutralise
 from sgoversight.periods import Period, add_weeks, parse_week
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION, Vocabulary
-
-if TYPE_CHECKING:
-    from sgoversight.read import Connection
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "rag_thresholds.toml"
 CONFIG_SECTION = "weekly"
@@ -518,23 +515,6 @@ def open_alerts_by_age(alerts: Iterable[AlertRow], day: dt.date) -> tuple[tuple[
         (label, sum(1 for age in ages if age >= first and (last is None or age <= last)))
         for label, first, last in AGE_BANDS
     )
-
-
-def report_for_week(
-    source: str | Connection | Any,
-    week: Period | str,
-    config: WeeklyConfig | None = None,
-    provider_scope: str | None = None,
-) -> WeeklyReport:
-    """Read the rows the week can count (sgoversight.weekly_read) and compute its report.
-
-    `source` is a database URL, a DB-API connection, the app's engine or a session. `config`
-    defaults to `[weekly]` of config/rag_thresholds.toml; `provider_scope` limits every row to
-    one provider's (a provider user's view).
-    """
-    from sgoversight import weekly_read  # reading is not a rule: loaded only when asked to read
-
-    return weekly_read.report_for_week(source, week, config, provider_scope)
 
 
 # --- output ---------------------------------------------------------------------------------------

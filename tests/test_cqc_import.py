@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import cqc, weekly
+from sgoversight import cqc, weekly_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.models import AuditEvent, CqcRating, ImportRun, Provider, QualityAlert
-from sgoversight.scoring import score_from_database
+from sgoversight.scoring_read import score_from_database
 from tests.fixtures.cqc_ratings import HEADERS, RatedLocation, write_ratings_file
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday of ISO week 2026-W48
@@ -185,10 +185,10 @@ def test_a_fall_keeps_history_raises_an_alert_and_flags_the_week(
             select(AuditEvent).where(AuditEvent.entity_id == alert.alert_id)
         ).one()
         assert audited.action == "create"
-    flags = weekly.report_for_week(engine, "2026-W48").providers_flagged
+    flags = weekly_read.report_for_week(engine, "2026-W48").providers_flagged
     assert [(f.provider_id, f.cqc_alerts) for f in flags] == [("PRV-A", 1)]
     assert "Care Quality Commission (CQC) rating fell" in flags[0].reasons[0]
-    assert weekly.report_for_week(engine, "2026-W47").providers_flagged == ()
+    assert weekly_read.report_for_week(engine, "2026-W47").providers_flagged == ()
 
 
 def test_a_key_question_newly_inadequate_raises_a_critical_alert(

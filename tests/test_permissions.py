@@ -43,7 +43,7 @@ from sgoversight import (
     overview,
     plans,
     qa,
-    scoring,
+    scoring_read,
     standards_read,
     standards_report,
     users,
@@ -323,12 +323,14 @@ def board_board_month(w: World, a: Actor) -> object:
 
 @use_case(P.VIEW_BOARD)
 def scoring_score_from_database(w: World, a: Actor) -> object:
-    return scoring.score_from_database(w.engine, BOARD_MONTH, actor=a)
+    return scoring_read.score_from_database(w.engine, BOARD_MONTH, actor=a)
 
 
 @use_case(P.DECIDE_BOARD, writes=True)
 def decisions_record_decision(w: World, a: Actor) -> object:
-    (shown,) = scoring.score_from_database(w.engine, BOARD_MONTH, provider_id="PRV-A", actor=SYSTEM)
+    (shown,) = scoring_read.score_from_database(
+        w.engine, BOARD_MONTH, provider_id="PRV-A", actor=SYSTEM
+    )
     return decisions.record_decision(
         w.engine,
         a,

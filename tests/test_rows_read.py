@@ -193,7 +193,9 @@ def test_every_months_ratings_are_those_from_every_row(
         month = add_months(last, -back)
         needed, everything = both(
             monkeypatch,
-            lambda m=month: scoring.score_from_database(borough, m, config=config, actor=SYSTEM),
+            lambda m=month: scoring_read.score_from_database(
+                borough, m, config=config, actor=SYSTEM
+            ),
         )
         assert needed == everything, month.label
         assert len(needed) == SMALL.providers
@@ -217,7 +219,9 @@ def test_every_weeks_report_and_pack_are_those_from_every_row(
     last = parse_week("2026-W47")
     for back in [*range(0, 60, 3), 27]:  # 27 weeks back: 2026-W20, the edge rows' week
         week = add_weeks(last, -back)
-        needed, everything = both(monkeypatch, lambda w=week: weekly.report_for_week(borough, w))
+        needed, everything = both(
+            monkeypatch, lambda w=week: weekly_read.report_for_week(borough, w)
+        )
         assert needed == everything, week.label
         pack, pack_everything = both(
             monkeypatch, lambda w=week: weekly_pack.weekly_pack(borough, BOARD, w)

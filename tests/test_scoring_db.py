@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import scoring
+from sgoversight import scoring, scoring_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.models import (
     ImprovementAction,
@@ -197,7 +197,7 @@ def seeded(engine: Engine) -> Engine:
 
 
 def test_ratings_from_the_database_are_the_hand_worked_ones(seeded: Engine) -> None:
-    ratings = scoring.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
+    ratings = scoring_read.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
     assert [r.provider_id for r in ratings] == ["P2", "P1", "P3", "P4"]  # Red by name: beech, Oak
     assert {r.provider_id: (r.rating, r.reasons) for r in ratings} == EXPECTED
     by_id = {r.provider_id: r for r in ratings}
@@ -220,45 +220,47 @@ def test_ratings_from_the_database_are_the_hand_worked_ones(seeded: Engine) -> N
 
 
 def test_the_database_agrees_with_the_pure_function(seeded: Engine) -> None:
-    from_database = scoring.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
+    from_database = scoring_read.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
     assert from_database == scoring.score_month(
         MONTH, *rows_from_frames(*_frames_by_hand()), DEFAULTS
     )
     for month in ("2026-09", "2026-12", "2027-02"):
-        assert scoring.score_from_database(seeded, month, config=DEFAULTS, actor=SYSTEM) == (
+        assert scoring_read.score_from_database(seeded, month, config=DEFAULTS, actor=SYSTEM) == (
             scoring.score_month(month, *rows_from_frames(*_frames_by_hand()), DEFAULTS)
         )
 
 
 def test_one_providers_rating_is_its_rating_in_the_whole_register(seeded: Engine) -> None:
-    whole = {r.provider_id: r for r in scoring.score_from_database(seeded, MONTH, actor=SYSTEM)}
+    whole = {
+        r.provider_id: r for r in scoring_read.score_from_database(seeded, MONTH, actor=SYSTEM)
+    }
     for provider_id, *_ in PROVIDERS:
-        assert scoring.score_from_database(
+        assert scoring_read.score_from_database(
             seeded, MONTH, provider_id=provider_id, actor=SYSTEM
         ) == [whole[provider_id]]
-    assert scoring.score_from_database(seeded, MONTH, provider_id="NOPE", actor=SYSTEM) == []
+    assert scoring_read.score_from_database(seeded, MONTH, provider_id="NOPE", actor=SYSTEM) == []
     staff = Actor("pat", frozenset({Role.PROVIDER}), provider_id="P1")
     with pytest.raises(PermissionDenied):  # provider staff do not see the Board's ratings
-        scoring.score_from_database(seeded, MONTH, actor=staff, provider_id="P2")
+        scoring_read.score_from_database(seeded, MONTH, actor=staff, provider_id="P2")
 
 
 def test_a_session_works_as_well_as_an_engine(seeded: Engine) -> None:
     """Read through an open session's connection (inside its transaction), as decisions do."""
     with Session(seeded) as session:
         connection = session.connection().connection
-        assert scoring.score_from_connection(connection, MONTH, config=DEFAULTS, actor=SYSTEM) == (
-            scoring.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM)
-        )
+        assert scoring_read.score_from_connection(
+            connection, MONTH, config=DEFAULTS, actor=SYSTEM
+        ) == (scoring_read.score_from_database(seeded, MONTH, config=DEFAULTS, actor=SYSTEM))
 
 
 def test_the_config_defaults_to_the_project_file(seeded: Engine) -> None:
-    assert scoring.score_from_database(seeded, MONTH, actor=SYSTEM) == scoring.score_from_database(
-        seeded, MONTH, actor=SYSTEM, config=DEFAULTS
-    )
+    assert scoring_read.score_from_database(
+        seeded, MONTH, actor=SYSTEM
+    ) == scoring_read.score_from_database(seeded, MONTH, actor=SYSTEM, config=DEFAULTS)
 
 
 def test_an_empty_register_gives_no_ratings(engine: Engine) -> None:
-    assert scoring.score_from_database(engine, MONTH, config=DEFAULTS, actor=SYSTEM) == []
+    assert scoring_read.score_from_database(engine, MONTH, config=DEFAULTS, actor=SYSTEM) == []
 
 
 @pytest.mark.parametrize(
@@ -271,12 +273,12 @@ def test_an_empty_register_gives_no_ratings(engine: Engine) -> None:
 )
 def test_only_those_who_may_view_the_board_get_ratings(seeded: Engine, actor: Actor) -> None:
     with pytest.raises(PermissionDenied):
-        scoring.score_from_database(seeded, MONTH, actor=actor, config=DEFAULTS)
+        scoring_read.score_from_database(seeded, MONTH, actor=actor, config=DEFAULTS)
 
 
 def test_a_board_member_gets_every_provider(seeded: Engine) -> None:
     board = Actor("board", frozenset({Role.BOARD_MEMBER}))
-    ratings = scoring.score_from_database(seeded, MONTH, actor=board, config=DEFAULTS)
+    ratings = scoring_read.score_from_database(seeded, MONTH, actor=board, config=DEFAULTS)
     assert len(ratings) == len(PROVIDERS)
 
 
@@ -284,4 +286,4 @@ def test_a_bad_month_is_refused_before_the_database_is_read() -> None:
     from sgoversight.errors import BadInput
 
     with pytest.raises(BadInput, match="not a month"):
-        scoring.score_from_database(None, "2026-13", config=DEFAULTS, actor=SYSTEM)  # type: ignore[arg-type]
+        scoring_read.score_from_database(None, "2026-13", config=DEFAULTS, actor=SYSTEM)  # type: ignore[arg-type]

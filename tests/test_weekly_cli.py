@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from sgoversight import weekly
+from sgoversight import weekly, weekly_read
 from sgoversight.db import make_engine
 from sgoversight.migrate import upgrade
 from sgoversight.models import Provider
@@ -181,8 +181,8 @@ def test_report_for_week_reads_one_providers_rows_with_a_given_config(database: 
     engine = make_engine(f"sqlite:///{database}")
     try:
         with Session(engine) as session:
-            scoped = weekly.report_for_week(session, "2026-W47", provider_scope="P1")
-        everyone = weekly.report_for_week(
+            scoped = weekly_read.report_for_week(session, "2026-W47", provider_scope="P1")
+        everyone = weekly_read.report_for_week(
             engine, "2026-W47", config=weekly.WeeklyConfig(flag_critical_alert=False)
         )
     finally:
