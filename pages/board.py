@@ -272,7 +272,7 @@ with search_column:
         "recommended action, the Board's decision and rating, and any plan or monitoring.",
     )
 month = months[month_label]
-frames = cache.board_frames(actor, month)
+frames = cache.insight_frames(actor, month)
 view = cache.board_month(actor, month)
 order = st.session_state[ORDER_KEY]
 table = board.board_table(view, order)
