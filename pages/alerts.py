@@ -411,7 +411,6 @@ table = alerts.register_table(frame)
 if frame.empty:
     st.info("No alerts match these filters.", icon=":material/filter_alt_off:")
 else:
-
     # The register is shown a page at a time, with the columns on screen only (a quick first
     # view on a large register); the downloads hold every row.
     shown_columns = [

@@ -307,8 +307,7 @@ st.dataframe(
             "Board's decision": [d or "No decision recorded" for d in history["decision"]],
             "Board's rating": list(history["board_rating"]),
         }
-    )
-    .iloc[::-1],
+    ).iloc[::-1],
     hide_index=True,
     width="stretch",
     column_config={"Computed rating": rating_column()},
