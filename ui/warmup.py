@@ -16,6 +16,7 @@ import datetime as dt
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Iterable
 
 import streamlit as st
@@ -24,6 +25,20 @@ from sgoversight.auth import Actor, Permission, Role
 from sgoversight.periods import last_complete_month
 
 LOG = logging.getLogger(__name__)
+THREAD_NAME = "sgo-warm-up"
+#: Streamlit warns, on every cached read outside a page run, that there is no page run: true and
+#: expected in the warm-up thread, so not written to the server's log from there.
+_NO_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+
+
+class _QuietOutsideAPage(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext" warnings raised in the warm-up thread only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.threadName == THREAD_NAME and "missing ScriptRunContext" in record.getMessage()
+        )
+
 
 #: What the pages import beyond what the app's own start imports: charts, the packs (PDF and
 #: Excel writers), the import pipeline and the Board's rules.
@@ -82,14 +97,23 @@ def warm_board_month(today: dt.date, roles: Iterable[Role] = WARMED_ROLES) -> li
 
 def warm_up(today: dt.date) -> None:
     """Everything the warm-up does, in order (see the module docstring)."""
+    started = time.perf_counter()
     warm_imports()
-    warm_board_month(today)
+    roles = warm_board_month(today)
+    LOG.info(
+        "warm-up: imports and the Board month for %d roles ready in %.1f s",
+        len(roles),
+        time.perf_counter() - started,
+    )
 
 
 @st.cache_resource(show_spinner=False)
 def start_warm_up(today: dt.date) -> threading.Thread:
-    """Start the warm-up in a background thread, once per server process (a cached resource):
-    later runs get the same thread back and start nothing."""
-    thread = threading.Thread(target=warm_up, args=(today,), name="sgo-warm-up", daemon=True)
+    """Start the warm-up in a background thread, once per server process and day (a cached
+    resource): later runs get the same thread back and start nothing."""
+    quiet = logging.getLogger(_NO_CONTEXT_LOGGER)
+    if not any(isinstance(f, _QuietOutsideAPage) for f in quiet.filters):
+        quiet.addFilter(_QuietOutsideAPage())
+    thread = threading.Thread(target=warm_up, args=(today,), name=THREAD_NAME, daemon=True)
     thread.start()
     return thread

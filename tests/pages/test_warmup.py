@@ -110,3 +110,16 @@ def test_the_apps_first_run_starts_the_warm_up_once_without_waiting_for_it(
     thread = warmup.start_warm_up(TODAY)  # the same thread: nothing new is started
     thread.join(timeout=10)
     assert runs == [TODAY]
+
+
+def test_only_the_warm_up_threads_no_page_run_warnings_are_left_out_of_the_log() -> None:
+    quiet = warmup._QuietOutsideAPage()
+
+    def record(thread: str, message: str) -> logging.LogRecord:
+        made = logging.LogRecord("streamlit", logging.WARNING, __file__, 1, message, None, None)
+        made.threadName = thread
+        return made
+
+    assert not quiet.filter(record(warmup.THREAD_NAME, "Thread: missing ScriptRunContext!"))
+    assert quiet.filter(record("ScriptRunner.scriptThread", "missing ScriptRunContext!"))
+    assert quiet.filter(record(warmup.THREAD_NAME, "something else went wrong"))
