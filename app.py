@@ -2,7 +2,8 @@
 
 Rules: error details (tracebacks) are shown on the page only with SGO_ENV=development; elsewhere
 people see a plain message and the details go to the log. A database failure anywhere in a run
-is a plain message (ui.login.database_failure), never a traceback.
+is a plain message (ui.login.database_failure), never a traceback. The server's first run starts
+its warm-up in the background (ui.warmup) and does not wait for it.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from sqlalchemy.exc import DBAPIError
 
 from sgoversight.auth import ROLE_LABELS
 from sgoversight.users import development_mode
-from ui.context import current_actor, current_name
+from ui.context import current_actor, current_name, today
 from ui.format import plain
 from ui.login import database_failure, sign_in, sign_out_button
 from ui.navigation import PAGES, pages_for
 from ui.page_style import apply_page_style
+from ui.warmup import start_warm_up
 
 # The icon is served by the app itself: a council network may have no internet.
 st.set_page_config(
@@ -29,6 +31,8 @@ st.set_page_config(
 )
 apply_page_style()
 st.set_option("client.showErrorDetails", "full" if development_mode() else "none")
+# The server warms its imports and the current Board month in the background, once (ui.warmup).
+start_warm_up(today())
 
 REQUESTED_KEY = "sgo_requested_page"
 

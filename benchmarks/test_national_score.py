@@ -19,11 +19,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from streamlit.testing.v1 import AppTest
 
 from benchmarks import plain_score
-from benchmarks.conftest import AS_OF, MONTH, SEED
+from benchmarks.conftest import AS_OF, MONTH, PAGE_TODAY, SEED
 from benchmarks.measure import (
     PROJECT_ROOT,
+    best_of,
     environment,
     profile_top,
     python,
@@ -32,6 +34,7 @@ from benchmarks.measure import (
 )
 from benchmarks.report import Results, mib, rate, seconds
 from benchmarks.test_commands import _score_agrees
+from benchmarks.test_pages import ADMIN, TIMEOUT, WARM_RUNS, _clear_streamlit_caches
 from sgoversight.auth import SYSTEM
 from sgoversight.db import make_engine
 from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
@@ -156,3 +159,33 @@ def test_score_thirty_thousand_providers_on_postgresql(
             "Profile of `scoring_read.score_from_database` at national scale, top entries by "
             f"cumulative time:\n\n```\n{profile}\n```",
         )
+
+
+@pytest.mark.timeout(1_800)
+def test_board_page_at_national_scale(
+    national: National, results: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Board page on the national database, as an administrator, timed as the large
+    borough's pages are (benchmarks/test_pages.py): cold after the caches are cleared, with the
+    server's start-up imports done, then warm."""
+    monkeypatch.setenv("DATABASE_URL", national.url)
+    monkeypatch.setenv("SGO_TODAY", PAGE_TODAY.isoformat())
+    warm_up = AppTest.from_string("from ui.warmup import warm_imports\nwarm_imports()\n")
+    warm_up.run(timeout=TIMEOUT)
+    _clear_streamlit_caches()
+    app = AppTest.from_file(str(PROJECT_ROOT / "pages/board.py"), default_timeout=TIMEOUT)
+    app.session_state["sgo_user"] = dict(ADMIN)
+    cold, _ = timed(lambda: app.run(timeout=TIMEOUT))
+    failed = [str(e.message) for e in app.exception]
+    warm, _ = best_of(WARM_RUNS, lambda: app.run(timeout=TIMEOUT))
+    failed += [str(e.message) for e in app.exception]
+    results.add(
+        SECTION,
+        "`pages/board.py` (Provider Oversight Board), 30,000 providers, PostgreSQL"
+        + (" — raised an exception" if failed else ""),
+        f"cold {seconds(cold)}, warm {seconds(warm)}",
+        "",
+        "cold < 3 s, warm < 1 s",
+        cold < 3 and warm < 1 and not failed,
+    )
+    assert not failed, failed

@@ -2,7 +2,9 @@
 as an administrator (who may open them all) against the large SQLite database.
 
 Cold: the first run after Streamlit's data and resource caches are cleared (what the first user
-after a restart, or after the cache's time to live, waits for). Warm: the best of the next runs
+after a data change, or after the cache's time to live, waits for). The modules the pages import
+are imported once before any page is timed, as the server does at start-up (ui.warmup), so the
+first page timed does not carry every page's imports. Warm: the best of the next runs
 in the same session (what a user clicking about waits for). Baseline: a page that only writes a
 title, the floor of a script run in AppTest.
 
@@ -69,6 +71,15 @@ def floor_seconds() -> float:
 
 
 @pytest.fixture(scope="module")
+def warmed_imports() -> None:
+    """Import what the server imports at start-up (ui.warmup.warm_imports), inside an app run so
+    that Streamlit's caches are set up as in the server."""
+    app = AppTest.from_string("from ui.warmup import warm_imports\nwarm_imports()\n")
+    app.run(timeout=TIMEOUT)
+    assert not app.exception
+
+
+@pytest.fixture(scope="module")
 def query_params(large_sqlite: Database) -> dict[str, dict[str, str]]:
     """What each page is opened with (see the module docstring), by page path; a QA meeting is
     set up on the way."""
@@ -91,6 +102,7 @@ def test_page_cold_and_warm(
     query_params: dict[str, dict[str, str]],
     results: Results,
     monkeypatch: pytest.MonkeyPatch,
+    warmed_imports: None,
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", large_sqlite.url)
     monkeypatch.setenv("SGO_TODAY", PAGE_TODAY.isoformat())
@@ -109,7 +121,7 @@ def test_page_cold_and_warm(
         f"`{page.path}` ({page.title})" + (" — raised an exception" if failed else ""),
         f"cold {seconds(cold)}, warm {seconds(warm)}",
         f"empty page: {seconds(floor_seconds)}",
-        f"warm < {PAGE_WARM_SECONDS:g} s",
-        warm < PAGE_WARM_SECONDS and not failed,
+        f"cold and warm < {PAGE_WARM_SECONDS:g} s",
+        cold < PAGE_WARM_SECONDS and warm < PAGE_WARM_SECONDS and not failed,
     )
     assert not failed, failed

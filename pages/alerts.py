@@ -14,6 +14,7 @@ from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS
 from ui import downloads, forms, writes
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.rag import RAG_BACKGROUND, labelled_column
 
 PAGE = "alerts"
 K = "alerts_"
@@ -410,16 +411,8 @@ table = alerts.register_table(frame)
 if frame.empty:
     st.info("No alerts match these filters.", icon=":material/filter_alt_off:")
 else:
-
-    def _late_style(value: object) -> str:
-        return (
-            "background-color: #fde6b0; color: #1b1b1b; font-weight: 600"
-            if str(value).startswith(alerts.OVERDUE_MARK)
-            else ""
-        )
-
-    # A styled table can only be drawn a few hundred thousand cells at a time: the register is
-    # shown a page at a time, with the columns on screen only; the downloads hold every row.
+    # The register is shown a page at a time, with the columns on screen only (a quick first
+    # view on a large register); the downloads hold every row.
     shown_columns = [
         "Alert",
         "Provider",
@@ -460,7 +453,7 @@ else:
     st.session_state[SHOWN_IDS] = list(shown_rows["Alert"])
     st.caption("Click a row to open that alert below the table.")
     st.dataframe(
-        shown_rows.style.map(_late_style, subset=["Response"]),
+        shown_rows,
         hide_index=True,
         width="stretch",
         height=min(420, 38 + 35 * len(shown_rows)),
@@ -477,7 +470,8 @@ else:
                 help=f"For an alert not closed within {config.response_days} days of being "
                 "raised: the days since its response was due. 0 for any other alert."
             ),
-            "Response": st.column_config.TextColumn(
+            "Response": labelled_column(
+                {alerts.OVERDUE_MARK: RAG_BACKGROUND["Amber"]},
                 width="medium",
                 help=f"Alerts not closed within {config.response_days} days of being raised are "
                 "past their response time.",

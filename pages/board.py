@@ -45,7 +45,7 @@ from ui.address import shown_list, shown_list_notice
 from ui.context import engine, require, today
 from ui.downloads import XLSX, prepared_download
 from ui.navigation import link_to_page
-from ui.rag import rag_cell_style
+from ui.rag import rating_column
 from ui.table_search import filter_frame, found_line, nothing_found, search_box
 
 PAGE = "board"
@@ -285,7 +285,7 @@ SHOWN_LISTS = {
     ),
 }
 showing = shown_list({code: words for code, (_, words) in SHOWN_LISTS.items()})
-frames = cache.board_frames(actor, month)
+frames = cache.insight_frames(actor, month)
 view = cache.board_month(actor, month)
 order = st.session_state[ORDER_KEY]
 table = board.board_table(view, order)
@@ -383,7 +383,7 @@ visible = shown[
 table_key = f"board-table-{month.label}"
 if anything:  # a search that found nothing says so instead of drawing an empty table
     st.dataframe(
-        visible.style.map(rag_cell_style, subset=["Rating"]),
+        visible,
         hide_index=True,
         width="stretch",
         row_height=ROW_HEIGHT,
@@ -393,7 +393,7 @@ if anything:  # a search that found nothing says so instead of drawing an empty 
         key=table_key,
         column_config={
             "Provider": st.column_config.TextColumn(width=170),
-            "Rating": st.column_config.TextColumn(width=84),
+            "Rating": rating_column(width=84),
             "Main reason": st.column_config.TextColumn(
                 width=250,
                 help="The worst of the provider's reasons, and how many more there are. Select the "

@@ -52,6 +52,7 @@ from sgoversight.plans import (
     record_visit,
     start_monitoring,
     status_badge,
+    status_text,
     update_action,
     update_monitoring,
     update_plan,
@@ -61,7 +62,7 @@ from ui import format as fmt
 from ui.address import shown_list, shown_list_notice
 from ui.context import current_actor, engine, require, today
 from ui.navigation import link_to_page
-from ui.rag import RAG_BACKGROUND
+from ui.rag import RAG_BACKGROUND, labelled_column
 from ui.table_search import filter_frame, found_line, search_box
 
 WORKSTREAM_PAGE = "plans-workstream"
@@ -220,11 +221,10 @@ STATUS_BACKGROUND = {
 generation = st.session_state.get(FORM_GENERATION, 0)
 
 
-def _status_style(value: object) -> str:
-    for status, colour in STATUS_BACKGROUND.items():
-        if str(value).endswith(status):
-            return f"background-color: {colour}; color: #1b1b1b"
-    return ""
+#: A status column: each status's icon and word as a tag on its soft colour (ui.rag).
+STATUS_COLUMN = labelled_column(
+    {status_text(status): colour for status, colour in STATUS_BACKGROUND.items()}
+)
 
 
 def _key(form: str, name: str) -> str:
@@ -587,7 +587,7 @@ with overview_tab:
         )
         st.caption("Select a row to open that plan or arrangement.")
         st.dataframe(
-            shown.style.map(_status_style, subset=["Progress"]),
+            shown,
             placeholder="not set",
             hide_index=True,
             width="stretch",
@@ -595,6 +595,7 @@ with overview_tab:
             on_select=partial(_open_selected, "portfolio-table", list(open_items["link"])),
             selection_mode="single-row",
             column_config={
+                "Progress": STATUS_COLUMN,
                 "Why": st.column_config.TextColumn(width="medium"),
                 "Next review": DATE,
             },
@@ -629,13 +630,14 @@ with overview_tab:
             }
         )
         st.dataframe(
-            listed.style.map(_status_style, subset=["Status"]),
+            listed,
             hide_index=True,
             width="stretch",
             key="due-table",
             on_select=partial(_open_selected, "due-table", list(due["link"])),
             selection_mode="single-row",
             column_config={
+                "Status": STATUS_COLUMN,
                 "Due": DATE,
                 "What": st.column_config.TextColumn(width="medium"),
                 "You can update": st.column_config.TextColumn(
@@ -778,11 +780,12 @@ with plan_tab:
                 }
             )
             st.dataframe(
-                table.style.map(_status_style, subset=["Status"]),
+                table,
                 placeholder="—",
                 hide_index=True,
                 width="stretch",
                 column_config={
+                    "Status": STATUS_COLUMN,
                     "Action": st.column_config.TextColumn(width="large"),
                     "Evidence": st.column_config.TextColumn(width="medium"),
                     "Due": DATE,

@@ -26,7 +26,7 @@ from ui import format as fmt
 from ui.context import engine, require, today
 from ui.downloads import PDF
 from ui.navigation import link_to_page
-from ui.rag import rag_cell_style
+from ui.rag import rating_column
 from ui.table_search import found_line, search_box
 
 actor = require(Permission.VIEW_BOARD)
@@ -307,11 +307,10 @@ st.dataframe(
             "Board's decision": [d or "No decision recorded" for d in history["decision"]],
             "Board's rating": list(history["board_rating"]),
         }
-    )
-    .iloc[::-1]
-    .style.map(rag_cell_style, subset=["Computed rating"]),
+    ).iloc[::-1],
     hide_index=True,
     width="stretch",
+    column_config={"Computed rating": rating_column()},
     height=36 * (len(history) + 1) + 4,
 )
 st.caption("Newest month first. Each month is rated from today's records.")

@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from sgoversight import insight, scoring
+from sgoversight import insight, read, scoring, scoring_read
 from sgoversight.auth import Actor, Permission
 from sgoversight.counts import dated_in_mask, open_enquiries_mask
 from sgoversight.decisions import (
@@ -242,6 +242,53 @@ def load_register(engine: Engine, actor: Actor) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class InsightFrames:
+    """What insight counts for a Board month (rates_table, quiet_table and the packs' insight
+    sheets): the register, and the alerts raised and concerns received in insight_window about a
+    provider, with their provider and date only. Not enough to rate anyone (BoardFrames is)."""
+
+    providers: pd.DataFrame
+    alerts: pd.DataFrame  # provider_id, raised_on
+    concerns: pd.DataFrame  # provider_id, received_on
+
+
+#: What insight reads of each kind (all providers; the scoped form adds one condition), and the
+#: date column.
+_INSIGHT_READS = {
+    "alerts": (
+        "SELECT provider_id, raised_on FROM quality_alerts "
+        "WHERE provider_id IS NOT NULL AND raised_on BETWEEN ? AND ?",
+        "raised_on",
+    ),
+    "concerns": (
+        "SELECT provider_id, received_on FROM safeguarding_concerns "
+        "WHERE provider_id IS NOT NULL AND received_on BETWEEN ? AND ?",
+        "received_on",
+    ),
+}
+
+
+def load_insight_frames(engine: Engine, actor: Actor, month: Period | str) -> InsightFrames:
+    """The register and the records insight counts for `month` (InsightFrames; needs the
+    permission to see the Board, a provider user sees their own provider only), the records read
+    through a DB-API connection (sgoversight.read): two columns of one year, not every column of
+    every row, so the Board's first view stays quick on a large register."""
+    actor.require(Permission.VIEW_BOARD)
+    scope = actor.provider_scope()
+    window = insight_window(scoring.as_board_month(month))
+    found: dict[str, pd.DataFrame] = {}
+    with read.from_engine(engine) as connection:
+        for kind, (sql, dated) in _INSIGHT_READS.items():
+            params = [read.as_iso(window.start), read.as_iso(window.end)]
+            if scope is not None:
+                sql, params = sql + " AND provider_id = ?", [*params, scope]
+            frame = pd.DataFrame(read.rows(connection, sql, params), columns=["provider_id", dated])
+            frame[dated] = pd.to_datetime(frame[dated]).astype("datetime64[s]")
+            found[kind] = frame
+    return InsightFrames(load_register(engine, actor), found["alerts"], found["concerns"])
+
+
+@dataclass(frozen=True)
 class RowsRead:
     """Database conditions keeping every row the frames are read for (see rows_read)."""
 
@@ -440,15 +487,26 @@ def board_month(
     frames: BoardFrames | None = None,
     config: scoring.ScoringConfig | None = None,
 ) -> BoardMonth:
-    """Score `month` and the HISTORY_MONTHS - 1 months before it from one load (the movement
-    compares with the month before; the history is the rating strip), with the decisions."""
+    """Score `month` and the HISTORY_MONTHS - 1 months before it (the movement compares with the
+    month before; the history is the rating strip), with the decisions (needs the permission to
+    see the Board; a provider user sees their own provider only).
+
+    The rows are read once for all those months: from `frames` when given, else straight from
+    the database through a DB-API connection (scoring_read.read_months: only the columns and
+    date ranges the six months' rules can count), then each month is scored on them."""
+    actor.require(Permission.VIEW_BOARD)
     month = scoring.as_board_month(month)
     config = config or scoring.load_scoring_config()
-    frames = frames or load_board_frames(engine, actor, month, config=config)
-    current = _score(month, frames, config)
-    earlier = [
-        _score(add_months(month, -back), frames, config) for back in range(1, HISTORY_MONTHS)
-    ]
+    scored_months = [add_months(month, -back) for back in range(HISTORY_MONTHS)]
+    if frames is None:
+        spans = [scoring.scoring_window(m, config) for m in scored_months]
+        with read.from_engine(engine) as connection:
+            rows = scoring_read.read_months(
+                connection, spans, config, provider_id=actor.provider_scope()
+            )
+    else:
+        rows = rows_from_frames(frames.providers, frames.alerts, frames.concerns, frames.actions)
+    current, *earlier = (scoring.score_month(m, *rows, config) for m in scored_months)
     previous = earlier[0]
     by_month = [{r.provider_id: r.rating for r in ratings} for ratings in reversed(earlier)]
     history = {
@@ -514,13 +572,6 @@ def decision_trail(
             for row in rows
             if board_month is None or row.board_month == board_month
         ]
-
-
-def _score(
-    month: Period, frames: BoardFrames, config: scoring.ScoringConfig
-) -> list[scoring.ProviderRating]:
-    rows = rows_from_frames(frames.providers, frames.alerts, frames.concerns, frames.actions)
-    return scoring.score_month(month, *rows, config)
 
 
 def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
@@ -687,7 +738,8 @@ def provider_profile(
         concerns=frames.concerns[frames.concerns["provider_id"] == provider_id],
         actions=frames.actions[frames.actions["provider_id"] == provider_id],
     )
-    rating = _score(month, only, config)[0]
+    own_rows = rows_from_frames(only.providers, only.alerts, only.concerns, only.actions)
+    rating = scoring.score_month(month, *own_rows, config)[0]
     history_months = [
         add_months(month, -back) for back in range(PROFILE_HISTORY_MONTHS - 1, -1, -1)
     ]
@@ -759,7 +811,7 @@ def provider_profile(
         [
             {
                 "month": m.label,
-                "rating": _score(m, only, config)[0].rating,
+                "rating": scoring.score_month(m, *own_rows, config)[0].rating,
                 "decision": DECISIONS[current[m.label].decision] if m.label in current else "",
                 "board_rating": (
                     rag_text(current[m.label].rating)
@@ -915,7 +967,7 @@ def counts_chart(view: BoardMonth) -> alt.LayerChart:
 # --- insight --------------------------------------------------------------------------------------
 
 
-def rates_table(frames: BoardFrames, month: Period) -> pd.DataFrame:
+def rates_table(frames: BoardFrames | InsightFrames, month: Period) -> pd.DataFrame:
     """Alerts and concerns per 10 places over 12 months, against the service type's median (rates
     shown to two decimal places)."""
     frame = insight.rates_per_10_places(month, frames.providers, frames.alerts, frames.concerns)
@@ -933,7 +985,7 @@ def rates_table(frames: BoardFrames, month: Period) -> pd.DataFrame:
     )
 
 
-def quiet_table(frames: BoardFrames, month: Period) -> pd.DataFrame:
+def quiet_table(frames: BoardFrames | InsightFrames, month: Period) -> pd.DataFrame:
     """Large services with no alert or concern in 12 months (silence can be under-reporting)."""
     frame = insight.quiet_providers(month, frames.providers, frames.alerts, frames.concerns)
     return pd.DataFrame(

@@ -62,7 +62,9 @@ def _rag_table(view: board.BoardMonth) -> pd.DataFrame:
     )
 
 
-def board_pack_xlsx(view: board.BoardMonth, frames: board.BoardFrames) -> bytes:
+def board_pack_xlsx(
+    view: board.BoardMonth, frames: board.BoardFrames | board.InsightFrames
+) -> bytes:
     """The pack as a workbook; the Rating column carries the word (Red, Amber, Green)."""
     month = view.month
     counts = view.counts()
@@ -85,7 +87,9 @@ def board_pack_xlsx(view: board.BoardMonth, frames: board.BoardFrames) -> bytes:
     return to_xlsx_bytes(sheets, notes=dict.fromkeys(sheets, note))
 
 
-def board_pack_pdf(view: board.BoardMonth, frames: board.BoardFrames) -> bytes:
+def board_pack_pdf(
+    view: board.BoardMonth, frames: board.BoardFrames | board.InsightFrames
+) -> bytes:
     """The pack as an A4 landscape PDF."""
     month = view.month
     pdf = PdfReport(
@@ -141,8 +145,8 @@ def export_board_pack(engine: Engine, actor: Actor, month: Period | str, out: Pa
     if not out.parent.exists():
         raise BadInput(f"{out.parent}: no such folder")
     config = scoring.load_scoring_config()
-    frames = board.load_board_frames(engine, actor, month, config=config)
-    view = board.board_month(engine, actor, month, frames=frames, config=config)
+    frames = board.load_insight_frames(engine, actor, month)
+    view = board.board_month(engine, actor, month, config=config)
     data = board_pack_xlsx(view, frames) if suffix == ".xlsx" else board_pack_pdf(view, frames)
     out.write_bytes(data)
     return out

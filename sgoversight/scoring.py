@@ -49,6 +49,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -578,10 +579,17 @@ def _tallies(
     return tallies
 
 
+@lru_cache(maxsize=32)
+def _as_written(factor: float) -> Fraction:
+    """The factor as written in the config (1.1 = 11/10, not its binary approximation); worked
+    out once per factor, not once per provider and month."""
+    return Fraction(repr(factor))
+
+
 def rising(current: int, previous: int, rule: TrendRule) -> bool:
     """current >= min_sum and current >= factor × previous, in whole numbers so that a factor
     such as 1.1 is not spoilt by binary rounding (the factor as written: 1.5 = 3/2)."""
-    factor = Fraction(repr(rule.factor))
+    factor = _as_written(rule.factor)
     return current >= rule.min_sum and current * factor.denominator >= previous * factor.numerator
 
 

@@ -14,6 +14,7 @@ that provider's rows only. No order is asked for: the ratings are sorted after s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sgoversight.auth import Actor, Permission
@@ -74,9 +75,27 @@ def read_month(
 ) -> tuple[list[ProviderRow], list[AlertRow], list[ConcernRow], list[ActionRow]]:
     """The register and the records the rules of `span`'s month can count (module docstring),
     as rows for `scoring.score_month`; with `provider_id`, that provider's only."""
-    as_of = as_iso(span.as_of)
-    first, start = as_iso(span.previous.start), as_iso(span.window.start)
-    unresolved_by = as_iso(span.as_of - dt.timedelta(days=config.unresolved_after_days))
+    return read_months(connection, [span], config, provider_id=provider_id)
+
+
+def read_months(
+    connection: Connection,
+    spans: Sequence[ScoringWindow],
+    config: ScoringConfig,
+    *,
+    provider_id: str | None = None,
+) -> tuple[list[ProviderRow], list[AlertRow], list[ConcernRow], list[ActionRow]]:
+    """The rows the rules of every month of `spans` can count, read once: each month's rows
+    (read_month) are among them, so `scoring.score_month` of any of those months on these rows
+    is its rating (the Board's movement and rating strip score several months). The date ranges
+    run from the earliest month's to the latest's; one span reads exactly what read_month reads."""
+    if not spans:
+        raise ValueError("read_months needs at least one month")
+    earliest = min(spans, key=lambda span: span.as_of)
+    latest = max(spans, key=lambda span: span.as_of)
+    as_of, settled_by = as_iso(latest.as_of), as_iso(earliest.as_of)
+    first, start = as_iso(earliest.previous.start), as_iso(earliest.window.start)
+    unresolved_by = as_iso(latest.as_of - dt.timedelta(days=config.unresolved_after_days))
 
     def scoped(sql: str, params: list[object], column: str) -> tuple[str, list[object]]:
         """`sql` for every provider, or with `column` = provider_id (its parameter first)."""
@@ -94,7 +113,7 @@ def read_month(
         AlertRow(pid, as_date(raised), severity, as_date(closed))
         for pid, raised, severity, closed in rows(
             connection,
-            *scoped(_ALERTS, [first, as_of, unresolved_by, as_of], "provider_id"),
+            *scoped(_ALERTS, [first, as_of, unresolved_by, settled_by], "provider_id"),
         )
     ]
     concerns = [
@@ -102,13 +121,13 @@ def read_month(
                    outcome)
         for pid, received, source, abuse, started, concluded, outcome in rows(
             connection,
-            *scoped(_CONCERNS, [first, as_of, start, as_of, as_of, as_of], "provider_id"),
+            *scoped(_CONCERNS, [first, as_of, start, as_of, as_of, settled_by], "provider_id"),
         )
     ]  # fmt: skip
     actions = [
         ActionRow(pid, as_date(due), as_date(completed))
         for pid, due, completed in rows(
-            connection, *scoped(_ACTIONS, [as_of, as_of], "p.provider_id")
+            connection, *scoped(_ACTIONS, [as_of, settled_by], "p.provider_id")
         )
     ]
     return providers, alerts, concerns, actions

@@ -306,3 +306,39 @@ def test_a_profile_from_its_providers_rows_is_the_one_from_every_row(borough: En
             pd.testing.assert_frame_equal(mine.timeline, theirs.timeline)
             pd.testing.assert_frame_equal(mine.history, theirs.history)
             assert mine.open_enquiries == theirs.open_enquiries
+
+
+@pytest.mark.parametrize(
+    "config",
+    [ScoringConfig(), ScoringConfig(window_months=1, unresolved_after_days=10)],
+    ids=["defaults", "one-month-window"],
+)
+def test_the_boards_six_months_read_once_are_those_from_every_row(
+    borough: Engine, config: ScoringConfig
+) -> None:
+    """board_month without frames reads the six months' rows once (scoring_read.read_months):
+    its ratings, movement and rating strip are those scored from every row."""
+    everything = board.load_board_frames(borough, BOARD)
+    last = parse_month("2026-11")
+    for back in range(0, 14, 3):  # 2026-08 and 2026-05: 2026-06's edge rows in the strip
+        month = add_months(last, -back)
+        read_once = board.board_month(borough, BOARD, month, config=config)
+        assert read_once == board.board_month(
+            borough, BOARD, month, frames=everything, config=config
+        ), month.label
+
+
+def test_the_boards_insight_frames_give_what_every_row_gives(borough: Engine) -> None:
+    """The insight tables from a year of two columns (load_insight_frames) are those from every
+    row."""
+    everything = board.load_board_frames(borough, BOARD)
+    last = parse_month("2026-11")
+    for back in range(0, 14, 4):
+        month = add_months(last, -back)
+        insight = board.load_insight_frames(borough, BOARD, month)
+        pd.testing.assert_frame_equal(
+            board.rates_table(insight, month), board.rates_table(everything, month)
+        )
+        pd.testing.assert_frame_equal(
+            board.quiet_table(insight, month), board.quiet_table(everything, month)
+        )

@@ -54,16 +54,16 @@ def weekly(actor: Actor, week: Period) -> weekly_pack.WeeklyPack:
 
 
 @st.cache_data(
-    ttl=TTL_SECONDS, max_entries=8, show_spinner="Reading the month's records for the Board…"
+    ttl=TTL_SECONDS, max_entries=8, show_spinner="Counting a year of alerts and concerns…"
 )
-def _board_frames(actor: Actor, month: Period, at: tuple[str, int]) -> board.BoardFrames:
-    return board.load_board_frames(engine(), actor, month)
+def _insight_frames(actor: Actor, month: Period, at: tuple[str, int]) -> board.InsightFrames:
+    return board.load_insight_frames(engine(), actor, month)
 
 
-def board_frames(actor: Actor, month: Period) -> board.BoardFrames:
-    """The Board's frames for `month` (sgoversight.board.load_board_frames), cached on the data
-    version."""
-    return _board_frames(_by_role(actor), month, version())
+def insight_frames(actor: Actor, month: Period) -> board.InsightFrames:
+    """What the Board's insight tables and packs count for `month`
+    (sgoversight.board.load_insight_frames), cached on the data version."""
+    return _insight_frames(_by_role(actor), month, version())
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner="Reading the provider register…")
@@ -89,7 +89,7 @@ def provider_frames(actor: Actor, provider_id: str) -> board.BoardFrames:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Rating every provider for the month…")
 def _board_month(actor: Actor, month: Period, at: tuple[str, int]) -> board.BoardMonth:
-    return board.board_month(engine(), actor, month, frames=_board_frames(actor, month, at))
+    return board.board_month(engine(), actor, month)
 
 
 def board_month(actor: Actor, month: Period) -> board.BoardMonth:

@@ -41,7 +41,7 @@ def seeded(page_db: Engine) -> dict[str, str]:
 
 
 def _table(app: AppTest):
-    """The register as shown (the first dataframe; a Styler on screen)."""
+    """The register as shown (the first dataframe)."""
     value = app.dataframe[0].value
     return getattr(value, "data", value)
 
