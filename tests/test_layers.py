@@ -136,3 +136,11 @@ def test_the_rules_read_no_database_and_load_no_heavy_library(module: str) -> No
 def test_the_user_interface_imports_no_page() -> None:
     for path in [ROOT / "app.py", *(ROOT / "ui").glob("*.py")]:
         assert "pages" not in _tops(path), path.name
+
+
+def test_the_architecture_page_places_every_module() -> None:
+    """docs/architecture.md names every module of the package in its layer picture."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    words = set(text.replace(",", " ").replace("·", " ").replace("`", " ").split())
+    missing = sorted(name for name in _modules() if name not in words and f"{name}.py" not in words)
+    assert not missing, f"docs/architecture.md does not place {missing}"
