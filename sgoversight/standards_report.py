@@ -30,7 +30,6 @@ from sgoversight.exporting import chart_png, suppress_count, to_xlsx_bytes
 from sgoversight.narratives import read_narrative, sections
 from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_quarters
-from sgoversight.standards_store import UNRELATED_ENTITIES as UNRELATED_ENTITIES
 
 STATUS_ICON = {"met": "✔", "not_met": "✖", "no_data": "–", "trend": "○"}
 STANDARDS = (
