@@ -52,7 +52,7 @@ from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts, audit
+from sgoversight import alerts, audit, standards_store
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import begin_write, session_factory
 from sgoversight.errors import BadInput
@@ -285,6 +285,7 @@ def import_file(
     mapping: ColumnMapping | ImportMappings | None = None,
     limits: ImportLimits | None = None,
     cancel: threading.Event | None = None,
+    refresh_standards: bool = True,
 ) -> ImportReport:
     """Validate a contract file and, if every row is valid, upsert it in one transaction.
 
@@ -302,6 +303,12 @@ def import_file(
     (sgoversight.sheets.ImportLimits; the defaults otherwise): a file over one is refused with a
     problem naming the limit, as soon as it is crossed. Setting `cancel` stops the import at its
     next check with the problem CANCELLED; nothing is written.
+
+    Once an import of providers, concerns or training has committed, the safeguarding standards
+    of the recent quarters are worked out and stored for the new data (standards_store.refresh),
+    so the standards page's first view reads them; `refresh_standards=False` leaves that to the
+    caller (the demo, which refreshes once when every file is in). A rejected, cancelled or dry
+    run writes nothing and refreshes nothing.
     """
     actor.require(Permission.IMPORT_DATA)
     target = _TARGETS.get(kind)
@@ -352,6 +359,9 @@ def import_file(
         report.created_ids, report.updated_ids = [], []
         if not dry_run:
             _record_rejection(engine, actor, report)
+    elif not dry_run and refresh_standards and kind in standards_store.READ_KINDS:
+        notify(0.97, "Working out the safeguarding standards of the recent quarters")
+        standards_store.refresh(engine, today or dt.date.today())
     notify(1.0, report.summary())
     return report
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -540,3 +541,36 @@ class MonitoringVisit(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
     monitoring: Mapped[EnhancedMonitoring] = relationship(back_populates="visits")
+
+
+class StandardsResult(Base):
+    """One stored figure of one quarter's safeguarding standards, worked out by
+    sgoversight.standards and kept so a page reads it instead of counting again
+    (sgoversight.standards_store): a measure's result (kind "measure", code its id) or the
+    concerns received with one code of a broken-down field (kind the field, count in numerator).
+
+    Rows are valid only for the data version (sgoversight.audit.data_version over what the
+    standards read) and the rules (config and code, `rules_key`) they were worked out from."""
+
+    __tablename__ = "standards_results"
+    __table_args__ = (
+        UniqueConstraint(
+            "quarter", "data_version", "rules_key", "kind", "code",
+            name="uq_standards_results_figure",
+        ),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    quarter: Mapped[str] = mapped_column(String(7))  # 2026-Q3
+    data_version: Mapped[int] = mapped_column(Integer, index=True)
+    rules_key: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(CODE)
+    position: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(ID)
+    standard: Mapped[str | None] = mapped_column(CODE)
+    label: Mapped[str | None] = mapped_column(Text)
+    numerator: Mapped[int] = mapped_column(Integer)
+    denominator: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str | None] = mapped_column(CODE)

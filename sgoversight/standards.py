@@ -995,46 +995,61 @@ class BreakdownCount(NamedTuple):
     concerns: int
 
 
+#: Per broken-down field, concerns received per code (a blank as NOT_RECORDED), zeros left out.
+Tally = dict[str, dict[str, int]]
+
+
+def breakdown_tallies(inputs: StandardsInputs, periods: Sequence[Period]) -> list[Tally]:
+    """Concerns received in each of `periods` (consecutive calendar quarters, oldest first) per
+    code of each field in BREAKDOWN_FIELDS, a blank counted as NOT_RECORDED: one tally per
+    period, in order, in one pass over the concerns."""
+    span = Period(periods[0].start, periods[-1].end, f"{periods[0].label} to {periods[-1].label}")
+    first = periods[0].start.year * 4 + (periods[0].start.month - 1) // 3
+    tallies: list[Tally] = [{column: {} for column in BREAKDOWN_FIELDS} for _ in periods]
+    for concern in inputs.concerns:
+        day = concern.received_on
+        if day is None or not _within(day, span):
+            continue
+        tally = tallies[day.year * 4 + (day.month - 1) // 3 - first]
+        for column, counts in tally.items():
+            value = getattr(concern, column)
+            code = NOT_RECORDED if value is None else str(value)
+            counts[code] = counts.get(code, 0) + 1
+    return tallies
+
+
+def breakdown_layout(tallies: Sequence[tuple[Period, Tally]]) -> dict[str, list[BreakdownCount]]:
+    """The quarters' tallies (oldest first) as breakdown_counts lays them out: per field, each
+    quarter in turn, and in each every code of the field's vocabulary in contract order, zeros
+    included; codes outside the vocabulary (a blank as `not_recorded`) follow, sorted, so each
+    quarter adds up to its PROP-1."""
+    result = {}
+    for column, vocabulary in BREAKDOWN_FIELDS.items():
+        seen = {code for _, tally in tallies for code in tally.get(column, {})}
+        codes = [*vocabulary.codes, *sorted(seen - set(vocabulary.codes))]
+        labels = {
+            code: "Not recorded" if code == NOT_RECORDED else vocabulary.label(code)
+            for code in codes
+        }
+        result[column] = [
+            BreakdownCount(period.label, code, labels[code], tally.get(column, {}).get(code, 0))
+            for period, tally in tallies
+            for code in codes
+        ]
+    return result
+
+
 def breakdown_counts(
     inputs: StandardsInputs,
     quarter: Period | str | None = None,
     quarters: int = SERIES_QUARTERS,
 ) -> dict[str, list[BreakdownCount]]:
     """Concerns received per quarter by abuse type, referral source, age band, gender and
-    ethnicity, over the `quarters` quarters ending with `quarter` (default: the inputs' quarter).
-
-    Per field: quarters oldest first, and in each every code of the field's vocabulary in
-    contract order, zeros included; codes outside the vocabulary (a blank as `not_recorded`)
-    follow, sorted, so each quarter adds up to its PROP-1.
-    """
+    ethnicity, over the `quarters` quarters ending with `quarter` (default: the inputs' quarter):
+    breakdown_tallies laid out by breakdown_layout."""
     last = as_quarter(quarter) if quarter is not None else inputs.quarter
     periods = quarters_ending(last, quarters)
-    span = Period(periods[0].start, periods[-1].end, f"{periods[0].label} to {last.label}")
-    first = periods[0].start.year * 4 + (periods[0].start.month - 1) // 3
-    received = [
-        (day.year * 4 + (day.month - 1) // 3 - first, concern)
-        for concern in inputs.concerns
-        if (day := concern.received_on) is not None and _within(day, span)
-    ]
-    result = {}
-    for column, vocabulary in BREAKDOWN_FIELDS.items():
-        tally: dict[tuple[int, str], int] = {}
-        for index, concern in received:
-            value = getattr(concern, column)
-            code = NOT_RECORDED if value is None else str(value)
-            tally[(index, code)] = tally.get((index, code), 0) + 1
-        extra = sorted({code for _, code in tally} - set(vocabulary.codes))
-        codes = [*vocabulary.codes, *extra]
-        labels = {
-            code: "Not recorded" if code == NOT_RECORDED else vocabulary.label(code)
-            for code in codes
-        }
-        result[column] = [
-            BreakdownCount(period.label, code, labels[code], tally.get((index, code), 0))
-            for index, period in enumerate(periods)
-            for code in codes
-        ]
-    return result
+    return breakdown_layout(list(zip(periods, breakdown_tallies(inputs, periods), strict=True)))
 
 
 # --- output ---------------------------------------------------------------------------------------

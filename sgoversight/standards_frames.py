@@ -22,6 +22,7 @@ from sgoversight.standards import (
     CONTRACT_DEFAULTS,
     SCORECARD_COLUMNS,
     SERIES_QUARTERS,
+    BreakdownCount,
     MeasureResult,
     StandardsConfig,
     StandardsInputs,
@@ -67,9 +68,15 @@ def scorecard_series(
         if actor is None:
             raise PermissionDenied("loading the standards needs the actor who asks")
         inputs = load_inputs(source, quarter, actor=actor, quarters=quarters, config=config)
+    return series_frame(scorecard_series_results(inputs, quarter, quarters, config))
+
+
+def series_frame(series: Iterable[tuple[Period, list[MeasureResult]]]) -> pd.DataFrame:
+    """Scorecards of quarters, oldest first, as scorecard_series lays them out: one row per
+    quarter × measure, columns SERIES_COLUMNS."""
     rows = [
         {"quarter": period.label, "start": period.start, "end": period.end} | asdict(result)
-        for period, results in scorecard_series_results(inputs, quarter, quarters, config)
+        for period, results in series
         for result in results
     ]
     return pd.DataFrame(rows, columns=SERIES_COLUMNS)
@@ -82,9 +89,15 @@ def breakdowns(
 ) -> dict[str, pd.DataFrame]:
     """standards.breakdown_counts as one frame per field, columns BREAKDOWN_COLUMNS (quarter
     label, code, plain-English label, concerns), in its order."""
+    return breakdown_frames(breakdown_counts(inputs, quarter, quarters))
+
+
+def breakdown_frames(counts: dict[str, list[BreakdownCount]]) -> dict[str, pd.DataFrame]:
+    """Breakdown counts (standards.breakdown_counts or breakdown_layout) as one frame per field,
+    columns BREAKDOWN_COLUMNS."""
     return {
-        column: pd.DataFrame(counts, columns=BREAKDOWN_COLUMNS).astype({"concerns": "int64"})
-        for column, counts in breakdown_counts(inputs, quarter, quarters).items()
+        column: pd.DataFrame(rows, columns=BREAKDOWN_COLUMNS).astype({"concerns": "int64"})
+        for column, rows in counts.items()
     }
 
 

@@ -24,7 +24,7 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
-from sgoversight import standards, standards_frames, standards_read
+from sgoversight import standards, standards_frames, standards_store
 from sgoversight.auth import Actor
 from sgoversight.exporting import chart_png, suppress_count, to_xlsx_bytes
 from sgoversight.narratives import read_narrative, sections
@@ -41,18 +41,6 @@ STANDARDS = (
     "Partnership",
 )
 LINE_COLOUR, TARGET_COLOUR = "#1f4e79", "#6b6b6b"
-#: The audit trail's entities whose changes cannot change a quarterly report, which reads only
-#: concerns, providers, training records and its own narrative (quarterly_report): a page cache
-#: of the report ignores them (sgoversight.audit.data_version). Any entity not named here, a new
-#: kind of record included, still refreshes it.
-UNRELATED_ENTITIES = frozenset(
-    {
-        "alerts", "plans", "actions",  # imports of those files
-        "quality_alert", "qa_meeting", "qa_agenda_item", "qa_action",
-        "improvement_plan", "improvement_action", "enhanced_monitoring", "monitoring_visit",
-        "board_decision", "board_meeting",
-    }
-)  # fmt: skip
 
 
 def status_text(status: str) -> str:
@@ -105,18 +93,18 @@ class QuarterlyReport:
 
 
 def quarterly_report(engine: Engine, actor: Actor, quarter: Period | str) -> QuarterlyReport:
-    """Load once and compute the quarter's scorecard, 8-quarter series, breakdowns and narrative
-    (needs the permission to see the standards, checked by standards_read.load_inputs)."""
+    """The quarter's scorecard, 8-quarter series and breakdowns as stored for the current data
+    (worked out and stored when they are not: standards_store.quarter_series, which checks the
+    permission to see the standards), and its narrative."""
     quarter = standards.as_quarter(quarter)
-    config = standards.load_standards_config()
-    inputs = standards_read.load_inputs(
-        engine, quarter, actor=actor, quarters=standards.SERIES_QUARTERS, config=config
-    )
+    series = standards_store.quarter_series(engine, quarter, actor=actor)
     return QuarterlyReport(
         quarter=quarter,
-        results=standards.scorecard(inputs, config),
-        series=standards_frames.scorecard_series(inputs, quarter, config=config),
-        breakdowns=standards_frames.breakdowns(inputs, quarter),
+        results=series[-1].measures,
+        series=standards_frames.series_frame((q.quarter, q.measures) for q in series),
+        breakdowns=standards_frames.breakdown_frames(
+            standards.breakdown_layout([(q.quarter, q.breakdowns) for q in series])
+        ),
         narrative=read_narrative(engine, actor, "standards", quarter.label),
     )
 

@@ -46,6 +46,7 @@ from sgoversight import (
     scoring_read,
     standards_read,
     standards_report,
+    standards_store,
     users,
     weekly_pack,
 )
@@ -641,8 +642,9 @@ def _same_quarterly_report(engine: Engine, before: standards_report.QuarterlyRep
 @pytest.mark.parametrize("name", WRITES)
 def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, name: str) -> None:
     """Every change an administrator can make: when everything it audits is about an entity in
-    standards_report.UNRELATED_ENTITIES (or an account), the quarterly report is the same and so
-    is the version its page cache is keyed on; any other change moves that version."""
+    standards_store.UNRELATED_ENTITIES (or an account), the quarterly report is the same and so
+    is the version its page cache is keyed on; any other change moves that version. Likewise the
+    version its stored quarter results are keyed on, which also leaves out the report's text."""
     with Session(world.engine) as session, session.begin():
         session.add_all(
             [
@@ -651,9 +653,10 @@ def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, n
                 concern("C-2", None, "2026-08-03", source_of_risk="known_to_individual"),
             ]
         )  # fmt: skip
-    unrelated = standards_report.UNRELATED_ENTITIES
+    unrelated = standards_store.UNRELATED_ENTITIES
     report = standards_report.quarterly_report(world.engine, ADMIN, QUARTER)
     version = audit.data_version(world.engine, unrelated)
+    results_version = standards_store.results_version(world.engine)
     newest = audit.data_version(world.engine)
     USE_CASES[name].call(world, ADMIN)
     with Session(world.engine) as session:
@@ -663,3 +666,7 @@ def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, n
         assert _same_quarterly_report(world.engine, report), entities
     else:
         assert audit.data_version(world.engine, unrelated) != version, entities
+    if entities <= standards_store.RESULTS_UNRELATED | {audit.ACCOUNT_ENTITY}:
+        assert standards_store.results_version(world.engine) == results_version, entities
+    else:
+        assert standards_store.results_version(world.engine) != results_version, entities

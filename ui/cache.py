@@ -18,7 +18,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from sgoversight import board, overview, standards_report, weekly_pack
+from sgoversight import board, overview, standards_report, standards_store, weekly_pack
 from sgoversight.audit import data_version
 from sgoversight.auth import Actor
 from sgoversight.db import database_url
@@ -109,9 +109,10 @@ def _quarterly(
 
 
 def quarterly(actor: Actor, quarter: Period) -> standards_report.QuarterlyReport:
-    """The quarter's scorecard, series, breakdowns and narrative, cached; quality alerts, QA
-    meetings, plans and Board records do not refresh it (standards_report.UNRELATED_ENTITIES)."""
-    return _quarterly(_by_role(actor), quarter, version(standards_report.UNRELATED_ENTITIES))
+    """The quarter's scorecard, series, breakdowns and narrative (read from the stored quarter
+    results, sgoversight.standards_store), cached; quality alerts, QA meetings, plans and Board
+    records do not refresh it (standards_store.UNRELATED_ENTITIES)."""
+    return _quarterly(_by_role(actor), quarter, version(standards_store.UNRELATED_ENTITIES))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Counting this month's figures…")
