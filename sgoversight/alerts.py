@@ -83,9 +83,8 @@ import tomllib
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import altair as alt
 import pandas as pd
 from pydantic import (
     BaseModel,
@@ -116,6 +115,9 @@ from sgoversight.models import (
     QualityAlert,
     User,
 )
+
+if TYPE_CHECKING:
+    import altair as alt
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "alerts.toml"
 CONFIG_SECTION = "alerts"
@@ -1761,7 +1763,10 @@ BAR_COLOUR = "#1f4e79"
 
 def key_question_chart(counts: pd.DataFrame) -> alt.FacetChart:
     """Bars of alerts per category, one panel per CQC key question; counts printed on the bars so
-    the chart reads without colour."""
+    the chart reads without colour. (Altair is loaded here, for the page: an import of alerts
+    does not need it.)"""
+    import altair as alt
+
     questions = [q for q in KEY_QUESTIONS if q in set(counts["CQC key question"])]
     base = alt.Chart().encode(
         y=alt.Y("Category:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),

@@ -144,3 +144,19 @@ def test_the_architecture_page_places_every_module() -> None:
     words = set(text.replace(",", " ").replace("·", " ").replace("`", " ").split())
     missing = sorted(name for name in _modules() if name not in words and f"{name}.py" not in words)
     assert not missing, f"docs/architecture.md does not place {missing}"
+
+
+def test_importing_a_file_loads_no_chart_or_web_library() -> None:
+    """The command line's import reads and writes records: charts (Altair) and Streamlit are the
+    pages' business, so loading the importer loads neither."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sgoversight.importing, sgoversight.import_jobs; "
+        "print(sorted(m for m in ('altair', 'streamlit') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]"
