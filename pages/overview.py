@@ -12,7 +12,8 @@ from ui import format as fmt
 from ui.attention import show_attention
 from ui.context import require, today
 
-SAME_DAYS = " against the same days last month"  # what each metric's movement compares with
+#: What each metric's movement compares with, short enough for the card's narrow chip.
+SAME_DAYS = " on last month to date"
 
 actor = require(Permission.VIEW_OVERVIEW)
 now = today()
