@@ -75,6 +75,19 @@ def _indent(text: str) -> int:
     return value
 
 
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    """`--format table|csv|json` and `--indent N` of the commands that print a report: JSON is
+    compact (one line) unless --indent asks for N spaces per level, for people to read."""
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument(
+        "--indent",
+        type=_indent,
+        default=None,
+        metavar="N",
+        help="JSON only: indent N spaces per level, for people (default: compact, one line)",
+    )
+
+
 def _new_file(out: str, force: bool) -> Path:
     """The path `out` for a command to write, checked before anything is read: an existing file
     is replaced only with --force, and a folder never."""
@@ -376,28 +389,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("weekly-report", help="the weekly safeguarding data report")
     p.add_argument("--week", required=True, metavar="YYYY-Www", help="ISO week, e.g. 2026-W47")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    p.add_argument(
-        "--indent",
-        type=_indent,
-        default=None,
-        metavar="N",
-        help="JSON only: indent N spaces per level, for people (default: compact)",
-    )
+    _output_options(p)
     p.set_defaults(handler=_weekly_report)
 
     p = commands.add_parser("score", help="the Provider Oversight Board's RAG table for a month")
     p.add_argument(
         "--month", required=True, metavar="YYYY-MM", help="the Board month, e.g. 2026-10"
     )
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    p.add_argument(
-        "--indent",
-        type=int,
-        default=None,
-        metavar="N",
-        help="JSON indented N spaces per level, for people (default: compact, one line)",
-    )
+    _output_options(p)
     p.set_defaults(handler=_score)
 
     p = commands.add_parser("export", help="write a pack for a meeting")
@@ -410,16 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("standards", help="the six safeguarding standards scorecard")
     p.add_argument("--quarter", required=True, metavar="YYYY-Qn", help="e.g. 2026-Q3")
-    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _output_options(p)
     p.add_argument(
         "--suppress", action="store_true", help="show counts below 5 as <5 (for sharing outside)"
-    )
-    p.add_argument(
-        "--indent",
-        type=_indent,
-        default=None,
-        metavar="N",
-        help="JSON only: indent N spaces per level, for people (default: compact)",
     )
     p.set_defaults(handler=_standards)
 
