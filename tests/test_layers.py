@@ -43,6 +43,7 @@ SHARED = frozenset(
         "exporting",
         "pdf",
         "paths",
+        "config_file",
     }
 )
 #: The rules, stated once each, as plain Python over rows.

@@ -1,0 +1,85 @@
+"""Reading one section of a settings file in config/: the one loader every capability uses.
+
+Rules (one policy and one message format for every settings file):
+- The file is named in messages as a council would recognise it: relative to the project when it
+  is inside it (`config/rag_thresholds.toml`), else as given.
+- A file that does not exist is an error ("<file>: configuration file not found"), unless the
+  settings all have defaults (`defaults_when_absent=True`), when it means "every default".
+- A file that is not TOML is an error ("<file>: not valid TOML: <the parser's words>").
+- A section that is not there: an error when the section's settings have no defaults
+  (`section_required=True`: "<file>: [<section>]: missing (the [<section>] section)"); otherwise
+  every setting takes its default. A section that is not a table of settings is an error
+  ("<file>: [<section>] must be a table of settings").
+- Within a section, each capability's plain validator decides which keys have defaults; it lists
+  every broken key, and `invalid` joins them in one message: "<file>: <problem>; <problem>".
+Other sections of the same file belong to other capabilities and are not read.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sgoversight.errors import BadInput
+from sgoversight.paths import PROJECT_ROOT
+
+#: Where the settings files live.
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+
+def shown_path(path: Path) -> str:
+    """The path as a council would recognise it: relative to the project when inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a settings file, as read: its settings and the file as messages name it."""
+
+    values: dict[str, Any]
+    shown: str
+
+    def invalid(self, problems: Iterable[str]) -> BadInput:
+        """The one error for broken settings: the file, then every problem, joined by '; '."""
+        return BadInput(f"{self.shown}: " + "; ".join(problems))
+
+
+def read_section(
+    path: Path | str | None,
+    *,
+    default: Path,
+    section: str,
+    section_required: bool = False,
+    defaults_when_absent: bool = False,
+) -> Section:
+    """Read `[section]` of the TOML file at `path` (or `default`), by the rules of this module.
+
+    Returns the section's table (empty when it is absent and not required) with the file's name
+    as messages show it; raises BadInput for a missing file, a file that is not TOML, a required
+    section that is absent, or a section that is not a table.
+    """
+    source = Path(path) if path is not None else default
+    shown = shown_path(source)
+    try:
+        with source.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        if defaults_when_absent:
+            return Section({}, shown)
+        raise BadInput(f"{shown}: configuration file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{shown}: not valid TOML: {exc}") from exc
+    if section not in document:
+        if section_required:
+            raise BadInput(f"{shown}: [{section}]: missing (the [{section}] section)")
+        return Section({}, shown)
+    values = document[section]
+    if not isinstance(values, dict):
+        raise BadInput(f"{shown}: [{section}] must be a table of settings")
+    return Section(values, shown)
