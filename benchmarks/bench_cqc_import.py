@@ -25,7 +25,7 @@ import pytest
 
 from benchmarks.measure import ProcessRun, environment, python, run_process
 from benchmarks.report import Results, mib, seconds
-from sgoversight import demo
+from sgoversight.demo.borough import build_borough
 from tests.fixtures.cqc_ratings import NATIONAL_ROWS, demo_locations, write_ratings_file
 
 pytestmark = pytest.mark.benchmark
@@ -51,7 +51,7 @@ print(len(frame))
 
 def _register(folder: Path) -> tuple[Path, list[dict]]:
     """The demo borough's providers.csv (and its rows)."""
-    frames = demo.build_borough(SEED, AS_OF)
+    frames = build_borough(SEED, AS_OF)
     path = folder / "providers.csv"
     frames["providers"].to_csv(path, index=False)
     return path, frames["providers"].to_dict("records")

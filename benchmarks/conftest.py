@@ -1,9 +1,9 @@
 """Shared fixtures of the benchmarks: the large borough as CSV files and as a SQLite database, the
 plain pandas import baseline, and the results table printed (and written up) at the end.
 
-The large borough is `demo.build_borough` at `BoroughScale.LARGE`: 1,000 providers and three
-years of records (about 150,000 concerns, 30,000 alerts and 1,000 improvement plans), ending on
-AS_OF. The commands are run for the last complete month, week and quarter before it, and the
+The large borough is `demo.borough.build_borough` at `BoroughScale.LARGE`: 1,000 providers and
+three years of records (about 150,000 concerns, 30,000 alerts and 1,000 improvement plans), ending
+on AS_OF. The commands are run for the last complete month, week and quarter before it, and the
 pages with "today" a few days after it.
 """
 
@@ -26,7 +26,9 @@ from benchmarks.measure import timed, timed_with_cpu
 from benchmarks.report import Results, report_path, table, write_report
 from sgoversight.auth import SYSTEM
 from sgoversight.db import make_engine
-from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
+from sgoversight.demo.borough import build_borough
+from sgoversight.demo.files import KINDS, write_csv
+from sgoversight.demo.scale import BoroughScale
 from sgoversight.importing import import_file
 from sgoversight.migrate import upgrade
 from tests.support.postgres import Cluster, PostgresUnavailable, start_cluster
@@ -97,7 +99,7 @@ def borough(tmp_path_factory: pytest.TempPathFactory, results: Results) -> Borou
     sizes = ", ".join(f"{rows[k]:,} {k}" for k in KINDS)
     results.note(
         "Data set",
-        f"`demo.build_borough(seed={SEED}, as_of={AS_OF}, scale=BoroughScale.LARGE)` "
+        f"`demo.borough.build_borough(seed={SEED}, as_of={AS_OF}, scale=BoroughScale.LARGE)` "
         f"({SCALE.providers:,} providers, {SCALE.months} months): {sizes}; built in "
         f"{seconds:.1f} s and written as CSV "
         f"({sum(p.stat().st_size for p in directory.iterdir()) / 2**20:.0f} MiB). Commands run "

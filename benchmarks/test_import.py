@@ -26,7 +26,7 @@ from benchmarks.measure import environment, python, run_process, timed_with_cpu
 from benchmarks.report import Results, mib, rate, seconds
 from sgoversight.auth import SYSTEM
 from sgoversight.db import make_engine
-from sgoversight.demo import KINDS
+from sgoversight.demo.files import KINDS
 from sgoversight.importing import import_file
 from sgoversight.migrate import upgrade
 from tests.support.postgres import Cluster

@@ -3,9 +3,10 @@
 The register is the size of England's regulated adult social care market (about 30,000 services)
 and the records are a year of England's volume: about 50,000 safeguarding concerns a month (the
 Safeguarding Adults Collection counts about 600,000 a year) and 10,000 quality alerts a month, with
-3,000 improvement plans. It is built with `demo.build_borough`, imported with `import_file` into a
-throwaway PostgreSQL cluster (tests/support/postgres.py), then scored in-process and as a command,
-beside the plain pandas script reading the same CSV files. Skipped when no cluster can start.
+3,000 improvement plans. It is built with `demo.borough.build_borough`, imported with
+`import_file` into a throwaway PostgreSQL cluster (tests/support/postgres.py), then scored
+in-process and as a command, beside the plain pandas script reading the same CSV files. Skipped
+when no cluster can start.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from benchmarks.test_commands import _score_agrees
 from benchmarks.test_pages import ADMIN, TIMEOUT, WARM_RUNS, _clear_streamlit_caches
 from sgoversight.auth import SYSTEM
 from sgoversight.db import make_engine
-from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
+from sgoversight.demo.borough import build_borough
+from sgoversight.demo.files import KINDS, write_csv
+from sgoversight.demo.scale import BoroughScale
 from sgoversight.importing import import_file
 from sgoversight.migrate import upgrade
 from sgoversight.scoring_read import score_from_database

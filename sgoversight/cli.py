@@ -116,13 +116,13 @@ def _init_db(_args: argparse.Namespace) -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from sgoversight import demo
+    from sgoversight.demo.load import is_empty, load_demo
 
     engine = _database()
-    if args.if_empty and not demo.is_empty(engine):
+    if args.if_empty and not is_empty(engine):
         print("Database already holds data; demo borough not loaded.")
         return EXIT_OK
-    summary = demo.load_demo(engine, seed=args.seed, as_of=args.as_of)
+    summary = load_demo(engine, seed=args.seed, as_of=args.as_of)
     print(summary)
     return EXIT_OK
 

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from sgoversight import (
     board,
-    demo,
     overview,
     queries,
     read,
@@ -38,6 +37,8 @@ from sgoversight import (
     weekly_read,
 )
 from sgoversight.auth import SYSTEM, Actor, Role
+from sgoversight.demo.load import load_demo
+from sgoversight.demo.scale import BoroughScale
 from sgoversight.models import (
     ImprovementAction,
     ImprovementPlan,
@@ -56,9 +57,7 @@ from sgoversight.scoring import ScoringConfig
 from tests.support.records import alert, concern
 
 AS_OF = dt.date(2026, 11, 20)
-SMALL = demo.BoroughScale(
-    providers=40, months=14, concerns_per_month=40, alerts_per_month=12, staff=40
-)
+SMALL = BoroughScale(providers=40, months=14, concerns_per_month=40, alerts_per_month=12, staff=40)
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
 LOADERS = ("load_alerts", "load_concerns", "load_actions")
 MODULES = (scoring, overview)
@@ -94,7 +93,7 @@ EDGE_ACTIONS = [("E-X1", "2026-06-29", "2026-07-01"), ("E-X2", "2026-06-30", Non
 @pytest.fixture
 def borough(engine: Engine) -> Engine:
     """The small demo borough, plus edge rows for one quiet provider."""
-    demo.load_demo(engine, seed=2026, as_of=AS_OF, scale=SMALL)
+    load_demo(engine, seed=2026, as_of=AS_OF, scale=SMALL)
     with Session(engine) as session:
         provider_id = session.scalars(
             select(Provider.provider_id).order_by(Provider.provider_id)

@@ -14,8 +14,11 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, func, inspect, select
 
-from sgoversight import demo, standards, standards_frames, standards_read, standards_report
+from sgoversight import standards, standards_frames, standards_read, standards_report
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
+from sgoversight.demo.borough import build_borough
+from sgoversight.demo.load import load_demo
+from sgoversight.demo.scale import BoroughScale
 from sgoversight.importing import import_file
 from sgoversight.migrate import alembic_config, current_revision, head_revision
 from sgoversight.models import StandardsResult
@@ -30,9 +33,7 @@ from sgoversight.standards_store import (
 )
 
 AS_OF = dt.date(2026, 11, 20)
-SMALL = demo.BoroughScale(
-    providers=40, months=14, concerns_per_month=40, alerts_per_month=12, staff=40
-)
+SMALL = BoroughScale(providers=40, months=14, concerns_per_month=40, alerts_per_month=12, staff=40)
 LAST = last_complete_quarter(AS_OF)  # 2026-Q3: the quarter the page opens on
 TABLE = StandardsResult.__table__
 
@@ -40,7 +41,7 @@ TABLE = StandardsResult.__table__
 @pytest.fixture
 def borough(engine: Engine) -> Engine:
     """The small demo borough, loaded as the demo loads it (which stores the recent quarters)."""
-    demo.load_demo(engine, seed=2026, as_of=AS_OF, scale=SMALL)
+    load_demo(engine, seed=2026, as_of=AS_OF, scale=SMALL)
     return engine
 
 
@@ -119,7 +120,7 @@ def _concerns_file(rows: list[dict]) -> bytes:
 
 def _a_changed_and_a_new_concern() -> list[dict]:
     """One concern of the last quarter given another type of abuse, and a new one beside it."""
-    frame = demo.build_borough(2026, AS_OF, SMALL)["concerns"]
+    frame = build_borough(2026, AS_OF, SMALL)["concerns"]
     in_last = frame[frame["received_on"].between(LAST.start.isoformat(), LAST.end.isoformat())]
     changed = in_last.iloc[0].to_dict()
     changed["abuse_type"] = "financial" if changed["abuse_type"] != "financial" else "neglect"

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from sgoversight import demo
+from sgoversight.demo.borough import build_borough
+from sgoversight.demo.providers import DEMO_PROVIDER_ID
 from tests.browser.conftest import (
     DEMO_AS_OF,
     PROJECT_ROOT,
@@ -46,7 +47,7 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     env.pop("SGO_ENV", None)
-    frames = demo.build_borough(2026, DEMO_AS_OF)
+    frames = build_borough(2026, DEMO_AS_OF)
     providers = workdir / "providers.csv"
     frames["providers"].to_csv(providers, index=False)
     for command in (["init-db"], ["import", "providers", str(providers)]):
@@ -69,7 +70,7 @@ def test_commissioner_imports_the_cqc_ratings_and_sees_what_changed(
 ) -> None:
     app_url, pieces_url, workdir = register
     # A first import by the command line: every regulated provider as rated in 2023.
-    providers = demo.build_borough(2026, DEMO_AS_OF)["providers"].to_dict("records")
+    providers = build_borough(2026, DEMO_AS_OF)["providers"].to_dict("records")
     first = write_ratings_file(
         workdir / "earlier.xlsx", 2_000, demo_locations(providers, dt.date(2023, 6, 14))
     )
@@ -106,7 +107,7 @@ def test_commissioner_imports_the_cqc_ratings_and_sees_what_changed(
     assert page.locator('[data-testid="stException"]').count() == 0
     screenshot(page, "cqc-ratings-import")
 
-    page.goto(f"{pieces_url}/?provider={demo.DEMO_PROVIDER_ID}")
+    page.goto(f"{pieces_url}/?provider={DEMO_PROVIDER_ID}")
     wait_for_app(page)
     page.get_by_text("Last inspection report published 2 November 2026").wait_for()
     expect(page.get_by_text("Well-led", exact=True)).to_have_count(1)
@@ -118,7 +119,7 @@ def _fallen_and_missing(providers: list[dict]) -> list[RatedLocation]:
     """Every regulated demo provider as rated in 2023, but Elmfield House fallen (overall
     Requires improvement, Safe Inadequate, published 2 November 2026) and the last one missing."""
     locations = demo_locations(providers, dt.date(2023, 6, 14))
-    elmfield = next(p for p in providers if p["provider_id"] == demo.DEMO_PROVIDER_ID)
+    elmfield = next(p for p in providers if p["provider_id"] == DEMO_PROVIDER_ID)
     fallen = RatedLocation(
         elmfield["cqc_location_id"],
         elmfield["name"],

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import attention, demo
+from sgoversight import attention
 from sgoversight.auth import Actor, Role
 from sgoversight.db import make_engine
+from sgoversight.demo.load import load_demo
 from tests.pages.conftest import PROJECT_ROOT, USERS
 from tests.support.plan_work import start_plan_work
 
@@ -33,7 +34,7 @@ def demo_file(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
     shutil.copyfile(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     try:
-        demo.load_demo(engine, seed=2026, as_of=dt.date(2026, 11, 20))
+        load_demo(engine, seed=2026, as_of=dt.date(2026, 11, 20))
         start_plan_work(engine, TODAY)
     finally:
         engine.dispose()

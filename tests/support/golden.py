@@ -15,15 +15,17 @@ from pathlib import Path
 
 import pytest
 
-from sgoversight import cli, demo
+from sgoversight import cli
 from sgoversight.db import PROJECT_ROOT, get_engine, make_engine
+from sgoversight.demo import load as demo_load
+from sgoversight.demo.scale import BoroughScale
 from sgoversight.migrate import upgrade
 
 GOLDEN = PROJECT_ROOT / "tests" / "fixtures" / "golden"
 WRITE = os.environ.get("SGO_WRITE_GOLDEN") == "1"
 #: A small demo borough: every figure of the recorded weeks and quarters, quickly built.
 DEMO_AS_OF = dt.date(2026, 11, 20)
-DEMO_SCALE = demo.BoroughScale(
+DEMO_SCALE = BoroughScale(
     providers=40, months=16, concerns_per_month=120, alerts_per_month=40, staff=40
 )
 
@@ -32,7 +34,7 @@ def load_demo(url: str) -> None:
     """The small demo borough, in a new database at `url`."""
     engine = make_engine(url)
     upgrade(engine)
-    demo.load_demo(engine, seed=2026, as_of=DEMO_AS_OF, scale=DEMO_SCALE)
+    demo_load.load_demo(engine, seed=2026, as_of=DEMO_AS_OF, scale=DEMO_SCALE)
     engine.dispose()
 
 

@@ -64,13 +64,12 @@ def _init(database: Path) -> None:
 
 def build_demo(database: Path) -> None:
     """The demo borough in a new SQLite file."""
-    from sgoversight import demo
+    from sgoversight.demo.load import load_demo
+    from sgoversight.demo.scale import BoroughScale
 
     _init(database)
     engine = make_engine(f"sqlite:///{database}")
-    demo.load_demo(
-        engine, seed=DEMO_SEED, as_of=DEMO_AS_OF, scale=demo.BoroughScale(**DEMO_SCALE_ARGS)
-    )
+    load_demo(engine, seed=DEMO_SEED, as_of=DEMO_AS_OF, scale=BoroughScale(**DEMO_SCALE_ARGS))
     engine.dispose()
 
 

@@ -20,7 +20,9 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import SYSTEM
-from sgoversight.demo import KINDS, BoroughScale, build_borough
+from sgoversight.demo.borough import build_borough
+from sgoversight.demo.files import KINDS
+from sgoversight.demo.scale import BoroughScale
 from sgoversight.importing import import_file
 from sgoversight.models import (
     AlertNote,

@@ -1,4 +1,4 @@
-"""The synthetic demo borough (sgoversight.demo).
+"""The synthetic demo borough (the sgoversight.demo package).
 
 It must be deterministic, obey every rule of CONTRACT.md §1 (it is loaded through the same import
 as a council's files), stay within its as-of date, look like a real borough, and carry the
@@ -19,8 +19,14 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
-from sgoversight import demo
 from sgoversight.db import PROJECT_ROOT, make_engine
+from sgoversight.demo.borough import build_borough, storylines
+from sgoversight.demo.files import KINDS, write_csv
+from sgoversight.demo.load import is_empty, load_demo
+from sgoversight.demo.providers import DEMO_PROVIDER_ID
+from sgoversight.demo.scale import BoroughScale
+from sgoversight.demo.storylines import Storylines
+from sgoversight.demo.training import REQUIRED_TRAINING
 from sgoversight.models import (
     ImportRun,
     ImprovementAction,
@@ -34,9 +40,7 @@ from sgoversight.models import (
 SEED = 2026
 AS_OF = dt.date(2026, 11, 20)
 #: Small enough to load quickly on both backends, big enough for every storyline.
-SMALL = demo.BoroughScale(
-    providers=40, months=14, concerns_per_month=40, alerts_per_month=12, staff=40
-)
+SMALL = BoroughScale(providers=40, months=14, concerns_per_month=40, alerts_per_month=12, staff=40)
 
 # CONTRACT.md §1, column by column.
 CONTRACT_COLUMNS = {
@@ -78,12 +82,12 @@ FIRST_NAMES = {
 
 @pytest.fixture(scope="module")
 def frames() -> dict[str, pd.DataFrame]:
-    return demo.build_borough(SEED, AS_OF)
+    return build_borough(SEED, AS_OF)
 
 
 @pytest.fixture(scope="module")
-def stories() -> demo.Storylines:
-    return demo.storylines(SEED, AS_OF)
+def stories() -> Storylines:
+    return storylines(SEED, AS_OF)
 
 
 def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -99,15 +103,15 @@ def _in_last_days(frame: pd.DataFrame, column: str, days: int) -> pd.Series:
 
 
 def test_same_seed_and_date_give_identical_frames(frames: dict[str, pd.DataFrame]) -> None:
-    again = demo.build_borough(SEED, AS_OF)
-    assert list(again) == list(demo.KINDS)
-    for kind in demo.KINDS:
+    again = build_borough(SEED, AS_OF)
+    assert list(again) == list(KINDS)
+    for kind in KINDS:
         pd.testing.assert_frame_equal(frames[kind], again[kind])
 
 
 def test_another_seed_gives_another_borough(frames: dict[str, pd.DataFrame]) -> None:
-    other = demo.build_borough(SEED + 1, AS_OF, SMALL)
-    small = demo.build_borough(SEED, AS_OF, SMALL)
+    other = build_borough(SEED + 1, AS_OF, SMALL)
+    small = build_borough(SEED, AS_OF, SMALL)
     assert not other["alerts"].equals(small["alerts"])
     assert not other["concerns"].equals(small["concerns"])
     assert not other["providers"]["name"].equals(small["providers"]["name"])
@@ -145,7 +149,7 @@ def test_no_date_is_after_the_as_of_date(frames: dict[str, pd.DataFrame]) -> Non
 
 def test_demo_provider_is_elmfield_house(frames: dict[str, pd.DataFrame]) -> None:
     first = frames["providers"].iloc[0].to_dict()
-    assert first["provider_id"] == "PRV-0001" == demo.DEMO_PROVIDER_ID
+    assert first["provider_id"] == "PRV-0001" == DEMO_PROVIDER_ID
     assert first["name"] == "Elmfield House"
     assert (first["service_type"], first["regulated"], first["commissioned"]) == (
         "care_home",
@@ -321,13 +325,13 @@ def test_alerts_have_a_believable_mix(frames: dict[str, pd.DataFrame]) -> None:
 def test_training_is_mostly_compliant(frames: dict[str, pd.DataFrame]) -> None:
     training = frames["training"].copy()
     training["completed_on"] = _dates(training, "completed_on")
-    assert set(training["role"]) == set(demo.REQUIRED_TRAINING)
+    assert set(training["role"]) == set(REQUIRED_TRAINING)
     since = pd.Timestamp(AS_OF - dt.timedelta(days=730))
     compliant = 0
     for _, records in training.sort_values("completed_on").groupby("staff_id"):
         role = records["role"].iloc[-1]
         recent = set(records.loc[records["completed_on"] > since, "training_type"])
-        compliant += set(demo.REQUIRED_TRAINING[role]) <= recent
+        compliant += set(REQUIRED_TRAINING[role]) <= recent
     assert 0.85 <= compliant / training["staff_id"].nunique() <= 0.92
     assert (training.groupby("staff_id")["role"].nunique() > 1).sum() >= 5  # role changes
     oldest = training["completed_on"].min()
@@ -338,7 +342,7 @@ def test_training_is_mostly_compliant(frames: dict[str, pd.DataFrame]) -> None:
 
 
 def test_deteriorating_providers_have_rising_recent_trouble(
-    frames: dict[str, pd.DataFrame], stories: demo.Storylines
+    frames: dict[str, pd.DataFrame], stories: Storylines
 ) -> None:
     alerts, concerns = frames["alerts"], frames["concerns"]
     providers = frames["providers"].set_index("provider_id")
@@ -368,7 +372,7 @@ def test_deteriorating_providers_have_rising_recent_trouble(
 
 
 def test_recovering_provider_is_quieter_under_a_mostly_completed_plan(
-    frames: dict[str, pd.DataFrame], stories: demo.Storylines
+    frames: dict[str, pd.DataFrame], stories: Storylines
 ) -> None:
     alerts, plans, actions = frames["alerts"], frames["plans"], frames["actions"]
     mine = alerts[alerts["provider_id"] == stories.recovering]
@@ -388,7 +392,7 @@ def test_recovering_provider_is_quieter_under_a_mostly_completed_plan(
 
 
 def test_plans_include_a_closed_one_and_overdue_actions(
-    frames: dict[str, pd.DataFrame], stories: demo.Storylines
+    frames: dict[str, pd.DataFrame], stories: Storylines
 ) -> None:
     plans, actions = frames["plans"], frames["actions"]
     assert 3 <= len(plans) <= 6
@@ -407,10 +411,10 @@ def test_plans_include_a_closed_one_and_overdue_actions(
 
 
 def test_write_csv_round_trips(tmp_path: Path) -> None:
-    frames = demo.build_borough(SEED, AS_OF, SMALL)
-    paths = demo.write_csv(frames, tmp_path / "out")
-    assert [p.name for p in paths] == [f"{kind}.csv" for kind in demo.KINDS]
-    for kind, path in zip(demo.KINDS, paths, strict=True):
+    frames = build_borough(SEED, AS_OF, SMALL)
+    paths = write_csv(frames, tmp_path / "out")
+    assert [p.name for p in paths] == [f"{kind}.csv" for kind in KINDS]
+    for kind, path in zip(KINDS, paths, strict=True):
         back = pd.read_csv(path, dtype=str, keep_default_na=False)
         pd.testing.assert_frame_equal(back, frames[kind], check_dtype=False)
 
@@ -424,13 +428,13 @@ def _counts(engine: Engine) -> dict[str, int]:
 
 
 def test_load_demo_passes_validation_and_is_idempotent(engine: Engine) -> None:
-    small = demo.build_borough(SEED, AS_OF, SMALL)
-    assert demo.is_empty(engine)
+    small = build_borough(SEED, AS_OF, SMALL)
+    assert is_empty(engine)
     progress: list[float] = []
-    summary = demo.load_demo(
+    summary = load_demo(
         engine, seed=SEED, as_of=AS_OF, scale=SMALL, progress=lambda f, _m: progress.append(f)
     )
-    assert not demo.is_empty(engine)
+    assert not is_empty(engine)
     assert _counts(engine) == {kind: len(frame) for kind, frame in small.items()}
     assert summary.startswith("Demo borough loaded: 40 providers, ")
     assert summary.endswith("training records (as of 2026-11-20).")
@@ -438,11 +442,11 @@ def test_load_demo_passes_validation_and_is_idempotent(engine: Engine) -> None:
     with engine.connect() as connection:
         runs = connection.execute(select(ImportRun.kind, ImportRun.filename)).all()
     # The six files, then the two CQC ratings files of the demo's rating history.
-    assert [run.kind for run in runs] == [*demo.KINDS, "cqc_ratings", "cqc_ratings"]
+    assert [run.kind for run in runs] == [*KINDS, "cqc_ratings", "cqc_ratings"]
     assert runs[0].filename == "demo-providers.csv"
 
     before = _counts(engine)
-    demo.load_demo(engine, seed=SEED, as_of=AS_OF, scale=SMALL)
+    load_demo(engine, seed=SEED, as_of=AS_OF, scale=SMALL)
     assert _counts(engine) == before
     with engine.connect() as connection:
         second = connection.execute(
@@ -498,10 +502,10 @@ def test_demo_data_command_loads_the_default_borough_once(
 
 def test_scale_must_leave_room_for_the_storylines() -> None:
     with pytest.raises(ValueError, match="30 providers"):
-        demo.BoroughScale(providers=10)
+        BoroughScale(providers=10)
     with pytest.raises(ValueError, match="12 months"):
-        demo.BoroughScale(months=6)
-    large = demo.BoroughScale.LARGE
+        BoroughScale(months=6)
+    large = BoroughScale.LARGE
     assert (large.providers, large.months, large.plans) == (1_000, 36, 1_000)
     assert 140_000 <= large.concerns_per_month * large.months <= 160_000
     assert 28_000 <= large.alerts_per_month * large.months <= 32_000

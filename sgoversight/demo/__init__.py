@@ -1,0 +1,1 @@
+"""The synthetic demo borough: built from a seed, loaded through the importer."""
