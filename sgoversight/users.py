@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -49,7 +50,7 @@ from sqlalchemy.orm import Session
 from sgoversight import audit, uktime
 from sgoversight.auth import SYSTEM, Actor, Permission, Role
 from sgoversight.db import PROJECT_ROOT, session_scope
-from sgoversight.errors import BadInput
+from sgoversight.errors import BadInput, field_messages
 from sgoversight.models import AuditEvent, Provider, User
 
 DEFAULT_USERS_FILE = PROJECT_ROOT / "config" / "users.yaml"
@@ -230,6 +231,18 @@ class Account:
         """Locked out at `now` (naive UTC)."""
         return self.locked_until is not None and self.locked_until > now
 
+    def status(self, now: dt.datetime) -> str:
+        """Whether the account can sign in at `now` (naive UTC), in words.
+
+        Rule: a disabled account reads "Disabled" (locked or not), else a locked one "Locked",
+        else "Can sign in".
+        """
+        if self.disabled:
+            return "Disabled"
+        if self.locked(now):
+            return "Locked"
+        return "Can sign in"
+
 
 def _account(user: User) -> Account:
     return Account(
@@ -347,6 +360,52 @@ def password_problems(username: str, password: str) -> list[str]:
     if normalise_username(password) == normalise_username(username):
         problems.append("password: cannot be the username")
     return problems
+
+
+def new_user_problems(
+    *,
+    username: str,
+    name: str,
+    email: str,
+    roles: Sequence[Role | str],
+    provider_id: str | None,
+    password: str,
+) -> dict[str, str]:
+    """Every problem of a new account at once, one message per field (username, name, email,
+    roles, provider_id, password; "form" for a problem about no one field); empty when add_user
+    would accept it but for the register (a username taken, a provider not in it).
+
+    Rules: the NewUser rules, the first problem of each field; a blank username, name or e-mail
+    is "required" and no role "choose at least one role", whatever rule it also breaks; a whole-
+    account problem about the provider belongs to the provider; a provider user with no provider
+    is asked to choose one; the password's problems (password_problems) joined.
+    """
+    found: dict[str, str] = {}
+    try:
+        NewUser.model_validate(
+            {
+                "username": username,
+                "name": name,
+                "email": email,
+                "roles": list(roles),
+                "provider_id": provider_id,
+            }
+        )
+    except ValidationError as exc:
+        for field, message in field_messages(exc.errors()).items():
+            key = "provider_id" if field == "form" and "provider" in message else field
+            found[key] = f"{found[key]}; {message}" if key in found else message
+    for field, value in (("username", username), ("name", name), ("email", email)):
+        if not value.strip():
+            found[field] = "required"
+    if not roles:
+        found["roles"] = "choose at least one role"
+    if Role.PROVIDER in roles and not provider_id:
+        found.setdefault("provider_id", "choose the provider this member of staff works for")
+    weak = [problem.partition(": ")[2] for problem in password_problems(username, password)]
+    if weak:
+        found["password"] = "; ".join(weak)
+    return found
 
 
 def hash_password(username: str, password: str) -> str:

@@ -284,6 +284,52 @@ def test_bad_user_details_are_refused(engine: Engine, fields: dict, problem: str
     assert _count(engine, User) == 0
 
 
+def test_every_problem_of_a_new_user_is_found_at_once_one_message_per_field() -> None:
+    found = users.new_user_problems(
+        username="", name=" ", email="not-an-address", roles=[Role.PROVIDER], provider_id=None,
+        password="short",
+    )  # fmt: skip
+    assert found == {
+        "username": "required",
+        "name": "required",
+        "email": found["email"],
+        "provider_id": "choose the provider this member of staff works for",
+        "password": "use at least 12 characters",
+    }
+    assert "e-mail" in found["email"]
+    provider_user = users.new_user_problems(
+        username="pat", name="Pat", email="pat@council.example", roles=[Role.PROVIDER],
+        provider_id=None, password="correct horse battery",
+    )  # fmt: skip
+    assert provider_user == {"provider_id": "a user with the provider role needs a provider id"}
+    assert users.new_user_problems(
+        username="cara", name="Cara Jones", email="cara@council.example",
+        roles=[Role.COMMISSIONER], provider_id=None, password="correct horse battery",
+    ) == {}  # fmt: skip
+    no_roles = users.new_user_problems(
+        username="cara", name="Cara", email="cara@council.example", roles=[], provider_id=None,
+        password="cara",
+    )  # fmt: skip
+    assert no_roles == {
+        "roles": "choose at least one role",
+        "password": "use at least 12 characters; cannot be the username",
+    }
+
+
+def test_an_accounts_status_says_whether_it_can_sign_in() -> None:
+    now = dt.datetime(2026, 11, 24, 9, 0)
+    account = users.Account(
+        username="cara", name="Cara", email="c@x.example", roles=(Role.COMMISSIONER,),
+        provider_id=None, disabled=False, demo=False, failed_logins=0, locked_until=None,
+        created_at=None,
+    )  # fmt: skip
+    locked = replace(account, locked_until=now + dt.timedelta(minutes=1))
+    assert account.status(now) == "Can sign in"
+    assert locked.status(now) == "Locked"
+    assert replace(locked, locked_until=now).status(now) == "Can sign in"
+    assert replace(locked, disabled=True).status(now) == "Disabled"
+
+
 def test_a_provider_user_belongs_to_a_provider_in_the_register(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         session.add(Provider(provider_id="PRV-1", name="Elm", service_type="x", regulated=True))
