@@ -1,6 +1,7 @@
-"""A realistic synthetic borough for demonstrations, tests and benchmarks.
+"""A realistic synthetic borough for demonstrations, tests and benchmarks: the whole borough
+built from its parts (providers, storylines, alerts, concerns, plans, training).
 
-Rules implemented here:
+Rules of the demo borough, which its modules implement:
 - Everything is invented: provider names are built from word lists, adults at risk are pseudonymous
   ids (`PER-004213`), staff are ids (`STF-0001`), and no text names a person.
 - The borough is a function of its seed, as-of date and scale only: random numbers come from
@@ -73,6 +74,9 @@ def _collector_paused() -> Iterator[None]:
 def _build(
     seed: int, as_of: dt.date, scale: BoroughScale
 ) -> tuple[dict[str, pd.DataFrame], Storylines]:
+    """The six files and the storylines of one build. Rule: the storylines are made first (they
+    choose their providers), then the background; alerts are numbered by the day they were
+    raised, concerns by the day they were received, actions in the order they were made."""
     start = add_months(as_of, -scale.months) + dt.timedelta(days=1)
     borough = Borough(
         seed=seed,

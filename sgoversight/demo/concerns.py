@@ -153,6 +153,7 @@ def provider_location(rng: random.Random, service_type: str) -> str:
 
 
 def empty_concern() -> Row:
+    """A concern row with every contract column not recorded."""
     return dict.fromkeys(COLUMNS["concerns"])
 
 
@@ -175,6 +176,7 @@ def new_person(borough: Borough, rng: random.Random, location: str) -> str:
 
 
 def person_fields(borough: Borough, person_id: str) -> Row:
+    """The adult's id and demographics, the same on every concern about them."""
     age, gender, ethnicity = borough.people[person_id]
     return {"person_id": person_id, "age_band": age, "gender": gender, "ethnicity": ethnicity}
 

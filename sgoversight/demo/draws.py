@@ -51,6 +51,7 @@ def numpy_stream(seed: int, name: str) -> np.random.Generator:
 
 
 def chance(rng: random.Random, probability: float) -> bool:
+    """True with the given probability (one draw)."""
     return rng.random() < probability
 
 

@@ -35,6 +35,7 @@ def _cells(values: list[Any]) -> list[str]:
 
 
 def as_frame(kind: str, rows: Sequence[Row]) -> pd.DataFrame:
+    """The rows of one file as a frame of text cells with exactly its contract columns."""
     columns = COLUMNS[kind]
     # A column the demo does not fill (an optional one such as assigned_to) is left blank.
     data = {column: _cells([row.get(column) for row in rows]) for column in columns}
@@ -61,6 +62,7 @@ def write_csv(frames: dict[str, pd.DataFrame], directory: Path) -> list[Path]:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as a UTF-8 CSV file with a header row and no index."""
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue().encode("utf-8")

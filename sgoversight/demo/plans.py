@@ -53,6 +53,8 @@ def add_plan(
     reason: str,
     closed_on: dt.date | None,
 ) -> str:
+    """Add a plan numbered in the order plans are made (PLAN-001, ...); return its id. Rule: a
+    plan with a closing date is closed, else open."""
     plan_id = f"PLAN-{len(borough.plans) + 1:0{max(3, len(str(borough.scale.plans)))}d}"
     borough.plans.append(
         {
