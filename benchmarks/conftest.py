@@ -27,7 +27,7 @@ from benchmarks.report import Results, report_path, table, write_report
 from sgoversight.auth import SYSTEM
 from sgoversight.db import make_engine
 from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.migrate import upgrade
 from tests.support.postgres import Cluster, PostgresUnavailable, start_cluster
 

@@ -38,7 +38,7 @@ from benchmarks.test_pages import ADMIN, TIMEOUT, WARM_RUNS, _clear_streamlit_ca
 from sgoversight.auth import SYSTEM
 from sgoversight.db import make_engine
 from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.migrate import upgrade
 from sgoversight.scoring_read import score_from_database
 from tests.support.postgres import Cluster

@@ -8,8 +8,8 @@ Rules implemented here:
   as-of date always give the same files.
 - Every row obeys the contract's rules (CONTRACT.md §1), and no date is after the as-of date
   except an open improvement action's due date, which the contract allows to be in the future.
-- The borough is loaded through `sgoversight.importing.import_file`, exactly as a council's own
-  files are, so it passes the same validation and leaves the same import records.
+- The borough is loaded through `sgoversight.intake.importing.import_file`, exactly as a
+  council's own files are, so it passes the same validation and leaves the same import records.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from sqlalchemy import Engine, select
 from sgoversight import standards_store
 from sgoversight.auth import SYSTEM
 from sgoversight.errors import BadInput
-from sgoversight.importing import ImportReport, import_file
+from sgoversight.intake.importing import ImportReport, import_file
+from sgoversight.intake.schemas import ROW_SCHEMAS
 from sgoversight.models import Provider
-from sgoversight.schemas import ROW_SCHEMAS
 
 #: The files in the order they must be imported (alerts name providers, actions name plans, ...).
 KINDS: tuple[str, ...] = ("providers", "alerts", "concerns", "plans", "actions", "training")
@@ -1753,8 +1753,8 @@ def _schedule_qa_meetings(engine: Engine, as_of: dt.date) -> None:
 def _record_cqc_history(engine: Engine, providers: pd.DataFrame, as_of: dt.date, seed: int) -> None:
     """The demo's Care Quality Commission ratings history (sgoversight.cqc_demo), recorded as
     two imports of the CQC's file would record it (loading again adds nothing)."""
-    from sgoversight.cqc import record_ratings
     from sgoversight.cqc_demo import demo_history
+    from sgoversight.intake.cqc import record_ratings
 
     for ratings in demo_history(providers.to_dict("records"), as_of, seed):
         record_ratings(engine, ratings, actor=SYSTEM, today=as_of)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from sgoversight import demo, standards, standards_frames, standards_read, standards_report
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.migrate import alembic_config, current_revision, head_revision
 from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter

@@ -1,4 +1,4 @@
-"""Page pieces for the Care Quality Commission (CQC) ratings feed (sgoversight.cqc).
+"""Page pieces for the Care Quality Commission (CQC) ratings feed (sgoversight.intake.cqc).
 
 - `ratings_upload`: the Data imports page's section to check or import the CQC's latest ratings
   file, and what it found: providers matched, quality alerts raised, possible gaps.
@@ -18,9 +18,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from sgoversight import cqc
 from sgoversight.auth import Actor, PermissionDenied
 from sgoversight.errors import BadInput
+from sgoversight.intake import cqc
 from sgoversight.vocabulary import CQC_RATING, SEVERITY
 from ui import format as fmt
 from ui.context import engine, today

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight.auth import SYSTEM
 from sgoversight.demo import KINDS, BoroughScale, build_borough
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.models import (
     AlertNote,
     AlertStatusChange,

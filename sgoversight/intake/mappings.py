@@ -37,7 +37,7 @@ from typing import Any
 
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
-from sgoversight.schemas import ROW_SCHEMAS, Code, YesNo
+from sgoversight.intake.schemas import ROW_SCHEMAS, Code, YesNo
 from sgoversight.vocabulary import YES_NO, Vocabulary, fold
 
 DEFAULT_PATH = PROJECT_ROOT / "config" / "import_mappings.toml"

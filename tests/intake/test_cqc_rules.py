@@ -10,8 +10,8 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect
 
-from sgoversight import cqc
 from sgoversight.errors import BadInput
+from sgoversight.intake import cqc
 from sgoversight.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.fixtures.cqc_ratings import RatedLocation, write_ratings_file
 from tests.support.cli import run_cli

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import cqc, weekly_read
+from sgoversight import weekly_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
+from sgoversight.intake import cqc
 from sgoversight.models import AuditEvent, CqcRating, ImportRun, Provider, QualityAlert
 from sgoversight.scoring_read import score_from_database
 from tests.fixtures.cqc_ratings import HEADERS, RatedLocation, write_ratings_file

@@ -6,11 +6,11 @@ location, service or population group and key question. Rules implemented here:
 
 Reading
 - The sheet is `Locations` (its name matched ignoring case). An XLSX or ODS workbook is read as
-  a stream (sgoversight.sheet_stream), row by row, the cells made into values only when needed:
-  the national file of 320,000 rows then takes tens of MiB, where python-calamine, which builds
-  the whole sheet in memory first, takes 660 MiB (XLSX) to 1,000 MiB (ODS). Anything the stream
-  reader does not read (another format, an unusual layout of the XML) is read by python-calamine,
-  which also gives the messages for a damaged file; both give the same values.
+  a stream (sgoversight.intake.sheet_stream), row by row, the cells made into values only when
+  needed: the national file of 320,000 rows then takes tens of MiB, where python-calamine, which
+  builds the whole sheet in memory first, takes 660 MiB (XLSX) to 1,000 MiB (ODS). Anything the
+  stream reader does not read (another format, an unusual layout of the XML) is read by
+  python-calamine, which also gives the messages for a damaged file; both give the same values.
 - The header row is the first of the sheet's first ten rows with a `Location ID` cell. Headers
   are matched by name in any order, ignoring case, spaces and punctuation; other columns are
   ignored. A sheet without one of REQUIRED_HEADERS is refused with one message naming every
@@ -79,12 +79,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit, sheet_stream
+from sgoversight import audit
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import PROJECT_ROOT, begin_write, session_factory, session_scope
 from sgoversight.errors import BadInput
-from sgoversight.importing import Problem
+from sgoversight.intake import sheet_stream
+from sgoversight.intake.importing import Problem
 from sgoversight.models import AlertStatusChange, CqcRating, ImportRun, Provider, QualityAlert
 
 CONFIG_PATH = PROJECT_ROOT / "config" / "cqc.toml"
@@ -344,7 +345,7 @@ def _no_sheet(names: Iterable[str]) -> _Refused:
 
 
 def _streamed_sheet(workbook: str | io.BytesIO) -> Iterator[Sequence[Any]]:
-    """The rows of the `Locations` sheet read as a stream (sgoversight.sheet_stream): little
+    """The rows of the `Locations` sheet read as a stream (sgoversight.intake.sheet_stream): little
     memory at any size. NotStreamable for a workbook it does not read."""
     if isinstance(workbook, io.BytesIO):
         workbook.seek(0)

@@ -1,10 +1,10 @@
 """Real extracts import as they come: value mappings, hints for a rejected file, and the
 encodings and separators real exports are written in.
 
-Rules: sgoversight.mappings (value mappings, refused before any file is read, naming the line),
-sgoversight.import_hints (each unknown header and value once, with a suggestion and the mapping
-line), sgoversight.sheets.csv_encoding (UTF-8 with or without BOM, Windows-1252, UTF-16 with a
-BOM; comma, semicolon or tab from the header line).
+Rules: sgoversight.intake.mappings (value mappings, refused before any file is read, naming the
+line), sgoversight.intake.import_hints (each unknown header and value once, with a suggestion and
+the mapping line), sgoversight.intake.sheets.csv_encoding (UTF-8 with or without BOM,
+Windows-1252, UTF-16 with a BOM; comma, semicolon or tab from the header line).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight.errors import BadInput
-from sgoversight.import_hints import with_lines_added
-from sgoversight.import_jobs import _report_from, _report_to
-from sgoversight.mappings import DEFAULT_PATH, ImportMappings, load_mappings, toml_string
+from sgoversight.intake.import_hints import with_lines_added
+from sgoversight.intake.import_jobs import _report_from, _report_to
+from sgoversight.intake.mappings import DEFAULT_PATH, ImportMappings, load_mappings, toml_string
+from sgoversight.intake.sheets import ImportLimits
 from sgoversight.models import Provider, SafeguardingConcern
-from sgoversight.sheets import ImportLimits
 from tests.fixtures.importing import counts, csv_bytes, good_row, run, seed
 from tests.support.cli import run_cli
 
@@ -130,9 +130,9 @@ def test_a_broken_value_mapping_is_refused_naming_its_line(
 def test_a_broken_mapping_is_refused_before_the_file_is_read(
     seeded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sgoversight import mappings
     from sgoversight.auth import SYSTEM
-    from sgoversight.importing import import_file
+    from sgoversight.intake import mappings
+    from sgoversight.intake.importing import import_file
 
     broken = tmp_path / "import_mappings.toml"
     broken.write_text('[concerns.values.location]\n"Res" = "nowhere"\n', encoding="utf-8")
