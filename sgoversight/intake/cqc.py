@@ -67,14 +67,12 @@ import io
 import itertools
 import os
 import re
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -82,14 +80,12 @@ from sqlalchemy.orm import Session
 from sgoversight import audit
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import PROJECT_ROOT, begin_write, session_factory, session_scope
-from sgoversight.errors import BadInput
+from sgoversight.db import begin_write, session_factory, session_scope
 from sgoversight.intake import sheet_stream
+from sgoversight.intake.cqc_config import CqcConfig, load_cqc_config
 from sgoversight.intake.importing import Problem
 from sgoversight.models import AlertStatusChange, CqcRating, ImportRun, Provider, QualityAlert
 
-CONFIG_PATH = PROJECT_ROOT / "config" / "cqc.toml"
-CONFIG_SECTION = "cqc"
 #: The import's kind (ImportRun, audit entity of the import).
 KIND = "cqc_ratings"
 AUDIT_ENTITY = "cqc_ratings"
@@ -146,68 +142,6 @@ OPTIONAL_HEADERS: dict[str, str] = {
 
 Source = Path | str | bytes | bytearray | memoryview | BinaryIO
 Progress = Callable[[float, str], None]
-
-
-# --- configuration --------------------------------------------------------------------------------
-
-
-class CqcConfig(BaseModel):
-    """`[cqc]` of config/cqc.toml (see the comments there). Strict and closed to unknown keys;
-    codes are checked against the alert vocabularies."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    local_authority: str = ""
-    gap_location_types: tuple[str, ...] = ("Social Care Org",)
-    alert_category: str = "other"
-    alert_severity: str = "high"
-    inadequate_severity: str = "critical"
-    inspection_older_than_years: int = Field(default=2, ge=1, le=20)
-
-    @field_validator("alert_category")
-    @classmethod
-    def _category(cls, value: str) -> str:
-        return _config_code(value, v.ALERT_CATEGORY)
-
-    @field_validator("alert_severity", "inadequate_severity")
-    @classmethod
-    def _severity(cls, value: str) -> str:
-        return _config_code(value, v.SEVERITY)
-
-
-def _config_code(value: str, vocabulary: v.Vocabulary) -> str:
-    if value not in vocabulary.codes:
-        raise ValueError(f"'{value}' is not one of: {', '.join(vocabulary.codes)}")
-    return value
-
-
-def load_cqc_config(path: Path | str | None = None) -> CqcConfig:
-    """Read and validate `[cqc]` (default file config/cqc.toml). A missing file, section or key
-    takes the defaults; a broken value raises BadInput naming the file and the key."""
-    source = Path(path) if path is not None else CONFIG_PATH
-    try:
-        with source.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError:
-        if path is not None:
-            raise BadInput(f"{source}: configuration file not found") from None
-        document = {}
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{source}: not valid TOML: {exc}") from exc
-    section = document.get(CONFIG_SECTION, {})
-    if not isinstance(section, dict):
-        raise BadInput(f"{source}: [{CONFIG_SECTION}] must be a table of settings")
-    if isinstance(section.get("gap_location_types"), list):
-        section = {**section, "gap_location_types": tuple(section["gap_location_types"])}
-    try:
-        return CqcConfig.model_validate(section)
-    except ValidationError as exc:
-        problems = [
-            f"[{CONFIG_SECTION}] {'.'.join(str(p) for p in e['loc'])} = {e['input']!r}: "
-            f"{str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
-        raise BadInput(f"{source}: " + "; ".join(problems)) from exc
 
 
 # --- reading the file -----------------------------------------------------------------------------

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from sgoversight import weekly_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.intake import cqc
+from sgoversight.intake.cqc_config import CqcConfig
 from sgoversight.models import AuditEvent, CqcRating, ImportRun, Provider, QualityAlert
 from sgoversight.scoring_read import score_from_database
 from tests.fixtures.cqc_ratings import HEADERS, RatedLocation, write_ratings_file
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday of ISO week 2026-W48
 GOOD = dict.fromkeys(("overall", "safe", "effective", "caring", "responsive", "well_led"), "Good")
-CONFIG = cqc.CqcConfig()
+CONFIG = CqcConfig()
 
 
 def _providers(engine: Engine) -> None:
@@ -130,7 +131,7 @@ def test_matches_register_locations_and_lists_the_gaps(engine: Engine, tmp_path:
 def test_the_configured_authority_decides_the_gaps(engine: Engine, tmp_path: Path) -> None:
     _providers(engine)
     path = write_ratings_file(tmp_path / "ratings.xlsx", rows=200, locations=_locations())
-    report = _import(engine, path, config=cqc.CqcConfig(local_authority="leeds"), dry_run=True)
+    report = _import(engine, path, config=CqcConfig(local_authority="leeds"), dry_run=True)
     assert report.local_authority == "leeds"
     assert [g.location_id for g in report.gaps][:1] == ["1-301"]
     assert all(g.local_authority == "Leeds" for g in report.gaps)
