@@ -80,7 +80,7 @@ from sqlalchemy.orm import Session
 from sgoversight import audit
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import begin_write, session_factory, session_scope
+from sgoversight.db import session_factory, session_scope
 from sgoversight.intake import sheet_stream
 from sgoversight.intake.cqc_config import CqcConfig, load_cqc_config
 from sgoversight.intake.importing import Problem
@@ -842,15 +842,17 @@ def _record(
     dry_run: bool,
 ) -> None:
     """Work out and (unless a dry run) write the new ratings, register ratings and alerts in one
-    transaction, with the ImportRun and audit events."""
+    transaction, with the ImportRun and audit events.
+
+    Rule: the writes go through the one write transaction (db.session_scope: all or nothing); a
+    dry run only reads, in a session that is closed without committing.
+    """
     from sgoversight.alerts import next_alert_id  # the alerts module's one id allocator
 
     report.matched, report.alerts = [], []
     report.new_ratings = report.ratings_updated = 0
-    session = session_factory(engine)()
-    try:
-        if not dry_run:
-            begin_write(session)
+    transaction = session_factory(engine)() if dry_run else session_scope(engine)
+    with transaction as session:
         matched = [
             (location, provider)
             for location, providers in sorted(register.items())
@@ -969,7 +971,6 @@ def _record(
                 )
                 report.alerts.append(RaisedAlert(alert_id, provider_id, name, severity, summary))
         if dry_run:
-            session.rollback()
             return
         session.add(
             ImportRun(
@@ -996,12 +997,6 @@ def _record(
                 "possible_gaps": [g.location_id for g in report.gaps][:1000],
             },
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _severity(changes: Sequence[str], config: CqcConfig) -> str:

@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight import alerts, audit, standards_store
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import begin_write, session_factory
+from sgoversight.db import session_factory, session_scope
 from sgoversight.errors import BadInput
 from sgoversight.intake.import_hints import (
     UnknownText,
@@ -966,8 +966,11 @@ def _write(
 ) -> None:
     """Check references, then (when all is valid and not a dry run) write in one transaction.
 
-    A cancellation is honoured up to the commit: each progress message checks for it, and the
-    transaction is rolled back.
+    Rules: a real import checks and writes in the one write transaction (db.session_scope, its
+    write lock taken before the checks, so what was checked is what is written); a file with a
+    problem adds nothing to it, and any error rolls it back. A dry run only reads, in a session
+    closed without committing. A cancellation is honoured up to the commit: each progress
+    message checks for it, and the transaction is rolled back.
     """
 
     tell = notify
@@ -978,26 +981,23 @@ def _write(
         tell(fraction, message)
 
     notify = notify_unless_cancelled
-    session = session_factory(engine)()
+    transaction = session_factory(engine)() if report.dry_run else session_scope(engine)
     try:
-        if not report.dry_run:
-            begin_write(session)
-        notify(0.65, "Checking providers and plans named in the file")
-        problems.extend(_reference_problems(session, target, checked, report.filename))
-        if problems:
-            return
-        notify(0.75, "Comparing with the database")
-        changes = _plan_changes(session, target, layout.present, checked)
-        report.created, report.updated = len(changes.inserts), len(changes.updates)
-        report.unchanged = changes.unchanged
-        report.created_ids, report.updated_ids = changes.created_ids, changes.updated_ids
-        if report.dry_run:
-            return
-        _apply(session, target, layout.present, checked, changes, notify)
-        _record_success(session, actor, report)
-        session.commit()
+        with transaction as session:
+            notify(0.65, "Checking providers and plans named in the file")
+            problems.extend(_reference_problems(session, target, checked, report.filename))
+            if problems:
+                return
+            notify(0.75, "Comparing with the database")
+            changes = _plan_changes(session, target, layout.present, checked)
+            report.created, report.updated = len(changes.inserts), len(changes.updates)
+            report.unchanged = changes.unchanged
+            report.created_ids, report.updated_ids = changes.created_ids, changes.updated_ids
+            if report.dry_run:
+                return
+            _apply(session, target, layout.present, checked, changes, notify)
+            _record_success(session, actor, report)
     except (IntegrityError, _Conflict):
-        session.rollback()
         problems.append(
             Problem(
                 report.filename,
@@ -1007,8 +1007,6 @@ def _write(
                 "nothing was written, import the file again",
             )
         )
-    finally:
-        session.close()  # rolls back whatever was not committed: dry runs and rejections
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -1332,9 +1330,7 @@ def _record_success(session: Session, actor: Actor, report: ImportReport) -> Non
 
 def _record_rejection(engine: Engine, actor: Actor, report: ImportReport) -> None:
     """Rule: a rejected import is audited in a transaction of its own; no data is written."""
-    session = session_factory(engine)()
-    try:
-        begin_write(session)
+    with session_scope(engine) as session:
         audit.record(
             session,
             actor,
@@ -1344,6 +1340,3 @@ def _record_rejection(engine: Engine, actor: Actor, report: ImportReport) -> Non
             detail=report.summary(),
             after={"problems": len(report.problems), "rows": report.rows},
         )
-        session.commit()
-    finally:
-        session.close()

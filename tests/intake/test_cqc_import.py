@@ -245,6 +245,29 @@ def test_a_dry_run_writes_nothing(engine: Engine, tmp_path: Path) -> None:
         assert session.get(Provider, "PRV-A").cqc_rating == "good"
 
 
+def test_a_failure_while_recording_writes_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ratings, the register's rating, the alert and the audit are one transaction: all or none."""
+    _providers(engine)
+    real = cqc.audit.record
+
+    def failing(session: Session, actor: Actor, action: str, *args: object, **kw: object) -> None:
+        if action == "import":  # the last write of the import, after every other one
+            raise RuntimeError("the disk is full")
+        real(session, actor, action, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cqc.audit, "record", failing)
+    worse = GOOD | {"overall": "Inadequate"}
+    path = write_ratings_file(tmp_path / "a.xlsx", rows=100, locations=_locations(worse))
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        _import(engine, path)
+    for model in (CqcRating, QualityAlert, ImportRun, AuditEvent):
+        assert _count(engine, model) == 0
+    with Session(engine) as session:
+        assert session.get(Provider, "PRV-A").cqc_rating == "good"
+
+
 def test_ods_reads_as_xlsx_does(engine: Engine, tmp_path: Path) -> None:
     _providers(engine)
     locations = _locations(GOOD | {"caring": "Outstanding"})
