@@ -27,7 +27,7 @@ from benchmarks.report import Results, mib, rate, seconds
 from sgoversight.auth import SYSTEM
 from sgoversight.db import make_engine
 from sgoversight.demo.files import KINDS
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.migrate import upgrade
 from tests.support.postgres import Cluster
 

@@ -47,8 +47,8 @@ _CHILD = """
 import json, sys
 from sgoversight.auth import SYSTEM
 from sgoversight.db import make_engine
-from sgoversight.importing import import_file
-from sgoversight.sheets import ImportLimits
+from sgoversight.intake.importing import import_file
+from sgoversight.intake.sheets import ImportLimits
 kind, path, limits = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 engine = make_engine()
 report = import_file(

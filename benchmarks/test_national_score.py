@@ -41,7 +41,7 @@ from sgoversight.db import make_engine
 from sgoversight.demo.borough import build_borough
 from sgoversight.demo.files import KINDS, write_csv
 from sgoversight.demo.scale import BoroughScale
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.migrate import upgrade
 from sgoversight.scoring_read import score_from_database
 from tests.support.postgres import Cluster

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from sgoversight.auth import Permission
 from sgoversight.errors import BadInput
-from sgoversight.import_jobs import ImportJob
-from sgoversight.importing import ImportReport
-from sgoversight.mappings import load_mappings
+from sgoversight.intake.import_jobs import ImportJob
+from sgoversight.intake.importing import ImportReport
+from sgoversight.intake.mappings import load_mappings
 from sgoversight.overview import IMPORT_KINDS, freshness
 from ui import format as fmt
 from ui.context import engine, require, today
@@ -178,7 +178,7 @@ st.dataframe(
 
 show_dictionary(KIND_LABELS)
 
-# The Care Quality Commission's monthly ratings file (sgoversight.cqc, ui.cqc).
+# The Care Quality Commission's monthly ratings file (sgoversight.intake.cqc, ui.cqc).
 from ui import cqc as cqc_ui  # noqa: E402
 
 st.divider()

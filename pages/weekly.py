@@ -7,7 +7,7 @@ import streamlit as st
 
 from sgoversight.auth import Permission
 from sgoversight.errors import BadInput
-from sgoversight.importing import ImportReport, import_file
+from sgoversight.intake.importing import ImportReport, import_file
 from sgoversight.periods import last_complete_week
 from sgoversight.search import matching
 from sgoversight.weekly_pack import (

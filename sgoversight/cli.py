@@ -128,11 +128,12 @@ def _demo_data(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from sgoversight.importing import import_file
+    from sgoversight.intake.importing import import_file
 
     path = Path(args.file)
-    if args.kind == "cqc-ratings":  # the Care Quality Commission's ratings file (sgoversight.cqc)
-        from sgoversight.cqc import run_command
+    # The Care Quality Commission's ratings file (sgoversight.intake.cqc).
+    if args.kind == "cqc-ratings":
+        from sgoversight.intake.cqc import run_command
 
         return run_command(_database(), path, actor=SYSTEM, dry_run=args.dry_run)
     report = import_file(_database(), args.kind, path, actor=SYSTEM, dry_run=args.dry_run)

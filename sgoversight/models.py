@@ -84,7 +84,7 @@ class Provider(Timestamped, Base):
 
 class CqcRating(Base):
     """One published Care Quality Commission (CQC) rating of a provider for one key question
-    (or overall), as the ratings feed brought it (sgoversight.cqc).
+    (or overall), as the ratings feed brought it (sgoversight.intake.cqc).
 
     Rows are only added: a new row is kept each time the published rating or its publication
     date changes, so a provider's latest row per key question is its current rating and the

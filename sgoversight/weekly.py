@@ -8,7 +8,7 @@ flagged when, in the week, its alerts + provider concerns are 3 or more, or it h
 alert, or an `organisational` abuse concern (config `[weekly]` in `config/rag_thresholds.toml`)."
 Extended: a provider is also flagged when the Care Quality Commission (CQC) ratings feed raised a
 quality alert about it in the week (raised_by `cqc`: its rating fell or a key question was newly
-rated Inadequate, sgoversight.cqc), unless `flag_cqc_rating_fell` is false.
+rated Inadequate, sgoversight.intake.cqc), unless `flag_cqc_rating_fell` is false.
 
 How the rule is read where the contract leaves room:
 - Dates are days, so "in the week" is Monday to Sunday inclusive and the next Monday is outside it.

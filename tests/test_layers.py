@@ -154,7 +154,7 @@ def test_importing_a_file_loads_no_chart_or_web_library() -> None:
     import sys
 
     code = (
-        "import sys, sgoversight.importing, sgoversight.import_jobs; "
+        "import sys, sgoversight.intake.importing, sgoversight.intake.import_jobs; "
         "print(sorted(m for m in ('altair', 'streamlit') if m in sys.modules))"
     )
     out = subprocess.run(

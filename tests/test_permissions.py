@@ -37,7 +37,6 @@ from sgoversight import (
     backup,
     board,
     decisions,
-    importing,
     narratives,
     national_return,
     overview,
@@ -52,6 +51,7 @@ from sgoversight import (
 )
 from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionDenied, Role
 from sgoversight.db import make_engine
+from sgoversight.intake import importing
 from sgoversight.models import AuditEvent, Base, User
 from tests.fixtures.importing import csv_bytes, good_row
 from tests.support.alerts import (

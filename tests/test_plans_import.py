@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight import plans
 from sgoversight.auth import Actor, Role
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.models import ImportRun, ImprovementAction, ImprovementPlan, Provider
 from sgoversight.queries import load_actions
 

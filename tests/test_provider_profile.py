@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sgoversight import board
 from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.decisions import record_decision
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.models import EnhancedMonitoring, ImprovementPlan, Provider
 from sgoversight.periods import parse_month
 from sgoversight.profile_pdf import MAX_ALERTS, profile_pdf

@@ -19,7 +19,7 @@ from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.demo.borough import build_borough
 from sgoversight.demo.load import load_demo
 from sgoversight.demo.scale import BoroughScale
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.migrate import alembic_config, current_revision, head_revision
 from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter

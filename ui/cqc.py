@@ -1,4 +1,4 @@
-"""Page pieces for the Care Quality Commission (CQC) ratings feed (sgoversight.cqc).
+"""Page pieces for the Care Quality Commission (CQC) ratings feed (sgoversight.intake.cqc).
 
 - `ratings_upload`: the Data imports page's section to check or import the CQC's latest ratings
   file, and what it found: providers matched, quality alerts raised, possible gaps.
@@ -18,9 +18,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from sgoversight import cqc
 from sgoversight.auth import Actor, PermissionDenied
 from sgoversight.errors import BadInput
+from sgoversight.intake import cqc
+from sgoversight.intake.cqc_config import load_cqc_config
 from sgoversight.vocabulary import CQC_RATING, SEVERITY
 from ui import format as fmt
 from ui.context import engine, today
@@ -226,7 +227,7 @@ def provider_ratings(actor: Actor, provider_id: str, on: dt.date | None = None) 
         )
         if found.report_url:
             line += f" [Read the CQC report]({found.report_url})"
-        years = cqc.load_cqc_config().inspection_older_than_years
+        years = load_cqc_config().inspection_older_than_years
         if last < cqc.years_ago(on, years):
             st.warning(f"{line} That is more than {years} years ago.", icon=":material/history:")
         else:
@@ -256,7 +257,7 @@ def old_inspections(actor: Actor, on: dt.date | None = None, years: int | None =
     """The Board's list of providers whose last CQC inspection report is older than `years`
     (config `inspection_older_than_years`), oldest first."""
     on = on or today()
-    years = years if years is not None else cqc.load_cqc_config().inspection_older_than_years
+    years = years if years is not None else load_cqc_config().inspection_older_than_years
     found = cqc.old_inspections(engine(), actor, on, years)
     st.subheader(f"Last CQC inspection more than {years} years ago")
     if not found:

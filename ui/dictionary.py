@@ -1,7 +1,7 @@
 """The data dictionary and file templates on the Data imports page.
 
-Rule: what the page says a file may hold is sgoversight.data_dictionary, generated from the import
-schemas, so the page, docs/data-formats.md and the importer never disagree.
+Rule: what the page says a file may hold is sgoversight.intake.data_dictionary, generated from the
+import schemas, so the page, docs/data-formats.md and the importer never disagree.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sgoversight import data_dictionary, schemas
+from sgoversight.intake import data_dictionary, schemas
 
 
 def _column_rows(kind: str) -> pd.DataFrame:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sgoversight.import_hints import with_lines_added
-from sgoversight.importing import ImportReport
-from sgoversight.mappings import DEFAULT_PATH
+from sgoversight.intake.import_hints import with_lines_added
+from sgoversight.intake.importing import ImportReport
+from sgoversight.intake.mappings import DEFAULT_PATH
 
 MAPPING_FILE = "config/import_mappings.toml"
 

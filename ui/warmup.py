@@ -48,7 +48,7 @@ HEAVY_MODULES: tuple[str, ...] = (
     "sgoversight.board_pack",
     "sgoversight.pdf",
     "sgoversight.exporting",
-    "sgoversight.importing",
+    "sgoversight.intake.importing",
     "sgoversight.plans",
     "sgoversight.alerts",
     "sgoversight.weekly_pack",

@@ -9,8 +9,8 @@ Rules of the demo borough, which its modules implement:
   as-of date always give the same files.
 - Every row obeys the contract's rules (CONTRACT.md §1), and no date is after the as-of date
   except an open improvement action's due date, which the contract allows to be in the future.
-- The borough is loaded through `sgoversight.importing.import_file`, exactly as a council's own
-  files are, so it passes the same validation and leaves the same import records.
+- The borough is loaded through `sgoversight.intake.importing.import_file`, exactly as a
+  council's own files are, so it passes the same validation and leaves the same import records.
 """
 
 from __future__ import annotations

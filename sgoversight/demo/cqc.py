@@ -1,5 +1,5 @@
 """The demo borough's Care Quality Commission (CQC) ratings history: two published files, an
-earlier one and the latest, recorded through sgoversight.cqc as a council's imports would be.
+earlier one and the latest, recorded through sgoversight.intake.cqc as a council's imports would be.
 
 Rules (all invented, a function of the seed and as-of date only):
 - Every regulated provider with a rating in the register is rated in the latest file, its
@@ -20,7 +20,7 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sgoversight.cqc import (
+from sgoversight.intake.cqc import (
     KEY_QUESTION,
     OVERALL,
     PublishedRating,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from sgoversight.schemas import ROW_SCHEMAS
+from sgoversight.intake.schemas import ROW_SCHEMAS
 
 #: The files in the order they must be imported (alerts name providers, actions name plans, ...).
 KINDS: tuple[str, ...] = ("providers", "alerts", "concerns", "plans", "actions", "training")

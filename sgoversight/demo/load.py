@@ -14,7 +14,7 @@ from sgoversight.demo.borough import build_borough
 from sgoversight.demo.files import KINDS, csv_bytes
 from sgoversight.demo.scale import DEFAULT_SCALE, BoroughScale
 from sgoversight.errors import BadInput
-from sgoversight.importing import ImportReport, import_file
+from sgoversight.intake.importing import ImportReport, import_file
 from sgoversight.models import Provider
 
 Progress = Callable[[float, str], None]
@@ -77,8 +77,8 @@ def _schedule_qa_meetings(engine: Engine, as_of: dt.date) -> None:
 def _record_cqc_history(engine: Engine, providers: pd.DataFrame, as_of: dt.date, seed: int) -> None:
     """The demo's Care Quality Commission ratings history (sgoversight.demo.cqc), recorded as
     two imports of the CQC's file would record it (loading again adds nothing)."""
-    from sgoversight.cqc import record_ratings
     from sgoversight.demo.cqc import demo_history
+    from sgoversight.intake.cqc import record_ratings
 
     for ratings in demo_history(providers.to_dict("records"), as_of, seed):
         record_ratings(engine, ratings, actor=SYSTEM, today=as_of)

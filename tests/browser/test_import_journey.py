@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sgoversight.sheets import column_letters
+from sgoversight.intake.sheets import column_letters
 from tests.browser.conftest import PAGE_TIMEOUT_MS, screenshot, sign_in, upload, wait_for_app
 from tests.fixtures.importing import GOOD, csv_bytes, good_row, header_row_xml, write_xlsx
 

@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import cqc
 from sgoversight.auth import SYSTEM
+from sgoversight.intake import cqc
 from sgoversight.models import Provider
 from tests.fixtures.cqc_ratings import RatedLocation, write_ratings_file
 from tests.pages.conftest import PROJECT_ROOT

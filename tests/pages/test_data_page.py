@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import data_dictionary, schemas
-from sgoversight.import_jobs import ImportJob
-from sgoversight.importing import CANCELLED
+from sgoversight.intake import data_dictionary, schemas
+from sgoversight.intake.import_jobs import ImportJob
+from sgoversight.intake.importing import CANCELLED
 from tests.fixtures.importing import (
     add_providers,
     audit_actions,
@@ -147,7 +147,7 @@ def test_a_rejected_files_unknown_values_come_with_the_mapping_line_to_add(
 def test_a_broken_mapping_file_is_shown_and_no_check_starts(
     run_page: Callable[..., AppTest], page_db: Engine, tmp_path: Path, monkeypatch
 ) -> None:
-    from sgoversight import mappings
+    from sgoversight.intake import mappings
 
     broken = tmp_path / "import_mappings.toml"
     broken.write_text('[concerns.values.location]\n"Res" = "nowhere"\n', encoding="utf-8")

@@ -23,7 +23,7 @@ from sgoversight.auth import SYSTEM
 from sgoversight.demo.borough import build_borough
 from sgoversight.demo.files import KINDS
 from sgoversight.demo.scale import BoroughScale
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.models import (
     AlertNote,
     AlertStatusChange,

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from sgoversight import import_jobs
 from sgoversight.auth import SYSTEM
-from sgoversight.import_jobs import ImportJob
-from sgoversight.importing import CANCELLED
-from sgoversight.sheets import ImportLimits
+from sgoversight.intake import import_jobs
+from sgoversight.intake.import_jobs import ImportJob
+from sgoversight.intake.importing import CANCELLED
+from sgoversight.intake.sheets import ImportLimits
 from tests.fixtures.importing import (
     TODAY,
     add_providers,
@@ -135,7 +135,7 @@ def test_a_child_that_fails_is_logged_not_shown(
         actor=SYSTEM,
         dry_run=True,
     )
-    with caplog.at_level("ERROR", logger="sgoversight.import_jobs"):
+    with caplog.at_level("ERROR", logger="sgoversight.intake.import_jobs"):
         status = job.wait(WAIT)
     assert status.report is not None
     assert [p.message for p in status.report.problems] == [

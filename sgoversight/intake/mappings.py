@@ -35,12 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sgoversight.db import PROJECT_ROOT
+from sgoversight.config_file import CONFIG_DIR, shown_path
 from sgoversight.errors import BadInput
-from sgoversight.schemas import ROW_SCHEMAS, Code, YesNo
+from sgoversight.intake.schemas import ROW_SCHEMAS, Code, YesNo
 from sgoversight.vocabulary import YES_NO, Vocabulary, fold
 
-DEFAULT_PATH = PROJECT_ROOT / "config" / "import_mappings.toml"
+DEFAULT_PATH = CONFIG_DIR / "import_mappings.toml"
 
 #: The longest header a mapping may name.
 LONGEST_HEADER = 1_000
@@ -279,16 +279,21 @@ def key_lines(text: str) -> _Lines:
 def load_mappings(path: Path | str | None = None) -> ImportMappings:
     """The validated mappings from `path` (default config/import_mappings.toml); none if absent.
 
-    Raises BadInput naming the file's line for a broken mapping, before any file is read."""
+    Raises BadInput naming the file's line for a broken mapping, before any file is read. The
+    file is named as every settings file is (config_file.shown_path). It is read whole, not
+    through config_file.read_section: each of its sections is an import kind, an unknown one is
+    an error, and every problem names its line, so the loader needs every section and the text.
+    """
     path = Path(path) if path is not None else DEFAULT_PATH
+    shown = shown_path(path)
     if not path.exists():
         return ImportMappings()
     try:
         text = path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path.name}: not valid TOML: {exc}") from exc
-    return validate_mappings(raw, path.name, key_lines(text))
+        raise BadInput(f"{shown}: not valid TOML: {exc}") from exc
+    return validate_mappings(raw, shown, key_lines(text))
 
 
 def load_mapping(path: Path | str | None = None) -> ColumnMapping:

@@ -1,5 +1,5 @@
-"""The streamed sheet reader (sgoversight.sheet_stream) gives the values python-calamine gives
-for the same cells, XLSX and ODS, and refuses what it does not read so calamine reads it."""
+"""The streamed sheet reader (sgoversight.intake.sheet_stream) gives the values python-calamine
+gives for the same cells, XLSX and ODS, and refuses what it does not read so calamine reads it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from sgoversight import sheet_stream
+from sgoversight.intake import sheet_stream
 from tests.fixtures.cqc_ratings import HEADERS, RatedLocation, write_ratings_file
 
 

@@ -1,17 +1,17 @@
 """All-or-nothing import of the contract files (CONTRACT.md §1), CSV or XLSX.
 
-Rules implemented here (row rules live in sgoversight.schemas):
+Rules implemented here (row rules live in sgoversight.intake.schemas):
 - CSV (UTF-8 with or without a BOM, Windows-1252, or UTF-16 with a BOM; comma, semicolon or
-  tab separated: sgoversight.sheets) has a header row, columns in any order; XLSX is the first
-  visible sheet with the same headers. Header names are matched ignoring case and surrounding
+  tab separated: sgoversight.intake.sheets) has a header row, columns in any order; XLSX is the
+  first visible sheet with the same headers. Header names are matched ignoring case and surrounding
   spaces (inner spaces read as underscores, so "Alert ID" is alert_id). The separator is the one
   that splits the header line into the most known names (contract columns and mapped headers);
   when it names none, the one that splits it into the most cells.
-- A council's own headers and values are renamed by its mappings (sgoversight.mappings); a
+- A council's own headers and values are renamed by its mappings (sgoversight.intake.mappings); a
   text cell whose folded value a mapping names reads as the mapped code.
 - A rejected file's report lists each unknown header and value once, with the closest column
-  or code and the mapping line that would read it (sgoversight.import_hints).
-- The file is read row by row within limits (sgoversight.sheets.ImportLimits: size, rows,
+  or code and the mapping line that would read it (sgoversight.intake.import_hints).
+- The file is read row by row within limits (sgoversight.intake.sheets.ImportLimits: size, rows,
   columns, cells, XLSX unpacked size, shared strings and text length, problems listed, time and
   memory); a file over one is refused where it crosses it, with a problem naming the limit. An
   import can be cancelled (`cancel`): nothing is written.
@@ -54,16 +54,16 @@ from sqlalchemy.orm import Session
 
 from sgoversight import alerts, audit, standards_store
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import begin_write, session_factory
+from sgoversight.db import session_factory, session_scope
 from sgoversight.errors import BadInput
-from sgoversight.import_hints import (
+from sgoversight.intake.import_hints import (
     UnknownText,
     ValueTally,
     header_hints,
     mapping_block,
     value_hints,
 )
-from sgoversight.mappings import (
+from sgoversight.intake.mappings import (
     ColumnMapping,
     ImportMappings,
     apply_mapping,
@@ -71,17 +71,8 @@ from sgoversight.mappings import (
     header_key,
     load_mappings,
 )
-from sgoversight.models import (
-    ImportRun,
-    ImprovementAction,
-    ImprovementPlan,
-    Provider,
-    QualityAlert,
-    SafeguardingConcern,
-    TrainingRecord,
-)
-from sgoversight.schemas import ROW_SCHEMAS, Cell, RowSchema, cell_text, shown
-from sgoversight.sheets import (
+from sgoversight.intake.schemas import ROW_SCHEMAS, Cell, RowSchema, cell_text, shown
+from sgoversight.intake.sheets import (
     DEFAULT_LIMITS,
     WHOLE,
     Budget,
@@ -92,6 +83,15 @@ from sgoversight.sheets import (
     Sheet,
     is_blank,
     read_sheet,
+)
+from sgoversight.models import (
+    ImportRun,
+    ImprovementAction,
+    ImprovementPlan,
+    Provider,
+    QualityAlert,
+    SafeguardingConcern,
+    TrainingRecord,
 )
 from sgoversight.vocabulary import fold
 
@@ -161,7 +161,7 @@ class ImportReport:
     more_unknown_values: int = 0
 
     def __post_init__(self) -> None:
-        # A report read back from JSON (sgoversight.import_jobs) holds plain dictionaries.
+        # A report read back from JSON (sgoversight.intake.import_jobs) holds plain dictionaries.
         self.unknowns = [UnknownText(**u) if isinstance(u, dict) else u for u in self.unknowns]
 
     @property
@@ -296,13 +296,13 @@ def import_file(
     is never an exception but a report with problems.
 
     `mapping` renames a council's own headers to contract columns and (an ImportMappings) its
-    own values to codes (sgoversight.mappings); by default the mappings in
+    own values to codes (sgoversight.intake.mappings); by default the mappings in
     config/import_mappings.toml. A broken mapping raises BadInput before the file is read.
 
     `limits` bound what the file may hold and the time and memory the import may take
-    (sgoversight.sheets.ImportLimits; the defaults otherwise): a file over one is refused with a
-    problem naming the limit, as soon as it is crossed. Setting `cancel` stops the import at its
-    next check with the problem CANCELLED; nothing is written.
+    (sgoversight.intake.sheets.ImportLimits; the defaults otherwise): a file over one is refused
+    with a problem naming the limit, as soon as it is crossed. Setting `cancel` stops the import at
+    its next check with the problem CANCELLED; nothing is written.
 
     Once an import of providers, concerns or training has committed, the safeguarding standards
     of the recent quarters are worked out and stored for the new data (standards_store.refresh),
@@ -408,7 +408,7 @@ def _add_hints(
     report: ImportReport, layout: _Layout, schema: type[RowSchema], tally: ValueTally
 ) -> None:
     """Rule: a rejected file's report lists its unknown headers, then its unknown values, each
-    once with a suggestion and a mapping line (sgoversight.import_hints)."""
+    once with a suggestion and a mapping line (sgoversight.intake.import_hints)."""
     columns = schema.columns()
     absent = [c for c in columns if c not in layout.positions]
     missing = [c for c in schema.required_columns() if c in absent]
@@ -966,8 +966,11 @@ def _write(
 ) -> None:
     """Check references, then (when all is valid and not a dry run) write in one transaction.
 
-    A cancellation is honoured up to the commit: each progress message checks for it, and the
-    transaction is rolled back.
+    Rules: a real import checks and writes in the one write transaction (db.session_scope, its
+    write lock taken before the checks, so what was checked is what is written); a file with a
+    problem adds nothing to it, and any error rolls it back. A dry run only reads, in a session
+    closed without committing. A cancellation is honoured up to the commit: each progress
+    message checks for it, and the transaction is rolled back.
     """
 
     tell = notify
@@ -978,26 +981,23 @@ def _write(
         tell(fraction, message)
 
     notify = notify_unless_cancelled
-    session = session_factory(engine)()
+    transaction = session_factory(engine)() if report.dry_run else session_scope(engine)
     try:
-        if not report.dry_run:
-            begin_write(session)
-        notify(0.65, "Checking providers and plans named in the file")
-        problems.extend(_reference_problems(session, target, checked, report.filename))
-        if problems:
-            return
-        notify(0.75, "Comparing with the database")
-        changes = _plan_changes(session, target, layout.present, checked)
-        report.created, report.updated = len(changes.inserts), len(changes.updates)
-        report.unchanged = changes.unchanged
-        report.created_ids, report.updated_ids = changes.created_ids, changes.updated_ids
-        if report.dry_run:
-            return
-        _apply(session, target, layout.present, checked, changes, notify)
-        _record_success(session, actor, report)
-        session.commit()
+        with transaction as session:
+            notify(0.65, "Checking providers and plans named in the file")
+            problems.extend(_reference_problems(session, target, checked, report.filename))
+            if problems:
+                return
+            notify(0.75, "Comparing with the database")
+            changes = _plan_changes(session, target, layout.present, checked)
+            report.created, report.updated = len(changes.inserts), len(changes.updates)
+            report.unchanged = changes.unchanged
+            report.created_ids, report.updated_ids = changes.created_ids, changes.updated_ids
+            if report.dry_run:
+                return
+            _apply(session, target, layout.present, checked, changes, notify)
+            _record_success(session, actor, report)
     except (IntegrityError, _Conflict):
-        session.rollback()
         problems.append(
             Problem(
                 report.filename,
@@ -1007,8 +1007,6 @@ def _write(
                 "nothing was written, import the file again",
             )
         )
-    finally:
-        session.close()  # rolls back whatever was not committed: dry runs and rejections
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -1332,9 +1330,7 @@ def _record_success(session: Session, actor: Actor, report: ImportReport) -> Non
 
 def _record_rejection(engine: Engine, actor: Actor, report: ImportReport) -> None:
     """Rule: a rejected import is audited in a transaction of its own; no data is written."""
-    session = session_factory(engine)()
-    try:
-        begin_write(session)
+    with session_scope(engine) as session:
         audit.record(
             session,
             actor,
@@ -1344,6 +1340,3 @@ def _record_rejection(engine: Engine, actor: Actor, report: ImportReport) -> Non
             detail=report.summary(),
             after={"problems": len(report.problems), "rows": report.rows},
         )
-        session.commit()
-    finally:
-        session.close()

@@ -44,7 +44,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from xml.parsers import expat
 
-from sgoversight.schemas import FormulaWithoutValue
+from sgoversight.intake.schemas import FormulaWithoutValue
 
 #: Column named by a problem about the whole file or a whole row.
 WHOLE = "-"

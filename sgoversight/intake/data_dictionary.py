@@ -2,11 +2,11 @@
 
 Rule: every column's type, whether it is required, its accepted values (each code with its label)
 and its rules across columns are read from the schemas the importer validates with
-(`sgoversight.schemas.ROW_SCHEMAS`); only the plain-English description of each column and an
+(`sgoversight.intake.schemas.ROW_SCHEMAS`); only the plain-English description of each column and an
 example value are written here. So `docs/data-formats.md`, the Data imports page's dictionary and
 its templates say exactly what the importer accepts, and a test fails if the committed document
 differs from what the schemas generate. Regenerate it with
-`python -m sgoversight.data_dictionary > docs/data-formats.md`.
+`python -m sgoversight.intake.data_dictionary > docs/data-formats.md`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import io
 import sys
 from dataclasses import dataclass
 
-from sgoversight import schemas as s
+from sgoversight.intake import schemas as s
 from sgoversight.vocabulary import YES_NO
 
 
@@ -312,7 +312,8 @@ def markdown() -> str:
         "# Data formats: the files the app imports",
         "",
         "Generated from the import rules themselves "
-        "(`python -m sgoversight.data_dictionary > docs/data-formats.md`); a test fails if this "
+        "(`python -m sgoversight.intake.data_dictionary > docs/data-formats.md`); "
+        "a test fails if this "
         "page and the rules ever differ. The Data imports page shows the same dictionary and "
         "offers a template of each file.",
         "",

@@ -1,8 +1,8 @@
 """An import run in a child process, so a slow or hostile file never holds the web app.
 
 Rules:
-- The file is checked (and, when asked, imported) by `python -m sgoversight.import_jobs` in a
-  process of its own, with the import's limits (sgoversight.sheets.ImportLimits). The web app
+- The file is checked (and, when asked, imported) by `python -m sgoversight.intake.import_jobs` in a
+  process of its own, with the import's limits (sgoversight.intake.sheets.ImportLimits). The web app
   only watches it: the child reports its progress and, at the end, its report, one JSON line each.
 - The child is held to its budget from outside as well: it is killed when it runs past the time
   budget (plus a grace period for writing) or its resident memory passes the memory budget, and
@@ -36,8 +36,8 @@ from typing import Any
 
 from sgoversight.auth import Actor, Role
 from sgoversight.db import PROJECT_ROOT
-from sgoversight.importing import CANCELLED, ImportReport, Problem
-from sgoversight.sheets import DEFAULT_LIMITS, WHOLE, ImportLimits
+from sgoversight.intake.importing import CANCELLED, ImportReport, Problem
+from sgoversight.intake.sheets import DEFAULT_LIMITS, WHOLE, ImportLimits
 
 #: How much lower than the web app's the child's CPU priority is (a Unix nice increment).
 CHILD_NICENESS = 10
@@ -105,7 +105,7 @@ class ImportJob:
         }
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "sgoversight.import_jobs"],
+                [sys.executable, "-m", "sgoversight.intake.import_jobs"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._errors,
@@ -269,7 +269,7 @@ def _child() -> int:
     with contextlib.suppress(OSError):  # a system that cannot lower it runs it as it is
         os.nice(CHILD_NICENESS)
     from sgoversight.db import make_engine
-    from sgoversight.importing import import_file
+    from sgoversight.intake.importing import import_file
 
     order = json.loads(sys.stdin.readline())
     cancel = threading.Event()

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from sgoversight import data_dictionary, schemas
 from sgoversight.auth import SYSTEM
-from sgoversight.importing import import_file
+from sgoversight.intake import data_dictionary, schemas
+from sgoversight.intake.importing import import_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 12, 6)
 
 
@@ -21,7 +21,7 @@ def test_committed_document_is_what_the_schemas_generate() -> None:
     committed = (ROOT / "docs" / "data-formats.md").read_text(encoding="utf-8")
     assert committed == data_dictionary.markdown(), (
         "docs/data-formats.md differs from the import schemas: regenerate it with "
-        "`python -m sgoversight.data_dictionary > docs/data-formats.md`"
+        "`python -m sgoversight.intake.data_dictionary > docs/data-formats.md`"
     )
 
 

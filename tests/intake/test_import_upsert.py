@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import importing
+from sgoversight.intake import importing
 from sgoversight.models import (
     AuditEvent,
     ImportRun,

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sgoversight.mappings import column_vocabulary, header_key, mapping_line, values_section
-from sgoversight.schemas import SPREADSHEET_ERRORS
+from sgoversight.intake.mappings import column_vocabulary, header_key, mapping_line, values_section
+from sgoversight.intake.schemas import SPREADSHEET_ERRORS
 from sgoversight.vocabulary import fold
 
 #: Different unknown values listed for one file.
@@ -172,7 +172,7 @@ def mapping_block(hints: Sequence[UnknownText]) -> str:
 def with_lines_added(text: str, hints: Sequence[UnknownText]) -> str:
     """Rule: the mapping file's `text` with every suggested line added at the end of its section
     (a section the file lacks is added at the end), so the result is one valid mapping file."""
-    from sgoversight.mappings import key_lines
+    from sgoversight.intake.mappings import key_lines
 
     wanted: dict[str, list[str]] = {}
     for hint in hints:

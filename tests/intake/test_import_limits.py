@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import sheets
-from sgoversight.importing import CANCELLED, ImportReport
+from sgoversight.intake import sheets
+from sgoversight.intake.importing import CANCELLED, ImportReport
+from sgoversight.intake.sheets import DEFAULT_LIMITS, ImportLimits
 from sgoversight.models import Provider, QualityAlert
-from sgoversight.sheets import DEFAULT_LIMITS, ImportLimits
 from tests.fixtures.importing import (
     GOOD,
     audit_actions,
@@ -70,7 +70,7 @@ def _messages(report: ImportReport) -> list[str]:
 
 def _alert_cells(row: int) -> str:
     """The cells of a valid alert row (inline strings), on spreadsheet row `row`."""
-    from sgoversight.sheets import column_letters
+    from sgoversight.intake.sheets import column_letters
 
     values = good_row("alerts", row)
     return "".join(
@@ -472,7 +472,7 @@ def test_dates_before_the_forms_earliest_are_refused(
 
 def test_the_earliest_date_is_the_forms(seeded: Engine) -> None:
     from sgoversight.alerts import EARLIEST_DAY
-    from sgoversight.schemas import EARLIEST_DAY as IMPORT_EARLIEST_DAY
+    from sgoversight.intake.schemas import EARLIEST_DAY as IMPORT_EARLIEST_DAY
 
     assert IMPORT_EARLIEST_DAY == EARLIEST_DAY
     row = good_row("alerts", raised_on="2000-01-01", status="open", closed_on="")
@@ -505,7 +505,7 @@ def test_every_control_and_format_character_is_refused_in_ids() -> None:
     import sys
     import unicodedata
 
-    from sgoversight.schemas import _INVISIBLE
+    from sgoversight.intake.schemas import _INVISIBLE
 
     missed = [
         f"U+{code:04X}"

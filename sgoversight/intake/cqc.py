@@ -6,11 +6,11 @@ location, service or population group and key question. Rules implemented here:
 
 Reading
 - The sheet is `Locations` (its name matched ignoring case). An XLSX or ODS workbook is read as
-  a stream (sgoversight.sheet_stream), row by row, the cells made into values only when needed:
-  the national file of 320,000 rows then takes tens of MiB, where python-calamine, which builds
-  the whole sheet in memory first, takes 660 MiB (XLSX) to 1,000 MiB (ODS). Anything the stream
-  reader does not read (another format, an unusual layout of the XML) is read by python-calamine,
-  which also gives the messages for a damaged file; both give the same values.
+  a stream (sgoversight.intake.sheet_stream), row by row, the cells made into values only when
+  needed: the national file of 320,000 rows then takes tens of MiB, where python-calamine, which
+  builds the whole sheet in memory first, takes 660 MiB (XLSX) to 1,000 MiB (ODS). Anything the
+  stream reader does not read (another format, an unusual layout of the XML) is read by
+  python-calamine, which also gives the messages for a damaged file; both give the same values.
 - The header row is the first of the sheet's first ten rows with a `Location ID` cell. Headers
   are matched by name in any order, ignoring case, spaces and punctuation; other columns are
   ignored. A sheet without one of REQUIRED_HEADERS is refused with one message naming every
@@ -67,28 +67,25 @@ import io
 import itertools
 import os
 import re
-import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit, sheet_stream
+from sgoversight import audit
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import PROJECT_ROOT, begin_write, session_factory, session_scope
-from sgoversight.errors import BadInput
-from sgoversight.importing import Problem
+from sgoversight.db import session_factory, session_scope
+from sgoversight.intake import sheet_stream
+from sgoversight.intake.cqc_config import CqcConfig, load_cqc_config
+from sgoversight.intake.importing import Problem
 from sgoversight.models import AlertStatusChange, CqcRating, ImportRun, Provider, QualityAlert
 
-CONFIG_PATH = PROJECT_ROOT / "config" / "cqc.toml"
-CONFIG_SECTION = "cqc"
 #: The import's kind (ImportRun, audit entity of the import).
 KIND = "cqc_ratings"
 AUDIT_ENTITY = "cqc_ratings"
@@ -145,68 +142,6 @@ OPTIONAL_HEADERS: dict[str, str] = {
 
 Source = Path | str | bytes | bytearray | memoryview | BinaryIO
 Progress = Callable[[float, str], None]
-
-
-# --- configuration --------------------------------------------------------------------------------
-
-
-class CqcConfig(BaseModel):
-    """`[cqc]` of config/cqc.toml (see the comments there). Strict and closed to unknown keys;
-    codes are checked against the alert vocabularies."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    local_authority: str = ""
-    gap_location_types: tuple[str, ...] = ("Social Care Org",)
-    alert_category: str = "other"
-    alert_severity: str = "high"
-    inadequate_severity: str = "critical"
-    inspection_older_than_years: int = Field(default=2, ge=1, le=20)
-
-    @field_validator("alert_category")
-    @classmethod
-    def _category(cls, value: str) -> str:
-        return _config_code(value, v.ALERT_CATEGORY)
-
-    @field_validator("alert_severity", "inadequate_severity")
-    @classmethod
-    def _severity(cls, value: str) -> str:
-        return _config_code(value, v.SEVERITY)
-
-
-def _config_code(value: str, vocabulary: v.Vocabulary) -> str:
-    if value not in vocabulary.codes:
-        raise ValueError(f"'{value}' is not one of: {', '.join(vocabulary.codes)}")
-    return value
-
-
-def load_cqc_config(path: Path | str | None = None) -> CqcConfig:
-    """Read and validate `[cqc]` (default file config/cqc.toml). A missing file, section or key
-    takes the defaults; a broken value raises BadInput naming the file and the key."""
-    source = Path(path) if path is not None else CONFIG_PATH
-    try:
-        with source.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError:
-        if path is not None:
-            raise BadInput(f"{source}: configuration file not found") from None
-        document = {}
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{source}: not valid TOML: {exc}") from exc
-    section = document.get(CONFIG_SECTION, {})
-    if not isinstance(section, dict):
-        raise BadInput(f"{source}: [{CONFIG_SECTION}] must be a table of settings")
-    if isinstance(section.get("gap_location_types"), list):
-        section = {**section, "gap_location_types": tuple(section["gap_location_types"])}
-    try:
-        return CqcConfig.model_validate(section)
-    except ValidationError as exc:
-        problems = [
-            f"[{CONFIG_SECTION}] {'.'.join(str(p) for p in e['loc'])} = {e['input']!r}: "
-            f"{str(e['msg']).removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
-        raise BadInput(f"{source}: " + "; ".join(problems)) from exc
 
 
 # --- reading the file -----------------------------------------------------------------------------
@@ -344,7 +279,7 @@ def _no_sheet(names: Iterable[str]) -> _Refused:
 
 
 def _streamed_sheet(workbook: str | io.BytesIO) -> Iterator[Sequence[Any]]:
-    """The rows of the `Locations` sheet read as a stream (sgoversight.sheet_stream): little
+    """The rows of the `Locations` sheet read as a stream (sgoversight.intake.sheet_stream): little
     memory at any size. NotStreamable for a workbook it does not read."""
     if isinstance(workbook, io.BytesIO):
         workbook.seek(0)
@@ -907,15 +842,17 @@ def _record(
     dry_run: bool,
 ) -> None:
     """Work out and (unless a dry run) write the new ratings, register ratings and alerts in one
-    transaction, with the ImportRun and audit events."""
+    transaction, with the ImportRun and audit events.
+
+    Rule: the writes go through the one write transaction (db.session_scope: all or nothing); a
+    dry run only reads, in a session that is closed without committing.
+    """
     from sgoversight.alerts import next_alert_id  # the alerts module's one id allocator
 
     report.matched, report.alerts = [], []
     report.new_ratings = report.ratings_updated = 0
-    session = session_factory(engine)()
-    try:
-        if not dry_run:
-            begin_write(session)
+    transaction = session_factory(engine)() if dry_run else session_scope(engine)
+    with transaction as session:
         matched = [
             (location, provider)
             for location, providers in sorted(register.items())
@@ -1034,7 +971,6 @@ def _record(
                 )
                 report.alerts.append(RaisedAlert(alert_id, provider_id, name, severity, summary))
         if dry_run:
-            session.rollback()
             return
         session.add(
             ImportRun(
@@ -1061,12 +997,6 @@ def _record(
                 "possible_gaps": [g.location_id for g in report.gaps][:1000],
             },
         )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _severity(changes: Sequence[str], config: CqcConfig) -> str:

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from sgoversight.importing import ImportReport
+from sgoversight.intake.importing import ImportReport
+from sgoversight.intake.schemas import ROW_SCHEMAS
 from sgoversight.models import Provider, QualityAlert, SafeguardingConcern, TrainingRecord
-from sgoversight.schemas import ROW_SCHEMAS
 from tests.fixtures.importing import GOOD, counts, run, seed
 
 KINDS = ("providers", "alerts", "concerns", "training")

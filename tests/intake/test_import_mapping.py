@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight.errors import BadInput
-from sgoversight.mappings import DEFAULT_PATH, apply_mapping, load_mapping, validate_mapping
+from sgoversight.intake.mappings import DEFAULT_PATH, apply_mapping, load_mapping, validate_mapping
 from sgoversight.models import SafeguardingConcern
 from tests.fixtures.importing import counts, csv_bytes, good_row, run, seed
 

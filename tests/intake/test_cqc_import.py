@@ -10,15 +10,17 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import cqc, weekly_read
+from sgoversight import weekly_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
+from sgoversight.intake import cqc
+from sgoversight.intake.cqc_config import CqcConfig
 from sgoversight.models import AuditEvent, CqcRating, ImportRun, Provider, QualityAlert
 from sgoversight.scoring_read import score_from_database
 from tests.fixtures.cqc_ratings import HEADERS, RatedLocation, write_ratings_file
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday of ISO week 2026-W48
 GOOD = dict.fromkeys(("overall", "safe", "effective", "caring", "responsive", "well_led"), "Good")
-CONFIG = cqc.CqcConfig()
+CONFIG = CqcConfig()
 
 
 def _providers(engine: Engine) -> None:
@@ -129,7 +131,7 @@ def test_matches_register_locations_and_lists_the_gaps(engine: Engine, tmp_path:
 def test_the_configured_authority_decides_the_gaps(engine: Engine, tmp_path: Path) -> None:
     _providers(engine)
     path = write_ratings_file(tmp_path / "ratings.xlsx", rows=200, locations=_locations())
-    report = _import(engine, path, config=cqc.CqcConfig(local_authority="leeds"), dry_run=True)
+    report = _import(engine, path, config=CqcConfig(local_authority="leeds"), dry_run=True)
     assert report.local_authority == "leeds"
     assert [g.location_id for g in report.gaps][:1] == ["1-301"]
     assert all(g.local_authority == "Leeds" for g in report.gaps)
@@ -237,6 +239,29 @@ def test_a_dry_run_writes_nothing(engine: Engine, tmp_path: Path) -> None:
     assert report.ok and report.dry_run
     assert [(a.alert_id, a.severity) for a in report.alerts] == [("", "critical")]
     assert report.new_ratings == 12
+    for model in (CqcRating, QualityAlert, ImportRun, AuditEvent):
+        assert _count(engine, model) == 0
+    with Session(engine) as session:
+        assert session.get(Provider, "PRV-A").cqc_rating == "good"
+
+
+def test_a_failure_while_recording_writes_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ratings, the register's rating, the alert and the audit are one transaction: all or none."""
+    _providers(engine)
+    real = cqc.audit.record
+
+    def failing(session: Session, actor: Actor, action: str, *args: object, **kw: object) -> None:
+        if action == "import":  # the last write of the import, after every other one
+            raise RuntimeError("the disk is full")
+        real(session, actor, action, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cqc.audit, "record", failing)
+    worse = GOOD | {"overall": "Inadequate"}
+    path = write_ratings_file(tmp_path / "a.xlsx", rows=100, locations=_locations(worse))
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        _import(engine, path)
     for model in (CqcRating, QualityAlert, ImportRun, AuditEvent):
         assert _count(engine, model) == 0
     with Session(engine) as session:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from sgoversight.intake.schemas import ROW_SCHEMAS, Code, Day, YesNo
 from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
-from sgoversight.schemas import ROW_SCHEMAS, Code, Day, YesNo
 from tests.fixtures.importing import (
     GOOD,
     ID_COLUMN,

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import importing
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.errors import BadInput
-from sgoversight.importing import import_file
+from sgoversight.intake import importing
+from sgoversight.intake.importing import import_file
+from sgoversight.intake.sheets import ImportLimits
 from sgoversight.models import ImportRun, QualityAlert, SafeguardingConcern
-from sgoversight.sheets import ImportLimits
 from tests.fixtures.importing import (
     GOOD,
     TODAY,

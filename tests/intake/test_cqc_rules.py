@@ -10,8 +10,9 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect
 
-from sgoversight import cqc
 from sgoversight.errors import BadInput
+from sgoversight.intake import cqc, cqc_config
+from sgoversight.intake.cqc_config import CqcConfig, load_cqc_config
 from sgoversight.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.fixtures.cqc_ratings import RatedLocation, write_ratings_file
 from tests.support.cli import run_cli
@@ -133,7 +134,7 @@ def test_inspection_age_in_words(published: dt.date, words: str) -> None:
 
 
 def test_the_shipped_config_is_valid() -> None:
-    config = cqc.load_cqc_config()
+    config = load_cqc_config()
     assert config.alert_severity == "high" and config.inadequate_severity == "critical"
     assert config.gap_location_types == ("Social Care Org",)
 
@@ -152,7 +153,35 @@ def test_a_broken_config_is_refused_by_name(tmp_path: Path, text: str, named: st
     path = tmp_path / "cqc.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(BadInput, match=named):
-        cqc.load_cqc_config(path)
+        load_cqc_config(path)
+
+
+def test_every_broken_key_is_named_in_one_message_after_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "cqc.toml"
+    path.write_text('[cqc]\nalert_category = "cqc"\ninspection_older_than_years = 0\n', "utf-8")
+    with pytest.raises(BadInput) as caught:
+        load_cqc_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: [cqc] alert_category = 'cqc': 'cqc' is not one of: ")
+    assert "; [cqc] inspection_older_than_years = 0: " in message
+
+
+def test_a_missing_file_means_every_default_unless_it_was_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    absent = tmp_path / "cqc.toml"
+    with pytest.raises(BadInput, match=r"cqc\.toml: configuration file not found$"):
+        load_cqc_config(absent)
+    monkeypatch.setattr(cqc_config, "CONFIG_PATH", absent)
+    assert load_cqc_config() == CqcConfig()
+
+
+def test_a_missing_section_or_key_takes_the_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "cqc.toml"
+    path.write_text("[alerts]\nx = 1\n", encoding="utf-8")
+    assert load_cqc_config(path) == CqcConfig()
+    path.write_text('[cqc]\nlocal_authority = "Leeds"\n', encoding="utf-8")
+    assert load_cqc_config(path) == CqcConfig(local_authority="Leeds")
 
 
 def test_the_command_line_imports_and_refuses(sqlite_engine: Engine, tmp_path: Path) -> None:
