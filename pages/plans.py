@@ -1,10 +1,10 @@
 """Improvement plans and enhanced monitoring: what is open and due, one plan in detail, monitoring.
 
 Other pages link to one plan with `plans?plan=PLAN-ID` and to one arrangement with
-`plans?monitoring=ID` (sgoversight.plans.plan_link, monitoring_link). The landing page's plan
+`plans?monitoring=ID` (sgoversight.plans.read.plan_link, monitoring_link). The landing page's plan
 lines open `plans?show=KEY`: the "Everything open" list filtered to exactly that line's records,
-by its own rule (sgoversight.attention.plan_list). Provider staff get their
-own service's workstream here instead (sgoversight.plans.provider_workstream): the open plan and
+by its own rule (sgoversight.attention.plan_list). Provider staff get their own service's
+workstream here instead (sgoversight.plans.workstream.provider_workstream): the open plan and
 its actions without the council's internal text, with a box to add evidence to each action
 assigned to their service. Every change runs in its
 button's callback (ui.writes), so the page drawn next shows the record as saved; a form that is
@@ -27,36 +27,35 @@ from sgoversight.auth import Actor, Permission
 from sgoversight.board import rag_text
 from sgoversight.errors import FormInvalid
 from sgoversight.periods import parse_month
-from sgoversight.plans import (
+from sgoversight.plans.actions import add_action, close_plan, open_plan, update_action, update_plan
+from sgoversight.plans.monitoring import (
+    end_monitoring,
+    record_visit,
+    start_monitoring,
+    update_monitoring,
+)
+from sgoversight.plans.output import action_timeline_chart
+from sgoversight.plans.read import (
+    due_soon,
+    monitoring_choices,
+    monitoring_detail,
+    only_own_actions,
+    plan_choices,
+    plan_detail,
+    portfolio,
+    provider_choices,
+)
+from sgoversight.plans.rules import (
     ACTION_STATUS_ORDER,
     DUE_SOON_DAYS,
     MONITORING_KIND,
     NEEDS_SETUP,
     PLAN_KIND,
-    action_timeline_chart,
-    add_action,
-    add_provider_evidence,
-    close_plan,
-    due_soon,
-    end_monitoring,
     long_date,
-    monitoring_choices,
-    monitoring_detail,
-    only_own_actions,
-    open_plan,
-    plan_choices,
-    plan_detail,
-    portfolio,
-    provider_choices,
-    provider_workstream,
-    record_visit,
-    start_monitoring,
     status_badge,
     status_text,
-    update_action,
-    update_monitoring,
-    update_plan,
 )
+from sgoversight.plans.workstream import add_provider_evidence, provider_workstream
 from ui import cards, forms, writes
 from ui import format as fmt
 from ui.address import shown_list, shown_list_notice
