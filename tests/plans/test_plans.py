@@ -590,6 +590,30 @@ def test_portfolio_lists_open_plans_and_monitoring_overdue_first(db: Engine) -> 
     assert frame.loc[1, "kind"] == "Enhanced monitoring"
 
 
+def test_only_listed_keeps_the_rows_a_list_names_by_plan_or_arrangement(db: Engine) -> None:
+    plan_id = _open(db)
+    _add(db, plan_id, due=3)
+    monitoring_id = _start(db, provider_id="PRV-2", review_on=days(10))
+    frame = plan_read.portfolio(db, QA, TODAY)
+    assert len(frame) == 2
+    named = plan_read.only_listed(frame, [{"monitoring": str(monitoring_id)}])
+    assert list(named["reference"]) == [f"EM-{monitoring_id}"]
+    both = plan_read.only_listed(frame, [{"plan": plan_id}, {"monitoring": str(monitoring_id)}])
+    assert len(both) == 2
+    assert plan_read.only_listed(frame, [{"plan": "NO-SUCH-PLAN"}]).empty
+
+
+def test_actions_to_update_come_most_urgent_first_then_done(db: Engine) -> None:
+    plan_id = _open(db)
+    later = _add(db, plan_id, due=20)
+    done = _add(db, plan_id, due=1)
+    overdue = _add(db, plan_id, due=-2)
+    soon = _add(db, plan_id, due=5)
+    plan_actions.complete_action(db, COMMISSIONER, done, TODAY, "Audit seen", today=TODAY)
+    detail = plan_read.plan_detail(db, COMMISSIONER, plan_id, TODAY)
+    assert detail.updatable_in_order == [overdue, soon, later, done]
+
+
 def test_due_soon_a_plan_owner_sees_only_their_own(db: Engine) -> None:
     plan_id = _open(db, owner="olly", next_review_on=days(30))
     _start(db, lead="cal", review_on=days(5))
