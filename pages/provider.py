@@ -15,7 +15,7 @@ from sgoversight import board
 from sgoversight.auth import Permission
 from sgoversight.decisions import DECISIONS
 from sgoversight.periods import add_months, last_complete_month, parse_month
-from sgoversight.plans import NEEDS_SETUP, status_text
+from sgoversight.plans.rules import NEEDS_SETUP, status_text
 from sgoversight.profile_pdf import profile_pdf
 from sgoversight.scoring import INDICATOR_LABELS
 from sgoversight.search import matching

@@ -56,7 +56,9 @@ from sgoversight.models import (
     SafeguardingConcern,
 )
 from sgoversight.periods import Period
-from sgoversight.plans import open_arrangements, owns_action, setup_missing
+from sgoversight.plans.access import owns_action
+from sgoversight.plans.read import open_arrangements
+from sgoversight.plans.rules import setup_missing
 from sgoversight.queries import scoped
 from sgoversight.vocabulary import SEVERITY
 

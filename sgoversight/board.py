@@ -53,7 +53,7 @@ from sgoversight.models import (
     SafeguardingConcern,
 )
 from sgoversight.periods import Period, add_months, months_window
-from sgoversight.plans import NEEDS_SETUP, monitoring_reference, setup_missing, status_text
+from sgoversight.plans.rules import NEEDS_SETUP, monitoring_reference, setup_missing, status_text
 from sgoversight.queries import (
     dated_between,
     load_actions,

@@ -8,7 +8,7 @@ Rules (CONTRACT.md §3, issue "Tested RAG scoring and the monthly Provider Overs
   with the current rating, so a decision is never saved against a rating the Board did not see.
 - A decision is one of routine monitoring, enhanced monitoring, improvement plan or other; choosing
   "improvement plan" opens an improvement plan for the provider (unless one is already open), linked
-  to the decision, with no owner, review date or actions yet (sgoversight.plans shows it as
+  to the decision, with no owner, review date or actions yet (sgoversight.plans.rules shows it as
   "Needs setting up" until it has them); choosing "enhanced monitoring" starts enhanced monitoring
   the same way (unless the provider is already under it), from the decision's day, with no review
   date or lead yet (shown as At risk until a review date is set).
@@ -50,12 +50,9 @@ from sgoversight.models import (
     ImprovementPlan,
     Provider,
 )
-from sgoversight.plans import (
-    PROVIDER_LOCK,
-    monitoring_reference,
-    new_plan_id,
-    start_monitoring_in,
-)
+from sgoversight.plans.monitoring import start_monitoring_in
+from sgoversight.plans.records import PROVIDER_LOCK, new_plan_id
+from sgoversight.plans.rules import monitoring_reference
 
 RATINGS = ("Red", "Amber", "Green")
 DECISIONS = {

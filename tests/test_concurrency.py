@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import decisions, plans
+from sgoversight import decisions
 from sgoversight.auth import Actor, Role
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
@@ -27,6 +27,7 @@ from sgoversight.models import (
     Provider,
     QualityAlert,
 )
+from sgoversight.plans import actions as plan_actions
 from tests.fixtures.importing import csv_bytes, good_row, seed
 
 PROCESSES = 4
@@ -158,7 +159,7 @@ def _plan(engine: Engine) -> str:
                 cqc_rating="requires_improvement",  # Amber every month
             )
         )
-    return plans.open_plan(
+    return plan_actions.open_plan(
         engine,
         COMMISSIONER,
         "PRV-1",
@@ -173,7 +174,7 @@ def _plan(engine: Engine) -> str:
 def test_actions_added_to_one_plan_at_once_all_land_with_their_own_ids(engine: Engine) -> None:
     plan_id = _plan(engine)
     results = _at_once(
-        lambda n: plans.add_action(
+        lambda n: plan_actions.add_action(
             engine, COMMISSIONER, plan_id, f"Action {n}", "planowner", TODAY + dt.timedelta(n)
         )
     )
@@ -184,11 +185,11 @@ def test_actions_added_to_one_plan_at_once_all_land_with_their_own_ids(engine: E
 
 def test_one_action_saved_by_many_at_once_keeps_one_and_refuses_the_rest(engine: Engine) -> None:
     plan_id = _plan(engine)
-    action_id = plans.add_action(
+    action_id = plan_actions.add_action(
         engine, COMMISSIONER, plan_id, "Audit", "planowner", TODAY + dt.timedelta(7)
     )
     results = _at_once(
-        lambda n: plans.update_action(
+        lambda n: plan_actions.update_action(
             engine, COMMISSIONER, action_id, evidence=f"Evidence {n}", version=1
         )
     )
@@ -228,13 +229,13 @@ def test_first_decisions_recorded_at_once_leave_one_current_and_no_raw_error(
 
 def test_board_decisions_and_plans_opened_at_once_leave_one_open_plan(engine: Engine) -> None:
     plan_id = _plan(engine)
-    plans.close_plan(  # no action yet: the provider has no open plan now
+    plan_actions.close_plan(  # no action yet: the provider has no open plan now
         engine, BOARD, plan_id, "Opened in error", TODAY, today=TODAY
     )
 
     def work(n: int) -> object:
         if n % 2:
-            return plans.open_plan(
+            return plan_actions.open_plan(
                 engine,
                 COMMISSIONER,
                 "PRV-1",

@@ -40,7 +40,6 @@ from sgoversight import (
     narratives,
     national_return,
     overview,
-    plans,
     qa,
     scoring_read,
     standards_read,
@@ -53,6 +52,10 @@ from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionD
 from sgoversight.db import make_engine
 from sgoversight.intake import importing
 from sgoversight.models import AuditEvent, Base, User
+from sgoversight.plans import actions as plan_actions
+from sgoversight.plans import monitoring as plan_monitoring
+from sgoversight.plans import read as plan_read
+from sgoversight.plans import workstream as plan_workstream
 from tests.fixtures.importing import csv_bytes, good_row
 from tests.support.alerts import (
     ADMIN,
@@ -143,9 +146,13 @@ def build_world(engine: Engine, spare: Engine, backup_file: Path) -> World:
     alert_b = log(engine, ADMIN, provider_id="PRV-B", raised_on=TODAY - dt.timedelta(days=5))
     meeting = qa.create_meeting(engine, ADMIN, meeting_on=TODAY - dt.timedelta(days=2))
     plan_a = _open_plan(engine, "PRV-A")
-    owens = plans.add_action(engine, ADMIN, plan_a, "Audit the medicine records", "owen", TODAY)
-    caras = plans.add_action(engine, ADMIN, plan_a, "Retrain night staff", "cara", TODAY)
-    providers = plans.add_action(engine, ADMIN, plan_a, "Send the rota", "Harbour View", TODAY)
+    owens = plan_actions.add_action(
+        engine, ADMIN, plan_a, "Audit the medicine records", "owen", TODAY
+    )
+    caras = plan_actions.add_action(engine, ADMIN, plan_a, "Retrain night staff", "cara", TODAY)
+    providers = plan_actions.add_action(
+        engine, ADMIN, plan_a, "Send the rota", "Harbour View", TODAY
+    )
     plan_b = _open_plan(engine, "PRV-B")
     with Session(engine) as session, session.begin():
         session.add(
@@ -164,7 +171,7 @@ def build_world(engine: Engine, spare: Engine, backup_file: Path) -> World:
 
 
 def _open_plan(engine: Engine, provider_id: str) -> str:
-    return plans.open_plan(
+    return plan_actions.open_plan(
         engine,
         ADMIN,
         provider_id,
@@ -351,35 +358,35 @@ def decisions_create_meeting(w: World, a: Actor) -> object:
 
 @use_case(P.WORK_ON_OWN_PLAN)
 def plans_provider_workstream(w: World, a: Actor) -> object:
-    return plans.provider_workstream(w.engine, a, "PRV-A", TODAY)
+    return plan_workstream.provider_workstream(w.engine, a, "PRV-A", TODAY)
 
 
 @use_case(P.WORK_ON_OWN_PLAN, writes=True)
 def plans_add_provider_evidence(w: World, a: Actor) -> object:
-    plans.add_provider_evidence(w.engine, a, w.providers_action, "Rota sent", today=TODAY)
+    plan_workstream.add_provider_evidence(w.engine, a, w.providers_action, "Rota sent", today=TODAY)
     return None
 
 
 @use_case(P.VIEW_PLANS)
 def plans_portfolio(w: World, a: Actor) -> object:
-    return plans.portfolio(w.engine, a, TODAY)
+    return plan_read.portfolio(w.engine, a, TODAY)
 
 
 @use_case(P.VIEW_PLANS)
 def plans_plan_detail(w: World, a: Actor) -> object:
-    return plans.plan_detail(w.engine, a, w.plan_a, TODAY)
+    return plan_read.plan_detail(w.engine, a, w.plan_a, TODAY)
 
 
 @use_case(P.UPDATE_OWN_ACTIONS, P.MANAGE_PLANS, writes=True)
 def plans_complete_owens_action(w: World, a: Actor) -> object:
-    return plans.complete_action(
+    return plan_actions.complete_action(
         w.engine, a, w.owens_action, TODAY, "Audit report attached", today=TODAY
     )
 
 
 @use_case(P.MANAGE_PLANS, writes=True)
 def plans_open_plan(w: World, a: Actor) -> object:
-    return plans.open_plan(
+    return plan_actions.open_plan(
         w.engine,
         a,
         "PRV-C",
@@ -393,7 +400,7 @@ def plans_open_plan(w: World, a: Actor) -> object:
 
 @use_case(P.MANAGE_PLANS, writes=True)
 def plans_start_monitoring(w: World, a: Actor) -> object:
-    return plans.start_monitoring(
+    return plan_monitoring.start_monitoring(
         w.engine,
         a,
         "PRV-A",
@@ -407,7 +414,9 @@ def plans_start_monitoring(w: World, a: Actor) -> object:
 
 @use_case(P.SIGN_OFF_PLANS, writes=True)
 def plans_close_plan(w: World, a: Actor) -> object:
-    return plans.close_plan(w.engine, a, w.plan_b, "Every concern resolved", TODAY, today=TODAY)
+    return plan_actions.close_plan(
+        w.engine, a, w.plan_b, "Every concern resolved", TODAY, today=TODAY
+    )
 
 
 @use_case(P.VIEW_STANDARDS)
@@ -582,14 +591,14 @@ def test_plan_owner_may_change_only_the_actions_they_own(shared_world: World) ->
     w, owen = shared_world, PLAN_OWNER
     refused_without_change(
         w,
-        lambda: plans.complete_action(
+        lambda: plan_actions.complete_action(
             w.engine, owen, w.caras_action, TODAY, "Training log", today=TODAY
         ),
     )
     refused_without_change(
-        w, lambda: plans.update_action(w.engine, owen, w.caras_action, evidence="Half done")
+        w, lambda: plan_actions.update_action(w.engine, owen, w.caras_action, evidence="Half done")
     )
-    detail = plans.plan_detail(w.engine, owen, w.plan_a, TODAY)
+    detail = plan_read.plan_detail(w.engine, owen, w.plan_a, TODAY)
     assert detail.updatable_action_ids == [w.owens_action]
 
 

@@ -33,7 +33,7 @@ DEMO_PLAN_OWNER = "planowner"
 def _assign_plan_owners(engine: Engine, plans_frame: pd.DataFrame, as_of: dt.date) -> None:
     """Give each open plan the demo plan owner and a review date a month after as-of, through
     the plans use case (audited), as a council would after moving its tracker in."""
-    from sgoversight.plans import update_plan
+    from sgoversight.plans.actions import update_plan
 
     for plan_id in plans_frame.loc[plans_frame["status"] == "open", "plan_id"]:
         update_plan(

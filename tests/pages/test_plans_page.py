@@ -10,9 +10,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import plans
 from sgoversight.auth import Actor, Role
 from sgoversight.models import ImprovementPlan, Provider
+from sgoversight.plans import actions as plan_actions
+from sgoversight.plans import monitoring as plan_monitoring
+from sgoversight.plans import read as plan_read
 
 PAGE = "pages/plans.py"
 TODAY = dt.date(2026, 11, 24)  # SGO_TODAY in tests/pages/conftest.py
@@ -42,7 +44,7 @@ def seeded(page_db: Engine) -> Engine:
 
 
 def _plan_with_action(engine: Engine, due: dt.date, owner: str = "planowner") -> str:
-    plan_id = plans.open_plan(
+    plan_id = plan_actions.open_plan(
         engine,
         COMMISSIONER,
         "PRV-A",
@@ -52,7 +54,7 @@ def _plan_with_action(engine: Engine, due: dt.date, owner: str = "planowner") ->
         TODAY + dt.timedelta(days=30),
         today=TODAY,
     )
-    plans.add_action(engine, COMMISSIONER, plan_id, "Audit medicine records", owner, due)
+    plan_actions.add_action(engine, COMMISSIONER, plan_id, "Audit medicine records", owner, due)
     return plan_id
 
 
@@ -106,7 +108,7 @@ def test_create_plan_add_action_mark_done_and_see_progress_change(
     assert not app.exception
     assert "Action added." in _texts(app)
     assert "Overdue" in _texts(app)
-    assert plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).progress == "Overdue"
+    assert plan_read.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).progress == "Overdue"
     actions_table = app.dataframe[-1].value
     assert list(actions_table["Status"]) == ["✖ Overdue"]
 
@@ -122,7 +124,7 @@ def test_create_plan_add_action_mark_done_and_see_progress_change(
     app.run()
     assert not app.exception
     assert "Action marked done." in _texts(app)
-    detail = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY)
+    detail = plan_read.plan_detail(seeded, COMMISSIONER, plan_id, TODAY)
     assert detail.progress == "On track"
     assert "On track" in _texts(app)
     assert list(app.dataframe[-1].value["Status"]) == ["✔ Done"]
@@ -152,8 +154,10 @@ def test_board_member_signs_off_once_every_action_is_done(
     app.run()
     assert "1 action not done by" in _texts(app)
 
-    action_id = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).actions.at[0, "action_id"]
-    plans.complete_action(seeded, COMMISSIONER, action_id, TODAY, "Seen", today=TODAY)
+    action_id = plan_read.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).actions.at[
+        0, "action_id"
+    ]
+    plan_actions.complete_action(seeded, COMMISSIONER, action_id, TODAY, "Seen", today=TODAY)
     app.run()
     next(t for t in app.text_area if t.label.startswith("Why the Board")).input("All embedded")
     next(c for c in app.checkbox if c.label.startswith("I sign this plan off")).check()
@@ -169,7 +173,9 @@ def test_plan_owner_sees_their_due_actions_and_may_update_only_those(
     run_page: Callable[..., AppTest], seeded: Engine
 ) -> None:
     plan_id = _plan_with_action(seeded, TODAY + dt.timedelta(days=5))
-    plans.add_action(seeded, COMMISSIONER, plan_id, "Retrain staff", "Registered manager", TODAY)
+    plan_actions.add_action(
+        seeded, COMMISSIONER, plan_id, "Retrain staff", "Registered manager", TODAY
+    )
     app = run_page(PAGE, as_user="planowner")
     assert not app.exception
     due = app.dataframe[1].value  # after the portfolio
@@ -183,7 +189,7 @@ def test_link_by_query_parameter_opens_that_plan(
     page_db: Engine, seeded: Engine, run_page: Callable[..., AppTest]
 ) -> None:
     first = _plan_with_action(seeded, TODAY + dt.timedelta(days=3))
-    second = plans.open_plan(
+    second = plan_actions.open_plan(
         seeded, COMMISSIONER, "PRV-B", "Missed calls", "commissioner", TODAY, TODAY, today=TODAY
     )
     from tests.pages.conftest import PROJECT_ROOT, USERS
@@ -208,7 +214,7 @@ def test_link_by_query_parameter_opens_that_plan(
 def test_monitoring_start_visit_and_stale_edit_refused(
     run_page: Callable[..., AppTest], seeded: Engine
 ) -> None:
-    monitoring_id = plans.start_monitoring(
+    monitoring_id = plan_monitoring.start_monitoring(
         seeded,
         COMMISSIONER,
         "PRV-B",
@@ -221,7 +227,9 @@ def test_monitoring_start_visit_and_stale_edit_refused(
     app = run_page(PAGE, as_user="commissioner")
     assert app.selectbox(key="monitoring_choice").value == monitoring_id
     # Someone else records a visit after this page was drawn...
-    plans.record_visit(seeded, COMMISSIONER, monitoring_id, TODAY, "cal", "Fine", today=TODAY)
+    plan_monitoring.record_visit(
+        seeded, COMMISSIONER, monitoring_id, TODAY, "cal", "Fine", today=TODAY
+    )
     next(t for t in app.text_area if t.label == "What was found").input("Staffing better")
     _button(app, "Record the visit").click()
     app.run()
@@ -231,14 +239,14 @@ def test_monitoring_start_visit_and_stale_edit_refused(
     _button(app, "Record the visit").click()
     app.run()
     assert "Visit recorded." in _texts(app)
-    assert len(plans.monitoring_detail(seeded, COMMISSIONER, monitoring_id, TODAY).visits) == 2
+    assert len(plan_read.monitoring_detail(seeded, COMMISSIONER, monitoring_id, TODAY).visits) == 2
 
 
 def test_provider_users_get_only_their_own_workstream(
     run_page: Callable[..., AppTest], seeded: Engine
 ) -> None:
     _plan_with_action(seeded, TODAY)  # Harbour View's plan: the provider user's own
-    plans.open_plan(
+    plan_actions.open_plan(
         seeded, COMMISSIONER, "PRV-B", "Willow's reason", "commissioner",
         TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=30), today=TODAY,
     )  # fmt: skip
@@ -315,12 +323,14 @@ def test_two_people_saving_one_action_the_second_is_told_and_nothing_is_lost(
 ) -> None:
     plan_id = _plan_with_action(seeded, TODAY + dt.timedelta(days=3))
     app = run_page(PAGE, as_user="commissioner")
-    action_id = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).actions.at[0, "action_id"]
-    plans.update_action(seeded, COMMISSIONER, action_id, evidence="Their evidence")
+    action_id = plan_read.plan_detail(seeded, COMMISSIONER, plan_id, TODAY).actions.at[
+        0, "action_id"
+    ]
+    plan_actions.update_action(seeded, COMMISSIONER, action_id, evidence="Their evidence")
     next(t for t in app.text_area if t.label == "Evidence").input("My evidence")
     app = _button(app, "Save changes").click().run()
     assert "someone else changed action" in _texts(app)
-    detail = plans.plan_detail(seeded, COMMISSIONER, plan_id, TODAY)
+    detail = plan_read.plan_detail(seeded, COMMISSIONER, plan_id, TODAY)
     assert detail.actions.at[0, "evidence"] == "Their evidence"
 
 
@@ -328,7 +338,7 @@ def test_provider_staff_see_their_plan_without_internal_text_and_add_evidence(
     run_page: Callable[..., AppTest], seeded: Engine
 ) -> None:
     ours = _plan_with_action(seeded, TODAY + dt.timedelta(days=5))  # the council's action
-    plans.add_action(
+    plan_actions.add_action(
         seeded,
         COMMISSIONER,
         ours,
@@ -336,11 +346,11 @@ def test_provider_staff_see_their_plan_without_internal_text_and_add_evidence(
         "Harbour View",
         TODAY + dt.timedelta(days=9),
     )
-    other = plans.open_plan(
+    other = plan_actions.open_plan(
         seeded, COMMISSIONER, "PRV-B", "Willow's internal reason", "commissioner",
         TODAY - dt.timedelta(days=3), TODAY + dt.timedelta(days=30), today=TODAY,
     )  # fmt: skip
-    plans.add_action(seeded, COMMISSIONER, other, "Willow's action", "Willow Care", TODAY)
+    plan_actions.add_action(seeded, COMMISSIONER, other, "Willow's action", "Willow Care", TODAY)
 
     app = run_page(PAGE, as_user="provider")
     assert not app.exception
@@ -364,10 +374,10 @@ def test_the_overview_search_narrows_both_lists_and_stays_when_a_plan_opens(
     run_page: Callable[..., AppTest], seeded: Engine
 ) -> None:
     first = _plan_with_action(seeded, TODAY + dt.timedelta(days=5))
-    second = plans.open_plan(
+    second = plan_actions.open_plan(
         seeded, COMMISSIONER, "PRV-B", "Missed calls", "commissioner", TODAY, TODAY, today=TODAY
     )
-    plans.add_action(seeded, COMMISSIONER, second, "Call monitoring", "commissioner", TODAY)
+    plan_actions.add_action(seeded, COMMISSIONER, second, "Call monitoring", "commissioner", TODAY)
     app = run_page(PAGE)
     everything, due = len(app.dataframe[0].value), len(app.dataframe[1].value)
     assert everything == 2 and due > 2

@@ -8,10 +8,12 @@ import datetime as dt
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import board, periods, plans
+from sgoversight import board, periods
 from sgoversight.auth import Actor, Role
 from sgoversight.decisions import record_decision
 from sgoversight.models import ImprovementAction, ImprovementPlan
+from sgoversight.plans import actions as plan_actions
+from sgoversight.plans import monitoring as plan_monitoring
 
 OFFICER = Actor("commissioner", frozenset({Role.COMMISSIONER}))
 BOARD = Actor("board", frozenset({Role.BOARD_MEMBER}))
@@ -35,20 +37,20 @@ def start_plan_work(
             select(ImprovementAction).where(ImprovementAction.plan_id == open_plans[0].plan_id)
         ).all()
         planned = {plan.provider_id for plan in open_plans}
-    plans.update_plan(engine, OFFICER, open_plans[0].plan_id,
+    plan_actions.update_plan(engine, OFFICER, open_plans[0].plan_id,
                       next_review_on=today + dt.timedelta(days=3))
-    plans.update_plan(engine, OFFICER, open_plans[1].plan_id,
+    plan_actions.update_plan(engine, OFFICER, open_plans[1].plan_id,
                       next_review_on=today - dt.timedelta(days=2))
     for action in first_actions:
         if action.completed_on is None:
-            plans.update_action(engine, OFFICER, action.action_id, evidence="Seen on a visit",
-                                completed_on=today, today=today)
+            plan_actions.update_action(engine, OFFICER, action.action_id,
+                                       evidence="Seen on a visit", completed_on=today, today=today)
     month = periods.last_complete_month(today)
     view = board.board_month(engine, BOARD, month)
     free = [r for r in board.red_or_worse(view) if r.provider_id not in planned]
     review_on = today + dt.timedelta(days=5)
     for rating in free[:monitored]:
-        plans.start_monitoring(engine, OFFICER, rating.provider_id, today, review_on,
+        plan_monitoring.start_monitoring(engine, OFFICER, rating.provider_id, today, review_on,
                                "Worse for two months", "commissioner", today=today)
     for rating in free[monitored : monitored + decided]:
         record_decision(

@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import plans
 from sgoversight.auth import Actor, Role
 from sgoversight.intake.importing import import_file
 from sgoversight.models import ImportRun, ImprovementAction, ImprovementPlan, Provider
+from sgoversight.plans import actions as plan_actions
+from sgoversight.plans import read as plan_read
+from sgoversight.plans import rules as plan_rules
 from sgoversight.queries import load_actions
 
 TODAY = dt.date(2026, 11, 24)
@@ -70,38 +72,38 @@ def test_imported_plans_and_actions_show_in_the_portfolio(db: Engine) -> None:
     report = _import(db, "actions", ACTIONS_CSV, "actions.csv")
     assert report.ok and report.created == 5
 
-    frame = plans.portfolio(db, QA, TODAY)
+    frame = plan_read.portfolio(db, QA, TODAY)
     assert list(frame["reference"]) == ["PL-1", "PL-3"]  # the closed plan is not in it
     # plans.csv names no owner or review date: an imported open plan needs setting up
     assert set(frame["progress"]) == {"Needs setting up"}
     for plan_id in ("PL-1", "PL-3"):
-        plans.update_plan(
+        plan_actions.update_plan(
             db, COMMISSIONER, plan_id, owner="cal", next_review_on=TODAY + dt.timedelta(days=30)
         )
-    frame = plans.portfolio(db, QA, TODAY)
+    frame = plan_read.portfolio(db, QA, TODAY)
     first, second = frame.iloc[0], frame.iloc[1]
     assert (first["progress"], first["overdue_actions"], first["open_actions"]) == ("Overdue", 1, 2)
     assert first["why"] == "1 action overdue (oldest due 20 November 2026)."
     assert (second["progress"], second["due_soon_actions"]) == ("At risk", 1)
 
-    closed = plans.plan_detail(db, QA, "PL-2", TODAY)
+    closed = plan_read.plan_detail(db, QA, "PL-2", TODAY)
     assert closed.progress == "Closed" and list(closed.actions["status"]) == ["Done"]
     # The imported owner is a username: that plan owner may update the action.
     owner = Actor("planowner", frozenset({Role.PLAN_OWNER}))
-    assert plans.plan_detail(db, owner, "PL-1", TODAY).updatable_action_ids == ["AC-1"]
+    assert plan_read.plan_detail(db, owner, "PL-1", TODAY).updatable_action_ids == ["AC-1"]
 
     with Session(db) as session:
-        counted = plans.overdue_actions_by_provider(load_actions(session), TODAY)
+        counted = plan_rules.overdue_actions_by_provider(load_actions(session), TODAY)
     assert counted.to_dict() == {"PRV-1": 1, "PRV-2": 0}
 
 
 def test_importing_the_same_files_again_changes_nothing(db: Engine) -> None:
     _import(db, "plans", PLANS_CSV, "plans.csv")
     _import(db, "actions", ACTIONS_CSV, "actions.csv")
-    before = plans.portfolio(db, QA, TODAY)
+    before = plan_read.portfolio(db, QA, TODAY)
     again = _import(db, "actions", ACTIONS_CSV, "actions.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
-    assert plans.portfolio(db, QA, TODAY).equals(before)
+    assert plan_read.portfolio(db, QA, TODAY).equals(before)
 
 
 def test_bad_actions_file_is_refused_with_located_problems_and_nothing_written(
@@ -118,4 +120,4 @@ def test_bad_actions_file_is_refused_with_located_problems_and_nothing_written(
     assert _count(db, ImprovementAction) == 0
     assert _count(db, ImportRun) == runs
     assert _count(db, ImprovementPlan) == 3
-    assert list(plans.portfolio(db, QA, TODAY)["overdue_actions"]) == [0, 0]
+    assert list(plan_read.portfolio(db, QA, TODAY)["overdue_actions"]) == [0, 0]

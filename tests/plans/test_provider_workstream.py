@@ -11,10 +11,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import plans
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
-from sgoversight.errors import BadInput, FormInvalid
+from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import AuditEvent, ImprovementAction
+from sgoversight.plans import actions as plan_actions
+from sgoversight.plans import config as plan_config
+from sgoversight.plans import read as plan_read
+from sgoversight.plans import workstream as plan_workstream
 from tests.support.alerts import add_providers
 
 TODAY = dt.date(2026, 11, 24)
@@ -26,12 +29,14 @@ INTERNAL = "Internal: the Board suspects the manager falsified records"
 def borough(engine: Engine) -> Engine:
     add_providers(engine)  # PRV-A Harbour View, PRV-B …
     for provider_id in ("PRV-A", "PRV-B"):
-        plan_id = plans.open_plan(
+        plan_id = plan_actions.open_plan(
             engine, SYSTEM, provider_id, INTERNAL, "cara",
             TODAY - dt.timedelta(days=30), TODAY + dt.timedelta(days=20), today=TODAY,
         )  # fmt: skip
-        plans.add_action(engine, SYSTEM, plan_id, f"Council audit {provider_id}", "cara", TODAY)
-        plans.add_action(
+        plan_actions.add_action(
+            engine, SYSTEM, plan_id, f"Council audit {provider_id}", "cara", TODAY
+        )
+        plan_actions.add_action(
             engine, SYSTEM, plan_id, f"Send the rota {provider_id}", f" {provider_id.lower()} ",
             TODAY + dt.timedelta(days=10),
         )  # fmt: skip
@@ -51,10 +56,10 @@ def _action(engine: Engine, description: str) -> ImprovementAction:
 
 
 def test_provider_staff_see_their_own_plan_and_no_internal_text(borough: Engine) -> None:
-    seen = plans.provider_workstream(borough, PAT, "PRV-A", TODAY)
+    seen = plan_workstream.provider_workstream(borough, PAT, "PRV-A", TODAY)
     assert seen.provider_name == "Harbour View" and seen.plan_id is not None
     assert [(a.description, a.owner, a.ours) for a in seen.actions] == [
-        ("Council audit PRV-A", plans.COUNCIL_OWNER, False),
+        ("Council audit PRV-A", plan_workstream.COUNCIL_OWNER, False),
         ("Send the rota PRV-A", "Harbour View", True),
     ]
     everything = repr(seen)
@@ -66,30 +71,30 @@ def test_provider_staff_see_their_own_plan_and_no_internal_text(borough: Engine)
 
 def test_a_provider_user_never_reads_another_providers_plan(borough: Engine) -> None:
     with pytest.raises(PermissionDenied):
-        plans.provider_workstream(borough, PAT, "PRV-B", TODAY)
+        plan_workstream.provider_workstream(borough, PAT, "PRV-B", TODAY)
     nobody = Actor("nora", frozenset({Role.PROVIDER}))  # no provider recorded: fails closed
     with pytest.raises(PermissionDenied):
-        plans.provider_workstream(borough, nobody, "PRV-A", TODAY)
+        plan_workstream.provider_workstream(borough, nobody, "PRV-A", TODAY)
     for read in (
-        lambda: plans.plan_detail(borough, PAT, seen_plan(borough), TODAY),
-        lambda: plans.portfolio(borough, PAT, TODAY),
+        lambda: plan_read.plan_detail(borough, PAT, seen_plan(borough), TODAY),
+        lambda: plan_read.portfolio(borough, PAT, TODAY),
     ):
         with pytest.raises(PermissionDenied):
             read()
 
 
 def seen_plan(engine: Engine) -> str:
-    plan_id = plans.provider_workstream(engine, SYSTEM, "PRV-A", TODAY).plan_id
+    plan_id = plan_workstream.provider_workstream(engine, SYSTEM, "PRV-A", TODAY).plan_id
     assert plan_id is not None
     return plan_id
 
 
 def test_evidence_is_added_to_actions_assigned_to_the_service_only(borough: Engine) -> None:
     ours = _action(borough, "Send the rota PRV-A")
-    plans.add_provider_evidence(
+    plan_workstream.add_provider_evidence(
         borough, PAT, ours.action_id, "Rota sent on Monday", version=ours.version, today=TODAY
     )
-    plans.add_provider_evidence(borough, PAT, ours.action_id, "And again", today=TODAY)
+    plan_workstream.add_provider_evidence(borough, PAT, ours.action_id, "And again", today=TODAY)
     after = _action(borough, "Send the rota PRV-A")
     assert after.evidence == (
         "Rota sent on Monday\n(added by pat, 24 November 2026)\n\n"
@@ -102,18 +107,18 @@ def test_evidence_is_added_to_actions_assigned_to_the_service_only(borough: Engi
         ).all()
 
     with pytest.raises(PermissionDenied, match="assigned to the service"):
-        plans.add_provider_evidence(
+        plan_workstream.add_provider_evidence(
             borough, PAT, _action(borough, "Council audit PRV-A").action_id, "x", today=TODAY
         )
     with pytest.raises(PermissionDenied):
-        plans.add_provider_evidence(
+        plan_workstream.add_provider_evidence(
             borough, PAT, _action(borough, "Send the rota PRV-B").action_id, "x", today=TODAY
         )
     with pytest.raises(FormInvalid) as refused:
-        plans.add_provider_evidence(borough, PAT, ours.action_id, "   ", today=TODAY)
+        plan_workstream.add_provider_evidence(borough, PAT, ours.action_id, "   ", today=TODAY)
     assert "evidence" in refused.value.fields
-    with pytest.raises(plans.StaleEdit):
-        plans.add_provider_evidence(
+    with pytest.raises(EditConflict):
+        plan_workstream.add_provider_evidence(
             borough, PAT, ours.action_id, "late", version=ours.version, today=TODAY
         )
 
@@ -121,20 +126,29 @@ def test_evidence_is_added_to_actions_assigned_to_the_service_only(borough: Engi
 def test_council_staff_without_the_permission_are_refused(borough: Engine) -> None:
     owner = Actor("cara", frozenset({Role.PLAN_OWNER}))
     with pytest.raises(PermissionDenied):
-        plans.provider_workstream(borough, owner, "PRV-A", TODAY)
+        plan_workstream.provider_workstream(borough, owner, "PRV-A", TODAY)
 
 
 def test_the_monthly_rating_is_shown_only_when_config_says_so(
     borough: Engine, tmp_path: Path
 ) -> None:
-    assert plans.load_provider_staff_config().show_monthly_rating is False
+    assert plan_config.load_provider_staff_config().show_monthly_rating is False
     on = tmp_path / "provider_staff.toml"
     on.write_text("[provider_staff]\nshow_monthly_rating = true\n")
-    config = plans.load_provider_staff_config(on)
-    seen = plans.provider_workstream(borough, PAT, "PRV-A", TODAY, config)
+    config = plan_config.load_provider_staff_config(on)
+    seen = plan_workstream.provider_workstream(borough, PAT, "PRV-A", TODAY, config)
     assert seen.rating is not None
     assert (seen.rating.board_month, seen.rating.rating) == ("2026-10", "Green")
     bad = tmp_path / "bad.toml"
     bad.write_text('[provider_staff]\nshow_monthly_rating = "yes"\nshow_ratings = true\n')
-    with pytest.raises(BadInput, match="provider_staff"):
-        plans.load_provider_staff_config(bad)
+    with pytest.raises(BadInput, match="provider_staff") as refused:
+        plan_config.load_provider_staff_config(bad)
+    assert str(refused.value) == (
+        f"{bad}: [provider_staff] show_monthly_rating: must be true or false, not 'yes'; "
+        "[provider_staff] show_ratings: unknown setting (the settings are show_monthly_rating)"
+    )
+    # A file without the section means the defaults.
+    other = tmp_path / "other.toml"
+    other.write_text("[something_else]\nx = 1\n")
+    assert plan_config.load_provider_staff_config(other).show_monthly_rating is False
+    assert not plan_config.load_provider_staff_config(tmp_path / "absent.toml").show_monthly_rating

@@ -1,0 +1,1 @@
+"""Improvement plans, their actions, enhanced monitoring and provider staff's workstream."""
