@@ -8,7 +8,50 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from sgoversight import alerts, uktime
+from sgoversight import uktime
+from sgoversight.alerts.chart import key_question_chart, key_question_counts
+from sgoversight.alerts.config import load_alert_config
+from sgoversight.alerts.officers import ASSIGN_LABELS, council_officers
+from sgoversight.alerts.output import (
+    OVERDUE_MARK,
+    alert_label,
+    register_csv,
+    register_table,
+    register_xlsx,
+)
+from sgoversight.alerts.read import AlertDetail, allowed_actions, get_alert
+from sgoversight.alerts.register import (
+    AGE_FILTER_CODES,
+    AGE_FILTERS,
+    ASSIGNED_FILTER,
+    MAX_SEARCH,
+    RISK_FILTER,
+    alert_register,
+    providers_with_alerts,
+    register_notes,
+)
+from sgoversight.alerts.rules import (
+    FEEDBACK_LABELS,
+    INTERNAL,
+    MAX_REFERENCE,
+    NOTE_VISIBILITY,
+    NOTE_VISIBILITY_SHORT,
+    AlertNotFound,
+    close_needs_safeguarding_answer,
+    note_visibility,
+    officer_label,
+    open_for,
+    safeguarding_answer,
+    yes_no,
+)
+from sgoversight.alerts.workflow import (
+    add_note,
+    assign_alert,
+    close_alert,
+    record_feedback,
+    reopen_alert,
+    start_progress,
+)
 from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS, SEVERITY
 from ui import downloads, forms, writes
@@ -29,12 +72,12 @@ CLOSE_LABELS = {
 }
 REOPEN_LABELS = {"reason": "Why is it being reopened?"}
 START_LABELS = {"assigned_to": "Assigned officer"}
-FEEDBACK_LABELS = {"to": "Feedback given to", "on": "Date of feedback"}
+FEEDBACK_FORM_LABELS = {"to": "Feedback given to", "on": "Date of feedback"}
 NOTE_LABELS = {"note": "Note", "visibility": "Who can read this note?"}
 
 actor = require(Permission.VIEW_ALERTS)
 now = today()
-config = alerts.load_alert_config()
+config = load_alert_config()
 
 
 # --- the chosen alert: kept in the address bar by id, never by its label -------------------------
@@ -84,7 +127,7 @@ def _start(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
     officer = st.session_state.get(f"{K}start_officer_{alert_id}") or None
     writes.run(
         PAGE,
-        lambda: alerts.start_progress(
+        lambda: start_progress(
             engine(), actor, alert_id, expected_version=version, today=now, assigned_to=officer
         ),
         f"{alert_id} is now in progress.",
@@ -94,11 +137,11 @@ def _start(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
 
 
 def _assign(actor: Actor, alert_id: str, version: int) -> None:
-    keys = {name: f"{K}assign_{name}_{alert_id}" for name in alerts.ASSIGN_LABELS}
+    keys = {name: f"{K}assign_{name}_{alert_id}" for name in ASSIGN_LABELS}
     officer = st.session_state.get(keys["assigned_to"]) or None
     writes.run(
         PAGE,
-        lambda: alerts.assign_alert(
+        lambda: assign_alert(
             engine(),
             actor,
             alert_id,
@@ -111,7 +154,7 @@ def _assign(actor: Actor, alert_id: str, version: int) -> None:
         form=f"{K}form_assign_{alert_id}",
         where=alert_id,
         clear=(keys["note"],),
-        reset={keys["visibility"]: alerts.INTERNAL},
+        reset={keys["visibility"]: INTERNAL},
     )
 
 
@@ -119,7 +162,7 @@ def _close(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
     keys = {name: f"{K}{name}_{alert_id}" for name in CLOSE_LABELS}
     writes.run(
         PAGE,
-        lambda: alerts.close_alert(
+        lambda: close_alert(
             engine(),
             actor,
             alert_id,
@@ -141,7 +184,7 @@ def _reopen(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
     key = f"{K}reason_{alert_id}"
     writes.run(
         PAGE,
-        lambda: alerts.reopen_alert(
+        lambda: reopen_alert(
             engine(),
             actor,
             alert_id,
@@ -160,7 +203,7 @@ def _feedback(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
     to = st.session_state.get(f"{K}to_{alert_id}") or "raiser"
     writes.run(
         PAGE,
-        lambda: alerts.record_feedback(
+        lambda: record_feedback(
             engine(),
             actor,
             alert_id,
@@ -169,7 +212,7 @@ def _feedback(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
             expected_version=version,
             today=now,
         ),
-        f"Feedback to {alerts.FEEDBACK_LABELS.get(to, to)} recorded.",
+        f"Feedback to {FEEDBACK_LABELS.get(to, to)} recorded.",
         form=f"{K}form_feedback_{alert_id}",
         where=alert_id,
     )
@@ -177,10 +220,10 @@ def _feedback(actor: Actor, alert_id: str, version: int, now: dt.date) -> None:
 
 def _note(actor: Actor, alert_id: str, version: int) -> None:
     note_key, seen_key = f"{K}note_{alert_id}", f"{K}visibility_{alert_id}"
-    visibility = alerts.note_visibility(actor, st.session_state.get(seen_key))
+    visibility = note_visibility(actor, st.session_state.get(seen_key))
     writes.run(
         PAGE,
-        lambda: alerts.add_note(
+        lambda: add_note(
             engine(),
             actor,
             alert_id,
@@ -188,11 +231,11 @@ def _note(actor: Actor, alert_id: str, version: int) -> None:
             expected_version=version,
             visibility=visibility,
         ),
-        f"Note added ({alerts.NOTE_VISIBILITY_SHORT[visibility].lower()}).",
+        f"Note added ({NOTE_VISIBILITY_SHORT[visibility].lower()}).",
         form=f"{K}form_note_{alert_id}",
         where=alert_id,
         clear=(note_key,),
-        reset={seen_key: alerts.INTERNAL} if not actor.is_provider_user else None,
+        reset={seen_key: INTERNAL} if not actor.is_provider_user else None,
     )
 
 
@@ -252,22 +295,22 @@ def _read_address(provider_ids: list[str]) -> None:
         DEFAULT_STATUSES if status is None else _codes(status, ALERT_STATUS.codes)
     )
     state[FILTERS["raised_by"]] = _codes(asked["raised_by"], ALERT_RAISED_BY.codes)
-    state[FILTERS["age"]] = alerts.AGE_FILTER_CODES.get(asked["age"] or "", "Any age")
+    state[FILTERS["age"]] = AGE_FILTER_CODES.get(asked["age"] or "", "Any age")
     state[FILTERS["past_response"]] = asked["past_response"] == "yes"
-    state[FILTERS["risk"]] = _codes(asked["risk"], list(alerts.RISK_FILTER))
+    state[FILTERS["risk"]] = _codes(asked["risk"], list(RISK_FILTER))
     # Provider staff have no provider or assigned choice: those parameters are not theirs.
     council = scope is None
     state[FILTERS["assigned"]] = (
-        _codes(asked["assigned"], list(alerts.ASSIGNED_FILTER)) if council else []
+        _codes(asked["assigned"], list(ASSIGNED_FILTER)) if council else []
     )
-    state[FILTERS["q"]] = (asked["q"] or "")[: alerts.MAX_SEARCH]
+    state[FILTERS["q"]] = (asked["q"] or "")[: MAX_SEARCH]
 
 
 def _write_address() -> None:
     """Put every filter in the address bar (codes and ids only); an empty filter is left out,
     except status, whose empty choice is written `any` (no parameter means the default)."""
     state = st.session_state
-    age_codes = {label: code for code, label in alerts.AGE_FILTER_CODES.items()}
+    age_codes = {label: code for code, label in AGE_FILTER_CODES.items()}
     values: dict[str, str | None] = {
         "provider": ",".join(state.get(FILTERS["provider"]) or []),
         "category": ",".join(state[FILTERS["category"]]),
@@ -291,14 +334,14 @@ def _write_address() -> None:
     state[WRITTEN] = _address_filters()
 
 
-names = alerts.providers_with_alerts(engine(), actor) if scope is None else {}
+names = providers_with_alerts(engine(), actor) if scope is None else {}
 _read_address(list(names))
 with st.container(border=True):
     st.markdown("**Search and filter the register**")
     search = st.text_input(
         "Search",
         key=FILTERS["q"],
-        max_chars=alerts.MAX_SEARCH,
+        max_chars=MAX_SEARCH,
         placeholder="A word from what happened or a note, a provider, an alert number",
         help="Finds the text, ignoring capitals, in the alert number (new or former), the "
         "provider's name, what happened and the notes you can read. Press Enter to search.",
@@ -344,11 +387,11 @@ with st.container(border=True):
         placeholder="Anyone",
         key=FILTERS["raised_by"],
     )
-    age = cells.pop(0).selectbox("How long open", list(alerts.AGE_FILTERS), key=FILTERS["age"])
+    age = cells.pop(0).selectbox("How long open", list(AGE_FILTERS), key=FILTERS["age"])
     risk = cells.pop(0).multiselect(
         "Someone at risk of harm",
-        list(alerts.RISK_FILTER),
-        format_func=alerts.RISK_FILTER.__getitem__,
+        list(RISK_FILTER),
+        format_func=RISK_FILTER.__getitem__,
         placeholder="Any answer",
         key=FILTERS["risk"],
         help='The answer given to "Is someone at risk of harm?" when the alert was logged. '
@@ -357,8 +400,8 @@ with st.container(border=True):
     if scope is None:
         assigned = cells.pop(0).multiselect(
             "Assigned",
-            list(alerts.ASSIGNED_FILTER),
-            format_func=alerts.ASSIGNED_FILTER.__getitem__,
+            list(ASSIGNED_FILTER),
+            format_func=ASSIGNED_FILTER.__getitem__,
             placeholder="Anyone or nobody",
             key=FILTERS["assigned"],
             help="Assigned to me: alerts whose assigned officer is you. Unassigned: alerts "
@@ -369,8 +412,8 @@ with st.container(border=True):
     past_only = st.checkbox("Only alerts past their response time", key=FILTERS["past_response"])
 _write_address()
 
-low, high = alerts.AGE_FILTERS[age]
-frame = alerts.alert_register(
+low, high = AGE_FILTERS[age]
+frame = alert_register(
     engine(),
     actor,
     today=now,
@@ -407,7 +450,7 @@ serious.metric(
     border=True,
 )
 
-table = alerts.register_table(frame)
+table = register_table(frame)
 if frame.empty:
     st.info("No alerts match these filters.", icon=":material/filter_alt_off:")
 else:
@@ -471,7 +514,7 @@ else:
                 "raised: the days since its response was due. 0 for any other alert."
             ),
             "Response": labelled_column(
-                {alerts.OVERDUE_MARK: RAG_BACKGROUND["Amber"]},
+                {OVERDUE_MARK: RAG_BACKGROUND["Amber"]},
                 width="medium",
                 help=f"Alerts not closed within {config.response_days} days of being raised are "
                 "past their response time.",
@@ -489,8 +532,8 @@ else:
             ("Severities", [SEVERITY.label(c) for c in severities]),
             ("Statuses", [ALERT_STATUS.label(c) for c in statuses]),
             ("Raised by", [ALERT_RAISED_BY.label(c) for c in raised_by]),
-            ("Someone at risk of harm", [alerts.RISK_FILTER[c] for c in risk]),
-            ("Assigned", [alerts.ASSIGNED_FILTER[c] for c in assigned]),
+            ("Someone at risk of harm", [RISK_FILTER[c] for c in risk]),
+            ("Assigned", [ASSIGNED_FILTER[c] for c in assigned]),
         )
         if values
     ]
@@ -507,7 +550,7 @@ else:
     left, right, _ = st.columns([1, 1, 2])
     left.download_button(
         "Download as CSV",
-        lambda: alerts.register_csv(frame),  # built when clicked
+        lambda: register_csv(frame),  # built when clicked
         file_name=f"quality-alerts-{now.isoformat()}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -515,8 +558,8 @@ else:
     )
     right.download_button(
         "Download as Excel",
-        lambda: alerts.register_xlsx(  # built when clicked, with the notes this person may read
-            frame, note, alerts.register_notes(engine(), actor, list(frame["alert_id"]))
+        lambda: register_xlsx(  # built when clicked, with the notes this person may read
+            frame, note, register_notes(engine(), actor, list(frame["alert_id"]))
         ),
         file_name=f"quality-alerts-{now.isoformat()}.xlsx",
         mime=downloads.XLSX,
@@ -532,9 +575,9 @@ if not frame.empty:
         "The Care Quality Commission (CQC) asks five questions of every service: is it safe, "
         "effective, caring, responsive and well-led? Each alert category is counted under one."
     )
-    counts = alerts.key_question_counts(frame)
+    counts = key_question_counts(frame)
     chart_col, table_col = st.columns([3, 2])
-    chart_col.altair_chart(alerts.key_question_chart(counts), width="content")
+    chart_col.altair_chart(key_question_chart(counts), width="content")
     table_col.dataframe(counts, hide_index=True, width="stretch")
 
 
@@ -546,11 +589,11 @@ def _details() -> None:
     and the changes allowed."""
     st.subheader("Alert details")
     asked = (st.query_params.get(PARAM) or "").strip() or None
-    detail: alerts.AlertDetail | None = None
+    detail: AlertDetail | None = None
     if asked:
         try:
-            detail = alerts.get_alert(engine(), actor, asked, today=now, config=config)
-        except (alerts.AlertNotFound, PermissionDenied):
+            detail = get_alert(engine(), actor, asked, today=now, config=config)
+        except (AlertNotFound, PermissionDenied):
             # The same words whether it does not exist or is another provider's: nothing about
             # an alert the person may not see is given away.
             st.warning(
@@ -564,7 +607,7 @@ def _details() -> None:
 
     ids = list(frame["alert_id"])
     labels = {
-        row.alert_id: alerts.alert_label(
+        row.alert_id: alert_label(
             row.alert_id, row.provider_name, row.category, row.severity, row.former_id
         )
         for row in frame.itertuples()
@@ -574,7 +617,7 @@ def _details() -> None:
         # stays shown until another is chosen.
         ids.insert(0, detail.alert_id)
         labels[detail.alert_id] = (
-            alerts.alert_label(
+            alert_label(
                 detail.alert_id,
                 detail.provider_name,
                 detail.category,
@@ -620,7 +663,7 @@ def _details() -> None:
             )
         else:
             response = (
-                f"{alerts.open_for(detail.days_open).capitalize()}; response due by "
+                f"{open_for(detail.days_open).capitalize()}; response due by "
                 f"{fmt.long_date(detail.response_due_on)}"
             )
         d.markdown(f"**Response**  \n{response}")
@@ -635,9 +678,9 @@ def _details() -> None:
             raised += f"; contact for feedback: {fmt.plain(detail.raiser_contact)}"
         st.markdown(raised)
         st.markdown(
-            f"**Someone at risk of harm:** {alerts.yes_no(detail.risk_of_harm)} · "
+            f"**Someone at risk of harm:** {yes_no(detail.risk_of_harm)} · "
             f"**Safeguarding concern raised when logged:** "
-            f"{alerts.yes_no(detail.safeguarding_concern_raised)}"
+            f"{yes_no(detail.safeguarding_concern_raised)}"
         )
         if detail.risk_of_harm:
             st.warning(
@@ -646,7 +689,7 @@ def _details() -> None:
                 f"{fmt.plain(config.where_to_raise_a_concern())}.",
                 icon=":material/shield:",
             )
-        answer = alerts.safeguarding_answer(detail.safeguarding_reference, detail.no_concern_reason)
+        answer = safeguarding_answer(detail.safeguarding_reference, detail.no_concern_reason)
         if answer:
             st.markdown(f"**Safeguarding answer when closed:** {fmt.plain(answer)}")
         st.markdown("**What happened**")
@@ -693,7 +736,7 @@ def _details() -> None:
         if actor.is_provider_user:
             st.caption("Notes the council has shared with your service, and your own notes.")
         for note in detail.notes:
-            icon = ":material/lock:" if note.visibility == alerts.INTERNAL else ":material/group:"
+            icon = ":material/lock:" if note.visibility == INTERNAL else ":material/group:"
             st.markdown(
                 f"**{fmt.plain(note.author)}**, {uktime.clock(note.written_at)} · "
                 f"{icon} {note.seen_by}  \n{fmt.plain(note.text)}"
@@ -713,7 +756,7 @@ def _details() -> None:
                     f"{fmt.long_date(action.due_on)} ({done})"
                 )
 
-    allowed = alerts.allowed_actions(actor, detail)
+    allowed = allowed_actions(actor, detail)
     if not allowed:
         st.caption("You can read this alert. Changes are made by the commissioning team.")
         return
@@ -726,10 +769,10 @@ def _details() -> None:
         "you see theirs instead."
     )
     version = detail.version
-    officers = alerts.council_officers(engine(), actor) if "assign" in allowed else {}
+    officers = council_officers(engine(), actor) if "assign" in allowed else {}
 
     def _officer(username: str) -> str:
-        return alerts.officer_label(username, officers.get(username)) if username else ""
+        return officer_label(username, officers.get(username)) if username else ""
 
     if "start_progress" in allowed:
         form = f"{K}form_start_{alert_id}"
@@ -773,14 +816,14 @@ def _details() -> None:
                 key=f"{K}closed_on_{alert_id}",
             )
             forms.beside(form, "closed_on")
-            if alerts.close_needs_safeguarding_answer(detail.risk_of_harm):
+            if close_needs_safeguarding_answer(detail.risk_of_harm):
                 st.markdown(
                     "This alert says **someone is at risk of harm**. Give the safeguarding "
                     "concern's reference, or say why no safeguarding concern was raised."
                 )
                 st.text_input(
                     CLOSE_LABELS["safeguarding_reference"],
-                    max_chars=alerts.MAX_REFERENCE,
+                    max_chars=MAX_REFERENCE,
                     key=f"{K}safeguarding_reference_{alert_id}",
                     placeholder="For example SG-2026-0412",
                 )
@@ -814,11 +857,11 @@ def _details() -> None:
         form = f"{K}form_feedback_{alert_id}"
         with right.form(form):
             st.markdown("**Record feedback given**")
-            forms.summary(form, FEEDBACK_LABELS, "The feedback was not recorded")
+            forms.summary(form, FEEDBACK_FORM_LABELS, "The feedback was not recorded")
             st.radio(
-                FEEDBACK_LABELS["to"],
-                list(alerts.FEEDBACK_LABELS),
-                format_func=lambda to: alerts.FEEDBACK_LABELS[to].capitalize(),
+                FEEDBACK_FORM_LABELS["to"],
+                list(FEEDBACK_LABELS),
+                format_func=lambda to: FEEDBACK_LABELS[to].capitalize(),
                 horizontal=True,
                 key=f"{K}to_{alert_id}",
             )
@@ -826,7 +869,7 @@ def _details() -> None:
             if f"{K}on_{alert_id}" not in st.session_state:
                 st.session_state[f"{K}on_{alert_id}"] = now
             st.date_input(
-                FEEDBACK_LABELS["on"],
+                FEEDBACK_FORM_LABELS["on"],
                 min_value=detail.raised_on,
                 max_value=now,
                 format="DD/MM/YYYY",
@@ -844,10 +887,10 @@ def _details() -> None:
         with left.form(form):
             st.markdown("**Change who it is assigned to**")
             st.caption(f"Now: {fmt.plain(detail.assigned_label)}.")
-            forms.summary(form, alerts.ASSIGN_LABELS, "The assignment was not changed")
+            forms.summary(form, ASSIGN_LABELS, "The assignment was not changed")
             assignable = ["", *officers]
             st.selectbox(
-                alerts.ASSIGN_LABELS["assigned_to"],
+                ASSIGN_LABELS["assigned_to"],
                 assignable,
                 index=assignable.index(detail.assigned_to)
                 if detail.assigned_to in assignable
@@ -857,14 +900,14 @@ def _details() -> None:
             )
             forms.beside(form, "assigned_to")
             st.text_area(
-                alerts.ASSIGN_LABELS["note"], key=f"{K}assign_note_{alert_id}", height=80
+                ASSIGN_LABELS["note"], key=f"{K}assign_note_{alert_id}", height=80
             )
             forms.beside(form, "note")
             st.radio(
-                alerts.ASSIGN_LABELS["visibility"],
-                list(alerts.NOTE_VISIBILITY),
+                ASSIGN_LABELS["visibility"],
+                list(NOTE_VISIBILITY),
                 index=0,
-                format_func=alerts.NOTE_VISIBILITY.__getitem__,
+                format_func=NOTE_VISIBILITY.__getitem__,
                 key=f"{K}assign_visibility_{alert_id}",
             )
             forms.beside(form, "visibility")
@@ -889,9 +932,9 @@ def _details() -> None:
             else:
                 st.radio(
                     NOTE_LABELS["visibility"],
-                    list(alerts.NOTE_VISIBILITY),
+                    list(NOTE_VISIBILITY),
                     index=0,
-                    format_func=alerts.NOTE_VISIBILITY.__getitem__,
+                    format_func=NOTE_VISIBILITY.__getitem__,
                     key=f"{K}visibility_{alert_id}",
                     help="Internal notes are for the council's staff only. Shared notes are "
                     "also shown to the provider's staff, in the register and the Quality "

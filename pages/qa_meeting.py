@@ -8,8 +8,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from sgoversight import qa, uktime
-from sgoversight.alerts import open_for, yes_no
+from sgoversight import uktime
+from sgoversight.alerts import qa
+from sgoversight.alerts.rules import open_for, yes_no
 from sgoversight.auth import Actor, Permission
 from sgoversight.search import matching
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_STATUS, SEVERITY

@@ -92,7 +92,7 @@ CONFIG_SECTION = "cqc"
 #: The import's kind (ImportRun, audit entity of the import).
 KIND = "cqc_ratings"
 AUDIT_ENTITY = "cqc_ratings"
-ALERT_ENTITY = "quality_alert"  # as sgoversight.alerts audits alerts
+ALERT_ENTITY = "quality_alert"  # as sgoversight.alerts.workflow audits alerts
 PROVIDER_ENTITY = "provider"
 RAISED_BY = "cqc"
 SHEET = "Locations"
@@ -908,7 +908,7 @@ def _record(
 ) -> None:
     """Work out and (unless a dry run) write the new ratings, register ratings and alerts in one
     transaction, with the ImportRun and audit events."""
-    from sgoversight.alerts import next_alert_id  # the alerts module's one id allocator
+    from sgoversight.alerts.intake import next_alert_id  # the one id allocator of alerts
 
     report.matched, report.alerts = [], []
     report.new_ratings = report.ratings_updated = 0
