@@ -736,3 +736,24 @@ def test_config_missing_keys_take_defaults_and_broken_ones_are_named(tmp_path: P
         assert words in str(caught.value)
     with pytest.raises(BadInput, match="not found"):
         load_alert_config(tmp_path / "missing.toml")
+
+
+def test_config_without_the_alerts_section_takes_every_default(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.toml"
+    path.write_text("[other]\nresponse_days = 3\n")  # another section's keys are not ours
+    config = load_alert_config(path)
+    assert (config.response_days, config.duplicate_window_days) == (20, 7)
+    assert config.raise_concern is None
+
+
+def test_config_names_every_broken_key_in_one_message_that_starts_with_the_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "alerts.toml"
+    path.write_text("[alerts]\nresponse_days = 0\nduplicate_window_days = 500\n")
+    with pytest.raises(BadInput) as caught:
+        load_alert_config(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: [alerts] ")
+    assert "[alerts] response_days = 0: " in message
+    assert "; [alerts] duplicate_window_days = 500: " in message
