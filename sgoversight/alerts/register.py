@@ -13,7 +13,7 @@ QA meeting"):
   (may_read_note); an alert matches when any of them contains the text.
 - "Assigned to me" (assigned code `me`): the assigned officer is the person looking;
   "Unassigned" (`unassigned`): nobody is assigned. Both chosen: either.
-- Each category is counted under one CQC key question (CQC_KEY_QUESTION, below).
+- Each category is counted under one CQC key question (rules.CQC_KEY_QUESTION).
 - Provider staff only ever see their own provider's alerts, and never the raiser's contact.
 """
 
