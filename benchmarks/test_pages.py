@@ -27,7 +27,7 @@ from streamlit.testing.v1 import AppTest
 from benchmarks.conftest import PAGE_TODAY, PAGE_WARM_SECONDS, Database
 from benchmarks.measure import PROJECT_ROOT, best_of, timed
 from benchmarks.report import Results, seconds
-from sgoversight import qa
+from sgoversight.alerts import qa
 from sgoversight.auth import SYSTEM, Role
 from sgoversight.models import QualityAlert
 from ui.navigation import PAGES, PageSpec

@@ -9,7 +9,16 @@ from typing import Any
 
 import streamlit as st
 
-from sgoversight import alerts
+from sgoversight.alerts.config import load_alert_config
+from sgoversight.alerts.intake import (
+    MAX_CONTACT,
+    MAX_SUMMARY,
+    AlertFormInvalid,
+    log_alert,
+    possible_duplicates,
+    provider_choices,
+)
+from sgoversight.alerts.rules import EARLIEST_DAY
 from sgoversight.auth import Actor, Permission, PermissionDenied
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS, SEVERITY
 from ui import format as fmt
@@ -33,7 +42,7 @@ YES_NO = {"yes": "Yes, a safeguarding concern has been raised", "no": "No, not y
 
 actor = require(Permission.LOG_ALERT)
 now = today()
-config = alerts.load_alert_config()
+config = load_alert_config()
 
 
 def _reset_form(now: dt.date) -> None:
@@ -57,8 +66,8 @@ def _submit(actor: Actor, now: dt.date) -> None:
     answer = values["safeguarding_concern_raised"]
     values["safeguarding_concern_raised"] = None if answer is None else answer == "yes"
     try:
-        alert_id = alerts.log_alert(engine(), actor, values, today=now)
-    except alerts.AlertFormInvalid as exc:
+        alert_id = log_alert(engine(), actor, values, today=now)
+    except AlertFormInvalid as exc:
         st.session_state[ERRORS] = exc.fields
         return
     except PermissionDenied as exc:
@@ -133,7 +142,7 @@ if errors:
     if "form" in errors:
         st.error(fmt.plain(errors["form"]))
 
-choices = alerts.provider_choices(engine(), actor)
+choices = provider_choices(engine(), actor)
 if not choices:
     st.info("There are no providers in the register yet, so an alert cannot be logged.")
     st.stop()
@@ -173,7 +182,7 @@ with right:
     _field_error("category")
 
 if provider_id and category:
-    duplicates = alerts.possible_duplicates(engine(), actor, provider_id, category, now, config)
+    duplicates = possible_duplicates(engine(), actor, provider_id, category, now, config)
     if duplicates:
         lines = "\n".join(
             f"- **{fmt.plain(d.alert_id)}**, raised {fmt.long_date(d.raised_on)}, "
@@ -207,7 +216,7 @@ with st.form(f"{K}form"):
     _field_error("severity")
     st.text_area(
         "What happened",
-        max_chars=alerts.MAX_SUMMARY,
+        max_chars=MAX_SUMMARY,
         height=160,
         key=f"{K}summary",
         placeholder="What happened, when and where, and what has been done so far.",
@@ -227,7 +236,7 @@ with st.form(f"{K}form"):
     with right:
         st.text_input(
             "How to contact them for feedback (optional)",
-            max_chars=alerts.MAX_CONTACT,
+            max_chars=MAX_CONTACT,
             key=f"{K}raiser_contact",
             help="A phone number or email address. Provider staff never see this.",
         )
@@ -236,7 +245,7 @@ with st.form(f"{K}form"):
     with left:
         st.date_input(
             "Date it was raised",
-            min_value=alerts.EARLIEST_DAY,
+            min_value=EARLIEST_DAY,
             max_value=now,
             format="DD/MM/YYYY",
             key=f"{K}raised_on",

@@ -3,73 +3,28 @@ by provider (most severe first), record what was said and the actions agreed, do
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
-from sgoversight import qa, uktime
-from sgoversight.alerts import open_for, yes_no
+from sgoversight.alerts import qa
 from sgoversight.auth import Actor, Permission
 from sgoversight.search import matching
-from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_STATUS, SEVERITY
-from ui import downloads, forms, writes
+from sgoversight.vocabulary import SEVERITY
+from ui import downloads, forms, qa_agenda, writes
 from ui import format as fmt
 from ui.context import engine, require, today
+from ui.qa_agenda import PAGE, K, outcome
 from ui.table_search import found_line, search_box
 
-PAGE = "qa_meeting"
-K = "qa_"
 MEETING_LABELS = {"meeting_on": "Meeting date", "attendees": "Who is attending"}
-DISCUSSION_LABELS = {"discussion": "What the meeting said"}
-ACTION_LABELS = {
-    "description": "What is to be done",
-    "owner": "Who will do it",
-    "due_on": "Due by",
-    "completed_on": "Date done",
-}
 
 actor = require(Permission.VIEW_ALERTS)
 now = today()
 can_record = actor.can(Permission.RECORD_QA)
 
 
-def _discussed(group: qa.AgendaGroup) -> str:
-    """'1 of 3': how many of a provider's alerts on the agenda have a discussion recorded."""
-    return f"{sum(1 for e in group.entries if e.discussion)} of {len(group.entries)}"
-
-
-def _searched(group: qa.AgendaGroup) -> list[object]:
-    """What the agenda's search reads for one provider: its name and, for each of its alerts on
-    the agenda, what the page shows about it (the notes being only those this person may read)."""
-    fields: list[object] = [group.provider_name, group.provider_id]
-    for entry in group.entries:
-        fields += [
-            entry.alert_id,
-            entry.summary,
-            ALERT_CATEGORY.label(entry.category),
-            SEVERITY.label(entry.severity),
-            ALERT_STATUS.label(entry.status_now),
-            entry.assigned_label,
-            entry.discussion,
-            *(f"{note.author} {note.text}" for note in entry.notes),
-            *(f"{action.description} {action.owner}" for action in entry.actions),
-        ]
-    return fields
-
-
-def _outcome(where: str | None = None) -> None:
-    """What the last change did, shown once: a refused form's problems are shown in the form
-    itself (summary and beside each field), so only other outcomes are shown here."""
-    flash = writes.peek(PAGE)
-    if flash is not None and flash.kind == "error" and flash.problems:
-        if where is None or flash.where == where:
-            writes.take(PAGE, where)
-        return
-    writes.show(PAGE, where)
-
-
 def _create_meeting(actor: Actor) -> None:
+    """Set up the meeting typed in the form (its callback) and make it the chosen one."""
     meeting_id = writes.run(
         PAGE,
         lambda: qa.create_meeting(
@@ -87,53 +42,6 @@ def _create_meeting(actor: Actor) -> None:
         st.session_state[f"{K}meeting"] = meeting_id
 
 
-def _save_discussion(actor: Actor, meeting_id: int, alert_id: str, shown: str) -> None:
-    key = f"{K}discussion_{meeting_id}_{alert_id}"
-    writes.run(
-        PAGE,
-        lambda: qa.record_discussion(
-            engine(),
-            actor,
-            meeting_id,
-            alert_id,
-            st.session_state.get(key, ""),
-            expected_text=shown,
-        ),
-        "Discussion saved.",
-        form=f"{K}form_discussion_{meeting_id}_{alert_id}",
-        where=alert_id,
-    )
-
-
-def _add_action(actor: Actor, meeting_id: int, alert_id: str) -> None:
-    prefix = f"{K}action_{meeting_id}_{alert_id}_"
-    writes.run(
-        PAGE,
-        lambda: qa.add_qa_action(
-            engine(),
-            actor,
-            meeting_id,
-            alert_id,
-            description=st.session_state.get(f"{prefix}description", ""),
-            owner=st.session_state.get(f"{prefix}owner", ""),
-            due_on=st.session_state.get(f"{prefix}due_on"),
-        ),
-        "Action added.",
-        form=f"{prefix}form",
-        where=alert_id,
-        clear=(f"{prefix}description", f"{prefix}owner"),
-    )
-
-
-def _complete(actor: Actor, action_id: int, alert_id: str, now: dt.date) -> None:
-    writes.run(
-        PAGE,
-        lambda: qa.complete_qa_action(engine(), actor, action_id, completed_on=now, today=now),
-        "Action marked done.",
-        where=alert_id,
-    )
-
-
 st.title("Quality Assurance meeting")
 intro = (
     "Each month adult social care, providers and commissioners go through the quality alerts "
@@ -146,7 +54,7 @@ st.markdown(intro)
 meetings = qa.list_meetings(engine(), actor)
 if can_record:
     with st.expander("Set up a new meeting", expanded=not meetings, icon=":material/add:"):
-        _outcome("new")
+        outcome("new")
         with st.form(f"{K}form_new"):
             forms.summary(f"{K}form_new", MEETING_LABELS, "The meeting was not set up")
             if f"{K}new_on" not in st.session_state:
@@ -241,7 +149,7 @@ search = search_box(
     placeholder="e.g. a provider's name, an alert number, falls, an officer's name",
     help="A provider is listed when its alerts on this agenda hold every word.",
 )
-groups = matching(agenda.groups, search, _searched)
+groups = matching(agenda.groups, search, qa.AgendaGroup.search_fields)
 if not found_line(search, len(groups), len(agenda.groups), "providers"):
     st.stop()
 st.dataframe(
@@ -250,7 +158,7 @@ st.dataframe(
             "Provider": [g.provider_name for g in groups],
             "Alerts": [len(g.entries) for g in groups],
             "Highest severity": [SEVERITY.label(g.highest_severity) for g in groups],
-            "Discussed": [_discussed(g) for g in groups],
+            "Discussed": [g.discussed for g in groups],
         }
     ),
     hide_index=True,
@@ -277,7 +185,7 @@ if len(groups) > 1:  # the meeting goes through the agenda one provider at a tim
         "Provider being discussed",
         order,
         format_func=lambda pid: (
-            f"{by_provider[pid].provider_name}: {_discussed(by_provider[pid])} alerts discussed"
+            f"{by_provider[pid].provider_name}: {by_provider[pid].discussed} alerts discussed"
         ),
         key=chosen_key,
         on_change=_keep,
@@ -301,109 +209,4 @@ st.caption(
     f"{SEVERITY.label(group.highest_severity)}"
 )
 for entry in group.entries:
-    done_mark = " · ✓ discussed" if entry.discussion else ""
-    label = (
-        f"{fmt.plain(entry.alert_id)} · {SEVERITY.label(entry.severity)} severity · "
-        f"{ALERT_CATEGORY.label(entry.category)} · "
-        f"{ALERT_STATUS.label(entry.status_at_meeting)} at the meeting, "
-        f"{open_for(entry.days_open_at_meeting)} · {fmt.plain(entry.assigned_label)}{done_mark}"
-    )
-    flash = writes.peek(PAGE)
-    with st.expander(label, expanded=bool(flash and flash.where == entry.alert_id)):
-        _outcome(entry.alert_id)
-        st.markdown(f"**What happened:** {fmt.plain(entry.summary)}")
-        st.caption(
-            f"Raised {fmt.long_date(entry.raised_on)} · CQC key question: "
-            f"{entry.key_question} · Someone at risk of harm: {yes_no(entry.risk_of_harm)} · "
-            f"Status now: {ALERT_STATUS.label(entry.status_now)} · "
-            f"Assigned officer: {fmt.plain(entry.assigned_label)} · "
-            f"Why on the agenda: {'; '.join(entry.reasons).lower()}"
-        )
-        if entry.notes:
-            st.markdown("**Notes since the last meeting**")
-            for note in entry.notes:
-                st.markdown(
-                    f"- {fmt.plain(note.author)}, {uktime.clock(note.written_at)} "
-                    f"({note.seen_by.lower()}): {fmt.plain(note.text)}"
-                )
-        if can_record:
-            discussion_form = f"{K}form_discussion_{meeting_id}_{entry.alert_id}"
-            with st.form(discussion_form):
-                forms.summary(discussion_form, DISCUSSION_LABELS, "The discussion was not saved")
-                key = f"{K}discussion_{meeting_id}_{entry.alert_id}"
-                if key not in st.session_state:
-                    st.session_state[key] = entry.discussion
-                st.text_area(DISCUSSION_LABELS["discussion"], key=key, height=100)
-                forms.beside(discussion_form, "discussion")
-                if entry.discussion and st.session_state[key].strip() != entry.discussion:
-                    st.caption(
-                        f"Saved by {fmt.plain(entry.discussion_by or 'someone')}: "
-                        f"{fmt.plain(entry.discussion)}"
-                    )
-                st.form_submit_button(
-                    "Save the discussion",
-                    icon=":material/save:",
-                    on_click=_save_discussion,
-                    args=(actor, meeting_id, entry.alert_id, entry.discussion),
-                )
-        else:
-            st.markdown("**What the meeting said**")
-            st.markdown(fmt.plain(entry.discussion) if entry.discussion else "Not discussed yet.")
-
-        st.markdown("**Agreed actions**")
-        if entry.actions:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Action": [a.description for a in entry.actions],
-                        "Owner": [a.owner for a in entry.actions],
-                        "Due by": [fmt.long_date(a.due_on) for a in entry.actions],
-                        "Done": [
-                            fmt.long_date(a.completed_on) if a.completed_on else "Not yet"
-                            for a in entry.actions
-                        ],
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-                column_config={"Action": st.column_config.TextColumn(width="large")},
-            )
-        else:
-            st.caption("None yet.")
-        if not can_record:
-            continue
-        for action in entry.actions:
-            if action.completed_on is None:
-                st.button(
-                    f"Mark done today: {fmt.plain(action.description[:60])}",
-                    key=f"{K}complete_{action.action_id}",
-                    icon=":material/done:",
-                    on_click=_complete,
-                    args=(actor, action.action_id, entry.alert_id, now),
-                )
-        prefix = f"{K}action_{meeting_id}_{entry.alert_id}_"
-        with st.form(f"{prefix}form"):
-            st.markdown("**Agree an action**")
-            forms.summary(f"{prefix}form", ACTION_LABELS, "The action was not saved")
-            st.text_input(ACTION_LABELS["description"], key=f"{prefix}description")
-            forms.beside(f"{prefix}form", "description")
-            owner_col, due_col = st.columns(2)
-            with owner_col:
-                st.text_input(ACTION_LABELS["owner"], key=f"{prefix}owner")
-                forms.beside(f"{prefix}form", "owner")
-            if f"{prefix}due_on" not in st.session_state:
-                st.session_state[f"{prefix}due_on"] = meeting.meeting_on + dt.timedelta(days=28)
-            with due_col:
-                st.date_input(
-                    ACTION_LABELS["due_on"],
-                    min_value=meeting.meeting_on,
-                    format="DD/MM/YYYY",
-                    key=f"{prefix}due_on",
-                )
-                forms.beside(f"{prefix}form", "due_on")
-            st.form_submit_button(
-                "Add the action",
-                icon=":material/add_task:",
-                on_click=_add_action,
-                args=(actor, meeting_id, entry.alert_id),
-            )
+    qa_agenda.draw_entry(actor, meeting, entry, can_record, now)

@@ -3,7 +3,7 @@
 Rules (one line each; a line's count is the number of records it lists, by construction):
 - commissioners and administrators (those who manage alerts):
   - alerts past their response time (not closed, today after raised_on + response_days; the rule of
-    `alerts.past_response_time`), most serious first, then most days past;
+    `alerts.rules.past_response_time`), most serious first, then most days past;
   - critical and high alerts not started (status open);
   - alerts assigned to you: not closed, and the assigned officer (`assigned_to`) is the actor; most
     serious first, then oldest (the register's "Assigned to me" filter with open and in progress);
@@ -43,8 +43,9 @@ from typing import Any
 from sqlalchemy import Engine, Row, case, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts as alert_rules
 from sgoversight import board, periods, scoring, weekly, weekly_read, workdays
+from sgoversight.alerts.config import AlertConfig, load_alert_config
+from sgoversight.alerts.rules import CLOSED, IN_PROGRESS, days_past_response, past_response_time
 from sgoversight.auth import Actor, Permission, Role
 from sgoversight.decisions import latest_decisions
 from sgoversight.models import (
@@ -209,7 +210,7 @@ def _open_alerts(session: Session, actor: Actor) -> list[tuple[Row[Any], str]]:
             Provider.name,
         )
         .join(Provider, Provider.provider_id == QualityAlert.provider_id)
-        .where(QualityAlert.status != alert_rules.CLOSED),
+        .where(QualityAlert.status != CLOSED),
         QualityAlert.provider_id,
         actor.provider_scope(),
     )
@@ -217,12 +218,12 @@ def _open_alerts(session: Session, actor: Actor) -> list[tuple[Row[Any], str]]:
 
 
 def _alert_lines(session: Session, actor: Actor, today: dt.date) -> list[Line]:
-    config = alert_rules.load_alert_config()
+    config = load_alert_config()
     open_alerts = _open_alerts(session, actor)
     late = [
-        (alert, name, alert_rules.days_past_response(alert.status, alert.raised_on, today, config))
+        (alert, name, days_past_response(alert.status, alert.raised_on, today, config))
         for alert, name in open_alerts
-        if alert_rules.past_response_time(alert.status, alert.raised_on, today, config)
+        if past_response_time(alert.status, alert.raised_on, today, config)
     ]
     late.sort(key=lambda row: (_SEVERITY_ORDER.get(row[0].severity, 9), -row[2], row[0].alert_id))
     not_started = [
@@ -282,10 +283,10 @@ def _alert_lines(session: Session, actor: Actor, today: dt.date) -> list[Line]:
 
 
 def _assigned_detail(
-    alert: Row[Any], today: dt.date, config: alert_rules.AlertConfig
+    alert: Row[Any], today: dt.date, config: AlertConfig
 ) -> str:
-    late = alert_rules.days_past_response(alert.status, alert.raised_on, today, config)
-    status = "in progress" if alert.status == alert_rules.IN_PROGRESS else "not started"
+    late = days_past_response(alert.status, alert.raised_on, today, config)
+    status = "in progress" if alert.status == IN_PROGRESS else "not started"
     if late:
         when = f"{_days(late)} past its response time"
     else:

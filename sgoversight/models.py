@@ -140,8 +140,9 @@ class QualityAlert(Timestamped, Base):
     feedback_to_raiser_on: Mapped[dt.date | None] = mapped_column(Date)
     feedback_to_provider_on: Mapped[dt.date | None] = mapped_column(Date)
     #: The council officer who owns the work on the alert: a username in `users` with a council
-    #: role (sgoversight.alerts.council_officers); None: nobody yet. Not a foreign key, like
-    #: `User.provider_id`, so an import of old alerts never depends on the order accounts arrive.
+    #: role (sgoversight.alerts.officers.council_officers); None: nobody yet. Not a foreign key,
+    #: like `User.provider_id`, so an import of old alerts never depends on the order accounts
+    #: arrive.
     assigned_to: Mapped[str | None] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

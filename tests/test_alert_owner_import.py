@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from sgoversight.auth import Role
 from sgoversight.models import QualityAlert
+from tests.alerts.test_alert_owner import add_user
 from tests.fixtures.importing import counts, csv_bytes, good_row, run, seed
-from tests.test_alert_owner import add_user
 
 
 @pytest.fixture

@@ -239,7 +239,7 @@ def test_board_decisions_whose_work_has_not_started(borough: Engine) -> None:
 def test_commissioner_alerts_assigned_to_them_equal_the_register_it_opens(
     borough: Engine,
 ) -> None:
-    from sgoversight import alerts as alert_rules
+    from sgoversight.alerts.register import alert_register
     from sgoversight.models import QualityAlert
 
     with Session(borough) as session, session.begin():
@@ -254,7 +254,7 @@ def test_commissioner_alerts_assigned_to_them_equal_the_register_it_opens(
     assert line.items[0].detail == "Critical, not started, 35 days past its response time"
     assert line.items[1].detail == "Critical, in progress, raised 5 days ago"
     assert line.params == {"assigned": "me", "status": "open,in_progress"}
-    register = alert_rules.alert_register(
+    register = alert_register(
         borough, COMMISSIONER, today=TODAY, assigned=["me"], statuses=["open", "in_progress"]
     )
     assert sorted(register["alert_id"]) == sorted(_ids(line))

@@ -97,7 +97,7 @@ def test_alerts_logged_at_once_each_get_their_own_number(engine: Engine) -> None
     """Many people logging alerts at the same moment: every alert is saved, numbered in turn."""
     import threading
 
-    from sgoversight import alerts
+    from sgoversight.alerts.intake import log_alert
     from tests.support.alerts import COMMISSIONER, TODAY, add_providers, form
 
     add_providers(engine)
@@ -110,7 +110,7 @@ def test_alerts_logged_at_once_each_get_their_own_number(engine: Engine) -> None
         start.wait()
         for _ in range(each):
             try:
-                saved.append(alerts.log_alert(engine, COMMISSIONER, form(), today=TODAY))
+                saved.append(log_alert(engine, COMMISSIONER, form(), today=TODAY))
             except BaseException as exc:  # every failure is reported below
                 failures.append(exc)
 

@@ -53,7 +53,7 @@ def _second_tuesday(year: int, month: int) -> dt.date:
 def _schedule_qa_meetings(engine: Engine, as_of: dt.date) -> None:
     """The monthly Quality Assurance meeting on the second Tuesday of each of the last two
     months that have had theirs by as-of, created once (loading again adds none)."""
-    from sgoversight.qa import create_meeting, list_meetings
+    from sgoversight.alerts.qa import create_meeting, list_meetings
 
     held = {meeting.meeting_on for meeting in list_meetings(engine, SYSTEM)}
     days = []

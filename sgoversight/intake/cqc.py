@@ -89,7 +89,7 @@ from sgoversight.models import AlertStatusChange, CqcRating, ImportRun, Provider
 #: The import's kind (ImportRun, audit entity of the import).
 KIND = "cqc_ratings"
 AUDIT_ENTITY = "cqc_ratings"
-ALERT_ENTITY = "quality_alert"  # as sgoversight.alerts audits alerts
+ALERT_ENTITY = "quality_alert"  # as sgoversight.alerts.workflow audits alerts
 PROVIDER_ENTITY = "provider"
 RAISED_BY = "cqc"
 SHEET = "Locations"
@@ -847,7 +847,7 @@ def _record(
     Rule: the writes go through the one write transaction (db.session_scope: all or nothing); a
     dry run only reads, in a session that is closed without committing.
     """
-    from sgoversight.alerts import next_alert_id  # the alerts module's one id allocator
+    from sgoversight.alerts.intake import next_alert_id  # the one id allocator of alerts
 
     report.matched, report.alerts = [], []
     report.new_ratings = report.ratings_updated = 0

@@ -52,7 +52,8 @@ from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts, audit, standards_store
+from sgoversight import audit, standards_store
+from sgoversight.alerts.officers import council_usernames
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import session_factory, session_scope
 from sgoversight.errors import BadInput
@@ -250,7 +251,7 @@ _ASSIGNEE = _Reference(
     QualityAlert.assigned_to,
     "a council user's username",
     "an alert is assigned to a council user in the users table, never to provider staff",
-    known=lambda session, names: alerts.council_usernames(session, names),
+    known=lambda session, names: council_usernames(session, names),
 )
 _TARGETS: dict[str, _Target] = {
     "providers": _Target(ROW_SCHEMAS["providers"], Provider.__table__),
@@ -1026,7 +1027,7 @@ def _reference_problems(
     session: Session, target: _Target, checked: _Checked, filename: str
 ) -> list[Problem]:
     """Rule: provider_id names a known provider; an action's plan_id a known plan; an alert's
-    assigned_to a council user (sgoversight.alerts.council_usernames)."""
+    assigned_to a council user (sgoversight.alerts.officers.council_usernames)."""
     problems = []
     for reference in target.references:
         named = checked.all_keys((reference.column,))

@@ -42,7 +42,7 @@ MAX_ADDRESS_LENGTH = 500  # providers.address and contact
 MAX_SUMMARY_LENGTH = 2_000  # CONTRACT.md §1, alerts.summary
 MAX_TEXT_LENGTH = 10_000  # free text with no contract limit (plan reason, action description)
 MAX_WHOLE_NUMBER = 2_147_483_647  # the largest value a database INTEGER column holds
-#: The earliest date any form accepts (sgoversight.alerts.EARLIEST_DAY): the same for imports.
+#: The earliest date any form accepts (sgoversight.alerts.rules.EARLIEST_DAY): the same for imports.
 EARLIEST_DAY = dt.date(2000, 1, 1)
 #: The error values a spreadsheet shows in a cell whose formula failed.
 SPREADSHEET_ERRORS = frozenset(

@@ -471,7 +471,7 @@ def test_dates_before_the_forms_earliest_are_refused(
 
 
 def test_the_earliest_date_is_the_forms(seeded: Engine) -> None:
-    from sgoversight.alerts import EARLIEST_DAY
+    from sgoversight.alerts.rules import EARLIEST_DAY
     from sgoversight.intake.schemas import EARLIEST_DAY as IMPORT_EARLIEST_DAY
 
     assert IMPORT_EARLIEST_DAY == EARLIEST_DAY

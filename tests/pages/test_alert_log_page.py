@@ -11,7 +11,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import alerts
+from sgoversight.alerts.config import load_alert_config
+from sgoversight.alerts.intake import log_alert
 from sgoversight.models import QualityAlert
 from tests.support.alerts import COMMISSIONER, add_providers, form
 from ui.format import plain
@@ -123,7 +124,7 @@ def test_risk_of_harm_needs_the_safeguarding_answer(
     assert (alert.risk_of_harm, alert.safeguarding_concern_raised) == (True, False)
     # The warning says how to raise a concern, from config/alerts.toml.
     warning = next(w.value for w in app.warning if "Raise a safeguarding concern now" in w.value)
-    contact = alerts.load_alert_config().raise_concern
+    contact = load_alert_config().raise_concern
     assert contact is not None
     assert plain(contact.phone) in warning and plain(contact.email) in warning
 
@@ -131,7 +132,7 @@ def test_risk_of_harm_needs_the_safeguarding_answer(
 def test_duplicate_warning_is_shown_but_does_not_block(
     run_page: Callable[..., AppTest], seeded: Engine
 ) -> None:
-    first = alerts.log_alert(
+    first = log_alert(
         seeded,
         COMMISSIONER,
         form(raised_on=TODAY - dt.timedelta(days=2)),

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import alerts
+from sgoversight.alerts.intake import log_alert
+from sgoversight.alerts.workflow import add_note, close_alert, start_progress
 from sgoversight.models import QualityAlert
 from tests.support.alerts import (
     COMMISSIONER,
@@ -31,7 +32,7 @@ def seeded(page_db: Engine) -> dict[str, str]:
     add_providers(page_db)
 
     def log(**overrides: object) -> str:
-        return alerts.log_alert(page_db, COMMISSIONER, form(**overrides), today=TODAY)
+        return log_alert(page_db, COMMISSIONER, form(**overrides), today=TODAY)
 
     return {
         "late": log(raised_on=TODAY - 30 * DAY, severity="critical", category="falls"),
@@ -202,7 +203,7 @@ def test_a_change_by_someone_else_since_the_page_was_drawn_is_refused(
     alert_id = seeded["recent"]
     app = _choose(run_page(PAGE), alert_id)
     # A second editor changes the alert after this page was drawn and before the click.
-    alerts.add_note(page_db, OTHER_COMMISSIONER, alert_id, "Visited today.", expected_version=1)
+    add_note(page_db, OTHER_COMMISSIONER, alert_id, "Visited today.", expected_version=1)
     _text_area(app, "What was the outcome?").input("Resolved.")
     app = _button(app, "Close the alert").click().run()
     assert not app.exception
@@ -223,7 +224,7 @@ def test_stale_start_work_button_is_refused_too(
 ) -> None:
     alert_id = seeded["late"]
     app = _choose(run_page(PAGE), alert_id)
-    alerts.start_progress(page_db, OTHER_COMMISSIONER, alert_id, expected_version=1, today=TODAY)
+    start_progress(page_db, OTHER_COMMISSIONER, alert_id, expected_version=1, today=TODAY)
     app = _button(app, "Start work on this alert (mark it in progress)").click().run()
     assert any("changed by colin" in e.value for e in app.error)
     assert [c.to_status for c in stored(page_db, alert_id).status_changes] == [
@@ -262,7 +263,7 @@ def test_a_link_opens_exactly_that_alert_even_outside_the_filters(
     run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
 ) -> None:
     alert_id = seeded["other"]
-    alerts.close_alert(
+    close_alert(
         page_db, COMMISSIONER, alert_id, outcome="Done.", closed_on=TODAY, expected_version=1,
         today=TODAY,
     )  # fmt: skip
@@ -337,7 +338,7 @@ def test_closing_an_at_risk_alert_asks_for_the_safeguarding_answer_beside_its_fi
     run_page: Callable[..., AppTest], page_db: Engine
 ) -> None:
     add_providers(page_db)
-    alert_id = alerts.log_alert(
+    alert_id = log_alert(
         page_db, COMMISSIONER, form(risk_of_harm=True, safeguarding_concern_raised=False),
         today=TODAY,
     )  # fmt: skip
@@ -458,7 +459,7 @@ def test_start_work_assigns_the_officer_and_the_assigned_filters_follow(
     run_page: Callable[..., AppTest], seeded: dict[str, str], page_db: Engine
 ) -> None:
     from sgoversight.auth import Role
-    from tests.test_alert_owner import add_user
+    from tests.alerts.test_alert_owner import add_user
 
     add_user(page_db, "commissioner", [Role.COMMISSIONER])
     add_user(page_db, "colin", [Role.COMMISSIONER])

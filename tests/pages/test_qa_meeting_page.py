@@ -13,7 +13,9 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import alerts, qa
+from sgoversight.alerts import qa
+from sgoversight.alerts.intake import log_alert
+from sgoversight.alerts.workflow import add_note
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.models import AlertNote
 from tests.support.alerts import COMMISSIONER, OTHER_COMMISSIONER, add_providers, form
@@ -29,7 +31,7 @@ def seeded(page_db: Engine) -> dict[str, object]:
     add_providers(page_db)
 
     def log(**overrides: object) -> str:
-        return alerts.log_alert(page_db, COMMISSIONER, form(**overrides), today=MEETING - DAY)
+        return log_alert(page_db, COMMISSIONER, form(**overrides), today=MEETING - DAY)
 
     ids = {
         "a_low": log(provider_id="PRV-A", severity="low", raised_on=MEETING - 9 * DAY),
@@ -244,7 +246,7 @@ def test_the_agenda_is_searched_by_provider_or_what_its_alerts_say(
 def test_provider_staff_never_find_an_alert_by_a_note_they_cannot_read(
     run_page: Callable[..., AppTest], seeded: dict[str, object], page_db: Engine
 ) -> None:
-    alerts.add_note(
+    add_note(
         page_db, COMMISSIONER, str(seeded["a_high"]), "Zebra: internal only.", expected_version=1
     )
     with Session(page_db) as session, session.begin():  # written before the meeting: on its agenda

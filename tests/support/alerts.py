@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts
+from sgoversight.alerts.intake import log_alert
 from sgoversight.auth import Actor, Role
 from sgoversight.models import Provider, QualityAlert
 from tests.support import pdftext
@@ -60,7 +60,7 @@ def log(
     engine: Engine, actor: Actor = COMMISSIONER, today: dt.date = TODAY, **overrides: Any
 ) -> str:
     """Log a valid alert (changed by `overrides`) and return its id."""
-    return alerts.log_alert(engine, actor, form(**overrides), today=today)
+    return log_alert(engine, actor, form(**overrides), today=today)
 
 
 def stored(engine: Engine, alert_id: str) -> QualityAlert:

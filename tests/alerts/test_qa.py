@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts, qa
-from sgoversight.alerts import EditConflict, IllegalTransition
-from sgoversight.errors import BadInput, FormInvalid
+from sgoversight.alerts import qa
+from sgoversight.alerts.read import get_alert
+from sgoversight.alerts.rules import IllegalTransition
+from sgoversight.alerts.workflow import close_alert
+from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import AlertNote, AuditEvent, QaAgendaItem
 from tests.support.alerts import (
     COMMISSIONER,
@@ -37,8 +39,8 @@ def db(engine: Engine) -> Engine:
 
 
 def _close(db: Engine, alert_id: str, on: dt.date, today: dt.date | None = None) -> None:
-    version = alerts.get_alert(db, COMMISSIONER, alert_id, today=TODAY).version
-    alerts.close_alert(
+    version = get_alert(db, COMMISSIONER, alert_id, today=TODAY).version
+    close_alert(
         db, COMMISSIONER, alert_id, outcome="Resolved", closed_on=on, expected_version=version,
         today=today or on,
     )  # fmt: skip

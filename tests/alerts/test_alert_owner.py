@@ -10,11 +10,16 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts
-from sgoversight.alerts import AlertConfig, IllegalTransition
+from sgoversight.alerts.config import AlertConfig
+from sgoversight.alerts.officers import council_officers, council_usernames
+from sgoversight.alerts.output import register_table
+from sgoversight.alerts.read import allowed_actions, get_alert
+from sgoversight.alerts.register import alert_register
+from sgoversight.alerts.rules import INTERNAL, IllegalTransition, is_council_user
+from sgoversight.alerts.workflow import add_note, assign_alert, close_alert, start_progress
 from sgoversight.auth import Actor, PermissionDenied, Role
 from sgoversight.errors import FormInvalid
-from sgoversight.models import AlertNote, AuditEvent, User
+from sgoversight.models import AlertNote, AuditEvent, QualityAlert, User
 from tests.support.alerts import (
     COMMISSIONER,
     OTHER_COMMISSIONER,
@@ -63,14 +68,14 @@ def db(engine: Engine) -> Engine:
 
 
 def test_council_users_are_those_with_a_role_other_than_provider_staff(db: Engine) -> None:
-    assert alerts.is_council_user([Role.COMMISSIONER])
-    assert alerts.is_council_user([Role.PROVIDER, Role.QA_ATTENDEE])
-    assert not alerts.is_council_user([Role.PROVIDER])
-    assert not alerts.is_council_user([])
-    officers = alerts.council_officers(db, COMMISSIONER)
+    assert is_council_user([Role.COMMISSIONER])
+    assert is_council_user([Role.PROVIDER, Role.QA_ATTENDEE])
+    assert not is_council_user([Role.PROVIDER])
+    assert not is_council_user([])
+    officers = council_officers(db, COMMISSIONER)
     assert set(officers) == {"cara", "colin", "sam"}  # no provider staff, no disabled account
     with Session(db) as session:
-        assert alerts.council_usernames(session, ["cara", "pat", "gone", "nobody"]) == {
+        assert council_usernames(session, ["cara", "pat", "gone", "nobody"]) == {
             "cara",
             "gone",
         }
@@ -79,17 +84,15 @@ def test_council_users_are_those_with_a_role_other_than_provider_staff(db: Engin
 def test_starting_work_assigns_the_person_who_starts_it(db: Engine) -> None:
     alert_id = log(db)
     assert stored(db, alert_id).assigned_to is None
-    alerts.start_progress(db, COMMISSIONER, alert_id, expected_version=1, today=TODAY)
+    start_progress(db, COMMISSIONER, alert_id, expected_version=1, today=TODAY)
     assert stored(db, alert_id).assigned_to == "cara"
 
 
 def test_starting_work_can_assign_someone_else(db: Engine) -> None:
     alert_id = log(db)
-    alerts.start_progress(
-        db, COMMISSIONER, alert_id, expected_version=1, today=TODAY, assigned_to="sam"
-    )
+    start_progress(db, COMMISSIONER, alert_id, expected_version=1, today=TODAY, assigned_to="sam")
     assert stored(db, alert_id).assigned_to == "sam"
-    detail = alerts.get_alert(db, COMMISSIONER, alert_id, today=TODAY)
+    detail = get_alert(db, COMMISSIONER, alert_id, today=TODAY)
     assert detail.assigned_label == "Sam Example (sam)"
 
 
@@ -99,9 +102,7 @@ def test_starting_work_refuses_an_officer_who_is_not_an_enabled_council_user(
 ) -> None:
     alert_id = log(db)
     with pytest.raises(FormInvalid) as refused:
-        alerts.start_progress(
-            db, COMMISSIONER, alert_id, expected_version=1, today=TODAY, assigned_to=who
-        )
+        start_progress(db, COMMISSIONER, alert_id, expected_version=1, today=TODAY, assigned_to=who)
     assert set(refused.value.fields) == {"assigned_to"}
     after = stored(db, alert_id)
     assert (after.status, after.assigned_to, after.version) == ("open", None, 1)
@@ -109,14 +110,12 @@ def test_starting_work_refuses_an_officer_who_is_not_an_enabled_council_user(
 
 def test_reassigning_needs_a_note_and_is_noted_internally_and_audited(db: Engine) -> None:
     alert_id = log(db)
-    alerts.start_progress(db, COMMISSIONER, alert_id, expected_version=1, today=TODAY)
+    start_progress(db, COMMISSIONER, alert_id, expected_version=1, today=TODAY)
     with pytest.raises(FormInvalid) as refused:
-        alerts.assign_alert(
-            db, COMMISSIONER, alert_id, assigned_to="pat", note="  ", expected_version=2
-        )
+        assign_alert(db, COMMISSIONER, alert_id, assigned_to="pat", note="  ", expected_version=2)
     assert set(refused.value.fields) == {"assigned_to", "note"}
     assert stored(db, alert_id).version == 2
-    alerts.assign_alert(
+    assign_alert(
         db,
         COMMISSIONER,
         alert_id,
@@ -127,7 +126,7 @@ def test_reassigning_needs_a_note_and_is_noted_internally_and_audited(db: Engine
     alert = stored(db, alert_id)
     assert (alert.assigned_to, alert.version) == ("colin", 3)
     (note,) = alert.notes
-    assert note.visibility == alerts.INTERNAL
+    assert note.visibility == INTERNAL
     assert note.text == (
         "Assigned to Colin Example (colin) (was Cara Example (cara)): "
         "Colin covers this home from Monday."
@@ -141,20 +140,18 @@ def test_reassigning_needs_a_note_and_is_noted_internally_and_audited(db: Engine
     assert (event.before["assigned_to"], event.after["assigned_to"]) == ("cara", "colin")
     assert event.after["note_visibility"] == "internal"
     # Provider staff never read the internal note about who owns it.
-    assert alerts.get_alert(db, PROVIDER_A, alert_id, today=TODAY).notes == ()
+    assert get_alert(db, PROVIDER_A, alert_id, today=TODAY).notes == ()
 
 
 def test_the_same_officer_again_is_refused_and_nobody_unassigns(db: Engine) -> None:
     alert_id = log(db)
     with pytest.raises(FormInvalid) as refused:
-        alerts.assign_alert(
-            db, COMMISSIONER, alert_id, assigned_to=None, note="x", expected_version=1
-        )
+        assign_alert(db, COMMISSIONER, alert_id, assigned_to=None, note="x", expected_version=1)
     assert "already unassigned" in refused.value.fields["assigned_to"]
-    alerts.assign_alert(
+    assign_alert(
         db, COMMISSIONER, alert_id, assigned_to="sam", note="Sam triages", expected_version=1
     )
-    alerts.assign_alert(
+    assign_alert(
         db, COMMISSIONER, alert_id, assigned_to="", note="Back to the pool", expected_version=2
     )
     assert stored(db, alert_id).assigned_to is None
@@ -163,19 +160,17 @@ def test_the_same_officer_again_is_refused_and_nobody_unassigns(db: Engine) -> N
 def test_only_alert_managers_assign_and_never_on_a_closed_alert(db: Engine) -> None:
     alert_id = log(db)
     with pytest.raises(PermissionDenied):
-        alerts.assign_alert(
-            db, PROVIDER_A, alert_id, assigned_to="cara", note="Mine", expected_version=1
-        )
-    alerts.close_alert(
+        assign_alert(db, PROVIDER_A, alert_id, assigned_to="cara", note="Mine", expected_version=1)
+    close_alert(
         db, COMMISSIONER, alert_id, outcome="Sorted", closed_on=TODAY, expected_version=1,
         today=TODAY,
     )  # fmt: skip
     with pytest.raises(IllegalTransition):
-        alerts.assign_alert(
+        assign_alert(
             db, COMMISSIONER, alert_id, assigned_to="cara", note="Late", expected_version=2
         )
-    detail = alerts.get_alert(db, COMMISSIONER, alert_id, today=TODAY)
-    assert "assign" not in alerts.allowed_actions(COMMISSIONER, detail)
+    detail = get_alert(db, COMMISSIONER, alert_id, today=TODAY)
+    assert "assign" not in allowed_actions(COMMISSIONER, detail)
     with Session(db) as session:
         assert session.scalars(select(AlertNote)).all() == []
 
@@ -186,18 +181,18 @@ def _ids(frame) -> set[str]:  # type: ignore[no-untyped-def]
 
 def test_assigned_to_me_and_unassigned_filters(db: Engine) -> None:
     mine, theirs, nobodys = log(db), log(db), log(db)
-    alerts.start_progress(db, COMMISSIONER, mine, expected_version=1, today=TODAY)
-    alerts.start_progress(db, OTHER_COMMISSIONER, theirs, expected_version=1, today=TODAY)
+    start_progress(db, COMMISSIONER, mine, expected_version=1, today=TODAY)
+    start_progress(db, OTHER_COMMISSIONER, theirs, expected_version=1, today=TODAY)
 
     def register(**filters: object):  # type: ignore[no-untyped-def]
-        return alerts.alert_register(db, COMMISSIONER, today=TODAY, config=CONFIG, **filters)
+        return alert_register(db, COMMISSIONER, today=TODAY, config=CONFIG, **filters)
 
     assert _ids(register(assigned=["me"])) == {mine}
     assert _ids(register(assigned=["unassigned"])) == {nobodys}
     assert _ids(register(assigned=["me", "unassigned"])) == {mine, nobodys}
     assert _ids(register(assigned=[])) == {mine, theirs, nobodys}
     frame = register()
-    by_id = dict(zip(frame["alert_id"], alerts.register_table(frame)["Assigned to"], strict=True))
+    by_id = dict(zip(frame["alert_id"], register_table(frame)["Assigned to"], strict=True))
     assert by_id == {
         mine: "Cara Example (cara)",
         theirs: "Colin Example (colin)",
@@ -209,16 +204,14 @@ def test_search_reads_id_former_id_provider_summary_and_readable_notes(db: Engin
     medicines = log(db, summary="Evening MEDICINES late twice")
     falls = log(db, provider_id="PRV-B", summary="Two falls at night")
     noted = log(db, summary="Nothing special")
-    alerts.add_note(
-        db, COMMISSIONER, noted, "Whistleblower mentions 100% agency", expected_version=1
-    )
+    add_note(db, COMMISSIONER, noted, "Whistleblower mentions 100% agency", expected_version=1)
     shared = log(db, summary="Another")
-    alerts.add_note(
+    add_note(
         db, COMMISSIONER, shared, "Agreed a rota review", expected_version=1, visibility="shared"
     )
 
     def search(words: str, actor: Actor = COMMISSIONER) -> set[str]:
-        return _ids(alerts.alert_register(db, actor, today=TODAY, config=CONFIG, search=words))
+        return _ids(alert_register(db, actor, today=TODAY, config=CONFIG, search=words))
 
     assert search("medicines") == {medicines}
     assert search("elm court") == {falls}  # provider name, any case
@@ -237,11 +230,11 @@ def test_search_reads_id_former_id_provider_summary_and_readable_notes(db: Engin
 def test_search_finds_an_alert_by_its_former_id(db: Engine) -> None:
     alert_id = log(db)
     with Session(db) as session, session.begin():
-        alert = session.get(alerts.QualityAlert, alert_id)
+        alert = session.get(QualityAlert, alert_id)
         assert alert is not None
         alert.former_id = "QA-2025-00042"
     assert _ids(
-        alerts.alert_register(db, COMMISSIONER, today=TODAY, config=CONFIG, search="qa-2025-000")
+        alert_register(db, COMMISSIONER, today=TODAY, config=CONFIG, search="qa-2025-000")
     ) == {alert_id}
 
 
@@ -249,14 +242,14 @@ def test_days_past_response_time(db: Engine) -> None:
     late = log(db, raised_on=TODAY - dt.timedelta(days=25))
     due_today = log(db, raised_on=TODAY - dt.timedelta(days=20))
     closed = log(db, raised_on=TODAY - dt.timedelta(days=30))
-    alerts.close_alert(
+    close_alert(
         db, COMMISSIONER, closed, outcome="Done", closed_on=TODAY, expected_version=1, today=TODAY
     )
-    frame = alerts.alert_register(db, COMMISSIONER, today=TODAY, config=CONFIG)
+    frame = alert_register(db, COMMISSIONER, today=TODAY, config=CONFIG)
     days = dict(zip(frame["alert_id"], frame["days_past_response"], strict=True))
     assert days == {late: 5, due_today: 0, closed: 0}
-    table = alerts.register_table(frame)
+    table = register_table(frame)
     assert list(table["Days past response time"]) == list(frame["days_past_response"])
-    detail = alerts.get_alert(db, COMMISSIONER, late, today=TODAY, config=CONFIG)
+    detail = get_alert(db, COMMISSIONER, late, today=TODAY, config=CONFIG)
     assert detail.days_past_response == 5
     assert version(db, late) == 1

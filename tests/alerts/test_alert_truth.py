@@ -13,7 +13,17 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts, qa
+from sgoversight.alerts import qa, rules
+from sgoversight.alerts.output import alert_label, register_csv, register_table, register_xlsx
+from sgoversight.alerts.read import get_alert
+from sgoversight.alerts.register import alert_register, register_notes
+from sgoversight.alerts.workflow import (
+    SAFEGUARDING_ANSWER_MESSAGE,
+    add_note,
+    close_alert,
+    reopen_alert,
+    start_progress,
+)
 from sgoversight.errors import FormInvalid
 from sgoversight.models import AuditEvent, QualityAlert
 from tests.support.alerts import (
@@ -57,12 +67,10 @@ def _workbook_text(data: bytes) -> str:
 def _noted(db: Engine) -> str:
     """An alert about PRV-A with an internal note, a shared note and the provider's own note."""
     alert_id = log(db)
-    alerts.add_note(db, COMMISSIONER, alert_id, INTERNAL, expected_version=1)
-    alerts.add_note(
-        db, COMMISSIONER, alert_id, SHARED, expected_version=2, visibility=alerts.SHARED
-    )
+    add_note(db, COMMISSIONER, alert_id, INTERNAL, expected_version=1)
+    add_note(db, COMMISSIONER, alert_id, SHARED, expected_version=2, visibility=rules.SHARED)
     # A provider user's note is shared by definition, whatever they ask for.
-    alerts.add_note(db, PROVIDER_A, alert_id, OWN, expected_version=3, visibility=alerts.INTERNAL)
+    add_note(db, PROVIDER_A, alert_id, OWN, expected_version=3, visibility=rules.INTERNAL)
     return alert_id
 
 
@@ -90,42 +98,38 @@ def test_notes_are_internal_unless_shared_and_provider_notes_are_shared(db: Engi
 
 def test_provider_staff_read_only_shared_notes_in_the_alert(db: Engine) -> None:
     alert_id = _noted(db)
-    council = alerts.get_alert(db, COMMISSIONER, alert_id, today=TODAY)
+    council = get_alert(db, COMMISSIONER, alert_id, today=TODAY)
     assert [n.text for n in council.notes] == [INTERNAL, SHARED, OWN]
     assert [n.seen_by for n in council.notes] == [
         "Internal to the council",
         "Shared with the provider",
         "Shared with the provider",
     ]
-    assert len(alerts.get_alert(db, QA_ATTENDEE, alert_id, today=TODAY).notes) == 3
-    provider = alerts.get_alert(db, PROVIDER_A, alert_id, today=TODAY)
+    assert len(get_alert(db, QA_ATTENDEE, alert_id, today=TODAY).notes) == 3
+    provider = get_alert(db, PROVIDER_A, alert_id, today=TODAY)
     assert [n.text for n in provider.notes] == [SHARED, OWN]
 
 
 def test_provider_staff_downloads_never_hold_an_internal_note(db: Engine) -> None:
     alert_id = _noted(db)
-    council_frame = alerts.alert_register(db, COMMISSIONER, today=TODAY)
+    council_frame = alert_register(db, COMMISSIONER, today=TODAY)
     council_book = _workbook_text(
-        alerts.register_xlsx(
-            council_frame, "note", alerts.register_notes(db, COMMISSIONER, [alert_id])
-        )
+        register_xlsx(council_frame, "note", register_notes(db, COMMISSIONER, [alert_id]))
     )
     assert INTERNAL in council_book and SHARED in council_book and OWN in council_book
     assert "Internal to the council" in council_book
 
-    frame = alerts.alert_register(db, PROVIDER_A, today=TODAY)
-    notes = alerts.register_notes(db, PROVIDER_A, list(frame["alert_id"]))
+    frame = alert_register(db, PROVIDER_A, today=TODAY)
+    notes = register_notes(db, PROVIDER_A, list(frame["alert_id"]))
     assert list(notes["Note"]) == [SHARED, OWN]
-    book = _workbook_text(alerts.register_xlsx(frame, "note", notes))
+    book = _workbook_text(register_xlsx(frame, "note", notes))
     assert SHARED in book and OWN in book
     assert INTERNAL not in book
-    assert INTERNAL not in alerts.register_csv(frame).decode("utf-8-sig")
+    assert INTERNAL not in register_csv(frame).decode("utf-8-sig")
     # Asking for the notes of the whole register as a provider gives their own shared notes only.
     other = log(db, provider_id="PRV-B")
-    alerts.add_note(
-        db, COMMISSIONER, other, SHARED + " (B)", expected_version=1, visibility="shared"
-    )
-    assert list(alerts.register_notes(db, PROVIDER_A, [alert_id, other])["Alert"]) == [
+    add_note(db, COMMISSIONER, other, SHARED + " (B)", expected_version=1, visibility="shared")
+    assert list(register_notes(db, PROVIDER_A, [alert_id, other])["Alert"]) == [
         alert_id,
         alert_id,
     ]
@@ -153,11 +157,11 @@ def test_an_internal_note_is_not_a_reason_a_provider_is_told_an_alert_is_on_the_
     db: Engine,
 ) -> None:
     alert_id = log(db, raised_on=TODAY - dt.timedelta(days=20))
-    alerts.close_alert(
+    close_alert(
         db, COMMISSIONER, alert_id, outcome="Resolved", closed_on=TODAY - dt.timedelta(days=10),
         expected_version=1, today=TODAY - dt.timedelta(days=10),
     )  # fmt: skip
-    alerts.add_note(db, COMMISSIONER, alert_id, INTERNAL, expected_version=2)
+    add_note(db, COMMISSIONER, alert_id, INTERNAL, expected_version=2)
     meeting_id = qa.create_meeting(db, COMMISSIONER, meeting_on=MEETING)
     qa.create_meeting(db, COMMISSIONER, meeting_on=NOW - dt.timedelta(days=5))
     assert alert_id in [e.alert_id for e in qa.agenda(db, COMMISSIONER, meeting_id).entries]
@@ -178,18 +182,18 @@ def test_the_at_risk_answer_is_kept_and_shown_wherever_the_alert_is(db: Engine) 
         session.add(imported)
     assert stored(db, at_risk).risk_of_harm is True
     assert stored(db, not_at_risk).risk_of_harm is False
-    detail = alerts.get_alert(db, COMMISSIONER, "ALT-000001", today=TODAY)
+    detail = get_alert(db, COMMISSIONER, "ALT-000001", today=TODAY)
     assert detail.risk_of_harm is None
 
-    frame = alerts.alert_register(db, COMMISSIONER, today=TODAY)
-    table = alerts.register_table(frame).set_index("Alert")
+    frame = alert_register(db, COMMISSIONER, today=TODAY)
+    table = register_table(frame).set_index("Alert")
     assert table.loc[at_risk, "Someone at risk of harm"] == "Yes"
     assert table.loc[not_at_risk, "Someone at risk of harm"] == "No"
     assert table.loc["ALT-000001", "Someone at risk of harm"] == "Not recorded"
-    assert "Someone at risk of harm" in alerts.register_csv(frame).decode("utf-8-sig")
+    assert "Someone at risk of harm" in register_csv(frame).decode("utf-8-sig")
 
     def only(*answers: str) -> list[str]:
-        chosen = alerts.alert_register(db, COMMISSIONER, today=TODAY, risk=answers)
+        chosen = alert_register(db, COMMISSIONER, today=TODAY, risk=answers)
         return sorted(chosen["alert_id"])
 
     assert only("yes") == [at_risk]
@@ -216,19 +220,19 @@ def test_closing_an_at_risk_alert_asks_about_the_safeguarding_concern(db: Engine
     alert_id = log(db, risk_of_harm=True, safeguarding_concern_raised=False)
 
     def close(**answers: str | None) -> int:
-        return alerts.close_alert(
+        return close_alert(
             db, COMMISSIONER, alert_id, outcome="Medicines round moved.", closed_on=TODAY,
             expected_version=version(db, alert_id), today=TODAY, **answers,
         )  # fmt: skip
 
     with pytest.raises(FormInvalid) as caught:
         close()
-    assert caught.value.fields == {"safeguarding_reference": alerts.SAFEGUARDING_ANSWER_MESSAGE}
+    assert caught.value.fields == {"safeguarding_reference": SAFEGUARDING_ANSWER_MESSAGE}
     with pytest.raises(FormInvalid) as caught:
         close(safeguarding_reference="SG-123", no_concern_reason="Not needed")
     assert set(caught.value.fields) == {"no_concern_reason"}
     with pytest.raises(FormInvalid) as caught:  # every problem of the form at once
-        alerts.close_alert(
+        close_alert(
             db, COMMISSIONER, alert_id, outcome="", closed_on=TODAY + dt.timedelta(days=1),
             expected_version=1, today=TODAY, safeguarding_reference="x" * 101,
         )  # fmt: skip
@@ -243,9 +247,9 @@ def test_closing_an_at_risk_alert_asks_about_the_safeguarding_concern(db: Engine
         "SG-2026-0412",
         None,
     )
-    detail = alerts.get_alert(db, COMMISSIONER, alert_id, today=TODAY)
+    detail = get_alert(db, COMMISSIONER, alert_id, today=TODAY)
     assert detail.safeguarding_reference == "SG-2026-0412"
-    table = alerts.register_table(alerts.alert_register(db, COMMISSIONER, today=TODAY))
+    table = register_table(alert_register(db, COMMISSIONER, today=TODAY))
     assert list(table["Safeguarding answer at closing"]) == ["Concern reference SG-2026-0412"]
     with Session(db) as session:
         closing = session.scalars(
@@ -253,7 +257,7 @@ def test_closing_an_at_risk_alert_asks_about_the_safeguarding_concern(db: Engine
         ).one()
     assert closing.after["safeguarding_reference"] == "SG-2026-0412"
 
-    alerts.reopen_alert(
+    reopen_alert(
         db, COMMISSIONER, alert_id, reason="Late again.", expected_version=version(db, alert_id),
         today=TODAY,
     )  # fmt: skip
@@ -264,7 +268,7 @@ def test_closing_an_at_risk_alert_asks_about_the_safeguarding_concern(db: Engine
 
 def test_closing_an_alert_not_at_risk_asks_nothing_more(db: Engine) -> None:
     alert_id = log(db)
-    alerts.close_alert(
+    close_alert(
         db, COMMISSIONER, alert_id, outcome="Done.", closed_on=TODAY, expected_version=1,
         today=TODAY,
     )  # fmt: skip
@@ -282,9 +286,9 @@ def test_in_app_alerts_are_numbered_al_and_found_by_their_former_id(db: Engine) 
             text("UPDATE quality_alerts SET former_id = 'QA-2026-00007' WHERE alert_id = :id"),
             {"id": alert_id},
         )
-    detail = alerts.get_alert(db, COMMISSIONER, "QA-2026-00007", today=TODAY)
+    detail = get_alert(db, COMMISSIONER, "QA-2026-00007", today=TODAY)
     assert (detail.alert_id, detail.former_id) == (alert_id, "QA-2026-00007")
-    alerts.start_progress(db, COMMISSIONER, "QA-2026-00007", expected_version=1, today=TODAY)
+    start_progress(db, COMMISSIONER, "QA-2026-00007", expected_version=1, today=TODAY)
     assert stored(db, alert_id).status == "in_progress"
-    label = alerts.alert_label(alert_id, "Harbour View", "medication", "high", "QA-2026-00007")
+    label = alert_label(alert_id, "Harbour View", "medication", "high", "QA-2026-00007")
     assert "QA-2026-00007" in label and "Open" not in label and "In progress" not in label

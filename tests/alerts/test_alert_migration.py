@@ -11,8 +11,10 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
-from sgoversight import alerts
-from sgoversight.alerts import EditConflict
+from sgoversight.alerts.intake import log_alert
+from sgoversight.alerts.read import get_alert
+from sgoversight.alerts.workflow import add_note
+from sgoversight.errors import EditConflict
 from sgoversight.migrate import alembic_config, upgrade
 from tests.support.alerts import COMMISSIONER, PROVIDER_A, TODAY, add_providers
 
@@ -102,16 +104,16 @@ def test_in_app_alerts_are_renumbered_and_keep_their_old_id(engine: Engine) -> N
     assert note_ids == set(rows)
 
     # The old id still finds the alert, and its history still reads the audit events that name it.
-    detail = alerts.get_alert(engine, COMMISSIONER, "QA-2026-00001", today=TODAY)
+    detail = get_alert(engine, COMMISSIONER, "QA-2026-00001", today=TODAY)
     assert detail.alert_id == "AL-2026-00003" and detail.former_id == "QA-2026-00001"
     assert detail.risk_of_harm is True
     assert [n.visibility for n in detail.notes] == ["internal"]
-    assert alerts.get_alert(engine, PROVIDER_A, "AL-2026-00003", today=TODAY).notes == ()
+    assert get_alert(engine, PROVIDER_A, "AL-2026-00003", today=TODAY).notes == ()
     # Who changed it last is read from the audit events under its old id.
     with pytest.raises(EditConflict, match="changed by cara"):
-        alerts.add_note(engine, COMMISSIONER, "AL-2026-00003", "Seen.", expected_version=1)
+        add_note(engine, COMMISSIONER, "AL-2026-00003", "Seen.", expected_version=1)
     # A new alert is numbered after the highest AL- number of the year.
-    new = alerts.log_alert(
+    new = log_alert(
         engine,
         COMMISSIONER,
         {

@@ -15,7 +15,7 @@ Rules:
 - Each entry carries the alert's notes written in that window and its answer to "Is someone at
   risk of harm?". Provider staff are served only notes shared with the provider: an internal note
   is neither shown to them nor a reason, for them, that an alert is on the agenda
-  (sgoversight.alerts.may_read_note).
+  (sgoversight.alerts.rules.may_read_note).
 - Reading the agenda and minutes needs VIEW_ALERTS; provider staff see only their own provider's
   part of it. Creating meetings, recording discussion and agreeing or completing actions needs
   RECORD_QA (commissioners and administrators); QA attendees read only.
@@ -37,26 +37,24 @@ from sqlalchemy.orm import Session
 
 from sgoversight import audit, uktime
 from sgoversight import vocabulary as v
-from sgoversight.alerts import (
+from sgoversight.alerts.read import NoteView, readable_notes
+from sgoversight.alerts.rules import (
     EARLIEST_DAY,
     MAX_TEXT,
     SEVERITY_RANK,
     SHARED,
-    EditConflict,
     IllegalTransition,
-    NoteView,
     clean_text,
     days_open,
     key_question,
     long_date,
     officer_label,
     open_for,
-    readable_notes,
     yes_no,
 )
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import session_scope
-from sgoversight.errors import BadInput, FormInvalid
+from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.exporting import to_xlsx_bytes
 from sgoversight.models import (
     AlertNote,
@@ -271,6 +269,31 @@ class AgendaGroup:
     @property
     def highest_severity(self) -> str:
         return self.entries[0].severity
+
+    @property
+    def discussed(self) -> str:
+        """'1 of 3': how many of the provider's alerts on the agenda have a discussion recorded."""
+        return f"{sum(1 for e in self.entries if e.discussion)} of {len(self.entries)}"
+
+    def search_fields(self) -> list[object]:
+        """Rule for the agenda's search: a provider is found by its name and id and, for each of
+        its alerts on the agenda, what the meeting is shown about it (id, what happened, category,
+        severity, status, officer, discussion, the notes served to the reader, the actions), so
+        the notes searched are only those the reader may read."""
+        fields: list[object] = [self.provider_name, self.provider_id]
+        for entry in self.entries:
+            fields += [
+                entry.alert_id,
+                entry.summary,
+                v.ALERT_CATEGORY.label(entry.category),
+                v.SEVERITY.label(entry.severity),
+                v.ALERT_STATUS.label(entry.status_now),
+                entry.assigned_label,
+                entry.discussion,
+                *(f"{note.author} {note.text}" for note in entry.notes),
+                *(f"{action.description} {action.owner}" for action in entry.actions),
+            ]
+        return fields
 
 
 @dataclass(frozen=True)

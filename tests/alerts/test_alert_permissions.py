@@ -14,7 +14,17 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts, qa
+from sgoversight.alerts import qa
+from sgoversight.alerts.intake import log_alert, possible_duplicates
+from sgoversight.alerts.read import allowed_actions, get_alert
+from sgoversight.alerts.register import REGISTER_COLUMNS, alert_register
+from sgoversight.alerts.workflow import (
+    add_note,
+    close_alert,
+    record_feedback,
+    reopen_alert,
+    start_progress,
+)
 from sgoversight.auth import Actor, PermissionDenied
 from sgoversight.models import AuditEvent
 from tests.support.alerts import (
@@ -53,7 +63,7 @@ def world(engine: Engine) -> World:
     add_providers(engine)
     alert_a = log(engine, raised_on=TODAY - dt.timedelta(days=5))
     closed_a = log(engine, raised_on=TODAY - dt.timedelta(days=5))
-    alerts.close_alert(
+    close_alert(
         engine, COMMISSIONER, closed_a, outcome="Resolved", closed_on=TODAY, expected_version=1,
         today=TODAY,
     )  # fmt: skip
@@ -83,23 +93,23 @@ UseCase = Callable[[World, Actor], object]
 # "provider_other" is Elm Court's.
 USE_CASES: dict[str, tuple[UseCase, set[str]]] = {
     "log_alert": (
-        lambda w, a: alerts.log_alert(w.engine, a, form(), today=TODAY),
+        lambda w, a: log_alert(w.engine, a, form(), today=TODAY),
         {"commissioner", "admin", "safeguarding", "provider_own"},
     ),
     "possible_duplicates": (
-        lambda w, a: alerts.possible_duplicates(w.engine, a, "PRV-A", "medication", TODAY),
+        lambda w, a: possible_duplicates(w.engine, a, "PRV-A", "medication", TODAY),
         {"commissioner", "admin", "safeguarding", "provider_own"},
     ),
     "get_alert": (
-        lambda w, a: alerts.get_alert(w.engine, a, w.alert_a, today=TODAY),
+        lambda w, a: get_alert(w.engine, a, w.alert_a, today=TODAY),
         {"commissioner", "admin", "safeguarding", "board", "qa_attendee", "provider_own"},
     ),
     "start_progress": (
-        lambda w, a: alerts.start_progress(w.engine, a, w.alert_a, expected_version=1, today=TODAY),
+        lambda w, a: start_progress(w.engine, a, w.alert_a, expected_version=1, today=TODAY),
         {"commissioner", "admin"},
     ),
     "close_alert": (
-        lambda w, a: alerts.close_alert(
+        lambda w, a: close_alert(
             w.engine,
             a,
             w.alert_a,
@@ -111,17 +121,17 @@ USE_CASES: dict[str, tuple[UseCase, set[str]]] = {
         {"commissioner", "admin"},
     ),
     "reopen_alert": (
-        lambda w, a: alerts.reopen_alert(
+        lambda w, a: reopen_alert(
             w.engine, a, w.closed_a, reason="Again", expected_version=2, today=TODAY
         ),
         {"commissioner", "admin"},
     ),
     "add_note": (
-        lambda w, a: alerts.add_note(w.engine, a, w.alert_a, "A note", expected_version=1),
+        lambda w, a: add_note(w.engine, a, w.alert_a, "A note", expected_version=1),
         {"commissioner", "admin", "safeguarding", "provider_own"},
     ),
     "record_feedback": (
-        lambda w, a: alerts.record_feedback(
+        lambda w, a: record_feedback(
             w.engine, a, w.alert_a, to="raiser", on=TODAY, expected_version=1, today=TODAY
         ),
         {"commissioner", "admin"},
@@ -149,7 +159,7 @@ USE_CASES: dict[str, tuple[UseCase, set[str]]] = {
 READ_ALERTS = {"commissioner", "admin", "safeguarding", "board", "qa_attendee", "provider_own",
                "provider_other"}  # fmt: skip
 READ_USE_CASES: dict[str, UseCase] = {
-    "alert_register": lambda w, a: alerts.alert_register(w.engine, a, today=TODAY),
+    "alert_register": lambda w, a: alert_register(w.engine, a, today=TODAY),
     "list_meetings": lambda w, a: qa.list_meetings(w.engine, a),
     "agenda": lambda w, a: qa.agenda(w.engine, a, w.meeting),
     "minutes_xlsx": lambda w, a: qa.minutes_xlsx(w.engine, a, w.meeting),
@@ -192,33 +202,31 @@ def test_reading_needs_permission_to_see_alerts(world: World, use_case: str) -> 
 
 def test_provider_user_reads_only_their_own_alerts(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        alerts.get_alert(world.engine, PROVIDER_A, world.alert_b, today=TODAY)
-    own = alerts.alert_register(world.engine, PROVIDER_A, today=TODAY)
+        get_alert(world.engine, PROVIDER_A, world.alert_b, today=TODAY)
+    own = alert_register(world.engine, PROVIDER_A, today=TODAY)
     assert set(own["provider_id"]) == {"PRV-A"}
-    asked_for_other = alerts.alert_register(
-        world.engine, PROVIDER_A, today=TODAY, provider_ids=["PRV-B"]
-    )
+    asked_for_other = alert_register(world.engine, PROVIDER_A, today=TODAY, provider_ids=["PRV-B"])
     assert asked_for_other.empty
-    other = alerts.alert_register(world.engine, PROVIDER_B, today=TODAY)
+    other = alert_register(world.engine, PROVIDER_B, today=TODAY)
     assert list(other["alert_id"]) == [world.alert_b]
     with pytest.raises(PermissionDenied):
-        alerts.possible_duplicates(world.engine, PROVIDER_A, "PRV-B", "medication", TODAY)
+        possible_duplicates(world.engine, PROVIDER_A, "PRV-B", "medication", TODAY)
 
 
 def test_provider_user_changes_nothing_of_another_provider(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        alerts.add_note(world.engine, PROVIDER_A, world.alert_b, "Not mine", expected_version=1)
+        add_note(world.engine, PROVIDER_A, world.alert_b, "Not mine", expected_version=1)
     with pytest.raises(PermissionDenied):
-        alerts.log_alert(world.engine, PROVIDER_A, form(provider_id="PRV-B"), today=TODAY)
+        log_alert(world.engine, PROVIDER_A, form(provider_id="PRV-B"), today=TODAY)
     assert version(world.engine, world.alert_b) == 1
 
 
 def test_provider_user_never_sees_the_raisers_contact(world: World) -> None:
-    mine = alerts.get_alert(world.engine, PROVIDER_A, world.alert_a, today=TODAY)
+    mine = get_alert(world.engine, PROVIDER_A, world.alert_a, today=TODAY)
     assert mine.raiser_contact is None and mine.contact_hidden
-    council = alerts.get_alert(world.engine, COMMISSIONER, world.alert_a, today=TODAY)
+    council = get_alert(world.engine, COMMISSIONER, world.alert_a, today=TODAY)
     assert council.raiser_contact == "Daughter, 07700 900123" and not council.contact_hidden
-    assert "raiser_contact" not in alerts.REGISTER_COLUMNS
+    assert "raiser_contact" not in REGISTER_COLUMNS
 
 
 def test_provider_user_sees_only_their_part_of_the_agenda_and_minutes(world: World) -> None:
@@ -237,13 +245,13 @@ def test_provider_user_sees_only_their_part_of_the_agenda_and_minutes(world: Wor
 
 
 def test_what_pages_offer_matches_the_rules(world: World) -> None:
-    detail = alerts.get_alert(world.engine, COMMISSIONER, world.alert_a, today=TODAY)
-    assert alerts.allowed_actions(COMMISSIONER, detail) == {
+    detail = get_alert(world.engine, COMMISSIONER, world.alert_a, today=TODAY)
+    assert allowed_actions(COMMISSIONER, detail) == {
         "start_progress", "close", "feedback", "assign", "note"
     }  # fmt: skip
-    assert alerts.allowed_actions(PROVIDER_A, detail) == {"note"}
-    assert alerts.allowed_actions(PROVIDER_B, detail) == frozenset()
-    assert alerts.allowed_actions(QA_ATTENDEE, detail) == frozenset()
-    assert alerts.allowed_actions(SAFEGUARDING, detail) == {"note"}
-    closed = alerts.get_alert(world.engine, COMMISSIONER, world.closed_a, today=TODAY)
-    assert alerts.allowed_actions(ADMIN, closed) == {"reopen", "feedback", "note"}
+    assert allowed_actions(PROVIDER_A, detail) == {"note"}
+    assert allowed_actions(PROVIDER_B, detail) == frozenset()
+    assert allowed_actions(QA_ATTENDEE, detail) == frozenset()
+    assert allowed_actions(SAFEGUARDING, detail) == {"note"}
+    closed = get_alert(world.engine, COMMISSIONER, world.closed_a, today=TODAY)
+    assert allowed_actions(ADMIN, closed) == {"reopen", "feedback", "note"}
