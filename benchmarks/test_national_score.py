@@ -36,11 +36,11 @@ from benchmarks.report import Results, mib, rate, seconds
 from benchmarks.test_commands import _score_agrees
 from benchmarks.test_pages import ADMIN, TIMEOUT, WARM_RUNS, _clear_streamlit_caches
 from sgoversight.auth import SYSTEM
+from sgoversight.board.read import score_from_database
 from sgoversight.db import make_engine
 from sgoversight.demo import KINDS, BoroughScale, build_borough, write_csv
 from sgoversight.importing import import_file
 from sgoversight.migrate import upgrade
-from sgoversight.scoring_read import score_from_database
 from tests.support.postgres import Cluster
 
 pytestmark = pytest.mark.benchmark

@@ -2,7 +2,7 @@
 Board's decisions.
 
 The address bar holds the month, the table's order and the provider under review
-(`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in sgoversight.board.ORDERS) and
+(`?month=YYYY-MM&order=CODE&provider=ID`, the order by its code in board.month.ORDERS) and
 any search of the table (`&q=…`; the rates and quiet tables' own as `rates_q`, `quiet_q`) and
 any filtered list (`&show=red_or_worse` or `&show=awaiting_decision`: a landing page line's
 providers, by the line's own rule, board.red_or_worse or board.awaiting_decision), so a
@@ -22,10 +22,9 @@ from functools import partial
 
 import streamlit as st
 
-from sgoversight import board
 from sgoversight.auth import Permission
-from sgoversight.board_pack import board_pack_pdf, board_pack_xlsx
-from sgoversight.decisions import (
+from sgoversight.board import month as board
+from sgoversight.board.decisions import (
     DECISIONS,
     WORKSTREAM_CHOICES,
     RecordedDecision,
@@ -34,8 +33,9 @@ from sgoversight.decisions import (
     record_decision,
     withdraw_decision,
 )
+from sgoversight.board.pack import board_pack_pdf, board_pack_xlsx
+from sgoversight.board.rules import RATINGS
 from sgoversight.periods import add_months, last_complete_month
-from sgoversight.scoring import RATINGS
 from sgoversight.search import is_active
 from sgoversight.vocabulary import SERVICE_TYPE
 from ui import cache, forms, writes

@@ -24,7 +24,7 @@ from dateutil.relativedelta import relativedelta
 
 from sgoversight import attention
 from sgoversight.auth import Actor, Permission
-from sgoversight.board import rag_text
+from sgoversight.board.month import rag_text
 from sgoversight.errors import FormInvalid
 from sgoversight.periods import parse_month
 from sgoversight.plans import (

@@ -11,13 +11,13 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from sgoversight import board
 from sgoversight.auth import Permission
-from sgoversight.decisions import DECISIONS
+from sgoversight.board import month as board
+from sgoversight.board.decisions import DECISIONS
+from sgoversight.board.profile_pdf import profile_pdf
+from sgoversight.board.rules import INDICATOR_LABELS
 from sgoversight.periods import add_months, last_complete_month, parse_month
 from sgoversight.plans import NEEDS_SETUP, status_text
-from sgoversight.profile_pdf import profile_pdf
-from sgoversight.scoring import INDICATOR_LABELS
 from sgoversight.search import matching
 from sgoversight.vocabulary import ALERT_CATEGORY, CQC_RATING, SERVICE_TYPE
 from ui import cache, cards

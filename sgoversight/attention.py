@@ -44,9 +44,11 @@ from sqlalchemy import Engine, Row, case, func, select
 from sqlalchemy.orm import Session
 
 from sgoversight import alerts as alert_rules
-from sgoversight import board, periods, scoring, weekly, weekly_read, workdays
+from sgoversight import periods, weekly, weekly_read, workdays
 from sgoversight.auth import Actor, Permission, Role
-from sgoversight.decisions import latest_decisions
+from sgoversight.board import month as board
+from sgoversight.board import rules as scoring
+from sgoversight.board.decisions import latest_decisions
 from sgoversight.models import (
     EnhancedMonitoring,
     ImprovementAction,

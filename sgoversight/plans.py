@@ -25,7 +25,7 @@ Who may do what (checked here, whatever the page shows):
   someone else needs MANAGE_PLANS.
 
 Plans:
-- A provider has at most one open plan (as a Board decision does, sgoversight.decisions).
+- A provider has at most one open plan (as a Board decision does, sgoversight.board.decisions).
 - A plan opens with a reason, an owner and a next review date on or after the day it opens; it
   cannot open in the future.
 - Closing is signing off: a written rationale, a closing date from the opening date to today, and
@@ -2164,8 +2164,10 @@ def provider_workstream(
         )
     if not config.show_monthly_rating:
         return workstream
-    from sgoversight import scoring_read  # scoring reads plans' rules: imported when needed
     from sgoversight.auth import SYSTEM
+    from sgoversight.board import (
+        read as scoring_read,  # scoring reads plans' rules: imported when needed
+    )
     from sgoversight.periods import last_complete_month
 
     month = last_complete_month(today)

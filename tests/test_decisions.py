@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import decisions
 from sgoversight.auth import Actor, PermissionDenied, Role
+from sgoversight.board import decisions
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import (
     AuditEvent,

@@ -35,15 +35,12 @@ from sgoversight import (
     alerts,
     audit,
     backup,
-    board,
-    decisions,
     importing,
     narratives,
     national_return,
     overview,
     plans,
     qa,
-    scoring_read,
     standards_read,
     standards_report,
     standards_store,
@@ -51,6 +48,9 @@ from sgoversight import (
     weekly_pack,
 )
 from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionDenied, Role
+from sgoversight.board import decisions
+from sgoversight.board import month as board
+from sgoversight.board import read as scoring_read
 from sgoversight.db import make_engine
 from sgoversight.models import AuditEvent, Base, User
 from tests.fixtures.importing import csv_bytes, good_row

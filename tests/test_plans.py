@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import decisions, plans
+from sgoversight import plans
 from sgoversight.auth import Actor, PermissionDenied, Role
+from sgoversight.board import decisions
+from sgoversight.board.frames import rows_from_frames
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import (
     AuditEvent,
@@ -21,7 +23,6 @@ from sgoversight.models import (
     MonitoringVisit,
     Provider,
 )
-from sgoversight.scoring_frames import rows_from_frames
 
 TODAY = dt.date(2026, 11, 24)
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
@@ -413,7 +414,7 @@ def test_provider_users_cannot_read_plans(db: Engine) -> None:
         db, COMMISSIONER, "PRV-1", TODAY, days(30), "Amber twice", "cal", today=TODAY
     )
     plans.record_visit(db, COMMISSIONER, monitoring_id, TODAY, "cal", "Internal", today=TODAY)
-    from sgoversight import board
+    from sgoversight.board import month as board
 
     for read in (
         lambda: plans.portfolio(db, PROVIDER_USER, TODAY),
@@ -592,7 +593,7 @@ def test_overdue_actions_on_the_plans_page_and_in_the_rating_agree() -> None:
     """One rule: the Board's `overdue_actions` indicator counts what the plans page counts."""
     import pandas as pd
 
-    from sgoversight import scoring
+    from sgoversight.board import rules as scoring
 
     actions = pd.DataFrame(
         {

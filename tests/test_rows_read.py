@@ -22,13 +22,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight import (
-    board,
     demo,
     overview,
     queries,
     read,
-    scoring,
-    scoring_read,
     standards,
     standards_frames,
     standards_read,
@@ -38,6 +35,10 @@ from sgoversight import (
     weekly_read,
 )
 from sgoversight.auth import SYSTEM, Actor, Role
+from sgoversight.board import month as board
+from sgoversight.board import read as scoring_read
+from sgoversight.board import rules as scoring
+from sgoversight.board.rules import ScoringConfig
 from sgoversight.models import (
     ImprovementAction,
     ImprovementPlan,
@@ -52,7 +53,6 @@ from sgoversight.periods import (
     parse_quarter,
     parse_week,
 )
-from sgoversight.scoring import ScoringConfig
 from tests.support.records import alert, concern
 
 AS_OF = dt.date(2026, 11, 20)

@@ -18,7 +18,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sgoversight import scoring, scoring_frames
+from sgoversight.board import frames as scoring_frames
+from sgoversight.board import rules as scoring
+from sgoversight.board.frames import rows_from_frames
+from sgoversight.board.rules import AMBER, GREEN, RED, ProviderRating, ScoringConfig
 from sgoversight.errors import BadInput
 from sgoversight.periods import Period, parse_month
 from sgoversight.queries import (
@@ -28,8 +31,6 @@ from sgoversight.queries import (
     PROVIDER_COLUMNS,
     as_dates,
 )
-from sgoversight.scoring import AMBER, GREEN, RED, ProviderRating, ScoringConfig
-from sgoversight.scoring_frames import rows_from_frames
 
 MONTH = "2026-11"
 DAY_BEFORE_WINDOW, FIRST_DAY, AS_OF, DAY_AFTER = (

@@ -8,9 +8,10 @@ import datetime as dt
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import board, periods, plans
+from sgoversight import periods, plans
 from sgoversight.auth import Actor, Role
-from sgoversight.decisions import record_decision
+from sgoversight.board import month as board
+from sgoversight.board.decisions import record_decision
 from sgoversight.models import ImprovementAction, ImprovementPlan
 
 OFFICER = Actor("commissioner", frozenset({Role.COMMISSIONER}))

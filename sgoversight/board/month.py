@@ -30,10 +30,12 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from sgoversight import insight, read, scoring, scoring_read
+from sgoversight import read
 from sgoversight.auth import Actor, Permission
-from sgoversight.counts import dated_in_mask, open_enquiries_mask
-from sgoversight.decisions import (
+from sgoversight.board import insight
+from sgoversight.board import read as scoring_read
+from sgoversight.board import rules as scoring
+from sgoversight.board.decisions import (
     CURRENT,
     DECISIONS,
     STATUS_TEXT,
@@ -41,6 +43,8 @@ from sgoversight.decisions import (
     latest_decisions,
     meetings_for_month,
 )
+from sgoversight.board.frames import CONCERN_COLUMNS_READ, ratings_frame, rows_from_frames
+from sgoversight.counts import dated_in_mask, open_enquiries_mask
 from sgoversight.errors import BadInput
 from sgoversight.models import (
     BoardDecision,
@@ -62,7 +66,6 @@ from sgoversight.queries import (
     load_providers,
     open_on,
 )
-from sgoversight.scoring_frames import CONCERN_COLUMNS_READ, ratings_frame, rows_from_frames
 from sgoversight.vocabulary import ABUSE_TYPE, ALERT_STATUS, CQC_RATING, SERVICE_TYPE, SEVERITY
 
 RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}

@@ -37,8 +37,8 @@ How the rule is read where the contract leaves room:
 
 `score_month` is the one statement of the rules (pure: typed rows and a config in, ratings out;
 no pandas, numpy, SQLAlchemy or pydantic, so the `score` command loads none of them);
-`score_from_database` (rows read by sgoversight.scoring_read), the pages, the CLI and the exports
-all go through it. Frames for display are made from the results (sgoversight.scoring_frames).
+`score_from_database` (rows read by sgoversight.board.read), the pages, the CLI and the exports
+all go through it. Frames for display are made from the results (sgoversight.board.frames).
 """
 
 from __future__ import annotations
@@ -809,7 +809,7 @@ def score_month(
 ) -> list[ProviderRating]:
     """Every provider's rating for Board month `month` (CONTRACT.md section 3).
 
-    Rows as sgoversight.scoring_read returns them (dates as `datetime.date`). One rating per
+    Rows as sgoversight.board.read returns them (dates as `datetime.date`). One rating per
     provider, those without any record included, sorted Red, Amber, Green, then by name (ignoring
     case), then by provider_id. Records about a provider not in `providers` are ignored; a
     provider_id given twice is BadInput.

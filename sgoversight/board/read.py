@@ -18,9 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sgoversight.auth import Actor, Permission
-from sgoversight.periods import Period
-from sgoversight.read import Connection, as_date, as_iso, connect, from_engine, rows
-from sgoversight.scoring import (
+from sgoversight.board.rules import (
     ActionRow,
     AlertRow,
     ConcernRow,
@@ -33,6 +31,8 @@ from sgoversight.scoring import (
     score_month,
     scoring_window,
 )
+from sgoversight.periods import Period
+from sgoversight.read import Connection, as_date, as_iso, connect, from_engine, rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from sgoversight import board, scoring
 from sgoversight.auth import Actor
-from sgoversight.decisions import DECISIONS
+from sgoversight.board import month as board
+from sgoversight.board import rules as scoring
+from sgoversight.board.decisions import DECISIONS
 from sgoversight.errors import BadInput
 from sgoversight.exporting import chart_png, to_xlsx_bytes
 from sgoversight.pdf import PdfReport
@@ -23,7 +24,7 @@ from sgoversight.periods import Period
 
 def decisions_table(view: board.BoardMonth) -> pd.DataFrame:
     """The month's current decisions: provider, computed rating, the Board's rating, decision,
-    who, and why it was amended when it replaced an earlier one (sgoversight.decisions)."""
+    who, and why it was amended when it replaced an earlier one (sgoversight.board.decisions)."""
     names = {r.provider_id: r.provider_name for r in view.ratings}
     rows = [
         {
