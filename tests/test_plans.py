@@ -594,6 +594,7 @@ def test_overdue_actions_on_the_plans_page_and_in_the_rating_agree() -> None:
     import pandas as pd
 
     from sgoversight.board import rules as scoring
+    from sgoversight.board.config import load_scoring_config
 
     actions = pd.DataFrame(
         {
@@ -623,7 +624,7 @@ def test_overdue_actions_on_the_plans_page_and_in_the_rating_agree() -> None:
     ratings = scoring.score_month(
         "2026-10",
         *rows_from_frames(providers, empty_alerts, empty_concerns, actions),
-        scoring.load_scoring_config(),
+        load_scoring_config(),
     )
     from_rating = {r.provider_id: r.indicators["overdue_actions"] for r in ratings}
     from_page = plans.overdue_actions_by_provider(actions, dt.date(2026, 10, 31))

@@ -38,7 +38,7 @@ from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.board import month as board
 from sgoversight.board import read as scoring_read
 from sgoversight.board import rules as scoring
-from sgoversight.board.rules import ScoringConfig
+from sgoversight.board.config import ScoringConfig
 from sgoversight.models import (
     ImprovementAction,
     ImprovementPlan,

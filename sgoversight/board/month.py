@@ -35,6 +35,7 @@ from sgoversight.auth import Actor, Permission
 from sgoversight.board import insight
 from sgoversight.board import read as scoring_read
 from sgoversight.board import rules as scoring
+from sgoversight.board.config import ScoringConfig, load_scoring_config
 from sgoversight.board.decisions import (
     CURRENT,
     DECISIONS,
@@ -300,7 +301,7 @@ class RowsRead:
     actions: ColumnElement[bool]
 
 
-def month_rows_read(month: Period | str, config: scoring.ScoringConfig) -> RowsRead:
+def month_rows_read(month: Period | str, config: ScoringConfig) -> RowsRead:
     """The rows one month's ratings can count, as conditions for sgoversight.queries' loaders:
     the same rows as sgoversight.scoring_read reads for the month (see its docstring)."""
     span = scoring.scoring_window(month, config)
@@ -328,7 +329,7 @@ def month_rows_read(month: Period | str, config: scoring.ScoringConfig) -> RowsR
     )
 
 
-def rows_read(month: Period | str, config: scoring.ScoringConfig) -> RowsRead:
+def rows_read(month: Period | str, config: ScoringConfig) -> RowsRead:
     """The rows the Board's page and pack for `month` can count: the ratings of the HISTORY_MONTHS
     ending with it (month_rows_read of each: the movement and the rating strip) and the 12
     months of insight (alerts raised and concerns received in insight_window). A superset,
@@ -355,7 +356,7 @@ def load_board_frames(
     month: Period | str | None = None,
     *,
     provider_id: str | None = None,
-    config: scoring.ScoringConfig | None = None,
+    config: ScoringConfig | None = None,
 ) -> BoardFrames:
     """Load the frames the Board works from (needs the permission to see the Board).
 
@@ -366,7 +367,7 @@ def load_board_frames(
     """
     actor.require(Permission.VIEW_BOARD)
     scope = actor.scope_for(provider_id)
-    rows = None if month is None else rows_read(month, config or scoring.load_scoring_config())
+    rows = None if month is None else rows_read(month, config or load_scoring_config())
     alerts, concerns, actions = (
         (None, None, None) if rows is None else (rows.alerts, rows.concerns, rows.actions)
     )
@@ -488,7 +489,7 @@ def board_month(
     actor: Actor,
     month: Period | str,
     frames: BoardFrames | None = None,
-    config: scoring.ScoringConfig | None = None,
+    config: ScoringConfig | None = None,
 ) -> BoardMonth:
     """Score `month` and the HISTORY_MONTHS - 1 months before it (the movement compares with the
     month before; the history is the rating strip), with the decisions (needs the permission to
@@ -499,7 +500,7 @@ def board_month(
     date ranges the six months' rules can count), then each month is scored on them."""
     actor.require(Permission.VIEW_BOARD)
     month = scoring.as_board_month(month)
-    config = config or scoring.load_scoring_config()
+    config = config or load_scoring_config()
     scored_months = [add_months(month, -back) for back in range(HISTORY_MONTHS)]
     if frames is None:
         spans = [scoring.scoring_window(m, config) for m in scored_months]
@@ -726,12 +727,12 @@ def provider_profile(
     provider_id: str,
     month: Period | str,
     frames: BoardFrames | None = None,
-    config: scoring.ScoringConfig | None = None,
+    config: ScoringConfig | None = None,
 ) -> ProviderProfile:
     """Everything the Board sees about `provider_id` for `month`."""
     month = scoring.as_board_month(month)
     frames = frames or load_board_frames(engine, actor, provider_id=provider_id)
-    config = config or scoring.load_scoring_config()
+    config = config or load_scoring_config()
     register = frames.providers[frames.providers["provider_id"] == provider_id]
     if register.empty:
         raise BadInput(f"no provider {provider_id} in the register")

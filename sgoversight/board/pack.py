@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from sgoversight.auth import Actor
 from sgoversight.board import month as board
-from sgoversight.board import rules as scoring
+from sgoversight.board.config import load_scoring_config
 from sgoversight.board.decisions import DECISIONS
 from sgoversight.errors import BadInput
 from sgoversight.exporting import chart_png, to_xlsx_bytes
@@ -145,7 +145,7 @@ def export_board_pack(engine: Engine, actor: Actor, month: Period | str, out: Pa
         raise BadInput(f"{out.name}: the pack is written as .xlsx or .pdf")
     if not out.parent.exists():
         raise BadInput(f"{out.parent}: no such folder")
-    config = scoring.load_scoring_config()
+    config = load_scoring_config()
     frames = board.load_insight_frames(engine, actor, month)
     view = board.board_month(engine, actor, month, config=config)
     data = board_pack_xlsx(view, frames) if suffix == ".xlsx" else board_pack_pdf(view, frames)

@@ -18,16 +18,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sgoversight.auth import Actor, Permission
+from sgoversight.board.config import ScoringConfig, load_scoring_config
 from sgoversight.board.rules import (
     ActionRow,
     AlertRow,
     ConcernRow,
     ProviderRating,
     ProviderRow,
-    ScoringConfig,
     ScoringWindow,
     as_board_month,
-    load_scoring_config,
     score_month,
     scoring_window,
 )

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.board import read as scoring_read
 from sgoversight.board import rules as scoring
+from sgoversight.board.config import ScoringConfig
 from sgoversight.board.frames import rows_from_frames
-from sgoversight.board.rules import AMBER, GREEN, RED, ScoringConfig
+from sgoversight.board.rules import AMBER, GREEN, RED
 from sgoversight.models import (
     ImprovementAction,
     ImprovementPlan,

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sgoversight.board import rules as scoring
+from sgoversight.board.config import ScoringConfig
 from sgoversight.board.frames import rows_from_frames
-from sgoversight.board.rules import AMBER, GREEN, RED, ScoringConfig
+from sgoversight.board.rules import AMBER, GREEN, RED
 from sgoversight.queries import (
     ACTION_COLUMNS,
     ALERT_COLUMNS,
