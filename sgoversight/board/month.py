@@ -1,8 +1,8 @@
 """What the Provider Oversight Board looks at each month: the RAG table with movement since last
 month and the Board's decisions, one provider's profile, and insight beyond the thresholds.
 
-Every rating comes from sgoversight.scoring (CONTRACT.md section 3) on frames loaded once; every
-decision from sgoversight.decisions. Rules stated here:
+Every rating comes from sgoversight.board.rules (CONTRACT.md section 3) on frames loaded once; every
+decision from sgoversight.board.decisions. Rules stated here:
 - Movement compares with the previous calendar month's computed rating: "worse", "better",
   "same", or "new" for a provider not in the register then (scoring.movement).
 - The rating the Board works to is its decision's override when it overrode, else the computed
@@ -303,7 +303,7 @@ class RowsRead:
 
 def month_rows_read(month: Period | str, config: ScoringConfig) -> RowsRead:
     """The rows one month's ratings can count, as conditions for sgoversight.queries' loaders:
-    the same rows as sgoversight.scoring_read reads for the month (see its docstring)."""
+    the same rows as sgoversight.board.read reads for the month (see its docstring)."""
     span = scoring.scoring_window(month, config)
     as_of = span.as_of
     unresolved_by = as_of - dt.timedelta(days=config.unresolved_after_days)
@@ -385,7 +385,7 @@ def load_board_frames(
 @dataclass(frozen=True)
 class DecisionSummary:
     """A Board decision for a provider and month, as shown beside the rating and in the history:
-    `status` is current, superseded (amended later) or withdrawn (sgoversight.decisions)."""
+    `status` is current, superseded (amended later) or withdrawn (sgoversight.board.decisions)."""
 
     decision_id: int
     computed_rating: str

@@ -140,7 +140,7 @@ def score_from_connection(
     config: ScoringConfig | None = None,
     provider_id: str | None = None,
 ) -> list[ProviderRating]:
-    """Read the register and the records the month's rules can count (sgoversight.scoring_read)
+    """Read the register and the records the month's rules can count (sgoversight.board.read)
     through a DB-API `connection` and score `month` (score_month); with `provider_id`, that
     provider only (its rating is the same as in the whole register's: every indicator is the
     provider's own).
