@@ -70,6 +70,9 @@ STATUS_TEXT = {CURRENT: "Current", SUPERSEDED: "Amended later", WITHDRAWN: "With
 KEEP, CLOSE = "keep", "close"
 #: What happens to a workstream the earlier decision opened, in the words the form uses.
 WORKSTREAM_CHOICES = {KEEP: "Keep it open", CLOSE: "Close it, with the reason below"}
+#: The decision each computed rating calls for (the contract's recommended actions); any other
+#: rating calls for routine monitoring.
+SUGGESTED = {"Red": "improvement_plan", "Amber": "enhanced_monitoring"}
 MAX_TEXT = 5_000
 REFUSAL = "The decision was not saved"
 
@@ -161,6 +164,12 @@ class Workstream:
     def label(self) -> str:
         """'improvement plan P-1-2026-10-1' or 'enhanced monitoring EM-12'."""
         return f"{DECISIONS[self.kind].lower()} {self.reference}"
+
+
+def suggested_decision(rating: str) -> str:
+    """The decision offered first for a provider with no decision yet: an improvement plan for
+    Red, enhanced monitoring for Amber, routine contract monitoring otherwise."""
+    return SUGGESTED.get(rating, "routine_monitoring")
 
 
 def workstreams_of(session: Session, decision_id: int) -> list[Workstream]:
