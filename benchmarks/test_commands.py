@@ -36,8 +36,8 @@ from benchmarks.measure import (
 )
 from benchmarks.report import Results, mib, seconds
 from sgoversight.auth import SYSTEM
-from sgoversight.scoring import INDICATORS
-from sgoversight.scoring_read import score_from_database
+from sgoversight.board.read import score_from_database
+from sgoversight.board.rules import INDICATORS
 from sgoversight.standards_read import scorecard_from_database
 from sgoversight.weekly_read import report_for_week
 

@@ -26,9 +26,10 @@ from benchmarks.conftest import PAGE_TODAY, PAGE_WARM_SECONDS, Database
 from benchmarks.measure import PROJECT_ROOT, best_of, profile_top, timed
 from benchmarks.report import Results, seconds
 from benchmarks.test_pages import TIMEOUT, WARM_RUNS, _clear_streamlit_caches
-from sgoversight import board, periods
+from sgoversight import periods
 from sgoversight.attention import needs_attention
 from sgoversight.auth import Actor, Permission, Role
+from sgoversight.board import month as board
 from sgoversight.models import ImprovementAction, ImprovementPlan, QualityAlert
 
 pytestmark = pytest.mark.benchmark

@@ -43,11 +43,13 @@ from typing import Any
 from sqlalchemy import Engine, Row, case, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import board, periods, scoring, weekly, weekly_read, workdays
+from sgoversight import periods, weekly, weekly_read, workdays
 from sgoversight.alerts.config import AlertConfig, load_alert_config
 from sgoversight.alerts.rules import CLOSED, IN_PROGRESS, days_past_response, past_response_time
 from sgoversight.auth import Actor, Permission, Role
-from sgoversight.decisions import latest_decisions
+from sgoversight.board import month as board
+from sgoversight.board import rules as scoring
+from sgoversight.board.decisions import latest_decisions
 from sgoversight.models import (
     EnhancedMonitoring,
     ImprovementAction,

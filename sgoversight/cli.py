@@ -190,7 +190,8 @@ def _weekly_report(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from sgoversight import scoring, scoring_read
+    from sgoversight.board import read as scoring_read
+    from sgoversight.board import rules as scoring
 
     # Parsed before the database is touched, so a bad month is exit 2 even with no database.
     month = scoring.as_board_month(args.month)
@@ -201,8 +202,8 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from sgoversight import scoring
-    from sgoversight.board_pack import export_board_pack
+    from sgoversight.board import rules as scoring
+    from sgoversight.board.pack import export_board_pack
 
     month = scoring.as_board_month(args.month)
     out = export_board_pack(_database(), SYSTEM, month, _new_file(args.out, args.force))

@@ -56,7 +56,7 @@ def overdue_actions_mask(actions: pd.DataFrame, as_of: dt.date | pd.Timestamp) -
     `as_of` (completed on `as_of` counts as completed; an action due on `as_of` is not overdue).
 
     The improvement plans page counts with it; the Board's rating counts the same rule over rows
-    (sgoversight.scoring), and tests/plans/test_plans.py checks the two agree.
+    (sgoversight.board.rules), and tests/plans/test_plans.py checks the two agree.
     """
     day = pd.Timestamp(as_of).normalize()
     due, completed = pd.to_datetime(actions["due_on"]), pd.to_datetime(actions["completed_on"])

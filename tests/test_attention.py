@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import attention, board, periods, scoring
+from sgoversight import attention, periods
 from sgoversight.auth import Actor, PermissionDenied, Role
+from sgoversight.board import month as board
+from sgoversight.board import rules as scoring
 from sgoversight.models import (
     EnhancedMonitoring,
     ImprovementAction,
@@ -211,7 +213,7 @@ def test_red_or_worse_providers_are_the_boards_own_ratings(borough: Engine) -> N
 def test_board_decisions_whose_work_has_not_started(borough: Engine) -> None:
     """An improvement plan decided for PRV-C opens a plan with no owner, review date or action:
     its work has not started until the plan is set up."""
-    from sgoversight.decisions import record_decision
+    from sgoversight.board.decisions import record_decision
 
     with Session(borough) as session, session.begin():
         session.add(_provider("PRV-C", "Cedarwood"))

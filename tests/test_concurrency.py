@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import decisions
 from sgoversight.auth import Actor, Role
+from sgoversight.board import decisions
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import (

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import board, pdf, standards_report, weekly_pack
+from sgoversight import pdf, standards_report, weekly_pack
 from sgoversight.auth import SYSTEM, Actor, Role
-from sgoversight.board_pack import board_pack_pdf
+from sgoversight.board import month as board
+from sgoversight.board.pack import board_pack_pdf
 from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
 from sgoversight.narratives import save_narrative
 from tests.support.pdftext import pdf_text

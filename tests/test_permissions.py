@@ -35,13 +35,10 @@ from sgoversight import (
     alerts,
     audit,
     backup,
-    board,
-    decisions,
     narratives,
     national_return,
     overview,
     qa,
-    scoring_read,
     standards_read,
     standards_report,
     standards_store,
@@ -49,6 +46,9 @@ from sgoversight import (
     weekly_pack,
 )
 from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionDenied, Role
+from sgoversight.board import decisions
+from sgoversight.board import month as board
+from sgoversight.board import read as scoring_read
 from sgoversight.db import make_engine
 from sgoversight.intake import importing
 from sgoversight.models import AuditEvent, Base, User

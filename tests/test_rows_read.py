@@ -22,12 +22,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight import (
-    board,
     overview,
     queries,
     read,
-    scoring,
-    scoring_read,
     standards,
     standards_frames,
     standards_read,
@@ -37,6 +34,10 @@ from sgoversight import (
     weekly_read,
 )
 from sgoversight.auth import SYSTEM, Actor, Role
+from sgoversight.board import month as board
+from sgoversight.board import read as scoring_read
+from sgoversight.board import rules as scoring
+from sgoversight.board.config import ScoringConfig
 from sgoversight.demo.load import load_demo
 from sgoversight.demo.scale import BoroughScale
 from sgoversight.models import (
@@ -53,7 +54,6 @@ from sgoversight.periods import (
     parse_quarter,
     parse_week,
 )
-from sgoversight.scoring import ScoringConfig
 from tests.support.records import alert, concern
 
 AS_OF = dt.date(2026, 11, 20)

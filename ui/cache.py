@@ -18,9 +18,10 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from sgoversight import board, overview, standards_report, standards_store, weekly_pack
+from sgoversight import overview, standards_report, standards_store, weekly_pack
 from sgoversight.audit import data_version
 from sgoversight.auth import Actor
+from sgoversight.board import month as board
 from sgoversight.db import database_url
 from sgoversight.periods import Period
 from ui.context import engine
@@ -62,7 +63,7 @@ def _insight_frames(actor: Actor, month: Period, at: tuple[str, int]) -> board.I
 
 def insight_frames(actor: Actor, month: Period) -> board.InsightFrames:
     """What the Board's insight tables and packs count for `month`
-    (sgoversight.board.load_insight_frames), cached on the data version."""
+    (sgoversight.board.month.load_insight_frames), cached on the data version."""
     return _insight_frames(_by_role(actor), month, version())
 
 
@@ -72,7 +73,7 @@ def _register(actor: Actor, at: tuple[str, int]) -> pd.DataFrame:
 
 
 def register(actor: Actor) -> pd.DataFrame:
-    """The provider register as the Board sees it (sgoversight.board.load_register), cached."""
+    """The provider register as the Board sees it (board.month.load_register), cached."""
     return _register(_by_role(actor), version())
 
 
@@ -82,7 +83,7 @@ def _provider_frames(actor: Actor, provider_id: str, at: tuple[str, int]) -> boa
 
 
 def provider_frames(actor: Actor, provider_id: str) -> board.BoardFrames:
-    """One provider's frames, every month, for its profile (sgoversight.board.load_board_frames),
+    """One provider's frames, every month, for its profile (board.month.load_board_frames),
     cached on the data version."""
     return _provider_frames(_by_role(actor), provider_id, version())
 
@@ -93,7 +94,7 @@ def _board_month(actor: Actor, month: Period, at: tuple[str, int]) -> board.Boar
 
 
 def board_month(actor: Actor, month: Period) -> board.BoardMonth:
-    """The month's ratings and decisions (sgoversight.board.board_month), cached."""
+    """The month's ratings and decisions (sgoversight.board.month.board_month), cached."""
     return _board_month(_by_role(actor), month, version())
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sgoversight.auth import Actor
-from sgoversight.board import rag_text
+from sgoversight.board.month import rag_text
 from sgoversight.periods import parse_month
 from sgoversight.plans.rules import status_badge
 from sgoversight.plans.workstream import add_provider_evidence, provider_workstream

@@ -1,6 +1,6 @@
 """How a Red, Amber or Green rating (and a status that works like one) is shown: always a word and
 a shape icon beside the colour, so it reads in greyscale, in print and for colour-blind users. The
-word and icon come from sgoversight.board.rag_text (one definition); here is the colour behind
+word and icon come from sgoversight.board.month.rag_text (one definition); here is the colour behind
 them.
 
 Rule for tables: the cell holds the words ("✖ Red"), and the column draws each known label as a
@@ -15,8 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from sgoversight.board import rag_text
-from sgoversight.scoring import RATINGS
+from sgoversight.board.month import rag_text
+from sgoversight.board.rules import RATINGS
 
 # Colours chosen to keep black text readable on them (WCAG AA contrast).
 RAG_BACKGROUND = {"Red": "#f4c7c3", "Amber": "#fde6b0", "Green": "#cde8d2"}

@@ -44,8 +44,8 @@ class _QuietOutsideAPage(logging.Filter):
 #: Excel writers), the import pipeline and the Board's rules.
 HEAVY_MODULES: tuple[str, ...] = (
     "altair",
-    "sgoversight.board",
-    "sgoversight.board_pack",
+    "sgoversight.board.month",
+    "sgoversight.board.pack",
     "sgoversight.pdf",
     "sgoversight.exporting",
     "sgoversight.intake.importing",

@@ -4,7 +4,7 @@ their actions: permission check, audit event and write in one transaction.
 Plans:
 - Opening and updating a plan and adding actions need MANAGE_PLANS; closing a plan is its
   sign-off and needs SIGN_OFF_PLANS (Board members, administrators).
-- A provider has at most one open plan (as a Board decision does, sgoversight.decisions).
+- A provider has at most one open plan (as a Board decision does, sgoversight.board.decisions).
 - A plan opens with a reason, an owner and a next review date on or after the day it opens; it
   cannot open in the future.
 - Closing is signing off: a written rationale, a closing date from the opening date to today, and

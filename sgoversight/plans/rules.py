@@ -11,7 +11,7 @@ Progress on a date D (plan_progress, action_statuses; used by pages, the portfol
 - `overdue_actions_by_provider` is the one definition of CONTRACT.md section 3 `overdue_actions`:
   actions with due_on before as-of and not completed by as-of (completed on as-of = not overdue),
   whatever the plan's status. The mask itself is `counts.overdue_actions_mask` (pandas); the
-  Board's score states the same rule over rows (sgoversight.scoring), and the plans tests check
+  Board's score states the same rule over rows (sgoversight.board.rules), and the plans tests check
   the two agree.
 - Enhanced monitoring on D: "Ended" once ended; "Overdue" when the review date is before D;
   "At risk" when the review is due from D to D + 14 days or no review date is set; else

@@ -159,8 +159,8 @@ def provider_workstream(
         )
     if not config.show_monthly_rating:
         return workstream
-    from sgoversight import scoring_read  # scoring reads plans' rules: imported when needed
     from sgoversight.auth import SYSTEM
+    from sgoversight.board import read as scoring_read
     from sgoversight.periods import last_complete_month
 
     month = last_complete_month(today)

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from sgoversight.scoring import RATINGS
+from sgoversight.board.rules import RATINGS
 from tests.browser.conftest import choose, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sgoversight.decisions import DECISIONS
+from sgoversight.board.decisions import DECISIONS
 from tests.browser.conftest import PAGE_TIMEOUT_MS, SCREENSHOTS, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser

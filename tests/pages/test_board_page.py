@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import board
+from sgoversight.board import month as board
 from sgoversight.models import BoardDecision, BoardMeeting, ImprovementPlan
 from tests.pages.conftest import PROJECT_ROOT
 from tests.support.board import seed_board
@@ -248,7 +248,7 @@ def test_a_hostile_provider_in_the_address_is_shown_as_text(
 
 def test_the_profile_shows_every_decision_with_its_status(page_db: Engine, borough: Engine) -> None:
     from sgoversight.auth import Actor, Role
-    from sgoversight.decisions import record_decision
+    from sgoversight.board.decisions import record_decision
 
     board_member = Actor("bea", frozenset({Role.BOARD_MEMBER}))
     values = {"board_month": "2026-10", "provider_id": "P-AMB", "computed_rating": "Amber"}

@@ -280,7 +280,7 @@ def _as(user: str, **params: str) -> AppTest:
 
 
 def test_a_plan_the_board_opened_says_it_needs_setting_up(seeded: Engine) -> None:
-    from sgoversight.decisions import record_decision
+    from sgoversight.board.decisions import record_decision
 
     recorded = record_decision(
         seeded,

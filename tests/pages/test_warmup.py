@@ -12,8 +12,8 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import board
 from sgoversight.auth import Actor, Role
+from sgoversight.board import month as board
 from sgoversight.periods import last_complete_month
 from tests.pages.conftest import PROJECT_ROOT
 from tests.support.alerts import add_providers

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from sgoversight import decisions
 from sgoversight.auth import Actor, PermissionDenied, Role
+from sgoversight.board import decisions
+from sgoversight.board.frames import rows_from_frames
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import (
     AuditEvent,
@@ -24,7 +25,6 @@ from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import monitoring as plan_monitoring
 from sgoversight.plans import read as plan_read
 from sgoversight.plans import rules as plan_rules
-from sgoversight.scoring_frames import rows_from_frames
 
 TODAY = dt.date(2026, 11, 24)
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
@@ -424,7 +424,7 @@ def test_provider_users_cannot_read_plans(db: Engine) -> None:
     plan_monitoring.record_visit(
         db, COMMISSIONER, monitoring_id, TODAY, "cal", "Internal", today=TODAY
     )
-    from sgoversight import board
+    from sgoversight.board import month as board
 
     for read in (
         lambda: plan_read.portfolio(db, PROVIDER_USER, TODAY),
@@ -638,7 +638,8 @@ def test_overdue_actions_on_the_plans_page_and_in_the_rating_agree() -> None:
     """One rule: the Board's `overdue_actions` indicator counts what the plans page counts."""
     import pandas as pd
 
-    from sgoversight import scoring
+    from sgoversight.board import rules as scoring
+    from sgoversight.board.config import load_scoring_config
 
     actions = pd.DataFrame(
         {
@@ -668,7 +669,7 @@ def test_overdue_actions_on_the_plans_page_and_in_the_rating_agree() -> None:
     ratings = scoring.score_month(
         "2026-10",
         *rows_from_frames(providers, empty_alerts, empty_concerns, actions),
-        scoring.load_scoring_config(),
+        load_scoring_config(),
     )
     from_rating = {r.provider_id: r.indicators["overdue_actions"] for r in ratings}
     from_page = plan_rules.overdue_actions_by_provider(actions, dt.date(2026, 10, 31))

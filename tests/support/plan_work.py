@@ -8,9 +8,10 @@ import datetime as dt
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import board, periods
+from sgoversight import periods
 from sgoversight.auth import Actor, Role
-from sgoversight.decisions import record_decision
+from sgoversight.board import month as board
+from sgoversight.board.decisions import record_decision
 from sgoversight.models import ImprovementAction, ImprovementPlan
 from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import monitoring as plan_monitoring

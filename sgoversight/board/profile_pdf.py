@@ -14,7 +14,7 @@ import datetime as dt
 
 import pandas as pd
 
-from sgoversight.board import ProviderProfile, rag_text
+from sgoversight.board.month import ProviderProfile, rag_text
 from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, parse_month
 from sgoversight.vocabulary import CQC_RATING, SERVICE_TYPE
@@ -32,7 +32,7 @@ def _more(shown: int, total: int, what: str) -> str:
 
 
 def profile_pdf(profile: ProviderProfile, month: Period, printed_on: dt.date) -> bytes:
-    """The one-page visit sheet for `profile` (sgoversight.board.provider_profile) in `month`."""
+    """The one-page visit sheet for `profile` (board.month.provider_profile) in `month`."""
     provider, rating, contact = profile.provider, profile.rating, profile.contact
     pdf = PdfReport(
         f"{provider['name']}: contract-monitoring visit",

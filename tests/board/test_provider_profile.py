@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import board
 from sgoversight.auth import SYSTEM, Actor, Role
-from sgoversight.decisions import record_decision
-from sgoversight.intake.importing import import_file
+from sgoversight.board import month as board
+from sgoversight.board.decisions import record_decision
+from sgoversight.board.profile_pdf import MAX_ALERTS, profile_pdf
+from sgoversight.importing import import_file
 from sgoversight.models import EnhancedMonitoring, ImprovementPlan, Provider
 from sgoversight.periods import parse_month
-from sgoversight.profile_pdf import MAX_ALERTS, profile_pdf
 from tests.support.board import seed_board
 from tests.support.pdftext import pdf_text
 from tests.support.records import alert, concern

@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine
 
-from sgoversight import board
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
-from sgoversight.board_pack import board_pack_pdf, board_pack_xlsx, export_board_pack
+from sgoversight.board import month as board
+from sgoversight.board.decisions import record_decision
+from sgoversight.board.pack import board_pack_pdf, board_pack_xlsx, export_board_pack
 from sgoversight.db import PROJECT_ROOT
-from sgoversight.decisions import record_decision
 from sgoversight.errors import BadInput
 from tests.support.board import seed_board
 

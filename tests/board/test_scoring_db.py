@@ -15,15 +15,17 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import scoring, scoring_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
+from sgoversight.board import read as scoring_read
+from sgoversight.board import rules as scoring
+from sgoversight.board.config import ScoringConfig
+from sgoversight.board.frames import rows_from_frames
+from sgoversight.board.rules import AMBER, GREEN, RED
 from sgoversight.models import (
     ImprovementAction,
     ImprovementPlan,
     Provider,
 )
-from sgoversight.scoring import AMBER, GREEN, RED, ScoringConfig
-from sgoversight.scoring_frames import rows_from_frames
 from tests.support.records import alert, concern
 
 D = dt.date.fromisoformat

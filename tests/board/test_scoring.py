@@ -18,7 +18,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sgoversight import scoring, scoring_frames
+from sgoversight.board import frames as scoring_frames
+from sgoversight.board import rules as scoring
+from sgoversight.board.config import ScoringConfig, load_scoring_config, scoring_config_from
+from sgoversight.board.frames import rows_from_frames
+from sgoversight.board.rules import AMBER, GREEN, RED, ProviderRating
 from sgoversight.errors import BadInput
 from sgoversight.periods import Period, parse_month
 from sgoversight.queries import (
@@ -28,8 +32,6 @@ from sgoversight.queries import (
     PROVIDER_COLUMNS,
     as_dates,
 )
-from sgoversight.scoring import AMBER, GREEN, RED, ProviderRating, ScoringConfig
-from sgoversight.scoring_frames import rows_from_frames
 
 MONTH = "2026-11"
 DAY_BEFORE_WINDOW, FIRST_DAY, AS_OF, DAY_AFTER = (
@@ -41,7 +43,7 @@ DAY_BEFORE_WINDOW, FIRST_DAY, AS_OF, DAY_AFTER = (
 IN_WINDOW, IN_PREVIOUS = "2026-10-15", "2026-07-15"
 LONG_AGO = "2026-01-05"
 DEFAULTS = ScoringConfig()
-REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "rag_thresholds.toml"
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config" / "rag_thresholds.toml"
 
 
 def days_before_as_of(days: int) -> str:
@@ -722,15 +724,15 @@ def _config_file(tmp_path: Path, old: str = "", new: str = "") -> Path:
 
 
 def test_the_project_config_holds_the_contract_defaults() -> None:
-    assert scoring.load_scoring_config() == DEFAULTS
-    assert scoring.load_scoring_config(REPO_CONFIG) == DEFAULTS
+    assert load_scoring_config() == DEFAULTS
+    assert load_scoring_config(REPO_CONFIG) == DEFAULTS
 
 
 def test_changing_a_threshold_in_the_file_changes_the_rating(tmp_path: Path) -> None:
     path = _config_file(
         tmp_path, "alerts_3m = { amber = 3, red = 6 }", "alerts_3m = { amber = 1, red = 2 }"
     )
-    config = scoring.load_scoring_config(path)
+    config = load_scoring_config(path)
     borough = Borough().provider()
     _ADD["alerts_3m"](borough, 2)
     assert _p1(borough).rating == GREEN
@@ -741,7 +743,7 @@ def test_changing_a_threshold_in_the_file_changes_the_rating(tmp_path: Path) -> 
 
 def test_the_recommended_action_wording_comes_from_the_file(tmp_path: Path) -> None:
     path = _config_file(tmp_path, 'green = "Routine contract monitoring"', 'green = "Annual visit"')
-    assert _p1(Borough().provider(), scoring.load_scoring_config(path)).recommended_action == (
+    assert _p1(Borough().provider(), load_scoring_config(path)).recommended_action == (
         "Annual visit"
     )
 
@@ -752,7 +754,7 @@ def test_a_cqc_level_can_be_switched_off_and_labels_are_accepted(tmp_path: Path)
         'cqc_rating = { amber = ["requires_improvement"], red = ["inadequate"] }',
         'cqc_rating = { amber = ["Inadequate"], red = [] }',
     )
-    rating = _p1(Borough().provider(cqc_rating="inadequate"), scoring.load_scoring_config(path))
+    rating = _p1(Borough().provider(cqc_rating="inadequate"), load_scoring_config(path))
     assert (rating.rating, rating.reasons) == (AMBER, ["CQC rating: Inadequate (amber)"])
 
 
@@ -764,11 +766,11 @@ def test_a_count_level_set_false_does_not_exist(tmp_path: Path) -> None:
     )
     borough = Borough().provider()
     _ADD["high_alerts_3m"](borough, 9)
-    assert _p1(borough, scoring.load_scoring_config(path)).levels["high_alerts_3m"] == AMBER
+    assert _p1(borough, load_scoring_config(path)).levels["high_alerts_3m"] == AMBER
 
 
 def test_a_longer_window_from_the_file(tmp_path: Path) -> None:
-    config = scoring.load_scoring_config(
+    config = load_scoring_config(
         _config_file(tmp_path, "window_months = 3", "window_months = 6")
     )
     borough = Borough().provider()
@@ -836,14 +838,14 @@ def test_a_longer_window_from_the_file(tmp_path: Path) -> None:
 def test_a_broken_config_names_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     path = _config_file(tmp_path, old, new)
     with pytest.raises(BadInput, match=message) as caught:
-        scoring.load_scoring_config(path)
+        load_scoring_config(path)
     assert str(caught.value).startswith(f"{path}: ")
 
 
 def test_a_misspelt_indicator_is_reported_as_unknown_and_missing(tmp_path: Path) -> None:
     path = _config_file(tmp_path, "alerts_3m = {", "alert_3m = {")
     with pytest.raises(BadInput) as caught:
-        scoring.load_scoring_config(path)
+        load_scoring_config(path)
     message = str(caught.value)
     assert "scoring.indicators.alerts_3m: missing" in message
     assert "scoring.indicators.alert_3m: unknown key" in message
@@ -851,7 +853,7 @@ def test_a_misspelt_indicator_is_reported_as_unknown_and_missing(tmp_path: Path)
 
 def test_the_default_file_is_named_as_the_project_path() -> None:
     with pytest.raises(BadInput, match=r"^config/rag_thresholds\.toml: scoring\.window_months"):
-        scoring.scoring_config_from(
+        scoring_config_from(
             {**_section(), "window_months": 0}, source="config/rag_thresholds.toml"
         )
 
@@ -865,8 +867,9 @@ def _section() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[weekly]\nflag_critical_alert = true\n", r"scoring: missing"),
-        ("scoring = 3\n", r"scoring: must be a table"),
+        ("[weekly]\nflag_critical_alert = true\n",
+         r"\[scoring\]: missing \(the \[scoring\] section\)"),
+        ("scoring = 3\n", r"\[scoring\] must be a table of settings"),
         ("[scoring\n", "not valid TOML"),
     ],
 )
@@ -874,12 +877,12 @@ def test_an_unusable_config_file_is_bad_input(tmp_path: Path, text: str, message
     path = tmp_path / "rag_thresholds.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(BadInput, match=message):
-        scoring.load_scoring_config(path)
+        load_scoring_config(path)
 
 
 def test_a_missing_config_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="not found"):
-        scoring.load_scoring_config(tmp_path / "absent.toml")
+        load_scoring_config(tmp_path / "absent.toml")
 
 
 def test_the_weekly_section_still_reads_beside_the_scoring_section() -> None:

@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from sgoversight import board, scoring
 from sgoversight.auth import Actor
-from sgoversight.decisions import DECISIONS
+from sgoversight.board import month as board
+from sgoversight.board.config import load_scoring_config
+from sgoversight.board.decisions import DECISIONS
 from sgoversight.errors import BadInput
 from sgoversight.exporting import chart_png, to_xlsx_bytes
 from sgoversight.pdf import PdfReport
@@ -23,7 +24,7 @@ from sgoversight.periods import Period
 
 def decisions_table(view: board.BoardMonth) -> pd.DataFrame:
     """The month's current decisions: provider, computed rating, the Board's rating, decision,
-    who, and why it was amended when it replaced an earlier one (sgoversight.decisions)."""
+    who, and why it was amended when it replaced an earlier one (sgoversight.board.decisions)."""
     names = {r.provider_id: r.provider_name for r in view.ratings}
     rows = [
         {
@@ -144,7 +145,7 @@ def export_board_pack(engine: Engine, actor: Actor, month: Period | str, out: Pa
         raise BadInput(f"{out.name}: the pack is written as .xlsx or .pdf")
     if not out.parent.exists():
         raise BadInput(f"{out.parent}: no such folder")
-    config = scoring.load_scoring_config()
+    config = load_scoring_config()
     frames = board.load_insight_frames(engine, actor, month)
     view = board.board_month(engine, actor, month, config=config)
     data = board_pack_xlsx(view, frames) if suffix == ".xlsx" else board_pack_pdf(view, frames)

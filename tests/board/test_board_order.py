@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sgoversight import board, scoring
+from sgoversight.board import month as board
+from sgoversight.board import rules as scoring
 from sgoversight.errors import BadInput
 
 

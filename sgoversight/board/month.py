@@ -1,8 +1,8 @@
 """What the Provider Oversight Board looks at each month: the RAG table with movement since last
 month and the Board's decisions, one provider's profile, and insight beyond the thresholds.
 
-Every rating comes from sgoversight.scoring (CONTRACT.md section 3) on frames loaded once; every
-decision from sgoversight.decisions. Rules stated here:
+Every rating comes from sgoversight.board.rules (CONTRACT.md section 3) on frames loaded once; every
+decision from sgoversight.board.decisions. Rules stated here:
 - Movement compares with the previous calendar month's computed rating: "worse", "better",
   "same", or "new" for a provider not in the register then (scoring.movement).
 - The rating the Board works to is its decision's override when it overrode, else the computed
@@ -30,10 +30,13 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from sgoversight import insight, read, scoring, scoring_read
+from sgoversight import read
 from sgoversight.auth import Actor, Permission
-from sgoversight.counts import dated_in_mask, open_enquiries_mask
-from sgoversight.decisions import (
+from sgoversight.board import insight
+from sgoversight.board import read as scoring_read
+from sgoversight.board import rules as scoring
+from sgoversight.board.config import ScoringConfig, load_scoring_config
+from sgoversight.board.decisions import (
     CURRENT,
     DECISIONS,
     STATUS_TEXT,
@@ -41,6 +44,8 @@ from sgoversight.decisions import (
     latest_decisions,
     meetings_for_month,
 )
+from sgoversight.board.frames import CONCERN_COLUMNS_READ, ratings_frame, rows_from_frames
+from sgoversight.counts import dated_in_mask, open_enquiries_mask
 from sgoversight.errors import BadInput
 from sgoversight.models import (
     BoardDecision,
@@ -62,7 +67,6 @@ from sgoversight.queries import (
     load_providers,
     open_on,
 )
-from sgoversight.scoring_frames import CONCERN_COLUMNS_READ, ratings_frame, rows_from_frames
 from sgoversight.vocabulary import ABUSE_TYPE, ALERT_STATUS, CQC_RATING, SERVICE_TYPE, SEVERITY
 
 RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
@@ -297,9 +301,9 @@ class RowsRead:
     actions: ColumnElement[bool]
 
 
-def month_rows_read(month: Period | str, config: scoring.ScoringConfig) -> RowsRead:
+def month_rows_read(month: Period | str, config: ScoringConfig) -> RowsRead:
     """The rows one month's ratings can count, as conditions for sgoversight.queries' loaders:
-    the same rows as sgoversight.scoring_read reads for the month (see its docstring)."""
+    the same rows as sgoversight.board.read reads for the month (see its docstring)."""
     span = scoring.scoring_window(month, config)
     as_of = span.as_of
     unresolved_by = as_of - dt.timedelta(days=config.unresolved_after_days)
@@ -325,7 +329,7 @@ def month_rows_read(month: Period | str, config: scoring.ScoringConfig) -> RowsR
     )
 
 
-def rows_read(month: Period | str, config: scoring.ScoringConfig) -> RowsRead:
+def rows_read(month: Period | str, config: ScoringConfig) -> RowsRead:
     """The rows the Board's page and pack for `month` can count: the ratings of the HISTORY_MONTHS
     ending with it (month_rows_read of each: the movement and the rating strip) and the 12
     months of insight (alerts raised and concerns received in insight_window). A superset,
@@ -352,7 +356,7 @@ def load_board_frames(
     month: Period | str | None = None,
     *,
     provider_id: str | None = None,
-    config: scoring.ScoringConfig | None = None,
+    config: ScoringConfig | None = None,
 ) -> BoardFrames:
     """Load the frames the Board works from (needs the permission to see the Board).
 
@@ -363,7 +367,7 @@ def load_board_frames(
     """
     actor.require(Permission.VIEW_BOARD)
     scope = actor.scope_for(provider_id)
-    rows = None if month is None else rows_read(month, config or scoring.load_scoring_config())
+    rows = None if month is None else rows_read(month, config or load_scoring_config())
     alerts, concerns, actions = (
         (None, None, None) if rows is None else (rows.alerts, rows.concerns, rows.actions)
     )
@@ -381,7 +385,7 @@ def load_board_frames(
 @dataclass(frozen=True)
 class DecisionSummary:
     """A Board decision for a provider and month, as shown beside the rating and in the history:
-    `status` is current, superseded (amended later) or withdrawn (sgoversight.decisions)."""
+    `status` is current, superseded (amended later) or withdrawn (sgoversight.board.decisions)."""
 
     decision_id: int
     computed_rating: str
@@ -485,7 +489,7 @@ def board_month(
     actor: Actor,
     month: Period | str,
     frames: BoardFrames | None = None,
-    config: scoring.ScoringConfig | None = None,
+    config: ScoringConfig | None = None,
 ) -> BoardMonth:
     """Score `month` and the HISTORY_MONTHS - 1 months before it (the movement compares with the
     month before; the history is the rating strip), with the decisions (needs the permission to
@@ -496,7 +500,7 @@ def board_month(
     date ranges the six months' rules can count), then each month is scored on them."""
     actor.require(Permission.VIEW_BOARD)
     month = scoring.as_board_month(month)
-    config = config or scoring.load_scoring_config()
+    config = config or load_scoring_config()
     scored_months = [add_months(month, -back) for back in range(HISTORY_MONTHS)]
     if frames is None:
         spans = [scoring.scoring_window(m, config) for m in scored_months]
@@ -723,12 +727,12 @@ def provider_profile(
     provider_id: str,
     month: Period | str,
     frames: BoardFrames | None = None,
-    config: scoring.ScoringConfig | None = None,
+    config: ScoringConfig | None = None,
 ) -> ProviderProfile:
     """Everything the Board sees about `provider_id` for `month`."""
     month = scoring.as_board_month(month)
     frames = frames or load_board_frames(engine, actor, provider_id=provider_id)
-    config = config or scoring.load_scoring_config()
+    config = config or load_scoring_config()
     register = frames.providers[frames.providers["provider_id"] == provider_id]
     if register.empty:
         raise BadInput(f"no provider {provider_id} in the register")

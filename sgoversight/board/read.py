@@ -18,21 +18,20 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sgoversight.auth import Actor, Permission
-from sgoversight.periods import Period
-from sgoversight.read import Connection, as_date, as_iso, connect, from_engine, rows
-from sgoversight.scoring import (
+from sgoversight.board.config import ScoringConfig, load_scoring_config
+from sgoversight.board.rules import (
     ActionRow,
     AlertRow,
     ConcernRow,
     ProviderRating,
     ProviderRow,
-    ScoringConfig,
     ScoringWindow,
     as_board_month,
-    load_scoring_config,
     score_month,
     scoring_window,
 )
+from sgoversight.periods import Period
+from sgoversight.read import Connection, as_date, as_iso, connect, from_engine, rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -141,7 +140,7 @@ def score_from_connection(
     config: ScoringConfig | None = None,
     provider_id: str | None = None,
 ) -> list[ProviderRating]:
-    """Read the register and the records the month's rules can count (sgoversight.scoring_read)
+    """Read the register and the records the month's rules can count (sgoversight.board.read)
     through a DB-API `connection` and score `month` (score_month); with `provider_id`, that
     provider only (its rating is the same as in the whole register's: every indicator is the
     provider's own).

@@ -17,7 +17,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sgoversight import scoring
+from sgoversight.board import rules as scoring
+from sgoversight.board.config import ScoringConfig
+from sgoversight.board.frames import rows_from_frames
+from sgoversight.board.rules import AMBER, GREEN, RED
 from sgoversight.queries import (
     ACTION_COLUMNS,
     ALERT_COLUMNS,
@@ -25,8 +28,6 @@ from sgoversight.queries import (
     PROVIDER_COLUMNS,
     as_dates,
 )
-from sgoversight.scoring import AMBER, GREEN, RED, ScoringConfig
-from sgoversight.scoring_frames import rows_from_frames
 
 MONTH = "2026-11"
 CONFIG = ScoringConfig()

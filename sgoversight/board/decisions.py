@@ -3,7 +3,7 @@
 Rules (CONTRACT.md §3, issue "Tested RAG scoring and the monthly Provider Oversight Board"):
 - The Board records, per provider and month, that it agrees with the computed rating or overrides
   it; an override needs a rating and a written rationale. The computed rating is stored beside the
-  decision and never overwritten. It is the rating the records give now (sgoversight.scoring, in
+  decision and never overwritten. It is the rating the records give now (sgoversight.board.rules, in
   the same transaction): a page drawn before the records changed, or a forged value, is refused
   with the current rating, so a decision is never saved against a rating the Board did not see.
 - A decision is one of routine monitoring, enhanced monitoring, improvement plan or other; choosing
@@ -39,8 +39,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit, scoring_read
+from sgoversight import audit
 from sgoversight.auth import Actor, Permission
+from sgoversight.board import read as scoring_read
 from sgoversight.db import session_scope
 from sgoversight.errors import BadInput, EditConflict, FormInvalid, field_messages
 from sgoversight.models import (
@@ -66,6 +67,9 @@ STATUS_TEXT = {CURRENT: "Current", SUPERSEDED: "Amended later", WITHDRAWN: "With
 KEEP, CLOSE = "keep", "close"
 #: What happens to a workstream the earlier decision opened, in the words the form uses.
 WORKSTREAM_CHOICES = {KEEP: "Keep it open", CLOSE: "Close it, with the reason below"}
+#: The decision each computed rating calls for (the contract's recommended actions); any other
+#: rating calls for routine monitoring.
+SUGGESTED = {"Red": "improvement_plan", "Amber": "enhanced_monitoring"}
 MAX_TEXT = 5_000
 REFUSAL = "The decision was not saved"
 
@@ -157,6 +161,12 @@ class Workstream:
     def label(self) -> str:
         """'improvement plan P-1-2026-10-1' or 'enhanced monitoring EM-12'."""
         return f"{DECISIONS[self.kind].lower()} {self.reference}"
+
+
+def suggested_decision(rating: str) -> str:
+    """The decision offered first for a provider with no decision yet: an improvement plan for
+    Red, enhanced monitoring for Amber, routine contract monitoring otherwise."""
+    return SUGGESTED.get(rating, "routine_monitoring")
 
 
 def workstreams_of(session: Session, decision_id: int) -> list[Workstream]:

@@ -14,8 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from sgoversight.errors import BadInput
-from sgoversight.scoring import (
+from sgoversight.board.rules import (
     COUNT_INDICATORS,
     FRAME_COLUMNS,
     ActionRow,
@@ -25,6 +24,7 @@ from sgoversight.scoring import (
     ProviderRow,
     rating_row,
 )
+from sgoversight.errors import BadInput
 
 #: The columns of each frame the rules read, and which of them are dates.
 NEEDED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sgoversight.insight import quiet_providers, rates_per_10_places
+from sgoversight.board.insight import quiet_providers, rates_per_10_places
 from sgoversight.periods import parse_month
 from sgoversight.queries import as_dates
 

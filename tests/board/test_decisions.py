@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import decisions
 from sgoversight.auth import Actor, PermissionDenied, Role
+from sgoversight.board import decisions
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.models import (
     AuditEvent,
@@ -284,3 +284,18 @@ def test_meeting_record(db: Engine) -> None:
         assert meeting.id == meeting_id and meeting.attendees == "Chair; Head of QA"
     with pytest.raises(BadInput):
         _decide(db, meeting_id=999)
+
+
+@pytest.mark.parametrize(
+    ("rating", "offered"),
+    [
+        ("Red", "improvement_plan"),
+        ("Amber", "enhanced_monitoring"),
+        ("Green", "routine_monitoring"),
+    ],
+)
+def test_the_decision_offered_first_is_the_one_the_rating_calls_for(
+    rating: str, offered: str
+) -> None:
+    assert decisions.suggested_decision(rating) == offered
+    assert offered in decisions.DECISIONS

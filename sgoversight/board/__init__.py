@@ -1,0 +1,1 @@
+"""The Provider Oversight Board: scoring, the month, decisions, insight and packs."""
