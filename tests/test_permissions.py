@@ -32,19 +32,22 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight import (
-    alerts,
     audit,
     backup,
     narratives,
     national_return,
     overview,
-    qa,
     standards_read,
     standards_report,
     standards_store,
     users,
     weekly_pack,
 )
+from sgoversight.alerts import intake as alert_intake
+from sgoversight.alerts import qa
+from sgoversight.alerts import read as alert_read
+from sgoversight.alerts import register as alert_list
+from sgoversight.alerts import workflow as alert_workflow
 from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionDenied, Role
 from sgoversight.board import decisions
 from sgoversight.board import month as board
@@ -271,12 +274,12 @@ def importing_import_file(w: World, a: Actor) -> object:
 
 @use_case(P.VIEW_ALERTS)
 def alerts_alert_register(w: World, a: Actor) -> object:
-    return alerts.alert_register(w.engine, a, today=TODAY)
+    return alert_list.alert_register(w.engine, a, today=TODAY)
 
 
 @use_case(P.VIEW_ALERTS)
 def alerts_get_alert(w: World, a: Actor) -> object:
-    return alerts.get_alert(w.engine, a, w.alert_a, today=TODAY)
+    return alert_read.get_alert(w.engine, a, w.alert_a, today=TODAY)
 
 
 @use_case(P.VIEW_ALERTS)
@@ -286,22 +289,22 @@ def qa_agenda(w: World, a: Actor) -> object:
 
 @use_case(P.LOG_ALERT, writes=True)
 def alerts_log_alert(w: World, a: Actor) -> object:
-    return alerts.log_alert(w.engine, a, form(), today=TODAY)
+    return alert_intake.log_alert(w.engine, a, form(), today=TODAY)
 
 
 @use_case(P.LOG_ALERT)
 def alerts_provider_choices(w: World, a: Actor) -> object:
-    return alerts.provider_choices(w.engine, a)
+    return alert_intake.provider_choices(w.engine, a)
 
 
 @use_case(P.MANAGE_ALERTS, P.LOG_ALERT, writes=True)
 def alerts_add_note(w: World, a: Actor) -> object:
-    return alerts.add_note(w.engine, a, w.alert_a, "Manager rang back", expected_version=1)
+    return alert_workflow.add_note(w.engine, a, w.alert_a, "Manager rang back", expected_version=1)
 
 
 @use_case(P.MANAGE_ALERTS, writes=True)
 def alerts_start_progress(w: World, a: Actor) -> object:
-    return alerts.start_progress(w.engine, a, w.alert_a, expected_version=1, today=TODAY)
+    return alert_workflow.start_progress(w.engine, a, w.alert_a, expected_version=1, today=TODAY)
 
 
 @use_case(P.RECORD_QA, writes=True)
@@ -562,24 +565,24 @@ def test_provider_user_is_refused_another_providers_records(shared_world: World)
     """Harbour View's staff may log, read and annotate alerts, but only Harbour View's."""
     w, pat = shared_world, PROVIDER_A
     elm_court = form(provider_id="PRV-B")
-    refused_without_change(w, lambda: alerts.get_alert(w.engine, pat, w.alert_b, today=TODAY))
-    refused_without_change(w, lambda: alerts.log_alert(w.engine, pat, elm_court, today=TODAY))
+    refused_without_change(w, lambda: alert_read.get_alert(w.engine, pat, w.alert_b, today=TODAY))
+    refused_without_change(w, lambda: alert_intake.log_alert(w.engine, pat, elm_court, today=TODAY))
     refused_without_change(
-        w, lambda: alerts.add_note(w.engine, pat, w.alert_b, "Not mine", expected_version=1)
+        w, lambda: alert_workflow.add_note(w.engine, pat, w.alert_b, "Not mine", expected_version=1)
     )
     refused_without_change(
-        w, lambda: alerts.possible_duplicates(w.engine, pat, "PRV-B", "medication", TODAY)
+        w, lambda: alert_intake.possible_duplicates(w.engine, pat, "PRV-B", "medication", TODAY)
     )
 
 
 def test_provider_user_sees_only_their_own_provider(shared_world: World) -> None:
     """Lists and counts leave out every other provider, whatever filter is asked for."""
     w, pat = shared_world, PROVIDER_A
-    assert alerts.provider_choices(w.engine, pat) == {"PRV-A": "Harbour View"}
-    assert alerts.providers_with_alerts(w.engine, pat) == {"PRV-A": "Harbour View"}
-    register = alerts.alert_register(w.engine, pat, today=TODAY)
+    assert alert_intake.provider_choices(w.engine, pat) == {"PRV-A": "Harbour View"}
+    assert alert_list.providers_with_alerts(w.engine, pat) == {"PRV-A": "Harbour View"}
+    register = alert_list.alert_register(w.engine, pat, today=TODAY)
     assert list(register["alert_id"]) == [w.alert_a]
-    assert alerts.alert_register(w.engine, pat, today=TODAY, provider_ids=["PRV-B"]).empty
+    assert alert_list.alert_register(w.engine, pat, today=TODAY, provider_ids=["PRV-B"]).empty
     agenda = qa.agenda(w.engine, pat, w.qa_meeting)
     assert [entry.alert_id for entry in agenda.entries] == [w.alert_a]
     assert overview.month_at_a_glance(w.engine, pat, TODAY).open_alerts == 1
@@ -626,7 +629,7 @@ def test_provider_staff_with_no_provider_see_nothing(shared_world: World) -> Non
     """Fails closed through the real reads: not every provider's alerts, an error."""
     unplaced = Actor("una", frozenset({Role.PROVIDER}))
     with pytest.raises(PermissionDenied):
-        alerts.alert_register(shared_world.engine, unplaced, today=TODAY)
+        alert_list.alert_register(shared_world.engine, unplaced, today=TODAY)
     with pytest.raises(PermissionDenied):
         overview.month_at_a_glance(shared_world.engine, unplaced, TODAY)
 

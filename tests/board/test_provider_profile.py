@@ -15,7 +15,7 @@ from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.board import month as board
 from sgoversight.board.decisions import record_decision
 from sgoversight.board.profile_pdf import MAX_ALERTS, profile_pdf
-from sgoversight.importing import import_file
+from sgoversight.intake.importing import import_file
 from sgoversight.models import EnhancedMonitoring, ImprovementPlan, Provider
 from sgoversight.periods import parse_month
 from tests.support.board import seed_board
