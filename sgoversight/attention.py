@@ -44,7 +44,7 @@ from sqlalchemy import Engine, Row, case, func, select
 from sqlalchemy.orm import Session
 
 from sgoversight import alerts as alert_rules
-from sgoversight import board, periods, scoring, weekly, weekly_read, workdays
+from sgoversight import board, periods, scoring, workdays
 from sgoversight.auth import Actor, Permission, Role
 from sgoversight.decisions import latest_decisions
 from sgoversight.models import (
@@ -59,6 +59,8 @@ from sgoversight.periods import Period
 from sgoversight.plans import open_arrangements, owns_action, setup_missing
 from sgoversight.queries import scoped
 from sgoversight.vocabulary import SEVERITY
+from sgoversight.weekly import read as weekly_read
+from sgoversight.weekly import rules as weekly
 
 ALERT_PAGE = "pages/alerts.py"
 PROVIDER_PAGE = "pages/provider.py"

@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from sgoversight import standards_store
 from sgoversight.auth import SYSTEM
 from sgoversight.errors import BadInput
 from sgoversight.importing import ImportReport, import_file
 from sgoversight.models import Provider
 from sgoversight.schemas import ROW_SCHEMAS
+from sgoversight.standards import results as standards_store
 
 #: The files in the order they must be imported (alerts name providers, actions name plans, ...).
 KINDS: tuple[str, ...] = ("providers", "alerts", "concerns", "plans", "actions", "training")

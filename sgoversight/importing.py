@@ -52,7 +52,7 @@ from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import alerts, audit, standards_store
+from sgoversight import alerts, audit
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import begin_write, session_factory
 from sgoversight.errors import BadInput
@@ -93,6 +93,7 @@ from sgoversight.sheets import (
     is_blank,
     read_sheet,
 )
+from sgoversight.standards import results as standards_store
 from sgoversight.vocabulary import fold
 
 #: The most an uploaded file may hold (ImportLimits.file_bytes by default).

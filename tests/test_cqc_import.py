@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import cqc, weekly_read
+from sgoversight import cqc
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.models import AuditEvent, CqcRating, ImportRun, Provider, QualityAlert
 from sgoversight.scoring_read import score_from_database
+from sgoversight.weekly import read as weekly_read
 from tests.fixtures.cqc_ratings import HEADERS, RatedLocation, write_ratings_file
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday of ISO week 2026-W48

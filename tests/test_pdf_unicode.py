@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import board, pdf, standards_report, weekly_pack
+from sgoversight import board, pdf
 from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.board_pack import board_pack_pdf
 from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
 from sgoversight.narratives import save_narrative
+from sgoversight.standards import report as standards_report
+from sgoversight.weekly import output as weekly_pack
 from tests.support.pdftext import pdf_text
 
 NAME = "Tŷ Ŵyn – Łukasz’s Home"

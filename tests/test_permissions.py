@@ -39,20 +39,20 @@ from sgoversight import (
     decisions,
     importing,
     narratives,
-    national_return,
     overview,
     plans,
     qa,
     scoring_read,
-    standards_read,
-    standards_report,
-    standards_store,
     users,
-    weekly_pack,
 )
 from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionDenied, Role
 from sgoversight.db import make_engine
 from sgoversight.models import AuditEvent, Base, User
+from sgoversight.standards import national_return
+from sgoversight.standards import read as standards_read
+from sgoversight.standards import report as standards_report
+from sgoversight.standards import results as standards_store
+from sgoversight.weekly import output as weekly_pack
 from tests.fixtures.importing import csv_bytes, good_row
 from tests.support.alerts import (
     ADMIN,

@@ -21,22 +21,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import (
-    board,
-    demo,
-    overview,
-    queries,
-    read,
-    scoring,
-    scoring_read,
-    standards,
-    standards_frames,
-    standards_read,
-    standards_report,
-    weekly,
-    weekly_pack,
-    weekly_read,
-)
+from sgoversight import board, demo, overview, queries, read, scoring, scoring_read
 from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.models import (
     ImprovementAction,
@@ -53,6 +38,13 @@ from sgoversight.periods import (
     parse_week,
 )
 from sgoversight.scoring import ScoringConfig
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import read as standards_read
+from sgoversight.standards import report as standards_report
+from sgoversight.standards import rules as standards
+from sgoversight.weekly import output as weekly_pack
+from sgoversight.weekly import read as weekly_read
+from sgoversight.weekly import rules as weekly
 from tests.support.records import alert, concern
 
 AS_OF = dt.date(2026, 11, 20)

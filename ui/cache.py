@@ -18,11 +18,14 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from sgoversight import board, overview, standards_report, standards_store, weekly_pack
+from sgoversight import board, overview
 from sgoversight.audit import data_version
 from sgoversight.auth import Actor
 from sgoversight.db import database_url
 from sgoversight.periods import Period
+from sgoversight.standards import report as standards_report
+from sgoversight.standards import results as standards_store
+from sgoversight.weekly import output as weekly_pack
 from ui.context import engine
 
 TTL_SECONDS = 600
@@ -49,7 +52,7 @@ def _weekly(actor: Actor, week: Period, at: tuple[str, int]) -> weekly_pack.Week
 
 
 def weekly(actor: Actor, week: Period) -> weekly_pack.WeeklyPack:
-    """The weekly pack (sgoversight.weekly_pack.weekly_pack), cached on the data version."""
+    """The weekly pack (sgoversight.weekly.output.weekly_pack), cached on the data version."""
     return _weekly(_by_role(actor), week, version())
 
 
@@ -110,7 +113,7 @@ def _quarterly(
 
 def quarterly(actor: Actor, quarter: Period) -> standards_report.QuarterlyReport:
     """The quarter's scorecard, series, breakdowns and narrative (read from the stored quarter
-    results, sgoversight.standards_store), cached; quality alerts, QA meetings, plans and Board
+    results, sgoversight.standards.results), cached; quality alerts, QA meetings, plans and Board
     records do not refresh it (standards_store.UNRELATED_ENTITIES)."""
     return _quarterly(_by_role(actor), quarter, version(standards_store.UNRELATED_ENTITIES))
 

@@ -51,8 +51,8 @@ HEAVY_MODULES: tuple[str, ...] = (
     "sgoversight.importing",
     "sgoversight.plans",
     "sgoversight.alerts",
-    "sgoversight.weekly_pack",
-    "sgoversight.standards_report",
+    "sgoversight.weekly.output",
+    "sgoversight.standards.report",
     "ui.cache",
     "ui.cqc",
 )

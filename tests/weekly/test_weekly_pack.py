@@ -13,9 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sgoversight import weekly_pack
-from sgoversight.weekly import WeeklyConfig
-from tests.test_weekly import Borough
+from sgoversight.weekly import output as weekly_pack
+from sgoversight.weekly.rules import WeeklyConfig
+from tests.weekly.test_weekly import Borough
 
 WEEK, SUNDAY = "2026-W47", "2026-11-22"
 CONFIG = WeeklyConfig()

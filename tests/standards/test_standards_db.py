@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import standards, standards_frames, standards_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.models import Provider, SafeguardingConcern, TrainingRecord
 from sgoversight.periods import parse_quarter
-from sgoversight.standards import CONTRACT_DEFAULTS, StandardsInputs
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import read as standards_read
+from sgoversight.standards import rules as standards
+from sgoversight.standards.rules import CONTRACT_DEFAULTS, StandardsInputs
 from tests.support.standards_rows import inputs_from
 
 Q = "2026-Q3"

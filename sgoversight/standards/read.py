@@ -23,7 +23,7 @@ from typing import Any
 from sgoversight.auth import Actor, Permission
 from sgoversight.periods import Period
 from sgoversight.read import Connection, as_date, as_iso, from_engine, rows
-from sgoversight.standards import (
+from sgoversight.standards.rules import (
     CONCERN_FIELDS,
     ConcernRow,
     MeasureResult,

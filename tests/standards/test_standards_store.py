@@ -1,7 +1,7 @@
-"""Stored quarter results (sgoversight.standards_store) on SQLite and PostgreSQL: what is read back
-is exactly what the standards work out from every row; an import makes the next read fresh and
-removes the old version's rows; a rejected import leaves them as they were; the migration goes up
-and down."""
+"""Stored quarter results (sgoversight.standards.results) on SQLite and PostgreSQL: what is read
+back is exactly what the standards work out from every row; an import makes the next read fresh
+and removes the old version's rows; a rejected import leaves them as they were; the migration goes
+up and down."""
 
 from __future__ import annotations
 
@@ -14,13 +14,17 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, func, inspect, select
 
-from sgoversight import demo, standards, standards_frames, standards_read, standards_report
+from sgoversight import demo
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.importing import import_file
 from sgoversight.migrate import alembic_config, current_revision, head_revision
 from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter
-from sgoversight.standards_store import (
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import read as standards_read
+from sgoversight.standards import report as standards_report
+from sgoversight.standards import rules as standards
+from sgoversight.standards.results import (
     QuarterResults,
     compute_results,
     quarter_series,

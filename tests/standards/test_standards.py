@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sgoversight import standards, standards_frames
 from sgoversight.errors import BadInput
 from sgoversight.periods import parse_month, parse_quarter
-from sgoversight.standards import (
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import rules as standards
+from sgoversight.standards.rules import (
     CONTRACT_DEFAULTS,
     MeasureResult,
     StandardsConfig,

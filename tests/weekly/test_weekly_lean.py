@@ -2,9 +2,9 @@
 pydantic, and the command writes compact JSON unless asked to indent it.
 
 Rule (issue: commands that load only what they use): `weekly-report` on SQLite computes the
-report through sgoversight.weekly (rules over rows) and sgoversight.weekly_read (plain DB-API);
-neither, nor what they import, loads the heavy libraries. Checked in a fresh interpreter, since
-this test process has loaded them all already.
+report through sgoversight.weekly.rules (rules over rows) and sgoversight.weekly.read
+(plain DB-API); neither, nor what they import, loads the heavy libraries. Checked in a fresh
+interpreter, since this test process has loaded them all already.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ HEAVY = ("pandas", "numpy", "sqlalchemy", "pydantic", "pyarrow", "streamlit", "p
 PROBE = """
 import json, sys
 import datetime as dt
-from sgoversight import migrate, paths, weekly, weekly_read, workdays
+from sgoversight import migrate, paths, workdays
+from sgoversight.weekly import rules as weekly
+from sgoversight.weekly import read as weekly_read
 assert workdays.working_days_after(dt.date(2026, 8, 28), dt.date(2026, 9, 1)) == 1
 from sgoversight.read import connect
 with connect(sys.argv[1]) as connection:
@@ -163,7 +165,7 @@ FORMER_MESSAGES = [
 @pytest.mark.parametrize(("section", "message"), FORMER_MESSAGES)
 def test_a_broken_config_reads_as_it_always_has(section: dict[str, object], message: str) -> None:
     from sgoversight.errors import BadInput
-    from sgoversight.weekly import weekly_config_from
+    from sgoversight.weekly.rules import weekly_config_from
 
     with pytest.raises(BadInput) as raised:
         weekly_config_from(section, source="rag_thresholds.toml")

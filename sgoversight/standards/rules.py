@@ -8,8 +8,8 @@ nor pydantic, so the `standards` command loads none of them. Targets and windows
 config/standards.toml (`StandardsConfig`, read with tomllib and checked by a plain validator).
 The command line, the page, the 8-quarter trends, the quarterly report and its pack all go
 through `scorecard`, so a figure never differs between two screens. Rows are read by
-sgoversight.standards_read; the frames a page, a pack or a chart shows are made from the results
-by sgoversight.standards_frames, at the edge.
+sgoversight.standards.read; the frames a page, a pack or a chart shows are made from the results
+by sgoversight.standards.frames, at the edge.
 
 The contract's words, and how they are read where they leave room:
 - Quarter Q is a calendar quarter, both end days included. "Received" = received_on in Q;

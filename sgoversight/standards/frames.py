@@ -1,6 +1,6 @@
 """The standards' results as frames, for the page, the quarterly report's pack and its charts.
 
-Rule: every figure here comes from sgoversight.standards (the only statement of each measure);
+Rule: every figure here comes from sgoversight.standards.rules (the only statement of each measure);
 this module only lays the results out as pandas frames at the edge, so the command line, which
 needs no frame, never loads pandas.
 """
@@ -18,7 +18,8 @@ from sgoversight.auth import Actor, PermissionDenied
 from sgoversight.errors import BadInput
 from sgoversight.exporting import suppress_count
 from sgoversight.periods import Period
-from sgoversight.standards import (
+from sgoversight.standards.read import load_inputs
+from sgoversight.standards.rules import (
     CONTRACT_DEFAULTS,
     SCORECARD_COLUMNS,
     SERIES_QUARTERS,
@@ -33,7 +34,6 @@ from sgoversight.standards import (
     scorecard_series_results,
     staff_training,
 )
-from sgoversight.standards_read import load_inputs
 
 SERIES_COLUMNS = ["quarter", "start", "end", *SCORECARD_COLUMNS]
 BREAKDOWN_COLUMNS = ["quarter", "code", "label", "concerns"]

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from sgoversight import weekly
 from sgoversight.errors import BadInput
 from sgoversight.periods import Period, parse_week
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
-from sgoversight.weekly import AlertRow, ConcernRow, ProviderRow, WeeklyConfig, WeeklyRows
+from sgoversight.weekly import rules as weekly
+from sgoversight.weekly.rules import AlertRow, ConcernRow, ProviderRow, WeeklyConfig, WeeklyRows
 
 WEEK = "2026-W47"
 SUNDAY_BEFORE, MONDAY, SUNDAY, MONDAY_AFTER = "2026-11-15", "2026-11-16", "2026-11-22", "2026-11-23"
@@ -28,7 +28,7 @@ DEFAULTS = WeeklyConfig()
 
 @dataclass
 class Borough:
-    """A builder of the rows the report reads (sgoversight.weekly.WeeklyRows).
+    """A builder of the rows the report reads (sgoversight.weekly.rules.WeeklyRows).
 
     Unnamed columns are left not recorded; each method returns the builder so rows chain.
     """

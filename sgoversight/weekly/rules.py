@@ -28,7 +28,7 @@ How the rule is read where the contract leaves room:
 Every count is computed by one function here (`weekly_counts`, `providers_flagged`); the report,
 the 12-week series, the pack, the page and the command line all go through them. The rules are
 plain Python over typed rows (`WeeklyRows`, dates as `datetime.date`, None = not recorded): they
-read no database and load neither pandas nor SQLAlchemy nor pydantic. sgoversight.weekly_read
+read no database and load neither pandas nor SQLAlchemy nor pydantic. sgoversight.weekly.read
 reads the rows a week needs; the pack and the page turn the results into tables and charts.
 """
 
@@ -47,10 +47,11 @@ from typing import Any, NamedTuple
 
 from sgoversight.errors import BadInput
 from sgoversight.formulas import neutralise
+from sgoversight.paths import PROJECT_ROOT
 from sgoversight.periods import Period, add_weeks, parse_week
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION, Vocabulary
 
-CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "rag_thresholds.toml"
+CONFIG_PATH = PROJECT_ROOT / "config" / "rag_thresholds.toml"
 CONFIG_SECTION = "weekly"
 SERVICE_PROVIDER = "service_provider"
 CRITICAL = "critical"
@@ -198,7 +199,7 @@ class ConcernRow(NamedTuple):
 
 @dataclass(frozen=True)
 class WeeklyRows:
-    """The rows the report is computed from (sgoversight.weekly_read reads them)."""
+    """The rows the report is computed from (sgoversight.weekly.read reads them)."""
 
     providers: tuple[ProviderRow, ...] = ()
     alerts: tuple[AlertRow, ...] = ()

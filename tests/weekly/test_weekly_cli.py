@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from sgoversight import weekly, weekly_read
 from sgoversight.db import make_engine
 from sgoversight.migrate import upgrade
 from sgoversight.models import Provider
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
+from sgoversight.weekly import read as weekly_read
+from sgoversight.weekly import rules as weekly
 from tests.support.cli import run_cli
 from tests.support.records import alert, concern
 

@@ -2,8 +2,8 @@
 page reads some hundreds of stored rows instead of counting every concern again.
 
 Rules:
-- The figures are worked out only by sgoversight.standards (the one statement of each measure and
-  breakdown); this module keeps them and gives them back exactly as worked out.
+- The figures are worked out only by sgoversight.standards.rules (the one statement of each
+  measure and breakdown); this module keeps them and gives them back exactly as worked out.
 - Stored results are keyed by quarter, by the data version of what the standards read (the
   newest audit event of a data change to anything but RESULTS_UNRELATED, read before the rows
   are) and by the rules they were worked out with (`rules_key`: the configuration and the rules'
@@ -32,14 +32,15 @@ from sqlalchemy import Engine, and_, delete, insert, not_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from sgoversight import standards
 from sgoversight.audit import data_version
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import begin_write
 from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter
 from sgoversight.read import from_engine
-from sgoversight.standards import (
+from sgoversight.standards import rules as standards
+from sgoversight.standards.read import read_inputs
+from sgoversight.standards.rules import (
     SERIES_QUARTERS,
     MeasureResult,
     StandardsConfig,
@@ -50,7 +51,6 @@ from sgoversight.standards import (
     quarters_ending,
     scorecard,
 )
-from sgoversight.standards_read import read_inputs
 
 LOG = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class QuarterResults:
 
 def rules_key(config: StandardsConfig) -> str:
     """A short fingerprint of the rules figures are worked out with: the configuration and the
-    code of sgoversight.standards. Either changing makes stored figures unusable."""
+    code of sgoversight.standards.rules. Either changing makes stored figures unusable."""
     digest = hashlib.sha256(repr(config).encode("utf-8"))
     digest.update(Path(standards.__file__).read_bytes())
     return digest.hexdigest()[:16]
