@@ -61,6 +61,7 @@ from sgoversight.queries import scoped
 from sgoversight.vocabulary import SEVERITY
 from sgoversight.weekly import read as weekly_read
 from sgoversight.weekly import rules as weekly
+from sgoversight.weekly.config import load_weekly_config
 
 ALERT_PAGE = "pages/alerts.py"
 PROVIDER_PAGE = "pages/provider.py"
@@ -694,7 +695,7 @@ def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
     # The flags alone, by the weekly report's own rule, from the rows the week's report reads.
     with weekly_read.connection_for(session) as connection:
         rows = weekly_read.read_rows(connection, week, actor.provider_scope())
-    flagged = weekly.providers_flagged(rows, week, weekly.load_weekly_config())
+    flagged = weekly.providers_flagged(rows, week, load_weekly_config())
     return Line(
         "flagged_this_week",
         "Providers flagged on this week's safeguarding report",

@@ -39,17 +39,16 @@ from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_weeks
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
 from sgoversight.weekly import read as weekly_read
+from sgoversight.weekly.config import WeeklyConfig, load_weekly_config
 from sgoversight.weekly.rules import (
     AGE_BANDS,
     COUNT_NAMES,
     HEADLINE_LABELS,
     SeriesWeek,
-    WeeklyConfig,
     WeeklyReport,
     WeeklyRows,
     as_week,
     flag_reasons,
-    load_weekly_config,
     open_alerts_by_age,
     weekly_report,
     weekly_series,

@@ -22,15 +22,14 @@ from typing import Any
 
 from sgoversight import read
 from sgoversight.periods import Period
+from sgoversight.weekly.config import WeeklyConfig, load_weekly_config
 from sgoversight.weekly.rules import (
     AlertRow,
     ConcernRow,
     ProviderRow,
-    WeeklyConfig,
     WeeklyReport,
     WeeklyRows,
     as_week,
-    load_weekly_config,
     weekly_report,
 )
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from sgoversight.weekly import output as weekly_pack
-from sgoversight.weekly.rules import WeeklyConfig
+from sgoversight.weekly.config import WeeklyConfig
 from tests.weekly.test_weekly import Borough
 
 WEEK, SUNDAY = "2026-W47", "2026-11-22"
