@@ -42,6 +42,7 @@ from sgoversight.standards import frames as standards_frames
 from sgoversight.standards import read as standards_read
 from sgoversight.standards import report as standards_report
 from sgoversight.standards import rules as standards
+from sgoversight.standards.config import load_standards_config
 from sgoversight.weekly import output as weekly_pack
 from sgoversight.weekly import read as weekly_read
 from sgoversight.weekly import rules as weekly
@@ -247,7 +248,7 @@ def test_every_quarters_scorecard_and_report_are_those_from_every_row(borough: E
 @pytest.mark.parametrize("days", [30, 700])
 def test_the_repeat_look_back_follows_the_config(borough: Engine, days: int) -> None:
     """ACC-3 looks back `repeat_window_days`, so the rows read look back as far."""
-    config = replace(standards.load_standards_config(), repeat_window_days=days)
+    config = replace(load_standards_config(), repeat_window_days=days)
     for label in ("2026-Q4", "2026-Q2"):
         quarter = parse_quarter(label)
         expected = standards.scorecard(_every_row_inputs(borough, quarter), config)

@@ -18,17 +18,15 @@ from sgoversight.auth import Actor, PermissionDenied
 from sgoversight.errors import BadInput
 from sgoversight.exporting import suppress_count
 from sgoversight.periods import Period
+from sgoversight.standards.config import CONTRACT_DEFAULTS, StandardsConfig, _config
 from sgoversight.standards.read import load_inputs
 from sgoversight.standards.rules import (
-    CONTRACT_DEFAULTS,
     SCORECARD_COLUMNS,
     SERIES_QUARTERS,
     BreakdownCount,
     MeasureResult,
-    StandardsConfig,
     StandardsInputs,
     TrainingRow,
-    _config,
     breakdown_counts,
     scorecard_json,
     scorecard_series_results,

@@ -23,15 +23,14 @@ from typing import Any
 from sgoversight.auth import Actor, Permission
 from sgoversight.periods import Period
 from sgoversight.read import Connection, as_date, as_iso, from_engine, rows
+from sgoversight.standards.config import StandardsConfig, _config
 from sgoversight.standards.rules import (
     CONCERN_FIELDS,
     ConcernRow,
     MeasureResult,
     ProviderRow,
-    StandardsConfig,
     StandardsInputs,
     TrainingRow,
-    _config,
     as_quarter,
     quarters_ending,
     scorecard,

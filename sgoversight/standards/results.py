@@ -39,11 +39,11 @@ from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter
 from sgoversight.read import from_engine
 from sgoversight.standards import rules as standards
+from sgoversight.standards.config import MEASURE_IDS, StandardsConfig, load_standards_config
 from sgoversight.standards.read import read_inputs
 from sgoversight.standards.rules import (
     SERIES_QUARTERS,
     MeasureResult,
-    StandardsConfig,
     StandardsInputs,
     Tally,
     as_quarter,
@@ -192,7 +192,7 @@ def stored_results(
             {name: tallies.get(label, {}).get(name, {}) for name in standards.BREAKDOWN_FIELDS},
         )
         for label, found in measures.items()
-        if len(found) == len(standards.MEASURE_IDS)
+        if len(found) == len(MEASURE_IDS)
     }
 
 
@@ -250,7 +250,7 @@ def quarter_series(
     VIEW_STANDARDS)."""
     actor.require(Permission.VIEW_STANDARDS)
     if config is None:
-        config = standards.load_standards_config()
+        config = load_standards_config()
     return _series(engine, as_quarter(last), quarters, config)
 
 
@@ -259,5 +259,5 @@ def refresh(engine: Engine, today: dt.date, config: StandardsConfig | None = Non
     the last complete quarter), unless they are stored for the current data already. For the
     system, after a committed import: it shows nothing to anyone."""
     if config is None:
-        config = standards.load_standards_config()
+        config = load_standards_config()
     _series(engine, last_complete_quarter(today), SERIES_QUARTERS, config)

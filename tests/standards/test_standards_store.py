@@ -24,6 +24,7 @@ from sgoversight.standards import frames as standards_frames
 from sgoversight.standards import read as standards_read
 from sgoversight.standards import report as standards_report
 from sgoversight.standards import rules as standards
+from sgoversight.standards.config import load_standards_config
 from sgoversight.standards.results import (
     QuarterResults,
     compute_results,
@@ -50,7 +51,7 @@ def borough(engine: Engine) -> Engine:
 
 def _from_every_row(engine: Engine, last: Period) -> list[QuarterResults]:
     """The 8 quarters ending with `last` worked out from every row, storing nothing."""
-    config = standards.load_standards_config()
+    config = load_standards_config()
     inputs = standards_read.load_inputs(engine, last, actor=SYSTEM)
     return compute_results(inputs, standards.quarters_ending(last, 8), config)
 
@@ -58,7 +59,7 @@ def _from_every_row(engine: Engine, last: Period) -> list[QuarterResults]:
 def _as_stored(engine: Engine) -> list[QuarterResults]:
     """What the table holds now for the current data, oldest first (asserting all 8 are there)."""
     periods = standards.quarters_ending(LAST, 8)
-    key = rules_key(standards.load_standards_config())
+    key = rules_key(load_standards_config())
     found = stored_results(engine, periods, results_version(engine), key)
     assert sorted(found) == [p.label for p in periods]
     return [found[p.label] for p in periods]
@@ -177,7 +178,7 @@ def test_a_dry_run_stores_nothing(borough: Engine) -> None:
 
 
 def test_other_rules_are_never_answered_from_stored_figures(borough: Engine) -> None:
-    config = standards.load_standards_config()
+    config = load_standards_config()
     targets = dict(config.targets) | {"EMP-1": 1}
     other = replace(config, targets=targets)
     assert rules_key(other) != rules_key(config)
