@@ -30,11 +30,10 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, not_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from sgoversight.audit import data_version
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import begin_write
+from sgoversight.db import session_scope
 from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter
 from sgoversight.read import from_engine
@@ -205,19 +204,14 @@ def store_results(
     table = StandardsResult.__table__
     current = and_(table.c.data_version == version, table.c.rules_key == key)
     labels = [quarter.quarter.label for quarter in results]
-    session = Session(engine)
     try:
-        begin_write(session)
-        session.execute(delete(table).where(not_(current)))
-        session.execute(delete(table).where(current, table.c.quarter.in_(labels)))
-        session.execute(insert(table), _rows(results, version, key))
-        session.commit()
+        with session_scope(engine) as session:
+            session.execute(delete(table).where(not_(current)))
+            session.execute(delete(table).where(current, table.c.quarter.in_(labels)))
+            session.execute(insert(table), _rows(results, version, key))
     except (IntegrityError, OperationalError) as exc:
-        session.rollback()
         LOG.warning("standards results not stored (worked out again on the next view): %s", exc)
         return False
-    finally:
-        session.close()
     return True
 
 

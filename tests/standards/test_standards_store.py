@@ -31,6 +31,7 @@ from sgoversight.standards.results import (
     quarter_series,
     results_version,
     rules_key,
+    store_results,
     stored_results,
 )
 
@@ -165,6 +166,17 @@ def test_a_rejected_import_leaves_the_stored_rows_as_they_were(borough: Engine) 
     assert _exactly(quarter_series(borough, LAST, actor=SYSTEM)) == _exactly(
         _from_every_row(borough, LAST)
     )
+
+
+def test_a_store_that_cannot_be_written_writes_nothing(borough: Engine) -> None:
+    """One transaction: when the new rows break the table's rules (a quarter given twice), the
+    old rows are not deleted either, and the caller is told nothing was stored."""
+    before = _table_rows(borough)
+    computed = _from_every_row(borough, LAST)
+    version, key = results_version(borough), rules_key(load_standards_config())
+    assert store_results(borough, [*computed, computed[-1]], version, key) is False
+    assert _table_rows(borough) == before
+    assert store_results(borough, computed, version, key) is True
 
 
 def test_a_dry_run_stores_nothing(borough: Engine) -> None:
