@@ -263,6 +263,6 @@ def load_standards_config(path: Path | str | None = None) -> StandardsConfig:
     return standards_config_from(settings.values, source=settings.shown)
 
 
-def _config(config: StandardsConfig | None) -> StandardsConfig:
+def given_or_shipped(config: StandardsConfig | None) -> StandardsConfig:
     """The configuration given, else the one in config/standards.toml."""
     return config if config is not None else load_standards_config()

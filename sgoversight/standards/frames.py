@@ -18,7 +18,7 @@ from sgoversight.auth import Actor, PermissionDenied
 from sgoversight.errors import BadInput
 from sgoversight.exporting import suppress_count
 from sgoversight.periods import Period
-from sgoversight.standards.config import CONTRACT_DEFAULTS, StandardsConfig, _config
+from sgoversight.standards.config import CONTRACT_DEFAULTS, StandardsConfig, given_or_shipped
 from sgoversight.standards.read import load_inputs
 from sgoversight.standards.rules import (
     SCORECARD_COLUMNS,
@@ -57,7 +57,7 @@ def scorecard_series(
     columns SERIES_COLUMNS. Numeric columns are numeric, for charts: a missing value or target
     (no data, trend) is NaN there. `source` is the inputs, or an engine or DB-API connection to
     read them from for `actor` (standards_read.load_inputs: the permission is checked there)."""
-    config = _config(config)
+    config = given_or_shipped(config)
     if isinstance(source, StandardsInputs):
         inputs = source
     else:

@@ -80,7 +80,7 @@ from sgoversight.standards.config import (
     MEASURE_STANDARDS,
     TREND,
     StandardsConfig,
-    _config,
+    given_or_shipped,
 )
 from sgoversight.suppression import suppress_count
 from sgoversight.vocabulary import (
@@ -709,7 +709,7 @@ def scorecard(
 ) -> list[MeasureResult]:
     """Every measure for `inputs.quarter`, in contract order (config default:
     config/standards.toml)."""
-    config = _config(config)
+    config = given_or_shipped(config)
     return [MEASURES[measure_id](inputs, config) for measure_id in MEASURE_IDS]
 
 
@@ -728,7 +728,7 @@ def scorecard_series_results(
 ) -> list[tuple[Period, list[MeasureResult]]]:
     """The scorecard of each of the `quarters` quarters ending with `quarter` (default: the
     inputs' quarter), oldest first, each computed by `scorecard` from the inputs' shared facts."""
-    config = _config(config)
+    config = given_or_shipped(config)
     last = as_quarter(quarter) if quarter is not None else inputs.quarter
     return [
         (period, scorecard(inputs.for_quarter(period), config))
