@@ -38,7 +38,7 @@ from sgoversight.errors import BadInput
 from sgoversight.importing import ImportReport, import_file
 from sgoversight.models import Provider
 from sgoversight.schemas import ROW_SCHEMAS
-from sgoversight.standards import results as standards_store
+from sgoversight.standards import results as standards_results
 
 #: The files in the order they must be imported (alerts name providers, actions name plans, ...).
 KINDS: tuple[str, ...] = ("providers", "alerts", "concerns", "plans", "actions", "training")
@@ -1774,7 +1774,7 @@ def load_demo(
     Rule: the demo passes the same all-or-nothing validation as a council's files and leaves an
     ImportRun per file; loading the same borough again changes nothing (rows are upserted by id).
     The safeguarding standards of the recent quarters are worked out and stored once, when every
-    file is in (standards_store.refresh), not after each file.
+    file is in (standards_results.refresh), not after each file.
     Raises BadInput with every problem if a file is rejected. Returns a one-line summary.
     """
     as_of = as_of or dt.date.today()
@@ -1809,7 +1809,7 @@ def load_demo(
     _assign_plan_owners(engine, frames["plans"], as_of)
     _schedule_qa_meetings(engine, as_of)
     _record_cqc_history(engine, frames["providers"], as_of, seed)
-    standards_store.refresh(engine, as_of)
+    standards_results.refresh(engine, as_of)
     counts = {kind: reports[kind].rows for kind in KINDS}
     return (
         f"Demo borough loaded: {counts['providers']:,} providers, "

@@ -51,8 +51,8 @@ from sgoversight.models import AuditEvent, Base, User
 from sgoversight.standards import national_return
 from sgoversight.standards import read as standards_read
 from sgoversight.standards import report as standards_report
-from sgoversight.standards import results as standards_store
-from sgoversight.weekly import output as weekly_pack
+from sgoversight.standards import results as standards_results
+from sgoversight.weekly import output as weekly_output
 from tests.fixtures.importing import csv_bytes, good_row
 from tests.support.alerts import (
     ADMIN,
@@ -309,7 +309,7 @@ def qa_record_discussion(w: World, a: Actor) -> object:
 
 @use_case(P.VIEW_CONCERNS)
 def weekly_pack_weekly_pack(w: World, a: Actor) -> object:
-    return weekly_pack.weekly_pack(w.engine, a, WEEK)
+    return weekly_output.weekly_pack(w.engine, a, WEEK)
 
 
 @use_case(P.VIEW_CONCERNS)
@@ -642,7 +642,7 @@ def _same_quarterly_report(engine: Engine, before: standards_report.QuarterlyRep
 @pytest.mark.parametrize("name", WRITES)
 def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, name: str) -> None:
     """Every change an administrator can make: when everything it audits is about an entity in
-    standards_store.UNRELATED_ENTITIES (or an account), the quarterly report is the same and so
+    standards_results.UNRELATED_ENTITIES (or an account), the quarterly report is the same and so
     is the version its page cache is keyed on; any other change moves that version. Likewise the
     version its stored quarter results are keyed on, which also leaves out the report's text."""
     with Session(world.engine) as session, session.begin():
@@ -653,10 +653,10 @@ def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, n
                 concern("C-2", None, "2026-08-03", source_of_risk="known_to_individual"),
             ]
         )  # fmt: skip
-    unrelated = standards_store.UNRELATED_ENTITIES
+    unrelated = standards_results.UNRELATED_ENTITIES
     report = standards_report.quarterly_report(world.engine, ADMIN, QUARTER)
     version = audit.data_version(world.engine, unrelated)
-    results_version = standards_store.results_version(world.engine)
+    results_version = standards_results.results_version(world.engine)
     newest = audit.data_version(world.engine)
     USE_CASES[name].call(world, ADMIN)
     with Session(world.engine) as session:
@@ -666,7 +666,7 @@ def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, n
         assert _same_quarterly_report(world.engine, report), entities
     else:
         assert audit.data_version(world.engine, unrelated) != version, entities
-    if entities <= standards_store.RESULTS_UNRELATED | {audit.ACCOUNT_ENTITY}:
-        assert standards_store.results_version(world.engine) == results_version, entities
+    if entities <= standards_results.RESULTS_UNRELATED | {audit.ACCOUNT_ENTITY}:
+        assert standards_results.results_version(world.engine) == results_version, entities
     else:
-        assert standards_store.results_version(world.engine) != results_version, entities
+        assert standards_results.results_version(world.engine) != results_version, entities

@@ -43,7 +43,7 @@ from sgoversight.standards import read as standards_read
 from sgoversight.standards import report as standards_report
 from sgoversight.standards import rules as standards
 from sgoversight.standards.config import load_standards_config
-from sgoversight.weekly import output as weekly_pack
+from sgoversight.weekly import output as weekly_output
 from sgoversight.weekly import read as weekly_read
 from sgoversight.weekly import rules as weekly
 from tests.support.records import alert, concern
@@ -217,7 +217,7 @@ def test_every_weeks_report_and_pack_are_those_from_every_row(
         )
         assert needed == everything, week.label
         pack, pack_everything = both(
-            monkeypatch, lambda w=week: weekly_pack.weekly_pack(borough, BOARD, w)
+            monkeypatch, lambda w=week: weekly_output.weekly_pack(borough, BOARD, w)
         )
         assert pack.report == pack_everything.report, week.label
         pd.testing.assert_frame_equal(pack.series, pack_everything.series)

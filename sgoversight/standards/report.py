@@ -30,7 +30,7 @@ from sgoversight.narratives import read_narrative, sections
 from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_quarters
 from sgoversight.standards import frames as standards_frames
-from sgoversight.standards import results as standards_store
+from sgoversight.standards import results as standards_results
 from sgoversight.standards import rules as standards
 
 STATUS_ICON = {"met": "✔", "not_met": "✖", "no_data": "–", "trend": "○"}
@@ -96,10 +96,10 @@ class QuarterlyReport:
 
 def quarterly_report(engine: Engine, actor: Actor, quarter: Period | str) -> QuarterlyReport:
     """The quarter's scorecard, 8-quarter series and breakdowns as stored for the current data
-    (worked out and stored when they are not: standards_store.quarter_series, which checks the
+    (worked out and stored when they are not: standards_results.quarter_series, which checks the
     permission to see the standards), and its narrative."""
     quarter = standards.as_quarter(quarter)
-    series = standards_store.quarter_series(engine, quarter, actor=actor)
+    series = standards_results.quarter_series(engine, quarter, actor=actor)
     return QuarterlyReport(
         quarter=quarter,
         results=series[-1].measures,
