@@ -38,8 +38,8 @@ from benchmarks.report import Results, mib, seconds
 from sgoversight.auth import SYSTEM
 from sgoversight.board.read import score_from_database
 from sgoversight.board.rules import INDICATORS
-from sgoversight.standards_read import scorecard_from_database
-from sgoversight.weekly_read import report_for_week
+from sgoversight.standards.read import scorecard_from_database
+from sgoversight.weekly.read import report_for_week
 
 pytestmark = pytest.mark.benchmark
 

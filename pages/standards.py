@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sgoversight import national_return, standards, standards_frames
 from sgoversight.auth import Permission
 from sgoversight.narratives import sections
 from sgoversight.periods import last_complete_quarter
-from sgoversight.standards_report import (
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import national_return
+from sgoversight.standards import rules as standards
+from sgoversight.standards.report import (
     STANDARDS,
     breakdown_chart,
     change_on_previous,

@@ -10,7 +10,7 @@ from sgoversight.errors import BadInput
 from sgoversight.intake.importing import ImportReport, import_file
 from sgoversight.periods import last_complete_week
 from sgoversight.search import matching
-from sgoversight.weekly_pack import (
+from sgoversight.weekly.output import (
     abuse_type_chart,
     alerts_chart,
     headline_table,

@@ -43,7 +43,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, case, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import periods, weekly, weekly_read, workdays
+from sgoversight import periods, workdays
 from sgoversight.alerts.config import AlertConfig, load_alert_config
 from sgoversight.alerts.rules import CLOSED, IN_PROGRESS, days_past_response, past_response_time
 from sgoversight.auth import Actor, Permission, Role
@@ -64,6 +64,9 @@ from sgoversight.plans.read import open_arrangements
 from sgoversight.plans.rules import setup_missing
 from sgoversight.queries import scoped
 from sgoversight.vocabulary import SEVERITY
+from sgoversight.weekly import read as weekly_read
+from sgoversight.weekly import rules as weekly
+from sgoversight.weekly.config import load_weekly_config
 
 ALERT_PAGE = "pages/alerts.py"
 PROVIDER_PAGE = "pages/provider.py"
@@ -697,7 +700,7 @@ def _flagged_this_week(session: Session, actor: Actor, today: dt.date) -> Line:
     # The flags alone, by the weekly report's own rule, from the rows the week's report reads.
     with weekly_read.connection_for(session) as connection:
         rows = weekly_read.read_rows(connection, week, actor.provider_scope())
-    flagged = weekly.providers_flagged(rows, week, weekly.load_weekly_config())
+    flagged = weekly.providers_flagged(rows, week, load_weekly_config())
     return Line(
         "flagged_this_week",
         "Providers flagged on this week's safeguarding report",

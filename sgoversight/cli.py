@@ -179,7 +179,8 @@ def _plain_reader() -> Iterator[Connection]:
 
 
 def _weekly_report(args: argparse.Namespace) -> int:
-    from sgoversight import weekly, weekly_read
+    from sgoversight.weekly import read as weekly_read
+    from sgoversight.weekly import rules as weekly
 
     # Parsed before the database is touched, so a bad week is exit 2 even with no database.
     week = weekly.as_week(args.week)
@@ -212,7 +213,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _standards(args: argparse.Namespace) -> int:
-    from sgoversight import standards, standards_read
+    from sgoversight.standards import read as standards_read
+    from sgoversight.standards import rules as standards
 
     # Parsed before the database is touched, so a bad quarter is exit 2 even with no database.
     quarter = standards.as_quarter(args.quarter)
@@ -227,7 +229,7 @@ def _standards(args: argparse.Namespace) -> int:
 
 
 def _national_return(args: argparse.Namespace) -> int:
-    from sgoversight import national_return
+    from sgoversight.standards import national_return
 
     # Checked before the database is touched, so a bad year or path is exit 2 with nothing written.
     year = national_return.parse_year(args.year)

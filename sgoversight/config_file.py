@@ -10,15 +10,20 @@ Rules (one policy and one message format for every settings file):
   (`section_required=True`: "<file>: [<section>]: missing (the [<section>] section)"); otherwise
   every setting takes its default. A section that is not a table of settings is an error
   ("<file>: [<section>] must be a table of settings").
+- A file that holds one capability's settings only (config/standards.toml) is read whole
+  (`section=None`): its top-level keys are the settings.
 - Within a section, each capability's plain validator decides which keys have defaults; it lists
   every broken key, and `invalid` joins them in one message: "<file>: <problem>; <problem>".
+  The checks of a single value that several capabilities share (`whole_number`, `true_or_false`)
+  raise `Invalid` with the words a council has always read for them; `unknown_keys` lists the
+  keys nobody reads, in the order they are written.
 Other sections of the same file belong to other capabilities and are not read.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,11 +59,12 @@ def read_section(
     path: Path | str | None,
     *,
     default: Path,
-    section: str,
+    section: str | None,
     section_required: bool = False,
     defaults_when_absent: bool = False,
 ) -> Section:
-    """Read `[section]` of the TOML file at `path` (or `default`), by the rules of this module.
+    """Read `[section]` of the TOML file at `path` (or `default`), by the rules of this module;
+    `section=None` reads the whole file as the settings.
 
     Returns the section's table (empty when it is absent and not required) with the file's name
     as messages show it; raises BadInput for a missing file, a file that is not TOML, a required
@@ -75,6 +81,8 @@ def read_section(
         raise BadInput(f"{shown}: configuration file not found") from exc
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"{shown}: not valid TOML: {exc}") from exc
+    if section is None:
+        return Section(document, shown)
     if section not in document:
         if section_required:
             raise BadInput(f"{shown}: [{section}]: missing (the [{section}] section)")
@@ -83,3 +91,31 @@ def read_section(
     if not isinstance(values, dict):
         raise BadInput(f"{shown}: [{section}] must be a table of settings")
     return Section(values, shown)
+
+
+class Invalid(ValueError):
+    """One broken value, in the words its problem is reported with."""
+
+
+def whole_number(value: object, *, at_least: int | None = None, at_most: int | None = None) -> int:
+    """A whole number (never text, a decimal or true/false) within the bounds given."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid("Input should be a valid integer")
+    if at_least is not None and value < at_least:
+        raise Invalid(f"Input should be greater than or equal to {at_least}")
+    if at_most is not None and value > at_most:
+        raise Invalid(f"Input should be less than or equal to {at_most}")
+    return value
+
+
+def true_or_false(value: object) -> bool:
+    """true or false as TOML writes them (never 1, 0 or text)."""
+    if not isinstance(value, bool):
+        raise Invalid("Input should be a valid boolean")
+    return value
+
+
+def unknown_keys(values: Mapping[str, Any], known: Iterable[str]) -> list[str]:
+    """The keys of `values` that are not settings, in the order they are written."""
+    names = set(known)
+    return [str(key) for key in values if key not in names]

@@ -546,8 +546,8 @@ class MonitoringVisit(Base):
 
 class StandardsResult(Base):
     """One stored figure of one quarter's safeguarding standards, worked out by
-    sgoversight.standards and kept so a page reads it instead of counting again
-    (sgoversight.standards_store): a measure's result (kind "measure", code its id) or the
+    sgoversight.standards.rules and kept so a page reads it instead of counting again
+    (sgoversight.standards.results): a measure's result (kind "measure", code its id) or the
     concerns received with one code of a broken-down field (kind the field, count in numerator).
 
     Rows are valid only for the data version (sgoversight.audit.data_version over what the

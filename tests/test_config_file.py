@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from sgoversight.config_file import CONFIG_DIR, read_section, shown_path
+from sgoversight.config_file import (
+    CONFIG_DIR,
+    Invalid,
+    read_section,
+    shown_path,
+    true_or_false,
+    unknown_keys,
+    whole_number,
+)
 from sgoversight.errors import BadInput
 
 
@@ -65,3 +73,49 @@ def test_every_problem_is_listed_in_one_message(tmp_path: Path) -> None:
     path = _file(tmp_path, "[x]\n")
     error = read_section(path, default=path, section="x").invalid(["a: missing", "b: unknown"])
     assert str(error) == f"{path}: a: missing; b: unknown"
+
+
+def test_a_whole_file_is_read_as_the_settings_when_no_section_is_named(tmp_path: Path) -> None:
+    path = _file(tmp_path, "a = 1\n[b]\nc = 2\n")
+    assert read_section(path, default=path, section=None).values == {"a": 1, "b": {"c": 2}}
+    with pytest.raises(BadInput, match="not valid TOML"):
+        read_section(_file(tmp_path, "a = [\n"), default=path, section=None)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("3", "Input should be a valid integer"),
+        (2.0, "Input should be a valid integer"),
+        (True, "Input should be a valid integer"),
+        ([1], "Input should be a valid integer"),
+        (0, "Input should be greater than or equal to 1"),
+        (13, "Input should be less than or equal to 12"),
+    ],
+)
+def test_a_whole_number_is_checked_in_the_words_councils_know(value: object, words: str) -> None:
+    with pytest.raises(Invalid) as raised:
+        whole_number(value, at_least=1, at_most=12)
+    assert str(raised.value) == words
+
+
+def test_a_whole_number_within_its_bounds_is_kept() -> None:
+    assert whole_number(1, at_least=1, at_most=12) == 1
+    assert whole_number(12, at_least=1, at_most=12) == 12
+    assert whole_number(-5) == -5
+
+
+@pytest.mark.parametrize("value", [1, 0, "yes", "true", None])
+def test_only_true_or_false_is_a_switch(value: object) -> None:
+    with pytest.raises(Invalid, match=r"^Input should be a valid boolean$"):
+        true_or_false(value)
+
+
+def test_a_switch_is_kept() -> None:
+    assert true_or_false(True) is True
+    assert true_or_false(False) is False
+
+
+def test_unknown_keys_are_listed_in_the_order_written() -> None:
+    assert unknown_keys({"z": 1, "a": 2, "b": 3, "y": 4}, ("a", "b")) == ["z", "y"]
+    assert unknown_keys({"a": 1}, ("a", "b")) == []

@@ -9,12 +9,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import pdf, standards_report, weekly_pack
+from sgoversight import pdf
 from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.board import month as board
 from sgoversight.board.pack import board_pack_pdf
 from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
 from sgoversight.narratives import save_narrative
+from sgoversight.standards import report as standards_report
+from sgoversight.weekly import output as weekly_output
 from tests.support.pdftext import pdf_text
 
 NAME = "Tŷ Ŵyn – Łukasz’s Home"
@@ -53,7 +55,9 @@ def test_weekly_pdf_prints_the_flagged_providers_name(welsh_home: Engine) -> Non
         welsh_home, WRITER, "weekly", "2026-W47", "significant_issues",
         f"Visit to {NAME} arranged.", expected_version=0,
     )  # fmt: skip
-    text = pdf_text(weekly_pack.weekly_pdf(weekly_pack.weekly_pack(welsh_home, SYSTEM, "2026-W47")))
+    text = pdf_text(
+        weekly_output.weekly_pdf(weekly_output.weekly_pack(welsh_home, SYSTEM, "2026-W47"))
+    )
     assert NAME in text
     assert f"Visit to {NAME} arranged." in text
 

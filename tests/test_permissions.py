@@ -35,13 +35,8 @@ from sgoversight import (
     audit,
     backup,
     narratives,
-    national_return,
     overview,
-    standards_read,
-    standards_report,
-    standards_store,
     users,
-    weekly_pack,
 )
 from sgoversight.alerts import intake as alert_intake
 from sgoversight.alerts import qa
@@ -59,6 +54,11 @@ from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import monitoring as plan_monitoring
 from sgoversight.plans import read as plan_read
 from sgoversight.plans import workstream as plan_workstream
+from sgoversight.standards import national_return
+from sgoversight.standards import read as standards_read
+from sgoversight.standards import report as standards_report
+from sgoversight.standards import results as standards_results
+from sgoversight.weekly import output as weekly_output
 from tests.fixtures.importing import csv_bytes, good_row
 from tests.support.alerts import (
     ADMIN,
@@ -319,7 +319,7 @@ def qa_record_discussion(w: World, a: Actor) -> object:
 
 @use_case(P.VIEW_CONCERNS)
 def weekly_pack_weekly_pack(w: World, a: Actor) -> object:
-    return weekly_pack.weekly_pack(w.engine, a, WEEK)
+    return weekly_output.weekly_pack(w.engine, a, WEEK)
 
 
 @use_case(P.VIEW_CONCERNS)
@@ -654,7 +654,7 @@ def _same_quarterly_report(engine: Engine, before: standards_report.QuarterlyRep
 @pytest.mark.parametrize("name", WRITES)
 def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, name: str) -> None:
     """Every change an administrator can make: when everything it audits is about an entity in
-    standards_store.UNRELATED_ENTITIES (or an account), the quarterly report is the same and so
+    standards_results.UNRELATED_ENTITIES (or an account), the quarterly report is the same and so
     is the version its page cache is keyed on; any other change moves that version. Likewise the
     version its stored quarter results are keyed on, which also leaves out the report's text."""
     with Session(world.engine) as session, session.begin():
@@ -665,10 +665,10 @@ def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, n
                 concern("C-2", None, "2026-08-03", source_of_risk="known_to_individual"),
             ]
         )  # fmt: skip
-    unrelated = standards_store.UNRELATED_ENTITIES
+    unrelated = standards_results.UNRELATED_ENTITIES
     report = standards_report.quarterly_report(world.engine, ADMIN, QUARTER)
     version = audit.data_version(world.engine, unrelated)
-    results_version = standards_store.results_version(world.engine)
+    results_version = standards_results.results_version(world.engine)
     newest = audit.data_version(world.engine)
     USE_CASES[name].call(world, ADMIN)
     with Session(world.engine) as session:
@@ -678,7 +678,7 @@ def test_the_standards_cache_ignores_only_changes_it_cannot_show(world: World, n
         assert _same_quarterly_report(world.engine, report), entities
     else:
         assert audit.data_version(world.engine, unrelated) != version, entities
-    if entities <= standards_store.RESULTS_UNRELATED | {audit.ACCOUNT_ENTITY}:
-        assert standards_store.results_version(world.engine) == results_version, entities
+    if entities <= standards_results.RESULTS_UNRELATED | {audit.ACCOUNT_ENTITY}:
+        assert standards_results.results_version(world.engine) == results_version, entities
     else:
-        assert standards_store.results_version(world.engine) != results_version, entities
+        assert standards_results.results_version(world.engine) != results_version, entities

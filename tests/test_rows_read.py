@@ -21,18 +21,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import (
-    overview,
-    queries,
-    read,
-    standards,
-    standards_frames,
-    standards_read,
-    standards_report,
-    weekly,
-    weekly_pack,
-    weekly_read,
-)
+from sgoversight import overview, queries, read
 from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.board import month as board
 from sgoversight.board import read as scoring_read
@@ -54,6 +43,14 @@ from sgoversight.periods import (
     parse_quarter,
     parse_week,
 )
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import read as standards_read
+from sgoversight.standards import report as standards_report
+from sgoversight.standards import rules as standards
+from sgoversight.standards.config import load_standards_config
+from sgoversight.weekly import output as weekly_output
+from sgoversight.weekly import read as weekly_read
+from sgoversight.weekly import rules as weekly
 from tests.support.records import alert, concern
 
 AS_OF = dt.date(2026, 11, 20)
@@ -223,7 +220,7 @@ def test_every_weeks_report_and_pack_are_those_from_every_row(
         )
         assert needed == everything, week.label
         pack, pack_everything = both(
-            monkeypatch, lambda w=week: weekly_pack.weekly_pack(borough, BOARD, w)
+            monkeypatch, lambda w=week: weekly_output.weekly_pack(borough, BOARD, w)
         )
         assert pack.report == pack_everything.report, week.label
         pd.testing.assert_frame_equal(pack.series, pack_everything.series)
@@ -254,7 +251,7 @@ def test_every_quarters_scorecard_and_report_are_those_from_every_row(borough: E
 @pytest.mark.parametrize("days", [30, 700])
 def test_the_repeat_look_back_follows_the_config(borough: Engine, days: int) -> None:
     """ACC-3 looks back `repeat_window_days`, so the rows read look back as far."""
-    config = replace(standards.load_standards_config(), repeat_window_days=days)
+    config = replace(load_standards_config(), repeat_window_days=days)
     for label in ("2026-Q4", "2026-Q2"):
         quarter = parse_quarter(label)
         expected = standards.scorecard(_every_row_inputs(borough, quarter), config)

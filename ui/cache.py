@@ -18,12 +18,15 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from sgoversight import overview, standards_report, standards_store, weekly_pack
+from sgoversight import overview
 from sgoversight.audit import data_version
 from sgoversight.auth import Actor
 from sgoversight.board import month as board
 from sgoversight.db import database_url
 from sgoversight.periods import Period
+from sgoversight.standards import report as standards_report
+from sgoversight.standards import results as standards_results
+from sgoversight.weekly import output as weekly_output
 from ui.context import engine
 
 TTL_SECONDS = 600
@@ -45,12 +48,12 @@ def version(unrelated: frozenset[str] = frozenset()) -> tuple[str, int]:
     max_entries=16,
     show_spinner="Counting the week's concerns, enquiries and alerts…",
 )
-def _weekly(actor: Actor, week: Period, at: tuple[str, int]) -> weekly_pack.WeeklyPack:
-    return weekly_pack.weekly_pack(engine(), actor, week)
+def _weekly(actor: Actor, week: Period, at: tuple[str, int]) -> weekly_output.WeeklyPack:
+    return weekly_output.weekly_pack(engine(), actor, week)
 
 
-def weekly(actor: Actor, week: Period) -> weekly_pack.WeeklyPack:
-    """The weekly pack (sgoversight.weekly_pack.weekly_pack), cached on the data version."""
+def weekly(actor: Actor, week: Period) -> weekly_output.WeeklyPack:
+    """The weekly pack (sgoversight.weekly.output.weekly_pack), cached on the data version."""
     return _weekly(_by_role(actor), week, version())
 
 
@@ -111,9 +114,9 @@ def _quarterly(
 
 def quarterly(actor: Actor, quarter: Period) -> standards_report.QuarterlyReport:
     """The quarter's scorecard, series, breakdowns and narrative (read from the stored quarter
-    results, sgoversight.standards_store), cached; quality alerts, QA meetings, plans and Board
-    records do not refresh it (standards_store.UNRELATED_ENTITIES)."""
-    return _quarterly(_by_role(actor), quarter, version(standards_store.UNRELATED_ENTITIES))
+    results, sgoversight.standards.results), cached; quality alerts, QA meetings, plans and Board
+    records do not refresh it (standards_results.UNRELATED_ENTITIES)."""
+    return _quarterly(_by_role(actor), quarter, version(standards_results.UNRELATED_ENTITIES))
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Counting this month's figures…")

@@ -55,8 +55,8 @@ HEAVY_MODULES: tuple[str, ...] = (
     "sgoversight.plans.output",
     "sgoversight.alerts.register",
     "sgoversight.alerts.workflow",
-    "sgoversight.weekly_pack",
-    "sgoversight.standards_report",
+    "sgoversight.weekly.output",
+    "sgoversight.standards.report",
     "ui.cache",
     "ui.cqc",
 )

@@ -5,8 +5,8 @@ Revises: 0013
 Create Date: 2026-12-06 14:45:00
 
 `standards_results` keeps each quarter's measure results and breakdown counts as
-sgoversight.standards worked them out, keyed by the quarter, the data version of what the
-standards read and the rules they were worked out with (sgoversight.standards_store), so the
+sgoversight.standards.rules worked them out, keyed by the quarter, the data version of what the
+standards read and the rules they were worked out with (sgoversight.standards.results), so the
 standards page reads some hundreds of stored rows instead of counting every concern again. The
 table holds nothing that cannot be worked out again: it starts empty and is filled on the next
 import or view.

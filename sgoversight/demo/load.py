@@ -8,7 +8,6 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from sgoversight import standards_store
 from sgoversight.auth import SYSTEM
 from sgoversight.demo.borough import build_borough
 from sgoversight.demo.files import KINDS, csv_bytes
@@ -16,6 +15,7 @@ from sgoversight.demo.scale import DEFAULT_SCALE, BoroughScale
 from sgoversight.errors import BadInput
 from sgoversight.intake.importing import ImportReport, import_file
 from sgoversight.models import Provider
+from sgoversight.standards import results as standards_store
 
 Progress = Callable[[float, str], None]
 

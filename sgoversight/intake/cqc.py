@@ -49,7 +49,7 @@ Recording (all in one transaction, or nothing)
   baseline, its key questions unknown before). One alert per provider per import, naming every
   change and the report link; its category and severity come from config/cqc.toml
   (`inadequate_severity` when a change is to Inadequate). The weekly report flags the
-  provider in the alert's week (sgoversight.weekly).
+  provider in the alert's week (sgoversight.weekly.rules).
 - Possible gaps in the register: locations of the configured location types (default "Social
   Care Org") in the council's local authority (config `local_authority`, or when blank the
   authority most matched locations are in) that no provider in the register names. They are

@@ -52,7 +52,7 @@ from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit, standards_store
+from sgoversight import audit
 from sgoversight.alerts.officers import council_usernames
 from sgoversight.auth import Actor, Permission
 from sgoversight.db import session_factory, session_scope
@@ -94,6 +94,7 @@ from sgoversight.models import (
     SafeguardingConcern,
     TrainingRecord,
 )
+from sgoversight.standards import results as standards_results
 from sgoversight.vocabulary import fold
 
 #: The most an uploaded file may hold (ImportLimits.file_bytes by default).
@@ -306,7 +307,7 @@ def import_file(
     its next check with the problem CANCELLED; nothing is written.
 
     Once an import of providers, concerns or training has committed, the safeguarding standards
-    of the recent quarters are worked out and stored for the new data (standards_store.refresh),
+    of the recent quarters are worked out and stored for the new data (standards_results.refresh),
     so the standards page's first view reads them; `refresh_standards=False` leaves that to the
     caller (the demo, which refreshes once when every file is in). A rejected, cancelled or dry
     run writes nothing and refreshes nothing.
@@ -360,9 +361,9 @@ def import_file(
         report.created_ids, report.updated_ids = [], []
         if not dry_run:
             _record_rejection(engine, actor, report)
-    elif not dry_run and refresh_standards and kind in standards_store.READ_KINDS:
+    elif not dry_run and refresh_standards and kind in standards_results.READ_KINDS:
         notify(0.97, "Working out the safeguarding standards of the recent quarters")
-        standards_store.refresh(engine, today or dt.date.today())
+        standards_results.refresh(engine, today or dt.date.today())
     notify(1.0, report.summary())
     return report
 

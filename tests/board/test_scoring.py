@@ -886,7 +886,7 @@ def test_a_missing_config_file_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_the_weekly_section_still_reads_beside_the_scoring_section() -> None:
-    from sgoversight import weekly
+    from sgoversight.weekly import config as weekly
 
     assert weekly.load_weekly_config(REPO_CONFIG) == weekly.WeeklyConfig()
 

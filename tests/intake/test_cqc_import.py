@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import weekly_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.board.read import score_from_database
 from sgoversight.intake import cqc
 from sgoversight.intake.cqc_config import CqcConfig
 from sgoversight.models import AuditEvent, CqcRating, ImportRun, Provider, QualityAlert
+from sgoversight.weekly import read as weekly_read
 from tests.fixtures.cqc_ratings import HEADERS, RatedLocation, write_ratings_file
 
 TODAY = dt.date(2026, 11, 24)  # a Tuesday of ISO week 2026-W48

@@ -1,5 +1,5 @@
 """Standards inputs built by hand from plain dicts (ISO dates as text, blanks left out or None),
-as the rows sgoversight.standards reads."""
+as the rows sgoversight.standards.rules reads."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sgoversight.periods import Period
-from sgoversight.standards import (
+from sgoversight.standards.rules import (
     CONCERN_FIELDS,
     ConcernRow,
     ProviderRow,

@@ -13,16 +13,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sgoversight import weekly_pack
-from sgoversight.weekly import WeeklyConfig
-from tests.test_weekly import Borough
+from sgoversight.weekly import output as weekly_output
+from sgoversight.weekly.config import WeeklyConfig
+from tests.weekly.test_weekly import Borough
 
 WEEK, SUNDAY = "2026-W47", "2026-11-22"
 CONFIG = WeeklyConfig()
 
 
-def _pack(borough: Borough, text: str = "") -> weekly_pack.WeeklyPack:
-    return weekly_pack.build_pack(borough.rows(), WEEK, CONFIG, text)
+def _pack(borough: Borough, text: str = "") -> weekly_output.WeeklyPack:
+    return weekly_output.build_pack(borough.rows(), WEEK, CONFIG, text)
 
 
 def test_average_is_over_the_twelve_weeks_before_not_this_one() -> None:
@@ -56,7 +56,7 @@ def test_average_is_over_the_twelve_weeks_before_not_this_one() -> None:
 def test_open_alerts_banded_by_days_open_at_the_weeks_end(raised_on: str, band: str) -> None:
     by_age = _pack(Borough().provider("P1").alert(raised_on)).open_alerts_by_age
     assert dict(zip(by_age["age"], by_age["open_alerts"], strict=True)) == {
-        label: int(label == band) for label, _, _ in weekly_pack.AGE_BANDS
+        label: int(label == band) for label, _, _ in weekly_output.AGE_BANDS
     }
 
 
@@ -78,7 +78,7 @@ def _flagged() -> Borough:
 
 
 def test_shared_version_suppresses_every_small_count() -> None:
-    tables = weekly_pack.export_tables(_pack(_flagged()), suppress=True)
+    tables = weekly_output.export_tables(_pack(_flagged()), suppress=True)
     summary = tables["Summary"].set_index("Measure")
     assert summary.loc["Safeguarding concerns received", "This week"] == 7
     assert summary.loc["Quality alerts raised", "This week"] == "<5"
@@ -100,7 +100,7 @@ def test_shared_reasons_print_a_count_of_5_or_more() -> None:
     borough = Borough().provider("P1", "Harbour View")
     for day in ("2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"):
         borough.alert(day, severity="critical")
-    tables = weekly_pack.export_tables(_pack(borough), suppress=True)
+    tables = weekly_output.export_tables(_pack(borough), suppress=True)
     assert tables["Providers flagged"]["Why flagged"].iloc[0] == (
         "5 quality alerts and safeguarding concerns this week (flag at 3); "
         "5 critical quality alerts this week"
@@ -108,7 +108,7 @@ def test_shared_reasons_print_a_count_of_5_or_more() -> None:
 
 
 def test_council_version_keeps_the_counts() -> None:
-    tables = weekly_pack.export_tables(_pack(_flagged()), suppress=False)
+    tables = weekly_output.export_tables(_pack(_flagged()), suppress=False)
     summary = tables["Summary"].set_index("Measure")
     assert summary.loc["Quality alerts raised", "This week"] == 3
     assert "4 quality alerts and safeguarding concerns" in tables["Providers flagged"].iloc[0, 2]
@@ -116,7 +116,7 @@ def test_council_version_keeps_the_counts() -> None:
 
 def test_workbook_has_every_table_and_text_is_never_a_formula() -> None:
     pack = _pack(_flagged(), text='=HYPERLINK("http://example.org","click")')
-    book = openpyxl.load_workbook(io.BytesIO(weekly_pack.weekly_xlsx(pack, suppress=True)))
+    book = openpyxl.load_workbook(io.BytesIO(weekly_output.weekly_xlsx(pack, suppress=True)))
     assert book.sheetnames == [
         "Summary",
         "By type of abuse",
@@ -133,7 +133,7 @@ def test_workbook_has_every_table_and_text_is_never_a_formula() -> None:
 
 
 def test_pdf_reads_as_text_with_the_figures(tmp_path: Path) -> None:
-    pdf = weekly_pack.weekly_pdf(_pack(_flagged(), text="Visit arranged."), suppress=False)
+    pdf = weekly_output.weekly_pdf(_pack(_flagged(), text="Visit arranged."), suppress=False)
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "weekly.pdf"
     path.write_bytes(pdf)
@@ -150,8 +150,8 @@ def test_pdf_reads_as_text_with_the_figures(tmp_path: Path) -> None:
 
 
 def test_shared_pdf_keeps_its_charts() -> None:
-    council = weekly_pack.weekly_pdf(_pack(_flagged()), suppress=False)
-    shared = weekly_pack.weekly_pdf(_pack(_flagged()), suppress=True)
+    council = weekly_output.weekly_pdf(_pack(_flagged()), suppress=False)
+    shared = weekly_output.weekly_pdf(_pack(_flagged()), suppress=True)
     assert council.count(b"/Subtype /Image") == 3
     assert shared.count(b"/Subtype /Image") == 3
 
@@ -187,13 +187,13 @@ def test_no_suppressed_count_can_be_read_back_from_the_shared_charts() -> None:
     bar below 5 is labelled <5 and marked, and the small counts the council version shows are
     nowhere in it: not as heights, labels or tooltips."""
     pack = _pack(_small_counts_borough())
-    council = [chart.to_dict() for chart in weekly_pack.shared_charts(pack, suppress=False)]
+    council = [chart.to_dict() for chart in weekly_output.shared_charts(pack, suppress=False)]
     small_in_council = {n for spec in council for n in _numbers_in(spec["datasets"]) if n < 5}
     assert small_in_council >= {0.0, 1.0, 2.0, 3.0, 4.0}  # the test data has every small count
     charts = [
-        *weekly_pack.shared_charts(pack, suppress=True),
-        weekly_pack.location_chart(pack.report, suppress=True),
-        weekly_pack.open_alerts_age_chart(pack.open_alerts_by_age, suppress=True),
+        *weekly_output.shared_charts(pack, suppress=True),
+        weekly_output.location_chart(pack.report, suppress=True),
+        weekly_output.open_alerts_age_chart(pack.open_alerts_by_age, suppress=True),
     ]
     marked = 0
     for chart in charts:
@@ -210,7 +210,7 @@ def test_no_suppressed_count_can_be_read_back_from_the_shared_charts() -> None:
                 else:
                     assert int(row["Shown"].replace(",", "")) >= 5
     assert marked > 20
-    assert all(weekly_pack.SUPPRESSED_NOTE in str(chart.to_dict()) for chart in charts)
+    assert all(weekly_output.SUPPRESSED_NOTE in str(chart.to_dict()) for chart in charts)
 
 
 def test_headline_table_says_the_change_in_words_beside_the_average() -> None:
@@ -218,11 +218,11 @@ def test_headline_table_says_the_change_in_words_beside_the_average() -> None:
     borough.alert("2026-11-16").alert("2026-11-17")  # 2 this week
     for day in ("2026-11-09", "2026-11-10", "2026-11-11"):  # 3 in 2026-W46
         borough.alert(day)
-    table = weekly_pack.headline_table(_pack(borough)).set_index("Measure")
+    table = weekly_output.headline_table(_pack(borough)).set_index("Measure")
     raised = table.loc["Quality alerts raised"]
     assert raised["This week"] == 2
     assert raised["Previous week"] == 3
     assert raised["Change on the previous week"] == "▼ 1 fewer"
     assert raised["12-week average"] == round(3 / 12, 1)
     assert table.loc["Quality alerts closed", "Change on the previous week"] == "= same"
-    assert weekly_pack.change_words(4) == "▲ 4 more"
+    assert weekly_output.change_words(4) == "▲ 4 more"

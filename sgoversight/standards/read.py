@@ -23,15 +23,14 @@ from typing import Any
 from sgoversight.auth import Actor, Permission
 from sgoversight.periods import Period
 from sgoversight.read import Connection, as_date, as_iso, from_engine, rows
-from sgoversight.standards import (
+from sgoversight.standards.config import StandardsConfig, given_or_shipped
+from sgoversight.standards.rules import (
     CONCERN_FIELDS,
     ConcernRow,
     MeasureResult,
     ProviderRow,
-    StandardsConfig,
     StandardsInputs,
     TrainingRow,
-    _config,
     as_quarter,
     quarters_ending,
     scorecard,
@@ -110,7 +109,7 @@ def read_inputs(
         concerns = _concerns(rows(connection, _EVERY_CONCERN), dates)
         training_rows = rows(connection, _EVERY_TRAINING)
     else:
-        look_back_days = _config(config).repeat_window_days
+        look_back_days = given_or_shipped(config).repeat_window_days
         periods = quarters_ending(quarter, quarters)
         start, end = as_iso(periods[0].start), as_iso(periods[-1].end)
         concerns = _concerns(rows(connection, _COUNTED, [start, end, start, end]), dates)
@@ -169,6 +168,6 @@ def scorecard_from_database(
     config: StandardsConfig | None = None,
 ) -> list[MeasureResult]:
     """Read the quarter's rows and compute its scorecard (requires VIEW_STANDARDS)."""
-    config = _config(config)
+    config = given_or_shipped(config)
     inputs = load_inputs(source, quarter, actor=actor, quarters=1, config=config)
     return scorecard(inputs, config)

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from sgoversight import weekly
 from sgoversight.errors import BadInput
 from sgoversight.periods import Period, parse_week
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
-from sgoversight.weekly import AlertRow, ConcernRow, ProviderRow, WeeklyConfig, WeeklyRows
+from sgoversight.weekly import rules as weekly
+from sgoversight.weekly.config import WeeklyConfig, load_weekly_config
+from sgoversight.weekly.rules import AlertRow, ConcernRow, ProviderRow, WeeklyRows
 
 WEEK = "2026-W47"
 SUNDAY_BEFORE, MONDAY, SUNDAY, MONDAY_AFTER = "2026-11-15", "2026-11-16", "2026-11-22", "2026-11-23"
@@ -28,7 +29,7 @@ DEFAULTS = WeeklyConfig()
 
 @dataclass
 class Borough:
-    """A builder of the rows the report reads (sgoversight.weekly.WeeklyRows).
+    """A builder of the rows the report reads (sgoversight.weekly.rules.WeeklyRows).
 
     Unnamed columns are left not recorded; each method returns the builder so rows chain.
     """
@@ -418,7 +419,7 @@ def _config_file(tmp_path: Path, text: str) -> Path:
 
 
 def test_the_shipped_config_has_the_contract_values() -> None:
-    assert weekly.load_weekly_config() == WeeklyConfig(
+    assert load_weekly_config() == WeeklyConfig(
         min_alerts_plus_provider_concerns=3,
         flag_critical_alert=True,
         flag_organisational_abuse=True,
@@ -428,7 +429,7 @@ def test_the_shipped_config_has_the_contract_values() -> None:
 def test_config_from_a_file_changes_the_flags(tmp_path: Path) -> None:
     path = _config_file(tmp_path, "[weekly]\nmin_alerts_plus_provider_concerns = 2\n")
     borough = Borough().provider("P1").alert(MONDAY).alert(SUNDAY)
-    assert _flags(borough, weekly.load_weekly_config(path)) != {}
+    assert _flags(borough, load_weekly_config(path)) != {}
     assert _flags(borough) == {}
 
 
@@ -447,18 +448,18 @@ def test_config_from_a_file_changes_the_flags(tmp_path: Path) -> None:
 def test_a_broken_config_value_names_the_key(tmp_path: Path, line: str, key: str) -> None:
     path = _config_file(tmp_path, f"[weekly]\n{line}\n")
     with pytest.raises(BadInput, match=rf"\[weekly\] {key} ="):
-        weekly.load_weekly_config(path)
+        load_weekly_config(path)
 
 
 def test_other_sections_are_not_read(tmp_path: Path) -> None:
     path = _config_file(
         tmp_path, "[scoring]\nalerts_3m = 'broken'\n[weekly]\nflag_critical_alert = false\n"
     )
-    assert weekly.load_weekly_config(path) == WeeklyConfig(flag_critical_alert=False)
+    assert load_weekly_config(path) == WeeklyConfig(flag_critical_alert=False)
 
 
 def test_a_missing_weekly_section_takes_the_contract_values(tmp_path: Path) -> None:
-    assert weekly.load_weekly_config(_config_file(tmp_path, "[other]\nx = 1\n")) == DEFAULTS
+    assert load_weekly_config(_config_file(tmp_path, "[other]\nx = 1\n")) == DEFAULTS
 
 
 @pytest.mark.parametrize(
@@ -467,12 +468,12 @@ def test_a_missing_weekly_section_takes_the_contract_values(tmp_path: Path) -> N
 )
 def test_an_unreadable_config_is_bad_input(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(BadInput, match=message):
-        weekly.load_weekly_config(_config_file(tmp_path, text))
+        load_weekly_config(_config_file(tmp_path, text))
 
 
 def test_a_missing_config_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="not found"):
-        weekly.load_weekly_config(tmp_path / "absent.toml")
+        load_weekly_config(tmp_path / "absent.toml")
 
 
 # --- the 12-week series ---------------------------------------------------------------------------

@@ -5,11 +5,11 @@ in its docstring, each taking a `StandardsInputs` (typed rows: `ConcernRow`, `Pr
 `TrainingRow`, dates as `datetime.date`, and the quarter) and returning a `MeasureResult`. This is
 the only statement of each measure: plain Python over rows, importing neither pandas, SQLAlchemy
 nor pydantic, so the `standards` command loads none of them. Targets and windows live in
-config/standards.toml (`StandardsConfig`, read with tomllib and checked by a plain validator).
+config/standards.toml (`StandardsConfig`, read and checked by sgoversight.standards.config).
 The command line, the page, the 8-quarter trends, the quarterly report and its pack all go
 through `scorecard`, so a figure never differs between two screens. Rows are read by
-sgoversight.standards_read; the frames a page, a pack or a chart shows are made from the results
-by sgoversight.standards_frames, at the edge.
+sgoversight.standards.read; the frames a page, a pack or a chart shows are made from the results
+by sgoversight.standards.frames, at the edge.
 
 The contract's words, and how they are read where they leave room:
 - Quarter Q is a calendar quarter, both end days included. "Received" = received_on in Q;
@@ -64,18 +64,24 @@ import datetime as dt
 import inspect
 import io
 import json
-import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from sgoversight.errors import BadInput
 from sgoversight.formulas import neutralise
-from sgoversight.paths import PROJECT_ROOT
 from sgoversight.periods import Period, add_quarters, parse_quarter, quarter_of
+from sgoversight.standards.config import (
+    CONTRACT_DEFAULTS,
+    COUNT_MEASURES,
+    MEASURE_IDS,
+    MEASURE_STANDARDS,
+    TREND,
+    StandardsConfig,
+    given_or_shipped,
+)
 from sgoversight.suppression import suppress_count
 from sgoversight.vocabulary import (
     ABUSE_TYPE,
@@ -84,44 +90,17 @@ from sgoversight.vocabulary import (
     GENDER,
     REFERRAL_SOURCE,
     TRAINING_ROLE,
-    TRAINING_TYPE,
     Vocabulary,
 )
 from sgoversight.workdays import working_day_number
 
-CONFIG_PATH = PROJECT_ROOT / "config" / "standards.toml"
 SERIES_QUARTERS = 8
 FORMATS = ("table", "csv", "json")
 
-MET, NOT_MET, NO_DATA, TREND = "met", "not_met", "no_data", "trend"
+MET, NOT_MET, NO_DATA = "met", "not_met", "no_data"
 #: Each status as read on screen and in files. A measure without a target (status code `trend`)
 #: reads "No target": the word "Trend" was read as "rising", which it never meant.
 STATUS_LABELS = {MET: "Met", NOT_MET: "Not met", NO_DATA: "No data", TREND: "No target"}
-
-#: Every measure id in contract order, with its standard.
-MEASURE_STANDARDS: dict[str, str] = {
-    "EMP-1": "Empowerment",
-    "EMP-2": "Empowerment",
-    "EMP-3": "Empowerment",
-    "PREV-1": "Prevention",
-    "PREV-2": "Prevention",
-    "PROT-1": "Protection",
-    "PROP-1": "Proportionality",
-    "PROP-2": "Proportionality",
-    "PROP-3": "Proportionality",
-    "ACC-1": "Accountability",
-    "ACC-2": "Accountability",
-    "ACC-3": "Accountability",
-    "ACC-4": "Accountability",
-    "ACC-5": "Accountability",
-    "ACC-6": "Accountability",
-    "PART-1": "Partnership",
-    "PART-2": "Partnership",
-    "PART-3": "Partnership",
-}
-MEASURE_IDS: tuple[str, ...] = tuple(MEASURE_STANDARDS)
-#: Measures whose value is a count, not a percentage.
-COUNT_MEASURES = frozenset({"PROP-1", "PROP-2"})
 
 #: The fields broken down beside the scorecard, with their vocabularies, in display order.
 BREAKDOWN_FIELDS: dict[str, Vocabulary] = {
@@ -146,232 +125,6 @@ RISK_IDENTIFIED = "risk_identified"
 RISK_REDUCED_OR_REMOVED = ("reduced", "removed")
 OUTCOMES_WERE_ACHIEVED = ("fully", "partially")
 ROLE_ORDER = {role: rank for rank, role in enumerate(TRAINING_ROLE.codes)}
-
-
-# --- configuration --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StandardsConfig:
-    """config/standards.toml: a target for every measure and the windows the measures use.
-
-    Strict, closed to unknown keys and with no defaults (see `standards_config_from`), so a
-    misspelt or missing setting is reported by name instead of silently taking a value nobody
-    chose. A target is a percentage, or None for a measure reported without one ("trend").
-    """
-
-    acc1_working_days: int
-    acc2_working_days: int
-    repeat_window_days: int
-    training_window_days: int
-    targets: dict[str, int | float | None]
-    required_training: dict[str, list[str]]
-
-    def target(self, measure_id: str) -> int | float | None:
-        """The measure's target percentage, or None for a trend measure."""
-        return self.targets[measure_id]
-
-
-class _Invalid(ValueError):
-    """One broken value, in the words the configuration's reader reports."""
-
-
-#: The settings, in the order they are checked and reported: whole numbers with their least value.
-_WINDOWS = {
-    "acc1_working_days": 0,
-    "acc2_working_days": 0,
-    "repeat_window_days": 1,
-    "training_window_days": 1,
-}
-_SETTINGS = (*_WINDOWS, "targets", "required_training")
-
-
-def _whole(value: object, least: int) -> int:
-    """A whole number (never a boolean or a decimal) of at least `least`."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _Invalid("Input should be a valid integer")
-    if value < least:
-        raise _Invalid(f"Input should be greater than or equal to {least}")
-    return value
-
-
-def _target(value: object) -> int | float | None:
-    """A target: a percentage from 0 to 100, or the text "trend" for a measure with none."""
-    if value == TREND:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Invalid('must be a percentage from 0 to 100 or "trend"')
-    if not 0 <= value <= 100:
-        raise _Invalid("must be from 0 to 100")
-    return value
-
-
-def _shown_problem(key: str, value: object, message: str) -> str:
-    if isinstance(value, dict | list):
-        return f"{key}: {message}"
-    return f"{key} = {value!r}: {message}"
-
-
-def _targets(value: object, problems: list[str]) -> dict[str, int | float | None] | None:
-    """Every measure once, each a valid target; counts only "trend"."""
-    if not isinstance(value, dict):
-        problems.append(_shown_problem("targets", value, "Input should be a valid dictionary"))
-        return None
-    found = []
-    unknown = [str(key) for key in value if key not in MEASURE_STANDARDS]
-    if unknown:
-        found.append(
-            f"unknown measure id {', '.join(unknown)} (measure ids: {', '.join(MEASURE_IDS)})"
-        )
-    missing = [key for key in MEASURE_IDS if key not in value]
-    if missing:
-        found.append(f"missing measure id {', '.join(missing)}")
-    if found:
-        problems.append("targets: " + "; ".join(found))
-        return None
-    targets: dict[str, int | float | None] = {}
-    broken = False
-    for key in MEASURE_IDS:
-        try:
-            targets[key] = _target(value[key])
-        except _Invalid as exc:
-            problems.append(_shown_problem(f"targets.{key}", value[key], str(exc)))
-            broken = True
-    if broken:
-        return None
-    counted = [key for key in sorted(COUNT_MEASURES) if targets[key] is not None]
-    if counted:
-        problems.append(f'targets: {", ".join(counted)} is a count: its target must be "trend"')
-        return None
-    return targets
-
-
-def _required_training_of(value: object, problems: list[str]) -> dict[str, list[str]] | None:
-    """Every contract role once, each requiring at least one known training type, none twice."""
-    key = "required_training"
-    if not isinstance(value, dict):
-        problems.append(_shown_problem(key, value, "Input should be a valid dictionary"))
-        return None
-    shaped = True
-    for role, types in value.items():
-        if not isinstance(types, list):
-            problems.append(_shown_problem(f"{key}.{role}", types, "Input should be a valid list"))
-            shaped = False
-            continue
-        for position, item in enumerate(types):
-            if not isinstance(item, str):
-                problems.append(
-                    _shown_problem(
-                        f"{key}.{role}.{position}", item, "Input should be a valid string"
-                    )
-                )
-                shaped = False
-    if not shaped:
-        return None
-    found = []
-    unknown = [role for role in value if role not in TRAINING_ROLE.codes]
-    if unknown:
-        found.append(f"unknown role {', '.join(unknown)} (roles: {', '.join(TRAINING_ROLE.codes)})")
-    missing = [role for role in TRAINING_ROLE.codes if role not in value]
-    if missing:
-        found.append(f"missing role {', '.join(missing)}")
-    for role, types in value.items():
-        bad = [t for t in types if t not in TRAINING_TYPE.codes]
-        if not types:
-            found.append(f"{role} must require at least one training type")
-        elif bad:
-            found.append(
-                f"{role}: unknown training type {', '.join(bad)} "
-                f"(types: {', '.join(TRAINING_TYPE.codes)})"
-            )
-        elif len(set(types)) != len(types):
-            found.append(f"{role}: a training type is listed twice")
-    if found:
-        problems.append(f"{key}: " + "; ".join(found))
-        return None
-    return {role: list(types) for role, types in value.items()}
-
-
-def standards_config_from(document: Mapping[str, Any], source: str = "config") -> StandardsConfig:
-    """Validate a parsed standards configuration; BadInput naming every broken key otherwise
-    (`key: missing`, `key: unknown setting`, `key = value: what is wrong`), settings in their
-    order and unknown ones last."""
-    problems: list[str] = []
-    values: dict[str, Any] = {}
-    for key in _SETTINGS:
-        if key not in document:
-            problems.append(f"{key}: missing")
-            continue
-        value = document[key]
-        if key in _WINDOWS:
-            try:
-                values[key] = _whole(value, _WINDOWS[key])
-            except _Invalid as exc:
-                problems.append(_shown_problem(key, value, str(exc)))
-        elif key == "targets":
-            values[key] = _targets(value, problems)
-        else:
-            values[key] = _required_training_of(value, problems)
-    problems += [f"{key}: unknown setting" for key in document if key not in _SETTINGS]
-    if problems:
-        raise BadInput(f"{source}: " + "; ".join(problems), problems)
-    return StandardsConfig(**values)
-
-
-#: The contract's own settings (CONTRACT.md section 5); config/standards.toml ships with these.
-CONTRACT_DEFAULTS = standards_config_from(
-    {
-        "acc1_working_days": 1,
-        "acc2_working_days": 20,
-        "repeat_window_days": 365,
-        "training_window_days": 730,
-        "targets": {
-            "EMP-1": 90,
-            "EMP-2": 80,
-            "EMP-3": 80,
-            "PREV-1": TREND,
-            "PREV-2": TREND,
-            "PROT-1": 90,
-            "PROP-1": TREND,
-            "PROP-2": TREND,
-            "PROP-3": 30,
-            "ACC-1": 90,
-            "ACC-2": 80,
-            "ACC-3": TREND,
-            "ACC-4": 90,
-            "ACC-5": 15,
-            "ACC-6": 90,
-            "PART-1": 90,
-            "PART-2": 90,
-            "PART-3": TREND,
-        },
-        "required_training": {
-            "all_staff": ["corporate_mandatory"],
-            "asc_staff": ["corporate_mandatory", "asc_awareness"],
-            "practitioner": ["corporate_mandatory", "asc_awareness", "asc_enquiry"],
-            "operational_manager": ["corporate_mandatory", "asc_awareness", "asc_managers"],
-        },
-    },
-    source="the contract's settings",
-)
-
-
-def load_standards_config(path: Path | str | None = None) -> StandardsConfig:
-    """Read and validate config/standards.toml (or `path`); BadInput naming the file and every
-    broken key otherwise."""
-    source = Path(path) if path is not None else CONFIG_PATH
-    try:
-        with source.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise BadInput(f"{source}: configuration file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{source}: not valid TOML: {exc}") from exc
-    return standards_config_from(document, source=str(source))
-
-
-def _config(config: StandardsConfig | None) -> StandardsConfig:
-    return config if config is not None else load_standards_config()
 
 
 # --- inputs ---------------------------------------------------------------------------------------
@@ -956,7 +709,7 @@ def scorecard(
 ) -> list[MeasureResult]:
     """Every measure for `inputs.quarter`, in contract order (config default:
     config/standards.toml)."""
-    config = _config(config)
+    config = given_or_shipped(config)
     return [MEASURES[measure_id](inputs, config) for measure_id in MEASURE_IDS]
 
 
@@ -975,7 +728,7 @@ def scorecard_series_results(
 ) -> list[tuple[Period, list[MeasureResult]]]:
     """The scorecard of each of the `quarters` quarters ending with `quarter` (default: the
     inputs' quarter), oldest first, each computed by `scorecard` from the inputs' shared facts."""
-    config = _config(config)
+    config = given_or_shipped(config)
     last = as_quarter(quarter) if quarter is not None else inputs.quarter
     return [
         (period, scorecard(inputs.for_quarter(period), config))

@@ -1,7 +1,7 @@
 """The quarterly safeguarding standards report: scorecard, trends, breakdowns and the Principal
 Social Worker's narrative, on the page and as PDF and XLSX.
 
-Every figure comes from sgoversight.standards (CONTRACT.md section 5). Rules stated here:
+Every figure comes from sgoversight.standards.rules (CONTRACT.md section 5). Rules stated here:
 - A status is always shown as a word with an icon: Met ✔, Not met ✖, No data –, No target ○
   (a measure without a target, watched for change; never an arrow, which would read as "rising").
 - Each measure's change on the previous quarter is this quarter's shown value minus the previous
@@ -24,12 +24,14 @@ import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
-from sgoversight import standards, standards_frames, standards_store
 from sgoversight.auth import Actor
 from sgoversight.exporting import chart_png, suppress_count, to_xlsx_bytes
 from sgoversight.narratives import read_narrative, sections
 from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_quarters
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import results as standards_results
+from sgoversight.standards import rules as standards
 
 STATUS_ICON = {"met": "✔", "not_met": "✖", "no_data": "–", "trend": "○"}
 STANDARDS = (
@@ -94,10 +96,10 @@ class QuarterlyReport:
 
 def quarterly_report(engine: Engine, actor: Actor, quarter: Period | str) -> QuarterlyReport:
     """The quarter's scorecard, 8-quarter series and breakdowns as stored for the current data
-    (worked out and stored when they are not: standards_store.quarter_series, which checks the
+    (worked out and stored when they are not: standards_results.quarter_series, which checks the
     permission to see the standards), and its narrative."""
     quarter = standards.as_quarter(quarter)
-    series = standards_store.quarter_series(engine, quarter, actor=actor)
+    series = standards_results.quarter_series(engine, quarter, actor=actor)
     return QuarterlyReport(
         quarter=quarter,
         results=series[-1].measures,

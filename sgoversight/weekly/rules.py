@@ -28,7 +28,7 @@ How the rule is read where the contract leaves room:
 Every count is computed by one function here (`weekly_counts`, `providers_flagged`); the report,
 the 12-week series, the pack, the page and the command line all go through them. The rules are
 plain Python over typed rows (`WeeklyRows`, dates as `datetime.date`, None = not recorded): they
-read no database and load neither pandas nor SQLAlchemy nor pydantic. sgoversight.weekly_read
+read no database and load neither pandas nor SQLAlchemy nor pydantic. sgoversight.weekly.read
 reads the rows a week needs; the pack and the page turn the results into tables and charts.
 """
 
@@ -38,20 +38,17 @@ import csv
 import datetime as dt
 import io
 import json
-import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from sgoversight.errors import BadInput
 from sgoversight.formulas import neutralise
 from sgoversight.periods import Period, add_weeks, parse_week
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION, Vocabulary
+from sgoversight.weekly.config import WeeklyConfig
 
-CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "rag_thresholds.toml"
-CONFIG_SECTION = "weekly"
 SERVICE_PROVIDER = "service_provider"
 CRITICAL = "critical"
 RAISED_BY_CQC = "cqc"
@@ -77,91 +74,6 @@ AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("4 to 12 weeks", 28, 83),
     ("12 weeks or more", 84, None),
 )
-
-
-# --- configuration --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeeklyConfig:
-    """`[weekly]` of config/rag_thresholds.toml: when the report flags a provider.
-
-    Strict, so a quoted number or a 1 for true is refused rather than guessed at, and closed to
-    unknown keys, so a misspelt threshold is reported instead of silently falling back to its
-    default (weekly_config_from). Built directly, the same checks apply.
-    """
-
-    min_alerts_plus_provider_concerns: int = 3
-    flag_critical_alert: bool = True
-    flag_organisational_abuse: bool = True
-    flag_cqc_rating_fell: bool = True
-
-    def __post_init__(self) -> None:
-        problems = _config_problems(asdict(self))
-        if problems:
-            raise BadInput("config: " + "; ".join(problems))
-
-
-_CONFIG_KEYS: tuple[str, ...] = tuple(f.name for f in fields(WeeklyConfig))
-
-
-def load_weekly_config(path: Path | str | None = None) -> WeeklyConfig:
-    """Read and validate `[weekly]` (default file: config/rag_thresholds.toml).
-
-    Other sections belong to other reports and are not read. A missing `[weekly]` section or key
-    takes the contract's value; a broken value raises BadInput naming the file and the key.
-    """
-    source = Path(path) if path is not None else CONFIG_PATH
-    try:
-        with source.open("rb") as handle:
-            document = tomllib.load(handle)
-    except FileNotFoundError as exc:
-        raise BadInput(f"{source}: configuration file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{source}: not valid TOML: {exc}") from exc
-    section = document.get(CONFIG_SECTION, {})
-    if not isinstance(section, dict):
-        raise BadInput(f"{source}: [{CONFIG_SECTION}] must be a table of settings")
-    return weekly_config_from(section, source=str(source))
-
-
-def weekly_config_from(section: Mapping[str, Any], source: str = "config") -> WeeklyConfig:
-    """Validate the keys of a `[weekly]` table; BadInput naming every broken key otherwise.
-
-    Rules: min_alerts_plus_provider_concerns is a whole number (not text, a decimal or true/false)
-    of 1 or more; each flag_ switch is true or false (not 1 or text); no other key is allowed.
-    Problems are listed in the order of the settings above, then unknown keys as written.
-    """
-    problems = _config_problems(section)
-    if problems:
-        raise BadInput(f"{source}: " + "; ".join(problems))
-    return WeeklyConfig(**{key: section[key] for key in _CONFIG_KEYS if key in section})
-
-
-def _config_problems(section: Mapping[str, Any]) -> list[str]:
-    problems = []
-    for key in _CONFIG_KEYS:
-        if key not in section:
-            continue
-        value = section[key]
-        if key == "min_alerts_plus_provider_concerns":
-            if type(value) is not int:
-                problems.append(_config_problem(key, value, "Input should be a valid integer"))
-            elif value < 1:
-                message = "Input should be greater than or equal to 1"
-                problems.append(_config_problem(key, value, message))
-        elif type(value) is not bool:
-            problems.append(_config_problem(key, value, "Input should be a valid boolean"))
-    problems += [
-        _config_problem(str(key), section[key], "Extra inputs are not permitted")
-        for key in section
-        if key not in _CONFIG_KEYS
-    ]
-    return problems
-
-
-def _config_problem(key: str, value: object, message: str) -> str:
-    return f"[{CONFIG_SECTION}] {key} = {value!r}: {message}"
 
 
 # --- inputs ---------------------------------------------------------------------------------------
@@ -198,7 +110,7 @@ class ConcernRow(NamedTuple):
 
 @dataclass(frozen=True)
 class WeeklyRows:
-    """The rows the report is computed from (sgoversight.weekly_read reads them)."""
+    """The rows the report is computed from (sgoversight.weekly.read reads them)."""
 
     providers: tuple[ProviderRow, ...] = ()
     alerts: tuple[AlertRow, ...] = ()

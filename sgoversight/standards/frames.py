@@ -1,6 +1,6 @@
 """The standards' results as frames, for the page, the quarterly report's pack and its charts.
 
-Rule: every figure here comes from sgoversight.standards (the only statement of each measure);
+Rule: every figure here comes from sgoversight.standards.rules (the only statement of each measure);
 this module only lays the results out as pandas frames at the edge, so the command line, which
 needs no frame, never loads pandas.
 """
@@ -18,22 +18,20 @@ from sgoversight.auth import Actor, PermissionDenied
 from sgoversight.errors import BadInput
 from sgoversight.exporting import suppress_count
 from sgoversight.periods import Period
-from sgoversight.standards import (
-    CONTRACT_DEFAULTS,
+from sgoversight.standards.config import CONTRACT_DEFAULTS, StandardsConfig, given_or_shipped
+from sgoversight.standards.read import load_inputs
+from sgoversight.standards.rules import (
     SCORECARD_COLUMNS,
     SERIES_QUARTERS,
     BreakdownCount,
     MeasureResult,
-    StandardsConfig,
     StandardsInputs,
     TrainingRow,
-    _config,
     breakdown_counts,
     scorecard_json,
     scorecard_series_results,
     staff_training,
 )
-from sgoversight.standards_read import load_inputs
 
 SERIES_COLUMNS = ["quarter", "start", "end", *SCORECARD_COLUMNS]
 BREAKDOWN_COLUMNS = ["quarter", "code", "label", "concerns"]
@@ -59,7 +57,7 @@ def scorecard_series(
     columns SERIES_COLUMNS. Numeric columns are numeric, for charts: a missing value or target
     (no data, trend) is NaN there. `source` is the inputs, or an engine or DB-API connection to
     read them from for `actor` (standards_read.load_inputs: the permission is checked there)."""
-    config = _config(config)
+    config = given_or_shipped(config)
     if isinstance(source, StandardsInputs):
         inputs = source
     else:

@@ -2,12 +2,12 @@
 SQLAlchemy or pydantic loaded here).
 
 Rules:
-- Only the columns the report reads (sgoversight.weekly's AlertRow, ConcernRow, ProviderRow), and
-  with a span (the week, or the 13 weeks of the pack) only the rows the reports of the weeks
-  within it can count: concerns received, with an enquiry started or concluded in the span;
-  alerts raised or closed in the span, or raised by its end and not closed before its start (open
-  at some week's end). A superset, never the count: the rules then run on these rows exactly as
-  on every row.
+- Only the columns the report reads (AlertRow, ConcernRow, ProviderRow of
+  sgoversight.weekly.rules), and with a span (the week, or the 13 weeks of the pack) only the rows
+  the reports of the weeks within it can count: concerns received, with an enquiry started or
+  concluded in the span; alerts raised or closed in the span, or raised by its end and not closed
+  before its start (open at some week's end). A superset, never the count: the rules then run on
+  these rows exactly as on every row.
 - With a provider scope (a provider user's view) only that provider's rows and name are read.
 - No ORDER BY: no rule depends on the order rows arrive in.
 - A source is a database URL (the command), a DB-API connection, the app's engine (its raw
@@ -22,15 +22,14 @@ from typing import Any
 
 from sgoversight import read
 from sgoversight.periods import Period
-from sgoversight.weekly import (
+from sgoversight.weekly.config import WeeklyConfig, load_weekly_config
+from sgoversight.weekly.rules import (
     AlertRow,
     ConcernRow,
     ProviderRow,
-    WeeklyConfig,
     WeeklyReport,
     WeeklyRows,
     as_week,
-    load_weekly_config,
     weekly_report,
 )
 
@@ -117,7 +116,7 @@ def report_for_week(
     config: WeeklyConfig | None = None,
     provider_scope: str | None = None,
 ) -> WeeklyReport:
-    """Read the rows the week can count and compute its report (sgoversight.weekly).
+    """Read the rows the week can count and compute its report (sgoversight.weekly.rules).
 
     `config` defaults to `[weekly]` of config/rag_thresholds.toml; `provider_scope` limits every
     row to one provider's (a provider user's view).

@@ -1,4 +1,4 @@
-"""The annual Safeguarding Adults Collection return (sgoversight.national_return)."""
+"""The annual Safeguarding Adults Collection return (sgoversight.standards.national_return)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from sgoversight import national_return as nr
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.errors import BadInput
 from sgoversight.queries import CONCERN_COLUMNS, as_dates
+from sgoversight.standards import national_return as nr
 from sgoversight.vocabulary import (
     ABUSE_TYPE,
     AGE_BAND,

@@ -13,7 +13,7 @@ import pytest
 
 from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
-from sgoversight.standards import standards_config_from
+from sgoversight.standards.config import standards_config_from
 from tests.support.cli import HEAVY, run_cli_importing
 from tests.support.golden_standards import build_boundary
 

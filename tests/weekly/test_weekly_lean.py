@@ -1,10 +1,11 @@
-"""The weekly report's rules and reads, and working days, load no pandas, numpy, SQLAlchemy or
-pydantic, and the command writes compact JSON unless asked to indent it.
+"""The weekly report's settings, rules and reads, and working days, load none of the heavy
+libraries (tests.support.cli.HEAVY: pandas, numpy, pyarrow, SQLAlchemy, pydantic, Streamlit, the
+PostgreSQL driver, Altair), and the command writes compact JSON unless asked to indent it.
 
 Rule (issue: commands that load only what they use): `weekly-report` on SQLite computes the
-report through sgoversight.weekly (rules over rows) and sgoversight.weekly_read (plain DB-API);
-neither, nor what they import, loads the heavy libraries. Checked in a fresh interpreter, since
-this test process has loaded them all already.
+report through sgoversight.weekly.rules (rules over rows) and sgoversight.weekly.read
+(plain DB-API); neither, nor what they import, loads the heavy libraries. Checked in a fresh
+interpreter, since this test process has loaded them all already.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ from sgoversight import cli
 from sgoversight.db import PROJECT_ROOT, make_engine
 from sgoversight.migrate import upgrade
 from sgoversight.models import Provider
+from tests.support.cli import HEAVY
 from tests.support.records import alert
-
-HEAVY = ("pandas", "numpy", "sqlalchemy", "pydantic", "pyarrow", "streamlit", "psycopg")
 
 PROBE = """
 import json, sys
 import datetime as dt
-from sgoversight import migrate, paths, weekly, weekly_read, workdays
+from sgoversight import migrate, paths, workdays
+from sgoversight.weekly import rules as weekly
+from sgoversight.weekly import read as weekly_read
 assert workdays.working_days_after(dt.date(2026, 8, 28), dt.date(2026, 9, 1)) == 1
 from sgoversight.read import connect
 with connect(sys.argv[1]) as connection:
@@ -68,7 +70,7 @@ def test_the_weekly_rules_and_reads_load_no_heavy_library(database: str) -> None
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout)
     assert probe["flagged"] == 1  # the report was really computed
-    assert [name for name in HEAVY if name in probe["loaded"]] == []
+    assert sorted(HEAVY & set(probe["loaded"])) == []
 
 
 def _json_output(database: str, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
@@ -163,7 +165,7 @@ FORMER_MESSAGES = [
 @pytest.mark.parametrize(("section", "message"), FORMER_MESSAGES)
 def test_a_broken_config_reads_as_it_always_has(section: dict[str, object], message: str) -> None:
     from sgoversight.errors import BadInput
-    from sgoversight.weekly import weekly_config_from
+    from sgoversight.weekly.config import weekly_config_from
 
     with pytest.raises(BadInput) as raised:
         weekly_config_from(section, source="rag_thresholds.toml")

@@ -13,11 +13,14 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import standards, standards_frames, standards_read
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.models import Provider, SafeguardingConcern, TrainingRecord
 from sgoversight.periods import parse_quarter
-from sgoversight.standards import CONTRACT_DEFAULTS, StandardsInputs
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import read as standards_read
+from sgoversight.standards import rules as standards
+from sgoversight.standards.config import CONTRACT_DEFAULTS, MEASURE_IDS
+from sgoversight.standards.rules import StandardsInputs
 from tests.support.standards_rows import inputs_from
 
 Q = "2026-Q3"
@@ -178,7 +181,7 @@ def test_council_roles_may_view_the_standards(sqlite_engine: Engine, role: Role)
     _seed(sqlite_engine)
     actor = Actor(username="someone", roles=frozenset({role}))
     results = standards_read.scorecard_from_database(sqlite_engine, Q, actor=actor)
-    assert [r.measure_id for r in results] == list(standards.MEASURE_IDS)
+    assert [r.measure_id for r in results] == list(MEASURE_IDS)
 
 
 @pytest.mark.parametrize("role", [Role.QA_ATTENDEE, Role.PLAN_OWNER, Role.PROVIDER])

@@ -2,14 +2,14 @@
 previous week and the 12-week average, charts, flagged providers, open alerts by age, the
 significant-issues text, and the XLSX and PDF versions.
 
-Every count comes from sgoversight.weekly (CONTRACT.md section 4), so the page, the command line
-and the exports agree; this module only turns its results into tables, charts and files. Rules
-stated here:
+Every count comes from sgoversight.weekly.rules (CONTRACT.md section 4), so the page, the command
+line and the exports agree; this module only turns its results into tables, charts and files.
+Rules stated here:
 - The 12-week average is the mean of the 12 ISO weeks before the chosen week (the chosen week not
   included), rounded to 1 decimal.
 - On screen the headline is one table: this week, the previous week, the change in words with an
   arrow ("▲ 2 more", "▼ 1 fewer", "= same") and the 12-week average as a column of its own.
-- Open alerts by age: sgoversight.weekly.open_alerts_by_age at the week's last day.
+- Open alerts by age: sgoversight.weekly.rules.open_alerts_by_age at the week's last day.
 - Versions shared outside the council suppress every count below 5 (shown as `<5`), averages
   included, and the flagged providers' reasons never reveal a small count.
 - Their charts are kept: a count below 5 is drawn as a dashed, unfilled bar reaching 5 and
@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 import altair as alt
 import pandas as pd
 
-from sgoversight import weekly_read
 from sgoversight.auth import Actor, Permission
 from sgoversight.exporting import (
     SUPPRESSED,
@@ -39,17 +38,17 @@ from sgoversight.narratives import read_narrative
 from sgoversight.pdf import PdfReport
 from sgoversight.periods import Period, add_weeks
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
-from sgoversight.weekly import (
+from sgoversight.weekly import read as weekly_read
+from sgoversight.weekly.config import WeeklyConfig, load_weekly_config
+from sgoversight.weekly.rules import (
     AGE_BANDS,
     COUNT_NAMES,
     HEADLINE_LABELS,
     SeriesWeek,
-    WeeklyConfig,
     WeeklyReport,
     WeeklyRows,
     as_week,
     flag_reasons,
-    load_weekly_config,
     open_alerts_by_age,
     weekly_report,
     weekly_series,

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from sgoversight import weekly, weekly_read
 from sgoversight.db import make_engine
 from sgoversight.migrate import upgrade
 from sgoversight.models import Provider
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
+from sgoversight.weekly import read as weekly_read
+from sgoversight.weekly.config import WeeklyConfig
 from tests.support.cli import run_cli
 from tests.support.records import alert, concern
 
@@ -183,7 +184,7 @@ def test_report_for_week_reads_one_providers_rows_with_a_given_config(database: 
         with Session(engine) as session:
             scoped = weekly_read.report_for_week(session, "2026-W47", provider_scope="P1")
         everyone = weekly_read.report_for_week(
-            engine, "2026-W47", config=weekly.WeeklyConfig(flag_critical_alert=False)
+            engine, "2026-W47", config=WeeklyConfig(flag_critical_alert=False)
         )
     finally:
         engine.dispose()

@@ -7,9 +7,10 @@ import io
 import openpyxl
 import pandas as pd
 
-from sgoversight import standards, standards_frames
 from sgoversight.periods import parse_quarter
-from sgoversight.standards_report import (
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import rules as standards
+from sgoversight.standards.report import (
     QuarterlyReport,
     change_on_previous,
     export_tables,

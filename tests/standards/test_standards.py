@@ -18,13 +18,21 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sgoversight import standards, standards_frames
 from sgoversight.errors import BadInput
 from sgoversight.periods import parse_month, parse_quarter
-from sgoversight.standards import (
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import rules as standards
+from sgoversight.standards.config import (
+    CONFIG_PATH,
     CONTRACT_DEFAULTS,
-    MeasureResult,
+    MEASURE_IDS,
+    MEASURE_STANDARDS,
     StandardsConfig,
+    load_standards_config,
+    standards_config_from,
+)
+from sgoversight.standards.rules import (
+    MeasureResult,
     StandardsInputs,
     TrainingRow,
 )
@@ -34,7 +42,7 @@ from tests.support.standards_rows import inputs_from, training_rows
 Q = "2026-Q3"
 BEFORE, FIRST, LAST, AFTER = "2026-06-30", "2026-07-01", "2026-09-30", "2026-10-01"
 IN_Q = "2026-08-12"
-SHIPPED_CONFIG = standards.CONFIG_PATH
+SHIPPED_CONFIG = CONFIG_PATH
 
 
 @dataclass
@@ -205,7 +213,7 @@ def test_counts_its_numerator_over_its_denominator(measure_id: str) -> None:
     result = measure(borough, measure_id)
     assert counted(result) == (3, 5)
     assert result.value == 60.0
-    assert result.standard == standards.MEASURE_STANDARDS[measure_id]
+    assert result.standard == MEASURE_STANDARDS[measure_id]
 
 
 @pytest.mark.parametrize("measure_id", SPECS)
@@ -250,7 +258,7 @@ def test_contract_targets() -> None:
         "EMP-1": 90, "EMP-2": 80, "EMP-3": 80, "PROT-1": 90, "PROP-3": 30, "ACC-1": 90,
         "ACC-2": 80, "ACC-4": 90, "ACC-5": 15, "ACC-6": 90, "PART-1": 90, "PART-2": 90,
     }  # fmt: skip
-    for measure_id in standards.MEASURE_IDS:
+    for measure_id in MEASURE_IDS:
         assert CONTRACT_DEFAULTS.target(measure_id) == expected.get(measure_id)
 
 
@@ -709,7 +717,7 @@ def _busy_borough() -> Borough:
 
 def test_scorecard_is_in_contract_order() -> None:
     results = standards.scorecard(_busy_borough().inputs(), CONTRACT_DEFAULTS)
-    assert [r.measure_id for r in results] == list(standards.MEASURE_IDS)
+    assert [r.measure_id for r in results] == list(MEASURE_IDS)
     assert [r.standard for r in results][::3] == [
         "Empowerment",
         "Prevention",
@@ -940,13 +948,13 @@ def _document() -> dict[str, Any]:
 
 
 def test_shipped_config_is_the_contracts() -> None:
-    assert standards.load_standards_config() == CONTRACT_DEFAULTS
-    assert standards.load_standards_config(SHIPPED_CONFIG) == CONTRACT_DEFAULTS
+    assert load_standards_config() == CONTRACT_DEFAULTS
+    assert load_standards_config(SHIPPED_CONFIG) == CONTRACT_DEFAULTS
 
 
 def _problem(document: dict[str, Any]) -> str:
     with pytest.raises(BadInput) as caught:
-        standards.standards_config_from(document, source="standards.toml")
+        standards_config_from(document, source="standards.toml")
     return str(caught.value)
 
 
@@ -992,7 +1000,7 @@ def test_a_target_outside_0_to_100_is_named(value: object) -> None:
 def test_targets_at_the_ends_of_the_range_and_trend_are_accepted(value: object) -> None:
     document = _document()
     document["targets"]["EMP-1"] = value
-    config = standards.standards_config_from(document)
+    config = standards_config_from(document)
     assert config.target("EMP-1") == (None if value == "trend" else value)
 
 
@@ -1033,13 +1041,13 @@ def test_a_broken_file_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "standards.toml"
     path.write_text("targets = [", encoding="utf-8")
     with pytest.raises(BadInput, match="not valid TOML"):
-        standards.load_standards_config(path)
+        load_standards_config(path)
     with pytest.raises(BadInput, match="not found"):
-        standards.load_standards_config(tmp_path / "missing.toml")
+        load_standards_config(tmp_path / "missing.toml")
     text = SHIPPED_CONFIG.read_text(encoding="utf-8").replace("ACC-5 = 15", "ACC-5 = 150")
     path.write_text(text, encoding="utf-8")
     with pytest.raises(BadInput, match=r"targets\.ACC-5 = 150: must be from 0 to 100"):
-        standards.load_standards_config(path)
+        load_standards_config(path)
 
 
 def test_config_changes_the_targets_and_the_labels() -> None:
@@ -1047,7 +1055,7 @@ def test_config_changes_the_targets_and_the_labels() -> None:
     document["targets"]["EMP-3"] = 60
     document["acc2_working_days"] = 10
     document["training_window_days"] = 365
-    config = standards.standards_config_from(document)
+    config = standards_config_from(document)
     results = {r.measure_id: r for r in standards.scorecard(_busy_borough().inputs(), config)}
     assert results["EMP-3"].status == "met"
     assert results["ACC-2"].label == "Enquiries concluded within 10 working days"

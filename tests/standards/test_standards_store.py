@@ -1,7 +1,7 @@
-"""Stored quarter results (sgoversight.standards_store) on SQLite and PostgreSQL: what is read back
-is exactly what the standards work out from every row; an import makes the next read fresh and
-removes the old version's rows; a rejected import leaves them as they were; the migration goes up
-and down."""
+"""Stored quarter results (sgoversight.standards.results) on SQLite and PostgreSQL: what is read
+back is exactly what the standards work out from every row; an import makes the next read fresh
+and removes the old version's rows; a rejected import leaves them as they were; the migration goes
+up and down."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, func, inspect, select
 
-from sgoversight import standards, standards_frames, standards_read, standards_report
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.demo.borough import build_borough
 from sgoversight.demo.load import load_demo
@@ -23,12 +22,18 @@ from sgoversight.intake.importing import import_file
 from sgoversight.migrate import alembic_config, current_revision, head_revision
 from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter
-from sgoversight.standards_store import (
+from sgoversight.standards import frames as standards_frames
+from sgoversight.standards import read as standards_read
+from sgoversight.standards import report as standards_report
+from sgoversight.standards import rules as standards
+from sgoversight.standards.config import load_standards_config
+from sgoversight.standards.results import (
     QuarterResults,
     compute_results,
     quarter_series,
     results_version,
     rules_key,
+    store_results,
     stored_results,
 )
 
@@ -47,7 +52,7 @@ def borough(engine: Engine) -> Engine:
 
 def _from_every_row(engine: Engine, last: Period) -> list[QuarterResults]:
     """The 8 quarters ending with `last` worked out from every row, storing nothing."""
-    config = standards.load_standards_config()
+    config = load_standards_config()
     inputs = standards_read.load_inputs(engine, last, actor=SYSTEM)
     return compute_results(inputs, standards.quarters_ending(last, 8), config)
 
@@ -55,7 +60,7 @@ def _from_every_row(engine: Engine, last: Period) -> list[QuarterResults]:
 def _as_stored(engine: Engine) -> list[QuarterResults]:
     """What the table holds now for the current data, oldest first (asserting all 8 are there)."""
     periods = standards.quarters_ending(LAST, 8)
-    key = rules_key(standards.load_standards_config())
+    key = rules_key(load_standards_config())
     found = stored_results(engine, periods, results_version(engine), key)
     assert sorted(found) == [p.label for p in periods]
     return [found[p.label] for p in periods]
@@ -163,6 +168,17 @@ def test_a_rejected_import_leaves_the_stored_rows_as_they_were(borough: Engine) 
     )
 
 
+def test_a_store_that_cannot_be_written_writes_nothing(borough: Engine) -> None:
+    """One transaction: when the new rows break the table's rules (a quarter given twice), the
+    old rows are not deleted either, and the caller is told nothing was stored."""
+    before = _table_rows(borough)
+    computed = _from_every_row(borough, LAST)
+    version, key = results_version(borough), rules_key(load_standards_config())
+    assert store_results(borough, [*computed, computed[-1]], version, key) is False
+    assert _table_rows(borough) == before
+    assert store_results(borough, computed, version, key) is True
+
+
 def test_a_dry_run_stores_nothing(borough: Engine) -> None:
     before = _table_rows(borough)
     report = import_file(
@@ -174,7 +190,7 @@ def test_a_dry_run_stores_nothing(borough: Engine) -> None:
 
 
 def test_other_rules_are_never_answered_from_stored_figures(borough: Engine) -> None:
-    config = standards.load_standards_config()
+    config = load_standards_config()
     targets = dict(config.targets) | {"EMP-1": 1}
     other = replace(config, targets=targets)
     assert rules_key(other) != rules_key(config)

@@ -2,8 +2,8 @@
 page reads some hundreds of stored rows instead of counting every concern again.
 
 Rules:
-- The figures are worked out only by sgoversight.standards (the one statement of each measure and
-  breakdown); this module keeps them and gives them back exactly as worked out.
+- The figures are worked out only by sgoversight.standards.rules (the one statement of each
+  measure and breakdown); this module keeps them and gives them back exactly as worked out.
 - Stored results are keyed by quarter, by the data version of what the standards read (the
   newest audit event of a data change to anything but RESULTS_UNRELATED, read before the rows
   are) and by the rules they were worked out with (`rules_key`: the configuration and the rules'
@@ -30,19 +30,19 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, not_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
-from sgoversight import standards
 from sgoversight.audit import data_version
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import begin_write
+from sgoversight.db import session_scope
 from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter
 from sgoversight.read import from_engine
-from sgoversight.standards import (
+from sgoversight.standards import rules as standards
+from sgoversight.standards.config import MEASURE_IDS, StandardsConfig, load_standards_config
+from sgoversight.standards.read import read_inputs
+from sgoversight.standards.rules import (
     SERIES_QUARTERS,
     MeasureResult,
-    StandardsConfig,
     StandardsInputs,
     Tally,
     as_quarter,
@@ -50,7 +50,6 @@ from sgoversight.standards import (
     quarters_ending,
     scorecard,
 )
-from sgoversight.standards_read import read_inputs
 
 LOG = logging.getLogger(__name__)
 
@@ -86,7 +85,7 @@ class QuarterResults:
 
 def rules_key(config: StandardsConfig) -> str:
     """A short fingerprint of the rules figures are worked out with: the configuration and the
-    code of sgoversight.standards. Either changing makes stored figures unusable."""
+    code of sgoversight.standards.rules. Either changing makes stored figures unusable."""
     digest = hashlib.sha256(repr(config).encode("utf-8"))
     digest.update(Path(standards.__file__).read_bytes())
     return digest.hexdigest()[:16]
@@ -192,7 +191,7 @@ def stored_results(
             {name: tallies.get(label, {}).get(name, {}) for name in standards.BREAKDOWN_FIELDS},
         )
         for label, found in measures.items()
-        if len(found) == len(standards.MEASURE_IDS)
+        if len(found) == len(MEASURE_IDS)
     }
 
 
@@ -205,19 +204,14 @@ def store_results(
     table = StandardsResult.__table__
     current = and_(table.c.data_version == version, table.c.rules_key == key)
     labels = [quarter.quarter.label for quarter in results]
-    session = Session(engine)
     try:
-        begin_write(session)
-        session.execute(delete(table).where(not_(current)))
-        session.execute(delete(table).where(current, table.c.quarter.in_(labels)))
-        session.execute(insert(table), _rows(results, version, key))
-        session.commit()
+        with session_scope(engine) as session:
+            session.execute(delete(table).where(not_(current)))
+            session.execute(delete(table).where(current, table.c.quarter.in_(labels)))
+            session.execute(insert(table), _rows(results, version, key))
     except (IntegrityError, OperationalError) as exc:
-        session.rollback()
         LOG.warning("standards results not stored (worked out again on the next view): %s", exc)
         return False
-    finally:
-        session.close()
     return True
 
 
@@ -250,7 +244,7 @@ def quarter_series(
     VIEW_STANDARDS)."""
     actor.require(Permission.VIEW_STANDARDS)
     if config is None:
-        config = standards.load_standards_config()
+        config = load_standards_config()
     return _series(engine, as_quarter(last), quarters, config)
 
 
@@ -259,5 +253,5 @@ def refresh(engine: Engine, today: dt.date, config: StandardsConfig | None = Non
     the last complete quarter), unless they are stored for the current data already. For the
     system, after a committed import: it shows nothing to anyone."""
     if config is None:
-        config = standards.load_standards_config()
+        config = load_standards_config()
     _series(engine, last_complete_quarter(today), SERIES_QUARTERS, config)

@@ -1,0 +1,1 @@
+"""The six safeguarding standards: settings, rules, reads, stored results and reports."""

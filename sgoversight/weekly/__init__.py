@@ -1,0 +1,1 @@
+"""The weekly report: its settings, rules, reads and pack."""
