@@ -25,12 +25,12 @@ from sqlalchemy import Engine
 from benchmarks.measure import timed, timed_with_cpu
 from benchmarks.report import Results, report_path, table, write_report
 from sgoversight.auth import SYSTEM
-from sgoversight.db import make_engine
 from sgoversight.demo.borough import build_borough
 from sgoversight.demo.files import KINDS, write_csv
 from sgoversight.demo.scale import BoroughScale
 from sgoversight.intake.importing import import_file
-from sgoversight.migrate import upgrade
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
 from tests.support.postgres import Cluster, PostgresUnavailable, start_cluster
 
 SEED = 2026

@@ -25,10 +25,10 @@ from benchmarks.conftest import (
 from benchmarks.measure import environment, python, run_process, timed_with_cpu
 from benchmarks.report import Results, mib, rate, seconds
 from sgoversight.auth import SYSTEM
-from sgoversight.db import make_engine
 from sgoversight.demo.files import KINDS
 from sgoversight.intake.importing import import_file
-from sgoversight.migrate import upgrade
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
 from tests.support.postgres import Cluster
 
 pytestmark = pytest.mark.benchmark

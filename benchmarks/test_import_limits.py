@@ -46,7 +46,7 @@ OUTCOMES = {0: "accepted", 2: "refused"}
 _CHILD = """
 import json, sys
 from sgoversight.auth import SYSTEM
-from sgoversight.db import make_engine
+from sgoversight.store.db import make_engine
 from sgoversight.intake.importing import import_file
 from sgoversight.intake.sheets import ImportLimits
 kind, path, limits = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])

@@ -30,7 +30,7 @@ from sgoversight import periods
 from sgoversight.attention import needs_attention
 from sgoversight.auth import Actor, Permission, Role
 from sgoversight.board import month as board
-from sgoversight.models import ImprovementAction, ImprovementPlan, QualityAlert
+from sgoversight.store.models import ImprovementAction, ImprovementPlan, QualityAlert
 
 pytestmark = pytest.mark.benchmark
 

@@ -38,12 +38,12 @@ from benchmarks.test_commands import _score_agrees
 from benchmarks.test_pages import ADMIN, TIMEOUT, WARM_RUNS, _clear_streamlit_caches
 from sgoversight.auth import SYSTEM
 from sgoversight.board.read import score_from_database
-from sgoversight.db import make_engine
 from sgoversight.demo.borough import build_borough
 from sgoversight.demo.files import KINDS, write_csv
 from sgoversight.demo.scale import BoroughScale
 from sgoversight.intake.importing import import_file
-from sgoversight.migrate import upgrade
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
 from tests.support.postgres import Cluster
 
 pytestmark = pytest.mark.benchmark

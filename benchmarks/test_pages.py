@@ -29,7 +29,7 @@ from benchmarks.measure import PROJECT_ROOT, best_of, timed
 from benchmarks.report import Results, seconds
 from sgoversight.alerts import qa
 from sgoversight.auth import SYSTEM, Role
-from sgoversight.models import QualityAlert
+from sgoversight.store.models import QualityAlert
 from ui.navigation import PAGES, PageSpec
 
 pytestmark = pytest.mark.benchmark

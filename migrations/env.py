@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from sgoversight.db import database_url
-from sgoversight.models import Base
+from sgoversight.store.db import database_url
+from sgoversight.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

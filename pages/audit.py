@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from sgoversight import uktime
-from sgoversight.audit import audit_choices, audit_trail
 from sgoversight.auth import Permission
 from sgoversight.exporting import (
     EXCEL_CELL_LIMIT,
@@ -18,6 +17,7 @@ from sgoversight.exporting import (
     to_xlsx_bytes,
 )
 from sgoversight.search import is_active
+from sgoversight.store.audit import audit_choices, audit_trail
 from ui import downloads
 from ui import format as fmt
 from ui.context import engine, require, today

@@ -50,7 +50,11 @@ from sgoversight.auth import Actor, Permission, Role
 from sgoversight.board import month as board
 from sgoversight.board import rules as scoring
 from sgoversight.board.decisions import latest_decisions
-from sgoversight.models import (
+from sgoversight.periods import Period
+from sgoversight.plans.access import owns_action
+from sgoversight.plans.read import open_arrangements
+from sgoversight.plans.rules import setup_missing
+from sgoversight.store.models import (
     EnhancedMonitoring,
     ImprovementAction,
     ImprovementPlan,
@@ -58,11 +62,7 @@ from sgoversight.models import (
     QualityAlert,
     SafeguardingConcern,
 )
-from sgoversight.periods import Period
-from sgoversight.plans.access import owns_action
-from sgoversight.plans.read import open_arrangements
-from sgoversight.plans.rules import setup_missing
-from sgoversight.queries import scoped
+from sgoversight.store.queries import scoped
 from sgoversight.vocabulary import SEVERITY
 from sgoversight.weekly import read as weekly_read
 from sgoversight.weekly import rules as weekly

@@ -23,7 +23,7 @@ from sgoversight.errors import BadInput
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from sgoversight.read import Connection
+    from sgoversight.store.read import Connection
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training", "cqc-ratings")
@@ -40,7 +40,7 @@ class DatabaseUnusable(Exception):
 def get_engine() -> Engine:
     """The process-wide engine for DATABASE_URL; loads SQLAlchemy, so only the commands that
     work through it call this."""
-    from sgoversight.db import get_engine as engine_for
+    from sgoversight.store.db import get_engine as engine_for
 
     return engine_for()
 
@@ -52,8 +52,8 @@ def _database(*, creates: bool = False) -> Engine:
     version) is refused before anything reads or writes it. A command that creates the database
     (`creates`: init-db, restore) also makes its folder; no other command creates anything.
     """
-    from sgoversight.db import create_folder
-    from sgoversight.migrate import newer_schema_problem
+    from sgoversight.store.db import create_folder
+    from sgoversight.store.migrate import newer_schema_problem
 
     engine = get_engine()
     problem = newer_schema_problem(engine)
@@ -102,7 +102,7 @@ def _new_file(out: str, force: bool) -> Path:
 
 
 def _init_db(_args: argparse.Namespace) -> int:
-    from sgoversight.migrate import current_revision, upgrade
+    from sgoversight.store.migrate import current_revision, upgrade
 
     engine = _database(creates=True)
     before = current_revision(engine)
@@ -161,12 +161,12 @@ def _date(value: str) -> dt.date:
 
 @contextmanager
 def _plain_reader() -> Iterator[Connection]:
-    """A plain DB-API read connection to the configured database (sgoversight.read), once this
+    """A plain DB-API read connection to the configured database (sgoversight.store.read), once this
     version may read it, for the commands that load no pandas, SQLAlchemy or pydantic: a
     database set up by a newer version is refused in newer_schema_problem's words (exit 1)."""
-    from sgoversight import read
-    from sgoversight.migrate import newer_schema_problem_in
     from sgoversight.paths import database_url, shown_url
+    from sgoversight.store import read
+    from sgoversight.store.migrate import newer_schema_problem_in
 
     url = database_url()
     if read.is_sqlite(url) and not read.sqlite_path(url).exists():
@@ -244,7 +244,7 @@ def _national_return(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from sgoversight.backup import backup
+    from sgoversight.store.backup import backup
 
     out = _new_file(args.out, args.force)
     summary = backup(_database(), out, SYSTEM, replace=args.force)
@@ -253,7 +253,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from sgoversight.backup import restore
+    from sgoversight.store.backup import restore
 
     summary = restore(_database(creates=True), args.file, SYSTEM)
     print(f"Restored from {args.file}: {summary}.")
@@ -508,7 +508,7 @@ def _schema_problem() -> str | None:
     """After a failure: the plain reason when the database has no schema or an older one (the
     usual cause of "no such table" on a first run), else None. Checked only once something has
     failed, so a working command never pays for it."""
-    from sgoversight.migrate import schema_problem
+    from sgoversight.store.migrate import schema_problem
 
     try:
         return schema_problem(get_engine())

@@ -17,6 +17,8 @@ Rules (one policy and one message format for every settings file):
   The checks of a single value that several capabilities share (`whole_number`, `true_or_false`)
   raise `Invalid` with the words a council has always read for them; `unknown_keys` lists the
   keys nobody reads, in the order they are written.
+- A file whose problems name their lines (config/import_mappings.toml) finds each key's line with
+  `key_lines` over the text the section was read from (`Section.text`).
 Other sections of the same file belong to other capabilities and are not read.
 """
 
@@ -49,6 +51,7 @@ class Section:
 
     values: dict[str, Any]
     shown: str
+    text: str = ""  # the whole file as read, for messages that name a line (key_lines)
 
     def invalid(self, problems: Iterable[str]) -> BadInput:
         """The one error for broken settings: the file, then every problem, joined by '; '."""
@@ -73,24 +76,54 @@ def read_section(
     source = Path(path) if path is not None else default
     shown = shown_path(source)
     try:
-        with source.open("rb") as handle:
-            document = tomllib.load(handle)
+        text = source.read_text(encoding="utf-8")
+        document = tomllib.loads(text)
     except FileNotFoundError as exc:
         if defaults_when_absent:
             return Section({}, shown)
         raise BadInput(f"{shown}: configuration file not found") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{shown}: not valid TOML: {exc}") from exc
     if section is None:
-        return Section(document, shown)
+        return Section(document, shown, text)
     if section not in document:
         if section_required:
             raise BadInput(f"{shown}: [{section}]: missing (the [{section}] section)")
-        return Section({}, shown)
+        return Section({}, shown, text)
     values = document[section]
     if not isinstance(values, dict):
         raise BadInput(f"{shown}: [{section}] must be a table of settings")
-    return Section(values, shown)
+    return Section(values, shown, text)
+
+
+#: Where each `[section]` and `key = value` line of a settings file is.
+KeyLines = dict[tuple[str, str], int]
+
+
+def key_lines(text: str) -> KeyLines:
+    """Where each `[section]` and `key = value` line of a settings file is: (section, key) -> line
+    number (a section's own line under the key ""). A line that is not one simple key is skipped
+    (its problems are then named without a line)."""
+    found: KeyLines = {}
+    section = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            parsed: Any = tomllib.loads(stripped)
+        except tomllib.TOMLDecodeError:
+            continue
+        if stripped.startswith("["):
+            path: list[str] = []
+            while isinstance(parsed, dict) and len(parsed) == 1:
+                name, parsed = next(iter(parsed.items()))
+                path.append(name)
+            section = ".".join(path)
+            found.setdefault((section, ""), number)
+        elif len(parsed) == 1 and not isinstance(next(iter(parsed.values())), dict):
+            found.setdefault((section, next(iter(parsed))), number)
+    return found
 
 
 class Invalid(ValueError):

@@ -1,6 +1,6 @@
 """Counting primitives shared by every report, so one number is computed in one place.
 
-Each takes a frame from sgoversight.queries (date columns datetime64, NaT = not recorded).
+Each takes a frame from sgoversight.store.queries (date columns datetime64, NaT = not recorded).
 """
 
 from __future__ import annotations

@@ -22,11 +22,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from sgoversight import audit, uktime
+from sgoversight import uktime
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_scope
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
-from sgoversight.models import ReportNarrative
+from sgoversight.store import audit
+from sgoversight.store.db import session_scope
+from sgoversight.store.models import ReportNarrative
 
 MAX_LENGTH = 20_000
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from sgoversight import counts, periods
 from sgoversight.auth import Actor, Permission
-from sgoversight.models import ImportRun, Provider, QualityAlert, SafeguardingConcern
-from sgoversight.queries import dated_between, load_alerts, load_concerns, open_on
+from sgoversight.store.models import ImportRun, Provider, QualityAlert, SafeguardingConcern
+from sgoversight.store.queries import dated_between, load_alerts, load_concerns, open_on
 
 IMPORT_KINDS = ("providers", "alerts", "concerns", "plans", "actions", "training")
 

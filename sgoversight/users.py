@@ -47,11 +47,12 @@ from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit, uktime
+from sgoversight import uktime
 from sgoversight.auth import SYSTEM, Actor, Permission, Role
-from sgoversight.db import PROJECT_ROOT, session_scope
 from sgoversight.errors import BadInput, field_messages
-from sgoversight.models import AuditEvent, Provider, User
+from sgoversight.store import audit
+from sgoversight.store.db import PROJECT_ROOT, session_scope
+from sgoversight.store.models import AuditEvent, Provider, User
 
 DEFAULT_USERS_FILE = PROJECT_ROOT / "config" / "users.yaml"
 #: Used only when SGO_COOKIE_KEY is unset; the app refuses it when SGO_ENV=production.

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from sgoversight.db import make_engine
-from sgoversight.migrate import upgrade
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
 from tests.support.postgres import Cluster, PostgresUnavailable, start_cluster
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import Role
-from sgoversight.models import QualityAlert
+from sgoversight.store.models import QualityAlert
 from tests.alerts.test_alert_owner import add_user
 from tests.fixtures.importing import counts, csv_bytes, good_row, run, seed
 

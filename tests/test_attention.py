@@ -14,7 +14,7 @@ from sgoversight import attention, periods
 from sgoversight.auth import Actor, PermissionDenied, Role
 from sgoversight.board import month as board
 from sgoversight.board import rules as scoring
-from sgoversight.models import (
+from sgoversight.store.models import (
     EnhancedMonitoring,
     ImprovementAction,
     ImprovementPlan,
@@ -242,7 +242,7 @@ def test_commissioner_alerts_assigned_to_them_equal_the_register_it_opens(
     borough: Engine,
 ) -> None:
     from sgoversight.alerts.register import alert_register
-    from sgoversight.models import QualityAlert
+    from sgoversight.store.models import QualityAlert
 
     with Session(borough) as session, session.begin():
         for alert_id, owner in (("AL-1", "cara"), ("AL-4", "cara"), ("AL-5", "cara"),

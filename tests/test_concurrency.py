@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from sgoversight.auth import Actor, Role
 from sgoversight.board import decisions
-from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
-from sgoversight.models import (
+from sgoversight.plans import actions as plan_actions
+from sgoversight.store.db import PROJECT_ROOT
+from sgoversight.store.models import (
     AuditEvent,
     BoardDecision,
     ImportRun,
@@ -27,7 +28,6 @@ from sgoversight.models import (
     Provider,
     QualityAlert,
 )
-from sgoversight.plans import actions as plan_actions
 from tests.fixtures.importing import csv_bytes, good_row, seed
 
 PROCESSES = 4

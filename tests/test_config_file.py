@@ -9,6 +9,7 @@ import pytest
 from sgoversight.config_file import (
     CONFIG_DIR,
     Invalid,
+    key_lines,
     read_section,
     shown_path,
     true_or_false,
@@ -119,3 +120,20 @@ def test_a_switch_is_kept() -> None:
 def test_unknown_keys_are_listed_in_the_order_written() -> None:
     assert unknown_keys({"z": 1, "a": 2, "b": 3, "y": 4}, ("a", "b")) == ["z", "y"]
     assert unknown_keys({"a": 1}, ("a", "b")) == []
+
+
+def test_key_lines_name_the_line_of_each_section_and_key(tmp_path: Path) -> None:
+    path = _file(tmp_path, '# a comment\n[alerts.headers]\n"Date raised" = "raised_on"\n\nx = 1\n')
+    section = read_section(path, default=path, section=None)
+    assert key_lines(section.text) == {
+        ("alerts.headers", ""): 2,
+        ("alerts.headers", "Date raised"): 3,
+        ("alerts.headers", "x"): 5,
+    }
+
+
+def test_a_file_that_is_not_text_is_not_valid_toml(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_bytes(b"\xff\xfe[x]\n")
+    with pytest.raises(BadInput, match="not valid TOML"):
+        read_section(path, default=path, section="x")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from sgoversight import counts
 from sgoversight.periods import parse_month
-from sgoversight.queries import as_dates
+from sgoversight.store.queries import as_dates
 
 
 def _alerts(*rows: tuple[str, str | None]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight import users
 from sgoversight.auth import SYSTEM
-from sgoversight.models import AuditEvent
+from sgoversight.store.models import AuditEvent
 from sgoversight.users import MAX_FAILED_LOGINS, SignInOutcome, SignInResult, check_password
 
 PASSWORD = "correct horse battery"

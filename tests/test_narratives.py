@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from sgoversight.auth import Actor, PermissionDenied, Role
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
-from sgoversight.models import AuditEvent, ReportNarrative
 from sgoversight.narratives import (
     MAX_LENGTH,
     read_narrative,
@@ -16,6 +15,7 @@ from sgoversight.narratives import (
     save_narrative,
     save_sections,
 )
+from sgoversight.store.models import AuditEvent, ReportNarrative
 
 SAFEGUARDING = Actor("sam", frozenset({Role.SAFEGUARDING}))
 COMMISSIONER = Actor("cara", frozenset({Role.COMMISSIONER}))

@@ -13,9 +13,9 @@ from sgoversight import pdf
 from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.board import month as board
 from sgoversight.board.pack import board_pack_pdf
-from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
 from sgoversight.narratives import save_narrative
 from sgoversight.standards import report as standards_report
+from sgoversight.store.models import Provider, QualityAlert, SafeguardingConcern
 from sgoversight.weekly import output as weekly_output
 from tests.support.pdftext import pdf_text
 

@@ -31,13 +31,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import (
-    audit,
-    backup,
-    narratives,
-    overview,
-    users,
-)
+from sgoversight import narratives, overview, users
 from sgoversight.alerts import intake as alert_intake
 from sgoversight.alerts import qa
 from sgoversight.alerts import read as alert_read
@@ -47,9 +41,7 @@ from sgoversight.auth import PERMISSIONS, SYSTEM, Actor, Permission, PermissionD
 from sgoversight.board import decisions
 from sgoversight.board import month as board
 from sgoversight.board import read as scoring_read
-from sgoversight.db import make_engine
 from sgoversight.intake import importing
-from sgoversight.models import AuditEvent, Base, User
 from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import monitoring as plan_monitoring
 from sgoversight.plans import read as plan_read
@@ -58,6 +50,9 @@ from sgoversight.standards import national_return
 from sgoversight.standards import read as standards_read
 from sgoversight.standards import report as standards_report
 from sgoversight.standards import results as standards_results
+from sgoversight.store import audit, backup
+from sgoversight.store.db import make_engine
+from sgoversight.store.models import AuditEvent, Base, User
 from sgoversight.weekly import output as weekly_output
 from tests.fixtures.importing import csv_bytes, good_row
 from tests.support.alerts import (

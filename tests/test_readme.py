@@ -4,7 +4,7 @@ the same, row by row and role by role, so the README cannot drift from what the 
 from __future__ import annotations
 
 from sgoversight.auth import PERMISSIONS, Permission, Role
-from sgoversight.db import PROJECT_ROOT
+from sgoversight.store.db import PROJECT_ROOT
 
 P = Permission
 #: Each README row, as written there, and the permission it documents.

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from sgoversight import overview, queries, read
+from sgoversight import overview
 from sgoversight.auth import SYSTEM, Actor, Role
 from sgoversight.board import month as board
 from sgoversight.board import read as scoring_read
@@ -29,11 +29,6 @@ from sgoversight.board import rules as scoring
 from sgoversight.board.config import ScoringConfig
 from sgoversight.demo.load import load_demo
 from sgoversight.demo.scale import BoroughScale
-from sgoversight.models import (
-    ImprovementAction,
-    ImprovementPlan,
-    Provider,
-)
 from sgoversight.periods import (
     Period,
     add_months,
@@ -48,6 +43,12 @@ from sgoversight.standards import read as standards_read
 from sgoversight.standards import report as standards_report
 from sgoversight.standards import rules as standards
 from sgoversight.standards.config import load_standards_config
+from sgoversight.store import queries, read
+from sgoversight.store.models import (
+    ImprovementAction,
+    ImprovementPlan,
+    Provider,
+)
 from sgoversight.weekly import output as weekly_output
 from sgoversight.weekly import read as weekly_read
 from sgoversight.weekly import rules as weekly

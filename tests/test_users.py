@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sgoversight import users
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.errors import BadInput
-from sgoversight.models import AuditEvent, Base, Provider, User
+from sgoversight.store.models import AuditEvent, Base, Provider, User
 from sgoversight.users import (
     DEMO_COOKIE_KEY,
     LOCKOUT,

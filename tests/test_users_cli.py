@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight import users
-from sgoversight.db import make_engine
-from sgoversight.models import AuditEvent, Base, User
+from sgoversight.store.db import make_engine
+from sgoversight.store.models import AuditEvent, Base, User
 from tests.support.cli import run_cli
 
 PASSWORD = "correct horse battery"

@@ -1,7 +1,7 @@
 """Cached reads for the heavy pages.
 
 Rule: a cached result is keyed on the database's data version (the newest audit event that
-records a data change, sgoversight.audit.data_version) as well as its inputs and the signed-in
+records a data change, sgoversight.store.audit.data_version) as well as its inputs and the signed-in
 actor's roles and provider (not their name: everyone with the same roles sees the same figures,
 so they share one entry), so any write anywhere (from this replica, another replica or the
 command line) makes the next read fresh, while repeated views of unchanged data answer at once.
@@ -19,13 +19,13 @@ import pandas as pd
 import streamlit as st
 
 from sgoversight import overview
-from sgoversight.audit import data_version
 from sgoversight.auth import Actor
 from sgoversight.board import month as board
-from sgoversight.db import database_url
 from sgoversight.periods import Period
 from sgoversight.standards import report as standards_report
 from sgoversight.standards import results as standards_results
+from sgoversight.store.audit import data_version
+from sgoversight.store.db import database_url
 from sgoversight.weekly import output as weekly_output
 from ui.context import engine
 

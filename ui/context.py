@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from sgoversight.auth import Actor, Permission, Role
-from sgoversight.db import database_url, get_engine
+from sgoversight.store.db import database_url, get_engine
 
 USER_KEY = "sgo_user"
 

@@ -52,8 +52,9 @@ from sqlalchemy.exc import DBAPIError
 from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import LoginError
 
-from sgoversight import migrate, users
+from sgoversight import users
 from sgoversight.errors import BadInput
+from sgoversight.store import migrate
 from ui.context import USER_KEY, engine, set_current_user
 from ui.format import plain
 

@@ -34,7 +34,6 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
 from sgoversight import vocabulary as v
 from sgoversight.alerts.config import AlertConfig, load_alert_config
 from sgoversight.alerts.rules import (
@@ -47,9 +46,10 @@ from sgoversight.alerts.rules import (
     past_day,
 )
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_scope
 from sgoversight.errors import FormInvalid, field_messages
-from sgoversight.models import (
+from sgoversight.store import audit
+from sgoversight.store.db import session_scope
+from sgoversight.store.models import (
     AlertStatusChange,
     Provider,
     QualityAlert,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight.alerts.rules import blank, is_council_user
 from sgoversight.auth import Actor, Permission
-from sgoversight.models import User
+from sgoversight.store.models import User
 
 ASSIGN_LABELS: dict[str, str] = {
     "assigned_to": "Assigned officer",

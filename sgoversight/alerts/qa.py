@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, fie
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from sgoversight import audit, uktime
+from sgoversight import uktime
 from sgoversight import vocabulary as v
 from sgoversight.alerts.read import NoteView, readable_notes
 from sgoversight.alerts.rules import (
@@ -53,10 +53,12 @@ from sgoversight.alerts.rules import (
     yes_no,
 )
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_scope
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
 from sgoversight.exporting import to_xlsx_bytes
-from sgoversight.models import (
+from sgoversight.pdf import PdfReport
+from sgoversight.store import audit
+from sgoversight.store.db import session_scope
+from sgoversight.store.models import (
     AlertNote,
     AlertStatusChange,
     Provider,
@@ -66,7 +68,6 @@ from sgoversight.models import (
     QualityAlert,
     User,
 )
-from sgoversight.pdf import PdfReport
 
 FIRST_MEETING_LOOKBACK_DAYS = 31
 MAX_ATTENDEES = 5_000

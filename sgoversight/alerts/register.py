@@ -40,7 +40,7 @@ from sgoversight.alerts.rules import (
     response_due_on,
 )
 from sgoversight.auth import Actor, Permission
-from sgoversight.models import (
+from sgoversight.store.models import (
     AlertNote,
     Provider,
     QualityAlert,

@@ -52,7 +52,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from sgoversight import audit, uktime
+from sgoversight import uktime
 from sgoversight import vocabulary as v
 from sgoversight.alerts.officers import chosen_officer, council_usernames, display_names
 from sgoversight.alerts.read import find_alert
@@ -79,9 +79,10 @@ from sgoversight.alerts.rules import (
     past_day,
 )
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_scope
 from sgoversight.errors import EditConflict, FormInvalid
-from sgoversight.models import (
+from sgoversight.store import audit
+from sgoversight.store.db import session_scope
+from sgoversight.store.models import (
     AlertNote,
     AlertStatusChange,
     AuditEvent,

@@ -39,21 +39,21 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
 from sgoversight.auth import Actor, Permission
 from sgoversight.board import read as scoring_read
-from sgoversight.db import session_scope
 from sgoversight.errors import BadInput, EditConflict, FormInvalid, field_messages
-from sgoversight.models import (
+from sgoversight.plans.monitoring import start_monitoring_in
+from sgoversight.plans.records import PROVIDER_LOCK, new_plan_id
+from sgoversight.plans.rules import monitoring_reference
+from sgoversight.store import audit
+from sgoversight.store.db import session_scope
+from sgoversight.store.models import (
     BoardDecision,
     BoardMeeting,
     EnhancedMonitoring,
     ImprovementPlan,
     Provider,
 )
-from sgoversight.plans.monitoring import start_monitoring_in
-from sgoversight.plans.records import PROVIDER_LOCK, new_plan_id
-from sgoversight.plans.rules import monitoring_reference
 
 RATINGS = ("Red", "Amber", "Green")
 DECISIONS = {

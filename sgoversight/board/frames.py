@@ -1,9 +1,9 @@
 """The Board's ratings as frames, and frames as the rows the rules read: pandas at the edge only.
 
 `ratings_frame` turns results of `scoring.score_month` into a frame for display and packs;
-`rows_from_frames` turns frames shaped as sgoversight.queries returns them (dates as datetime64,
-python dates or ISO text) into the rows `scoring.score_month` takes, for the pages that already
-hold those frames for other tables.
+`rows_from_frames` turns frames shaped as sgoversight.store.queries returns them (dates as
+datetime64, python dates or ISO text) into the rows `scoring.score_month` takes, for the pages that
+already hold those frames for other tables.
 """
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from sgoversight import read
 from sgoversight.auth import Actor, Permission
 from sgoversight.board import insight
 from sgoversight.board import read as scoring_read
@@ -47,7 +46,10 @@ from sgoversight.board.decisions import (
 from sgoversight.board.frames import CONCERN_COLUMNS_READ, ratings_frame, rows_from_frames
 from sgoversight.counts import dated_in_mask, open_enquiries_mask
 from sgoversight.errors import BadInput
-from sgoversight.models import (
+from sgoversight.periods import Period, add_months, months_window
+from sgoversight.plans.rules import NEEDS_SETUP, monitoring_reference, setup_missing, status_text
+from sgoversight.store import read
+from sgoversight.store.models import (
     BoardDecision,
     BoardMeeting,
     EnhancedMonitoring,
@@ -57,9 +59,7 @@ from sgoversight.models import (
     QualityAlert,
     SafeguardingConcern,
 )
-from sgoversight.periods import Period, add_months, months_window
-from sgoversight.plans.rules import NEEDS_SETUP, monitoring_reference, setup_missing, status_text
-from sgoversight.queries import (
+from sgoversight.store.queries import (
     dated_between,
     load_actions,
     load_alerts,
@@ -275,8 +275,8 @@ _INSIGHT_READS = {
 def load_insight_frames(engine: Engine, actor: Actor, month: Period | str) -> InsightFrames:
     """The register and the records insight counts for `month` (InsightFrames; needs the
     permission to see the Board, a provider user sees their own provider only), the records read
-    through a DB-API connection (sgoversight.read): two columns of one year, not every column of
-    every row, so the Board's first view stays quick on a large register."""
+    through a DB-API connection (sgoversight.store.read): two columns of one year, not every column
+    of every row, so the Board's first view stays quick on a large register."""
     actor.require(Permission.VIEW_BOARD)
     scope = actor.provider_scope()
     window = insight_window(scoring.as_board_month(month))
@@ -302,7 +302,7 @@ class RowsRead:
 
 
 def month_rows_read(month: Period | str, config: ScoringConfig) -> RowsRead:
-    """The rows one month's ratings can count, as conditions for sgoversight.queries' loaders:
+    """The rows one month's ratings can count, as conditions for sgoversight.store.queries' loaders:
     the same rows as sgoversight.board.read reads for the month (see its docstring)."""
     span = scoring.scoring_window(month, config)
     as_of = span.as_of

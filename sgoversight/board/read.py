@@ -1,5 +1,6 @@
-"""The rows one Board month's rules can count, read through a DB-API connection (sgoversight.read),
-and the month's ratings scored from them (score_from_connection, score_from_database).
+"""The rows one Board month's rules can count, read through a DB-API connection
+(sgoversight.store.read), and the month's ratings scored from them (score_from_connection,
+score_from_database).
 
 Rule: only the columns `scoring.score_month` reads, and only the rows its rules can count for the
 month (a superset, never the count): alerts raised in the previous window or the window (the alert
@@ -31,7 +32,7 @@ from sgoversight.board.rules import (
     scoring_window,
 )
 from sgoversight.periods import Period
-from sgoversight.read import Connection, as_date, as_iso, connect, from_engine, rows
+from sgoversight.store.read import Connection, as_date, as_iso, connect, from_engine, rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

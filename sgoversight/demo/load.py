@@ -14,8 +14,8 @@ from sgoversight.demo.files import KINDS, csv_bytes
 from sgoversight.demo.scale import DEFAULT_SCALE, BoroughScale
 from sgoversight.errors import BadInput
 from sgoversight.intake.importing import ImportReport, import_file
-from sgoversight.models import Provider
 from sgoversight.standards import results as standards_store
+from sgoversight.store.models import Provider
 
 Progress = Callable[[float, str], None]
 

@@ -77,14 +77,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
 from sgoversight import vocabulary as v
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_factory, session_scope
 from sgoversight.intake import sheet_stream
 from sgoversight.intake.cqc_config import CqcConfig, load_cqc_config
 from sgoversight.intake.importing import Problem
-from sgoversight.models import AlertStatusChange, CqcRating, ImportRun, Provider, QualityAlert
+from sgoversight.store import audit
+from sgoversight.store.db import session_factory, session_scope
+from sgoversight.store.models import AlertStatusChange, CqcRating, ImportRun, Provider, QualityAlert
 
 #: The import's kind (ImportRun, audit entity of the import).
 KIND = "cqc_ratings"

@@ -172,7 +172,7 @@ def mapping_block(hints: Sequence[UnknownText]) -> str:
 def with_lines_added(text: str, hints: Sequence[UnknownText]) -> str:
     """Rule: the mapping file's `text` with every suggested line added at the end of its section
     (a section the file lacks is added at the end), so the result is one valid mapping file."""
-    from sgoversight.intake.mappings import key_lines
+    from sgoversight.config_file import key_lines
 
     wanted: dict[str, list[str]] = {}
     for hint in hints:

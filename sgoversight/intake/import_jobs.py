@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from sgoversight.auth import Actor, Role
-from sgoversight.db import PROJECT_ROOT
 from sgoversight.intake.importing import CANCELLED, ImportReport, Problem
 from sgoversight.intake.sheets import DEFAULT_LIMITS, WHOLE, ImportLimits
+from sgoversight.store.db import PROJECT_ROOT
 
 #: How much lower than the web app's the child's CPU priority is (a Unix nice increment).
 CHILD_NICENESS = 10
@@ -268,8 +268,8 @@ def _child() -> int:
     """Run the import described on stdin; write progress and the report to stdout."""
     with contextlib.suppress(OSError):  # a system that cannot lower it runs it as it is
         os.nice(CHILD_NICENESS)
-    from sgoversight.db import make_engine
     from sgoversight.intake.importing import import_file
+    from sgoversight.store.db import make_engine
 
     order = json.loads(sys.stdin.readline())
     cancel = threading.Event()

@@ -52,10 +52,8 @@ from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
 from sgoversight.alerts.officers import council_usernames
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_factory, session_scope
 from sgoversight.errors import BadInput
 from sgoversight.intake.import_hints import (
     UnknownText,
@@ -85,7 +83,10 @@ from sgoversight.intake.sheets import (
     is_blank,
     read_sheet,
 )
-from sgoversight.models import (
+from sgoversight.standards import results as standards_results
+from sgoversight.store import audit
+from sgoversight.store.db import session_factory, session_scope
+from sgoversight.store.models import (
     ImportRun,
     ImprovementAction,
     ImprovementPlan,
@@ -94,7 +95,6 @@ from sgoversight.models import (
     SafeguardingConcern,
     TrainingRecord,
 )
-from sgoversight.standards import results as standards_results
 from sgoversight.vocabulary import fold
 
 #: The most an uploaded file may hold (ImportLimits.file_bytes by default).

@@ -29,13 +29,12 @@ A broken mapping is refused before any file is read, with a message naming the f
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sgoversight.config_file import CONFIG_DIR, shown_path
+from sgoversight.config_file import CONFIG_DIR, KeyLines, key_lines, read_section
 from sgoversight.errors import BadInput
 from sgoversight.intake.schemas import ROW_SCHEMAS, Code, YesNo
 from sgoversight.vocabulary import YES_NO, Vocabulary, fold
@@ -53,7 +52,7 @@ ColumnMapping = dict[str, dict[str, str]]
 #: kind -> {column -> {folded council value -> code}}
 ValueMapping = dict[str, dict[str, dict[str, str]]]
 #: (section as written between brackets, key) -> line number of the mapping file
-_Lines = dict[tuple[str, str], int]
+_Lines = KeyLines  # (section, key) -> line number
 
 
 @dataclass(frozen=True)
@@ -250,50 +249,18 @@ def _value_mapping(
     return found
 
 
-def key_lines(text: str) -> _Lines:
-    """Where each `[section]` and `key = value` line of a mapping file is: (section, key) -> line
-    number (a section's own line under the key ""). A line that is not one simple key is skipped
-    (its problems are then named without a line)."""
-    found: _Lines = {}
-    section = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        try:
-            parsed: Any = tomllib.loads(stripped)
-        except tomllib.TOMLDecodeError:
-            continue
-        if stripped.startswith("["):
-            path: list[str] = []
-            while isinstance(parsed, dict) and len(parsed) == 1:
-                name, parsed = next(iter(parsed.items()))
-                path.append(name)
-            section = ".".join(path)
-            found.setdefault((section, ""), number)
-        elif len(parsed) == 1 and not isinstance(next(iter(parsed.values())), dict):
-            found.setdefault((section, next(iter(parsed))), number)
-    return found
-
-
 def load_mappings(path: Path | str | None = None) -> ImportMappings:
     """The validated mappings from `path` (default config/import_mappings.toml); none if absent.
 
     Raises BadInput naming the file's line for a broken mapping, before any file is read. The
-    file is named as every settings file is (config_file.shown_path). It is read whole, not
-    through config_file.read_section: each of its sections is an import kind, an unknown one is
-    an error, and every problem names its line, so the loader needs every section and the text.
+    file is read through the one settings loader (config_file.read_section), whole: each of its
+    sections is an import kind, an unknown one is an error, and every problem names its line
+    (config_file.key_lines).
     """
-    path = Path(path) if path is not None else DEFAULT_PATH
-    shown = shown_path(path)
-    if not path.exists():
+    settings = read_section(path, default=DEFAULT_PATH, section=None, defaults_when_absent=True)
+    if not settings.text:
         return ImportMappings()
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{shown}: not valid TOML: {exc}") from exc
-    return validate_mappings(raw, shown, key_lines(text))
+    return validate_mappings(settings.values, settings.shown, key_lines(settings.text))
 
 
 def load_mapping(path: Path | str | None = None) -> ColumnMapping:

@@ -15,7 +15,7 @@ page shows).
 from __future__ import annotations
 
 from sgoversight.auth import Actor, Permission, PermissionDenied
-from sgoversight.models import (
+from sgoversight.store.models import (
     ImprovementAction,
     ImprovementPlan,
 )

@@ -30,13 +30,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
 from sgoversight.auth import Actor, Permission
 from sgoversight.errors import EditConflict, FormInvalid
-from sgoversight.models import (
-    ImprovementAction,
-    ImprovementPlan,
-)
 from sgoversight.plans.access import require_some_update, require_update, same_name
 from sgoversight.plans.inputs import (
     MAX_ID,
@@ -61,6 +56,11 @@ from sgoversight.plans.records import (
     provider_or_refuse,
 )
 from sgoversight.plans.rules import count_text
+from sgoversight.store import audit
+from sgoversight.store.models import (
+    ImprovementAction,
+    ImprovementPlan,
+)
 
 #: Tries at allocating a new action id when others add to the same plan at the same moment.
 ID_ATTEMPTS = 5

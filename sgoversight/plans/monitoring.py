@@ -20,13 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from sgoversight import audit
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_scope
-from sgoversight.models import (
-    EnhancedMonitoring,
-    MonitoringVisit,
-)
 from sgoversight.plans.inputs import (
     EndInput,
     MonitoringChange,
@@ -44,6 +38,12 @@ from sgoversight.plans.records import (
     provider_or_refuse,
 )
 from sgoversight.plans.rules import monitoring_reference
+from sgoversight.store import audit
+from sgoversight.store.db import session_scope
+from sgoversight.store.models import (
+    EnhancedMonitoring,
+    MonitoringVisit,
+)
 
 
 def _open_monitoring_or_refuse(

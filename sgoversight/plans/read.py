@@ -18,12 +18,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import Actor, Permission
-from sgoversight.models import (
-    EnhancedMonitoring,
-    ImprovementAction,
-    ImprovementPlan,
-    Provider,
-)
 from sgoversight.plans.access import may_update_action, owns_action, require_view, same_name
 from sgoversight.plans.records import monitoring_or_refuse, plan_or_refuse
 from sgoversight.plans.rules import (
@@ -47,7 +41,13 @@ from sgoversight.plans.rules import (
     setup_missing,
     status_text,
 )
-from sgoversight.queries import as_dates, load_actions, scoped
+from sgoversight.store.models import (
+    EnhancedMonitoring,
+    ImprovementAction,
+    ImprovementPlan,
+    Provider,
+)
+from sgoversight.store.queries import as_dates, load_actions, scoped
 
 PORTFOLIO_COLUMNS = [
     "kind",

@@ -21,17 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from sgoversight.db import session_scope
 from sgoversight.errors import EditConflict
-from sgoversight.models import (
+from sgoversight.plans.inputs import MAX_ID, form_invalid
+from sgoversight.plans.rules import monitoring_reference
+from sgoversight.store.db import session_scope
+from sgoversight.store.models import (
     BoardDecision,
     EnhancedMonitoring,
     ImprovementAction,
     ImprovementPlan,
     Provider,
 )
-from sgoversight.plans.inputs import MAX_ID, form_invalid
-from sgoversight.plans.rules import monitoring_reference
 
 
 def plan_or_refuse(

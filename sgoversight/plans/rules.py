@@ -145,9 +145,10 @@ def overdue_actions_by_provider(actions: pd.DataFrame, as_of: dt.date | pd.Times
     """CONTRACT.md §3 `overdue_actions`: per provider, "its plan actions with due_on before as-of
     and not completed by as-of", whatever the plan's status.
 
-    `actions` is a frame like sgoversight.queries.load_actions (provider_id, due_on, completed_on).
-    Returns counts indexed by provider_id (sorted), one entry for every provider in the frame (0
-    when none is overdue); reindex on the register with fill_value=0 for providers with no actions.
+    `actions` is a frame like sgoversight.store.queries.load_actions (provider_id, due_on,
+    completed_on). Returns counts indexed by provider_id (sorted), one entry for every provider in
+    the frame (0 when none is overdue); reindex on the register with fill_value=0 for providers
+    with no actions.
     """
     mask = overdue_actions_mask(actions, as_of)
     providers = pd.Index(sorted(actions["provider_id"].dropna().unique()), name="provider_id")

@@ -22,11 +22,7 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
 from sgoversight.auth import Actor, Permission, PermissionDenied
-from sgoversight.models import (
-    Provider,
-)
 from sgoversight.plans.access import same_name
 from sgoversight.plans.config import ProviderStaffConfig, load_provider_staff_config
 from sgoversight.plans.inputs import form_invalid
@@ -45,7 +41,11 @@ from sgoversight.plans.rules import (
     setup_missing,
     status_text,
 )
-from sgoversight.queries import as_dates
+from sgoversight.store import audit
+from sgoversight.store.models import (
+    Provider,
+)
+from sgoversight.store.queries import as_dates
 
 #: How an action the council keeps is shown to provider staff (never the person's username).
 COUNCIL_OWNER = "The council"

@@ -4,7 +4,7 @@ A council submits the SAC every year for the financial year 1 April to 31 March 
 "Guidance for completing the Safeguarding Adults Collection (SAC) 2024-25"; DHSC's "SAC data return,
 2025 to 2026: guidance for local authorities" says the data requirements are unchanged for 2025-26).
 This module computes the tables from the same concerns frame every other report uses
-(sgoversight.queries.load_concerns), with the contract's codes mapped to the collection's
+(sgoversight.store.queries.load_concerns), with the contract's codes mapped to the collection's
 categories in ONE place (`MAPPINGS`).
 
 The SAC's conventions, and how they are read for this contract's records:
@@ -59,7 +59,7 @@ from sgoversight.auth import Actor, Permission
 from sgoversight.errors import BadInput
 from sgoversight.exporting import suppress_counts, to_xlsx_bytes
 from sgoversight.periods import Period
-from sgoversight.queries import load_concerns
+from sgoversight.store.queries import load_concerns
 from sgoversight.vocabulary import (
     ABUSE_TYPE,
     AGE_BAND,
@@ -433,7 +433,8 @@ def _yes_no(value: object) -> str | None:
 
 @dataclass(frozen=True)
 class ReturnInputs:
-    """The concerns frame (sgoversight.queries shape, dates datetime64) and the financial year."""
+    """The concerns frame (sgoversight.store.queries shape, dates datetime64) and the financial
+    year."""
 
     concerns: pd.DataFrame
     year: Period
@@ -802,8 +803,8 @@ def table_definition(name: str) -> str:
 
 def national_return_tables(concerns: pd.DataFrame, year: int) -> dict[str, pd.DataFrame]:
     """Every SAC table for the financial year starting in `year`, computed from `concerns` (the
-    shape of sgoversight.queries.load_concerns, dates datetime64), keyed by sheet name in TABLES'
-    order. Pure: nothing is read or written."""
+    shape of sgoversight.store.queries.load_concerns, dates datetime64), keyed by sheet name in
+    TABLES' order. Pure: nothing is read or written."""
     inputs = ReturnInputs(concerns=concerns, year=financial_year(year))
     return {name: function(inputs) for name, function in TABLES.items()}
 

@@ -1,5 +1,5 @@
 """The rows some quarters' standards can count, read through a DB-API connection
-(sgoversight.read), for `standards.StandardsInputs`.
+(sgoversight.store.read), for `standards.StandardsInputs`.
 
 Rule: only the columns the measures and breakdowns read (`standards.CONCERN_FIELDS`), and for the
 `quarters` quarters ending with a quarter only the concerns they can count (a superset, never the
@@ -22,7 +22,6 @@ from typing import Any
 
 from sgoversight.auth import Actor, Permission
 from sgoversight.periods import Period
-from sgoversight.read import Connection, as_date, as_iso, from_engine, rows
 from sgoversight.standards.config import StandardsConfig, given_or_shipped
 from sgoversight.standards.rules import (
     CONCERN_FIELDS,
@@ -35,6 +34,7 @@ from sgoversight.standards.rules import (
     quarters_ending,
     scorecard,
 )
+from sgoversight.store.read import Connection, as_date, as_iso, from_engine, rows
 
 _DATES = frozenset(name for name in CONCERN_FIELDS if name.endswith("_on"))
 _FLAGS = frozenset(

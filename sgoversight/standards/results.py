@@ -31,12 +31,8 @@ from typing import Any
 from sqlalchemy import Engine, and_, delete, insert, not_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from sgoversight.audit import data_version
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import session_scope
-from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter
-from sgoversight.read import from_engine
 from sgoversight.standards import rules as standards
 from sgoversight.standards.config import MEASURE_IDS, StandardsConfig, load_standards_config
 from sgoversight.standards.read import read_inputs
@@ -50,12 +46,16 @@ from sgoversight.standards.rules import (
     quarters_ending,
     scorecard,
 )
+from sgoversight.store.audit import data_version
+from sgoversight.store.db import session_scope
+from sgoversight.store.models import StandardsResult
+from sgoversight.store.read import from_engine
 
 LOG = logging.getLogger(__name__)
 
 #: The audit trail's entities whose changes cannot change a quarterly report, which reads only
 #: concerns, providers, training records and its own narrative: a page cache of the report
-#: ignores them (sgoversight.audit.data_version). Any entity not named here, a new kind of
+#: ignores them (sgoversight.store.audit.data_version). Any entity not named here, a new kind of
 #: record included, still refreshes it.
 UNRELATED_ENTITIES = frozenset(
     {

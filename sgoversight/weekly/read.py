@@ -1,4 +1,4 @@
-"""Reading the rows a week's report needs, through sgoversight.read (plain DB-API, no pandas,
+"""Reading the rows a week's report needs, through sgoversight.store.read (plain DB-API, no pandas,
 SQLAlchemy or pydantic loaded here).
 
 Rules:
@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sgoversight import read
 from sgoversight.periods import Period
+from sgoversight.store import read
 from sgoversight.weekly.config import WeeklyConfig, load_weekly_config
 from sgoversight.weekly.rules import (
     AlertRow,

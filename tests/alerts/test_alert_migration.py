@@ -15,7 +15,7 @@ from sgoversight.alerts.intake import log_alert
 from sgoversight.alerts.read import get_alert
 from sgoversight.alerts.workflow import add_note
 from sgoversight.errors import EditConflict
-from sgoversight.migrate import alembic_config, upgrade
+from sgoversight.store.migrate import alembic_config, upgrade
 from tests.support.alerts import COMMISSIONER, PROVIDER_A, TODAY, add_providers
 
 

@@ -19,7 +19,7 @@ from sgoversight.alerts.rules import INTERNAL, IllegalTransition, is_council_use
 from sgoversight.alerts.workflow import add_note, assign_alert, close_alert, start_progress
 from sgoversight.auth import Actor, PermissionDenied, Role
 from sgoversight.errors import FormInvalid
-from sgoversight.models import AlertNote, AuditEvent, QualityAlert, User
+from sgoversight.store.models import AlertNote, AuditEvent, QualityAlert, User
 from tests.support.alerts import (
     COMMISSIONER,
     OTHER_COMMISSIONER,

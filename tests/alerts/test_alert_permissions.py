@@ -26,7 +26,7 @@ from sgoversight.alerts.workflow import (
     start_progress,
 )
 from sgoversight.auth import Actor, PermissionDenied
-from sgoversight.models import AuditEvent
+from sgoversight.store.models import AuditEvent
 from tests.support.alerts import (
     ADMIN,
     BOARD,

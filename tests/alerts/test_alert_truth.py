@@ -25,7 +25,7 @@ from sgoversight.alerts.workflow import (
     start_progress,
 )
 from sgoversight.errors import FormInvalid
-from sgoversight.models import AuditEvent, QualityAlert
+from sgoversight.store.models import AuditEvent, QualityAlert
 from tests.support.alerts import (
     COMMISSIONER,
     PROVIDER_A,

@@ -39,7 +39,7 @@ from sgoversight.alerts.workflow import (
     start_progress,
 )
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
-from sgoversight.models import AlertNote, AlertStatusChange, AuditEvent, QualityAlert
+from sgoversight.store.models import AlertNote, AlertStatusChange, AuditEvent, QualityAlert
 from sgoversight.vocabulary import ALERT_CATEGORY
 from tests.support.alerts import (
     COMMISSIONER,
@@ -516,8 +516,8 @@ def sneak_in_a_change(db: Engine) -> Iterator[list[str]]:
     explicit version compare cannot see; the ORM's version check must catch it.
 
     On PostgreSQL another connection commits a change. On SQLite no other writer can commit once
-    our transaction has started (sgoversight.db.begin_write takes the write lock at BEGIN), so the
-    version is moved inside our own transaction instead; the refusal rolls that back as well.
+    our transaction has started (sgoversight.store.db.begin_write takes the write lock at BEGIN),
+    so the version is moved inside our own transaction instead; the refusal rolls that back as well.
     """
     targets: list[str] = []
 

@@ -16,7 +16,7 @@ from sgoversight.alerts.read import get_alert
 from sgoversight.alerts.rules import IllegalTransition
 from sgoversight.alerts.workflow import close_alert
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
-from sgoversight.models import AlertNote, AuditEvent, QaAgendaItem
+from sgoversight.store.models import AlertNote, AuditEvent, QaAgendaItem
 from tests.support.alerts import (
     COMMISSIONER,
     OTHER_COMMISSIONER,

@@ -16,8 +16,8 @@ from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.board import month as board
 from sgoversight.board.decisions import record_decision
 from sgoversight.board.pack import board_pack_pdf, board_pack_xlsx, export_board_pack
-from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
+from sgoversight.store.db import PROJECT_ROOT
 from tests.support.board import seed_board
 
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
@@ -119,8 +119,8 @@ def test_export_refuses_other_file_types(borough: Engine, tmp_path: Path) -> Non
 
 
 def test_export_command(tmp_path: Path) -> None:
-    from sgoversight.db import make_engine
-    from sgoversight.migrate import upgrade
+    from sgoversight.store.db import make_engine
+    from sgoversight.store.migrate import upgrade
 
     database = tmp_path / "db.sqlite"
     engine = make_engine(f"sqlite:///{database}")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sgoversight.auth import Actor, PermissionDenied, Role
 from sgoversight.board import decisions
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
-from sgoversight.models import (
+from sgoversight.store.models import (
     AuditEvent,
     BoardDecision,
     EnhancedMonitoring,

@@ -6,7 +6,7 @@ import pandas as pd
 
 from sgoversight.board.insight import quiet_providers, rates_per_10_places
 from sgoversight.periods import parse_month
-from sgoversight.queries import as_dates
+from sgoversight.store.queries import as_dates
 
 MONTH = parse_month("2026-10")  # 12 months: 2025-11-01 .. 2026-10-31
 

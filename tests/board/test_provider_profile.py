@@ -16,8 +16,8 @@ from sgoversight.board import month as board
 from sgoversight.board.decisions import record_decision
 from sgoversight.board.profile_pdf import MAX_ALERTS, profile_pdf
 from sgoversight.intake.importing import import_file
-from sgoversight.models import EnhancedMonitoring, ImprovementPlan, Provider
 from sgoversight.periods import parse_month
+from sgoversight.store.models import EnhancedMonitoring, ImprovementPlan, Provider
 from tests.support.board import seed_board
 from tests.support.pdftext import pdf_text
 from tests.support.records import alert, concern

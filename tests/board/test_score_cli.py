@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from sgoversight import cli
-from sgoversight.db import make_engine
-from sgoversight.models import Provider, QualityAlert
+from sgoversight.store.db import make_engine
+from sgoversight.store.models import Provider, QualityAlert
 from tests.support.cli import run_cli
 
 

@@ -25,7 +25,7 @@ from sgoversight.board.frames import rows_from_frames
 from sgoversight.board.rules import AMBER, GREEN, RED, ProviderRating
 from sgoversight.errors import BadInput
 from sgoversight.periods import Period, parse_month
-from sgoversight.queries import (
+from sgoversight.store.queries import (
     ACTION_COLUMNS,
     ALERT_COLUMNS,
     CONCERN_COLUMNS,
@@ -52,7 +52,7 @@ def days_before_as_of(days: int) -> str:
 
 @dataclass
 class Borough:
-    """A builder of the four frames scoring reads, shaped as sgoversight.queries returns them.
+    """A builder of the four frames scoring reads, shaped as sgoversight.store.queries returns them.
 
     Unnamed columns are left not recorded; each method returns the builder so rows chain.
     """

@@ -1,6 +1,6 @@
 """`score_from_database` on a migrated database (SQLite and PostgreSQL): the ratings loaded through
-sgoversight.queries agree with the pure `score_month` on the same rows built by hand, and with the
-figures worked out by hand beside each row.
+sgoversight.store.queries agree with the pure `score_month` on the same rows built by hand, and
+with the figures worked out by hand beside each row.
 
 Board month 2026-11: window 1 September to 30 November 2026 (as-of), previous window June to
 August 2026.
@@ -21,7 +21,7 @@ from sgoversight.board import rules as scoring
 from sgoversight.board.config import ScoringConfig
 from sgoversight.board.frames import rows_from_frames
 from sgoversight.board.rules import AMBER, GREEN, RED
-from sgoversight.models import (
+from sgoversight.store.models import (
     ImprovementAction,
     ImprovementPlan,
     Provider,

@@ -21,7 +21,7 @@ from sgoversight.board import rules as scoring
 from sgoversight.board.config import ScoringConfig
 from sgoversight.board.frames import rows_from_frames
 from sgoversight.board.rules import AMBER, GREEN, RED
-from sgoversight.queries import (
+from sgoversight.store.queries import (
     ACTION_COLUMNS,
     ALERT_COLUMNS,
     CONCERN_COLUMNS,
@@ -126,7 +126,7 @@ def boroughs(draw: st.DrawFn) -> dict[str, list[dict[str, Any]]]:
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str], id_column: str) -> pd.DataFrame:
-    """The rows as sgoversight.queries would load them: every column the rows name, in the
+    """The rows as sgoversight.store.queries would load them: every column the rows name, in the
     loader's order (the loader's other columns are not read by scoring)."""
     numbered = [{id_column: f"{id_column}{i}", **row} for i, row in enumerate(rows)]
     named = [c for c in columns if c == id_column or c in (rows[0] if rows else columns)]

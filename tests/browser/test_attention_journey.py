@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from sgoversight.db import make_engine
+from sgoversight.store.db import make_engine
 from tests.browser.conftest import (
     DEMO_AS_OF,
     PAGE_TIMEOUT_MS,

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sgoversight.db import make_engine
-from sgoversight.models import AuditEvent, User
+from sgoversight.store.db import make_engine
+from sgoversight.store.models import AuditEvent, User
 from sgoversight.users import COOKIE_NAME, IDLE_TIMEOUT, MAX_FAILED_LOGINS, utc_now
 from tests.browser.conftest import (
     PAGE_TIMEOUT_MS,

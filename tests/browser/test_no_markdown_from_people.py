@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from sgoversight.db import make_engine
-from sgoversight.migrate import upgrade
-from sgoversight.models import User
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
+from sgoversight.store.models import User
 from sgoversight.users import seed_users
 from tests.browser.conftest import (
     PROJECT_ROOT,

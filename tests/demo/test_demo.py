@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
-from sgoversight.db import PROJECT_ROOT, make_engine
 from sgoversight.demo.borough import build_borough, storylines
 from sgoversight.demo.files import KINDS, write_csv
 from sgoversight.demo.load import is_empty, load_demo
@@ -27,7 +26,8 @@ from sgoversight.demo.providers import DEMO_PROVIDER_ID
 from sgoversight.demo.scale import BoroughScale
 from sgoversight.demo.storylines import Storylines
 from sgoversight.demo.training import REQUIRED_TRAINING
-from sgoversight.models import (
+from sgoversight.store.db import PROJECT_ROOT, make_engine
+from sgoversight.store.models import (
     ImportRun,
     ImprovementAction,
     ImprovementPlan,

@@ -14,7 +14,7 @@ from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.board.read import score_from_database
 from sgoversight.intake import cqc
 from sgoversight.intake.cqc_config import CqcConfig
-from sgoversight.models import AuditEvent, CqcRating, ImportRun, Provider, QualityAlert
+from sgoversight.store.models import AuditEvent, CqcRating, ImportRun, Provider, QualityAlert
 from sgoversight.weekly import read as weekly_read
 from tests.fixtures.cqc_ratings import HEADERS, RatedLocation, write_ratings_file
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect
 from sgoversight.errors import BadInput
 from sgoversight.intake import cqc, cqc_config
 from sgoversight.intake.cqc_config import CqcConfig, load_cqc_config
-from sgoversight.migrate import alembic_config, current_revision, head_revision, upgrade
+from sgoversight.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.fixtures.cqc_ratings import RatedLocation, write_ratings_file
 from tests.support.cli import run_cli
 
@@ -187,7 +187,7 @@ def test_a_missing_section_or_key_takes_the_defaults(tmp_path: Path) -> None:
 def test_the_command_line_imports_and_refuses(sqlite_engine: Engine, tmp_path: Path) -> None:
     from sqlalchemy.orm import Session
 
-    from sgoversight.models import Provider
+    from sgoversight.store.models import Provider
 
     with Session(sqlite_engine) as session, session.begin():
         session.add(

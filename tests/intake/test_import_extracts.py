@@ -21,7 +21,7 @@ from sgoversight.intake.import_hints import with_lines_added
 from sgoversight.intake.import_jobs import _report_from, _report_to
 from sgoversight.intake.mappings import DEFAULT_PATH, ImportMappings, load_mappings, toml_string
 from sgoversight.intake.sheets import ImportLimits
-from sgoversight.models import Provider, SafeguardingConcern
+from sgoversight.store.models import Provider, SafeguardingConcern
 from tests.fixtures.importing import counts, csv_bytes, good_row, run, seed
 from tests.support.cli import run_cli
 
@@ -239,7 +239,7 @@ def test_the_mapping_lines_are_valid_toml_whatever_the_value() -> None:
 
 
 def test_the_command_line_prints_the_hints_after_the_problems(tmp_path: Path) -> None:
-    database = tmp_path / "sgoversight.db"
+    database = tmp_path / "sgoversight.store.db"
     assert run_cli(database, "init-db").returncode == 0
     providers = tmp_path / "providers.csv"
     providers.write_bytes(

@@ -23,7 +23,7 @@ from sgoversight.errors import BadInput
 from sgoversight.intake import importing
 from sgoversight.intake.importing import import_file
 from sgoversight.intake.sheets import ImportLimits
-from sgoversight.models import ImportRun, QualityAlert, SafeguardingConcern
+from sgoversight.store.models import ImportRun, QualityAlert, SafeguardingConcern
 from tests.fixtures.importing import (
     GOOD,
     TODAY,
@@ -355,7 +355,7 @@ def test_xlsx_numbers_and_booleans(seeded: Engine) -> None:
     )
     assert report.ok, report.problems
     with Session(seeded) as session:
-        from sgoversight.models import Provider
+        from sgoversight.store.models import Provider
 
         provider = session.get(Provider, "101")
         assert provider is not None

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from sgoversight.intake.importing import ImportReport
 from sgoversight.intake.schemas import ROW_SCHEMAS
-from sgoversight.models import Provider, QualityAlert, SafeguardingConcern, TrainingRecord
+from sgoversight.store.models import Provider, QualityAlert, SafeguardingConcern, TrainingRecord
 from tests.fixtures.importing import GOOD, counts, run, seed
 
 KINDS = ("providers", "alerts", "concerns", "training")

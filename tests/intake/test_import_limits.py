@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sgoversight.intake import sheets
 from sgoversight.intake.importing import CANCELLED, ImportReport
 from sgoversight.intake.sheets import DEFAULT_LIMITS, ImportLimits
-from sgoversight.models import Provider, QualityAlert
+from sgoversight.store.models import Provider, QualityAlert
 from tests.fixtures.importing import (
     GOOD,
     audit_actions,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight.errors import BadInput
 from sgoversight.intake.mappings import DEFAULT_PATH, apply_mapping, load_mapping, validate_mapping
-from sgoversight.models import SafeguardingConcern
+from sgoversight.store.models import SafeguardingConcern
 from tests.fixtures.importing import counts, csv_bytes, good_row, run, seed
 
 COUNCIL_HEADERS = {

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight.intake.schemas import ROW_SCHEMAS, Code, Day, YesNo
-from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
+from sgoversight.store.models import Provider, QualityAlert, SafeguardingConcern
 from tests.fixtures.importing import (
     GOOD,
     ID_COLUMN,

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from sgoversight.intake import importing
-from sgoversight.models import (
+from sgoversight.store.models import (
     AuditEvent,
     ImportRun,
     QualityAlert,

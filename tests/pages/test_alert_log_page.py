@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from sgoversight.alerts.config import load_alert_config
 from sgoversight.alerts.intake import log_alert
-from sgoversight.models import QualityAlert
+from sgoversight.store.models import QualityAlert
 from tests.support.alerts import COMMISSIONER, add_providers, form
 from ui.format import plain
 

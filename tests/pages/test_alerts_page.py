@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from sgoversight.alerts.intake import log_alert
 from sgoversight.alerts.workflow import add_note, close_alert, start_progress
-from sgoversight.models import QualityAlert
+from sgoversight.store.models import QualityAlert
 from tests.support.alerts import (
     COMMISSIONER,
     OTHER_COMMISSIONER,

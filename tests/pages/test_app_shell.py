@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from sgoversight import users
 from sgoversight.auth import SYSTEM, Actor, Permission, Role
-from sgoversight.models import AuditEvent, Base
+from sgoversight.store.models import AuditEvent, Base
 from sgoversight.users import load_users
 from tests.pages.conftest import PROJECT_ROOT
 from ui.login import (

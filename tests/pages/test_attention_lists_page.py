@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from sgoversight import attention
 from sgoversight.auth import Actor, Role
-from sgoversight.db import make_engine
 from sgoversight.demo.load import load_demo
+from sgoversight.store.db import make_engine
 from tests.pages.conftest import PROJECT_ROOT, USERS
 from tests.support.plan_work import start_plan_work
 

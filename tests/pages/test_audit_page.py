@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from sgoversight import audit
 from sgoversight.auth import Actor, Role
+from sgoversight.store import audit
 
 PAGE = "pages/audit.py"
 
@@ -71,7 +71,7 @@ def test_times_are_uk_time_with_bst_in_the_table_and_both_downloads(
 
     import openpyxl
 
-    from sgoversight.models import AuditEvent
+    from sgoversight.store.models import AuditEvent
     from tests.support.downloads import Downloads
 
     saved = Downloads(monkeypatch)

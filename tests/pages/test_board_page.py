@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from sgoversight.board import month as board
-from sgoversight.models import BoardDecision, BoardMeeting, ImprovementPlan
+from sgoversight.store.models import BoardDecision, BoardMeeting, ImprovementPlan
 from tests.pages.conftest import PROJECT_ROOT
 from tests.support.board import seed_board
 from tests.support.records import concern

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from sgoversight.auth import SYSTEM
 from sgoversight.intake import cqc
-from sgoversight.models import Provider
+from sgoversight.store.models import Provider
 from tests.fixtures.cqc_ratings import RatedLocation, write_ratings_file
 from tests.pages.conftest import PROJECT_ROOT
 

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from sgoversight.auth import Actor
-from sgoversight.db import make_engine
-from sgoversight.migrate import upgrade
-from sgoversight.models import EnhancedMonitoring
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
+from sgoversight.store.models import EnhancedMonitoring
 from tests.pages.conftest import PROJECT_ROOT, USERS
 from tests.support.hostile import (
     ESCAPED,

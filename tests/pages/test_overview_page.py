@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight.models import ImportRun, Provider, QualityAlert, SafeguardingConcern
+from sgoversight.store.models import ImportRun, Provider, QualityAlert, SafeguardingConcern
 
 
 def _seed(engine: Engine) -> None:

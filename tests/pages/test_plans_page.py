@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from sgoversight.auth import Actor, Role
-from sgoversight.models import ImprovementPlan, Provider
 from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import monitoring as plan_monitoring
 from sgoversight.plans import read as plan_read
+from sgoversight.store.models import ImprovementPlan, Provider
 
 PAGE = "pages/plans.py"
 TODAY = dt.date(2026, 11, 24)  # SGO_TODAY in tests/pages/conftest.py

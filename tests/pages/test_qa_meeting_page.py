@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 from sgoversight.alerts import qa
 from sgoversight.alerts.intake import log_alert
 from sgoversight.alerts.workflow import add_note
-from sgoversight.db import PROJECT_ROOT
-from sgoversight.models import AlertNote
+from sgoversight.store.db import PROJECT_ROOT
+from sgoversight.store.models import AlertNote
 from tests.support.alerts import COMMISSIONER, OTHER_COMMISSIONER, add_providers, form
 
 PAGE = "pages/qa_meeting.py"

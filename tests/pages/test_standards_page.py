@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from sgoversight.auth import SYSTEM
-from sgoversight.models import SafeguardingConcern
 from sgoversight.narratives import read_narrative
+from sgoversight.store.models import SafeguardingConcern
 
 PAGE = "pages/standards.py"
 

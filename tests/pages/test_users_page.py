@@ -13,7 +13,7 @@ from streamlit.testing.v1.element_tree import TextInput
 
 from sgoversight import users
 from sgoversight.auth import Role
-from sgoversight.models import AuditEvent, Provider, User
+from sgoversight.store.models import AuditEvent, Provider, User
 from tests.pages.conftest import PROJECT_ROOT
 from ui.format import plain
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from sgoversight.auth import SYSTEM
-from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
 from sgoversight.narratives import read_narrative
+from sgoversight.store.models import Provider, QualityAlert, SafeguardingConcern
 
 PAGE = "pages/weekly.py"
 MONDAY = dt.date(2026, 11, 16)  # week 2026-W47, the last complete week on 24 November 2026

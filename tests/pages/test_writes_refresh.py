@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from sgoversight.models import Provider, QualityAlert, SafeguardingConcern
+from sgoversight.store.models import Provider, QualityAlert, SafeguardingConcern
 from tests.support.downloads import Downloads
 from tests.support.pdftext import pdf_text
 

@@ -14,17 +14,17 @@ from sgoversight.auth import Actor, PermissionDenied, Role
 from sgoversight.board import decisions
 from sgoversight.board.frames import rows_from_frames
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
-from sgoversight.models import (
+from sgoversight.plans import actions as plan_actions
+from sgoversight.plans import monitoring as plan_monitoring
+from sgoversight.plans import read as plan_read
+from sgoversight.plans import rules as plan_rules
+from sgoversight.store.models import (
     AuditEvent,
     EnhancedMonitoring,
     ImprovementAction,
     ImprovementPlan,
     Provider,
 )
-from sgoversight.plans import actions as plan_actions
-from sgoversight.plans import monitoring as plan_monitoring
-from sgoversight.plans import read as plan_read
-from sgoversight.plans import rules as plan_rules
 
 TODAY = dt.date(2026, 11, 24)
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
@@ -678,7 +678,7 @@ def test_overdue_actions_on_the_plans_page_and_in_the_rating_agree() -> None:
 
 
 def scoring_columns(kind: str) -> list[str]:
-    from sgoversight.queries import ALERT_COLUMNS, CONCERN_COLUMNS
+    from sgoversight.store.queries import ALERT_COLUMNS, CONCERN_COLUMNS
 
     return ALERT_COLUMNS if kind == "alerts" else CONCERN_COLUMNS
 

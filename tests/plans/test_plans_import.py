@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from sgoversight.auth import Actor, Role
 from sgoversight.intake.importing import import_file
-from sgoversight.models import ImportRun, ImprovementAction, ImprovementPlan, Provider
 from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import read as plan_read
 from sgoversight.plans import rules as plan_rules
-from sgoversight.queries import load_actions
+from sgoversight.store.models import ImportRun, ImprovementAction, ImprovementPlan, Provider
+from sgoversight.store.queries import load_actions
 
 TODAY = dt.date(2026, 11, 24)
 COMMISSIONER = Actor("cal", frozenset({Role.COMMISSIONER}))

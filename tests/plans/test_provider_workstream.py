@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.errors import BadInput, EditConflict, FormInvalid
-from sgoversight.models import AuditEvent, ImprovementAction
 from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import config as plan_config
 from sgoversight.plans import read as plan_read
 from sgoversight.plans import workstream as plan_workstream
+from sgoversight.store.models import AuditEvent, ImprovementAction
 from tests.support.alerts import add_providers
 
 TODAY = dt.date(2026, 11, 24)

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
 from sgoversight.errors import BadInput
-from sgoversight.queries import CONCERN_COLUMNS, as_dates
 from sgoversight.standards import national_return as nr
+from sgoversight.store.queries import CONCERN_COLUMNS, as_dates
 from sgoversight.vocabulary import (
     ABUSE_TYPE,
     AGE_BAND,

@@ -9,8 +9,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from sgoversight.db import make_engine
 from sgoversight.standards import national_return as nr
+from sgoversight.store.db import make_engine
 from tests.fixtures.importing import csv_bytes, good_row, run, seed
 from tests.support.cli import run_cli
 

@@ -14,13 +14,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
-from sgoversight.models import Provider, SafeguardingConcern, TrainingRecord
 from sgoversight.periods import parse_quarter
 from sgoversight.standards import frames as standards_frames
 from sgoversight.standards import read as standards_read
 from sgoversight.standards import rules as standards
 from sgoversight.standards.config import CONTRACT_DEFAULTS, MEASURE_IDS
 from sgoversight.standards.rules import StandardsInputs
+from sgoversight.store.models import Provider, SafeguardingConcern, TrainingRecord
 from tests.support.standards_rows import inputs_from
 
 Q = "2026-Q3"

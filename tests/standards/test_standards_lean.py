@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sgoversight.db import PROJECT_ROOT
 from sgoversight.errors import BadInput
 from sgoversight.standards.config import standards_config_from
+from sgoversight.store.db import PROJECT_ROOT
 from tests.support.cli import HEAVY, run_cli_importing
 from tests.support.golden_standards import build_boundary
 

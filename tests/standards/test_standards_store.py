@@ -19,8 +19,6 @@ from sgoversight.demo.borough import build_borough
 from sgoversight.demo.load import load_demo
 from sgoversight.demo.scale import BoroughScale
 from sgoversight.intake.importing import import_file
-from sgoversight.migrate import alembic_config, current_revision, head_revision
-from sgoversight.models import StandardsResult
 from sgoversight.periods import Period, last_complete_quarter
 from sgoversight.standards import frames as standards_frames
 from sgoversight.standards import read as standards_read
@@ -36,6 +34,8 @@ from sgoversight.standards.results import (
     store_results,
     stored_results,
 )
+from sgoversight.store.migrate import alembic_config, current_revision, head_revision
+from sgoversight.store.models import StandardsResult
 
 AS_OF = dt.date(2026, 11, 20)
 SMALL = BoroughScale(providers=40, months=14, concerns_per_month=40, alerts_per_month=12, staff=40)

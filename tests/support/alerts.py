@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sgoversight.alerts.intake import log_alert
 from sgoversight.auth import Actor, Role
-from sgoversight.models import Provider, QualityAlert
+from sgoversight.store.models import Provider, QualityAlert
 from tests.support import pdftext
 
 TODAY = dt.date(2026, 11, 24)

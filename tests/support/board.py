@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight.models import Provider, QualityAlert
+from sgoversight.store.models import Provider, QualityAlert
 
 PROVIDERS = {"P-RED": "Beech Court", "P-AMB": "Ash Lodge", "P-GRN": "Cedar House"}
 

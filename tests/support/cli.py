@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sgoversight.db import PROJECT_ROOT
+from sgoversight.store.db import PROJECT_ROOT
 
 
 def run_cli(

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from sgoversight import cli
-from sgoversight.db import PROJECT_ROOT, get_engine, make_engine
 from sgoversight.demo import load as demo_load
 from sgoversight.demo.scale import BoroughScale
-from sgoversight.migrate import upgrade
+from sgoversight.store.db import PROJECT_ROOT, get_engine, make_engine
+from sgoversight.store.migrate import upgrade
 
 GOLDEN = PROJECT_ROOT / "tests" / "fixtures" / "golden"
 WRITE = os.environ.get("SGO_WRITE_GOLDEN") == "1"

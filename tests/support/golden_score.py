@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from sgoversight.db import PROJECT_ROOT, make_engine
-from sgoversight.models import ImprovementAction, ImprovementPlan, Provider
+from sgoversight.store.db import PROJECT_ROOT, make_engine
+from sgoversight.store.models import ImprovementAction, ImprovementPlan, Provider
 from tests.support.cli import run_cli
 from tests.support.records import alert, concern
 

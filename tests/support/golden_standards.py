@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sgoversight.db import make_engine
-from sgoversight.migrate import upgrade
-from sgoversight.models import Provider, SafeguardingConcern, TrainingRecord
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
+from sgoversight.store.models import Provider, SafeguardingConcern, TrainingRecord
 
 D = dt.date.fromisoformat
 

@@ -24,7 +24,8 @@ from sgoversight.demo.borough import build_borough
 from sgoversight.demo.files import KINDS
 from sgoversight.demo.scale import BoroughScale
 from sgoversight.intake.importing import import_file
-from sgoversight.models import (
+from sgoversight.narratives import REPORTS
+from sgoversight.store.models import (
     AlertNote,
     AlertStatusChange,
     AuditEvent,
@@ -42,7 +43,6 @@ from sgoversight.models import (
     ReportNarrative,
     User,
 )
-from sgoversight.narratives import REPORTS
 
 #: Every Markdown construct Streamlit's renderer knows, in one line of text.
 HOSTILE = (

@@ -12,9 +12,9 @@ from sgoversight import periods
 from sgoversight.auth import Actor, Role
 from sgoversight.board import month as board
 from sgoversight.board.decisions import record_decision
-from sgoversight.models import ImprovementAction, ImprovementPlan
 from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import monitoring as plan_monitoring
+from sgoversight.store.models import ImprovementAction, ImprovementPlan
 
 OFFICER = Actor("commissioner", frozenset({Role.COMMISSIONER}))
 BOARD = Actor("board", frozenset({Role.BOARD_MEMBER}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sgoversight.models import QualityAlert, SafeguardingConcern
+from sgoversight.store.models import QualityAlert, SafeguardingConcern
 
 
 def _day(value: str | None) -> dt.date | None:

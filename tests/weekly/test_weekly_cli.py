@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from sgoversight.db import make_engine
-from sgoversight.migrate import upgrade
-from sgoversight.models import Provider
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
+from sgoversight.store.models import Provider
 from sgoversight.vocabulary import ABUSE_TYPE, LOCATION
 from sgoversight.weekly import read as weekly_read
 from sgoversight.weekly.config import WeeklyConfig
@@ -119,7 +119,7 @@ def _seed(session: Session) -> None:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("weekly-cli") / "sgoversight.db"
+    path = tmp_path_factory.mktemp("weekly-cli") / "sgoversight.store.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with Session(engine) as session, session.begin():

@@ -18,9 +18,9 @@ import json
 import pytest
 from sqlalchemy.orm import Session
 
-from sgoversight.db import make_engine
-from sgoversight.migrate import upgrade
-from sgoversight.models import Provider
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import upgrade
+from sgoversight.store.models import Provider
 from tests.support import golden
 from tests.support.golden import load_demo, run_command, same_as_recorded
 from tests.support.records import alert, concern

@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from sgoversight import cli
-from sgoversight.db import PROJECT_ROOT, make_engine
-from sgoversight.migrate import upgrade
-from sgoversight.models import Provider
+from sgoversight.store.db import PROJECT_ROOT, make_engine
+from sgoversight.store.migrate import upgrade
+from sgoversight.store.models import Provider
 from tests.support.cli import HEAVY
 from tests.support.records import alert
 
@@ -32,7 +32,7 @@ from sgoversight import migrate, paths, workdays
 from sgoversight.weekly import rules as weekly
 from sgoversight.weekly import read as weekly_read
 assert workdays.working_days_after(dt.date(2026, 8, 28), dt.date(2026, 9, 1)) == 1
-from sgoversight.read import connect
+from sgoversight.store.read import connect
 with connect(sys.argv[1]) as connection:
     assert migrate.newer_schema_problem_in(connection, sys.argv[1]) is None
     report = weekly_read.report_for_week(connection, "2026-W47")
@@ -45,7 +45,7 @@ print(json.dumps({"flagged": len(report.providers_flagged),
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("weekly-lean") / "sgoversight.db"
+    path = tmp_path_factory.mktemp("weekly-lean") / "sgoversight.store.db"
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine)
@@ -108,7 +108,7 @@ def test_an_indent_that_is_not_0_to_8_spaces_is_bad_input(
 
 
 def test_the_lean_reader_leaves_a_missing_sqlite_file_uncreated(tmp_path: Path) -> None:
-    from sgoversight.read import connect
+    from sgoversight.store.read import connect
 
     missing = tmp_path / "absent.db"
     with pytest.raises(Exception, match="unable to open"), connect(f"sqlite:///{missing}"):

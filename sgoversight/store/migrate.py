@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Engine
 
-    from sgoversight.read import Connection
+    from sgoversight.store.read import Connection
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 _REVISION_LINE = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.MULTILINE)
@@ -102,7 +102,7 @@ def newer_schema_problem(engine: Engine) -> str | None:
     """schema_problem's words when the database was set up by a newer version of the application
     (a revision not in migrations/), else None. A missing SQLite file is not opened (opening would
     create it): it has no schema at all."""
-    from sgoversight.db import missing_problem
+    from sgoversight.store.db import missing_problem
 
     if missing_problem(engine) is not None:
         return None
@@ -135,11 +135,11 @@ def head_from_files() -> str | None:
 
 
 def newer_schema_problem_in(connection: Connection, where: str) -> str | None:
-    """newer_schema_problem over a plain DB-API connection (sgoversight.read), for the commands
-    that load no SQLAlchemy: the same words when the database is stamped by a revision not in
-    migrations/, else None (no alembic_version table: no schema, not newer). `where` names the
+    """newer_schema_problem over a plain DB-API connection (sgoversight.store.read), for the
+    commands that load no SQLAlchemy: the same words when the database is stamped by a revision not
+    in migrations/, else None (no alembic_version table: no schema, not newer). `where` names the
     database as the words show it."""
-    from sgoversight.read import rows
+    from sgoversight.store.read import rows
 
     try:
         stamped = rows(connection, "SELECT version_num FROM alembic_version")
@@ -164,7 +164,7 @@ def usable_problem(engine: Engine) -> str | None:
     """
     from sqlalchemy.exc import DBAPIError
 
-    from sgoversight.db import missing_problem, write_problem
+    from sgoversight.store.db import missing_problem, write_problem
 
     missing = missing_problem(engine)
     if missing is not None:

@@ -22,7 +22,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from sgoversight.models import (
+from sgoversight.store.models import (
     ImprovementAction,
     ImprovementPlan,
     Provider,

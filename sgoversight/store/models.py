@@ -399,7 +399,7 @@ class ImportRun(Base):
 
 
 #: The entity of sign-in and account events (failed sign-ins, lock-outs, account changes): they
-#: change no record a report or page shows (see sgoversight.audit.data_version).
+#: change no record a report or page shows (see sgoversight.store.audit.data_version).
 ACCOUNT_ENTITY = "user"
 #: The condition of the audit events that record a change to data (migration 0006 indexes them).
 DATA_CHANGE = text(f"entity <> '{ACCOUNT_ENTITY}'")
@@ -550,7 +550,7 @@ class StandardsResult(Base):
     (sgoversight.standards.results): a measure's result (kind "measure", code its id) or the
     concerns received with one code of a broken-down field (kind the field, count in numerator).
 
-    Rows are valid only for the data version (sgoversight.audit.data_version over what the
+    Rows are valid only for the data version (sgoversight.store.audit.data_version over what the
     standards read) and the rules (config and code, `rules_key`) they were worked out from."""
 
     __tablename__ = "standards_results"

@@ -29,12 +29,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from sgoversight import audit
 from sgoversight.auth import Actor, Permission
-from sgoversight.db import make_engine
 from sgoversight.errors import BadInput
-from sgoversight.migrate import current_revision, upgrade
-from sgoversight.models import Base
+from sgoversight.store import audit
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import current_revision, upgrade
+from sgoversight.store.models import Base
 
 Progress = Callable[[float, str], None]
 BATCH_ROWS = 5_000

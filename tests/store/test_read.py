@@ -1,5 +1,5 @@
-"""The plain read module (sgoversight.read): the same rows, dates and placeholders on SQLite and
-PostgreSQL, through a URL or the app engine's raw connection, and a missing SQLite file is an
+"""The plain read module (sgoversight.store.read): the same rows, dates and placeholders on SQLite
+and PostgreSQL, through a URL or the app engine's raw connection, and a missing SQLite file is an
 error, never created."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from sgoversight import read
-from sgoversight.models import Provider
+from sgoversight.store import read
+from sgoversight.store.models import Provider
 
 SQL = "SELECT provider_id, name FROM providers WHERE provider_id IN (?, ?) ORDER BY provider_id"
 
@@ -75,7 +75,7 @@ def test_urls_are_understood() -> None:
 
 def test_the_module_loads_no_heavy_library() -> None:
     code = (
-        "import sys, sgoversight.read; "
+        "import sys, sgoversight.store.read; "
         "print(sorted(m for m in ('pandas', 'sqlalchemy', 'pydantic', 'psycopg') "
         "if m in sys.modules))"
     )

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from sgoversight import uktime
 from sgoversight.auth import Actor, Permission
-from sgoversight.models import ACCOUNT_ENTITY as ACCOUNT_ENTITY  # re-exported for users
-from sgoversight.models import DATA_CHANGE, AuditEvent
+from sgoversight.store.models import ACCOUNT_ENTITY as ACCOUNT_ENTITY  # re-exported for users
+from sgoversight.store.models import DATA_CHANGE, AuditEvent
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built: an import command never needs it
     import pandas as pd

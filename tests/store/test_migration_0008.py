@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
-from sgoversight.migrate import alembic_config, current_revision, head_revision
+from sgoversight.store.migrate import alembic_config, current_revision, head_revision
 
 
 def _decision(conn, decision_id: int, provider_id: str, month: str) -> None:

@@ -9,9 +9,10 @@ from sqlalchemy import Engine, delete, inspect, text, update
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from sgoversight import audit, users
+from sgoversight import users
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
-from sgoversight.models import AuditEvent
+from sgoversight.store import audit
+from sgoversight.store.models import AuditEvent
 
 BOARD = Actor("bea", frozenset({Role.BOARD_MEMBER}))
 COMMISSIONER = Actor("cara", frozenset({Role.COMMISSIONER}))

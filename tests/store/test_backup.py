@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from sgoversight import audit
 from sgoversight.auth import SYSTEM, Actor, PermissionDenied, Role
-from sgoversight.backup import backup, restore
-from sgoversight.db import PROJECT_ROOT, make_engine
 from sgoversight.errors import BadInput
-from sgoversight.migrate import upgrade
-from sgoversight.models import AuditEvent, BoardMeeting, Provider, QualityAlert
+from sgoversight.store import audit
+from sgoversight.store.backup import backup, restore
+from sgoversight.store.db import PROJECT_ROOT, make_engine
+from sgoversight.store.migrate import upgrade
+from sgoversight.store.models import AuditEvent, BoardMeeting, Provider, QualityAlert
 
 
 def _add_alert(engine: Engine, n: int) -> None:

@@ -12,8 +12,8 @@ from alembic import command
 from sqlalchemy import Engine, inspect, text
 
 from sgoversight import cli
-from sgoversight.db import make_engine
-from sgoversight.migrate import (
+from sgoversight.store.db import make_engine
+from sgoversight.store.migrate import (
     alembic_config,
     current_revision,
     head_revision,
@@ -22,7 +22,7 @@ from sgoversight.migrate import (
     upgrade,
     usable_problem,
 )
-from sgoversight.models import Base
+from sgoversight.store.models import Base
 
 
 def test_migrated_schema_has_every_table(engine: Engine) -> None:
@@ -39,7 +39,7 @@ def test_upgrade_is_idempotent(engine: Engine) -> None:
 
 
 def test_sqlite_from_empty_file(tmp_path) -> None:
-    from sgoversight.db import make_engine
+    from sgoversight.store.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     assert current_revision(engine) is None
@@ -53,7 +53,7 @@ def test_sqlite_from_empty_file(tmp_path) -> None:
 
 def test_schema_problem_names_the_fix(tmp_path) -> None:
     """No schema, then an older one: each says what to run; the newest says nothing."""
-    from sgoversight.db import make_engine
+    from sgoversight.store.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     problem = schema_problem(engine)
@@ -166,7 +166,7 @@ def test_every_command_refuses_a_database_from_a_newer_version_before_reading_or
     _stamp_newer(engine)
     before = _everything(engine)
     monkeypatch.setattr(cli, "get_engine", lambda: engine)
-    # Commands that read through sgoversight.read find the database by its URL.
+    # Commands that read through sgoversight.store.read find the database by its URL.
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
     code = cli.main([a.format(tmp=files) for a in arguments])
@@ -194,13 +194,13 @@ def test_only_the_commands_that_create_a_database_create_its_folder(
 
 def test_the_quick_list_of_revisions_is_alembics_own() -> None:
     """Commands check a database's stamp against known_revisions() without loading Alembic."""
-    from sgoversight.migrate import _script, known_revisions
+    from sgoversight.store.migrate import _script, known_revisions
 
     assert known_revisions() == {revision.revision for revision in _script().walk_revisions()}
 
 
 def test_the_newest_revision_read_from_the_files_is_alembics_head() -> None:
     """The plain check of `score` names the same newest schema as Alembic."""
-    from sgoversight.migrate import head_from_files
+    from sgoversight.store.migrate import head_from_files
 
     assert head_from_files() == head_revision()

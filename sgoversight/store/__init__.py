@@ -1,0 +1,1 @@
+"""The store: tables, connections, plain reads, the audit trail, migrations and backups."""
