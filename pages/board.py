@@ -288,7 +288,7 @@ showing = shown_list({code: words for code, (_, words) in SHOWN_LISTS.items()})
 frames = cache.insight_frames(actor, month)
 view = cache.board_month(actor, month)
 order = st.session_state[ORDER_KEY]
-table = board.board_table(view, order)
+table = cache.board_table(actor, month, order)
 names = dict(zip(table["provider_id"], table["Provider"], strict=True))
 if st.session_state.get(PROVIDER_KEY) not in names:
     unknown = st.session_state.pop(PROVIDER_KEY, None)
@@ -621,7 +621,7 @@ with rates_tab:
         "places, beside the median for its service type. A high rate can point to a problem a "
         "small count hides."
     )
-    rates = board.rates_table(frames, month)
+    rates, quiet = cache.insight_tables(actor, month)
     rates_search = search_box(
         "Search provider name or service type",
         page=PAGE,
@@ -632,7 +632,6 @@ with rates_tab:
     if found_line(rates_search, len(found), len(rates), "providers"):
         st.dataframe(found, hide_index=True, width="stretch", height=320)
 with quiet_tab:
-    quiet = board.quiet_table(frames, month)
     st.caption(
         "Services with 20 or more places and no quality alert or safeguarding concern in 12 "
         "months. Silence can mean good care, or that nobody is reporting."

@@ -182,8 +182,24 @@ def order_ratings(
     if order not in ORDERS:
         raise BadInput(f"no order {order!r}: choose one of {', '.join(ORDERS)}")
 
+    # Ratings with the same counts share their levels (scoring.score_tallies): count each once.
+    counted: dict[int, tuple[int, int]] = {}
+
     def risk(rating: scoring.ProviderRating) -> tuple[object, ...]:
-        return risk_key(rating, movement.get(rating.provider_id, scoring.SAME))
+        found = counted.get(id(rating.levels))
+        if found is None:
+            found = counted[id(rating.levels)] = (
+                -red_indicators(rating),
+                -amber_indicators(rating),
+            )
+        moved = movement.get(rating.provider_id, scoring.SAME)
+        return (
+            scoring.RATINGS.index(rating.rating),
+            *found,
+            0 if moved == scoring.WORSE else 1,
+            rating.provider_name.casefold(),
+            rating.provider_id,
+        )
 
     if order == RISK:
         return sorted(ratings, key=risk)
@@ -600,8 +616,20 @@ def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
     """
     rows = []
     ordered = order_ratings(view.ratings, view.movement, order, set(view.decisions))
+    # Ratings with the same counts share their reasons (scoring.score_tallies): word them once.
+    worded: dict[tuple[int, int, int], tuple[str, str, int, int]] = {}
     for rating in ordered:
         decided = view.decisions.get(rating.provider_id)
+        shared = (id(rating.levels), id(rating.indicator_reasons), id(rating.reasons))
+        words = worded.get(shared)
+        if words is None:
+            words = worded[shared] = (
+                main_reason(rating),
+                "; ".join(reasons_worst_first(rating)) or "No indicator amber or red",
+                red_indicators(rating),
+                amber_indicators(rating),
+            )
+        main, why, reds, ambers = words
         rows.append(
             {
                 "provider_id": rating.provider_id,
@@ -614,10 +642,10 @@ def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
                 f"Last {HISTORY_MONTHS} months": rating_strip(
                     view.history.get(rating.provider_id, (rating.rating,))
                 ),
-                "Main reason": main_reason(rating),
-                "Why": "; ".join(reasons_worst_first(rating)) or "No indicator amber or red",
-                "Red indicators": red_indicators(rating),
-                "Amber indicators": amber_indicators(rating),
+                "Main reason": main,
+                "Why": why,
+                "Red indicators": reds,
+                "Amber indicators": ambers,
                 "Recommended action": rating.recommended_action,
                 "Board decision": DECISIONS[decided.decision] if decided else "Not yet decided",
                 "Board's rating": (

@@ -647,6 +647,15 @@ def tallies_from_counts(
     previous_sum, the others are the count indicators of those names). A provider with no row
     has no tally."""
     found: list[dict[str, Tally]] = [{} for _ in range(months)]
+    with _collector_paused():
+        _add_counts(found, counted)
+    return found
+
+
+def _add_counts(
+    found: list[dict[str, Tally]], counted: Mapping[str, Iterable[Sequence[object]]]
+) -> None:
+    """tallies_from_counts' loop: each row's measures added to its month's provider's tally."""
     for kind, rows in counted.items():
         names = MEASURES[kind]
         counted_names = [(i, n) for i, n in enumerate(names) if not n.startswith("previous_")]
@@ -661,7 +670,6 @@ def tallies_from_counts(
                 counts[name] += int(values[i] or 0)  # type: ignore[call-overload]
             for i in previous:
                 tally.previous_sum += int(values[i] or 0)  # type: ignore[call-overload]
-    return found
 
 
 #: The in-memory tables score_month counts rows in: the columns the statements read.
