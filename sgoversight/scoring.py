@@ -505,85 +505,85 @@ class ActionRow(NamedTuple):
 
 
 # --- the indicators ---------------------------------------------------------------------------
-# The count indicators are stated once, in SQL: one statement per kind of record, counting per
-# provider for one month (COUNT_SQL), run by the database for the `score` command and the Board
-# (sgoversight.scoring_read) and by an in-memory SQLite database for rows held in Python
+# The count indicators are stated once, in SQL (COUNTS): for each kind of record, each measure's
+# condition, counted per provider. The database counts them for the `score` command and the
+# Board (sgoversight.scoring_read), an in-memory SQLite database for rows held in Python
 # (score_month). Dates are compared as the databases store them (ISO text on SQLite, dates on
 # PostgreSQL), with the month's dates as parameters; a blank date never satisfies a comparison,
-# so a record with no date is never in a window. Every measure's CASE is the rule quoted in the
-# module docstring; each statement's WHERE keeps the rows any of its measures can count (a
-# superset, so the database can use its date indexes), never the count.
+# so a record with no date is never in a window. Every measure's condition is the rule quoted in
+# the module docstring; `kept` selects the rows any measure can count (a superset, so the
+# database reads less), never the count.
 
-#: The measures per provider of each statement, in the order of its columns after provider_id.
-#: `previous_*` are the previous window's alerts and provider concerns (the rising trend's base).
-ALERT_MEASURES = (
-    "alerts_3m", "high_alerts_3m", "critical_alerts_3m", "unresolved_alerts", "previous_alerts",
-)  # fmt: skip
-CONCERN_MEASURES = (
-    "provider_concerns_3m", "organisational_abuse_3m", "open_enquiries", "risk_remains_3m",
-    "previous_concerns",
-)  # fmt: skip
-ACTION_MEASURES = ("overdue_actions",)
 
-#: The statements, by kind: `{scope}` is a condition on the provider (all, or one) and each
-#: `:name` a date or code of the month (count_parameters).
-COUNT_SQL: dict[str, str] = {
-    "alerts": """
-SELECT provider_id,
-  SUM(CASE WHEN raised_on BETWEEN :window_start AND :as_of THEN 1 ELSE 0 END),
-  SUM(CASE WHEN raised_on BETWEEN :window_start AND :as_of AND severity = :high
-      THEN 1 ELSE 0 END),
-  SUM(CASE WHEN raised_on BETWEEN :window_start AND :as_of AND severity = :critical
-      THEN 1 ELSE 0 END),
-  SUM(CASE WHEN raised_on <= :unresolved_by AND (closed_on IS NULL OR closed_on > :as_of)
-      THEN 1 ELSE 0 END),
-  SUM(CASE WHEN raised_on BETWEEN :previous_start AND :previous_end THEN 1 ELSE 0 END)
-FROM quality_alerts
-WHERE provider_id IS NOT NULL AND {scope} AND (
-  raised_on BETWEEN :previous_start AND :as_of
-  OR (raised_on <= :unresolved_by AND (closed_on IS NULL OR closed_on > :as_of))
-)
-GROUP BY provider_id""",
-    "concerns": """
-SELECT provider_id,
-  SUM(CASE WHEN received_on BETWEEN :window_start AND :as_of
-      AND source_of_risk = :service_provider THEN 1 ELSE 0 END),
-  SUM(CASE WHEN received_on BETWEEN :window_start AND :as_of
-      AND abuse_type = :organisational THEN 1 ELSE 0 END),
-  SUM(CASE WHEN enquiry_started_on <= :as_of
-      AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on > :as_of) THEN 1 ELSE 0 END),
-  SUM(CASE WHEN enquiry_concluded_on BETWEEN :window_start AND :as_of
-      AND risk_outcome = :remains THEN 1 ELSE 0 END),
-  SUM(CASE WHEN received_on BETWEEN :previous_start AND :previous_end
-      AND source_of_risk = :service_provider THEN 1 ELSE 0 END)
-FROM safeguarding_concerns
-WHERE provider_id IS NOT NULL AND {scope} AND (
-  received_on BETWEEN :previous_start AND :as_of
-  OR enquiry_concluded_on BETWEEN :window_start AND :as_of
-  OR (enquiry_started_on <= :as_of
-      AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on > :as_of))
-)
-GROUP BY provider_id""",
-    "actions": """
-SELECT p.provider_id,
-  SUM(CASE WHEN a.due_on < :as_of AND (a.completed_on IS NULL OR a.completed_on > :as_of)
-      THEN 1 ELSE 0 END)
-FROM improvement_actions a JOIN improvement_plans p ON p.plan_id = a.plan_id
-WHERE p.provider_id IS NOT NULL AND {scope}
-  AND a.due_on < :as_of AND (a.completed_on IS NULL OR a.completed_on > :as_of)
-GROUP BY p.provider_id""",
+@dataclass(frozen=True)
+class CountStatement:
+    """How one kind of record is counted: the tables (`source`), the column naming the provider,
+    each measure's condition by name, in column order (`previous_*`: the previous window's
+    alerts and provider concerns, the rising trend's base; the others are the count indicators
+    of those names), and the rows any measure can count (`kept`). `:name` is a date or code of
+    the month (count_parameters)."""
+
+    source: str
+    provider: str
+    measures: dict[str, str]
+    kept: str
+
+
+_IN_WINDOW = "BETWEEN :window_start AND :as_of"
+_IN_PREVIOUS = "BETWEEN :previous_start AND :previous_end"
+
+COUNTS: dict[str, CountStatement] = {
+    "alerts": CountStatement(
+        source="quality_alerts",
+        provider="provider_id",
+        measures={
+            "alerts_3m": f"raised_on {_IN_WINDOW}",
+            "high_alerts_3m": f"raised_on {_IN_WINDOW} AND severity = :high",
+            "critical_alerts_3m": f"raised_on {_IN_WINDOW} AND severity = :critical",
+            "unresolved_alerts": (
+                "raised_on <= :unresolved_by AND (closed_on IS NULL OR closed_on > :as_of)"
+            ),
+            "previous_alerts": f"raised_on {_IN_PREVIOUS}",
+        },
+        kept="raised_on BETWEEN :previous_start AND :as_of"
+        " OR (raised_on <= :unresolved_by AND (closed_on IS NULL OR closed_on > :as_of))",
+    ),
+    "concerns": CountStatement(
+        source="safeguarding_concerns",
+        provider="provider_id",
+        measures={
+            "provider_concerns_3m": (
+                f"received_on {_IN_WINDOW} AND source_of_risk = :service_provider"
+            ),
+            "organisational_abuse_3m": (
+                f"received_on {_IN_WINDOW} AND abuse_type = :organisational"
+            ),
+            "open_enquiries": "enquiry_started_on <= :as_of"
+            " AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on > :as_of)",
+            "risk_remains_3m": f"enquiry_concluded_on {_IN_WINDOW} AND risk_outcome = :remains",
+            "previous_concerns": (
+                f"received_on {_IN_PREVIOUS} AND source_of_risk = :service_provider"
+            ),
+        },
+        kept="received_on BETWEEN :previous_start AND :as_of"
+        f" OR enquiry_concluded_on {_IN_WINDOW}"
+        " OR (enquiry_started_on <= :as_of"
+        " AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on > :as_of))",
+    ),
+    "actions": CountStatement(
+        source="improvement_actions a JOIN improvement_plans p ON p.plan_id = a.plan_id",
+        provider="p.provider_id",
+        measures={
+            "overdue_actions": (
+                "a.due_on < :as_of AND (a.completed_on IS NULL OR a.completed_on > :as_of)"
+            ),
+        },
+        kept="a.due_on < :as_of AND (a.completed_on IS NULL OR a.completed_on > :as_of)",
+    ),
 }
-#: The measures of each statement, by kind.
+#: The measures of each kind, in column order.
 MEASURES: dict[str, tuple[str, ...]] = {
-    "alerts": ALERT_MEASURES,
-    "concerns": CONCERN_MEASURES,
-    "actions": ACTION_MEASURES,
-}
-#: The column each statement's `{scope}` names the provider by.
-SCOPE_COLUMN: dict[str, str] = {
-    "alerts": "provider_id",
-    "concerns": "provider_id",
-    "actions": "p.provider_id",
+    kind: tuple(statement.measures) for kind, statement in COUNTS.items()
 }
 _NAME = re.compile(r":([a-z_]+)")
 
@@ -611,20 +611,35 @@ def count_statement(
     config: ScoringConfig,
     provider_id: str | None = None,
 ) -> tuple[str, list[object]]:
-    """COUNT_SQL of `kind` for every month of `spans`, as one statement with `?` placeholders
-    and its parameters: one branch per month (UNION ALL), each row led by the month's position
-    in `spans`, then provider_id and the kind's MEASURES. With `provider_id`, that provider's
-    records only."""
-    branches: list[str] = []
+    """COUNTS of `kind` for every month of `spans` in one pass over the records, as one
+    statement with `?` placeholders and its parameters: one row per provider (GROUP BY), its
+    provider_id then, month after month in the order of `spans`, the kind's MEASURES; only the
+    rows some month keeps are read. With `provider_id`, that provider's records only."""
+    statement = COUNTS[kind]
     params: list[object] = []
-    for position, span in enumerate(spans):
-        named = count_parameters(span, config)
-        scope = "1 = 1" if provider_id is None else f"{SCOPE_COLUMN[kind]} = :provider_id"
-        sql = COUNT_SQL[kind].format(scope=scope).replace("SELECT ", f"SELECT {position}, ", 1)
-        named["provider_id"] = provider_id  # type: ignore[assignment]
-        params += [named[name] for name in _NAME.findall(sql)]
-        branches.append(_NAME.sub("?", sql))
-    return "\nUNION ALL\n".join(branches), params
+
+    def bound(text: str, named: Mapping[str, object]) -> str:
+        params.extend(named[name] for name in _NAME.findall(text))
+        return _NAME.sub("?", text)
+
+    named = [count_parameters(span, config) for span in spans]
+    columns = [
+        f"SUM(CASE WHEN {bound(condition, values)} THEN 1 ELSE 0 END)"
+        for values in named
+        for condition in statement.measures.values()
+    ]
+    scope = (
+        "1 = 1"
+        if provider_id is None
+        else bound(f"{statement.provider} = :provider_id", {"provider_id": provider_id})
+    )
+    kept = " OR ".join(f"({bound(statement.kept, values)})" for values in named)
+    sql = (
+        f"SELECT {statement.provider}, {', '.join(columns)} FROM {statement.source}"  # noqa: S608 (our own conditions; every value is a parameter)
+        f" WHERE {statement.provider} IS NOT NULL AND {scope} AND ({kept})"
+        f" GROUP BY {statement.provider}"
+    )
+    return sql, params
 
 
 _ZERO_COUNTS = dict.fromkeys(COUNT_INDICATORS, 0)
@@ -643,9 +658,9 @@ def tallies_from_counts(
     months: int, counted: Mapping[str, Iterable[Sequence[object]]]
 ) -> list[dict[str, Tally]]:
     """For each of `months` months, each provider's Tally, from the rows of count_statement by
-    kind (month position, provider_id, then the kind's MEASURES: `previous_*` add to the
-    previous_sum, the others are the count indicators of those names). A provider with no row
-    has no tally."""
+    kind (provider_id, then each month's MEASURES: `previous_*` add to the previous_sum, the
+    others are the count indicators of those names). A provider with nothing counted in a month
+    has no tally for it."""
     found: list[dict[str, Tally]] = [{} for _ in range(months)]
     with _collector_paused():
         _add_counts(found, counted)
@@ -655,21 +670,26 @@ def tallies_from_counts(
 def _add_counts(
     found: list[dict[str, Tally]], counted: Mapping[str, Iterable[Sequence[object]]]
 ) -> None:
-    """tallies_from_counts' loop: each row's measures added to its month's provider's tally."""
+    """tallies_from_counts' loop: each month's measures added to the provider's tally."""
     for kind, rows in counted.items():
         names = MEASURES[kind]
+        width = len(names)
         counted_names = [(i, n) for i, n in enumerate(names) if not n.startswith("previous_")]
         previous = [i for i, n in enumerate(names) if n.startswith("previous_")]
-        for position, provider_id, *values in rows:
-            by_provider = found[int(position)]  # type: ignore[call-overload]
-            tally = by_provider.get(str(provider_id))
-            if tally is None:
-                tally = by_provider[str(provider_id)] = Tally()
-            counts = tally.counts
-            for i, name in counted_names:
-                counts[name] += int(values[i] or 0)  # type: ignore[call-overload]
-            for i in previous:
-                tally.previous_sum += int(values[i] or 0)  # type: ignore[call-overload]
+        for provider_id, *values in rows:
+            pid = str(provider_id)
+            for position, by_provider in enumerate(found):
+                month = values[position * width : (position + 1) * width]
+                if not any(month):
+                    continue
+                tally = by_provider.get(pid)
+                if tally is None:
+                    tally = by_provider[pid] = Tally()
+                counts = tally.counts
+                for i, name in counted_names:
+                    counts[name] += int(month[i] or 0)  # type: ignore[call-overload]
+                for i in previous:
+                    tally.previous_sum += int(month[i] or 0)  # type: ignore[call-overload]
 
 
 #: The in-memory tables score_month counts rows in: the columns the statements read.
@@ -717,7 +737,7 @@ def count_rows(
             ([_iso(v) for v in row] for row in actions),
         )
         counted = {}
-        for kind in COUNT_SQL:
+        for kind in COUNTS:
             sql, params = count_statement(kind, spans, config)
             counted[kind] = memory.execute(sql, params).fetchall()
     return tallies_from_counts(len(spans), counted)
@@ -1158,12 +1178,46 @@ def rating_json(rating: ProviderRating) -> dict[str, Any]:
 
 def ratings_json(ratings: Iterable[ProviderRating], indent: int | None = None) -> str:
     """The `score` command's JSON (CONTRACT.md section 2): a list of `rating_json` objects,
-    compact on one line unless `indent` (spaces per level, for people) is given."""
+    compact on one line unless `indent` (spaces per level, for people) is given.
+
+    Compact, it is the text `json.dumps` gives for those objects with separators "," and ":",
+    written a rating at a time: the reasons, indicators and levels that ratings share (the same
+    counts: score_tallies) are encoded once."""
     with _collector_paused():
-        items = [rating_json(r) for r in ratings]
-        if indent is None:
-            return json.dumps(items, separators=(",", ":")) + "\n"
-        return json.dumps(items, indent=indent) + "\n"
+        if indent is not None:
+            return json.dumps([rating_json(r) for r in ratings], indent=indent) + "\n"
+        return "[" + ",".join(_compact_items(ratings)) + "]\n"
+
+
+#: JSON literals of true, false and null (json.dumps' words for them).
+_JSON_LITERAL = {True: "true", False: "false", None: "null"}
+
+
+def _compact_items(ratings: Iterable[ProviderRating]) -> Iterator[str]:
+    """Each rating as `json.dumps(rating_json(rating), separators=(",", ":"))`."""
+    from json.encoder import encode_basestring_ascii as text  # json.dumps' own string encoder
+
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    shared: dict[int, str] = {}
+
+    def once(value: object) -> str:
+        encoded = shared.get(id(value))
+        if encoded is None:
+            encoded = shared[id(value)] = dumps(value)
+        return encoded
+
+    def maybe(value: str | None) -> str:
+        return "null" if value is None else text(value)
+
+    for r in ratings:  # the keys in rating_json's order
+        yield (
+            f'{{"provider_id":{text(r.provider_id)},"provider_name":{text(r.provider_name)},'
+            f'"rating":{text(r.rating)},"recommended_action":{text(r.recommended_action)},'
+            f'"reasons":{once(r.reasons)},"indicators":{once(r.indicators)},'
+            f'"board_month":{text(r.board_month)},"service_type":{maybe(r.service_type)},'
+            f'"regulated":{_JSON_LITERAL[r.regulated]},'
+            f'"commissioned":{_JSON_LITERAL[r.commissioned]},"levels":{once(r.levels)}}}'
+        )
 
 
 def _yes_no(value: object) -> str:

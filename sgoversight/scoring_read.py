@@ -3,10 +3,10 @@ connection (sgoversight.read): score_from_connection, score_from_database, score
 
 Rule: the register is read as rows (the columns the ratings show); the records are never read as
 rows but counted per provider and month by the database, with the statements that state the
-count indicators (scoring.COUNT_SQL, through scoring.count_statement): one statement per kind of
-record, one branch per month, each branch's dates as parameters so the database can use its date
-indexes. The counts are then rated in Python (scoring.score_tallies). With a provider, that
-provider's records only. No order is asked for: the ratings are sorted after scoring.
+count indicators (scoring.COUNTS, through scoring.count_statement): one statement per kind of
+record, one pass over the rows some month can count, each month's measures as its own columns
+and its dates as parameters. The counts are then rated in Python (scoring.score_tallies). With a
+provider, that provider's records only. No order is asked for: the ratings are sorted after scoring.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sgoversight.auth import Actor, Permission
 from sgoversight.periods import Period
 from sgoversight.read import Connection, connect, from_engine, rows
 from sgoversight.scoring import (
-    COUNT_SQL,
+    COUNTS,
     ProviderRating,
     ProviderRow,
     ScoringConfig,
@@ -70,7 +70,7 @@ def count_months(
         raise ValueError("count_months needs at least one month")
     counted = {
         kind: rows(connection, *count_statement(kind, spans, config, provider_id))
-        for kind in COUNT_SQL
+        for kind in COUNTS
     }
     return tallies_from_counts(len(spans), counted)
 

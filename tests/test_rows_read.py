@@ -141,7 +141,7 @@ def borough(engine: Engine) -> Engine:
 @contextmanager
 def every_row(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Within the block, the reports' loaders ignore `where` and read every row; the month's
-    ratings count every row too (the conditions of scoring.COUNT_SQL made always true: only
+    ratings count every row too (the rows kept by scoring.COUNTS made every row: only
     each measure's own CASE then decides what it counts)."""
     with monkeypatch.context() as patch:
         for module in MODULES:
@@ -149,8 +149,8 @@ def every_row(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
                 if hasattr(module, name):
                     patch.setattr(module, name, _ignoring_where(getattr(queries, name)))
         patch.setattr(weekly_read, "read_rows", _ignoring_span(weekly_read.read_rows))
-        for kind, sql in scoring.COUNT_SQL.items():
-            patch.setitem(scoring.COUNT_SQL, kind, sql.replace("WHERE ", "WHERE 1 = 1 OR ", 1))
+        for kind, statement in scoring.COUNTS.items():
+            patch.setitem(scoring.COUNTS, kind, replace(statement, kept="1 = 1"))
         yield
 
 
@@ -209,7 +209,7 @@ def test_the_rating_reads_fewer_rows_than_the_register_holds(borough: Engine) ->
     assert 0 < len(some) < len(every)
     span = scoring.scoring_window("2026-03", ScoringConfig())
     sql, params = scoring.count_statement("concerns", [span], ScoringConfig())
-    kept = sql.split("FROM safeguarding_concerns", 1)[1].split("GROUP BY")[0]
+    kept = sql.split(" FROM safeguarding_concerns", 1)[1].split(" GROUP BY")[0]
     with read.from_engine(borough) as connection:
         ((counted,),) = read.rows(
             connection,

@@ -1,4 +1,4 @@
-"""The Board's counts as the database counts them (scoring.COUNT_SQL, through
+"""The Board's counts as the database counts them (scoring.COUNTS, through
 scoring_read.count_months and scoring.count_rows) are those of the row version
 (tests/support/scoring_rows.py), for every provider and month.
 

@@ -1,5 +1,5 @@
 """The Board's count indicators as plain Python over rows: the statement the SQL counts
-(sgoversight.scoring.COUNT_SQL) replaced, kept here only as the independent version the
+(sgoversight.scoring.COUNTS) replaced, kept here only as the independent version the
 differential tests (tests/test_scoring_counts.py) compare the SQL with.
 
 Each loop is the rule of CONTRACT.md section 3 as sgoversight.scoring's module docstring reads it,
