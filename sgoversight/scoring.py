@@ -35,10 +35,12 @@ How the rule is read where the contract leaves room:
 - A "Red because N indicators are amber" reason is added only when no indicator is red itself.
 - Reasons follow the contract's indicator order, so they read the same every month.
 
-`score_month` is the one statement of the rules (pure: typed rows and a config in, ratings out;
-no pandas, numpy, SQLAlchemy or pydantic, so the `score` command loads none of them);
-`score_from_database` (rows read by sgoversight.scoring_read), the pages, the CLI and the exports
-all go through it. Frames for display are made from the results (sgoversight.scoring_frames).
+The rules are stated once and in two parts: the count indicators as SQL conditions (COUNTS),
+counted per provider and month by the database (sgoversight.scoring_read: the `score` command,
+the Board) or, for rows held in Python (score_month), by an in-memory SQLite database; the
+levels, overall rating and reasons from those counts in Python (score_tallies). No pandas,
+numpy, SQLAlchemy or pydantic here, so the `score` command loads none of them. Frames for
+display are made from the results (sgoversight.scoring_frames).
 """
 
 from __future__ import annotations
