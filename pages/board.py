@@ -134,7 +134,7 @@ showing = shown_list({code: words for code, (_, words) in SHOWN_LISTS.items()})
 frames = cache.insight_frames(actor, month)
 view = cache.board_month(actor, month)
 order = st.session_state[ORDER_KEY]
-table = board.board_table(view, order)
+table = cache.board_table(actor, month, order)
 names = dict(zip(table["provider_id"], table["Provider"], strict=True))
 if st.session_state.get(PROVIDER_KEY) not in names:
     unknown = st.session_state.pop(PROVIDER_KEY, None)
@@ -222,5 +222,5 @@ if chosen:
 if can_decide:
     meeting_form(actor, month)
 
-beyond_the_thresholds(actor, frames, month)
+beyond_the_thresholds(actor, month)
 pack_downloads(view, frames, month)

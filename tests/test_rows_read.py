@@ -138,16 +138,16 @@ def borough(engine: Engine) -> Engine:
 @contextmanager
 def every_row(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Within the block, the reports' loaders ignore `where` and read every row; the month's
-    ratings read every row too (scoring_read's conditions made always true)."""
+    ratings count every row too (the rows kept by scoring.COUNTS made every row: only
+    each measure's own CASE then decides what it counts)."""
     with monkeypatch.context() as patch:
         for module in MODULES:
             for name in LOADERS:
                 if hasattr(module, name):
                     patch.setattr(module, name, _ignoring_where(getattr(queries, name)))
         patch.setattr(weekly_read, "read_rows", _ignoring_span(weekly_read.read_rows))
-        for name in ("_ALERTS", "_CONCERNS", "_ACTIONS"):
-            sql = getattr(scoring_read, name)
-            patch.setattr(scoring_read, name, sql.replace("WHERE ", "WHERE 1 = 1 OR ", 1))
+        for kind, statement in scoring.COUNTS.items():
+            patch.setitem(scoring.COUNTS, kind, replace(statement, kept="1 = 1"))
         yield
 
 
@@ -205,9 +205,15 @@ def test_the_rating_reads_fewer_rows_than_the_register_holds(borough: Engine) ->
         every = queries.load_concerns(session)
     assert 0 < len(some) < len(every)
     span = scoring.scoring_window("2026-03", ScoringConfig())
+    sql, params = scoring.count_statement("concerns", [span], ScoringConfig())
+    kept = sql.split(" FROM safeguarding_concerns", 1)[1].split(" GROUP BY")[0]
     with read.from_engine(borough) as connection:
-        _, _, concerns, _ = scoring_read.read_month(connection, span, ScoringConfig())
-    assert 0 < len(concerns) < len(every.dropna(subset=["provider_id"]))
+        ((counted,),) = read.rows(
+            connection,
+            "SELECT COUNT(*) FROM safeguarding_concerns " + kept,  # noqa: S608 (our own SQL)
+            params[-kept.count("?") :],
+        )
+    assert 0 < counted < len(every.dropna(subset=["provider_id"]))
 
 
 def test_every_weeks_report_and_pack_are_those_from_every_row(
@@ -313,7 +319,8 @@ def test_a_profile_from_its_providers_rows_is_the_one_from_every_row(borough: En
 def test_the_boards_six_months_read_once_are_those_from_every_row(
     borough: Engine, config: ScoringConfig
 ) -> None:
-    """board_month without frames reads the six months' rows once (scoring_read.read_months):
+    """board_month without frames counts the six months in the database at once
+    (scoring_read.count_months):
     its ratings, movement and rating strip are those scored from every row."""
     everything = board.load_board_frames(borough, BOARD)
     last = parse_month("2026-11")

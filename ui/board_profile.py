@@ -16,7 +16,7 @@ from sgoversight.board import month as board
 from sgoversight.board.decisions import DECISIONS
 from sgoversight.board.rules import INDICATOR_LABELS, ProviderRating
 from sgoversight.periods import parse_month
-from sgoversight.plans import NEEDS_SETUP, status_text
+from sgoversight.plans.rules import NEEDS_SETUP, status_text
 from sgoversight.search import matching
 from sgoversight.vocabulary import ALERT_CATEGORY, CQC_RATING
 from ui import format as fmt

@@ -23,6 +23,7 @@ from sgoversight.board.pack import board_pack_pdf, board_pack_xlsx
 from sgoversight.board.rules import RATINGS
 from sgoversight.periods import Period
 from sgoversight.vocabulary import SERVICE_TYPE
+from ui import cache
 from ui import cqc as cqc_ui
 from ui import format as fmt
 from ui.context import today
@@ -112,10 +113,9 @@ def rag_table(shown: pd.DataFrame, key: str, on_select: Callable[[], None]) -> N
     )
 
 
-def beyond_the_thresholds(
-    actor: Actor, frames: board.BoardFrames | board.InsightFrames, month: Period
-) -> None:
-    """Rates per 10 places, quiet providers and old inspections, in three tabs."""
+def beyond_the_thresholds(actor: Actor, month: Period) -> None:
+    """Rates per 10 places, quiet providers and old inspections, in three tabs (the tables
+    cached on the data version, as the Board's table is)."""
     st.header("Beyond the thresholds")
     window = board.insight_window(month)
     rates_tab, quiet_tab, inspected_tab = st.tabs(
@@ -130,7 +130,7 @@ def beyond_the_thresholds(
             "10 places, beside the median for its service type. A high rate can point to a "
             "problem a small count hides."
         )
-        rates = board.rates_table(frames, month)
+        rates, quiet = cache.insight_tables(actor, month)
         rates_search = search_box(
             "Search provider name or service type",
             page=PAGE,
@@ -141,7 +141,6 @@ def beyond_the_thresholds(
         if found_line(rates_search, len(found), len(rates), "providers"):
             st.dataframe(found, hide_index=True, width="stretch", height=320)
     with quiet_tab:
-        quiet = board.quiet_table(frames, month)
         st.caption(
             "Services with 20 or more places and no quality alert or safeguarding concern in 12 "
             "months. Silence can mean good care, or that nobody is reporting."

@@ -91,14 +91,43 @@ def provider_frames(actor: Actor, provider_id: str) -> board.BoardFrames:
     return _provider_frames(_by_role(actor), provider_id, version())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner="Rating every provider for the month…")
+@st.cache_resource(
+    ttl=TTL_SECONDS, max_entries=16, show_spinner="Rating every provider for the month…"
+)
 def _board_month(actor: Actor, month: Period, at: tuple[str, int]) -> board.BoardMonth:
     return board.board_month(engine(), actor, month)
 
 
 def board_month(actor: Actor, month: Period) -> board.BoardMonth:
-    """The month's ratings and decisions (sgoversight.board.month.board_month), cached."""
+    """The month's ratings and decisions (sgoversight.board.month.board_month), cached. Kept as one
+    shared object, not copied on every read: a national register's month is tens of thousands
+    of ratings, and nothing changes a rating once made (a decision saved is a new data
+    version, so a new entry)."""
     return _board_month(_by_role(actor), month, version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _board_table(actor: Actor, month: Period, order: str, at: tuple[str, int]) -> pd.DataFrame:
+    return board.board_table(_board_month(actor, month, at), order)
+
+
+def board_table(actor: Actor, month: Period, order: str) -> pd.DataFrame:
+    """The Board's table for `month` in `order` (sgoversight.board.month.board_table), cached."""
+    return _board_table(_by_role(actor), month, order, version())
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _insight_tables(
+    actor: Actor, month: Period, at: tuple[str, int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frames = _insight_frames(actor, month, at)
+    return board.rates_table(frames, month), board.quiet_table(frames, month)
+
+
+def insight_tables(actor: Actor, month: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Board's rates per 10 places and quiet providers for `month`
+    (sgoversight.board.month.rates_table and quiet_table), cached."""
+    return _insight_tables(_by_role(actor), month, version())
 
 
 @st.cache_data(

@@ -25,15 +25,21 @@ QUIET_MIN_CAPACITY = 20
 def _events_per_provider(
     alerts: pd.DataFrame, concerns: pd.DataFrame, window: Period
 ) -> pd.DataFrame:
+    """Alerts raised and concerns received about each provider in `window`: the rows in it, each
+    counting as its `records` when the frame has that column (counts per provider and month),
+    else as one record."""
+
+    def per_provider(frame: pd.DataFrame) -> pd.Series:
+        if "records" in frame.columns:
+            return frame.groupby("provider_id")["records"].sum()
+        return frame.groupby("provider_id").size()
+
     raised = alerts[counts.dated_in_mask(alerts, "raised_on", window)]
     received = concerns[
         counts.dated_in_mask(concerns, "received_on", window) & concerns["provider_id"].notna()
     ]
     return pd.DataFrame(
-        {
-            "alerts_12m": raised.groupby("provider_id").size(),
-            "concerns_12m": received.groupby("provider_id").size(),
-        }
+        {"alerts_12m": per_provider(raised), "concerns_12m": per_provider(received)}
     )
 
 

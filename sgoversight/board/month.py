@@ -186,8 +186,24 @@ def order_ratings(
     if order not in ORDERS:
         raise BadInput(f"no order {order!r}: choose one of {', '.join(ORDERS)}")
 
+    # Ratings with the same counts share their levels (scoring.score_tallies): count each once.
+    counted: dict[int, tuple[int, int]] = {}
+
     def risk(rating: scoring.ProviderRating) -> tuple[object, ...]:
-        return risk_key(rating, movement.get(rating.provider_id, scoring.SAME))
+        found = counted.get(id(rating.levels))
+        if found is None:
+            found = counted[id(rating.levels)] = (
+                -red_indicators(rating),
+                -amber_indicators(rating),
+            )
+        moved = movement.get(rating.provider_id, scoring.SAME)
+        return (
+            scoring.RATINGS.index(rating.rating),
+            *found,
+            0 if moved == scoring.WORSE else 1,
+            rating.provider_name.casefold(),
+            rating.provider_id,
+        )
 
     if order == RISK:
         return sorted(ratings, key=risk)
@@ -248,25 +264,28 @@ def load_register(engine: Engine, actor: Actor) -> pd.DataFrame:
 @dataclass(frozen=True)
 class InsightFrames:
     """What insight counts for a Board month (rates_table, quiet_table and the packs' insight
-    sheets): the register, and the alerts raised and concerns received in insight_window about a
-    provider, with their provider and date only. Not enough to rate anyone (BoardFrames is)."""
+    sheets): the register, and per provider and month of insight_window the alerts raised and
+    concerns received about it (`records`), dated on the month's first day. Not enough to rate
+    anyone (BoardFrames is)."""
 
     providers: pd.DataFrame
-    alerts: pd.DataFrame  # provider_id, raised_on
-    concerns: pd.DataFrame  # provider_id, received_on
+    alerts: pd.DataFrame  # provider_id, raised_on (month's first day), records
+    concerns: pd.DataFrame  # provider_id, received_on (month's first day), records
 
 
-#: What insight reads of each kind (all providers; the scoped form adds one condition), and the
+#: What insight counts of each kind (all providers; the scoped form adds one condition), per
+#: provider and month (the first seven characters of the ISO date, on both databases), and the
 #: date column.
 _INSIGHT_READS = {
     "alerts": (
-        "SELECT provider_id, raised_on FROM quality_alerts "
-        "WHERE provider_id IS NOT NULL AND raised_on BETWEEN ? AND ?",
+        "SELECT provider_id, SUBSTR(CAST(raised_on AS TEXT), 1, 7), COUNT(*) FROM quality_alerts "
+        "WHERE provider_id IS NOT NULL AND raised_on BETWEEN ? AND ?{scope} GROUP BY 1, 2",
         "raised_on",
     ),
     "concerns": (
-        "SELECT provider_id, received_on FROM safeguarding_concerns "
-        "WHERE provider_id IS NOT NULL AND received_on BETWEEN ? AND ?",
+        "SELECT provider_id, SUBSTR(CAST(received_on AS TEXT), 1, 7), COUNT(*) "
+        "FROM safeguarding_concerns "
+        "WHERE provider_id IS NOT NULL AND received_on BETWEEN ? AND ?{scope} GROUP BY 1, 2",
         "received_on",
     ),
 }
@@ -274,20 +293,26 @@ _INSIGHT_READS = {
 
 def load_insight_frames(engine: Engine, actor: Actor, month: Period | str) -> InsightFrames:
     """The register and the records insight counts for `month` (InsightFrames; needs the
-    permission to see the Board, a provider user sees their own provider only), the records read
-    through a DB-API connection (sgoversight.store.read): two columns of one year, not every column
-    of every row, so the Board's first view stays quick on a large register."""
+    permission to see the Board, a provider user sees their own provider only), counted per
+    provider and month by the database through a DB-API connection (sgoversight.store.read): a year
+    of rates read as monthly counts, not every record, so the Board's first view stays quick on
+    a large register."""
     actor.require(Permission.VIEW_BOARD)
     scope = actor.provider_scope()
     window = insight_window(scoring.as_board_month(month))
     found: dict[str, pd.DataFrame] = {}
     with read.from_engine(engine) as connection:
         for kind, (sql, dated) in _INSIGHT_READS.items():
-            params = [read.as_iso(window.start), read.as_iso(window.end)]
-            if scope is not None:
-                sql, params = sql + " AND provider_id = ?", [*params, scope]
-            frame = pd.DataFrame(read.rows(connection, sql, params), columns=["provider_id", dated])
-            frame[dated] = pd.to_datetime(frame[dated]).astype("datetime64[s]")
+            params: list[object] = [read.as_iso(window.start), read.as_iso(window.end)]
+            if scope is None:
+                sql = sql.format(scope="")
+            else:
+                sql, params = sql.format(scope=" AND provider_id = ?"), [*params, scope]
+            frame = pd.DataFrame(
+                read.rows(connection, sql, params), columns=["provider_id", dated, "records"]
+            )
+            frame[dated] = pd.to_datetime(frame[dated] + "-01").astype("datetime64[s]")
+            frame["records"] = frame["records"].astype("int64")
             found[kind] = frame
     return InsightFrames(load_register(engine, actor), found["alerts"], found["concerns"])
 
@@ -495,26 +520,32 @@ def board_month(
     month before; the history is the rating strip), with the decisions (needs the permission to
     see the Board; a provider user sees their own provider only).
 
-    The rows are read once for all those months: from `frames` when given, else straight from
-    the database through a DB-API connection (scoring_read.read_months: only the columns and
-    date ranges the six months' rules can count), then each month is scored on them."""
+    Every month is counted at once: in the database, one statement per kind of record
+    (scoring_read.count_months), or, with `frames`, by the same statements over their rows
+    (scoring.count_rows); the earlier months are rated overall only (scoring.overall_ratings)."""
     actor.require(Permission.VIEW_BOARD)
     month = scoring.as_board_month(month)
     config = config or load_scoring_config()
     scored_months = [add_months(month, -back) for back in range(HISTORY_MONTHS)]
+    spans = [scoring.scoring_window(m, config) for m in scored_months]
     if frames is None:
-        spans = [scoring.scoring_window(m, config) for m in scored_months]
         with read.from_engine(engine) as connection:
-            rows = scoring_read.read_months(
+            providers = scoring_read.read_providers(connection, actor.provider_scope())
+            tallies = scoring_read.count_months(
                 connection, spans, config, provider_id=actor.provider_scope()
             )
     else:
-        rows = rows_from_frames(frames.providers, frames.alerts, frames.concerns, frames.actions)
-    current, *earlier = (scoring.score_month(m, *rows, config) for m in scored_months)
-    previous = earlier[0]
-    by_month = [{r.provider_id: r.rating for r in ratings} for ratings in reversed(earlier)]
+        providers, *records = rows_from_frames(
+            frames.providers, frames.alerts, frames.concerns, frames.actions
+        )
+        tallies = scoring.count_rows(spans, *records, config)
+    current = scoring.score_tallies(month, providers, tallies[0], config)
+    earlier = [scoring.overall_ratings(providers, t, config) for t in tallies[1:]]
     history = {
-        r.provider_id: (*(m[r.provider_id] for m in by_month if r.provider_id in m), r.rating)
+        r.provider_id: (
+            *(m[r.provider_id] for m in reversed(earlier) if r.provider_id in m),
+            r.rating,
+        )
         for r in current
     }
     with Session(engine) as session:
@@ -528,7 +559,7 @@ def board_month(
     return BoardMonth(
         month,
         current,
-        scoring.movement(current, previous),
+        scoring.movement(current, earlier[0]),
         decisions,
         meetings,
         open_work,
@@ -589,8 +620,20 @@ def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
     """
     rows = []
     ordered = order_ratings(view.ratings, view.movement, order, set(view.decisions))
+    # Ratings with the same counts share their reasons (scoring.score_tallies): word them once.
+    worded: dict[tuple[int, int, int], tuple[str, str, int, int]] = {}
     for rating in ordered:
         decided = view.decisions.get(rating.provider_id)
+        shared = (id(rating.levels), id(rating.indicator_reasons), id(rating.reasons))
+        words = worded.get(shared)
+        if words is None:
+            words = worded[shared] = (
+                main_reason(rating),
+                "; ".join(reasons_worst_first(rating)) or "No indicator amber or red",
+                red_indicators(rating),
+                amber_indicators(rating),
+            )
+        main, why, reds, ambers = words
         rows.append(
             {
                 "provider_id": rating.provider_id,
@@ -603,10 +646,10 @@ def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
                 f"Last {HISTORY_MONTHS} months": rating_strip(
                     view.history.get(rating.provider_id, (rating.rating,))
                 ),
-                "Main reason": main_reason(rating),
-                "Why": "; ".join(reasons_worst_first(rating)) or "No indicator amber or red",
-                "Red indicators": red_indicators(rating),
-                "Amber indicators": amber_indicators(rating),
+                "Main reason": main,
+                "Why": why,
+                "Red indicators": reds,
+                "Amber indicators": ambers,
                 "Recommended action": rating.recommended_action,
                 "Board decision": DECISIONS[decided.decision] if decided else "Not yet decided",
                 "Board's rating": (

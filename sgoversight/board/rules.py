@@ -36,17 +36,22 @@ How the rule is read where the contract leaves room:
 - A "Red because N indicators are amber" reason is added only when no indicator is red itself.
 - Reasons follow the contract's indicator order, so they read the same every month.
 
-`score_month` is the one statement of the rules (pure: typed rows and a config in, ratings out;
-no pandas, numpy, SQLAlchemy or pydantic, so the `score` command loads none of them);
-`score_from_database` (rows read by sgoversight.board.read), the pages, the CLI and the exports
-all go through it. Frames for display are made from the results (sgoversight.board.frames).
+The rules are stated once and in two parts: the count indicators as SQL conditions (COUNTS),
+counted per provider and month by the database (sgoversight.board.read: the `score` command,
+the Board) or, for rows held in Python (score_month), by an in-memory SQLite database; the
+levels, overall rating and reasons from those counts in Python (score_tallies). No pandas,
+numpy, SQLAlchemy or pydantic here, so the `score` command loads none of them. Frames for
+display are made from the results (sgoversight.board.frames).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -189,81 +194,242 @@ class ActionRow(NamedTuple):
 
 
 # --- the indicators ---------------------------------------------------------------------------
+# The count indicators are stated once, in SQL (COUNTS): for each kind of record, each measure's
+# condition, counted per provider. The database counts them for the `score` command and the
+# Board (sgoversight.board.read), an in-memory SQLite database for rows held in Python
+# (score_month). Dates are compared as the databases store them (ISO text on SQLite, dates on
+# PostgreSQL), with the month's dates as parameters; a blank date never satisfies a comparison,
+# so a record with no date is never in a window. Every measure's condition is the rule quoted in
+# the module docstring; `kept` selects the rows any measure can count (a superset, so the
+# database reads less), never the count.
 
 
-def _within(day: dt.date | None, period: Period) -> bool:
-    """`day` falls in `period`, both ends included (no date: never)."""
-    return day is not None and period.start <= day <= period.end
+@dataclass(frozen=True)
+class CountStatement:
+    """How one kind of record is counted: the tables (`source`), the column naming the provider,
+    each measure's condition by name, in column order (`previous_*`: the previous window's
+    alerts and provider concerns, the rising trend's base; the others are the count indicators
+    of those names), and the rows any measure can count (`kept`). `:name` is a date or code of
+    the month (count_parameters)."""
+
+    source: str
+    provider: str
+    measures: dict[str, str]
+    kept: str
 
 
-def _not_done_by(day: dt.date | None, as_of: dt.date) -> bool:
-    """A closure, conclusion or completion on `day` had not happened by the end of `as_of`."""
-    return day is None or day > as_of
+_IN_WINDOW = "BETWEEN :window_start AND :as_of"
+_IN_PREVIOUS = "BETWEEN :previous_start AND :previous_end"
+
+COUNTS: dict[str, CountStatement] = {
+    "alerts": CountStatement(
+        source="quality_alerts",
+        provider="provider_id",
+        measures={
+            "alerts_3m": f"raised_on {_IN_WINDOW}",
+            "high_alerts_3m": f"raised_on {_IN_WINDOW} AND severity = :high",
+            "critical_alerts_3m": f"raised_on {_IN_WINDOW} AND severity = :critical",
+            "unresolved_alerts": (
+                "raised_on <= :unresolved_by AND (closed_on IS NULL OR closed_on > :as_of)"
+            ),
+            "previous_alerts": f"raised_on {_IN_PREVIOUS}",
+        },
+        kept="raised_on BETWEEN :previous_start AND :as_of"
+        " OR (raised_on <= :unresolved_by AND (closed_on IS NULL OR closed_on > :as_of))",
+    ),
+    "concerns": CountStatement(
+        source="safeguarding_concerns",
+        provider="provider_id",
+        measures={
+            "provider_concerns_3m": (
+                f"received_on {_IN_WINDOW} AND source_of_risk = :service_provider"
+            ),
+            "organisational_abuse_3m": (
+                f"received_on {_IN_WINDOW} AND abuse_type = :organisational"
+            ),
+            "open_enquiries": "enquiry_started_on <= :as_of"
+            " AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on > :as_of)",
+            "risk_remains_3m": f"enquiry_concluded_on {_IN_WINDOW} AND risk_outcome = :remains",
+            "previous_concerns": (
+                f"received_on {_IN_PREVIOUS} AND source_of_risk = :service_provider"
+            ),
+        },
+        kept="received_on BETWEEN :previous_start AND :as_of"
+        f" OR enquiry_concluded_on {_IN_WINDOW}"
+        " OR (enquiry_started_on <= :as_of"
+        " AND (enquiry_concluded_on IS NULL OR enquiry_concluded_on > :as_of))",
+    ),
+    "actions": CountStatement(
+        source="improvement_actions a JOIN improvement_plans p ON p.plan_id = a.plan_id",
+        provider="p.provider_id",
+        measures={
+            "overdue_actions": (
+                "a.due_on < :as_of AND (a.completed_on IS NULL OR a.completed_on > :as_of)"
+            ),
+        },
+        kept="a.due_on < :as_of AND (a.completed_on IS NULL OR a.completed_on > :as_of)",
+    ),
+}
+#: The measures of each kind, in column order.
+MEASURES: dict[str, tuple[str, ...]] = {
+    kind: tuple(statement.measures) for kind, statement in COUNTS.items()
+}
+_NAME = re.compile(r":([a-z_]+)")
 
 
-@dataclass
-class _Tally:
-    """One provider's counts for a month, filled in one pass over the rows."""
+def count_parameters(span: ScoringWindow, config: ScoringConfig) -> dict[str, str]:
+    """The month's dates (ISO text, which both databases compare with their stored dates) and
+    the codes the statements compare with, by name."""
+    return {
+        "window_start": span.window.start.isoformat(),
+        "as_of": span.as_of.isoformat(),
+        "previous_start": span.previous.start.isoformat(),
+        "previous_end": span.previous.end.isoformat(),
+        "unresolved_by": (span.as_of - dt.timedelta(days=config.unresolved_after_days)).isoformat(),
+        "high": HIGH,
+        "critical": CRITICAL,
+        "service_provider": SERVICE_PROVIDER,
+        "organisational": ORGANISATIONAL,
+        "remains": REMAINS,
+    }
 
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_INDICATORS, 0))
+
+def count_statement(
+    kind: str,
+    spans: Sequence[ScoringWindow],
+    config: ScoringConfig,
+    provider_id: str | None = None,
+) -> tuple[str, list[object]]:
+    """COUNTS of `kind` for every month of `spans` in one pass over the records, as one
+    statement with `?` placeholders and its parameters: one row per provider (GROUP BY), its
+    provider_id then, month after month in the order of `spans`, the kind's MEASURES; only the
+    rows some month keeps are read. With `provider_id`, that provider's records only."""
+    statement = COUNTS[kind]
+    params: list[object] = []
+
+    def bound(text: str, named: Mapping[str, object]) -> str:
+        params.extend(named[name] for name in _NAME.findall(text))
+        return _NAME.sub("?", text)
+
+    named = [count_parameters(span, config) for span in spans]
+    columns = [
+        f"SUM(CASE WHEN {bound(condition, values)} THEN 1 ELSE 0 END)"
+        for values in named
+        for condition in statement.measures.values()
+    ]
+    scope = (
+        "1 = 1"
+        if provider_id is None
+        else bound(f"{statement.provider} = :provider_id", {"provider_id": provider_id})
+    )
+    kept = " OR ".join(f"({bound(statement.kept, values)})" for values in named)
+    sql = (
+        f"SELECT {statement.provider}, {', '.join(columns)} FROM {statement.source}"  # noqa: S608 (our own conditions; every value is a parameter)
+        f" WHERE {statement.provider} IS NOT NULL AND {scope} AND ({kept})"
+        f" GROUP BY {statement.provider}"
+    )
+    return sql, params
+
+
+_ZERO_COUNTS = dict.fromkeys(COUNT_INDICATORS, 0)
+
+
+@dataclass(slots=True)
+class Tally:
+    """One provider's counts for one month: every count indicator and the previous window's
+    alerts + provider concerns (the rising trend's base)."""
+
+    counts: dict[str, int] = field(default_factory=_ZERO_COUNTS.copy)
     previous_sum: int = 0
 
 
-def _tallies(
-    span: ScoringWindow,
-    providers: list[ProviderRow],
+def tallies_from_counts(
+    months: int, counted: Mapping[str, Iterable[Sequence[object]]]
+) -> list[dict[str, Tally]]:
+    """For each of `months` months, each provider's Tally, from the rows of count_statement by
+    kind (provider_id, then each month's MEASURES: `previous_*` add to the previous_sum, the
+    others are the count indicators of those names). A provider with nothing counted in a month
+    has no tally for it."""
+    found: list[dict[str, Tally]] = [{} for _ in range(months)]
+    with _collector_paused():
+        _add_counts(found, counted)
+    return found
+
+
+def _add_counts(
+    found: list[dict[str, Tally]], counted: Mapping[str, Iterable[Sequence[object]]]
+) -> None:
+    """tallies_from_counts' loop: each month's measures added to the provider's tally."""
+    for kind, rows in counted.items():
+        names = MEASURES[kind]
+        width = len(names)
+        counted_names = [(i, n) for i, n in enumerate(names) if not n.startswith("previous_")]
+        previous = [i for i, n in enumerate(names) if n.startswith("previous_")]
+        for provider_id, *values in rows:
+            pid = str(provider_id)
+            for position, by_provider in enumerate(found):
+                month = values[position * width : (position + 1) * width]
+                if not any(month):
+                    continue
+                tally = by_provider.get(pid)
+                if tally is None:
+                    tally = by_provider[pid] = Tally()
+                counts = tally.counts
+                for i, name in counted_names:
+                    counts[name] += int(month[i] or 0)  # type: ignore[call-overload]
+                for i in previous:
+                    tally.previous_sum += int(month[i] or 0)  # type: ignore[call-overload]
+
+
+#: The in-memory tables score_month counts rows in: the columns the statements read.
+_MEMORY_TABLES = (
+    "CREATE TABLE quality_alerts (provider_id, raised_on, severity, closed_on)",
+    "CREATE TABLE safeguarding_concerns (provider_id, received_on, source_of_risk, abuse_type,"
+    " enquiry_started_on, enquiry_concluded_on, risk_outcome)",
+    "CREATE TABLE improvement_plans (plan_id, provider_id)",
+    "CREATE TABLE improvement_actions (plan_id, due_on, completed_on)",
+)
+
+
+def _iso(value: object) -> object:
+    """A date as the ISO text SQLite stores; anything else as it is."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def count_rows(
+    spans: Sequence[ScoringWindow],
     alerts: Iterable[AlertRow],
     concerns: Iterable[ConcernRow],
     actions: Iterable[ActionRow],
     config: ScoringConfig,
-) -> dict[str, _Tally]:
-    """Every count indicator of every provider (CONTRACT.md section 3 as read in the module
-    docstring), and the previous window's alerts + provider concerns; records about no provider
-    or one not in `providers` are ignored."""
-    tallies = {p.provider_id: _Tally() for p in providers}
-    window, previous, as_of = span.window, span.previous, span.as_of
-    unresolved_by = as_of - dt.timedelta(days=config.unresolved_after_days)
-    for alert in alerts:
-        tally = tallies.get(alert.provider_id)  # type: ignore[arg-type]
-        if tally is None or alert.raised_on is None:
-            continue
-        counts = tally.counts
-        if _within(alert.raised_on, window):
-            counts["alerts_3m"] += 1
-            if alert.severity == HIGH:
-                counts["high_alerts_3m"] += 1
-            elif alert.severity == CRITICAL:
-                counts["critical_alerts_3m"] += 1
-        elif _within(alert.raised_on, previous):
-            tally.previous_sum += 1
-        if alert.raised_on <= unresolved_by and _not_done_by(alert.closed_on, as_of):
-            counts["unresolved_alerts"] += 1
-    for concern in concerns:
-        tally = tallies.get(concern.provider_id)  # type: ignore[arg-type]
-        if tally is None:
-            continue
-        counts = tally.counts
-        from_provider = concern.source_of_risk == SERVICE_PROVIDER
-        if _within(concern.received_on, window):
-            if from_provider:
-                counts["provider_concerns_3m"] += 1
-            if concern.abuse_type == ORGANISATIONAL:
-                counts["organisational_abuse_3m"] += 1
-        elif from_provider and _within(concern.received_on, previous):
-            tally.previous_sum += 1
-        started = concern.enquiry_started_on
-        concluded = concern.enquiry_concluded_on
-        if started is not None and started <= as_of and _not_done_by(concluded, as_of):
-            counts["open_enquiries"] += 1
-        if concern.risk_outcome == REMAINS and _within(concern.enquiry_concluded_on, window):
-            counts["risk_remains_3m"] += 1
-    for action in actions:
-        tally = tallies.get(action.provider_id)  # type: ignore[arg-type]
-        if tally is None or action.due_on is None:
-            continue
-        if action.due_on < as_of and _not_done_by(action.completed_on, as_of):
-            tally.counts["overdue_actions"] += 1
-    return tallies
+) -> list[dict[str, Tally]]:
+    """Each month's tallies (tallies_from_counts) of rows held in Python: the rows are put in an
+    in-memory SQLite database shaped as the app's and counted by the same statements."""
+    import sqlite3  # only for rows held in Python; the commands count in their database
+
+    with closing(sqlite3.connect(":memory:")) as memory:
+        for table in _MEMORY_TABLES:
+            memory.execute(table)
+        memory.executemany(
+            "INSERT INTO quality_alerts VALUES (?, ?, ?, ?)",
+            ([_iso(v) for v in row] for row in alerts),
+        )
+        memory.executemany(
+            "INSERT INTO safeguarding_concerns VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ([_iso(v) for v in row] for row in concerns),
+        )
+        actions = list(actions)
+        plans = sorted({a.provider_id for a in actions if a.provider_id is not None})
+        memory.executemany("INSERT INTO improvement_plans VALUES (?, ?)", ((p, p) for p in plans))
+        memory.executemany(
+            "INSERT INTO improvement_actions VALUES (?, ?, ?)",
+            ([_iso(v) for v in row] for row in actions),
+        )
+        counted = {}
+        for kind in COUNTS:
+            sql, params = count_statement(kind, spans, config)
+            counted[kind] = memory.execute(sql, params).fetchall()
+    return tallies_from_counts(len(spans), counted)
 
 
 @lru_cache(maxsize=32)
@@ -437,52 +603,92 @@ def _unique(providers: list[ProviderRow]) -> None:
         raise BadInput(f"provider_id repeated in the providers: {', '.join(sorted(repeated))}")
 
 
-def _rate(
-    provider: ProviderRow, tally: _Tally, config: ScoringConfig, board_month: str
-) -> ProviderRating:
-    """One provider's levels, overall rating and reasons from its counts."""
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while tens of thousands of ratings (or their JSON) are
+    made: they hold no cycles, and the collector would rescan them again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Assessment(NamedTuple):
+    """What a provider's counts and CQC rating come to: the same for every provider with the
+    same counts and rating, so worked out once per distinct case (score_tallies)."""
+
+    indicators: dict[str, IndicatorValue]
+    levels: dict[str, str]
+    rating: str
+    reasons: dict[str, str]
+    sentences: list[str]
+
+
+def _levels(
+    counts: Mapping[str, int], previous_sum: int, cqc_rating: str | None, config: ScoringConfig
+) -> tuple[dict[str, IndicatorValue], dict[str, str]]:
+    """Each indicator's value and level (contract order) from a provider's counts."""
     thresholds = config.indicators
-    counts = tally.counts
     current = counts["alerts_3m"] + counts["provider_concerns_3m"]
-    trend = rising(current, tally.previous_sum, thresholds.rising_trend)
+    trend = rising(current, previous_sum, thresholds.rising_trend)
     indicators: dict[str, IndicatorValue] = {}
     levels: dict[str, str] = {}
     for name in INDICATORS:
         if name == "cqc_rating":
-            indicators[name] = provider.cqc_rating
-            levels[name] = cqc_level(provider.cqc_rating, thresholds.cqc_rating)
+            indicators[name] = cqc_rating
+            levels[name] = cqc_level(cqc_rating, thresholds.cqc_rating)
         elif name == "rising_trend":
             indicators[name] = trend
             levels[name] = AMBER if trend else GREEN
         else:
             indicators[name] = counts[name]
             levels[name] = count_level(counts[name], getattr(thresholds, name))
+    return indicators, levels
+
+
+def _assess(
+    counts: Mapping[str, int], previous_sum: int, cqc_rating: str | None, config: ScoringConfig
+) -> _Assessment:
+    """One provider's levels, overall rating and reasons from its counts."""
+    indicators, levels = _levels(counts, previous_sum, cqc_rating, config)
     rating = overall_rating(levels.values(), config)
     reasons: dict[str, str] = {}
     if rating != GREEN:
+        current = counts["alerts_3m"] + counts["provider_concerns_3m"]
         for name, level in levels.items():
             if level == GREEN:
                 continue
             if name == "rising_trend":
-                reasons[name] = trend_reason(current, tally.previous_sum, config, level)
+                reasons[name] = trend_reason(current, previous_sum, config, level)
             else:
                 reasons[name] = str(indicator_reason(name, indicators[name], level, config))
     sentences = list(reasons.values())
     if rating == RED and RED not in levels.values():
         sentences.append(ambers_reason(list(levels.values()).count(AMBER), config))
+    return _Assessment(indicators, levels, rating, reasons, sentences)
+
+
+def _rated(
+    provider: ProviderRow, found: _Assessment, config: ScoringConfig, board_month: str
+) -> ProviderRating:
+    """The provider's rating from its assessment. Providers with the same assessment share its
+    dicts and list: a rating is never changed once made (the Board's views read them only)."""
     return ProviderRating(
         provider_id=str(provider.provider_id),
         provider_name=str(provider.name),
         service_type=provider.service_type,
         regulated=None if provider.regulated is None else bool(provider.regulated),
         commissioned=None if provider.commissioned is None else bool(provider.commissioned),
-        rating=rating,
-        recommended_action=config.recommended_action.for_rating(rating),
-        reasons=sentences,
-        indicators=indicators,
-        levels=levels,
+        rating=found.rating,
+        recommended_action=config.recommended_action.for_rating(found.rating),
+        reasons=found.sentences,
+        indicators=found.indicators,
+        levels=found.levels,
         board_month=board_month,
-        indicator_reasons=reasons,
+        indicator_reasons=found.reasons,
     )
 
 
@@ -494,7 +700,8 @@ def score_month(
     actions: Iterable[ActionRow],
     config: ScoringConfig,
 ) -> list[ProviderRating]:
-    """Every provider's rating for Board month `month` (CONTRACT.md section 3).
+    """Every provider's rating for Board month `month` (CONTRACT.md section 3) from rows held in
+    Python (counted by the one statement of the counts: count_rows).
 
     Rows as sgoversight.board.read returns them (dates as `datetime.date`). One rating per
     provider, those without any record included, sorted Red, Amber, Green, then by name (ignoring
@@ -505,10 +712,71 @@ def score_month(
     span = scoring_window(board_month, config)
     providers = list(providers)
     _unique(providers)
-    tallies = _tallies(span, providers, alerts, concerns, actions, config)
-    return sort_ratings(
-        _rate(p, tallies[p.provider_id], config, board_month.label) for p in providers
-    )
+    (tallies,) = count_rows([span], alerts, concerns, actions, config)
+    return score_tallies(board_month, providers, tallies, config)
+
+
+def score_tallies(
+    month: Period | str,
+    providers: Iterable[ProviderRow],
+    tallies: Mapping[str, Tally],
+    config: ScoringConfig,
+) -> list[ProviderRating]:
+    """Every provider's rating for `month` from its counts (`tallies` by provider_id: a provider
+    with none has nothing counted), sorted as score_month sorts them; a provider_id given twice
+    is BadInput, a tally of a provider not in `providers` is ignored."""
+    board_month = as_board_month(month)
+    providers = list(providers)
+    _unique(providers)
+    assessed: dict[tuple[object, ...], _Assessment] = {}
+    with _collector_paused():
+        ratings = [
+            _rated(
+                provider, _assessed(provider, tallies, config, assessed), config, board_month.label
+            )
+            for provider in providers
+        ]
+    return sort_ratings(ratings)
+
+
+def overall_ratings(
+    providers: Iterable[ProviderRow], tallies: Mapping[str, Tally], config: ScoringConfig
+) -> dict[str, str]:
+    """Each provider's overall rating (Red, Amber or Green) by provider_id, from its counts as
+    score_tallies rates them, without the reasons (the Board's earlier months)."""
+    rated: dict[tuple[object, ...], str] = {}
+    result = {}
+    for provider in providers:
+        tally = tallies.get(provider.provider_id) or _NOTHING
+        key = (*tally.counts.values(), tally.previous_sum, provider.cqc_rating)
+        rating = rated.get(key)
+        if rating is None:
+            _, levels = _levels(tally.counts, tally.previous_sum, provider.cqc_rating, config)
+            rating = rated[key] = overall_rating(levels.values(), config)
+        result[str(provider.provider_id)] = rating
+    return result
+
+
+#: The tally of a provider nothing was counted for (read only).
+_NOTHING = Tally()
+
+
+def _assessed(
+    provider: ProviderRow,
+    tallies: Mapping[str, Tally],
+    config: ScoringConfig,
+    assessed: dict[tuple[object, ...], _Assessment],
+) -> _Assessment:
+    """The provider's assessment, worked out once per distinct case in `assessed` (the counts,
+    the previous window's sum and the CQC rating are all it depends on)."""
+    tally = tallies.get(provider.provider_id) or _NOTHING
+    key = (*tally.counts.values(), tally.previous_sum, provider.cqc_rating)
+    found = assessed.get(key)
+    if found is None:
+        found = assessed[key] = _assess(
+            tally.counts, tally.previous_sum, provider.cqc_rating, config
+        )
+    return found
 
 
 def sort_ratings(ratings: Iterable[ProviderRating]) -> list[ProviderRating]:
@@ -520,14 +788,17 @@ def sort_ratings(ratings: Iterable[ProviderRating]) -> list[ProviderRating]:
 
 
 def movement(
-    current: Iterable[ProviderRating], previous: Iterable[ProviderRating]
+    current: Iterable[ProviderRating], previous: Iterable[ProviderRating] | Mapping[str, str]
 ) -> dict[str, str]:
-    """How each current provider's rating moved since `previous` (e.g. last month's ratings).
+    """How each current provider's rating moved since `previous` (e.g. last month's ratings, or
+    their overall ratings by provider_id).
 
     "worse" (Green to Amber or Red, Amber to Red), "better" (the other way), "same", or "new" when
     the provider has no previous rating. Providers only in `previous` are left out.
     """
-    before = {r.provider_id: r.rating for r in previous}
+    before = (
+        previous if isinstance(previous, Mapping) else {r.provider_id: r.rating for r in previous}
+    )
     result = {}
     for rating in current:
         earlier = before.get(rating.provider_id)
@@ -596,11 +867,46 @@ def rating_json(rating: ProviderRating) -> dict[str, Any]:
 
 def ratings_json(ratings: Iterable[ProviderRating], indent: int | None = None) -> str:
     """The `score` command's JSON (CONTRACT.md section 2): a list of `rating_json` objects,
-    compact on one line unless `indent` (spaces per level, for people) is given."""
-    items = [rating_json(r) for r in ratings]
-    if indent is None:
-        return json.dumps(items, separators=(",", ":")) + "\n"
-    return json.dumps(items, indent=indent) + "\n"
+    compact on one line unless `indent` (spaces per level, for people) is given.
+
+    Compact, it is the text `json.dumps` gives for those objects with separators "," and ":",
+    written a rating at a time: the reasons, indicators and levels that ratings share (the same
+    counts: score_tallies) are encoded once."""
+    with _collector_paused():
+        if indent is not None:
+            return json.dumps([rating_json(r) for r in ratings], indent=indent) + "\n"
+        return "[" + ",".join(_compact_items(ratings)) + "]\n"
+
+
+#: JSON literals of true, false and null (json.dumps' words for them).
+_JSON_LITERAL = {True: "true", False: "false", None: "null"}
+
+
+def _compact_items(ratings: Iterable[ProviderRating]) -> Iterator[str]:
+    """Each rating as `json.dumps(rating_json(rating), separators=(",", ":"))`."""
+    from json.encoder import encode_basestring_ascii as text  # json.dumps' own string encoder
+
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    shared: dict[int, str] = {}
+
+    def once(value: object) -> str:
+        encoded = shared.get(id(value))
+        if encoded is None:
+            encoded = shared[id(value)] = dumps(value)
+        return encoded
+
+    def maybe(value: str | None) -> str:
+        return "null" if value is None else text(value)
+
+    for r in ratings:  # the keys in rating_json's order
+        yield (
+            f'{{"provider_id":{text(r.provider_id)},"provider_name":{text(r.provider_name)},'
+            f'"rating":{text(r.rating)},"recommended_action":{text(r.recommended_action)},'
+            f'"reasons":{once(r.reasons)},"indicators":{once(r.indicators)},'
+            f'"board_month":{text(r.board_month)},"service_type":{maybe(r.service_type)},'
+            f'"regulated":{_JSON_LITERAL[r.regulated]},'
+            f'"commissioned":{_JSON_LITERAL[r.commissioned]},"levels":{once(r.levels)}}}'
+        )
 
 
 def _yes_no(value: object) -> str:
