@@ -1,6 +1,6 @@
 """Where the project lives and which database it uses, without loading any database library.
 
-Rule (DESIGN.md, CONTRACT.md §2): the database is the SQLite file `data/sgoversight.store.db` unless
+Rule (DESIGN.md, CONTRACT.md §2): the database is the SQLite file `data/sgoversight.db` unless
 DATABASE_URL names another (any SQLAlchemy URL, PostgreSQL included); a plain `postgresql://` or
 `postgres://` URL means the psycopg 3 driver.
 """
@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "sgoversight.store.db"
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "sgoversight.db"
 
 
 def database_url() -> str:

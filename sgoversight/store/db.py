@@ -1,6 +1,6 @@
 """Engine and session factory, from DATABASE_URL.
 
-Rule (DESIGN.md, CONTRACT.md §2): the database is the SQLite file `data/sgoversight.store.db` unless
+Rule (DESIGN.md, CONTRACT.md §2): the database is the SQLite file `data/sgoversight.db` unless
 DATABASE_URL names another (any SQLAlchemy URL, PostgreSQL included). SQLite is opened with foreign
 keys on, write-ahead logging and a busy timeout, so several processes can share it safely.
 Making an engine creates nothing: only the commands that create a database (init-db, restore)

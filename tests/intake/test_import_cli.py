@@ -28,7 +28,7 @@ def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def database(initialised: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "sgoversight.store.db"
+    path = tmp_path / "sgoversight.db"
     shutil.copyfile(initialised, path)
     return path
 

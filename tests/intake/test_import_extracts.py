@@ -239,7 +239,7 @@ def test_the_mapping_lines_are_valid_toml_whatever_the_value() -> None:
 
 
 def test_the_command_line_prints_the_hints_after_the_problems(tmp_path: Path) -> None:
-    database = tmp_path / "sgoversight.store.db"
+    database = tmp_path / "sgoversight.db"
     assert run_cli(database, "init-db").returncode == 0
     providers = tmp_path / "providers.csv"
     providers.write_bytes(

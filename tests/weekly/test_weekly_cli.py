@@ -119,7 +119,7 @@ def _seed(session: Session) -> None:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("weekly-cli") / "sgoversight.store.db"
+    path = tmp_path_factory.mktemp("weekly-cli") / "sgoversight.db"
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     with Session(engine) as session, session.begin():

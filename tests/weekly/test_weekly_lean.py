@@ -28,7 +28,8 @@ from tests.support.records import alert
 PROBE = """
 import json, sys
 import datetime as dt
-from sgoversight import migrate, paths, workdays
+from sgoversight import paths, workdays
+from sgoversight.store import migrate
 from sgoversight.weekly import rules as weekly
 from sgoversight.weekly import read as weekly_read
 assert workdays.working_days_after(dt.date(2026, 8, 28), dt.date(2026, 9, 1)) == 1
@@ -45,7 +46,7 @@ print(json.dumps({"flagged": len(report.providers_flagged),
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("weekly-lean") / "sgoversight.store.db"
+    path = tmp_path_factory.mktemp("weekly-lean") / "sgoversight.db"
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine)
