@@ -552,7 +552,7 @@ def board_month(
             )
             tallies = scoring.count_rows(spans, *records, config)
         current = scoring.score_tallies(month, providers, tallies[0], config)
-        earlier = [scoring.overall_ratings(providers, t, config) for t in tallies[1:]]
+        earlier = scoring.overall_ratings(providers, tallies[1:], config)
         # Every month rates the same register, so each earlier month has every provider.
         ids = [r.provider_id for r in current]
         history = dict(

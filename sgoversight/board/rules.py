@@ -769,29 +769,36 @@ def score_tallies(
 
 
 def overall_ratings(
-    providers: Iterable[ProviderRow], tallies: Mapping[str, Tally], config: ScoringConfig
-) -> dict[str, str]:
-    """Each provider's overall rating (Red, Amber or Green) by provider_id, from its counts as
-    score_tallies rates them, without the reasons (the Board's earlier months). The levels of a
-    shared tally (tallies_from_counts) are worked out once, whatever the CQC rating beside it."""
+    providers: Iterable[ProviderRow], months: Sequence[Mapping[str, Tally]], config: ScoringConfig
+) -> list[dict[str, str]]:
+    """For each month's tallies in `months`, each provider's overall rating (Red, Amber or Green)
+    by provider_id, from its counts as score_tallies rates them, without the reasons (the
+    Board's earlier months). The levels of a shared tally (tallies_from_counts: the same counts
+    in any month) are worked out once, whatever the CQC rating beside it."""
     counted: dict[int, list[str]] = {}
     rated: dict[tuple[int, str | None], str] = {}
-    result = {}
     cqc = config.indicators.cqc_rating
-    for provider in providers:
-        tally = tallies.get(provider.provider_id) or _NOTHING
-        key = (id(tally), provider.cqc_rating)
-        rating = rated.get(key)
-        if rating is None:
-            levels = counted.get(key[0])
-            if levels is None:
-                _, found = _levels(tally.counts, tally.previous_sum, None, config)
-                del found["cqc_rating"]
-                levels = counted[key[0]] = list(found.values())
-            rating = rated[key] = overall_rating(
-                [*levels, cqc_level(provider.cqc_rating, cqc)], config
-            )
-        result[str(provider.provider_id)] = rating
+
+    def rate(tally: Tally, cqc_rating: str | None) -> str:
+        levels = counted.get(id(tally))
+        if levels is None:
+            _, found = _levels(tally.counts, tally.previous_sum, None, config)
+            del found["cqc_rating"]
+            levels = counted[id(tally)] = list(found.values())
+        return overall_rating([*levels, cqc_level(cqc_rating, cqc)], config)
+
+    register = [(p.provider_id, str(p.provider_id), p.cqc_rating) for p in providers]
+    result = []
+    for tallies in months:
+        ratings = {}
+        for provider_id, shown_id, cqc_rating in register:
+            tally = tallies.get(provider_id) or _NOTHING
+            key = (id(tally), cqc_rating)
+            rating = rated.get(key)
+            if rating is None:
+                rating = rated[key] = rate(tally, cqc_rating)
+            ratings[shown_id] = rating
+        result.append(ratings)
     return result
 
 
