@@ -268,28 +268,27 @@ def load_register(engine: Engine, actor: Actor) -> pd.DataFrame:
 @dataclass(frozen=True)
 class InsightFrames:
     """What insight counts for a Board month (rates_table, quiet_table and the packs' insight
-    sheets): the register, and per provider and month of insight_window the alerts raised and
-    concerns received about it (`records`), dated on the month's first day. Not enough to rate
-    anyone (BoardFrames is)."""
+    sheets): the register, and per provider the alerts raised and concerns received about it
+    over the whole of insight_window (`records`), dated on the window's first day. Not enough
+    to rate anyone (BoardFrames is)."""
 
     providers: pd.DataFrame
-    alerts: pd.DataFrame  # provider_id, raised_on (month's first day), records
-    concerns: pd.DataFrame  # provider_id, received_on (month's first day), records
+    alerts: pd.DataFrame  # provider_id, raised_on (the window's first day), records
+    concerns: pd.DataFrame  # provider_id, received_on (the window's first day), records
 
 
 #: What insight counts of each kind (all providers; the scoped form adds one condition), per
-#: provider and month (the first seven characters of the ISO date, on both databases), and the
-#: date column.
+#: provider over the window, and the date column.
 _INSIGHT_READS = {
     "alerts": (
-        "SELECT provider_id, SUBSTR(CAST(raised_on AS TEXT), 1, 7), COUNT(*) FROM quality_alerts "
-        "WHERE provider_id IS NOT NULL AND raised_on BETWEEN ? AND ?{scope} GROUP BY 1, 2",
+        "SELECT provider_id, COUNT(*) FROM quality_alerts "
+        "WHERE provider_id IS NOT NULL AND raised_on BETWEEN ? AND ?{scope} GROUP BY provider_id",
         "raised_on",
     ),
     "concerns": (
-        "SELECT provider_id, SUBSTR(CAST(received_on AS TEXT), 1, 7), COUNT(*) "
-        "FROM safeguarding_concerns "
-        "WHERE provider_id IS NOT NULL AND received_on BETWEEN ? AND ?{scope} GROUP BY 1, 2",
+        "SELECT provider_id, COUNT(*) FROM safeguarding_concerns "
+        "WHERE provider_id IS NOT NULL AND received_on BETWEEN ? AND ?{scope} "
+        "GROUP BY provider_id",
         "received_on",
     ),
 }
@@ -298,26 +297,30 @@ _INSIGHT_READS = {
 def load_insight_frames(engine: Engine, actor: Actor, month: Period | str) -> InsightFrames:
     """The register and the records insight counts for `month` (InsightFrames; needs the
     permission to see the Board, a provider user sees their own provider only), counted per
-    provider and month by the database through a DB-API connection (sgoversight.store.read): a year
-    of rates read as monthly counts, not every record, so the Board's first view stays quick on
-    a large register."""
+    provider over the year by the database through DB-API connections (sgoversight.store.read,
+    both kinds at once on PostgreSQL): a year of rates read as one count per provider, not
+    every record, so the Board's first view stays quick on a large register."""
     actor.require(Permission.VIEW_BOARD)
     scope = actor.provider_scope()
     window = insight_window(scoring.as_board_month(month))
-    found: dict[str, pd.DataFrame] = {}
+    statements: dict[str, tuple[str, list[object]]] = {}
+    for kind, (sql, _) in _INSIGHT_READS.items():
+        params: list[object] = [read.as_iso(window.start), read.as_iso(window.end)]
+        if scope is None:
+            statements[kind] = (sql.format(scope=""), params)
+        else:
+            statements[kind] = (sql.format(scope=" AND provider_id = ?"), [*params, scope])
     with read.from_engine(engine) as connection:
-        for kind, (sql, dated) in _INSIGHT_READS.items():
-            params: list[object] = [read.as_iso(window.start), read.as_iso(window.end)]
-            if scope is None:
-                sql = sql.format(scope="")
-            else:
-                sql, params = sql.format(scope=" AND provider_id = ?"), [*params, scope]
-            frame = pd.DataFrame(
-                read.rows(connection, sql, params), columns=["provider_id", dated, "records"]
-            )
-            frame[dated] = pd.to_datetime(frame[dated] + "-01").astype("datetime64[s]")
-            frame["records"] = frame["records"].astype("int64")
-            found[kind] = frame
+        counted = read.rows_at_once(
+            connection, statements, scoring_read.more_connections(engine)
+        )
+    found: dict[str, pd.DataFrame] = {}
+    for kind, (_, dated) in _INSIGHT_READS.items():
+        frame = pd.DataFrame(counted[kind], columns=["provider_id", "records"])
+        frame.insert(1, dated, pd.Series(pd.Timestamp(window.start), index=frame.index))
+        frame[dated] = frame[dated].astype("datetime64[s]")
+        frame["records"] = frame["records"].astype("int64")
+        found[kind] = frame
     return InsightFrames(load_register(engine, actor), found["alerts"], found["concerns"])
 
 
