@@ -61,7 +61,9 @@ def weekly(actor: Actor, week: Period) -> weekly_output.WeeklyPack:
 
 
 # No spinner of its own: board_reads reads it on a second thread, beside the month's spinner.
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+# Kept as one shared object (read only), as the month is: a national register's frames and
+# tables are tens of thousands of rows, too many to copy on every read.
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _insight_frames(actor: Actor, month: Period, at: tuple[str, int]) -> board.InsightFrames:
     return board.load_insight_frames(engine(), actor, month)
 
@@ -117,17 +119,18 @@ def board_reads(actor: Actor, month: Period) -> tuple[board.InsightFrames, board
         return frames.result(), view
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
 def _board_table(actor: Actor, month: Period, order: str, at: tuple[str, int]) -> pd.DataFrame:
     return board.board_table(_board_month(actor, month, at), order)
 
 
 def board_table(actor: Actor, month: Period, order: str) -> pd.DataFrame:
-    """The Board's table for `month` in `order` (sgoversight.board.month.board_table), cached."""
+    """The Board's table for `month` in `order` (sgoversight.board.month.board_table), cached
+    as one shared frame: read it, never change it in place."""
     return _board_table(_by_role(actor), month, order, version())
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _insight_tables(
     actor: Actor, month: Period, at: tuple[str, int]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -137,7 +140,8 @@ def _insight_tables(
 
 def insight_tables(actor: Actor, month: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Board's rates per 10 places and quiet providers for `month`
-    (sgoversight.board.month.rates_table and quiet_table), cached."""
+    (sgoversight.board.month.rates_table and quiet_table), cached as shared frames: read them,
+    never change them in place."""
     return _insight_tables(_by_role(actor), month, version())
 
 
