@@ -131,8 +131,7 @@ SHOWN_LISTS = {
     ),
 }
 showing = shown_list({code: words for code, (_, words) in SHOWN_LISTS.items()})
-frames = cache.insight_frames(actor, month)
-view = cache.board_month(actor, month)
+frames, view = cache.board_reads(actor, month)
 order = st.session_state[ORDER_KEY]
 table = cache.board_table(actor, month, order)
 names = dict(zip(table["provider_id"], table["Provider"], strict=True))

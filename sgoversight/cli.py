@@ -193,11 +193,17 @@ def _weekly_report(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from sgoversight.board import read as scoring_read
     from sgoversight.board import rules as scoring
+    from sgoversight.paths import database_url
 
     # Parsed before the database is touched, so a bad month is exit 2 even with no database.
     month = scoring.as_board_month(args.month)
     with _plain_reader() as connection:
-        ratings = scoring_read.score_from_connection(connection, month, actor=SYSTEM)
+        ratings = scoring_read.score_from_connection(
+            connection,
+            month,
+            actor=SYSTEM,
+            opener=scoring_read.more_connections(database_url()),
+        )
     sys.stdout.write(scoring.render_ratings(ratings, args.format, indent=args.indent))
     return EXIT_OK
 

@@ -22,7 +22,9 @@ from collections.abc import Iterable
 import streamlit as st
 
 from sgoversight.auth import Actor, Permission, Role
+from sgoversight.paths import database_url
 from sgoversight.periods import last_complete_month
+from sgoversight.store.read import is_sqlite
 
 LOG = logging.getLogger(__name__)
 THREAD_NAME = "sgo-warm-up"
@@ -40,10 +42,11 @@ class _QuietOutsideAPage(logging.Filter):
         )
 
 
-#: What the pages import beyond what the app's own start imports: charts, the packs (PDF and
-#: Excel writers), the import pipeline and the Board's rules.
+#: What the pages import beyond what the app's own start imports: charts, tables' conversion
+#: for the browser, the packs (PDF and Excel writers), the import pipeline and the Board's rules.
 HEAVY_MODULES: tuple[str, ...] = (
     "altair",
+    "pyarrow.pandas_compat",
     "sgoversight.board.month",
     "sgoversight.board.pack",
     "sgoversight.pdf",
@@ -70,10 +73,17 @@ WARMED_ROLES: tuple[Role, ...] = tuple(
 )
 
 
-def warm_imports(modules: Iterable[str] = HEAVY_MODULES) -> list[str]:
-    """Import each of `modules`; the names of those that could not be imported (logged)."""
+def database_driver() -> str:
+    """The module of the configured database's driver, which the pages' first read imports:
+    the standard library's sqlite3 for SQLite, psycopg for PostgreSQL."""
+    return "sqlite3" if is_sqlite(database_url()) else "psycopg"
+
+
+def warm_imports(modules: Iterable[str] | None = None) -> list[str]:
+    """Import each of `modules` (by default HEAVY_MODULES and the database_driver); the names
+    of those that could not be imported (logged)."""
     failed = []
-    for name in modules:
+    for name in (*HEAVY_MODULES, database_driver()) if modules is None else modules:
         try:
             importlib.import_module(name)
         except Exception:  # a missing optional module must not stop the server

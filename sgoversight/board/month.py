@@ -23,7 +23,10 @@ decision from sgoversight.board.decisions. Rules stated here:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import altair as alt
 import pandas as pd
@@ -69,6 +72,7 @@ from sgoversight.store.queries import (
 )
 from sgoversight.vocabulary import ABUSE_TYPE, ALERT_STATUS, CQC_RATING, SERVICE_TYPE, SEVERITY
 
+_V = TypeVar("_V")
 RAG_ICON = {"Red": "✖", "Amber": "▲", "Green": "●"}
 #: Movement since last month, as on a chart of how a provider is doing: down is worse.
 MOVEMENT_TEXT = {
@@ -264,28 +268,27 @@ def load_register(engine: Engine, actor: Actor) -> pd.DataFrame:
 @dataclass(frozen=True)
 class InsightFrames:
     """What insight counts for a Board month (rates_table, quiet_table and the packs' insight
-    sheets): the register, and per provider and month of insight_window the alerts raised and
-    concerns received about it (`records`), dated on the month's first day. Not enough to rate
-    anyone (BoardFrames is)."""
+    sheets): the register, and per provider the alerts raised and concerns received about it
+    over the whole of insight_window (`records`), dated on the window's first day. Not enough
+    to rate anyone (BoardFrames is)."""
 
     providers: pd.DataFrame
-    alerts: pd.DataFrame  # provider_id, raised_on (month's first day), records
-    concerns: pd.DataFrame  # provider_id, received_on (month's first day), records
+    alerts: pd.DataFrame  # provider_id, raised_on (the window's first day), records
+    concerns: pd.DataFrame  # provider_id, received_on (the window's first day), records
 
 
 #: What insight counts of each kind (all providers; the scoped form adds one condition), per
-#: provider and month (the first seven characters of the ISO date, on both databases), and the
-#: date column.
+#: provider over the window, and the date column.
 _INSIGHT_READS = {
     "alerts": (
-        "SELECT provider_id, SUBSTR(CAST(raised_on AS TEXT), 1, 7), COUNT(*) FROM quality_alerts "
-        "WHERE provider_id IS NOT NULL AND raised_on BETWEEN ? AND ?{scope} GROUP BY 1, 2",
+        "SELECT provider_id, COUNT(*) FROM quality_alerts "
+        "WHERE provider_id IS NOT NULL AND raised_on BETWEEN ? AND ?{scope} GROUP BY provider_id",
         "raised_on",
     ),
     "concerns": (
-        "SELECT provider_id, SUBSTR(CAST(received_on AS TEXT), 1, 7), COUNT(*) "
-        "FROM safeguarding_concerns "
-        "WHERE provider_id IS NOT NULL AND received_on BETWEEN ? AND ?{scope} GROUP BY 1, 2",
+        "SELECT provider_id, COUNT(*) FROM safeguarding_concerns "
+        "WHERE provider_id IS NOT NULL AND received_on BETWEEN ? AND ?{scope} "
+        "GROUP BY provider_id",
         "received_on",
     ),
 }
@@ -294,26 +297,30 @@ _INSIGHT_READS = {
 def load_insight_frames(engine: Engine, actor: Actor, month: Period | str) -> InsightFrames:
     """The register and the records insight counts for `month` (InsightFrames; needs the
     permission to see the Board, a provider user sees their own provider only), counted per
-    provider and month by the database through a DB-API connection (sgoversight.store.read): a year
-    of rates read as monthly counts, not every record, so the Board's first view stays quick on
-    a large register."""
+    provider over the year by the database through DB-API connections (sgoversight.store.read,
+    both kinds at once on PostgreSQL): a year of rates read as one count per provider, not
+    every record, so the Board's first view stays quick on a large register."""
     actor.require(Permission.VIEW_BOARD)
     scope = actor.provider_scope()
     window = insight_window(scoring.as_board_month(month))
-    found: dict[str, pd.DataFrame] = {}
+    statements: dict[str, tuple[str, list[object]]] = {}
+    for kind, (sql, _) in _INSIGHT_READS.items():
+        params: list[object] = [read.as_iso(window.start), read.as_iso(window.end)]
+        if scope is None:
+            statements[kind] = (sql.format(scope=""), params)
+        else:
+            statements[kind] = (sql.format(scope=" AND provider_id = ?"), [*params, scope])
     with read.from_engine(engine) as connection:
-        for kind, (sql, dated) in _INSIGHT_READS.items():
-            params: list[object] = [read.as_iso(window.start), read.as_iso(window.end)]
-            if scope is None:
-                sql = sql.format(scope="")
-            else:
-                sql, params = sql.format(scope=" AND provider_id = ?"), [*params, scope]
-            frame = pd.DataFrame(
-                read.rows(connection, sql, params), columns=["provider_id", dated, "records"]
-            )
-            frame[dated] = pd.to_datetime(frame[dated] + "-01").astype("datetime64[s]")
-            frame["records"] = frame["records"].astype("int64")
-            found[kind] = frame
+        counted = read.rows_at_once(
+            connection, statements, scoring_read.more_connections(engine)
+        )
+    found: dict[str, pd.DataFrame] = {}
+    for kind, (_, dated) in _INSIGHT_READS.items():
+        frame = pd.DataFrame(counted[kind], columns=["provider_id", "records"])
+        frame.insert(1, dated, pd.Series(pd.Timestamp(window.start), index=frame.index))
+        frame[dated] = frame[dated].astype("datetime64[s]")
+        frame["records"] = frame["records"].astype("int64")
+        found[kind] = frame
     return InsightFrames(load_register(engine, actor), found["alerts"], found["concerns"])
 
 
@@ -521,41 +528,48 @@ def board_month(
     see the Board; a provider user sees their own provider only).
 
     Every month is counted at once: in the database, one statement per kind of record
-    (scoring_read.count_months), or, with `frames`, by the same statements over their rows
-    (scoring.count_rows); the earlier months are rated overall only (scoring.overall_ratings)."""
+    (scoring_read.read_months, the register and each kind read side by side on connections of
+    their own, while the decisions, meetings and open work are read on another), or, with
+    `frames`, by the same statements over their rows (scoring.count_rows); the earlier months
+    are rated overall only (scoring.overall_ratings)."""
     actor.require(Permission.VIEW_BOARD)
     month = scoring.as_board_month(month)
     config = config or load_scoring_config()
     scored_months = [add_months(month, -back) for back in range(HISTORY_MONTHS)]
     spans = [scoring.scoring_window(m, config) for m in scored_months]
-    if frames is None:
-        with read.from_engine(engine) as connection:
-            providers = scoring_read.read_providers(connection, actor.provider_scope())
-            tallies = scoring_read.count_months(
-                connection, spans, config, provider_id=actor.provider_scope()
+    scope = actor.provider_scope()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        recorded = pool.submit(_decided, engine, month, scope)
+        if frames is None:
+            with read.from_engine(engine) as connection:
+                providers, tallies = scoring_read.read_months(
+                    connection,
+                    spans,
+                    config,
+                    provider_id=scope,
+                    opener=scoring_read.more_connections(engine),
+                )
+        else:
+            providers, *records = rows_from_frames(
+                frames.providers, frames.alerts, frames.concerns, frames.actions
             )
-    else:
-        providers, *records = rows_from_frames(
-            frames.providers, frames.alerts, frames.concerns, frames.actions
+            tallies = scoring.count_rows(spans, *records, config)
+        current = scoring.score_tallies(month, providers, tallies[0], config)
+        earlier = scoring.overall_ratings(providers, tallies[1:], config)
+        # Every month rates the same register, so each earlier month has every provider.
+        ids = [r.provider_id for r in current]
+        history = dict(
+            zip(
+                ids,
+                zip(
+                    *([m[pid] for pid in ids] for m in reversed(earlier)),
+                    [r.rating for r in current],
+                    strict=True,
+                ),
+                strict=True,
+            )
         )
-        tallies = scoring.count_rows(spans, *records, config)
-    current = scoring.score_tallies(month, providers, tallies[0], config)
-    earlier = [scoring.overall_ratings(providers, t, config) for t in tallies[1:]]
-    history = {
-        r.provider_id: (
-            *(m[r.provider_id] for m in reversed(earlier) if r.provider_id in m),
-            r.rating,
-        )
-        for r in current
-    }
-    with Session(engine) as session:
-        decisions = {
-            pid: DecisionSummary.of(row)
-            for pid, row in latest_decisions(session, month.label).items()
-        }
-        meetings = meetings_for_month(session, month.label)
-        open_work = open_work_by_provider(session, actor.provider_scope())
-        session.expunge_all()
+        decisions, meetings, open_work = recorded.result()
     return BoardMonth(
         month,
         current,
@@ -565,6 +579,22 @@ def board_month(
         open_work,
         history,
     )
+
+
+def _decided(
+    engine: Engine, month: Period, scope: str | None
+) -> tuple[dict[str, DecisionSummary], list[BoardMeeting], dict[str, str]]:
+    """The month's current decisions, its meetings and what is open for each provider now
+    (open_work_by_provider); with `scope`, that provider's open work only."""
+    with Session(engine) as session:
+        decisions = {
+            pid: DecisionSummary.of(row)
+            for pid, row in latest_decisions(session, month.label).items()
+        }
+        meetings = meetings_for_month(session, month.label)
+        open_work = open_work_by_provider(session, scope)
+        session.expunge_all()
+    return decisions, meetings, open_work
 
 
 def open_work_by_provider(session: Session, scope: str | None = None) -> dict[str, str]:
@@ -618,54 +648,97 @@ def board_table(view: BoardMonth, order: str = DEFAULT_ORDER) -> pd.DataFrame:
     indicators, Recommended action, Board decision, Board's rating, Plan or monitoring (open
     now); plus `rating` (the computed word) and `movement` (code) for filtering.
     """
-    rows = []
     ordered = order_ratings(view.ratings, view.movement, order, set(view.decisions))
     # Ratings with the same counts share their reasons (scoring.score_tallies): word them once.
     worded: dict[tuple[int, int, int], tuple[str, str, int, int]] = {}
+    words = []
     for rating in ordered:
-        decided = view.decisions.get(rating.provider_id)
         shared = (id(rating.levels), id(rating.indicator_reasons), id(rating.reasons))
-        words = worded.get(shared)
-        if words is None:
-            words = worded[shared] = (
+        found = worded.get(shared)
+        if found is None:
+            found = worded[shared] = (
                 main_reason(rating),
                 "; ".join(reasons_worst_first(rating)) or "No indicator amber or red",
                 red_indicators(rating),
                 amber_indicators(rating),
             )
-        main, why, reds, ambers = words
-        rows.append(
-            {
-                "provider_id": rating.provider_id,
-                "Provider": rating.provider_name,
-                "Service": SERVICE_TYPE.label(rating.service_type) if rating.service_type else "",
-                "Regulated": "Yes" if rating.regulated else "No",
-                "Commissioned": "No" if rating.commissioned is False else "Yes",
-                "Rating": rag_text(rating.rating),
-                "Movement": MOVEMENT_TEXT[view.movement[rating.provider_id]],
-                f"Last {HISTORY_MONTHS} months": rating_strip(
-                    view.history.get(rating.provider_id, (rating.rating,))
-                ),
-                "Main reason": main,
-                "Why": why,
-                "Red indicators": reds,
-                "Amber indicators": ambers,
-                "Recommended action": rating.recommended_action,
-                "Board decision": DECISIONS[decided.decision] if decided else "Not yet decided",
-                "Board's rating": (
-                    ""
-                    if decided is None
-                    else rag_text(decided.rating) + ("" if decided.agreed else " (override)")
-                ),
-                "Plan or monitoring": view.open_work.get(rating.provider_id, ""),
-                "rating": rating.rating,
-                "movement": view.movement[rating.provider_id],
-                "service_type": rating.service_type,
-                "regulated": bool(rating.regulated),
-                "commissioned": rating.commissioned is not False,
-            }
-        )
-    return pd.DataFrame(rows)
+        words.append(found)
+    main, why, reds, ambers = zip(*words, strict=True) if words else ((), (), (), ())
+    ids = [rating.provider_id for rating in ordered]
+    decided = [view.decisions.get(pid) for pid in ids]
+    moved = [view.movement[pid] for pid in ids]
+    # Built column by column: each column's words are worked out once per distinct value.
+    return pd.DataFrame(
+        {
+            "provider_id": ids,
+            "Provider": [rating.provider_name for rating in ordered],
+            "Service": _each(
+                [rating.service_type for rating in ordered],
+                lambda code: SERVICE_TYPE.label(code) if code else "",
+            ),
+            "Regulated": ["Yes" if rating.regulated else "No" for rating in ordered],
+            "Commissioned": [
+                "No" if rating.commissioned is False else "Yes" for rating in ordered
+            ],
+            "Rating": _each([rating.rating for rating in ordered], rag_text),
+            "Movement": [MOVEMENT_TEXT[code] for code in moved],
+            f"Last {HISTORY_MONTHS} months": _each(
+                [view.history.get(rating.provider_id, (rating.rating,)) for rating in ordered],
+                rating_strip,
+            ),
+            "Main reason": list(main),
+            "Why": list(why),
+            "Red indicators": list(reds),
+            "Amber indicators": list(ambers),
+            "Recommended action": [rating.recommended_action for rating in ordered],
+            "Board decision": [
+                DECISIONS[d.decision] if d else "Not yet decided" for d in decided
+            ],
+            "Board's rating": [
+                "" if d is None else rag_text(d.rating) + ("" if d.agreed else " (override)")
+                for d in decided
+            ],
+            "Plan or monitoring": [view.open_work.get(pid, "") for pid in ids],
+            "rating": [rating.rating for rating in ordered],
+            "movement": moved,
+            "service_type": [rating.service_type for rating in ordered],
+            "regulated": [bool(rating.regulated) for rating in ordered],
+            "commissioned": [rating.commissioned is not False for rating in ordered],
+        },
+        columns=_TABLE_COLUMNS,
+    )
+
+
+#: The Board table's columns, in order (board_table).
+_TABLE_COLUMNS = [
+    "provider_id",
+    "Provider",
+    "Service",
+    "Regulated",
+    "Commissioned",
+    "Rating",
+    "Movement",
+    f"Last {HISTORY_MONTHS} months",
+    "Main reason",
+    "Why",
+    "Red indicators",
+    "Amber indicators",
+    "Recommended action",
+    "Board decision",
+    "Board's rating",
+    "Plan or monitoring",
+    "rating",
+    "movement",
+    "service_type",
+    "regulated",
+    "commissioned",
+]
+
+
+def _each(values: list[_V], word: Callable[[_V], str]) -> list[str]:
+    """`word` of each of `values`, worked out once per distinct value."""
+    seen: dict[_V, str] = {}
+    return [seen[v] if v in seen else seen.setdefault(v, word(v)) for v in values]
 
 
 def indicator_table(view: BoardMonth) -> pd.DataFrame:

@@ -7,11 +7,14 @@ count indicators (board.rules.COUNTS, through rules.count_statement): one statem
 record, one pass over the rows some month can count, each month's measures as its own columns
 and its dates as parameters. The counts are then rated in Python (rules.score_tallies). With a
 provider, that provider's records only. No order is asked for: the ratings are sorted after scoring.
+Given a way to open more connections, the register and each kind of record are read at once,
+each on its own connection (store.read.rows_at_once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sgoversight.auth import Actor, Permission
@@ -29,7 +32,15 @@ from sgoversight.board.rules import (
     tallies_from_counts,
 )
 from sgoversight.periods import Period
-from sgoversight.store.read import Connection, connect, from_engine, rows
+from sgoversight.store.read import (
+    Connection,
+    Opener,
+    connect,
+    from_engine,
+    is_sqlite,
+    rows,
+    rows_at_once,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -44,16 +55,47 @@ def _flag(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
-def read_providers(connection: Connection, provider_id: str | None = None) -> list[ProviderRow]:
-    """The register as the ratings show it; with `provider_id`, that provider only."""
+def providers_statement(provider_id: str | None = None) -> tuple[str, list[object]]:
+    """The register's statement as the ratings show it; with `provider_id`, that provider only."""
     if provider_id is None:
-        sql, params = _PROVIDERS.format(scope="1 = 1"), []
-    else:
-        sql, params = _PROVIDERS.format(scope="provider_id = ?"), [provider_id]
+        return _PROVIDERS.format(scope="1 = 1"), []
+    return _PROVIDERS.format(scope="provider_id = ?"), [provider_id]
+
+
+def provider_rows(found: Sequence[Sequence[object]]) -> list[ProviderRow]:
+    """The rows of providers_statement as ProviderRows."""
     return [
         ProviderRow(pid, name, service, _flag(regulated), _flag(commissioned), cqc)
-        for pid, name, service, regulated, commissioned, cqc in rows(connection, sql, params)
+        for pid, name, service, regulated, commissioned, cqc in found
     ]
+
+
+def read_providers(connection: Connection, provider_id: str | None = None) -> list[ProviderRow]:
+    """The register as the ratings show it; with `provider_id`, that provider only."""
+    return provider_rows(rows(connection, *providers_statement(provider_id)))
+
+
+def read_months(
+    connection: Connection,
+    spans: Sequence[ScoringWindow],
+    config: ScoringConfig,
+    *,
+    provider_id: str | None = None,
+    opener: Opener | None = None,
+) -> tuple[list[ProviderRow], list[dict[str, Tally]]]:
+    """The register (read_providers) and each month of `spans`' tallies by provider_id, counted
+    by the database (module docstring); with `provider_id`, that provider's only. With `opener`,
+    the register and every kind of record are read at once, each on its own connection."""
+    statements = _count_statements(spans, config, provider_id)
+    found = rows_at_once(
+        connection, {**statements, _REGISTER: providers_statement(provider_id)}, opener
+    )
+    providers = provider_rows(found.pop(_REGISTER))
+    return providers, tallies_from_counts(len(spans), found)
+
+
+#: The register's key among the statements read at once (no kind of record is named so).
+_REGISTER = "providers"
 
 
 def count_months(
@@ -65,13 +107,17 @@ def count_months(
 ) -> list[dict[str, Tally]]:
     """Each month of `spans`' tallies by provider_id, counted by the database (module
     docstring); with `provider_id`, that provider's only."""
-    if not spans:
-        raise ValueError("count_months needs at least one month")
-    counted = {
-        kind: rows(connection, *count_statement(kind, spans, config, provider_id))
-        for kind in COUNTS
-    }
+    counted = rows_at_once(connection, _count_statements(spans, config, provider_id))
     return tallies_from_counts(len(spans), counted)
+
+
+def _count_statements(
+    spans: Sequence[ScoringWindow], config: ScoringConfig, provider_id: str | None
+) -> dict[str, tuple[str, list[object]]]:
+    """Each kind of record's count_statement for every month of `spans`."""
+    if not spans:
+        raise ValueError("counting needs at least one month")
+    return {kind: count_statement(kind, spans, config, provider_id) for kind in COUNTS}
 
 
 def score_months(
@@ -80,13 +126,16 @@ def score_months(
     config: ScoringConfig,
     *,
     provider_id: str | None = None,
+    opener: Opener | None = None,
 ) -> list[list[ProviderRating]]:
     """The ratings of each of `months` (Board months), in the same order: the register read
-    once and every month counted in one statement per kind of record; with `provider_id`, that
-    provider's only. No permission is checked here: the callers check it."""
+    once and every month counted in one statement per kind of record (read_months, at once
+    with `opener`); with `provider_id`, that provider's only. No permission is checked here:
+    the callers check it."""
     spans = [scoring_window(month, config) for month in months]
-    providers = read_providers(connection, provider_id)
-    tallies = count_months(connection, spans, config, provider_id=provider_id)
+    providers, tallies = read_months(
+        connection, spans, config, provider_id=provider_id, opener=opener
+    )
     return [
         score_tallies(span.month, providers, by_provider, config)
         for span, by_provider in zip(spans, tallies, strict=True)
@@ -100,6 +149,7 @@ def score_from_connection(
     actor: Actor,
     config: ScoringConfig | None = None,
     provider_id: str | None = None,
+    opener: Opener | None = None,
 ) -> list[ProviderRating]:
     """Read the register and count the month's records (module docstring) through a DB-API
     `connection` and rate `month` (rules.score_tallies); with `provider_id`, that provider
@@ -110,13 +160,14 @@ def score_from_connection(
     administrator by omission) needs Permission.VIEW_BOARD, else PermissionDenied; a provider
     user's scope limits every read to their own provider (Actor.scope_for: another provider is
     PermissionDenied). `config` defaults to `[scoring]` of config/rag_thresholds.toml. The month is
-    checked before the database is touched.
+    checked before the database is touched. With `opener` (more connections to the same
+    database), the register and the records are read at once (read_months).
     """
     board_month = as_board_month(month)
     actor.require(Permission.VIEW_BOARD)
     config = config if config is not None else load_scoring_config()
     scope = actor.scope_for(provider_id)
-    (ratings,) = score_months(connection, [board_month], config, provider_id=scope)
+    (ratings,) = score_months(connection, [board_month], config, provider_id=scope, opener=opener)
     return ratings
 
 
@@ -128,12 +179,35 @@ def score_from_database(
     config: ScoringConfig | None = None,
     provider_id: str | None = None,
 ) -> list[ProviderRating]:
-    """score_from_connection on a connection to `database`: a database URL (the command line)
-    or the app's SQLAlchemy engine (its pool's raw connection), closed or returned after use."""
+    """score_from_connection on connections to `database`: a database URL (the command line)
+    or the app's SQLAlchemy engine (its pool's raw connections), closed or returned after use;
+    the register and the records read at once (read_months)."""
     board_month = as_board_month(month)  # checked before the database is touched
     actor.require(Permission.VIEW_BOARD)
-    opened = connect(database) if isinstance(database, str) else from_engine(database)
-    with opened as connection:
+    with opener_for(database)() as connection:
         return score_from_connection(
-            connection, board_month, actor=actor, config=config, provider_id=provider_id
+            connection,
+            board_month,
+            actor=actor,
+            config=config,
+            provider_id=provider_id,
+            opener=more_connections(database),
         )
+
+
+def opener_for(database: str | Engine) -> Opener:
+    """How to open read connections to `database`: a database URL (store.read.connect) or a
+    SQLAlchemy engine (its pool's raw connections, store.read.from_engine)."""
+    if isinstance(database, str):
+        return partial(connect, database)
+    return partial(from_engine, database)
+
+
+def more_connections(database: str | Engine) -> Opener | None:
+    """opener_for `database` on PostgreSQL, whose server counts each statement in a process of
+    its own while Python waits; None on SQLite, which reads in this process (building its rows
+    holds Python's lock, so reading at once is no quicker there)."""
+    sqlite = is_sqlite(database) if isinstance(database, str) else database.dialect.name == "sqlite"
+    if sqlite:
+        return None
+    return opener_for(database)

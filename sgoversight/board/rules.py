@@ -55,6 +55,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
+from operator import getitem
 from typing import Any, NamedTuple
 
 from sgoversight.board.config import CountThresholds, CqcThresholds, ScoringConfig, TrendRule
@@ -349,7 +350,8 @@ def tallies_from_counts(
     """For each of `months` months, each provider's Tally, from the rows of count_statement by
     kind (provider_id, then each month's MEASURES: `previous_*` add to the previous_sum, the
     others are the count indicators of those names). A provider with nothing counted in a month
-    has no tally for it."""
+    has no tally for it. Providers with the same counts in a month share one Tally (read only:
+    a tally is never changed once made), so each distinct case is rated once."""
     found: list[dict[str, Tally]] = [{} for _ in range(months)]
     with _collector_paused():
         _add_counts(found, counted)
@@ -359,26 +361,53 @@ def tallies_from_counts(
 def _add_counts(
     found: list[dict[str, Tally]], counted: Mapping[str, Iterable[Sequence[object]]]
 ) -> None:
-    """tallies_from_counts' loop: each month's measures added to the provider's tally."""
-    for kind, rows in counted.items():
-        names = MEASURES[kind]
-        width = len(names)
-        counted_names = [(i, n) for i, n in enumerate(names) if not n.startswith("previous_")]
-        previous = [i for i, n in enumerate(names) if n.startswith("previous_")]
-        for provider_id, *values in rows:
-            pid = str(provider_id)
-            for position, by_provider in enumerate(found):
-                month = values[position * width : (position + 1) * width]
-                if not any(month):
-                    continue
-                tally = by_provider.get(pid)
-                if tally is None:
-                    tally = by_provider[pid] = Tally()
-                counts = tally.counts
-                for i, name in counted_names:
-                    counts[name] += int(month[i] or 0)  # type: ignore[call-overload]
-                for i in previous:
-                    tally.previous_sum += int(month[i] or 0)  # type: ignore[call-overload]
+    """tallies_from_counts' loop: each provider's rows of every kind side by side, then each
+    month's measures of every kind as one key, turned into a Tally once per distinct key."""
+    kinds = list(counted)
+    widths = [len(MEASURES[kind]) for kind in kinds]
+    names = [name for kind in kinds for name in MEASURES[kind]]
+    absent = [(0,) * (width * len(found)) for width in widths]
+    by_provider: dict[str, list[tuple[object, ...]]] = {}
+    for position, kind in enumerate(kinds):
+        for row in counted[kind]:
+            pid = str(row[0])
+            parts = by_provider.get(pid)
+            if parts is None:
+                parts = by_provider[pid] = list(absent)
+            parts[position] = tuple(row[1:])
+    made: dict[tuple[tuple[object, ...], ...], Tally | None] = {}
+    cuts = [
+        (month, [slice(month * width, (month + 1) * width) for width in widths])
+        for month in range(len(found))
+    ]
+    for pid, parts in by_provider.items():
+        for month, cut in cuts:
+            key = tuple(map(getitem, parts, cut))
+            tally = made.get(key, _UNSEEN)
+            if tally is _UNSEEN:
+                tally = made[key] = _tally(names, [value for part in key for value in part])
+            if tally is not None:
+                found[month][pid] = tally  # type: ignore[assignment]
+
+
+#: A key not tallied yet (None is a month with nothing counted).
+_UNSEEN = Tally(previous_sum=-1)
+
+
+def _tally(names: Sequence[str], values: Sequence[object]) -> Tally | None:
+    """The Tally of one provider's month from its measures (`names`, MEASURES of every kind in
+    turn) and their `values`; None when nothing was counted."""
+    if not any(values):
+        return None
+    tally = Tally()
+    counts = tally.counts
+    for name, value in zip(names, values, strict=True):
+        number = int(value or 0)  # type: ignore[call-overload]
+        if name.startswith("previous_"):
+            tally.previous_sum += number
+        else:
+            counts[name] += number
+    return tally
 
 
 #: The in-memory tables score_month counts rows in: the columns the statements read.
@@ -728,7 +757,7 @@ def score_tallies(
     board_month = as_board_month(month)
     providers = list(providers)
     _unique(providers)
-    assessed: dict[tuple[object, ...], _Assessment] = {}
+    assessed: dict[tuple[int, str | None], _Assessment] = {}
     with _collector_paused():
         ratings = [
             _rated(
@@ -740,20 +769,36 @@ def score_tallies(
 
 
 def overall_ratings(
-    providers: Iterable[ProviderRow], tallies: Mapping[str, Tally], config: ScoringConfig
-) -> dict[str, str]:
-    """Each provider's overall rating (Red, Amber or Green) by provider_id, from its counts as
-    score_tallies rates them, without the reasons (the Board's earlier months)."""
-    rated: dict[tuple[object, ...], str] = {}
-    result = {}
-    for provider in providers:
-        tally = tallies.get(provider.provider_id) or _NOTHING
-        key = (*tally.counts.values(), tally.previous_sum, provider.cqc_rating)
-        rating = rated.get(key)
-        if rating is None:
-            _, levels = _levels(tally.counts, tally.previous_sum, provider.cqc_rating, config)
-            rating = rated[key] = overall_rating(levels.values(), config)
-        result[str(provider.provider_id)] = rating
+    providers: Iterable[ProviderRow], months: Sequence[Mapping[str, Tally]], config: ScoringConfig
+) -> list[dict[str, str]]:
+    """For each month's tallies in `months`, each provider's overall rating (Red, Amber or Green)
+    by provider_id, from its counts as score_tallies rates them, without the reasons (the
+    Board's earlier months). The levels of a shared tally (tallies_from_counts: the same counts
+    in any month) are worked out once, whatever the CQC rating beside it."""
+    counted: dict[int, list[str]] = {}
+    rated: dict[tuple[int, str | None], str] = {}
+    cqc = config.indicators.cqc_rating
+
+    def rate(tally: Tally, cqc_rating: str | None) -> str:
+        levels = counted.get(id(tally))
+        if levels is None:
+            _, found = _levels(tally.counts, tally.previous_sum, None, config)
+            del found["cqc_rating"]
+            levels = counted[id(tally)] = list(found.values())
+        return overall_rating([*levels, cqc_level(cqc_rating, cqc)], config)
+
+    register = [(p.provider_id, str(p.provider_id), p.cqc_rating) for p in providers]
+    result = []
+    for tallies in months:
+        ratings = {}
+        for provider_id, shown_id, cqc_rating in register:
+            tally = tallies.get(provider_id) or _NOTHING
+            key = (id(tally), cqc_rating)
+            rating = rated.get(key)
+            if rating is None:
+                rating = rated[key] = rate(tally, cqc_rating)
+            ratings[shown_id] = rating
+        result.append(ratings)
     return result
 
 
@@ -765,12 +810,13 @@ def _assessed(
     provider: ProviderRow,
     tallies: Mapping[str, Tally],
     config: ScoringConfig,
-    assessed: dict[tuple[object, ...], _Assessment],
+    assessed: dict[tuple[int, str | None], _Assessment],
 ) -> _Assessment:
-    """The provider's assessment, worked out once per distinct case in `assessed` (the counts,
-    the previous window's sum and the CQC rating are all it depends on)."""
+    """The provider's assessment, worked out once per tally and CQC rating in `assessed` (the
+    counts, the previous window's sum and the CQC rating are all it depends on; providers with
+    the same counts share a tally, tallies_from_counts)."""
     tally = tallies.get(provider.provider_id) or _NOTHING
-    key = (*tally.counts.values(), tally.previous_sum, provider.cqc_rating)
+    key = (id(tally), provider.cqc_rating)
     found = assessed.get(key)
     if found is None:
         found = assessed[key] = _assess(

@@ -8,16 +8,19 @@ that reads through this module loads none of them.
 
 SQL is written once with `?` placeholders; `rows` turns them into `%s` for psycopg. Dates come
 back as `datetime.date` from both databases (SQLite stores them as ISO text: `as_date`).
+
+Independent statements can be read at once (`rows_at_once`), each on a connection of its own,
+so the database works on several while Python waits for them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 #: How long a reader waits for a SQLite writer to finish (the same as the app's engine).
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -97,6 +100,37 @@ def rows(connection: Connection, sql: str, params: Sequence[object] = ()) -> lis
         return [tuple(row) for row in cursor.fetchall()]
     finally:
         cursor.close()
+
+
+Key = TypeVar("Key")
+#: Opens a read connection and closes (or returns) it after use: connect(url), from_engine(engine).
+Opener = Callable[[], AbstractContextManager[Connection]]
+
+
+def rows_at_once(
+    connection: Connection,
+    statements: Mapping[Key, tuple[str, Sequence[object]]],
+    opener: Opener | None = None,
+) -> dict[Key, list[tuple]]:
+    """Every row of each statement (`sql`, `params`), by its key. With `opener`, the first
+    statement is read on `connection` while each other one is read on a connection of its own
+    in a thread (the database runs them side by side; the driver lets go of Python while it
+    waits); without, one after another on `connection`."""
+    items = list(statements.items())
+    if opener is None or len(items) < 2:
+        return {key: rows(connection, sql, params) for key, (sql, params) in items}
+    from concurrent.futures import ThreadPoolExecutor  # only when reading at once
+
+    def apart(sql: str, params: Sequence[object]) -> list[tuple]:
+        with opener() as own:
+            return rows(own, sql, params)
+
+    (first, (sql, params)), *others = items
+    with ThreadPoolExecutor(max_workers=len(others)) as pool:
+        pending = {key: pool.submit(apart, *statement) for key, statement in others}
+        found = {first: rows(connection, sql, params)}
+        found.update((key, future.result()) for key, future in pending.items())
+    return {key: found[key] for key, _ in items}
 
 
 def as_date(value: object) -> dt.date | None:

@@ -50,6 +50,37 @@ def test_rows_through_a_url_match_the_engine(engine: Engine) -> None:
         assert read.rows(connection, SQL, ("PRV-2", "PRV-9")) == [("PRV-2", "Home 2 100%")]
 
 
+def test_statements_read_at_once_give_what_they_give_one_after_another(engine: Engine) -> None:
+    _two_providers(engine)
+    statements = {
+        "first": (SQL, ("PRV-1", "PRV-2")),
+        "count": ("SELECT count(*) FROM providers WHERE name LIKE ?", ("%100%",)),
+        "none": (SQL, ("PRV-8", "PRV-9")),
+    }
+    opened: list[object] = []
+
+    def opener() -> object:
+        opened.append(True)
+        return read.from_engine(engine)
+
+    with read.from_engine(engine) as connection:
+        alone = read.rows_at_once(connection, statements)
+        together = read.rows_at_once(connection, statements, opener)  # type: ignore[arg-type]
+    assert together == alone == {
+        "first": [("PRV-1", "Home 1 100%"), ("PRV-2", "Home 2 100%")],
+        "count": [(3,)],
+        "none": [],
+    }
+    assert list(together) == list(statements)
+    assert len(opened) == 2  # the first statement on the caller's connection, each other on its own
+
+
+def test_a_failing_statement_read_at_once_raises(engine: Engine) -> None:
+    statements = {"fine": (SQL, ("PRV-1", "PRV-2")), "broken": ("SELECT * FROM nowhere", ())}
+    with read.from_engine(engine) as connection, pytest.raises(Exception, match="nowhere"):
+        read.rows_at_once(connection, statements, lambda: read.from_engine(engine))
+
+
 def test_a_missing_sqlite_file_is_an_error_and_not_created(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "missing.db"
     with pytest.raises(sqlite3.OperationalError), read.connect(f"sqlite:///{path}"):
