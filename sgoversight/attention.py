@@ -45,7 +45,13 @@ from sqlalchemy.orm import Session
 
 from sgoversight import periods, workdays
 from sgoversight.alerts.config import AlertConfig, load_alert_config
-from sgoversight.alerts.rules import CLOSED, IN_PROGRESS, days_past_response, past_response_time
+from sgoversight.alerts.rules import (
+    CLOSED,
+    IN_PROGRESS,
+    SEVERITY_RANK,
+    days_past_response,
+    past_response_time,
+)
 from sgoversight.auth import Actor, Permission, Role
 from sgoversight.board import month as board
 from sgoversight.board import rules as scoring
@@ -83,8 +89,13 @@ AWAITING_SIGN_OFF = "awaiting_sign_off"
 SCREENING_WORKING_DAYS = 1
 ENQUIRY_WORKING_DAYS = 20
 ACTION_CHARS = 80  # an action's description in its line, at most (then cut at a word, with …)
-_SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 _ActionRow = tuple[ImprovementAction, ImprovementPlan, str]
+
+
+def _most_serious_first(severity: str) -> int:
+    """A sort key putting critical alerts first, then high, medium, low (the alerts' one
+    severity order, alerts.rules.SEVERITY_RANK); an unknown severity last."""
+    return -SEVERITY_RANK.get(severity, -1)
 
 
 @dataclass(frozen=True)
@@ -230,19 +241,19 @@ def _alert_lines(session: Session, actor: Actor, today: dt.date) -> list[Line]:
         for alert, name in open_alerts
         if past_response_time(alert.status, alert.raised_on, today, config)
     ]
-    late.sort(key=lambda row: (_SEVERITY_ORDER.get(row[0].severity, 9), -row[2], row[0].alert_id))
+    late.sort(key=lambda row: (_most_serious_first(row[0].severity), -row[2], row[0].alert_id))
     not_started = [
         (alert, name)
         for alert, name in open_alerts
         if alert.status == "open" and alert.severity in {"critical", "high"}
     ]
     not_started.sort(
-        key=lambda row: (_SEVERITY_ORDER[row[0].severity], row[0].raised_on, row[0].alert_id)
+        key=lambda row: (_most_serious_first(row[0].severity), row[0].raised_on, row[0].alert_id)
     )
     mine = [(alert, name) for alert, name in open_alerts if alert.assigned_to == actor.username]
     mine.sort(
         key=lambda row: (
-            _SEVERITY_ORDER.get(row[0].severity, 9), row[0].raised_on, row[0].alert_id
+            _most_serious_first(row[0].severity), row[0].raised_on, row[0].alert_id
         )
     )
     return [
@@ -302,7 +313,7 @@ def _assigned_detail(
 def _provider_open_alerts(session: Session, actor: Actor, today: dt.date) -> Line:
     rows = sorted(
         _open_alerts(session, actor),
-        key=lambda row: (_SEVERITY_ORDER.get(row[0].severity, 9), row[0].raised_on),
+        key=lambda row: (_most_serious_first(row[0].severity), row[0].raised_on),
     )
     return Line(
         "my_service_open_alerts",
