@@ -18,9 +18,9 @@ from sgoversight.alerts.register import (
     AGE_FILTER_CODES,
     AGE_FILTERS,
     ASSIGNED_FILTER,
-    MAX_SEARCH,
     RISK_FILTER,
 )
+from sgoversight.search import MAX_SEARCH
 from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS, SEVERITY
 from ui.alerts_state import K
 
