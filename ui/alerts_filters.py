@@ -18,10 +18,16 @@ from sgoversight.alerts.register import (
     AGE_FILTER_CODES,
     AGE_FILTERS,
     ASSIGNED_FILTER,
-    MAX_SEARCH,
     RISK_FILTER,
 )
-from sgoversight.vocabulary import ALERT_CATEGORY, ALERT_RAISED_BY, ALERT_STATUS, SEVERITY
+from sgoversight.search import MAX_SEARCH
+from sgoversight.vocabulary import (
+    ALERT_CATEGORY,
+    ALERT_RAISED_BY,
+    ALERT_STATUS,
+    SEVERITY,
+    Vocabulary,
+)
 from ui.alerts_state import K
 
 FILTERS = {  # address parameter → session key of its widget
@@ -39,6 +45,14 @@ FILTERS = {  # address parameter → session key of its widget
 DEFAULT_STATUSES = ["open", "in_progress"]
 ANY = "any"  # ?status=any: every status (no parameter means the default, open and in progress)
 WRITTEN = f"{K}address_written"
+#: The filters that choose codes of a vocabulary, in the order drawn: address parameter, label,
+#: vocabulary, and what the empty choice means.
+_CODED_FILTERS: tuple[tuple[str, str, Vocabulary, str], ...] = (
+    ("category", "Category", ALERT_CATEGORY, "All categories"),
+    ("severity", "Severity", SEVERITY, "All severities"),
+    ("status", "Status", ALERT_STATUS, "Any status"),
+    ("raised_by", "Raised by", ALERT_RAISED_BY, "Anyone"),
+)
 
 
 @dataclass(frozen=True)
@@ -187,34 +201,16 @@ def draw(names: dict[str, str], council: bool) -> RegisterFilters:
             )
         else:
             provider_ids = []
-        categories = cells.pop(0).multiselect(
-            "Category",
-            ALERT_CATEGORY.codes,
-            format_func=ALERT_CATEGORY.label,
-            placeholder="All categories",
-            key=FILTERS["category"],
-        )
-        severities = cells.pop(0).multiselect(
-            "Severity",
-            SEVERITY.codes,
-            format_func=SEVERITY.label,
-            placeholder="All severities",
-            key=FILTERS["severity"],
-        )
-        statuses = cells.pop(0).multiselect(
-            "Status",
-            ALERT_STATUS.codes,
-            format_func=ALERT_STATUS.label,
-            placeholder="Any status",
-            key=FILTERS["status"],
-        )
-        raised_by = cells.pop(0).multiselect(
-            "Raised by",
-            ALERT_RAISED_BY.codes,
-            format_func=ALERT_RAISED_BY.label,
-            placeholder="Anyone",
-            key=FILTERS["raised_by"],
-        )
+        coded = {
+            param: cells.pop(0).multiselect(
+                label,
+                vocabulary.codes,
+                format_func=vocabulary.label,
+                placeholder=placeholder,
+                key=FILTERS[param],
+            )
+            for param, label, vocabulary, placeholder in _CODED_FILTERS
+        }
         age = cells.pop(0).selectbox("How long open", list(AGE_FILTERS), key=FILTERS["age"])
         risk = cells.pop(0).multiselect(
             "Someone at risk of harm",
@@ -244,10 +240,10 @@ def draw(names: dict[str, str], council: bool) -> RegisterFilters:
     return RegisterFilters(
         search=search,
         provider_ids=provider_ids,
-        categories=categories,
-        severities=severities,
-        statuses=statuses,
-        raised_by=raised_by,
+        categories=coded["category"],
+        severities=coded["severity"],
+        statuses=coded["status"],
+        raised_by=coded["raised_by"],
         age=age,
         risk=risk,
         assigned=assigned,

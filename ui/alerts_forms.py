@@ -62,6 +62,14 @@ def _officer(username: str, officers: dict[str, str]) -> str:
     return officer_label(username, officers.get(username)) if username else ""
 
 
+def _day_input(label: str, key: str, detail: AlertDetail, now: dt.date) -> None:
+    """A day something happened to the alert: today at first, offered from the day it was raised
+    to today."""
+    if key not in st.session_state:
+        st.session_state[key] = now
+    st.date_input(label, min_value=detail.raised_on, max_value=now, format="DD/MM/YYYY", key=key)
+
+
 def _start_form(
     where: Any, actor: Actor, detail: AlertDetail, now: dt.date, officers: dict[str, str]
 ) -> None:
@@ -104,15 +112,7 @@ def _close_form(
         forms.summary(form, changes.CLOSE_LABELS, f"{alert_id} was not closed")
         st.text_area(changes.CLOSE_LABELS["outcome"], key=f"{K}outcome_{alert_id}", height=100)
         forms.beside(form, "outcome")
-        if f"{K}closed_on_{alert_id}" not in st.session_state:
-            st.session_state[f"{K}closed_on_{alert_id}"] = now
-        st.date_input(
-            changes.CLOSE_LABELS["closed_on"],
-            min_value=detail.raised_on,
-            max_value=now,
-            format="DD/MM/YYYY",
-            key=f"{K}closed_on_{alert_id}",
-        )
+        _day_input(changes.CLOSE_LABELS["closed_on"], f"{K}closed_on_{alert_id}", detail, now)
         forms.beside(form, "closed_on")
         if close_needs_safeguarding_answer(detail.risk_of_harm):
             st.markdown(
@@ -176,15 +176,7 @@ def _feedback_form(
             key=f"{K}to_{alert_id}",
         )
         forms.beside(form, "to")
-        if f"{K}on_{alert_id}" not in st.session_state:
-            st.session_state[f"{K}on_{alert_id}"] = now
-        st.date_input(
-            changes.FEEDBACK_FORM_LABELS["on"],
-            min_value=detail.raised_on,
-            max_value=now,
-            format="DD/MM/YYYY",
-            key=f"{K}on_{alert_id}",
-        )
+        _day_input(changes.FEEDBACK_FORM_LABELS["on"], f"{K}on_{alert_id}", detail, now)
         forms.beside(form, "on")
         st.form_submit_button(
             "Record the feedback",

@@ -48,7 +48,6 @@ def figures(frame: pd.DataFrame, config: AlertConfig) -> None:
 
 def draw_table(frame: pd.DataFrame, config: AlertConfig) -> None:
     """The register, a page of ROWS_PER_PAGE rows at a time, with the columns on screen only."""
-    table = register_table(frame)
     # The register is shown a page at a time, with the columns on screen only (a quick first
     # view on a large register); the downloads hold every row.
     shown_columns = [
@@ -66,7 +65,7 @@ def draw_table(frame: pd.DataFrame, config: AlertConfig) -> None:
         "CQC key question",
         "What happened",
     ]
-    pages = max(1, -(-len(table) // ROWS_PER_PAGE))
+    pages = max(1, -(-len(frame) // ROWS_PER_PAGE))
     page_number = 1
     if pages > 1:
         page_number = int(
@@ -81,10 +80,11 @@ def draw_table(frame: pd.DataFrame, config: AlertConfig) -> None:
             )
         )
     first = (page_number - 1) * ROWS_PER_PAGE
-    shown_rows = table.iloc[first : first + ROWS_PER_PAGE][shown_columns]
+    # Only the page shown is put in words: the downloads do the same for every row when clicked.
+    shown_rows = register_table(frame.iloc[first : first + ROWS_PER_PAGE])[shown_columns]
     if pages > 1:
         st.caption(
-            f"Rows {first + 1:,} to {first + len(shown_rows):,} of {len(table):,}, newest "
+            f"Rows {first + 1:,} to {first + len(shown_rows):,} of {len(frame):,}, newest "
             "first. The downloads below hold every row."
         )
     # A click on a row opens that alert: the callback maps the row's position to its id.

@@ -56,7 +56,6 @@ from sgoversight.store.models import (
 )
 
 ID_PREFIX = "AL"
-FORMER_ID_PREFIX = "QA"
 ID_DIGITS = 5
 ID_ATTEMPTS = 5
 MAX_SUMMARY = 2_000  # CONTRACT.md §1

@@ -681,10 +681,6 @@ def open_actions_count(engine: Engine, actor: Actor, meeting_id: int) -> int:
 # --- minutes --------------------------------------------------------------------------------------
 
 
-def _status_label(code: str) -> str:
-    return v.ALERT_STATUS.label(code)
-
-
 AGENDA_COLUMNS = [
     "Provider", "Alert", "Severity", "Category", "CQC key question", "Status at the meeting",
     "Assigned officer", "Days open", "Someone at risk of harm", "Why on the agenda",
@@ -721,7 +717,7 @@ def minutes_tables(minutes: Agenda) -> dict[str, pd.DataFrame]:
             "Severity": v.SEVERITY.label(e.severity),
             "Category": v.ALERT_CATEGORY.label(e.category),
             "CQC key question": e.key_question,
-            "Status at the meeting": _status_label(e.status_at_meeting),
+            "Status at the meeting": v.ALERT_STATUS.label(e.status_at_meeting),
             "Assigned officer": e.assigned_label,
             "Days open": e.days_open_at_meeting,
             "Someone at risk of harm": yes_no(e.risk_of_harm),
@@ -793,7 +789,7 @@ def minutes_pdf(engine: Engine, actor: Actor, meeting_id: int) -> bytes:
                 5,
                 f"{e.alert_id} - {v.SEVERITY.label(e.severity)} severity - "
                 f"{v.ALERT_CATEGORY.label(e.category)} ({e.key_question}) - "
-                f"{_status_label(e.status_at_meeting)} at the meeting, "
+                f"{v.ALERT_STATUS.label(e.status_at_meeting)} at the meeting, "
                 f"{open_for(e.days_open_at_meeting)}",
                 new_x="LMARGIN",
                 new_y="NEXT",

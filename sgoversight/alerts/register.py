@@ -40,6 +40,7 @@ from sgoversight.alerts.rules import (
     response_due_on,
 )
 from sgoversight.auth import Actor, Permission
+from sgoversight.search import MAX_SEARCH
 from sgoversight.store.models import (
     AlertNote,
     Provider,
@@ -114,7 +115,6 @@ AGE_FILTER_CODES: dict[str, str] = {
 }
 #: The register's "Assigned" filter: code → words (module rules).
 ASSIGNED_FILTER: dict[str, str] = {"me": "Assigned to me", "unassigned": "Unassigned"}
-MAX_SEARCH = 200
 
 
 def _like(words: str) -> str:
