@@ -30,14 +30,8 @@ ACTION_LABELS = {
 
 
 def outcome(where: str | None = None) -> None:
-    """What the last change did, shown once: a refused form's problems are shown in the form
-    itself (summary and beside each field), so only other outcomes are shown here."""
-    flash = writes.peek(PAGE)
-    if flash is not None and flash.kind == "error" and flash.problems:
-        if where is None or flash.where == where:
-            writes.take(PAGE, where)
-        return
-    writes.show(PAGE, where)
+    """What the last change on this page did, shown once (writes.show_outside_forms)."""
+    writes.show_outside_forms(PAGE, where)
 
 
 def save_discussion(actor: Actor, meeting_id: int, alert_id: str, shown: str) -> None:

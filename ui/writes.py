@@ -114,3 +114,15 @@ def show(page: str, where: str | None = None, container: Any = None) -> Flash | 
     else:
         target.error(text, icon=":material/error:")
     return flash
+
+
+def show_outside_forms(page: str, where: str | None = None) -> None:
+    """What the last change did, shown once, for pages whose forms show their own refusals: a
+    refused form's problems are shown in the form itself (summary and beside each field, through
+    ui/forms.py), so such a refusal is only taken here; every other outcome is shown."""
+    flash = peek(page)
+    if flash is not None and flash.kind == "error" and flash.problems:
+        if where is None or flash.where == where:
+            take(page, where)
+        return
+    show(page, where)
