@@ -169,8 +169,6 @@ def _plain_reader() -> Iterator[Connection]:
     from sgoversight.store.migrate import newer_schema_problem_in
 
     url = database_url()
-    if read.is_sqlite(url) and not read.sqlite_path(url).exists():
-        _database()  # says the file is missing, in the usual words
     with read.connect(url) as connection:
         problem = newer_schema_problem_in(connection, shown_url(url))
         if problem is not None:

@@ -50,9 +50,9 @@ def build_borough(
 
 
 def storylines(seed: int, as_of: dt.date, scale: BoroughScale = DEFAULT_SCALE) -> Storylines:
-    """The providers carrying the demo's stories for this seed (deteriorating, recovering, ...)."""
-    with _collector_paused():
-        return _build(seed, as_of, scale)[1]
+    """The providers carrying the demo's stories for this seed (deteriorating, recovering, ...):
+    chosen before any background row is made, so the background is not built for them."""
+    return _storied(seed, as_of, scale)[1]
 
 
 @contextmanager
@@ -71,12 +71,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build(
-    seed: int, as_of: dt.date, scale: BoroughScale
-) -> tuple[dict[str, pd.DataFrame], Storylines]:
-    """The six files and the storylines of one build. Rule: the storylines are made first (they
-    choose their providers), then the background; alerts are numbered by the day they were
-    raised, concerns by the day they were received, actions in the order they were made."""
+def _storied(seed: int, as_of: dt.date, scale: BoroughScale) -> tuple[Borough, Storylines]:
+    """The borough's providers, calendar and storyline rows, before any background row."""
     start = add_months(as_of, -scale.months) + dt.timedelta(days=1)
     borough = Borough(
         seed=seed,
@@ -86,7 +82,16 @@ def _build(
         working=WorkingDays(start, as_of),
         providers=build_providers(seed, scale),
     )
-    stories = add_storylines(borough, seed)
+    return borough, add_storylines(borough, seed)
+
+
+def _build(
+    seed: int, as_of: dt.date, scale: BoroughScale
+) -> tuple[dict[str, pd.DataFrame], Storylines]:
+    """The six files and the storylines of one build. Rule: the storylines are made first (they
+    choose their providers), then the background; alerts are numbered by the day they were
+    raised, concerns by the day they were received, actions in the order they were made."""
+    borough, stories = _storied(seed, as_of, scale)
     background_alerts(borough, stream(seed, "alerts"), numpy_stream(seed, "alert-days"))
     background_concerns(borough, stream(seed, "concerns"), numpy_stream(seed, "concern-days"))
     background_plans(borough, seed)

@@ -146,55 +146,71 @@ def add_storylines(borough: Borough, seed: int) -> Storylines:
         for day in _spread(rng, borough.start, history_end, count):
             borough.alerts.append(new_alert(borough, rng, provider, day, severity="low"))
 
+    def declining(
+        provider: DemoProvider,
+        quiet_before: int,
+        severities: Sequence[str],
+        categories: Sequence[str],
+        open_from: int,
+        concerns: Sequence[tuple[str, str]],
+        *,
+        concluded_neglect: bool = False,
+    ) -> None:
+        """A deteriorating service: quiet history, then alerts over the overlap (the last of them
+        this month), from `open_from` on still open; if `concluded_neglect`, a neglect enquiry that
+        concluded with the risk remaining; then the (abuse type, enquiry) concerns."""
+        history(provider, quiet_before)
+        _storyline_alerts(
+            borough,
+            rng,
+            provider,
+            [
+                *_spread(rng, overlap_start, overlap_end, len(severities) - 1),
+                uniform_day(rng, this_month, as_of),
+            ],
+            severities,
+            categories,
+            open_from=open_from,
+        )
+        if concluded_neglect:
+            _storyline_concern(
+                borough,
+                rng,
+                provider,
+                overlap_start + days(rng.randint(0, 7)),
+                "neglect",
+                enquiry="concluded",
+                outcome="remains",
+                duration=rng.randint(8, 18),
+            )
+        for day, (abuse, enquiry) in zip(
+            _spread(rng, overlap_start, min(overlap_end, as_of - days(10)), len(concerns)),
+            concerns,
+            strict=True,
+        ):
+            _storyline_concern(borough, rng, provider, day, abuse, enquiry=enquiry)
+
     # The inadequate care home: Red on almost every indicator.
-    home = cast["declining_care_home"]
-    history(home, 2)
-    _storyline_alerts(
-        borough,
-        rng,
-        home,
-        [*_spread(rng, overlap_start, overlap_end, 6), uniform_day(rng, this_month, as_of)],
+    declining(
+        cast["declining_care_home"],
+        2,
         ["medium", "high", "medium", "critical", "high", "low", "high"],
         ["staffing", "medication", "pressure_care", "safeguarding", "nutrition_hydration", "falls"],
-        open_from=3,
+        3,
+        [("organisational", "open"), ("neglect", "open"), ("physical", "none")],
+        concluded_neglect=True,
     )
-    _storyline_concern(
-        borough,
-        rng,
-        home,
-        overlap_start + days(rng.randint(0, 7)),
-        "neglect",
-        enquiry="concluded",
-        outcome="remains",
-        duration=rng.randint(8, 18),
-    )
-    for day, abuse, enquiry in zip(
-        _spread(rng, overlap_start, min(overlap_end, as_of - days(10)), 3),
-        ["organisational", "neglect", "physical"],
-        ["open", "open", "none"],
-        strict=True,
-    ):
-        _storyline_concern(borough, rng, home, day, abuse, enquiry=enquiry)
 
     # The nursing home that requires improvement, its plan slipping.
     nursing = cast["declining_nursing_home"]
-    history(nursing, 3)
-    _storyline_alerts(
-        borough,
-        rng,
+    declining(
         nursing,
-        [*_spread(rng, overlap_start, overlap_end, 4), uniform_day(rng, this_month, as_of)],
+        3,
         ["medium", "high", "medium", "low", "medium"],
         ["medication", "infection_control", "care_planning", "dignity_respect"],
-        open_from=3,
+        3,
+        [("neglect", "none"), ("neglect", "open"), ("psychological", "none")],
     )
-    for day, abuse, enquiry in zip(
-        _spread(rng, overlap_start, min(overlap_end, as_of - days(10)), 3),
-        ["neglect", "neglect", "psychological"],
-        ["none", "open", "none"],
-        strict=True,
-    ):
-        _storyline_concern(borough, rng, nursing, day, abuse, enquiry=enquiry)
     opened = as_of - days(135)
     plan_id = add_plan(
         borough,
@@ -218,53 +234,25 @@ def add_storylines(borough: Borough, seed: int) -> Storylines:
 
     # The home care service: missed calls.
     care = cast["declining_home_care"]
-    history(care, 2)
-    _storyline_alerts(
-        borough,
-        rng,
+    declining(
         care,
-        [*_spread(rng, overlap_start, overlap_end, 6), uniform_day(rng, this_month, as_of)],
+        2,
         ["medium", "medium", "high", "low", "medium", "medium", "high"],
         ["staffing", "medication", "staffing", "communication", "staffing", "care_planning"],
-        open_from=4,
+        4,
+        [("neglect", "open"), ("financial", "none")],
+        concluded_neglect=True,
     )
-    _storyline_concern(
-        borough,
-        rng,
-        care,
-        overlap_start + days(rng.randint(0, 7)),
-        "neglect",
-        enquiry="concluded",
-        outcome="remains",
-        duration=rng.randint(8, 18),
-    )
-    for day, abuse, enquiry in zip(
-        _spread(rng, overlap_start, min(overlap_end, as_of - days(10)), 2),
-        ["neglect", "financial"],
-        ["open", "none"],
-        strict=True,
-    ):
-        _storyline_concern(borough, rng, care, day, abuse, enquiry=enquiry)
 
     # The supported living service: several ambers together.
-    living = cast["declining_supported_living"]
-    history(living, 1)
-    _storyline_alerts(
-        borough,
-        rng,
-        living,
-        [*_spread(rng, overlap_start, overlap_end, 3), uniform_day(rng, this_month, as_of)],
+    declining(
+        cast["declining_supported_living"],
+        1,
         ["low", "high", "medium", "medium"],
         ["safeguarding", "staffing", "communication", "medication"],
-        open_from=3,
+        3,
+        [("financial", "open"), ("psychological", "none")],
     )
-    for day, abuse, enquiry in zip(
-        _spread(rng, overlap_start, min(overlap_end, as_of - days(10)), 2),
-        ["financial", "psychological"],
-        ["open", "none"],
-        strict=True,
-    ):
-        _storyline_concern(borough, rng, living, day, abuse, enquiry=enquiry)
 
     # The extra care service: alerts rising from nothing, nothing grave yet (Amber).
     extra = cast["declining_extra_care"]

@@ -514,6 +514,13 @@ def _categories(frame: pd.DataFrame, field: str) -> pd.Series:
     return sac_categories(frame[field], MAPPINGS[field])
 
 
+def _by_field(cases: pd.DataFrame, field: str, count_title: str) -> pd.DataFrame:
+    """The cases by `field`'s return categories: every category (zeros included), titled as the
+    field's mapping is, with its count, then a total row."""
+    mapping = MAPPINGS[field]
+    return _one_way(_categories(cases, field), mapping.rows, mapping.title, count_title)
+
+
 # --- headline counts ------------------------------------------------------------------------------
 
 CONCERNS_RECEIVED = "Safeguarding concerns received"
@@ -701,26 +708,14 @@ def sg2_result_where_action_taken(inputs: ReturnInputs) -> pd.DataFrame:
         (concluded["risk_assessment"] == "risk_identified")
         & (concluded["action_taken"].map(_yes_no) == YES)
     ]
-    mapping = MAPPINGS["risk_outcome"]
-    return _one_way(
-        _categories(actioned, "risk_outcome"),
-        mapping.rows,
-        mapping.title,
-        RISK_IDENTIFIED_AND_ACTION,
-    )
+    return _by_field(actioned, "risk_outcome", RISK_IDENTIFIED_AND_ACTION)
 
 
 def sg2_mental_capacity(inputs: ReturnInputs) -> pd.DataFrame:
     """SG2 section 42 enquiries concluded in the year by whether the individual lacked capacity
     (lacked_capacity yes / no / don't know; blank as not recorded). The total is the concluded
     count."""
-    mapping = MAPPINGS["lacked_capacity"]
-    return _one_way(
-        _categories(inputs.concluded, "lacked_capacity"),
-        mapping.rows,
-        mapping.title,
-        ENQUIRIES_CONCLUDED,
-    )
+    return _by_field(inputs.concluded, "lacked_capacity", ENQUIRIES_CONCLUDED)
 
 
 LACKED_CAPACITY_COUNT = "Concluded enquiries where the individual lacked capacity"
@@ -734,13 +729,7 @@ def sg2_advocacy(inputs: ReturnInputs) -> pd.DataFrame:
     'Yes, they lacked capacity' row."""
     concluded = inputs.concluded
     lacked = concluded[concluded["lacked_capacity"] == "yes"]
-    mapping = MAPPINGS["advocate_supported"]
-    return _one_way(
-        _categories(lacked, "advocate_supported"),
-        mapping.rows,
-        mapping.title,
-        LACKED_CAPACITY_COUNT,
-    )
+    return _by_field(lacked, "advocate_supported", LACKED_CAPACITY_COUNT)
 
 
 def msp_outcomes_asked(inputs: ReturnInputs) -> pd.DataFrame:
@@ -748,13 +737,7 @@ def msp_outcomes_asked(inputs: ReturnInputs) -> pd.DataFrame:
     individual or their representative was asked about their desired outcomes (outcomes_asked:
     asked and outcomes expressed / asked but none expressed / not asked / don't know; blank as not
     recorded). The total is the concluded count."""
-    mapping = MAPPINGS["outcomes_asked"]
-    return _one_way(
-        _categories(inputs.concluded, "outcomes_asked"),
-        mapping.rows,
-        mapping.title,
-        ENQUIRIES_CONCLUDED,
-    )
+    return _by_field(inputs.concluded, "outcomes_asked", ENQUIRIES_CONCLUDED)
 
 
 EXPRESSED_COUNT = "Concluded enquiries where outcomes were expressed"
@@ -767,10 +750,7 @@ def msp_outcomes_achieved(inputs: ReturnInputs) -> pd.DataFrame:
     enquiry is not counted. The total equals the 'asked and outcomes were expressed' row."""
     concluded = inputs.concluded
     expressed = concluded[concluded["outcomes_asked"] == "yes_expressed"]
-    mapping = MAPPINGS["outcomes_achieved"]
-    return _one_way(
-        _categories(expressed, "outcomes_achieved"), mapping.rows, mapping.title, EXPRESSED_COUNT
-    )
+    return _by_field(expressed, "outcomes_achieved", EXPRESSED_COUNT)
 
 
 # --- the return -----------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sgoversight.auth import Actor, Permission
 from sgoversight.periods import Period, last_complete_quarter
 from sgoversight.standards import rules as standards
-from sgoversight.standards.config import MEASURE_IDS, StandardsConfig, load_standards_config
+from sgoversight.standards.config import MEASURE_IDS, StandardsConfig, given_or_shipped
 from sgoversight.standards.read import read_inputs
 from sgoversight.standards.rules import (
     SERIES_QUARTERS,
@@ -243,15 +243,11 @@ def quarter_series(
     they are stored for the current data and rules, else worked out and stored (requires
     VIEW_STANDARDS)."""
     actor.require(Permission.VIEW_STANDARDS)
-    if config is None:
-        config = load_standards_config()
-    return _series(engine, as_quarter(last), quarters, config)
+    return _series(engine, as_quarter(last), quarters, given_or_shipped(config))
 
 
 def refresh(engine: Engine, today: dt.date, config: StandardsConfig | None = None) -> None:
     """Work out and store the 8 quarters the standards page opens on as of `today` (ending with
     the last complete quarter), unless they are stored for the current data already. For the
     system, after a committed import: it shows nothing to anyone."""
-    if config is None:
-        config = load_standards_config()
-    _series(engine, last_complete_quarter(today), SERIES_QUARTERS, config)
+    _series(engine, last_complete_quarter(today), SERIES_QUARTERS, given_or_shipped(config))

@@ -59,10 +59,7 @@ def load_weekly_config(path: Path | str | None = None) -> WeeklyConfig:
     """Read and validate `[weekly]` (default file: config/rag_thresholds.toml), by the rules above;
     BadInput naming the file and every broken key otherwise."""
     section = read_section(path, default=CONFIG_PATH, section=CONFIG_SECTION)
-    problems = _config_problems(section.values)
-    if problems:
-        raise section.invalid(problems)
-    return _built(section.values)
+    return weekly_config_from(section.values, section.shown)
 
 
 def weekly_config_from(section: Mapping[str, Any], source: str = "config") -> WeeklyConfig:
