@@ -89,10 +89,13 @@ def _newer_words(where: str, current: str, head: str | None) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for an empty database."""
+    """The revision the database is at, or None for an empty database. A missing SQLite file is
+    not opened (opening would create it): it has no schema at all."""
     from sqlalchemy import inspect, text
 
-    if not inspect(engine).has_table("alembic_version"):
+    from sgoversight.store.db import missing_problem
+
+    if missing_problem(engine) is not None or not inspect(engine).has_table("alembic_version"):
         return None
     with engine.connect() as connection:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -100,12 +103,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def newer_schema_problem(engine: Engine) -> str | None:
     """schema_problem's words when the database was set up by a newer version of the application
-    (a revision not in migrations/), else None. A missing SQLite file is not opened (opening would
-    create it): it has no schema at all."""
-    from sgoversight.store.db import missing_problem
-
-    if missing_problem(engine) is not None:
-        return None
+    (a revision not in migrations/), else None."""
     current = current_revision(engine)
     if current is None or current in known_revisions():
         return None

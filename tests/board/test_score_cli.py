@@ -127,3 +127,12 @@ def test_a_database_that_cannot_be_reached_is_reported_as_it_is(
     err = capsys.readouterr().err
     assert err.startswith("error: OperationalError: ") and "init-db" not in err
     assert "what failed" not in err
+
+
+def test_a_missing_database_file_is_not_created_by_the_explanation(tmp_path: Path) -> None:
+    """Explaining why a command failed reads the schema without opening a missing SQLite file,
+    which would leave an empty database behind."""
+    result = run_cli(tmp_path / "never-created.db", "score", "--month", "2026-10")
+    assert result.returncode == 1
+    assert "has no tables yet" in result.stderr
+    assert not (tmp_path / "never-created.db").exists()
