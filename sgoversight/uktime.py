@@ -53,3 +53,13 @@ def day_start_utc(day: dt.date) -> dt.datetime:
 def today() -> dt.date:
     """Today's date in the UK."""
     return dt.datetime.now(UK).date()
+
+
+def utc_now() -> dt.datetime:
+    """Now in naive UTC, the way the database stores times."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def long_date(day: dt.date) -> str:
+    """A day as people read it on a page or in a message: '24 November 2026'."""
+    return f"{day.day} {day:%B %Y}"

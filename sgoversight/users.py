@@ -53,6 +53,7 @@ from sgoversight.errors import BadInput, field_messages
 from sgoversight.store import audit
 from sgoversight.store.db import PROJECT_ROOT, session_scope
 from sgoversight.store.models import AuditEvent, Provider, User
+from sgoversight.uktime import utc_now
 
 DEFAULT_USERS_FILE = PROJECT_ROOT / "config" / "users.yaml"
 #: Used only when SGO_COOKIE_KEY is unset; the app refuses it when SGO_ENV=production.
@@ -71,11 +72,6 @@ SEEN_EVERY = dt.timedelta(minutes=5)  # how often a session notes its activity i
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 ENTITY = audit.ACCOUNT_ENTITY
 _BCRYPT_PREFIXES = ("$2b$", "$2a$", "$2y$")
-
-
-def utc_now() -> dt.datetime:
-    """Now in naive UTC, the way the database stores times."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def clock_time(moment: dt.datetime) -> str:

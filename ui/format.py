@@ -12,8 +12,8 @@ def whole(n: int | None) -> str:
     return "—" if n is None else f"{n:,}"
 
 
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+#: '24 November 2026': the one long date of the application (sgoversight.uktime.long_date).
+long_date = uktime.long_date
 
 
 def when(moment: dt.datetime | None, today: dt.date) -> str:

@@ -47,7 +47,6 @@ from sgoversight.alerts.rules import (
     clean_text,
     days_open,
     key_question,
-    long_date,
     officer_label,
     open_for,
     yes_no,
@@ -68,6 +67,7 @@ from sgoversight.store.models import (
     QualityAlert,
     User,
 )
+from sgoversight.uktime import long_date
 
 FIRST_MEETING_LOOKBACK_DAYS = 31
 MAX_ATTENDEES = 5_000

@@ -16,6 +16,7 @@ from sgoversight import vocabulary as v
 from sgoversight.alerts.config import AlertConfig
 from sgoversight.auth import Actor, Permission, Role
 from sgoversight.errors import BadInput
+from sgoversight.uktime import long_date
 
 AUDIT_ENTITY = "quality_alert"
 EARLIEST_DAY = dt.date(2000, 1, 1)
@@ -111,11 +112,6 @@ def past_day(day: dt.date, today: dt.date, earliest: dt.date = EARLIEST_DAY) -> 
     if day < earliest:
         raise ValueError(f"must not be before {long_date(earliest)}")
     return day
-
-
-def long_date(day: dt.date) -> str:
-    """'24 November 2026'."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def key_question(category: str) -> str:

@@ -73,7 +73,6 @@ from sgoversight.alerts.rules import (
     can_add_note,
     clean_text,
     close_needs_safeguarding_answer,
-    long_date,
     note_visibility,
     officer_label,
     past_day,
@@ -88,10 +87,7 @@ from sgoversight.store.models import (
     AuditEvent,
     QualityAlert,
 )
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from sgoversight.uktime import long_date, utc_now
 
 
 def _snapshot(alert: QualityAlert) -> dict[str, Any]:
@@ -171,7 +167,7 @@ def _change(
                 raise _conflict(session, alert)
             before = _snapshot(alert)
             detail = apply(session, alert)
-            alert.updated_at = _utc_now()
+            alert.updated_at = utc_now()
             session.flush()
             audit.record(
                 session,

@@ -85,6 +85,7 @@ from sgoversight.intake.importing import Problem
 from sgoversight.store import audit
 from sgoversight.store.db import session_factory, session_scope
 from sgoversight.store.models import AlertStatusChange, CqcRating, ImportRun, Provider, QualityAlert
+from sgoversight.uktime import long_date
 
 #: The import's kind (ImportRun, audit entity of the import).
 KIND = "cqc_ratings"
@@ -581,7 +582,7 @@ def alert_summary(
     link, at most 2,000 characters."""
     dates = [p.published_on for p in published.values() if p.published_on is not None]
     url = next((p.report_url for p in published.values() if p.report_url), None)
-    when = f", published {_long_date(max(dates))}" if dates else ""
+    when = f", published {long_date(max(dates))}" if dates else ""
     text = (
         f"Care Quality Commission (CQC) ratings for {name} (location {location_id}){when}: "
         + "; ".join(changes)
@@ -590,10 +591,6 @@ def alert_summary(
     if url:
         text += f" Report: {url}"
     return text[:MAX_SUMMARY]
-
-
-def _long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 # --- the import -----------------------------------------------------------------------------------
