@@ -27,11 +27,11 @@ from ui.plans_shared import (
     MONITORING_CHOICE,
     UK_DATE,
     PlansView,
+    choose_named,
     flash,
     key,
     save,
     show_monitoring,
-    sync_param,
     value,
 )
 
@@ -185,23 +185,14 @@ def _chosen(view: PlansView, requested: str | None) -> int | None:
     if not arrangements:
         st.info("No provider has been under enhanced monitoring yet.")
         return None
-    ids = [a.monitoring_id for a in arrangements]
-    labels = {a.monitoring_id: a.label() for a in arrangements}
-    wanted = int(requested) if (requested or "").isdigit() else None
-    if requested and wanted not in ids:
-        st.warning(
-            f"There is no enhanced monitoring {fmt.plain(requested)}; showing another.",
-            icon=":material/warning:",
-        )
-    if st.session_state.get(MONITORING_CHOICE) not in ids:
-        st.session_state[MONITORING_CHOICE] = wanted if wanted in ids else ids[0]
-    return st.selectbox(
+    return choose_named(
         "Enhanced monitoring",
-        ids,
-        format_func=labels.get,
-        key=MONITORING_CHOICE,
-        on_change=sync_param,
-        args=(MONITORING_CHOICE, "monitoring"),
+        {a.monitoring_id: a.label() for a in arrangements},
+        requested,
+        int(requested) if (requested or "").isdigit() else None,
+        choice_key=MONITORING_CHOICE,
+        param="monitoring",
+        what="enhanced monitoring",
         help="Open arrangements first, then ended ones.",
     )
 
