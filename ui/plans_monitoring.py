@@ -25,9 +25,9 @@ from ui import format as fmt
 from ui.plans_shared import (
     DATE,
     MONITORING_CHOICE,
-    UK_DATE,
     PlansView,
     choose_named,
+    date_field,
     flash,
     key,
     save,
@@ -154,22 +154,11 @@ def _start_form(view: PlansView, providers: dict[str, str]) -> None:
         forms.beside(form, "lead")
         left, right = st.columns(2)
         with left:
-            st.date_input(
-                START_LABELS["started_on"],
-                format=UK_DATE,
-                value=now,
-                max_value=now,
-                key=key(form, "started_on"),
-            )
-            forms.beside(form, "started_on")
+            date_field(form, START_LABELS["started_on"], "started_on", value=now, max_value=now)
         with right:
-            st.date_input(
-                START_LABELS["review_on"],
-                format=UK_DATE,
-                value=now + relativedelta(months=3),
-                key=key(form, "review_on"),
+            date_field(
+                form, START_LABELS["review_on"], "review_on", value=now + relativedelta(months=3)
             )
-            forms.beside(form, "review_on")
         st.form_submit_button(
             "Start monitoring",
             icon=":material/add:",
@@ -249,14 +238,7 @@ def _visit_and_review_forms(view: PlansView, monitoring: MonitoringDetail) -> No
     with left.form(form):
         st.markdown("**Record a visit**")
         forms.summary(form, VISIT_LABELS, "The visit was not recorded")
-        st.date_input(
-            VISIT_LABELS["visited_on"],
-            format=UK_DATE,
-            value=now,
-            max_value=now,
-            key=key(form, "visited_on"),
-        )
-        forms.beside(form, "visited_on")
+        date_field(form, VISIT_LABELS["visited_on"], "visited_on", value=now, max_value=now)
         st.text_input(
             VISIT_LABELS["visited_by"],
             value=view.actor.username,
@@ -276,13 +258,12 @@ def _visit_and_review_forms(view: PlansView, monitoring: MonitoringDetail) -> No
     with right.form(form):
         st.markdown("**Review date and lead**")
         forms.summary(form, REVIEW_LABELS, "Enhanced monitoring was not changed")
-        st.date_input(
+        date_field(
+            form,
             REVIEW_LABELS["review_on"],
-            format=UK_DATE,
+            "review_on",
             value=monitoring.review_on or now + relativedelta(months=1),
-            key=key(form, "review_on"),
         )
-        forms.beside(form, "review_on")
         st.text_input(
             REVIEW_LABELS["lead"],
             value=monitoring.lead or "",
@@ -307,14 +288,7 @@ def _end_form(view: PlansView, monitoring: MonitoringDetail) -> None:
         forms.summary(form, END_LABELS, "Enhanced monitoring was not ended")
         st.text_area(END_LABELS["rationale"], max_chars=10_000, key=key(form, "rationale"))
         forms.beside(form, "rationale")
-        st.date_input(
-            END_LABELS["ended_on"],
-            format=UK_DATE,
-            value=view.now,
-            max_value=view.now,
-            key=key(form, "ended_on"),
-        )
-        forms.beside(form, "ended_on")
+        date_field(form, END_LABELS["ended_on"], "ended_on", value=view.now, max_value=view.now)
         st.form_submit_button(
             "End monitoring",
             icon=":material/lock:",

@@ -23,7 +23,7 @@ from sgoversight import attention
 from sgoversight.auth import Actor, Permission
 from sgoversight.plans.rules import NEEDS_SETUP, status_text
 from ui import format as fmt
-from ui import writes
+from ui import forms, writes
 from ui.rag import RAG_BACKGROUND, labelled_column
 
 Id = TypeVar("Id", str, int)
@@ -102,6 +102,12 @@ def save(
     )
     if result is not None and then is not None:
         then(result)
+
+
+def date_field(form: str, label: str, name: str, **options: Any) -> None:
+    """One date field of one form, written the UK way, with its problems beside it."""
+    st.date_input(label, format=UK_DATE, key=key(form, name), **options)
+    forms.beside(form, name)
 
 
 def flash(where: str) -> None:
