@@ -17,7 +17,7 @@ from sgoversight.plans.actions import add_action, close_plan, open_plan, update_
 from sgoversight.plans.read import PlanDetail
 from sgoversight.plans.rules import long_date
 from ui import forms
-from ui.plans_shared import PlansView, date_field, key, save, show_plan, value
+from ui.plans_shared import PlansView, date_field, key, provider_field, save, show_plan, value
 
 #: Each form's fields in the words that form uses (ui.forms puts each problem beside its field;
 #: a problem about anything else, such as actions not done yet, is listed at the form's top).
@@ -155,14 +155,7 @@ def open_plan_form(view: PlansView, providers: dict[str, str]) -> None:
         st.form(form),
     ):
         forms.summary(form, OPEN_PLAN_LABELS, "The improvement plan was not opened")
-        st.selectbox(
-            OPEN_PLAN_LABELS["provider_id"],
-            list(providers),
-            format_func=providers.get,
-            index=None,
-            key=key(form, "provider"),
-        )
-        forms.beside(form, "provider_id")
+        provider_field(form, OPEN_PLAN_LABELS["provider_id"], providers)
         st.text_area(
             OPEN_PLAN_LABELS["reason"],
             max_chars=10_000,

@@ -30,6 +30,7 @@ from ui.plans_shared import (
     date_field,
     flash,
     key,
+    provider_field,
     save,
     show_monitoring,
     value,
@@ -140,14 +141,7 @@ def _start_form(view: PlansView, providers: dict[str, str]) -> None:
         st.form(form),
     ):
         forms.summary(form, START_LABELS, "Enhanced monitoring was not started")
-        st.selectbox(
-            START_LABELS["provider_id"],
-            list(providers),
-            format_func=providers.get,
-            index=None,
-            key=key(form, "provider"),
-        )
-        forms.beside(form, "provider_id")
+        provider_field(form, START_LABELS["provider_id"], providers)
         st.text_area(START_LABELS["reason"], max_chars=10_000, key=key(form, "reason"))
         forms.beside(form, "reason")
         st.text_input(START_LABELS["lead"], value=view.actor.username, key=key(form, "lead"))

@@ -110,6 +110,15 @@ def date_field(form: str, label: str, name: str, **options: Any) -> None:
     forms.beside(form, name)
 
 
+def provider_field(form: str, label: str, providers: Mapping[str, str]) -> None:
+    """The provider box of a form that opens something for one provider (`providers` by id,
+    none chosen at first), with its problems beside it."""
+    st.selectbox(
+        label, list(providers), format_func=providers.get, index=None, key=key(form, "provider")
+    )
+    forms.beside(form, "provider_id")
+
+
 def flash(where: str) -> None:
     """The last change's outcome, once; a refused form already says so at its top."""
     shown = writes.peek(PAGE)
