@@ -13,7 +13,14 @@ from sgoversight.plans.rules import NEEDS_SETUP, long_date, status_badge
 from ui import cards
 from ui import format as fmt
 from ui.plans_forms import manage_plan_forms, open_plan_form, sign_off_form, update_action_form
-from ui.plans_shared import DATE, PLAN_CHOICE, STATUS_COLUMN, PlansView, flash, sync_param
+from ui.plans_shared import (
+    DATE,
+    PLAN_CHOICE,
+    STATUS_COLUMN,
+    PlansView,
+    choose_named,
+    flash,
+)
 
 
 def _chosen_plan(view: PlansView, requested: str | None) -> str | None:
@@ -23,22 +30,14 @@ def _chosen_plan(view: PlansView, requested: str | None) -> str | None:
     if not choices:
         st.info("There are no improvement plans yet.")
         return None
-    ids = [c.plan_id for c in choices]
-    labels = {c.plan_id: c.label() for c in choices}
-    if requested and requested not in ids:
-        st.warning(
-            f"There is no improvement plan {fmt.plain(requested)}; showing another.",
-            icon=":material/warning:",
-        )
-    if st.session_state.get(PLAN_CHOICE) not in ids:
-        st.session_state[PLAN_CHOICE] = requested if requested in ids else ids[0]
-    return st.selectbox(
+    return choose_named(
         "Improvement plan",
-        ids,
-        format_func=labels.get,
-        key=PLAN_CHOICE,
-        on_change=sync_param,
-        args=(PLAN_CHOICE, "plan"),
+        {c.plan_id: c.label() for c in choices},
+        requested,
+        requested,
+        choice_key=PLAN_CHOICE,
+        param="plan",
+        what="improvement plan",
         help="Open plans first, then closed ones.",
     )
 

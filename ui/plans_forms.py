@@ -17,7 +17,7 @@ from sgoversight.plans.actions import add_action, close_plan, open_plan, update_
 from sgoversight.plans.read import PlanDetail
 from sgoversight.plans.rules import long_date
 from ui import forms
-from ui.plans_shared import UK_DATE, PlansView, key, save, show_plan, value
+from ui.plans_shared import PlansView, date_field, key, provider_field, save, show_plan, value
 
 #: Each form's fields in the words that form uses (ui.forms puts each problem beside its field;
 #: a problem about anything else, such as actions not done yet, is listed at the form's top).
@@ -155,14 +155,7 @@ def open_plan_form(view: PlansView, providers: dict[str, str]) -> None:
         st.form(form),
     ):
         forms.summary(form, OPEN_PLAN_LABELS, "The improvement plan was not opened")
-        st.selectbox(
-            OPEN_PLAN_LABELS["provider_id"],
-            list(providers),
-            format_func=providers.get,
-            index=None,
-            key=key(form, "provider"),
-        )
-        forms.beside(form, "provider_id")
+        provider_field(form, OPEN_PLAN_LABELS["provider_id"], providers)
         st.text_area(
             OPEN_PLAN_LABELS["reason"],
             max_chars=10_000,
@@ -180,22 +173,14 @@ def open_plan_form(view: PlansView, providers: dict[str, str]) -> None:
         forms.beside(form, "owner")
         left, right = st.columns(2)
         with left:
-            st.date_input(
-                OPEN_PLAN_LABELS["opened_on"],
-                format=UK_DATE,
-                value=now,
-                max_value=now,
-                key=key(form, "opened_on"),
-            )
-            forms.beside(form, "opened_on")
+            date_field(form, OPEN_PLAN_LABELS["opened_on"], "opened_on", value=now, max_value=now)
         with right:
-            st.date_input(
+            date_field(
+                form,
                 OPEN_PLAN_LABELS["next_review_on"],
-                format=UK_DATE,
+                "next_review_on",
                 value=now + relativedelta(months=1),
-                key=key(form, "next_review_on"),
             )
-            forms.beside(form, "next_review_on")
         st.form_submit_button(
             "Open the plan", icon=":material/add:", on_click=_open_plan, args=(view, form)
         )
@@ -240,15 +225,14 @@ def update_action_form(view: PlansView, detail: PlanDetail) -> None:
         forms.beside(form, "evidence")
         left, middle, right = st.columns(3)
         with left:
-            st.date_input(
+            date_field(
+                form,
                 ACTION_LABELS["due_on"],
-                format=UK_DATE,
+                "due_on",
                 value=chosen["due_on"].date(),
                 disabled=is_done,
                 help="A done action keeps its due date." if is_done else None,
-                key=key(form, "due_on"),
             )
-            forms.beside(form, "due_on")
         if view.can_manage:
             with middle:
                 st.text_input(
@@ -260,14 +244,9 @@ def update_action_form(view: PlansView, detail: PlanDetail) -> None:
                 forms.beside(form, "owner")
         if not is_done:
             with right:
-                st.date_input(
-                    ACTION_LABELS["completed_on"],
-                    format=UK_DATE,
-                    value=now,
-                    max_value=now,
-                    key=key(form, "completed_on"),
+                date_field(
+                    form, ACTION_LABELS["completed_on"], "completed_on", value=now, max_value=now
                 )
-                forms.beside(form, "completed_on")
         left, right = st.columns(2)
         left.form_submit_button(
             "Save changes",
@@ -307,13 +286,9 @@ def manage_plan_forms(view: PlansView, detail: PlanDetail) -> None:
             key=key(form, "owner"),
         )
         forms.beside(form, "owner")
-        st.date_input(
-            ADD_ACTION_LABELS["due_on"],
-            format=UK_DATE,
-            value=view.now + relativedelta(weeks=4),
-            key=key(form, "due_on"),
+        date_field(
+            form, ADD_ACTION_LABELS["due_on"], "due_on", value=view.now + relativedelta(weeks=4)
         )
-        forms.beside(form, "due_on")
         st.form_submit_button(
             "Add the action",
             icon=":material/add:",
@@ -331,13 +306,12 @@ def manage_plan_forms(view: PlansView, detail: PlanDetail) -> None:
             key=key(form, "owner"),
         )
         forms.beside(form, "owner")
-        st.date_input(
+        date_field(
+            form,
             PLAN_LABELS["next_review_on"],
-            format=UK_DATE,
+            "next_review_on",
             value=detail.next_review_on or view.now + relativedelta(months=1),
-            key=key(form, "next_review_on"),
         )
-        forms.beside(form, "next_review_on")
         st.form_submit_button(
             "Save",
             icon=":material/save:",
@@ -367,14 +341,7 @@ def sign_off_form(view: PlansView, detail: PlanDetail, not_done: int) -> None:
         forms.summary(form, CLOSE_LABELS, "The plan was not closed")
         st.text_area(CLOSE_LABELS["rationale"], max_chars=10_000, key=key(form, "rationale"))
         forms.beside(form, "rationale")
-        st.date_input(
-            CLOSE_LABELS["closed_on"],
-            format=UK_DATE,
-            value=view.now,
-            max_value=view.now,
-            key=key(form, "closed_on"),
-        )
-        forms.beside(form, "closed_on")
+        date_field(form, CLOSE_LABELS["closed_on"], "closed_on", value=view.now, max_value=view.now)
         st.checkbox(
             "I sign this plan off for the Provider Oversight Board. A closed plan "
             "cannot be reopened.",

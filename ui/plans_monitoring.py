@@ -25,13 +25,14 @@ from ui import format as fmt
 from ui.plans_shared import (
     DATE,
     MONITORING_CHOICE,
-    UK_DATE,
     PlansView,
+    choose_named,
+    date_field,
     flash,
     key,
+    provider_field,
     save,
     show_monitoring,
-    sync_param,
     value,
 )
 
@@ -140,36 +141,18 @@ def _start_form(view: PlansView, providers: dict[str, str]) -> None:
         st.form(form),
     ):
         forms.summary(form, START_LABELS, "Enhanced monitoring was not started")
-        st.selectbox(
-            START_LABELS["provider_id"],
-            list(providers),
-            format_func=providers.get,
-            index=None,
-            key=key(form, "provider"),
-        )
-        forms.beside(form, "provider_id")
+        provider_field(form, START_LABELS["provider_id"], providers)
         st.text_area(START_LABELS["reason"], max_chars=10_000, key=key(form, "reason"))
         forms.beside(form, "reason")
         st.text_input(START_LABELS["lead"], value=view.actor.username, key=key(form, "lead"))
         forms.beside(form, "lead")
         left, right = st.columns(2)
         with left:
-            st.date_input(
-                START_LABELS["started_on"],
-                format=UK_DATE,
-                value=now,
-                max_value=now,
-                key=key(form, "started_on"),
-            )
-            forms.beside(form, "started_on")
+            date_field(form, START_LABELS["started_on"], "started_on", value=now, max_value=now)
         with right:
-            st.date_input(
-                START_LABELS["review_on"],
-                format=UK_DATE,
-                value=now + relativedelta(months=3),
-                key=key(form, "review_on"),
+            date_field(
+                form, START_LABELS["review_on"], "review_on", value=now + relativedelta(months=3)
             )
-            forms.beside(form, "review_on")
         st.form_submit_button(
             "Start monitoring",
             icon=":material/add:",
@@ -185,23 +168,14 @@ def _chosen(view: PlansView, requested: str | None) -> int | None:
     if not arrangements:
         st.info("No provider has been under enhanced monitoring yet.")
         return None
-    ids = [a.monitoring_id for a in arrangements]
-    labels = {a.monitoring_id: a.label() for a in arrangements}
-    wanted = int(requested) if (requested or "").isdigit() else None
-    if requested and wanted not in ids:
-        st.warning(
-            f"There is no enhanced monitoring {fmt.plain(requested)}; showing another.",
-            icon=":material/warning:",
-        )
-    if st.session_state.get(MONITORING_CHOICE) not in ids:
-        st.session_state[MONITORING_CHOICE] = wanted if wanted in ids else ids[0]
-    return st.selectbox(
+    return choose_named(
         "Enhanced monitoring",
-        ids,
-        format_func=labels.get,
-        key=MONITORING_CHOICE,
-        on_change=sync_param,
-        args=(MONITORING_CHOICE, "monitoring"),
+        {a.monitoring_id: a.label() for a in arrangements},
+        requested,
+        int(requested) if (requested or "").isdigit() else None,
+        choice_key=MONITORING_CHOICE,
+        param="monitoring",
+        what="enhanced monitoring",
         help="Open arrangements first, then ended ones.",
     )
 
@@ -258,14 +232,7 @@ def _visit_and_review_forms(view: PlansView, monitoring: MonitoringDetail) -> No
     with left.form(form):
         st.markdown("**Record a visit**")
         forms.summary(form, VISIT_LABELS, "The visit was not recorded")
-        st.date_input(
-            VISIT_LABELS["visited_on"],
-            format=UK_DATE,
-            value=now,
-            max_value=now,
-            key=key(form, "visited_on"),
-        )
-        forms.beside(form, "visited_on")
+        date_field(form, VISIT_LABELS["visited_on"], "visited_on", value=now, max_value=now)
         st.text_input(
             VISIT_LABELS["visited_by"],
             value=view.actor.username,
@@ -285,13 +252,12 @@ def _visit_and_review_forms(view: PlansView, monitoring: MonitoringDetail) -> No
     with right.form(form):
         st.markdown("**Review date and lead**")
         forms.summary(form, REVIEW_LABELS, "Enhanced monitoring was not changed")
-        st.date_input(
+        date_field(
+            form,
             REVIEW_LABELS["review_on"],
-            format=UK_DATE,
+            "review_on",
             value=monitoring.review_on or now + relativedelta(months=1),
-            key=key(form, "review_on"),
         )
-        forms.beside(form, "review_on")
         st.text_input(
             REVIEW_LABELS["lead"],
             value=monitoring.lead or "",
@@ -316,14 +282,7 @@ def _end_form(view: PlansView, monitoring: MonitoringDetail) -> None:
         forms.summary(form, END_LABELS, "Enhanced monitoring was not ended")
         st.text_area(END_LABELS["rationale"], max_chars=10_000, key=key(form, "rationale"))
         forms.beside(form, "rationale")
-        st.date_input(
-            END_LABELS["ended_on"],
-            format=UK_DATE,
-            value=view.now,
-            max_value=view.now,
-            key=key(form, "ended_on"),
-        )
-        forms.beside(form, "ended_on")
+        date_field(form, END_LABELS["ended_on"], "ended_on", value=view.now, max_value=view.now)
         st.form_submit_button(
             "End monitoring",
             icon=":material/lock:",

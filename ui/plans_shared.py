@@ -11,9 +11,9 @@ overview's search and the landing page's list.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import streamlit as st
@@ -22,8 +22,11 @@ from sqlalchemy import Engine
 from sgoversight import attention
 from sgoversight.auth import Actor, Permission
 from sgoversight.plans.rules import NEEDS_SETUP, status_text
-from ui import writes
+from ui import format as fmt
+from ui import forms, writes
 from ui.rag import RAG_BACKGROUND, labelled_column
+
+Id = TypeVar("Id", str, int)
 
 PAGE = "plans"
 SEARCH = "q"  # the overview's search, kept in the address while a plan or arrangement is open
@@ -101,6 +104,21 @@ def save(
         then(result)
 
 
+def date_field(form: str, label: str, name: str, **options: Any) -> None:
+    """One date field of one form, written the UK way, with its problems beside it."""
+    st.date_input(label, format=UK_DATE, key=key(form, name), **options)
+    forms.beside(form, name)
+
+
+def provider_field(form: str, label: str, providers: Mapping[str, str]) -> None:
+    """The provider box of a form that opens something for one provider (`providers` by id,
+    none chosen at first), with its problems beside it."""
+    st.selectbox(
+        label, list(providers), format_func=providers.get, index=None, key=key(form, "provider")
+    )
+    forms.beside(form, "provider_id")
+
+
 def flash(where: str) -> None:
     """The last change's outcome, once; a refused form already says so at its top."""
     shown = writes.peek(PAGE)
@@ -151,3 +169,36 @@ def open_selected(table_key: str, links: list[str]) -> None:
     elif "monitoring" in query:
         show_monitoring(int(query["monitoring"][0]))
         st.session_state[TAB_KEY] = TABS[2]
+
+
+def choose_named(
+    label: str,
+    labels: Mapping[Id, str],
+    requested: str | None,
+    wanted: Id | None,
+    *,
+    choice_key: str,
+    param: str,
+    what: str,
+    help: str,
+) -> Id:
+    """A choice box over `labels` (in their order) that names its choice in the address as
+    `param`: the one chosen, else `wanted` (what the address's `requested` names), else the first.
+    An address naming none of them is said so ("There is no `what` ...")."""
+    ids = list(labels)
+    if requested and wanted not in ids:
+        st.warning(
+            f"There is no {what} {fmt.plain(requested)}; showing another.",
+            icon=":material/warning:",
+        )
+    if st.session_state.get(choice_key) not in ids:
+        st.session_state[choice_key] = wanted if wanted in ids else ids[0]
+    return st.selectbox(
+        label,
+        ids,
+        format_func=labels.get,
+        key=choice_key,
+        on_change=sync_param,
+        args=(choice_key, param),
+        help=help,
+    )

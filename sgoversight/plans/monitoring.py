@@ -13,12 +13,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from sgoversight.auth import Actor, Permission
 from sgoversight.plans.inputs import (
@@ -32,8 +29,8 @@ from sgoversight.plans.inputs import (
 from sgoversight.plans.records import (
     apply_changes,
     check_decision,
-    monitoring_conflict,
     monitoring_or_refuse,
+    monitoring_write,
     open_monitoring_of,
     provider_or_refuse,
 )
@@ -59,18 +56,6 @@ def _open_monitoring_or_refuse(
             ],
         )
     return monitoring
-
-
-@contextmanager
-def _monitoring_write(engine: Engine, monitoring_id: int) -> Iterator[Session]:
-    """One transaction changing an arrangement (db.session_scope: the write lock first on SQLite,
-    committed at the end, rolled back on any error); SQLAlchemy's version check failing (someone
-    saved in between) becomes EditConflict."""
-    try:
-        with session_scope(engine) as session:
-            yield session
-    except StaleDataError as exc:
-        raise monitoring_conflict(monitoring_id) from exc
 
 
 def start_monitoring_in(
@@ -173,7 +158,7 @@ def update_monitoring(
     entry = validated(
         MonitoringChange, {"review_on": review_on, "lead": lead}, dt.date.max, refusal
     )
-    with _monitoring_write(engine, monitoring_id) as session:
+    with monitoring_write(engine, monitoring_id) as session:
         monitoring = _open_monitoring_or_refuse(session, monitoring_id, version, refusal)
         if entry.review_on is not None and entry.review_on < monitoring.started_on:
             raise form_invalid(
@@ -223,7 +208,7 @@ def record_visit(
         today or dt.date.today(),
         refusal,
     )
-    with _monitoring_write(engine, monitoring_id) as session:
+    with monitoring_write(engine, monitoring_id) as session:
         monitoring = _open_monitoring_or_refuse(session, monitoring_id, version, refusal)
         if entry.visited_on < monitoring.started_on:
             raise form_invalid(
@@ -278,7 +263,7 @@ def end_monitoring(
         today or dt.date.today(),
         refusal,
     )
-    with _monitoring_write(engine, monitoring_id) as session:
+    with monitoring_write(engine, monitoring_id) as session:
         monitoring = _open_monitoring_or_refuse(session, monitoring_id, version, refusal)
         last_visit = max((v.visited_on for v in monitoring.visits), default=None)
         earliest = max(d for d in (monitoring.started_on, last_visit) if d is not None)

@@ -13,7 +13,7 @@ each change is written in.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -135,16 +135,27 @@ def plan_conflict(what: str) -> EditConflict:
 
 
 @contextmanager
-def plan_write(engine: Engine, what: str) -> Iterator[Session]:
-    """One transaction changing a plan or its actions, taking the write lock first on SQLite
-    (db.begin_write); SQLAlchemy's version check failing (someone saved in between) becomes
-    EditConflict, and nothing is written."""
+def _write(engine: Engine, conflict: EditConflict, *races: type[Exception]) -> Iterator[Session]:
+    """One transaction (db.session_scope: the write lock first on SQLite, committed at the end,
+    rolled back on any error) in which any of `races` becomes `conflict`; nothing is written."""
     try:
         with session_scope(engine) as session:
             yield session
-    except (StaleDataError, IntegrityError) as exc:
-        # IntegrityError: someone took the same new id (a plan's, an action's) at the same moment
-        raise plan_conflict(what) from exc
+    except races as exc:
+        raise conflict from exc
+
+
+def plan_write(engine: Engine, what: str) -> AbstractContextManager[Session]:
+    """One transaction changing a plan or its actions; SQLAlchemy's version check failing
+    (someone saved in between) or someone taking the same new id (a plan's, an action's) at the
+    same moment becomes EditConflict."""
+    return _write(engine, plan_conflict(what), StaleDataError, IntegrityError)
+
+
+def monitoring_write(engine: Engine, monitoring_id: int) -> AbstractContextManager[Session]:
+    """One transaction changing an arrangement; SQLAlchemy's version check failing (someone saved
+    in between) becomes EditConflict."""
+    return _write(engine, monitoring_conflict(monitoring_id), StaleDataError)
 
 
 def apply_changes(record: object, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -18,6 +18,7 @@ from sgoversight.plans import actions as plan_actions
 from sgoversight.plans import monitoring as plan_monitoring
 from sgoversight.plans import read as plan_read
 from sgoversight.plans import rules as plan_rules
+from sgoversight.plans.records import monitoring_write
 from sgoversight.store.models import (
     AuditEvent,
     EnhancedMonitoring,
@@ -533,7 +534,7 @@ def test_a_save_racing_another_is_refused_by_the_version_check(db: Engine) -> No
     table = EnhancedMonitoring.__table__
     with (
         pytest.raises(EditConflict, match="someone else changed"),
-        plan_monitoring._monitoring_write(db, monitoring_id) as session,
+        monitoring_write(db, monitoring_id) as session,
     ):
         monitoring = session.get(EnhancedMonitoring, monitoring_id)
         # Someone else saves between this session reading the row and writing it.
