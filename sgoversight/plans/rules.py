@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
+from sgoversight import uktime
 from sgoversight.counts import overdue_actions_mask
 
 #: "Due soon" and "At risk" look this many days ahead (today included).
@@ -112,10 +113,10 @@ def monitoring_reference(monitoring_id: int) -> str:
 
 
 def long_date(day: dt.date | pd.Timestamp | None) -> str:
-    """'3 November 2026' (or 'not set')."""
+    """The one long date (uktime.long_date), or 'not set' for a date not recorded yet."""
     if day is None or pd.isna(day):
         return "not set"
-    return f"{day.day} {day:%B %Y}"
+    return uktime.long_date(day)
 
 
 def _day(on: dt.date | pd.Timestamp | str) -> pd.Timestamp:
