@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sgoversight.config_file import CONFIG_DIR, read_section
+from sgoversight.config_file import CONFIG_DIR, read_section, unknown_keys
 
 PROVIDER_STAFF_CONFIG = CONFIG_DIR / "provider_staff.toml"
 SECTION = "provider_staff"
@@ -33,8 +33,7 @@ def load_provider_staff_config(path: Path | str | None = None) -> ProviderStaffC
     known = {"show_monthly_rating"}
     problems = [
         f"[{SECTION}] {key}: unknown setting (the settings are {', '.join(sorted(known))})"
-        for key in section.values
-        if key not in known
+        for key in unknown_keys(section.values, known)
     ]
     show = section.values.get("show_monthly_rating", False)
     if not isinstance(show, bool):
