@@ -218,7 +218,9 @@ def due_soon(
         actions = _open_actions(session, open_ids)
         counted = dict(
             session.execute(
-                select(ImprovementAction.plan_id, func.count()).group_by(ImprovementAction.plan_id)
+                select(ImprovementAction.plan_id, func.count())
+                .where(ImprovementAction.plan_id.in_(open_ids))
+                .group_by(ImprovementAction.plan_id)
             ).all()
         )
     plan_by_id = {plan.plan_id: (plan, name) for plan, name in plans}
