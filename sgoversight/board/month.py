@@ -128,20 +128,6 @@ def amber_indicators(rating: scoring.ProviderRating) -> int:
     return sum(1 for level in rating.levels.values() if level == scoring.AMBER)
 
 
-def risk_key(rating: scoring.ProviderRating, movement: str) -> tuple[object, ...]:
-    """The Board's default order, most at risk first: rating (Red, Amber, Green), then more red
-    indicators, then more amber indicators, then worse than last month before any other
-    movement, then name (ignoring case), then provider id."""
-    return (
-        scoring.RATINGS.index(rating.rating),
-        -red_indicators(rating),
-        -amber_indicators(rating),
-        0 if movement == scoring.WORSE else 1,
-        rating.provider_name.casefold(),
-        rating.provider_id,
-    )
-
-
 @dataclass(frozen=True)
 class BoardOrder:
     """One way to order the Board's table: `code` goes in the address bar (?order=CODE), `label`
@@ -194,6 +180,9 @@ def order_ratings(
     counted: dict[int, tuple[int, int]] = {}
 
     def risk(rating: scoring.ProviderRating) -> tuple[object, ...]:
+        """Most at risk first: rating (Red, Amber, Green), then more red indicators, then more
+        amber indicators, then worse than last month before any other movement, then name
+        (ignoring case), then provider id."""
         found = counted.get(id(rating.levels))
         if found is None:
             found = counted[id(rating.levels)] = (
