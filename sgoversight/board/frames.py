@@ -26,19 +26,16 @@ from sgoversight.board.rules import (
 )
 from sgoversight.errors import BadInput
 
-#: The columns of each frame the rules read, and which of them are dates.
-NEEDED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "providers": (("provider_id", "name", "cqc_rating"), ()),
-    "alerts": (("provider_id", "raised_on", "severity", "closed_on"), ("raised_on", "closed_on")),
-    "concerns": (
-        ConcernRow._fields,
-        ("received_on", "enquiry_started_on", "enquiry_concluded_on"),
-    ),
-    "actions": (("provider_id", "due_on", "completed_on"), ("due_on", "completed_on")),
-}
-
 #: The concern columns the rules read: loading only these keeps large registers quick.
 CONCERN_COLUMNS_READ: tuple[str, ...] = ConcernRow._fields
+
+#: The columns of each frame the rules read.
+NEEDED: dict[str, tuple[str, ...]] = {
+    "providers": ("provider_id", "name", "cqc_rating"),
+    "alerts": ("provider_id", "raised_on", "severity", "closed_on"),
+    "concerns": CONCERN_COLUMNS_READ,
+    "actions": ("provider_id", "due_on", "completed_on"),
+}
 
 
 def ratings_frame(ratings: Iterable[ProviderRating]) -> pd.DataFrame:
@@ -69,8 +66,7 @@ def _dates(frame: pd.DataFrame, column: str) -> list[dt.date | None]:
 
 
 def _columns(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
-    columns, _ = NEEDED[kind]
-    missing = [c for c in columns if c not in frame.columns]
+    missing = [c for c in NEEDED[kind] if c not in frame.columns]
     if missing:
         raise BadInput(f"the {kind} frame has no column {', '.join(missing)}")
     return frame

@@ -128,20 +128,6 @@ def amber_indicators(rating: scoring.ProviderRating) -> int:
     return sum(1 for level in rating.levels.values() if level == scoring.AMBER)
 
 
-def risk_key(rating: scoring.ProviderRating, movement: str) -> tuple[object, ...]:
-    """The Board's default order, most at risk first: rating (Red, Amber, Green), then more red
-    indicators, then more amber indicators, then worse than last month before any other
-    movement, then name (ignoring case), then provider id."""
-    return (
-        scoring.RATINGS.index(rating.rating),
-        -red_indicators(rating),
-        -amber_indicators(rating),
-        0 if movement == scoring.WORSE else 1,
-        rating.provider_name.casefold(),
-        rating.provider_id,
-    )
-
-
 @dataclass(frozen=True)
 class BoardOrder:
     """One way to order the Board's table: `code` goes in the address bar (?order=CODE), `label`
@@ -194,6 +180,9 @@ def order_ratings(
     counted: dict[int, tuple[int, int]] = {}
 
     def risk(rating: scoring.ProviderRating) -> tuple[object, ...]:
+        """Most at risk first: rating (Red, Amber, Green), then more red indicators, then more
+        amber indicators, then worse than last month before any other movement, then name
+        (ignoring case), then provider id."""
         found = counted.get(id(rating.levels))
         if found is None:
             found = counted[id(rating.levels)] = (
@@ -858,11 +847,18 @@ def provider_profile(
         concerns=frames.concerns[frames.concerns["provider_id"] == provider_id],
         actions=frames.actions[frames.actions["provider_id"] == provider_id],
     )
-    own_rows = rows_from_frames(only.providers, only.alerts, only.concerns, only.actions)
-    rating = scoring.score_month(month, *own_rows, config)[0]
+    own, *records = rows_from_frames(only.providers, only.alerts, only.concerns, only.actions)
     history_months = [
         add_months(month, -back) for back in range(PROFILE_HISTORY_MONTHS - 1, -1, -1)
     ]
+    # Every month of the history counted in one pass over the provider's rows (count_rows).
+    spans = [scoring.scoring_window(m, config) for m in history_months]
+    rated = {
+        m.label: scoring.score_tallies(m, own, tallies, config)[0]
+        for m, tallies in zip(history_months, scoring.count_rows(spans, *records, config),
+                              strict=True)
+    }  # fmt: skip
+    rating = rated[month.label]
     span = months_window(month, TIMELINE_MONTHS)
     with Session(engine) as session:
         rows = decision_history(session, provider_id)
@@ -931,7 +927,7 @@ def provider_profile(
         [
             {
                 "month": m.label,
-                "rating": scoring.score_month(m, *own_rows, config)[0].rating,
+                "rating": rated[m.label].rating,
                 "decision": DECISIONS[current[m.label].decision] if m.label in current else "",
                 "board_rating": (
                     rag_text(current[m.label].rating)

@@ -38,7 +38,6 @@ from sgoversight.store.read import (
     connect,
     from_engine,
     is_sqlite,
-    rows,
     rows_at_once,
 )
 
@@ -70,11 +69,6 @@ def provider_rows(found: Sequence[Sequence[object]]) -> list[ProviderRow]:
     ]
 
 
-def read_providers(connection: Connection, provider_id: str | None = None) -> list[ProviderRow]:
-    """The register as the ratings show it; with `provider_id`, that provider only."""
-    return provider_rows(rows(connection, *providers_statement(provider_id)))
-
-
 def read_months(
     connection: Connection,
     spans: Sequence[ScoringWindow],
@@ -83,7 +77,7 @@ def read_months(
     provider_id: str | None = None,
     opener: Opener | None = None,
 ) -> tuple[list[ProviderRow], list[dict[str, Tally]]]:
-    """The register (read_providers) and each month of `spans`' tallies by provider_id, counted
+    """The register (providers_statement) and each month of `spans`' tallies by provider_id, counted
     by the database (module docstring); with `provider_id`, that provider's only. With `opener`,
     the register and every kind of record are read at once, each on its own connection."""
     statements = _count_statements(spans, config, provider_id)
