@@ -131,7 +131,7 @@ SHOWN_LISTS = {
     ),
 }
 showing = shown_list({code: words for code, (_, words) in SHOWN_LISTS.items()})
-view = cache.board_month(actor, month)
+frames, view = cache.board_reads(actor, month)
 order = st.session_state[ORDER_KEY]
 table = cache.board_table(actor, month, order)
 names = dict(zip(table["provider_id"], table["Provider"], strict=True))
@@ -222,4 +222,4 @@ if can_decide:
     meeting_form(actor, month)
 
 beyond_the_thresholds(actor, month)
-pack_downloads(view, cache.insight_frames(actor, month), month)
+pack_downloads(view, frames, month)

@@ -7,16 +7,19 @@ so they share one entry), so any write anywhere (from this replica, another repl
 command line) makes the next read fresh, while repeated views of unchanged data answer at once.
 Permissions are checked by the domain functions inside, on the first read for each set of roles.
 A read that is not cached yet shows a spinner saying what is being worked out (the first view
-after a change can take seconds on a large register).
+after a change can take seconds on a large register). The Board page's two heavy reads run at
+once (board_reads), so the database counts a year of insight while Python rates the month.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from sgoversight import overview
 from sgoversight.auth import Actor
@@ -57,13 +60,10 @@ def weekly(actor: Actor, week: Period) -> weekly_output.WeeklyPack:
     return _weekly(_by_role(actor), week, version())
 
 
+# No spinner of its own: board_reads reads it on a second thread, beside the month's spinner.
 # Kept as one shared object (read only), as the month is: a national register's frames and
 # tables are tens of thousands of rows, too many to copy on every read.
-@st.cache_resource(
-    ttl=TTL_SECONDS,
-    max_entries=8,
-    show_spinner="Counting a year of quality alerts and concerns for every provider…",
-)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _insight_frames(actor: Actor, month: Period, at: tuple[str, int]) -> board.InsightFrames:
     return board.load_insight_frames(engine(), actor, month)
 
@@ -104,10 +104,23 @@ def board_month(actor: Actor, month: Period) -> board.BoardMonth:
     return _board_month(_by_role(actor), month, version())
 
 
-def insight_frames(actor: Actor, month: Period) -> board.InsightFrames:
-    """The Board's insight frames for `month` (sgoversight.board.month.load_insight_frames), for
-    its packs, cached as one shared object: read them, never change them."""
-    return _insight_frames(_by_role(actor), month, version())
+def board_reads(actor: Actor, month: Period) -> tuple[board.InsightFrames, board.BoardMonth]:
+    """The Board page's insight frames (sgoversight.board.month.load_insight_frames) and month
+    (board_month), cached on the data version and read at once: the insight frames on a second
+    thread (the database counts a year while Python rates the month), the month on this one,
+    under its spinner."""
+    key, at = _by_role(actor), version()
+    context = get_script_run_ctx()
+
+    def insight() -> board.InsightFrames:
+        _insight_tables(key, month, at)  # reads the frames on the way, into their cache
+        return _insight_frames(key, month, at)
+    with ThreadPoolExecutor(
+        max_workers=1, initializer=add_script_run_ctx, initargs=(None, context)
+    ) as pool:
+        frames = pool.submit(insight)
+        view = _board_month(key, month, at)
+        return frames.result(), view
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
